@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds netlab's Debian base image without any image registry:
+# debootstrap a minimal root file system from Debian's package mirror, then
+# `docker import` it. Usage: build.sh <image:tag>
+# Environment: NETLAB_DEBIAN_MIRROR (default: the host's apt mirror, else deb.debian.org),
+#              NETLAB_DEBIAN_SUITE (default bookworm).
+set -euo pipefail
+image=${1:?usage: build.sh <image:tag>}
+suite=${NETLAB_DEBIAN_SUITE:-bookworm}
+mirror=${NETLAB_DEBIAN_MIRROR:-}
+if [ -z "$mirror" ]; then
+  mirror=$(grep -hsoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+    | head -n1 | awk '{print $2}' || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "building the base image needs root (debootstrap): run 'sudo netlab images build'" >&2
+  exit 3
+fi
+command -v debootstrap >/dev/null || { echo "debootstrap is not installed: apt-get install debootstrap" >&2; exit 3; }
+
+packages=iproute2,iptables,nftables,conntrack,tcpdump,containernetworking-plugins,curl,dnsutils,netcat-openbsd,traceroute,iputils-ping,procps,socat,less,jq
+root=$(mktemp -d /tmp/netlab-rootfs.XXXXXX)
+trap 'rm -rf "$root"' EXIT
+echo "debootstrap $suite from $mirror"
+debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror"
+# Slim the root: package caches, docs and locales are of no use in a lab.
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+       "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
+echo 'netlab' > "$root"/etc/hostname
+echo "import $image"
+tar -C "$root" --numeric-owner -c . | docker import \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'CMD ["/bin/bash"]' \
+  --change 'LABEL netlab.image=base' \
+  - "$image"

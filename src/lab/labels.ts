@@ -1,0 +1,18 @@
+// Labels on everything netlab creates: `down`, `status` and recovery find objects by them,
+// and netlab never touches an object without them.
+
+export const LABEL_LAB = 'netlab.lab';
+export const LABEL_ROLE = 'netlab.role';
+export const LABEL_NODE = 'netlab.node';
+export const LABEL_POD = 'netlab.pod';
+export const LABEL_NAMESPACE = 'netlab.namespace';
+export const LABEL_CONTAINER = 'netlab.container';
+/** Hash of the planned spec: a container whose hash differs is replaced at `up`. */
+export const LABEL_SPEC = 'netlab.spec';
+export const LABEL_LAB_FILE = 'netlab.lab-file';
+
+export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'pause' | 'container';
+
+export function labFilter(lab?: string): Record<string, string[]> {
+  return { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
+}
