@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Builds netlab's Debian base image without any image registry:
 # debootstrap a minimal root file system from Debian's package mirror, then
-# `docker import` it. Usage: build.sh <image:tag>
+# `docker import` it.
+# Usage: build.sh <image:tag>     import it with the docker CLI
+#        build.sh --tar <file>    write the root file system as a tar, and beside it
+#                                 <file>.changes: the image settings, one a line
+#                                 (netlab imports both through the engine API)
 # Environment: NETLAB_DEBIAN_MIRROR (default: the host's apt mirror, else deb.debian.org),
 #              NETLAB_DEBIAN_SUITE (default bookworm).
 set -euo pipefail
-image=${1:?usage: build.sh <image:tag>}
+usage='usage: build.sh <image:tag> | build.sh --tar <file>'
+image='' out=''
+if [ "${1:-}" = --tar ]; then
+  out=${2:?$usage}
+else
+  image=${1:?$usage}
+fi
 suite=${NETLAB_DEBIAN_SUITE:-bookworm}
 mirror=${NETLAB_DEBIAN_MIRROR:-}
 if [ -z "$mirror" ]; then
@@ -20,7 +30,13 @@ fi
 command -v debootstrap >/dev/null || { echo "debootstrap is not installed: apt-get install debootstrap" >&2; exit 3; }
 
 packages=iproute2,iptables,nftables,conntrack,tcpdump,containernetworking-plugins,curl,dnsutils,netcat-openbsd,traceroute,iputils-ping,procps,socat,less,jq
-root=$(mktemp -d /tmp/netlab-rootfs.XXXXXX)
+# Image settings, as `docker import --change` takes them.
+changes=(
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  'CMD ["/bin/bash"]'
+  'LABEL netlab.image=base'
+)
+root=$(mktemp -d "${TMPDIR:-/tmp}/netlab-rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 echo "debootstrap $suite from $mirror"
 debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror"
@@ -28,9 +44,13 @@ debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
        "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
 echo 'netlab' > "$root"/etc/hostname
+if [ -n "$out" ]; then
+  echo "write $out"
+  tar -C "$root" --numeric-owner -cf "$out" .
+  printf '%s\n' "${changes[@]}" > "$out.changes"
+  exit 0
+fi
 echo "import $image"
-tar -C "$root" --numeric-owner -c . | docker import \
-  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'CMD ["/bin/bash"]' \
-  --change 'LABEL netlab.image=base' \
-  - "$image"
+change_args=()
+for change in "${changes[@]}"; do change_args+=(--change "$change"); done
+tar -C "$root" --numeric-owner -c . | docker import "${change_args[@]}" - "$image"

@@ -1,0 +1,3 @@
+module netlab.dev/app
+
+go 1.19

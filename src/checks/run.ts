@@ -1,0 +1,171 @@
+// Running a lab's checks: resolve names to addresses and PIDs, batch the probes per source into
+// one toolbox exec each (all sources in parallel), judge, and emit results as they arrive.
+import type Docker from 'dockerode';
+import { execIn, mapLimit } from '../lab/docker/engine.js';
+import type { CheckResult, EventSink } from '../lab/events.js';
+import { labFilter } from '../lab/labels.js';
+import { podContainerName } from '../lab/plan/plan.js';
+import type { LabPlan } from '../lab/plan/types.js';
+import { PARALLEL } from '../lab/up.js';
+import { resolveEndpoint, type EndpointRef } from '../topology/endpoints.js';
+import { NetlabError } from '../topology/errors.js';
+import type { CheckSpec, Lab } from '../topology/model.js';
+import { batchScript, judge, parseBatchOutput, probeCommand, type ResolvedProbe } from './probes.js';
+
+export interface CheckReport {
+  lab: string;
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+/** What a name in a check stands for on the running lab. */
+interface Place {
+  /** Container whose network namespace it is (pods: the pause container, or the named container). */
+  container?: string;
+  ip?: string;
+  port?: number;
+  /** Extra addresses that also count as this place on a path (a node's cbr0). */
+  alsoIps?: string[];
+  node?: string;
+}
+
+function place(plan: LabPlan, ref: EndpointRef): Place {
+  switch (ref.kind) {
+    case 'pod': {
+      const pod = plan.pods.find((p) => p.name === ref.pod.name && p.namespace === ref.pod.namespace)!;
+      const base = podContainerName(plan.lab, ref.pod);
+      return {
+        container: ref.container ? `${base}-${ref.container.name}` : base,
+        ip: pod.ip,
+        port: ref.port?.containerPort,
+        node: pod.node,
+      };
+    }
+    case 'node': {
+      const node = plan.nodes.find((n) => n.name === ref.node.name)!;
+      return { container: node.container.name, ip: node.ip, alsoIps: [node.bridgeIP], node: node.name };
+    }
+    case 'router':
+      return { container: plan.router?.name, ip: plan.router?.ip };
+    case 'external':
+      return { container: plan.external?.name, ip: plan.external?.ip };
+    case 'ip':
+      return { ip: ref.ip, port: ref.port };
+    case 'localhost':
+      return { ip: '127.0.0.1', port: ref.port };
+  }
+}
+
+function resolve(lab: Lab, plan: LabPlan, text: string): Place {
+  const ref = resolveEndpoint(lab, text);
+  if ('error' in ref) throw new NetlabError(`Check endpoint "${text}": ${ref.error}`, { hint: ref.hint });
+  return place(plan, ref);
+}
+
+interface Pending {
+  check: CheckSpec;
+  index: number;
+  probe?: ResolvedProbe;
+  /** Set when the check is decided without probing (its source is not running). */
+  result?: CheckResult;
+}
+
+export async function runChecks(docker: Docker, lab: Lab, plan: LabPlan, emit: EventSink, only?: string[]): Promise<CheckReport> {
+  const checks = only ? lab.checks.filter((c) => only.includes(c.name)) : lab.checks;
+  const containers = await docker.listContainers({ all: true, filters: labFilter(plan.lab) });
+  const byName = new Map(containers.map((c) => [c.Names[0]!.replace(/^\//, ''), c]));
+  const toolbox = byName.get(plan.toolbox.name);
+  if (!toolbox || toolbox.State !== 'running') {
+    throw new NetlabError(`Lab ${plan.lab} is not up (its toolbox container is ${toolbox ? toolbox.State : 'missing'}).`, {
+      hint: `Bring it up first: netlab up ${plan.lab}`,
+    });
+  }
+
+  // Host PIDs of every container a probe enters, read once.
+  const pids = new Map<string, number>();
+  const wanted = new Set<string>();
+  const places = checks.map((check) => {
+    const from = resolve(lab, plan, check.from);
+    const to = check.to !== undefined ? resolve(lab, plan, check.to) : undefined;
+    for (const c of [from.container, check.probe === 'netns' ? to?.container : undefined]) if (c) wanted.add(c);
+    if (check.probe === 'gateway' && from.node) wanted.add(plan.nodes.find((n) => n.name === from.node)!.container.name);
+    return { from, to };
+  });
+  await mapLimit([...wanted], PARALLEL, async (name) => {
+    const c = byName.get(name);
+    pids.set(name, c && c.State === 'running' ? (await docker.getContainer(c.Id).inspect()).State.Pid : 0);
+  });
+  const notRunning = (name: string) => `${name} is not running (${byName.get(name)?.State ?? 'missing'})`;
+
+  const pending: Pending[] = checks.map((check, index) => {
+    const { from, to } = places[index]!;
+    const base = { name: check.name, from: check.from, to: check.to ?? '', expect: check.expect };
+    const fail = (detail: string): Pending => ({ check, index, result: { ...base, ok: false, ms: 0, detail } });
+    const sourcePid = from.container ? (pids.get(from.container) ?? 0) : 0;
+    if (!from.container) return fail(`${check.from} cannot be a probe source`);
+    if (!sourcePid) return fail(`source ${notRunning(from.container)}`);
+    const probe: ResolvedProbe = {
+      kind: check.probe,
+      expect: check.expect,
+      sourcePid,
+      targetIp: to?.ip,
+      port: to?.port,
+      contains: check.contains,
+    };
+    if (check.probe === 'netns') {
+      probe.targetPid = to?.container ? pids.get(to.container) : 0;
+      if (!probe.targetPid) return fail(`target ${notRunning(to?.container ?? check.to ?? '?')}`);
+    }
+    if (check.probe === 'gateway') {
+      const node = plan.nodes.find((n) => n.name === from.node)!;
+      probe.nodePid = pids.get(node.container.name) ?? 0;
+      if (!probe.nodePid) return fail(`node ${notRunning(node.container.name)}`);
+      probe.viaName = check.via ?? `cbr0 on ${node.name}`;
+      if (check.via && check.via !== 'cbr0') probe.viaIps = viaIps(lab, plan, check.via);
+    }
+    if (check.probe === 'traceroute' && check.via) {
+      probe.viaName = check.via;
+      probe.viaIps = viaIps(lab, plan, check.via);
+    }
+    return { check, index, probe };
+  });
+
+  const results = new Array<CheckResult>(checks.length);
+  const settle = (p: Pending, r: CheckResult) => {
+    results[p.index] = r;
+    emit({ type: 'check', result: r });
+  };
+  for (const p of pending) if (p.result) settle(p, p.result);
+
+  // One exec per source namespace, all sources at once.
+  const bySource = new Map<number, Pending[]>();
+  for (const p of pending) {
+    if (!p.probe) continue;
+    const list = bySource.get(p.probe.sourcePid) ?? [];
+    list.push(p);
+    bySource.set(p.probe.sourcePid, list);
+  }
+  await mapLimit([...bySource.values()], PARALLEL, async (group) => {
+    const script = batchScript(group.map((p) => ({ index: p.index, command: probeCommand(p.probe!) })));
+    const out = await execIn(docker, toolbox.Id, ['sh', '-c', script]);
+    const raw = new Map(parseBatchOutput(out.stdout).map((r) => [r.index, r]));
+    for (const p of group) {
+      const r = raw.get(p.index);
+      const base = { name: p.check.name, from: p.check.from, to: p.check.to ?? '', expect: p.check.expect };
+      if (!r) {
+        settle(p, { ...base, ok: false, ms: 0, detail: `probe did not report: ${(out.stderr || out.stdout).trim().slice(0, 200)}` });
+        continue;
+      }
+      const v = judge(p.probe!, r);
+      settle(p, { ...base, ok: v.ok, ms: r.ms, detail: v.detail });
+    }
+  });
+
+  return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
+}
+
+/** The addresses that count as passing `via`: the router, a node (underlay or cbr0), or an IP. */
+function viaIps(lab: Lab, plan: LabPlan, via: string): string[] {
+  const p = resolve(lab, plan, via);
+  return [p.ip, ...(p.alsoIps ?? [])].filter((x): x is string => !!x);
+}

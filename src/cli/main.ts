@@ -1,0 +1,75 @@
+// netlab's command line.
+import { Command, CommanderError } from 'commander';
+import { LabFileError, NetlabError } from '../topology/errors.js';
+import { doctorCommand } from './commands/doctor.js';
+import { imagesBuildCommand, imagesListCommand, imagesLoadCommand, imagesSaveCommand } from './commands/images.js';
+import { execCommand, listCommand, statusCommand } from './commands/inspect.js';
+import { checkCommand, downCommand, upCommand } from './commands/lifecycle.js';
+
+export const DEFAULT_LAB = 'multi-node';
+
+function program(setExit: (code: number) => void): Command {
+  const cli = new Command('netlab')
+    .description('Kubernetes networking labs on real Docker containers: pods, nodes, CNI bridges, a router, checks.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  const run = (fn: () => Promise<number>) => async () => setExit(await fn());
+  const json = ['--json', 'print JSON instead of the terminal UI'] as const;
+
+  cli.command('list').description('the labs netlab ships, and which are up').option(...json)
+    .action((o) => run(() => listCommand(o))());
+  cli.command('up').argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
+    .description('bring a lab up (idempotent: a second up changes nothing; a broken lab is repaired)')
+    .option('--name <name>', 'run this lab under another name, side by side with other copies')
+    .option(...json)
+    .action((lab: string, o) => run(() => upCommand(lab, o))());
+  cli.command('check').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
+    .description("run the lab's checks from netlab's own probe container; exit 1 if any fails")
+    .option('--only <names...>', 'run only these checks')
+    .option(...json)
+    .action((lab: string, o) => run(() => checkCommand(lab, o))());
+  cli.command('status').argument('[lab]', 'a lab that is up (default: all labs)')
+    .description('what is running: nodes, router, pods, their IPs and states').option(...json)
+    .action((lab: string | undefined, o) => run(() => statusCommand(lab, o))());
+  cli.command('exec').argument('<lab>').argument('<target>', 'a pod, pod/container, a node, router, external')
+    .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
+    .description('run a command (or a shell) inside a part of a lab')
+    .action((lab: string, target: string, cmd: string[]) => run(() => execCommand(lab, target, cmd))());
+  cli.command('down').argument('[lab]').option('--all', 'every lab on this engine').option(...json)
+    .description('remove everything of a lab (also after a crash half-way through up)')
+    .action((lab: string | undefined, o) => run(() => downCommand(lab, o))());
+  const images = cli.command('images').description("netlab's images (built locally: no registry needed)");
+  images.command('build').argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
+    .option('--rebuild', 'build even if present').option(...json)
+    .action((names: string[], o) => run(() => imagesBuildCommand(names, o))());
+  images.command('list').option(...json).action((o) => run(() => imagesListCommand(o))());
+  images.command('save').argument('<file>', 'a tar file').description('save the images, for a machine without network')
+    .action((file: string) => run(() => imagesSaveCommand(file))());
+  images.command('load').argument('<file>').description('load images saved with `images save`')
+    .action((file: string) => run(() => imagesLoadCommand(file))());
+  cli.command('doctor').description('check the engine, kernel features and images').option(...json)
+    .action((o) => run(() => doctorCommand(o))());
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  try {
+    await program((c) => (code = c)).parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof LabFileError) {
+      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(`${err.problems.length} problem(s); nothing was created.\n`);
+      return err.exitCode;
+    }
+    if (err instanceof NetlabError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

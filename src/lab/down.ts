@@ -1,0 +1,45 @@
+// `down`: remove every object carrying the lab's label, whatever state `up` left it in.
+import type Docker from 'dockerode';
+import { removeContainer } from './apply/containers.js';
+import { isNotFound, mapLimit } from './docker/engine.js';
+import { type EventSink, task } from './events.js';
+import { labFilter } from './labels.js';
+import { PARALLEL } from './up.js';
+
+export interface DownResult {
+  containers: number;
+  networks: number;
+  volumes: number;
+}
+
+export async function down(docker: Docker, lab: string | undefined, emit: EventSink): Promise<DownResult> {
+  const filters = labFilter(lab);
+  const what = lab ?? 'all labs';
+  const containers = await task(emit, 'containers', `remove containers of ${what}`, async () => {
+    const list = await docker.listContainers({ all: true, filters });
+    await mapLimit(list, PARALLEL, (c) => removeContainer(docker, c.Id));
+    return list.length;
+  }, (n) => `${n} removed`);
+  const [networks, volumes] = await Promise.all([
+    task(emit, 'networks', `remove networks of ${what}`, async () => {
+      const list = await docker.listNetworks({ filters });
+      await Promise.all(
+        list.map((n) =>
+          docker
+            .getNetwork(n.Id)
+            .remove()
+            .catch((err: unknown) => {
+              if (!isNotFound(err)) throw err;
+            }),
+        ),
+      );
+      return list.length;
+    }, (n) => `${n} removed`),
+    task(emit, 'volumes', `remove volumes of ${what}`, async () => {
+      const { Volumes } = await docker.listVolumes({ filters });
+      await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined)));
+      return (Volumes ?? []).length;
+    }, (n) => `${n} removed`),
+  ]);
+  return { containers, networks, volumes };
+}

@@ -1,0 +1,67 @@
+// The images netlab builds, one folder each under docker/, and how each is made.
+// Pure data: the tag computation, the planner and the builder all read it.
+
+/** In dependency order: every image comes after the images it is built from. */
+export const IMAGE_NAMES = ['base', 'pause', 'app', 'node', 'router', 'probe'] as const;
+
+export type ImageName = (typeof IMAGE_NAMES)[number];
+
+/** Label on every netlab image: `netlab.image=<name>`. */
+export const LABEL_IMAGE = 'netlab.image';
+
+export const IMAGE_REPOSITORY_PREFIX = 'netlab/';
+
+/** A binary compiled on the host and added to the image's build context. */
+export interface HostCompile {
+  tool: 'gcc' | 'go';
+  /** Flags of the compile; part of the image's tag, so changing them rebuilds the image. */
+  flags: readonly string[];
+  /** Its name in the build context (the Dockerfile COPYs it from there). */
+  output: string;
+}
+
+export interface ImageRecipe {
+  name: ImageName;
+  /** Images this one is built from (FROM, or COPY --from); their tags are part of its tag. */
+  deps: readonly ImageName[];
+  /** `script`: docker/<name>/build.sh writes a root file system that is imported; `dockerfile`: docker build. */
+  kind: 'script' | 'dockerfile';
+  compile?: HostCompile;
+  /** Build arguments naming the dependency images (the Dockerfile's `ARG BASE` / `ARG PAUSE`). */
+  buildArgs?: Readonly<Record<string, ImageName>>;
+}
+
+const fromBaseWithPause = { deps: ['base', 'pause'], kind: 'dockerfile', buildArgs: { BASE: 'base', PAUSE: 'pause' } } as const;
+
+export const RECIPES: Readonly<Record<ImageName, ImageRecipe>> = {
+  base: { name: 'base', deps: [], kind: 'script' },
+  pause: {
+    name: 'pause',
+    deps: [],
+    kind: 'dockerfile',
+    compile: { tool: 'gcc', flags: ['-Os', '-static', '-s', '-Wall'], output: 'pause' },
+  },
+  app: {
+    name: 'app',
+    deps: ['base'],
+    kind: 'dockerfile',
+    compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'netlab-app' },
+    buildArgs: { BASE: 'base' },
+  },
+  node: { name: 'node', ...fromBaseWithPause },
+  router: { name: 'router', ...fromBaseWithPause },
+  probe: { name: 'probe', ...fromBaseWithPause },
+};
+
+export function isImageName(value: string): value is ImageName {
+  return (IMAGE_NAMES as readonly string[]).includes(value);
+}
+
+/** `netlab/<name>` */
+export function repositoryOf(name: ImageName): string {
+  return `${IMAGE_REPOSITORY_PREFIX}${name}`;
+}
+
+export function latestRefOf(name: ImageName): string {
+  return `${repositoryOf(name)}:latest`;
+}

@@ -1,0 +1,159 @@
+// A check as written -> a CheckSpec: endpoints resolved, probe and expectation
+// defaulted, and combinations that make no sense reported at their line.
+import { parseIp } from './cidr.js';
+import { isEndpointError, resolveEndpoint, type EndpointRef } from './endpoints.js';
+import type { CheckSpec, Expectation, Lab, ProbeKind } from './model.js';
+import { keyAt, valueAt, type Place } from './positions.js';
+import type { Problems } from './problems.js';
+import type { CheckInput } from './schema.js';
+import { suggestion } from './suggest.js';
+
+type LabView = Pick<Lab, 'pods' | 'topology'>;
+
+/** The probe a check gets when it names none: http for a TCP port, udp for a UDP port, else ping. */
+export function defaultProbe(to: EndpointRef | undefined): ProbeKind {
+  if (!to) return 'ping';
+  if (to.kind === 'pod' && to.port) return to.port.protocol === 'UDP' ? 'udp' : 'http';
+  if ((to.kind === 'ip' && to.port !== undefined) || to.kind === 'localhost') return 'http';
+  return 'ping';
+}
+
+export function defaultExpectation(probe: ProbeKind): Expectation {
+  return probe === 'netns' ? 'same-netns' : 'reachable';
+}
+
+/** "a tcp" / "an http" / "an udp"... said as the letters are read. */
+function a(probe: ProbeKind): string {
+  return `${/^(http|udp)$/.test(probe) ? 'an' : 'a'} ${probe}`;
+}
+
+const PORT_PROBES: readonly ProbeKind[] = ['http', 'tcp', 'udp'];
+
+/**
+ * Builds the CheckSpec, reporting every problem of this check. `excused(text)` says
+ * whether an endpoint that does not resolve is already explained by another error.
+ */
+export function buildCheck(
+  input: CheckInput,
+  place: Place,
+  lab: LabView,
+  problems: Problems,
+  excused: (text: string) => boolean = () => false,
+): CheckSpec | undefined {
+  const before = problems.errors.length;
+  const error = (field: keyof CheckInput | undefined, message: string, hint?: string, key = false) =>
+    problems.error(field === undefined ? valueAt(place) : key ? keyAt(place, field) : valueAt(place, field), message, hint);
+
+  // Endpoints. `null` = written but unresolvable (already reported or excused).
+  const resolve = (field: 'from' | 'to', text: string): EndpointRef | null => {
+    const ref = resolveEndpoint(lab, text);
+    if (!isEndpointError(ref)) return ref;
+    if (!excused(text)) error(field, `${field}: ${ref.error}`, ref.hint);
+    return null;
+  };
+  const from = resolve('from', input.from);
+  const to = input.to === undefined ? undefined : resolve('to', input.to);
+
+  if (from) {
+    if (from.kind === 'ip' || from.kind === 'localhost')
+      error(
+        'from',
+        `a check starts from a pod, a node, router or external, not ${from.kind === 'ip' ? 'an IP address' : 'localhost'}`,
+        'write the name of the pod or node the probe runs in, e.g. from: client',
+      );
+    else if (from.kind === 'pod' && from.port)
+      error('from', `from: ${input.from} names a port, but a check's source has none`, `write from: ${input.from.split(':')[0]} and put the port in \`to\``);
+  }
+
+  // The probe: as written, or from what `to` names.
+  if (input.probe === undefined && input.to === undefined) {
+    error(undefined, `check "${input.name}" has no \`to\``, 'add `to: <pod>[:port]` (what the check reaches); only `probe: gateway` goes without one');
+    return undefined;
+  }
+  if (input.probe === undefined && to === null) return undefined; // cannot tell the probe
+  const probe: ProbeKind = input.probe ?? defaultProbe(to ?? undefined);
+  const probeField: keyof CheckInput = input.probe === undefined ? 'to' : 'probe';
+
+  // `to` per probe.
+  if (probe === 'gateway') {
+    if (from && from.kind !== 'pod' && from.kind !== 'ip' && from.kind !== 'localhost')
+      error('from', `a gateway check looks at a pod's default route, but from: ${input.from} is not a pod`, 'write from: <pod>');
+    if (input.to !== undefined) error('to', 'a gateway check takes no `to`', 'remove `to`; write the expected gateway in `via` (default: the node\'s cbr0 bridge)', true);
+  } else if (input.to === undefined) {
+    error(probeField, `${a(probe)} check needs \`to\``, probe === 'netns' ? 'add `to: <pod>` (the pod to compare with)' : 'add `to:` with the pod, node or address to reach');
+  } else if (to) {
+    const hasPort = (to.kind === 'pod' && to.port !== undefined) || (to.kind === 'ip' && to.port !== undefined) || to.kind === 'localhost';
+    if (PORT_PROBES.includes(probe)) {
+      if (!hasPort) error('to', `${a(probe)} check needs a port in \`to\`, and ${input.to} has none`, portHint(to, input.to, probe));
+      else if (to.kind === 'pod' && to.port) {
+        const byName = !/^\d+$/.test(input.to.slice(input.to.indexOf(':') + 1));
+        const wanted = probe === 'udp' ? 'UDP' : 'TCP';
+        const declared = (to.container ? [to.container] : to.pod.containers).flatMap((c) => c.ports).filter((p) => p.containerPort === to.port!.containerPort);
+        const mismatch = byName ? to.port.protocol !== wanted : declared.length > 0 && declared.every((p) => p.protocol !== wanted);
+        if (mismatch)
+          error(
+            'to',
+            `port ${input.to.slice(input.to.indexOf(':') + 1)} of ${input.to.split(':')[0]} is ${to.port.protocol}, but a ${probe} check needs a ${wanted} port`,
+            to.port.protocol === 'UDP' ? 'use probe: udp, or name a TCP port' : 'use probe: tcp or http, or name a UDP port',
+          );
+      }
+    } else if (hasPort && to.kind !== 'localhost') {
+      error('to', `${a(probe)} check takes no port`, `drop ":${input.to.slice(input.to.indexOf(':') + 1)}", or use probe: tcp or http to test the port`);
+    } else if (to.kind === 'localhost') {
+      error('to', `${a(probe)} check cannot use localhost:<port>`, 'use probe: tcp or http for localhost:<port>');
+    }
+    if (probe === 'netns' && to.kind !== 'pod')
+      error('to', `a netns check compares network namespaces of pods: to: ${input.to} is not a pod`, 'write to: <pod> or to: <pod>/<container>');
+  }
+
+  // Expectation.
+  const netnsExpectation = input.expect === 'same-netns' || input.expect === 'different-netns';
+  if (probe === 'netns' && input.expect !== undefined && !netnsExpectation)
+    error('expect', `a netns check expects same-netns or different-netns, not ${input.expect}`, 'write expect: same-netns or expect: different-netns');
+  if (probe !== 'netns' && netnsExpectation)
+    error('expect', `expect: ${input.expect} only applies to probe: netns`, `write probe: netns, or expect: reachable / unreachable`);
+  const expect: Expectation = input.expect ?? defaultExpectation(probe);
+
+  // via and contains.
+  if (input.via !== undefined) {
+    if (probe !== 'traceroute' && probe !== 'gateway')
+      error('via', `\`via\` only applies to traceroute and gateway checks, and this is a ${probe} check`, 'remove via, or set probe: traceroute', true);
+    else checkVia(input.via, probe, lab, (message, hint) => error('via', message, hint));
+  }
+  if (input.contains !== undefined && probe !== 'http')
+    error('contains', `\`contains\` only applies to http checks, and this is a ${probe} check`, 'remove contains, or set probe: http with a port in `to`', true);
+
+  if (problems.errors.length > before) return undefined;
+  const check: CheckSpec = { name: input.name, from: input.from, probe, expect, at: valueAt(place) };
+  if (input.to !== undefined) check.to = input.to;
+  if (input.via !== undefined) check.via = input.via;
+  if (input.contains !== undefined) check.contains = input.contains;
+  return check;
+}
+
+function portHint(to: EndpointRef, text: string, probe: ProbeKind): string {
+  if (to.kind === 'pod') {
+    const wanted = probe === 'udp' ? 'UDP' : 'TCP';
+    const ports = (to.container ? [to.container] : to.pod.containers).flatMap((c) => c.ports);
+    const port = ports.find((p) => p.protocol === wanted) ?? ports[0];
+    return `write ${text}:${port ? (port.name ?? port.containerPort) : 8080}${port ? '' : ' (the port the server listens on)'}`;
+  }
+  if (to.kind === 'ip') return `write ${text}:<port>, e.g. ${text}:8080`;
+  return `name a pod with its port (e.g. server:8080) or an IP address with a port; ${text} itself has no ports to test`;
+}
+
+function checkVia(via: string, probe: ProbeKind, lab: LabView, error: (message: string, hint?: string) => void): void {
+  if (parseIp(via) !== undefined) return;
+  const nodes = lab.topology.nodes.map((n) => n.name);
+  if (nodes.includes(via)) return;
+  if (via === 'router') {
+    if (lab.topology.routing !== 'router') error('via: router, but this lab has no router (topology.routing is direct)', 'name a node or an IP address');
+    return;
+  }
+  if (probe === 'gateway' && via === 'cbr0') return;
+  const allowed = [...(lab.topology.routing === 'router' ? ['router'] : []), ...nodes, ...(probe === 'gateway' ? ['cbr0'] : [])];
+  error(
+    `via: ${via} is not ${probe === 'traceroute' ? 'a hop netlab knows' : 'a gateway netlab knows'}`,
+    suggestion(via, allowed, `write an IP address or one of`) ?? `write an IP address or one of: ${allowed.join(', ')}`,
+  );
+}

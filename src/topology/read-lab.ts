@@ -1,0 +1,129 @@
+// A parsed lab file -> its sections, each read on its own so that one broken
+// section does not hide the problems of the others.
+import { parseAt } from './issues.js';
+import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
+import type { NodeSpec, Routing } from './model.js';
+import { child, isEmptyDocument, valueAt, type Place, type YamlFile } from './positions.js';
+import type { Problems } from './problems.js';
+import { checkSchema, labShellSchema, nodeSchema, topologyShellSchema, type CheckInput } from './schema.js';
+
+export interface NodeEntry {
+  node: NodeSpec;
+  /** Where the node was written; undefined for the default node. */
+  place?: Place;
+  /** Whether podCIDR was written (else it is the default for its position). */
+  cidrWritten: boolean;
+}
+
+export interface CheckEntry {
+  check: CheckInput;
+  place: Place;
+}
+
+/** Everything read from a lab file, before cross-references are checked. */
+export interface LabDraft {
+  yaml: YamlFile;
+  root: Place;
+  header?: { name: string; title?: string; description?: string };
+  topology: {
+    underlay?: string;
+    routing: Routing;
+    external: boolean;
+    nodes: NodeEntry[];
+    place?: Place;
+  };
+  /** Parts that could not be read: names that cannot be resolved may be explained by them. */
+  broken: { topology: boolean; nodes: boolean };
+  workloads: ReadWorkloads;
+  checks: CheckEntry[];
+}
+
+/** The default pod CIDR of the i-th node (from 0): 10.0.<i+1>.0/24. */
+export function defaultPodCIDR(index: number): string {
+  const n = index + 1;
+  return `10.${Math.floor(n / 256)}.${n % 256}.0/24`;
+}
+
+export const DEFAULT_NODE_NAME = 'node1';
+
+export async function readLab(yaml: YamlFile, labDir: string, problems: Problems): Promise<LabDraft | undefined> {
+  const root: Place = { yaml, doc: 0, path: [] };
+  const doc = yaml.docs[0];
+  if (!doc || isEmptyDocument(doc)) {
+    problems.error(yaml.start(), 'the lab file is empty', 'start with `name: my-lab`, then topology, workloads and checks');
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    problems.error(yaml.start(), `cannot read the lab file: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    problems.error(valueAt(root), 'a lab file is a mapping of keys (name, topology, workloads, checks)', 'start with `name: my-lab` at the beginning of a line');
+    return undefined;
+  }
+
+  const shell = parseAt(labShellSchema, value, root, problems);
+  const draft: LabDraft = {
+    yaml,
+    root,
+    topology: { routing: 'router', external: false, nodes: [] },
+    broken: { topology: false, nodes: false },
+    workloads: { workloads: [], broken: [] },
+    checks: [],
+  };
+  if (shell) {
+    draft.header = { name: shell.name };
+    if (shell.title !== undefined) draft.header.title = shell.title;
+    if (shell.description !== undefined) draft.header.description = shell.description;
+  }
+
+  readTopology(value.topology, child(root, 'topology'), draft, problems);
+
+  if (Array.isArray(value.workloads)) draft.workloads = await readWorkloads(value.workloads, child(root, 'workloads'), labDir, problems);
+
+  if (Array.isArray(value.checks)) {
+    value.checks.forEach((raw, i) => {
+      const place = child(root, 'checks', i);
+      const check = parseAt(checkSchema, raw, place, problems);
+      if (check) draft.checks.push({ check, place });
+    });
+  }
+  return draft;
+}
+
+function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Problems): void {
+  const topology = draft.topology;
+  if (raw !== undefined) {
+    topology.place = place;
+    const shell = parseAt(topologyShellSchema, raw, place, problems);
+    if (shell) {
+      if (shell.underlay !== undefined) topology.underlay = shell.underlay;
+      topology.routing = shell.routing;
+      topology.external = shell.external;
+    } else {
+      draft.broken.topology = true;
+    }
+  }
+  const nodes = isRecord(raw) && Array.isArray(raw.nodes) ? raw.nodes : undefined;
+  if (!nodes || nodes.length === 0) {
+    if (isRecord(raw) && raw.nodes !== undefined) draft.broken.nodes = true; // reported by the shell
+    topology.nodes = [{ node: { name: DEFAULT_NODE_NAME, podCIDR: defaultPodCIDR(0), at: draft.yaml.start() }, cidrWritten: false }];
+    return;
+  }
+  nodes.forEach((rawNode, i) => {
+    const nodePlace = child(place, 'nodes', i);
+    const node = parseAt(nodeSchema, rawNode, nodePlace, problems);
+    if (!node) {
+      draft.broken.nodes = true;
+      return;
+    }
+    topology.nodes.push({
+      node: { name: node.name, podCIDR: node.podCIDR ?? defaultPodCIDR(i), at: valueAt(nodePlace) },
+      place: nodePlace,
+      cidrWritten: node.podCIDR !== undefined,
+    });
+  });
+}

@@ -1,0 +1,53 @@
+// End-to-end helpers: run the real CLI, look at the real engine.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { execa, type ResultPromise } from 'execa';
+
+export const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'netlab.js');
+
+export function netlab(args: string[], options: { reject?: boolean; timeout?: number } = {}) {
+  return execa('node', [bin, ...args], { reject: options.reject ?? false, timeout: options.timeout ?? 180_000, env: { CI: '1', NO_COLOR: '1' }, all: true });
+}
+
+export function netlabSpawn(args: string[]): ResultPromise {
+  return execa('node', [bin, ...args], { reject: false, env: { CI: '1', NO_COLOR: '1' }, all: true });
+}
+
+/** A lab name no other test (or earlier CI run) uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export const docker = new Docker({ socketPath: process.env.DOCKER_HOST?.replace('unix://', '') ?? '/var/run/docker.sock' });
+
+/** Everything on the engine that carries the lab's label. */
+export async function labObjects(lab: string) {
+  const filters = { label: [`netlab.lab=${lab}`] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+}
+
+export interface CheckJson {
+  lab: string;
+  ok: boolean;
+  checks: { name: string; from: string; to: string; expect: string; ok: boolean; ms: number; detail: string }[];
+}
+
+export async function checkJson(lab: string, extra: string[] = []): Promise<{ exitCode: number; report: CheckJson }> {
+  const r = await netlab(['check', lab, '--json', ...extra]);
+  try {
+    return { exitCode: r.exitCode ?? -1, report: JSON.parse(r.stdout) as CheckJson };
+  } catch {
+    throw new Error(`check --json printed no JSON (exit ${r.exitCode}):\n${r.all}`);
+  }
+}
+
+export function failing(report: CheckJson): string[] {
+  return report.checks.filter((c) => !c.ok).map((c) => c.name);
+}

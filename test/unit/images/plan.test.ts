@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { IMAGE_NAMES, type ImageName } from '../../../src/lab/images/catalogue.js';
+import { planBuilds } from '../../../src/lab/images/ensure.js';
+
+const all = new Set<ImageName>(IMAGE_NAMES);
+const without = (...names: ImageName[]) => new Set(IMAGE_NAMES.filter((n) => !names.includes(n)));
+
+describe('planBuilds', () => {
+  it('builds nothing when everything is present', () => {
+    expect(planBuilds(IMAGE_NAMES, all)).toEqual([]);
+  });
+
+  it('builds everything, in dependency order, on an empty engine', () => {
+    expect(planBuilds(IMAGE_NAMES, new Set())).toEqual(['base', 'pause', 'app', 'node', 'router', 'probe']);
+  });
+
+  it('builds only the missing image when its bases are present', () => {
+    expect(planBuilds(IMAGE_NAMES, without('router'))).toEqual(['router']);
+  });
+
+  it('builds the missing bases of a wanted image, and nothing else', () => {
+    expect(planBuilds(['node'], new Set(['app', 'base']))).toEqual(['pause', 'node']);
+    expect(planBuilds(['app'], new Set())).toEqual(['base', 'app']);
+  });
+
+  it('does not need the bases of a present image', () => {
+    expect(planBuilds(['node'], new Set(['node']))).toEqual([]);
+  });
+
+  it('rebuilds the wanted images but not their present bases', () => {
+    expect(planBuilds(['probe'], all, true)).toEqual(['probe']);
+    expect(planBuilds(IMAGE_NAMES, all, true)).toEqual([...IMAGE_NAMES]);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { resolveEndpoint, type EndpointRef } from '../../../src/topology/endpoints.js';
+import type { ContainerSpec, Lab, PodSpec } from '../../../src/topology/model.js';
+
+const at = { file: 'lab.yaml', line: 1, column: 1 };
+
+function container(name: string, ports: ContainerSpec['ports'] = []): ContainerSpec {
+  return { name, image: 'netlab/app', env: [], ports, at };
+}
+function pod(name: string, containers: ContainerSpec[], namespace = 'default'): PodSpec {
+  return { name, namespace, labels: {}, containers, at };
+}
+
+const server = pod('server', [
+  container('web', [
+    { name: 'http', containerPort: 8080, protocol: 'TCP' },
+    { name: 'dns', containerPort: 53, protocol: 'UDP' },
+  ]),
+  container('sidecar', [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]),
+]);
+const client = pod('client', [container('app')]);
+const webDefault = pod('web', [container('app')]);
+const webOps = pod('web', [container('app')], 'ops');
+const tools = pod('tools', [container('shell')], 'ops');
+
+const lab: Pick<Lab, 'pods' | 'topology'> = {
+  pods: [server, client, webDefault, webOps, tools],
+  topology: {
+    routing: 'router',
+    external: true,
+    nodes: [
+      { name: 'node1', podCIDR: '10.0.1.0/24', at },
+      { name: 'node2', podCIDR: '10.0.2.0/24', at },
+    ],
+  },
+};
+const direct: Pick<Lab, 'pods' | 'topology'> = { ...lab, topology: { ...lab.topology, routing: 'direct', external: false } };
+
+const ok = (text: string, view = lab): EndpointRef => {
+  const ref = resolveEndpoint(view, text);
+  if ('error' in ref) throw new Error(`${text}: ${ref.error} (${ref.hint})`);
+  return ref;
+};
+const fails = (text: string, view = lab) => resolveEndpoint(view, text) as { error: string; hint?: string };
+
+describe('resolveEndpoint: pods', () => {
+  it('resolves a unique pod name, with no container or port', () => {
+    expect(ok('client')).toEqual({ kind: 'pod', pod: client });
+    expect(ok('tools')).toEqual({ kind: 'pod', pod: tools }); // unique, though outside default
+  });
+
+  it('resolves ports by number (declared or not) and by name', () => {
+    expect(ok('server:8080')).toEqual({ kind: 'pod', pod: server, port: { name: 'http', containerPort: 8080, protocol: 'TCP' } });
+    expect(ok('server:http')).toEqual({ kind: 'pod', pod: server, port: { name: 'http', containerPort: 8080, protocol: 'TCP' } });
+    expect(ok('server:dns')).toEqual({ kind: 'pod', pod: server, port: { name: 'dns', containerPort: 53, protocol: 'UDP' } });
+    expect(ok('server:9999')).toEqual({ kind: 'pod', pod: server, port: { containerPort: 9999, protocol: 'TCP' } });
+    expect(ok('server:metrics')).toMatchObject({ port: { containerPort: 9090 } });
+  });
+
+  it('resolves pod/container and pod/container:port, where a port name must be on that container', () => {
+    expect(ok('server/sidecar')).toEqual({ kind: 'pod', pod: server, container: server.containers[1] });
+    expect(ok('server/sidecar:metrics')).toEqual({ kind: 'pod', pod: server, container: server.containers[1], port: { name: 'metrics', containerPort: 9090, protocol: 'TCP' } });
+    expect(fails('server/sidecar:http')).toEqual({
+      error: 'container server/sidecar declares no port named "http"',
+      hint: 'its port names: metrics (9090/TCP); or write a number',
+    });
+    expect(fails('server/sidecr')).toEqual({ error: 'pod server has no container "sidecr"', hint: 'did you mean "sidecar"?' });
+  });
+
+  it('needs <pod>.<namespace> when a name is in several namespaces', () => {
+    expect(fails('web')).toEqual({ error: '"web" names pods in several namespaces (default, ops)', hint: 'write web.default or web.ops' });
+    expect(ok('web.ops')).toEqual({ kind: 'pod', pod: webOps });
+    expect(ok('web.default/app')).toEqual({ kind: 'pod', pod: webDefault, container: webDefault.containers[0] });
+    expect(ok('tools.ops:22')).toMatchObject({ pod: tools, port: { containerPort: 22 } });
+    expect(fails('tools.default')).toEqual({ error: 'no pod tools in namespace default', hint: 'tools is in namespace ops: write tools.ops' });
+  });
+
+  it('suggests known names for unknown ones', () => {
+    expect(fails('clinet')).toEqual({ error: 'no pod or node named "clinet"', hint: 'did you mean "client"?' });
+    expect(fails('nod2')).toMatchObject({ hint: 'did you mean "node2"?' });
+    expect(fails('zzzzzz').hint).toBe('known names: server, client, web, tools, node1, node2, router, external');
+    expect(fails('server:htp')).toEqual({ error: 'pod server declares no port named "htp"', hint: 'did you mean "http"?' });
+    expect(fails('client:http')).toEqual({ error: 'pod client declares no port named "http"', hint: 'it declares no named ports; write a number, e.g. client:8080' });
+  });
+
+  it('rejects ports out of range and empty ports', () => {
+    expect(fails('server:70000')).toEqual({ error: 'port 70000 is out of range', hint: 'ports are 1 to 65535' });
+    expect(fails('server:0').error).toBe('port 0 is out of range');
+    expect(fails('server:').error).toBe('"server:" ends with ":" but names no port');
+    expect(fails('').error).toBe('empty endpoint');
+  });
+});
+
+describe('resolveEndpoint: nodes, router, external, addresses', () => {
+  it('resolves nodes, router and external when the lab has them', () => {
+    expect(ok('node2')).toEqual({ kind: 'node', node: lab.topology.nodes[1] });
+    expect(ok('router')).toEqual({ kind: 'router' });
+    expect(ok('external')).toEqual({ kind: 'external' });
+  });
+
+  it('rejects router with direct routing and external when not enabled', () => {
+    expect(fails('router', direct)).toEqual({ error: 'this lab has no router (topology.routing is direct)', hint: 'set topology.routing: router, or name a node' });
+    expect(fails('external', direct)).toEqual({ error: 'this lab has no external client', hint: 'set topology.external: true' });
+    expect(fails('clinet', direct).hint).toBe('did you mean "client"?');
+  });
+
+  it('rejects a port on a node, the router or external', () => {
+    expect(fails('node1:8080').error).toBe('node node1 takes no port here');
+    expect(fails('router:80').error).toBe('router takes no port here');
+  });
+
+  it('resolves IP addresses with and without a port, and localhost:port', () => {
+    expect(ok('10.0.2.5')).toEqual({ kind: 'ip', ip: '10.0.2.5' });
+    expect(ok('10.0.2.5:8080')).toEqual({ kind: 'ip', ip: '10.0.2.5', port: 8080 });
+    expect(ok('localhost:9090')).toEqual({ kind: 'localhost', port: 9090 });
+    expect(fails('10.0.2.300')).toEqual({ error: '10.0.2.300 is not a valid IPv4 address', hint: 'each of the four numbers is 0 to 255' });
+    expect(fails('10.0.2.5:http').error).toBe('"http" is not a port number');
+    expect(fails('localhost')).toMatchObject({ error: 'localhost needs a port' });
+  });
+});
