@@ -6,7 +6,7 @@ import { connectEngine } from '../lab/docker/engine.js';
 import { imageRefs } from '../lab/images/index.js';
 import { planLab } from '../lab/plan/plan.js';
 import type { LabPlan } from '../lab/plan/types.js';
-import { NetlabError } from '../topology/errors.js';
+import { LabFileError, NetlabError } from '../topology/errors.js';
 import { loadLab, resolveLabFile } from '../topology/load.js';
 import type { Lab } from '../topology/model.js';
 import { chooseMode, createRenderer, type Renderer } from '../ui/renderer.js';
@@ -29,6 +29,21 @@ export async function loadLabArg(labArg: string, name?: string): Promise<Lab> {
   const { lab, warnings } = await loadLab(file, name ? { name } : undefined);
   for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
   return lab;
+}
+
+/**
+ * The lab `up` means: a lab file by name or path (renamed with --name), or else a lab already
+ * on the engine by that name, from the file on its labels (so `netlab up alice` repairs a copy).
+ */
+export async function labForUp(labArg: string, name?: string): Promise<Lab> {
+  try {
+    return await loadLabArg(labArg, name);
+  } catch (err) {
+    if (name || err instanceof LabFileError) throw err;
+    const onEngine = (await listLabsOnEngine(await engine())).find((l) => l.name === labArg);
+    if (!onEngine?.file) throw err;
+    return (await loadLab(onEngine.file, { name: labArg })).lab;
+  }
 }
 
 /**

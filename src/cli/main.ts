@@ -1,10 +1,12 @@
 // netlab's command line.
 import { Command, CommanderError } from 'commander';
 import { LabFileError, NetlabError } from '../topology/errors.js';
-import { doctorCommand } from './commands/doctor.js';
-import { imagesBuildCommand, imagesListCommand, imagesLoadCommand, imagesSaveCommand } from './commands/images.js';
-import { execCommand, listCommand, statusCommand } from './commands/inspect.js';
-import { checkCommand, downCommand, upCommand } from './commands/lifecycle.js';
+
+// Commands load on demand: `netlab --help` should not pay for dockerode.
+const lifecycle = () => import('./commands/lifecycle.js');
+const inspect = () => import('./commands/inspect.js');
+const images = () => import('./commands/images.js');
+const doctor = () => import('./commands/doctor.js');
 
 export const DEFAULT_LAB = 'multi-node';
 
@@ -18,38 +20,38 @@ function program(setExit: (code: number) => void): Command {
   const json = ['--json', 'print JSON instead of the terminal UI'] as const;
 
   cli.command('list').description('the labs netlab ships, and which are up').option(...json)
-    .action((o) => run(() => listCommand(o))());
+    .action((o) => run(async () => (await inspect()).listCommand(o))());
   cli.command('up').argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
     .description('bring a lab up (idempotent: a second up changes nothing; a broken lab is repaired)')
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
     .option(...json)
-    .action((lab: string, o) => run(() => upCommand(lab, o))());
+    .action((lab: string, o) => run(async () => (await lifecycle()).upCommand(lab, o))());
   cli.command('check').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
     .description("run the lab's checks from netlab's own probe container; exit 1 if any fails")
     .option('--only <names...>', 'run only these checks')
     .option(...json)
-    .action((lab: string, o) => run(() => checkCommand(lab, o))());
+    .action((lab: string, o) => run(async () => (await lifecycle()).checkCommand(lab, o))());
   cli.command('status').argument('[lab]', 'a lab that is up (default: all labs)')
     .description('what is running: nodes, router, pods, their IPs and states').option(...json)
-    .action((lab: string | undefined, o) => run(() => statusCommand(lab, o))());
+    .action((lab: string | undefined, o) => run(async () => (await inspect()).statusCommand(lab, o))());
   cli.command('exec').argument('<lab>').argument('<target>', 'a pod, pod/container, a node, router, external')
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
     .description('run a command (or a shell) inside a part of a lab')
-    .action((lab: string, target: string, cmd: string[]) => run(() => execCommand(lab, target, cmd))());
+    .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
   cli.command('down').argument('[lab]').option('--all', 'every lab on this engine').option(...json)
     .description('remove everything of a lab (also after a crash half-way through up)')
-    .action((lab: string | undefined, o) => run(() => downCommand(lab, o))());
-  const images = cli.command('images').description("netlab's images (built locally: no registry needed)");
-  images.command('build').argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
+    .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());
+  const imagesCmd = cli.command('images').description("netlab's images (built locally: no registry needed)");
+  imagesCmd.command('build').argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
     .option('--rebuild', 'build even if present').option(...json)
-    .action((names: string[], o) => run(() => imagesBuildCommand(names, o))());
-  images.command('list').option(...json).action((o) => run(() => imagesListCommand(o))());
-  images.command('save').argument('<file>', 'a tar file').description('save the images, for a machine without network')
-    .action((file: string) => run(() => imagesSaveCommand(file))());
-  images.command('load').argument('<file>').description('load images saved with `images save`')
-    .action((file: string) => run(() => imagesLoadCommand(file))());
+    .action((names: string[], o) => run(async () => (await images()).imagesBuildCommand(names, o))());
+  imagesCmd.command('list').option(...json).action((o) => run(async () => (await images()).imagesListCommand(o))());
+  imagesCmd.command('save').argument('<file>', 'a tar file').description('save the images, for a machine without network')
+    .action((file: string) => run(async () => (await images()).imagesSaveCommand(file))());
+  imagesCmd.command('load').argument('<file>').description('load images saved with `images save`')
+    .action((file: string) => run(async () => (await images()).imagesLoadCommand(file))());
   cli.command('doctor').description('check the engine, kernel features and images').option(...json)
-    .action((o) => run(() => doctorCommand(o))());
+    .action((o) => run(async () => (await doctor()).doctorCommand(o))());
   return cli;
 }
 
@@ -69,6 +71,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
       return err.exitCode;
+    }
+    const docker = err as { statusCode?: number; json?: { message?: string }; reason?: string };
+    if (docker.statusCode) {
+      // An engine refusal that no netlab code turned into a NetlabError: say it plainly.
+      process.stderr.write(`error: the Docker engine answered ${docker.statusCode}: ${docker.json?.message ?? docker.reason ?? String(err)}\n`);
+      return 1;
     }
     throw err;
   }

@@ -10,6 +10,8 @@ export const LABEL_CONTAINER = 'netlab.container';
 /** Hash of the planned spec: a container whose hash differs is replaced at `up`. */
 export const LABEL_SPEC = 'netlab.spec';
 export const LABEL_LAB_FILE = 'netlab.lab-file';
+/** A pod container's declared ports, `name:port/PROTO,...` (what containerPort documents). */
+export const LABEL_PORTS = 'netlab.ports';
 
 export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'pause' | 'container';
 

@@ -70,7 +70,7 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
   };
 
   // A network whose subnet no longer matches the lab file is replaced with everything on it.
-  if (state.network && state.network.IPAM?.Config?.[0]?.Subnet !== plan.network.subnet) {
+  if (state.network && (state.network.IPAM?.Config?.[0]?.Subnet !== plan.network.subnet || state.network.Internal)) {
     await task(emit, 'network-replace', `replace network ${plan.network.name}`, async () => {
       await mapLimit([...state.containers.values()], PARALLEL, (c) => removeContainer(docker, c.Id));
       await docker.getNetwork(state.network!.Id).remove();
@@ -88,8 +88,12 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
       await docker.createNetwork({
         Name: plan.network.name,
         Driver: 'bridge',
-        // Internal: nothing in a lab reaches or is reached from outside its own networks.
-        Internal: true,
+        // Not `internal`: Docker's isolation rules for internal networks drop every bridged packet
+        // whose source is outside the subnet, i.e. all pod traffic between nodes. Isolation comes
+        // from the routes instead (no container keeps a default route to the host) and from
+        // turning off Docker's masquerade, so nothing in a lab reaches past its own networks.
+        Internal: false,
+        Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
         CheckDuplicate: true,
         IPAM: { Config: [{ Subnet: plan.network.subnet, Gateway: plan.network.gateway }] },
         Labels: plan.network.labels,
@@ -125,8 +129,10 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
 
   await task(emit, 'routes', 'routes', async () => {
     const targets = [
-      ...plan.nodes.map((n) => ({ pid: ensured.get(n.container.key)!.pid, routes: n.routes })),
+      // Direct routing: no default route at all, so pod traffic never leaves toward the host.
+      ...plan.nodes.map((n) => ({ pid: ensured.get(n.container.key)!.pid, routes: n.routes, dropDefault: !n.routes.some((r) => r.dst === 'default') })),
       ...(plan.router ? [{ pid: ensured.get(plan.router.key)!.pid, routes: plan.router.routes, dropDefault: true }] : []),
+      ...(plan.external ? [{ pid: ensured.get(plan.external.key)!.pid, routes: [], dropDefault: true }] : []),
     ];
     await toolboxRun(docker, toolbox.id, routesScript(targets), 'setting routes');
     return plan.router
@@ -191,7 +197,7 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
 }
 
 function title(c: ContainerPlan): string {
-  if (c.role === 'node') return `node ${c.name}`;
+  if (c.role === 'node') return `node ${c.key.slice('node/'.length)}`;
   return c.role;
 }
 
@@ -217,7 +223,8 @@ async function releasePodAddresses(
 export async function toolboxRun(docker: Docker, toolboxId: string, script: string, what: string): Promise<string> {
   const r = await execIn(docker, toolboxId, ['sh', '-c', script]);
   if (r.exitCode !== 0) {
-    throw new NetlabError(`Failed ${what}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')}`, {
+    const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ');
+    throw new NetlabError(`Failed ${what}: ${said || `exit code ${r.exitCode}, nothing printed`}`, {
       hint: 'Run `netlab doctor` to check the engine and kernel features; `netlab up` again retries.',
     });
   }

@@ -1,13 +1,9 @@
 // Picks and builds the renderer for a command's event stream: the Ink app on a
 // terminal, plain lines when piped or in CI, NDJSON when asked.
 
-import { render } from 'ink';
-import { createElement } from 'react';
-import type { EventSink } from '../lab/events.js';
+import type { EventSink, LabEvent } from '../lab/events.js';
 import { colorEnabled, paint } from './ansi.js';
-import { App } from './App.js';
 import { createPlainPrinter } from './plain.js';
-import { createStore } from './store.js';
 
 export type RenderMode = 'ink' | 'plain' | 'json';
 
@@ -55,7 +51,7 @@ export function createRenderer(mode: RenderMode, options: RendererOptions = {}):
     case 'plain':
       return plainRenderer(out, color, now);
     case 'ink':
-      return inkRenderer(out, color, now, options.title);
+      return lazyInkRenderer(out, color, now, options.title);
   }
 }
 
@@ -126,29 +122,22 @@ function plainRenderer(out: NodeJS.WritableStream, color: boolean, now: () => nu
   };
 }
 
-function inkRenderer(out: NodeJS.WritableStream, color: boolean, now: () => number, title?: string): Renderer {
-  const store = createStore(undefined, now);
-  const instance = render(createElement(App, { store, title, color }), {
-    stdout: out as NodeJS.WriteStream,
-    // Route stray console output above the live frame, but only when the frame is on
-    // stdout: Ink would otherwise print console.log lines into a stream that is not stdout.
-    patchConsole: out === process.stdout,
+/** Ink (and React) take half a second to load: only a terminal run pays for them. */
+function lazyInkRenderer(out: NodeJS.WritableStream, color: boolean, now: () => number, title?: string): Renderer {
+  const queued: LabEvent[] = [];
+  let real: Renderer | undefined;
+  const loading = import('./ink-renderer.js').then((m) => {
+    real = m.inkRenderer(out, color, now, title);
+    for (const e of queued.splice(0)) real.sink(e);
   });
-  let finishing: Promise<void> | undefined;
   return {
     sink: (event) => {
-      if (!finishing) store.dispatch(event);
+      if (real) real.sink(event);
+      else queued.push(event);
     },
-    finish(summary) {
-      finishing ??= (async () => {
-        store.dispatch({ type: 'finish', ...(summary !== undefined ? { summary } : {}) });
-        // Let React commit the last state; unmount then flushes the final frame and leaves it.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const exited = instance.waitUntilExit();
-        instance.unmount();
-        await exited;
-      })();
-      return finishing;
+    async finish(summary) {
+      await loading;
+      await real!.finish(summary);
     },
   };
 }

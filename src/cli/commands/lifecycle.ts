@@ -4,10 +4,10 @@ import { down } from '../../lab/down.js';
 import { ensureImages } from '../../lab/images/index.js';
 import { up } from '../../lab/up.js';
 import { NetlabError } from '../../topology/errors.js';
-import { engine, interruptible, loadLabArg, renderer, runningLab, type OutputOptions } from '../context.js';
+import { engine, interruptible, labForUp, renderer, runningLab, type OutputOptions } from '../context.js';
 
 export async function upCommand(labArg: string, opts: OutputOptions & { name?: string }): Promise<number> {
-  const lab = await loadLabArg(labArg, opts.name);
+  const lab = await labForUp(labArg, opts.name);
   const docker = await engine();
   const r = renderer(opts, `netlab up ${lab.name}`);
   const { signal, dispose } = interruptible();

@@ -8,7 +8,7 @@ import type { Docker } from '../docker/engine.js';
 import { task, type EventSink } from '../events.js';
 import { NetlabError } from '../../topology/errors.js';
 import { dockerDir } from '../../topology/paths.js';
-import { IMAGE_NAMES, LABEL_IMAGE, RECIPES, latestRefOf, repositoryOf, type ImageName } from './catalogue.js';
+import { IMAGE_NAMES, LABEL_IMAGE, RECIPES, isImageName, latestRefOf, repositoryOf, type ImageName } from './catalogue.js';
 import { buildContext, dockerBuild, importRootfs, tagImage, type ContextFile } from './engine-build.js';
 import { buildBaseRootfs, compileApp, compilePause, type LineSink } from './host-build.js';
 import { netlabImagesByTag } from './inventory.js';
@@ -61,6 +61,8 @@ interface BuildJob {
   rebuild: boolean;
   /** Settles when the named image of the plan is built. */
   built: (name: ImageName) => Promise<void>;
+  /** Images of the plan built so far. */
+  finished: Set<ImageName>;
   engineArch: () => Promise<string>;
 }
 
@@ -103,7 +105,8 @@ async function buildFromDockerfile(
     await compile(sourceDir, recipe.compile, output, await job.engineArch(), onLine);
     files.push({ name: recipe.compile.output, source: output, mode: 0o755 });
   }
-  if (waitFor.length) onLine(`waiting for ${waitFor.map((dep) => job.refs[dep]).join(', ')}`);
+  const pending = waitFor.filter((dep) => !job.finished.has(dep));
+  if (pending.length) onLine(`waiting for ${pending.map((dep) => job.refs[dep]).join(', ')}`);
   await waitForBases(job, name, waitFor);
 
   const buildArgs = Object.fromEntries(Object.entries(recipe.buildArgs ?? {}).map(([arg, dep]) => [arg, job.refs[dep]]));
@@ -142,6 +145,13 @@ export async function ensureImages(
   options: EnsureOptions = {},
 ): Promise<Record<ImageName, string>> {
   const wanted = options.only ?? [...IMAGE_NAMES];
+  const unknown = wanted.filter((name) => !isImageName(name));
+  if (unknown.length) {
+    throw new NetlabError(`No netlab image is called ${unknown.map((n) => `"${n}"`).join(', ')}.`, {
+      hint: `The images are: ${IMAGE_NAMES.join(', ')}.`,
+      exitCode: 2,
+    });
+  }
   const [refs, byTag] = await Promise.all([imageRefs(), netlabImagesByTag(docker)]);
   const present = new Set(IMAGE_NAMES.filter((name) => byTag.has(refs[name])));
   const plan = planBuilds(wanted, present, options.rebuild ?? false);
@@ -162,6 +172,7 @@ export async function ensureImages(
     refs,
     rebuild: options.rebuild ?? false,
     built: (name) => done.get(name) ?? Promise.resolve(),
+    finished: new Set(),
     engineArch: () => (arch ??= docker.version().then((v) => v.Arch)),
   };
   for (const name of plan) {
@@ -181,6 +192,7 @@ export async function ensureImages(
           () => refs[name],
           'images',
         );
+        job.finished.add(name);
       })(),
     );
   }

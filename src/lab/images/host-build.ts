@@ -92,8 +92,10 @@ function failure(what: string, result: RunResult, hint?: string): NetlabError {
 }
 
 /** Go's name for a Node architecture (process.arch). */
+const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le' };
+
 export function goArch(nodeArch: string = process.arch): string {
-  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[nodeArch] ?? nodeArch;
+  return GO_ARCH[nodeArch] ?? nodeArch;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   LABEL_NAMESPACE,
   LABEL_NODE,
   LABEL_POD,
+  LABEL_PORTS,
   LABEL_ROLE,
   LABEL_SPEC,
   type Role,
@@ -113,7 +114,6 @@ function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string,
       ...(spec.command ? { Entrypoint: spec.command } : {}),
       ...(spec.args ? { Cmd: spec.args } : {}),
       Env: env,
-      ExposedPorts: Object.fromEntries(spec.ports.map((p) => [`${p.containerPort}/${p.protocol.toLowerCase()}`, {}])),
       HostConfig: {
         // Containers of a pod share the sandbox's network and IPC namespaces, as dockershim did.
         NetworkMode: `container:${pause}`,
@@ -126,6 +126,8 @@ function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string,
       [LABEL_NAMESPACE]: pod.namespace,
       [LABEL_NODE]: node,
       [LABEL_CONTAINER]: spec.name,
+      // Docker refuses ExposedPorts on a container joined to another's network namespace.
+      [LABEL_PORTS]: spec.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).join(','),
     },
   );
 }

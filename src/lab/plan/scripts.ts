@@ -35,8 +35,9 @@ export function plumbPodScript(p: PlumbInput): string {
     'export CNI_PATH=/usr/lib/cni CNI_IFNAME=eth0',
     'cni() { printf %s "$conf" | env "$@" nsenter --net="$node" /usr/lib/cni/bridge; }',
     // Release what an earlier sandbox of this pod (or a stale one holding this IP) had: a real CNI DEL.
-    `owner=$(head -n1 ${shq(`${dataDir}/netlab/${p.ip}`)} 2>/dev/null || true)`,
-    `if [ -n "$owner" ] && [ "$owner" != ${shq(p.containerId)} ]; then cni CNI_COMMAND=DEL CNI_CONTAINERID="$owner" CNI_NETNS= >/dev/null; fi`,
+    // host-local's file is `<container id>\r\n<ifname>`.
+    `owner=$(head -n1 ${shq(`${dataDir}/netlab/${p.ip}`)} 2>/dev/null | tr -d '\r' || true)`,
+    `if [ -n "$owner" ] && [ "$owner" != ${shq(p.containerId)} ]; then cni CNI_COMMAND=DEL CNI_CONTAINERID="$owner" CNI_NETNS=; fi`,
     `cni CNI_COMMAND=DEL CNI_CONTAINERID=${shq(p.containerId)} CNI_NETNS="$pod" >/dev/null 2>&1 || true`,
     `cni CNI_COMMAND=ADD CNI_CONTAINERID=${shq(p.containerId)} CNI_NETNS="$pod" ${shq(`CNI_ARGS=IgnoreUnknown=1;IP=${p.ip}`)}`,
   ].join('\n');

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { IMAGE_NAMES, type ImageName } from '../../../src/lab/images/catalogue.js';
-import { planBuilds } from '../../../src/lab/images/ensure.js';
+import { ensureImages, planBuilds } from '../../../src/lab/images/ensure.js';
+import type { Docker } from '../../../src/lab/docker/engine.js';
+import { ignoreEvents } from '../../../src/lab/events.js';
+import { NetlabError } from '../../../src/topology/errors.js';
 
 const all = new Set<ImageName>(IMAGE_NAMES);
 const without = (...names: ImageName[]) => new Set(IMAGE_NAMES.filter((n) => !names.includes(n)));
@@ -30,5 +33,11 @@ describe('planBuilds', () => {
   it('rebuilds the wanted images but not their present bases', () => {
     expect(planBuilds(['probe'], all, true)).toEqual(['probe']);
     expect(planBuilds(IMAGE_NAMES, all, true)).toEqual([...IMAGE_NAMES]);
+  });
+
+  it('refuses an unknown image name before asking the engine anything', async () => {
+    const err = await ensureImages({} as Docker, ignoreEvents, { only: ['nodes' as ImageName] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetlabError);
+    expect((err as NetlabError).hint).toContain('base, pause, app, node, router, probe');
   });
 });

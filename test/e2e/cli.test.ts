@@ -1,0 +1,137 @@
+// The CLI's promises on a real engine: bad input creates nothing, an interrupted or crashed `up`
+// is resumable and removable, and the inspection commands tell the truth.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkJson, failing, labObjects, netlab, netlabSpawn, uniqueName } from './helpers.js';
+
+const made: string[] = [];
+afterAll(async () => {
+  for (const lab of made) await netlab(['down', lab]);
+});
+
+async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('bad lab files', () => {
+  it('name the file, line and fix, exit non-zero and create nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-bad-'));
+    const name = uniqueName('bad');
+    const file = join(dir, 'lab.yaml');
+    writeFileSync(
+      file,
+      [
+        `name: ${name}`,
+        'topology:',
+        '  nodes:',
+        '    - name: node1',
+        '      podCIDR: 10.0.1.5/24',
+        'workloads:',
+        '  - apiVersion: v1',
+        '    kind: Pod',
+        '    metadata: { name: web }',
+        '    spec:',
+        '      nodeName: node1',
+        '      containers:',
+        '        - { name: app, image: netlab/app, ports: [{ containerPort: 8080 }] }',
+        '        - { name: side, image: netlab/app, ports: [{ containerPort: 8080 }] }',
+        '',
+      ].join('\n'),
+    );
+    const r = await netlab(['up', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`lab.yaml:5:16:`);
+    expect(r.stderr).toMatch(/10\.0\.1\.0\/24/); // the hint says what to write instead
+    expect(r.stderr).toMatch(/lab\.yaml:14:\d+: port 8080\/TCP is already used by container app/);
+    expect(r.stderr).toMatch(/hint: containers of a pod share one network namespace/);
+    expect(r.stderr).toMatch(/nothing was created/);
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+
+  it('an unknown lab name lists the labs there are', async () => {
+    const r = await netlab(['up', 'no-such-lab']);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/multi-node/);
+  });
+});
+
+describe('interrupted and crashed bring-up', () => {
+  it('Ctrl-C during up leaves a lab that the next up completes', async () => {
+    const name = uniqueName('int');
+    made.push(name);
+    const child = netlabSpawn(['up', 'multi-node', '--name', name]);
+    // Interrupt once the first containers exist, i.e. truly half-way.
+    await waitFor(async () => (await labObjects(name)).containers >= 2, 30_000);
+    child.kill('SIGINT');
+    const r = await child;
+    expect([0, 130]).toContain(r.exitCode);
+    if (r.exitCode === 130) expect(r.all).toMatch(/netlab up .* again/);
+    const again = await netlab(['up', name]);
+    expect(again.exitCode, again.all).toBe(0);
+    const { report } = await checkJson(name);
+    expect(failing(report)).toEqual([]);
+  });
+
+  it('down removes everything after up was killed half-way', async () => {
+    const name = uniqueName('kill');
+    made.push(name);
+    const child = netlabSpawn(['up', 'multi-node', '--name', name]);
+    await waitFor(async () => (await labObjects(name)).containers >= 3, 30_000);
+    child.kill('SIGKILL');
+    await child;
+    expect((await labObjects(name)).containers).toBeGreaterThan(0);
+    const r = await netlab(['down', name]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
+
+describe('looking at a lab', () => {
+  const name = uniqueName('look');
+
+  it('status, exec, list and check --json describe the running lab', async () => {
+    made.push(name);
+    expect((await netlab(['up', 'multi-node', '--name', name])).exitCode).toBe(0);
+
+    const status = await netlab(['status', name]);
+    expect(status.exitCode).toBe(0);
+    expect(status.stdout).toMatch(/node\s+node1\s+\S+\.11\s+pods 10\.0\.1\.0\/24, cbr0 10\.0\.1\.1\s+running/);
+    expect(status.stdout).toMatch(/pod\s+server-1\s+10\.0\.2\.2\s+on node2: app\s+running/);
+
+    const all = await netlab(['status']);
+    expect(all.stdout).toContain(name);
+
+    const route = await netlab(['exec', name, 'router', '--', 'ip', 'route']);
+    expect(route.exitCode).toBe(0);
+    expect(route.stdout).toMatch(/10\.0\.2\.0\/24 via \S+\.12/);
+    const inPod = await netlab(['exec', name, 'server-1', '--', 'sh', '-c', 'echo $POD_NAME; exit 3']);
+    expect(inPod.stdout.trim()).toBe('server-1');
+    expect(inPod.exitCode).toBe(3);
+
+    const { exitCode, report } = await checkJson(name);
+    expect(exitCode).toBe(0);
+    expect(report.lab).toBe(name);
+    expect(report.ok).toBe(true);
+    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'expect', 'from', 'ms', 'name', 'ok', 'to']);
+
+    const plain = await netlab(['check', name]);
+    expect(plain.stdout).toMatch(/^PASS .*via router/m);
+    expect(plain.stdout).toMatch(/7 passed, 0 failed/);
+  });
+
+  it('doctor finds the engine, the kernel features and the images', async () => {
+    const r = await netlab(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as { ok: boolean; findings: { name: string; ok: boolean }[] };
+    const names = report.findings.map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['engine', 'images', 'nf_tables', 'iptables', 'cni-plugins', 'bridge-netfilter']));
+    expect(report.findings.filter((f) => !f.ok)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  });
+});
