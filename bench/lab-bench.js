@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Benchmark (not a test): wall time of `netlab up`, `check` and `down` for a lab, beside the
-// Docker floor on this machine: the same number of containers created and started (and then
-// removed) in parallel with plain dockerode, 8 at a time, as netlab does.
+// Docker floor on this machine: the same containers created and started (and then removed)
+// in parallel with plain dockerode, 8 at a time.
 //   node bench/lab-bench.js [lab=multi-node] [runs=3]
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectEngine, mapLimit } from '../dist/lab/docker/engine.js';
+import { connectEngine, limiter, mapLimit } from '../dist/lab/docker/engine.js';
 import { ensureImages } from '../dist/lab/images/index.js';
 import { allContainers } from '../dist/lab/plan/types.js';
 import { planLab } from '../dist/lab/plan/plan.js';
-import { PARALLEL } from '../dist/lab/up.js';
+import { PARALLEL, up } from '../dist/lab/up.js';
+import { down } from '../dist/lab/down.js';
 import { loadLab, resolveLabFile } from '../dist/topology/load.js';
 
 const labName = process.argv[2] ?? 'multi-node';
@@ -30,37 +31,72 @@ const time = (fn) => async () => {
 };
 const cli = (...args) => time(async () => execFileSync('node', [bin, ...args], { stdio: 'pipe', env: { ...process.env, CI: '1' } }));
 
+/**
+ * The floor: the SAME containers (the plan's own create options, on the same kind of network),
+ * created and started with plain dockerode, 8 at a time, app containers after their sandbox:
+ * no CNI, no routes, no checks of existing state, no CLI start-up.
+ */
 async function floorRun(i) {
-  const labels = { 'netlab.lab': `bench-floor-${process.pid}-${i}` };
+  const name = `bench-floor-${process.pid}-${i}`;
+  const floorPlan = planLab({ ...lab, name }, { images, underlay: '10.249.0.0/24' });
   const ids = [];
-  const upS = await time(() =>
-    mapLimit(Array.from({ length: count }), PARALLEL, async () => {
-      const c = await docker.createContainer({ Image: images.probe, Cmd: ['/usr/local/bin/pause'], Labels: labels, HostConfig: { NetworkMode: 'none' } });
-      await c.start();
-      ids.push(c.id);
-    }),
-  )();
-  const downS = await time(() => mapLimit(ids, PARALLEL, (id) => docker.getContainer(id).remove({ force: true })))();
+  const upS = await time(async () => {
+    await docker.createNetwork({
+      Name: floorPlan.network.name,
+      IPAM: { Config: [{ Subnet: floorPlan.network.subnet, Gateway: floorPlan.network.gateway }] },
+      Labels: floorPlan.network.labels,
+    });
+    const limit = limiter(PARALLEL);
+    const start = (c) => limit(async () => {
+      const created = await docker.createContainer({ ...c.create, name: c.name });
+      await created.start();
+      ids.push(created.id);
+    });
+    const infra = allContainers(floorPlan).filter((c) => c.role !== 'pause' && c.role !== 'container');
+    await Promise.all([
+      ...infra.map(start),
+      ...floorPlan.pods.map(async (p) => {
+        await start(p.pause);
+        await Promise.all(p.containers.map(start));
+      }),
+    ]);
+  })();
+  const downS = await time(async () => {
+    await mapLimit(ids, PARALLEL, (id) => docker.getContainer(id).remove({ force: true }));
+    await docker.getNetwork(floorPlan.network.name).remove();
+  })();
   return { upS, downS };
 }
 
-const rows = { floorUp: [], floorDown: [], up: [], upAgain: [], check: [], down: [] };
+// The engine finishes tearing down namespaces after `remove` returns: let it settle between
+// phases so that no phase pays for the one before.
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+const rows = { floorUp: [], floorDown: [], up: [], upAgain: [], check: [], down: [], libUp: [], libDown: [] };
 for (let i = 0; i < runs; i++) {
+  await settle();
   const f = await floorRun(i);
   rows.floorUp.push(f.upS);
   rows.floorDown.push(f.downS);
   const name = `bench-${process.pid}-${i}`;
+  await settle();
   rows.up.push(await cli('up', labName, '--name', name)());
   rows.upAgain.push(await cli('up', labName, '--name', name)());
   rows.check.push(await cli('check', name)());
   rows.down.push(await cli('down', name)());
+  // The same work in-process: what the engine costs netlab, without Node's start-up.
+  await settle();
+  const libName = `bench-lib-${process.pid}-${i}`;
+  rows.libUp.push(await time(() => up(docker, { ...lab, name: libName }, () => {}, { images }))());
+  rows.libDown.push(await time(() => down(docker, libName, () => {}))());
 }
 const fmt = (s) => `${s.toFixed(2)} s`;
 const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
 console.log(`lab ${labName}: ${count} containers, median of ${runs} run(s), CLI wall time (node start-up included)`);
-console.log(`  floor up    ${fmt(m.floorUp)}   (${count} containers created+started with dockerode, ${PARALLEL} at a time)`);
+console.log(`  floor up    ${fmt(m.floorUp)}   (the same ${count} containers and network, plain dockerode, ${PARALLEL} at a time)`);
 console.log(`  netlab up   ${fmt(m.up)}   ratio ${(m.up / m.floorUp).toFixed(2)}x (target <= 1.25x)`);
+console.log(`  up (in-process) ${fmt(m.libUp)}   ratio ${(m.libUp / m.floorUp).toFixed(2)}x   (library call, no CLI start-up)`);
 console.log(`  up again    ${fmt(m.upAgain)}   (nothing to change)`);
 console.log(`  check       ${fmt(m.check)}   (target < 2 s; ${lab.checks.length} checks)`);
 console.log(`  floor down  ${fmt(m.floorDown)}`);
 console.log(`  netlab down ${fmt(m.down)}   ratio ${(m.down / m.floorDown).toFixed(2)}x (target < 3 s)`);
+console.log(`  down (in-process) ${fmt(m.libDown)}`);

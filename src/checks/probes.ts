@@ -1,7 +1,9 @@
 // Probes: the command each kind runs from the source's network namespace, and how its output is
 // judged. Pure: batching and running live in run.ts.
 import type { Expectation, ProbeKind } from '../topology/model.js';
-import { shq } from '../lab/plan/scripts.js';
+import { parallelScript, type JobResult, type ParallelJob } from '../lab/plan/scripts.js';
+
+export { parseParallelOutput as parseBatchOutput, type JobResult as RawResult } from '../lab/plan/scripts.js';
 
 /** A probe with every name already resolved to addresses and host PIDs. */
 export interface ResolvedProbe {
@@ -56,44 +58,9 @@ export const PROBE_HELPERS = [
   `gateway_probe() { nsenter --net="$1" ip -4 route show default; echo '--'; nsenter --net="$2" ip -4 -o addr show dev cbr0; }`,
 ].join('\n');
 
-/**
- * One script for one source: every probe runs in parallel (so expected drops cost one timeout,
- * not one each), then prints `<index> <exit code> <ms> <base64 output>` per probe.
- */
-export function batchScript(probes: { index: number; command: string }[]): string {
-  const lines = [
-    PROBE_HELPERS,
-    'd=$(mktemp -d)',
-    `run() { i=$1; shift; s=$(date +%s%N); out=$(eval "$1" 2>&1); rc=$?; e=$(date +%s%N); ` +
-      `printf '%s %s %s\\n' "$rc" "$(( (e - s) / 1000000 ))" "$(printf %s "$out" | head -c 2000 | base64 -w0)" > "$d/$i"; }`,
-    ...probes.map((p) => `run ${p.index} ${shq(p.command)} &`),
-    'wait',
-    `for f in "$d"/*; do printf '%s %s\\n' "\${f##*/}" "$(cat "$f")"; done`,
-    'rm -rf "$d"',
-  ];
-  return lines.join('\n');
-}
-
-export interface RawResult {
-  index: number;
-  exitCode: number;
-  ms: number;
-  output: string;
-}
-
-export function parseBatchOutput(stdout: string): RawResult[] {
-  const results: RawResult[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^(\d+) (\d+) (\d+) ?(\S*)$/.exec(line.trim());
-    if (!m) continue;
-    results.push({
-      index: Number(m[1]),
-      exitCode: Number(m[2]),
-      ms: Number(m[3]),
-      output: Buffer.from(m[4] ?? '', 'base64').toString('utf8'),
-    });
-  }
-  return results;
+/** One script for one source: every probe in parallel (expected drops cost one timeout, not one each). */
+export function batchScript(probes: ParallelJob[]): string {
+  return parallelScript(probes, PROBE_HELPERS);
 }
 
 export interface Verdict {
@@ -116,7 +83,7 @@ export function traceHops(output: string): string[] {
   return hops;
 }
 
-export function judge(p: ResolvedProbe, raw: Pick<RawResult, 'exitCode' | 'output'>): Verdict {
+export function judge(p: ResolvedProbe, raw: Pick<JobResult, 'exitCode' | 'output'>): Verdict {
   const out = raw.output.trim();
   const reached = (ok: boolean, detail: string): Verdict =>
     p.expect === 'unreachable'

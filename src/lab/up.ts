@@ -6,12 +6,12 @@ import { NetlabError } from '../topology/errors.js';
 import type { Lab } from '../topology/model.js';
 import { ensureContainer, removeContainer, type EnsuredContainer } from './apply/containers.js';
 import { readLabState, type LabState } from './apply/state.js';
-import { execIn, mapLimit } from './docker/engine.js';
+import { batcher, execIn, limiter, mapLimit, settleAll } from './docker/engine.js';
 import { type EventSink, task } from './events.js';
 import { LABEL_NODE, LABEL_ROLE } from './labels.js';
 import { pickUnderlay } from './plan/addresses.js';
 import { planLab } from './plan/plan.js';
-import { plumbPodScript, routesScript, unplumbPodScript } from './plan/scripts.js';
+import { parallelScript, parseParallelOutput, plumbPodScript, routesScript, unplumbPodScript, type PlumbInput } from './plan/scripts.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type PodPlan } from './plan/types.js';
 
 /** Docker work in flight at once: measured on 2 cores, 8 parallel creates beat sequential by ~4x. */
@@ -105,74 +105,97 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
   );
   checkAbort();
 
-  // Nodes, router, external client and toolbox are independent of each other.
-  const infra: ContainerPlan[] = [
-    ...plan.nodes.map((n) => n.container),
-    ...(plan.router ? [plan.router] : []),
-    ...(plan.external ? [plan.external] : []),
-    plan.toolbox,
-  ];
-  const ensured = new Map<string, EnsuredContainer>();
-  await mapLimit(infra, PARALLEL, async (c) => {
-    checkAbort();
-    const e = await task(
-      emit,
-      c.key,
-      title(c),
-      async () => count(await ensureContainer(docker, c, state.containers.get(c.name))),
-      (r) => `${r.action}${c.ip ? ` ${c.ip}` : ''}`,
-      'infrastructure',
-    );
-    ensured.set(c.key, e);
-  });
-  const toolbox = ensured.get(plan.toolbox.key)!;
+  // Everything below runs as a dependency graph under one limit of concurrent Docker work:
+  // sandboxes (network none) and the toolbox need nothing; nodes, router and the external client
+  // need the network; plumbing a pod needs its sandbox, its node and the toolbox; app containers
+  // start once their pod is plumbed, as kubelet starts them after CNI ADD.
+  const limit = limiter(PARALLEL);
+  const ensure = (c: ContainerPlan, options?: Parameters<typeof ensureContainer>[3]) =>
+    limit(async () => {
+      checkAbort();
+      return count(await ensureContainer(docker, c, state.containers.get(c.name), options));
+    });
+  const infraTask = (c: ContainerPlan) =>
+    task(emit, c.key, title(c), () => ensure(c), (r) => `${r.action}${c.ip ? ` ${c.ip}` : ''}`, 'infrastructure');
 
-  await task(emit, 'routes', 'routes', async () => {
-    const targets = [
-      // Direct routing: no default route at all, so pod traffic never leaves toward the host.
-      ...plan.nodes.map((n) => ({ pid: ensured.get(n.container.key)!.pid, routes: n.routes, dropDefault: !n.routes.some((r) => r.dst === 'default') })),
-      ...(plan.router ? [{ pid: ensured.get(plan.router.key)!.pid, routes: plan.router.routes, dropDefault: true }] : []),
-      ...(plan.external ? [{ pid: ensured.get(plan.external.key)!.pid, routes: [], dropDefault: true }] : []),
-    ];
-    await toolboxRun(docker, toolbox.id, routesScript(targets), 'setting routes');
-    return plan.router
-      ? `router holds ${plan.router.routes.map((r) => r.dst).join(', ')}`
-      : `direct routes between ${plan.nodes.length} nodes`;
-  }, (d) => d);
-  checkAbort();
+  const toolboxP = infraTask(plan.toolbox);
+  const nodeP = new Map(plan.nodes.map((n) => [n.name, infraTask(n.container)]));
+  // The engine attaches containers to a network one at a time: nodes first, since pods wait on
+  // them, and the router and external client (which nothing but routes waits on) after.
+  const nodesUp = settleAll([...nodeP.values()]);
+  const routerP = plan.router ? nodesUp.then(() => infraTask(plan.router!)) : undefined;
+  const externalP = plan.external ? nodesUp.then(() => infraTask(plan.external!)) : undefined;
 
-  // Pods: sandbox, then CNI, then the app containers; pods in parallel with each other.
+  const routesP = (async () => {
+    const [toolbox, nodes, router, external] = await Promise.all([
+      toolboxP,
+      Promise.all(plan.nodes.map((n) => nodeP.get(n.name)!)),
+      routerP,
+      externalP,
+    ]);
+    await task(emit, 'routes', 'routes', async () => {
+      const targets = [
+        // Direct routing: no default route at all, so pod traffic never leaves toward the host.
+        ...plan.nodes.map((n, i) => ({ pid: nodes[i]!.pid, routes: n.routes, dropDefault: !n.routes.some((r) => r.dst === 'default') })),
+        ...(plan.router && router ? [{ pid: router.pid, routes: plan.router.routes, dropDefault: true }] : []),
+        ...(external ? [{ pid: external.pid, routes: [], dropDefault: true }] : []),
+      ];
+      await limit(() => toolboxRun(docker, toolbox.id, routesScript(targets), 'setting routes'));
+      return plan.router
+        ? `router holds ${plan.router.routes.map((r) => r.dst).join(', ')}`
+        : `direct routes between ${plan.nodes.length} nodes`;
+    }, (d) => d);
+  })();
+
+  // CNI ADDs of pods that become ready together run in one toolbox exec.
+  const plumb = batcher((jobs: { pod: PodPlan; toolboxId: string; input: PlumbInput }[]) =>
+    limit(async () => {
+      const script = parallelScript(jobs.map((j, index) => ({ index, command: plumbPodScript(j.input) })));
+      const results = new Map(parseParallelOutput(await toolboxRun(docker, jobs[0]!.toolboxId, script, 'plumbing pods')).map((r) => [r.index, r]));
+      return jobs.map((j, i) => {
+        const r = results.get(i);
+        if (r?.exitCode === 0) return r.output;
+        const said = r?.output.trim().split('\n').slice(-3).join(' / ');
+        return new NetlabError(`CNI ADD for pod ${j.pod.name} on ${j.pod.node} failed: ${said || 'no result'}`, {
+          hint: 'Run `netlab doctor` to check the CNI plugins and kernel features; `netlab up` again retries.',
+        });
+      });
+    }),
+  );
   const nodeByName = new Map(plan.nodes.map((n) => [n.name, n]));
-  await mapLimit(plan.pods, PARALLEL, async (pod) => {
-    checkAbort();
-    await task(
+  const podPs = plan.pods.map((pod) =>
+    task(
       emit,
       pod.pause.key,
       `pod ${pod.namespace === 'default' ? pod.name : `${pod.namespace}/${pod.name}`}`,
       async () => {
         const node = nodeByName.get(pod.node)!;
-        const nodeState = ensured.get(node.container.key)!;
-        const pause = count(await ensureContainer(docker, pod.pause, state.containers.get(pod.pause.name)));
+        const pause = await ensure(pod.pause);
         if (pause.action !== 'unchanged') {
           // Containers still holding the old sandbox's namespace (and its veth and IP) go first.
-          await mapLimit(pod.containers, PARALLEL, async (c) => {
-            const old = state.containers.get(c.name);
-            if (old) await removeContainer(docker, old.Id);
-            state.containers.delete(c.name);
-          });
+          await settleAll(
+            pod.containers.map(async (c) => {
+              const old = state.containers.get(c.name);
+              state.containers.delete(c.name);
+              if (old) await limit(() => removeContainer(docker, old.Id));
+            }),
+          );
         }
-        const plumbed = await toolboxRun(
-          docker,
-          toolbox.id,
-          plumbPodScript({ containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, ip: pod.ip, cniConfig: node.cniConfig }),
-          `plumbing pod ${pod.name} (CNI ADD on ${pod.node})`,
-        );
+        const [nodeState, toolbox] = await Promise.all([nodeP.get(pod.node)!, toolboxP]);
+        checkAbort();
+        const plumbed = await plumb({
+          pod,
+          toolboxId: toolbox.id,
+          input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, ip: pod.ip, cniConfig: node.cniConfig },
+        });
+        if (plumbed instanceof Error) throw plumbed;
         if (plumbed.trim() !== 'unchanged') changed++;
-        await mapLimit(pod.containers, PARALLEL, async (c) =>
-          count(
-            await ensureContainer(docker, c, state.containers.get(c.name), {
+        await settleAll(
+          pod.containers.map((c) =>
+            ensure(c, {
               // Joined to a sandbox that has since been replaced: it must join the new one.
               keep: (existing) => existing.HostConfig?.NetworkMode === `container:${pause.id}`,
+              needPid: false,
             }),
           ),
         );
@@ -180,8 +203,13 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
       },
       (d) => d,
       'pods',
-    );
-  });
+    ),
+  );
+  await settleAll<unknown>([toolboxP, ...nodeP.values(), routerP ?? Promise.resolve(), externalP ?? Promise.resolve(), routesP, ...podPs]);
+  const ensured = new Map<string, EnsuredContainer>();
+  ensured.set(plan.toolbox.key, await toolboxP);
+  for (const n of plan.nodes) ensured.set(n.container.key, await nodeP.get(n.name)!);
+  const toolbox = ensured.get(plan.toolbox.key)!;
 
   // Whatever the lab has that the plan does not (a pod removed from the file, fewer replicas).
   const planned = new Set(allContainers(plan).map((c) => c.name));

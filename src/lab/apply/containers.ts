@@ -19,6 +19,8 @@ export interface EnsureOptions {
   replace?: boolean;
   /** Extra test on an existing container: false = replace it. */
   keep?: (existing: Docker.ContainerInfo) => boolean;
+  /** Read the PID (one more call); false for containers nothing enters by PID. */
+  needPid?: boolean;
 }
 
 export async function ensureContainer(
@@ -44,6 +46,7 @@ export async function ensureContainer(
     await docker.getContainer(id).start();
     action = existing ? 'recreated' : 'created';
   }
+  if (options.needPid === false) return { id, pid: 0, action };
   const info = await docker.getContainer(id).inspect();
   if (!info.State.Running) {
     throw new NetlabError(`Container ${plan.name} stopped right after it started (exit code ${info.State.ExitCode}).`, {

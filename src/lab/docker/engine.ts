@@ -220,3 +220,56 @@ export function isNotFound(err: unknown): boolean {
 export function isConflict(err: unknown): boolean {
   return (err as { statusCode?: number })?.statusCode === 409;
 }
+
+/** A limit on concurrent work shared by independent pipelines: `limit(fn)` runs fn when a slot frees. */
+export function limiter(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Awaits every promise (so nothing is left running), then throws the first failure, if any. */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * Groups calls that arrive while a batch is running into the next batch: `submit(x)` resolves
+ * with x's result. One `docker exec` for many pods costs little more than for one.
+ */
+export function batcher<In, Out>(run: (items: In[]) => Promise<Out[]>): (item: In) => Promise<Out> {
+  let queue: { item: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
+  let running = false;
+  const flush = async () => {
+    if (running || queue.length === 0) return;
+    running = true;
+    const batch = queue;
+    queue = [];
+    try {
+      const out = await run(batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(out[i]!));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    } finally {
+      running = false;
+      void flush();
+    }
+  };
+  return (item) =>
+    new Promise<Out>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      void flush();
+    });
+}
