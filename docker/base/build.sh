@@ -29,7 +29,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v debootstrap >/dev/null || { echo "debootstrap is not installed: apt-get install debootstrap" >&2; exit 3; }
 
-packages=iproute2,iptables,nftables,conntrack,tcpdump,containernetworking-plugins,curl,dnsutils,netcat-openbsd,traceroute,iputils-ping,procps,socat,less,jq
+packages=iproute2,iptables,nftables,conntrack,tcpdump,containernetworking-plugins,curl,dnsutils,netcat-openbsd,traceroute,iputils-ping,iputils-arping,procps,socat,less,jq
 # Image settings, as `docker import --change` takes them.
 changes=(
   'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkJson, failing, labObjects, netlab, netlabSpawn, uniqueName } from './helpers.js';
+import { checkJson, failures, labObjects, netlab, netlabSpawn, uniqueName } from './helpers.js';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -76,7 +76,7 @@ describe('interrupted and crashed bring-up', () => {
     const again = await netlab(['up', name]);
     expect(again.exitCode, again.all).toBe(0);
     const { report } = await checkJson(name);
-    expect(failing(report)).toEqual([]);
+    expect(failures(report)).toEqual([]);
   });
 
   it('down removes everything after up was killed half-way', async () => {

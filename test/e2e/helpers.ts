@@ -48,6 +48,12 @@ export async function checkJson(lab: string, extra: string[] = []): Promise<{ ex
   }
 }
 
+/** Names of the failed checks. */
 export function failing(report: CheckJson): string[] {
   return report.checks.filter((c) => !c.ok).map((c) => c.name);
+}
+
+/** Failed checks with their details, for assertions whose failure message should say why. */
+export function failures(report: CheckJson): string[] {
+  return report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
 }

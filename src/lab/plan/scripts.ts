@@ -40,6 +40,9 @@ export function plumbPodScript(p: PlumbInput): string {
     `if [ -n "$owner" ] && [ "$owner" != ${shq(p.containerId)} ]; then cni CNI_COMMAND=DEL CNI_CONTAINERID="$owner" CNI_NETNS=; fi`,
     `cni CNI_COMMAND=DEL CNI_CONTAINERID=${shq(p.containerId)} CNI_NETNS="$pod" >/dev/null 2>&1 || true`,
     `cni CNI_COMMAND=ADD CNI_CONTAINERID=${shq(p.containerId)} CNI_NETNS="$pod" ${shq(`CNI_ARGS=IgnoreUnknown=1;IP=${p.ip}`)}`,
+    // A re-plumbed pod keeps its IP but gets a new MAC: a gratuitous ARP updates the neighbours'
+    // caches at once instead of after their entries go stale.
+    `(nsenter --net="$pod" arping -q -U -c 1 -w 1 -I eth0 ${p.ip} >/dev/null 2>&1 &)`,
   ].join('\n');
 }
 
