@@ -20,6 +20,15 @@ export interface ResolvedProbe {
   viaIps?: string[];
   viaName?: string;
   contains?: string;
+  /** By name: the host the probe asks the pod's resolver for (its resolv.conf, search list, ndots). */
+  targetName?: string;
+  /** http/udp: requests to send, and how many different pods must answer. */
+  count?: number;
+  distinct?: number;
+  /** dns: record type; conntrack: the source pod's IP and the endpoints that count as translations. */
+  record?: 'A' | 'SRV' | 'PTR';
+  sourceIp?: string;
+  endpointIps?: string[];
 }
 
 /** Connect / answer deadlines: short, because expected drops are checks too. */
@@ -27,23 +36,34 @@ export const CONNECT_TIMEOUT_S = 1;
 export const MAX_TIME_S = 2;
 
 export function probeCommand(p: ResolvedProbe): string {
-  const ns = `nsenter --net=/proc/${p.sourcePid}/ns/net`;
-  const ip = p.targetIp ?? '';
+  const netns = `/proc/${p.sourcePid}/ns/net`;
+  const ns = `nsenter --net=${netns}`;
+  // A name is resolved as the pod itself would: its resolv.conf, inside its network namespace.
+  const inPod = p.targetName ? `in_pod ${p.sourcePid}` : ns;
+  const host = p.targetName ?? p.targetIp ?? '';
   switch (p.kind) {
-    case 'http':
-      return `${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code}' http://${hostPort(ip, p.port)}/`;
+    case 'http': {
+      const curl = `${inPod} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code}' http://${hostPort(host, p.port)}/`;
+      return (p.count ?? 1) > 1 ? `repeat ${p.count} ${curl}` : curl;
+    }
     case 'tcp':
-      return `${ns} nc -z -v -w ${CONNECT_TIMEOUT_S} ${ip} ${p.port}`;
+      return `${inPod} nc -z -v -w ${CONNECT_TIMEOUT_S} ${host} ${p.port}`;
     case 'udp':
-      return `udp_probe /proc/${p.sourcePid}/ns/net ${ip} ${p.port}`;
+      return (p.count ?? 1) > 1 ? `repeat ${p.count} udp_probe ${p.sourcePid} ${host} ${p.port}` : `udp_probe ${p.sourcePid} ${host} ${p.port}`;
     case 'ping':
-      return `${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${ip}`;
+      return `${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${p.targetIp}`;
     case 'traceroute':
-      return `${ns} traceroute -n -q 1 -w 1 -m 8 ${ip}`;
+      return `${ns} traceroute -n -q 1 -w 1 -m 8 ${p.targetIp}`;
     case 'netns':
       return `readlink /proc/${p.sourcePid}/ns/net /proc/${p.targetPid}/ns/net`;
     case 'gateway':
-      return `gateway_probe /proc/${p.sourcePid}/ns/net /proc/${p.nodePid}/ns/net`;
+      return `gateway_probe ${netns} /proc/${p.nodePid}/ns/net`;
+    case 'dns':
+      return p.record === 'PTR'
+        ? `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -x ${p.targetName}`
+        : `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -t ${p.record ?? 'A'} ${p.targetName}`;
+    case 'conntrack':
+      return `conntrack_probe ${p.sourcePid} /proc/${p.nodePid}/ns/net ${p.targetIp} ${p.port}`;
   }
 }
 
@@ -53,8 +73,16 @@ function hostPort(ip: string, port?: number): string {
 
 /** Shell helpers the batched script defines once. */
 export const PROBE_HELPERS = [
+  // The pod's own resolver: a private mount namespace where /etc/resolv.conf is the pod's file
+  // (kubelet's search list and ndots:5), then the pod's network namespace. Binaries stay netlab's.
+  // (A copy: the kernel will not bind a file from another container's mount namespace.)
+  `in_pod() { pid=$1; shift; rc=$(mktemp); cat "/proc/$pid/root/etc/resolv.conf" > "$rc"; unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift 2 && exec nsenter --net="/proc/$0/ns/net" "$@"' "$pid" "$rc" x "$@"; s=$?; rm -f "$rc"; return $s; }`,
   // nc -u exits 0 whether or not anything answered: an answer is what counts.
-  `udp_probe() { r=$(echo netlab-probe | nsenter --net="$1" nc -u -w ${CONNECT_TIMEOUT_S} "$2" "$3" 2>&1); [ -n "$r" ] || { echo "no UDP answer within ${CONNECT_TIMEOUT_S} s"; return 1; }; echo "$r"; }`,
+  `udp_probe() { r=$(echo netlab-probe | in_pod "$1" nc -u -w ${CONNECT_TIMEOUT_S} "$2" "$3" 2>&1); [ -n "$r" ] || { echo "no UDP answer within ${CONNECT_TIMEOUT_S} s"; return 1; }; echo "$r"; }`,
+  // N requests, each a new connection (so a new choice of endpoint); fails only if none answered.
+  `repeat() { n=$1; shift; ok=1; i=0; while [ $i -lt $n ]; do i=$((i+1)); if "$@"; then ok=0; fi; echo; echo '%%'; done; return $ok; }`,
+  // One request through the service, then the source node's conntrack entries for it.
+  `conntrack_probe() { nsenter --net="/proc/$1/ns/net" curl -s -o /dev/null --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} "http://$3:$4/" || echo "request failed"; nsenter --net="$2" conntrack -L -p tcp --orig-dst "$3" --dport "$4" 2>/dev/null; }`,
   `gateway_probe() { nsenter --net="$1" ip -4 route show default; echo '--'; nsenter --net="$2" ip -4 -o addr show dev cbr0; }`,
 ].join('\n');
 
@@ -89,6 +117,7 @@ export function judge(p: ResolvedProbe, raw: Pick<JobResult, 'exitCode' | 'outpu
     p.expect === 'unreachable'
       ? { ok: !ok, detail: ok ? `reachable, but expected a drop: ${detail}` : `dropped as expected: ${detail}` }
       : { ok, detail };
+  if ((p.count ?? 1) > 1 && (p.kind === 'http' || p.kind === 'udp')) return judgeRepeated(p, out);
   switch (p.kind) {
     case 'http': {
       const m = /\nHTTP (\d{3})$/.exec(out) ?? /^HTTP (\d{3})$/.exec(out);
@@ -125,6 +154,37 @@ export function judge(p: ResolvedProbe, raw: Pick<JobResult, 'exitCode' | 'outpu
       const ok = p.expect === 'different-netns' ? !same : same;
       return { ok, detail: same ? `one network namespace ${a}` : `different namespaces ${a} and ${b}` };
     }
+    case 'dns': {
+      const status = /status: ([A-Z]+)/.exec(out)?.[1];
+      const answers = out
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith(';'))
+        .map((l) => l.trim().split(/\s+/).slice(3).join(' '));
+      if (!status) return { ok: false, detail: oneLine(out) || 'no answer from the cluster DNS' };
+      if (p.expect === 'nxdomain') {
+        return status === 'NXDOMAIN'
+          ? { ok: true, detail: `NXDOMAIN for ${p.targetName}` }
+          : { ok: false, detail: `expected NXDOMAIN, got ${status}${answers.length ? `: ${answers.join(', ')}` : ''}` };
+      }
+      if (status !== 'NOERROR' || answers.length === 0) return { ok: false, detail: `${status} for ${p.targetName}, no ${p.record ?? 'A'} record` };
+      return { ok: true, detail: `${p.targetName} → ${answers.join(', ')}` };
+    }
+    case 'conntrack': {
+      if (out.startsWith('request failed')) return { ok: false, detail: `the request to ${p.targetIp}:${p.port} failed, nothing to see in conntrack` };
+      for (const line of out.split('\n')) {
+        const srcs = [...line.matchAll(/src=(\S+)/g)].map((m) => m[1]);
+        const dsts = [...line.matchAll(/dst=(\S+)/g)].map((m) => m[1]);
+        const sports = [...line.matchAll(/sport=(\d+)/g)].map((m) => m[1]);
+        if (srcs[0] === p.sourceIp && dsts[0] === p.targetIp && srcs[1] && srcs[1] !== p.targetIp) {
+          const translated = !p.endpointIps || p.endpointIps.includes(srcs[1]!);
+          return {
+            ok: translated,
+            detail: `${srcs[0]} → ${p.targetIp}:${p.port} was DNATed to ${srcs[1]}:${sports[1]} (conntrack on the client's node)${translated ? '' : ', not an endpoint'}`,
+          };
+        }
+      }
+      return { ok: false, detail: `no conntrack entry from ${p.sourceIp} to ${p.targetIp}:${p.port} on the client's node` };
+    }
     case 'gateway': {
       const [routes = '', addrs = ''] = out.split('--');
       const via = /default via (\S+)/.exec(routes)?.[1];
@@ -136,4 +196,16 @@ export function judge(p: ResolvedProbe, raw: Pick<JobResult, 'exitCode' | 'outpu
       return { ok: true, detail: `default via ${via} (${p.viaName ?? 'cbr0 on the node'})` };
     }
   }
+}
+
+/** Many requests: how many were answered, by how many different pods ("Hello from <pod>"). */
+function judgeRepeated(p: ResolvedProbe, out: string): Verdict {
+  const parts = out.split(/\n%%\n?/).filter((x) => x.trim());
+  const answered = parts.filter((x) => (p.kind === 'udp' ? !x.includes('no UDP answer') : /HTTP [1-5]\d\d\s*$/.test(x.trim())));
+  const pods = new Set(answered.map((x) => /Hello from (\S+)/.exec(x)?.[1]).filter(Boolean));
+  const counts = [...pods].map((name) => `${name} ${answered.filter((x) => x.includes(`Hello from ${name} `)).length}`);
+  const summary = `${answered.length}/${p.count} answered by ${pods.size} pod(s)${counts.length ? `: ${counts.join(', ')}` : ''}`;
+  if (p.expect === 'unreachable') return { ok: answered.length === 0, detail: summary };
+  const ok = answered.length === p.count && pods.size >= (p.distinct ?? 1);
+  return { ok, detail: ok || answered.length < (p.count ?? 1) ? summary : `${summary}; expected at least ${p.distinct} different pods` };
 }

@@ -9,7 +9,8 @@ import type { LabPlan } from '../lab/plan/types.js';
 import { PARALLEL } from '../lab/up.js';
 import { resolveEndpoint, type EndpointRef } from '../topology/endpoints.js';
 import { NetlabError } from '../topology/errors.js';
-import type { CheckSpec, Lab } from '../topology/model.js';
+import type { CheckSpec, Lab, ServiceSpec } from '../topology/model.js';
+import { allocateClusterIPs } from '../lab/plan/services.js';
 import { batchScript, judge, parseBatchOutput, probeCommand, type ResolvedProbe } from './probes.js';
 
 export interface CheckReport {
@@ -27,6 +28,8 @@ interface Place {
   /** Extra addresses that also count as this place on a path (a node's cbr0). */
   alsoIps?: string[];
   node?: string;
+  namespace?: string;
+  service?: ServiceSpec;
 }
 
 function place(plan: LabPlan, ref: EndpointRef): Place {
@@ -39,6 +42,7 @@ function place(plan: LabPlan, ref: EndpointRef): Place {
         ip: pod.ip,
         port: ref.port?.containerPort,
         node: pod.node,
+        namespace: pod.namespace,
       };
     }
     case 'node': {
@@ -49,11 +53,28 @@ function place(plan: LabPlan, ref: EndpointRef): Place {
       return { container: plan.router?.name, ip: plan.router?.ip };
     case 'external':
       return { container: plan.external?.name, ip: plan.external?.ip };
+    case 'service': {
+      const port = ref.port ?? (ref.service.ports.length === 1 ? ref.service.ports[0] : undefined);
+      const clusterIP = clusterIPs(plan).get(`${ref.service.namespace}/${ref.service.name}`);
+      return { ip: clusterIP, port: port?.port, service: ref.service };
+    }
     case 'ip':
       return { ip: ref.ip, port: ref.port };
     case 'localhost':
       return { ip: '127.0.0.1', port: ref.port };
   }
+}
+
+const clusterIPCache = new WeakMap<LabPlan, Map<string, string | undefined>>();
+/** Cluster IPs as the planner allocates them (stable: a hash of the name, or as written). */
+function clusterIPs(plan: LabPlan): Map<string, string | undefined> {
+  let ips = clusterIPCache.get(plan);
+  if (!ips) {
+    const allocated = allocateClusterIPs(plan.services, plan.serviceCIDR);
+    ips = new Map([...allocated].map(([s, ip]) => [`${s.namespace}/${s.name}`, ip]));
+    clusterIPCache.set(plan, ips);
+  }
+  return ips;
 }
 
 function resolve(lab: Lab, plan: LabPlan, text: string): Place {
@@ -86,9 +107,10 @@ export async function runChecks(docker: Docker, lab: Lab, plan: LabPlan, emit: E
   const wanted = new Set<string>();
   const places = checks.map((check) => {
     const from = resolve(lab, plan, check.from);
-    const to = check.to !== undefined ? resolve(lab, plan, check.to) : undefined;
+    // A dns probe's target is a name for the pod's resolver, not a lab endpoint.
+    const to = check.to !== undefined && check.probe !== 'dns' ? resolve(lab, plan, check.to) : undefined;
     for (const c of [from.container, check.probe === 'netns' ? to?.container : undefined]) if (c) wanted.add(c);
-    if (check.probe === 'gateway' && from.node) wanted.add(plan.nodes.find((n) => n.name === from.node)!.container.name);
+    if ((check.probe === 'gateway' || check.probe === 'conntrack') && from.node) wanted.add(plan.nodes.find((n) => n.name === from.node)!.container.name);
     return { from, to };
   });
   await mapLimit([...wanted], PARALLEL, async (name) => {
@@ -115,6 +137,22 @@ export async function runChecks(docker: Docker, lab: Lab, plan: LabPlan, emit: E
     if (check.probe === 'netns') {
       probe.targetPid = to?.container ? pids.get(to.container) : 0;
       if (!probe.targetPid) return fail(`target ${notRunning(to?.container ?? check.to ?? '?')}`);
+    }
+    if (to?.service && check.by === 'dns') {
+      // The name as a pod of that namespace would write it; others need the namespace too.
+      probe.targetName = to.service.namespace === from.namespace ? to.service.name : `${to.service.name}.${to.service.namespace}`;
+    }
+    if (check.probe === 'dns') {
+      probe.targetName = check.to;
+      probe.record = check.record;
+    }
+    probe.count = check.count;
+    probe.distinct = check.distinct;
+    if (check.probe === 'conntrack') {
+      const node = plan.nodes.find((n) => n.name === from.node)!;
+      probe.nodePid = pids.get(node.container.name) ?? 0;
+      probe.sourceIp = from.ip;
+      if (!probe.nodePid) return fail(`node ${notRunning(node.container.name)}`);
     }
     if (check.probe === 'gateway') {
       const node = plan.nodes.find((n) => n.name === from.node)!;

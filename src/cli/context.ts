@@ -1,14 +1,16 @@
 // What most commands need: the lab (from a file, or from a running lab's labels), the engine,
 // image refs, the plan of a running lab, and a renderer for the event stream.
 import type Docker from 'dockerode';
-import { readLabState, listLabsOnEngine } from '../lab/apply/state.js';
+import { readLabState, listLabsOnEngine, type LabState } from '../lab/apply/state.js';
+import { LABEL_PROXY_MODE } from '../lab/labels.js';
 import { connectEngine } from '../lab/docker/engine.js';
 import { imageRefs } from '../lab/images/index.js';
+import { withAddons } from '../lab/plan/addons.js';
 import { planLab } from '../lab/plan/plan.js';
 import type { LabPlan } from '../lab/plan/types.js';
 import { LabFileError, NetlabError } from '../topology/errors.js';
 import { loadLab, resolveLabFile } from '../topology/load.js';
-import type { Lab } from '../topology/model.js';
+import type { Lab, ProxyMode } from '../topology/model.js';
 import { chooseMode, createRenderer, type Renderer } from '../ui/renderer.js';
 
 export interface OutputOptions {
@@ -28,22 +30,45 @@ export async function loadLabArg(labArg: string, name?: string): Promise<Lab> {
   const file = resolveLabFile(labArg);
   const { lab, warnings } = await loadLab(file, name ? { name } : undefined);
   for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
-  return lab;
+  return withAddons(lab);
 }
+
+/** The proxy mode a running lab's nodes were made with (kept on their labels). */
+function runningProxyMode(state: LabState): ProxyMode | undefined {
+  for (const c of state.containers.values()) {
+    const mode = c.Labels[LABEL_PROXY_MODE];
+    if (mode === 'iptables' || mode === 'nftables' || mode === 'userspace') return mode;
+  }
+  return undefined;
+}
+
+function withMode(lab: Lab, mode: ProxyMode | undefined): Lab {
+  return mode && mode !== lab.topology.proxyMode ? { ...lab, topology: { ...lab.topology, proxyMode: mode } } : lab;
+}
+
+export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'userspace'];
 
 /**
  * The lab `up` means: a lab file by name or path (renamed with --name), or else a lab already
  * on the engine by that name, from the file on its labels (so `netlab up alice` repairs a copy).
+ * The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
  */
-export async function labForUp(labArg: string, name?: string): Promise<Lab> {
+export async function labForUp(labArg: string, options: { name?: string; proxyMode?: string } = {}): Promise<Lab> {
+  const { name, proxyMode } = options;
+  if (proxyMode !== undefined && !PROXY_MODES.includes(proxyMode as ProxyMode)) {
+    throw new NetlabError(`Unknown proxy mode ${proxyMode}.`, { hint: `Use one of ${PROXY_MODES.join(', ')}.`, exitCode: 2 });
+  }
+  let lab: Lab;
   try {
-    return await loadLabArg(labArg, name);
+    lab = await loadLabArg(labArg, name);
   } catch (err) {
     if (name || err instanceof LabFileError) throw err;
     const onEngine = (await listLabsOnEngine(await engine())).find((l) => l.name === labArg);
     if (!onEngine?.file) throw err;
-    return (await loadLab(onEngine.file, { name: labArg })).lab;
+    lab = withAddons((await loadLab(onEngine.file, { name: labArg })).lab);
   }
+  const running = proxyMode ? undefined : runningProxyMode(await readLabState(await engine(), lab.name));
+  return withMode(lab, (proxyMode as ProxyMode | undefined) ?? running);
 }
 
 /**
@@ -52,12 +77,13 @@ export async function labForUp(labArg: string, name?: string): Promise<Lab> {
  */
 export async function runningLab(docker: Docker, labArg: string): Promise<{ lab: Lab; plan: LabPlan }> {
   const onEngine = (await listLabsOnEngine(docker)).find((l) => l.name === labArg);
-  const lab = onEngine?.file ? (await loadLab(onEngine.file, { name: labArg })).lab : await loadLabArg(labArg);
-  const state = await readLabState(docker, lab.name);
+  const loaded = onEngine?.file ? withAddons((await loadLab(onEngine.file, { name: labArg })).lab) : await loadLabArg(labArg);
+  const state = await readLabState(docker, loaded.name);
   const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;
   if (!subnet) {
-    throw new NetlabError(`Lab ${lab.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });
+    throw new NetlabError(`Lab ${loaded.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });
   }
+  const lab = withMode(loaded, runningProxyMode(state));
   return { lab, plan: planLab(lab, { images: await imageRefs(), underlay: subnet }) };
 }
 

@@ -7,8 +7,9 @@ const lifecycle = () => import('./commands/lifecycle.js');
 const inspect = () => import('./commands/inspect.js');
 const images = () => import('./commands/images.js');
 const doctor = () => import('./commands/doctor.js');
+const cluster = () => import('./commands/cluster.js');
 
-export const DEFAULT_LAB = 'multi-node';
+export const DEFAULT_LAB = 'pod-to-service';
 
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('netlab')
@@ -24,6 +25,7 @@ function program(setExit: (code: number) => void): Command {
   cli.command('up').argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
     .description('bring a lab up (idempotent: a second up changes nothing; a broken lab is repaired)')
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
+    .option('--proxy-mode <mode>', "kube-proxy's mode: iptables, nftables or userspace (default: the lab's)")
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).upCommand(lab, o))());
   cli.command('check').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
@@ -38,6 +40,16 @@ function program(setExit: (code: number) => void): Command {
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
     .description('run a command (or a shell) inside a part of a lab')
     .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
+  cli.command('get').argument('<lab>').argument('<what>', 'pods, services or endpoints')
+    .description('pods, services and endpoints of a running lab, as kubectl prints them').option(...json)
+    .action((lab: string, what: string, o) => run(async () => (await cluster()).getCommand(lab, what, o))());
+  cli.command('sync').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
+    .description("one kube-proxy sync now: endpoints from the pods that are running, rules on every node, DNS records").option(...json)
+    .action((lab: string, o) => run(async () => (await cluster()).syncCommand(lab, o))());
+  cli.command('watch').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
+    .description('keep endpoints, rules and DNS following the pods (a pod that dies drops out within a second)')
+    .option('--interval <ms>', 'how often to look', '1000').option(...json)
+    .action((lab: string, o) => run(async () => (await cluster()).watchCommand(lab, o))());
   cli.command('down').argument('[lab]').option('--all', 'every lab on this engine').option(...json)
     .description('remove everything of a lab (also after a crash half-way through up)')
     .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());

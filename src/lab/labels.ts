@@ -18,3 +18,5 @@ export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'pau
 export function labFilter(lab?: string): Record<string, string[]> {
   return { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
 }
+/** A node's kube-proxy mode: part of its spec, so switching modes starts from a clean netfilter. */
+export const LABEL_PROXY_MODE = 'netlab.proxy-mode';

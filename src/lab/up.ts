@@ -8,6 +8,7 @@ import { ensureContainer, removeContainer, type EnsuredContainer } from './apply
 import { readLabState, type LabState } from './apply/state.js';
 import { batcher, execIn, limiter, mapLimit, settleAll } from './docker/engine.js';
 import { type EventSink, task } from './events.js';
+import { syncServices } from './sync.js';
 import { LABEL_NODE, LABEL_ROLE } from './labels.js';
 import { pickUnderlay } from './plan/addresses.js';
 import { planLab } from './plan/plan.js';
@@ -221,6 +222,7 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
       changed += stale.length;
     });
   }
+  if (lab.services.length) await syncServices(docker, lab, plan, emit);
   return { plan, changed };
 }
 

@@ -64,3 +64,30 @@ export function normalizeCidr(text: string): string | undefined {
   const c = parseCidr(text, false);
   return c ? formatCidr(c) : undefined;
 }
+
+/** The first block of `prefix` in 10.0.0.0/8 (after 10.0.0.0 itself) that overlaps none of `taken`. */
+export function freeBlock(prefix: number, taken: Cidr[]): string | undefined {
+  const step = 2 ** (32 - prefix);
+  const start = (10 << 24) >>> 0;
+  for (let k = 1; k < Math.min(65536, 2 ** 24 / step); k++) {
+    const candidate: Cidr = { base: (start + k * step) >>> 0, prefix };
+    if (!taken.some((t) => overlaps(t, candidate))) return formatCidr(candidate);
+  }
+  return undefined;
+}
+
+/** The smallest block that holds all of `blocks`. */
+export function covering(blocks: Cidr[]): Cidr | undefined {
+  const first = blocks[0];
+  if (!first) return undefined;
+  for (let prefix = Math.min(...blocks.map((b) => b.prefix)); prefix >= 0; prefix--) {
+    const base = (first.base & mask(prefix)) >>> 0;
+    if (blocks.every((b) => ((b.base & mask(prefix)) >>> 0) === base)) return { base, prefix };
+  }
+  return { base: 0, prefix: 0 };
+}
+
+/** Whether `inner` lies entirely inside `outer`. */
+export function within(inner: Cidr, outer: Cidr): boolean {
+  return inner.prefix >= outer.prefix && contains(outer, inner.base);
+}

@@ -27,6 +27,7 @@ const UNSUPPORTED_FIELDS: Record<string, string> = {
   matchExpressions: 'netlab selectors use matchLabels only: write selector: {matchLabels: {app: NAME}}',
   valueFrom: 'netlab has no API server to read values from: write the value itself, e.g. value: "8080"',
   envFrom: 'netlab has no ConfigMaps or Secrets: list each variable under env with name and value',
+  externalIPs: 'netlab routes no external IPs to Services: use type: NodePort and reach <node IP>:<nodePort> (from `external`, or from the host with topology.publish)',
 };
 
 /** Example values used in hints, by field name. */
@@ -48,6 +49,13 @@ const EXAMPLES: Record<string, string> = {
   spec: '{containers: [{name: app, image: netlab/app}]}',
   file: 'manifests.yaml',
   value: '"1"',
+  port: '80',
+  ports: '[{port: 80, targetPort: 8080}]',
+  serviceCIDR: '10.96.0.0/12',
+  clusterCIDR: '10.0.0.0/16',
+  timeoutSeconds: '10800',
+  count: '10',
+  distinct: '2',
 };
 
 /** Example names by what they name (the list or mapping the `name` is in). */

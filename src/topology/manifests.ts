@@ -1,20 +1,17 @@
-// Kubernetes manifests (inline under `workloads:` or in a `file:`) -> pods.
+// Kubernetes manifests (inline under `workloads:` or in a `file:`) -> pods and Services.
 // Each supported kind is one entry in KINDS; adding a kind means adding a reader.
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { IGNORED_FIELDS, isRecord, valueIn, warnIgnored } from './fields.js';
 import { parseAt } from './issues.js';
 import type { ContainerSpec, DeploymentSpec, PodSpec } from './model.js';
 import { child, isEmptyDocument, keyAt, valueAt, YamlFile, type Path, type Place } from './positions.js';
 import type { Problems } from './problems.js';
-import {
-  deploymentManifestSchema,
-  IGNORED_FIELDS,
-  IGNORED_REASONS,
-  podManifestSchema,
-  workloadFileSchema,
-  type PodSpecInput,
-} from './schema.js';
+import { deploymentManifestSchema, podManifestSchema, workloadFileSchema, type PodSpecInput } from './schema.js';
+import { readService, type ServiceEntry } from './services.js';
 import { didYouMean, suggestion } from './suggest.js';
+
+export { isRecord } from './fields.js';
 
 /** One manifest, read: the pods it makes and where its parts were written. */
 export interface Workload {
@@ -33,9 +30,9 @@ export interface Workload {
   deployment?: DeploymentSpec;
 }
 
-/** What is known of a manifest that could not be read, to avoid follow-on errors about its pods. */
+/** What is known of a manifest that could not be read, to avoid follow-on errors about its pods or Service. */
 export interface BrokenWorkload {
-  /** Its metadata.name if readable; undefined = unknown (then any pod may be missing). */
+  /** Its metadata.name if readable; undefined = unknown (then any pod or Service may be missing). */
   name?: string;
   /** Whether its pods get a -<i> suffix (a Deployment). */
   replicated: boolean;
@@ -43,31 +40,55 @@ export interface BrokenWorkload {
 
 export interface ReadWorkloads {
   workloads: Workload[];
+  services: ServiceEntry[];
   broken: BrokenWorkload[];
 }
 
 interface KindReader {
   apiVersion: string;
-  read(value: unknown, place: Place, problems: Problems): Workload | undefined;
+  /** Reads the manifest into `out`; false when it could not be read (its problems are reported). */
+  read(value: unknown, place: Place, problems: Problems, out: ReadWorkloads): boolean;
 }
 
 const DEFAULT_NAMESPACE = 'default';
 
+const workloadReader =
+  (read: (value: unknown, place: Place, problems: Problems) => Workload | undefined): KindReader['read'] =>
+  (value, place, problems, out) => {
+    const workload = read(value, place, problems);
+    if (workload) out.workloads.push(workload);
+    return workload !== undefined;
+  };
+
 const KINDS: Record<string, KindReader> = {
-  Pod: { apiVersion: 'v1', read: readPod },
-  Deployment: { apiVersion: 'apps/v1', read: readDeployment },
+  Pod: { apiVersion: 'v1', read: workloadReader(readPod) },
+  Deployment: { apiVersion: 'apps/v1', read: workloadReader(readDeployment) },
+  Service: {
+    apiVersion: 'v1',
+    read: (value, place, problems, out) => {
+      const entry = readService(value, place, problems);
+      if (entry) out.services.push(entry);
+      return entry !== undefined;
+    },
+  },
 };
 
-/** Kinds netlab knows about but does not read yet. */
-const COMING_LATER: Record<string, string> = {
-  Service: 'Service support is not available yet',
+/** Kinds that come with Services in real manifests but that netlab does without, and why. */
+const NOT_READ: Record<string, string> = {
+  Endpoints: 'netlab derives every Service\'s endpoints from its selector',
+  EndpointSlice: 'netlab derives every Service\'s endpoints from its selector',
 };
 
 export const SUPPORTED_KINDS = Object.keys(KINDS);
 
+/** "a, b or c" */
+function either(items: string[], last = 'or'): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
+}
+
 /** Reads the `workloads:` list: inline manifests and `file:` references. */
 export async function readWorkloads(items: unknown[], listPlace: Place, labDir: string, problems: Problems): Promise<ReadWorkloads> {
-  const out: ReadWorkloads = { workloads: [], broken: [] };
+  const out: ReadWorkloads = { workloads: [], services: [], broken: [] };
   for (const [i, item] of items.entries()) {
     const place = child(listPlace, i);
     if (isRecord(item) && 'file' in item) {
@@ -161,9 +182,7 @@ function readManifest(value: unknown, place: Place, problems: Problems, out: Rea
     return;
   }
   const kind = value.kind;
-  const kindHint = `write ${Object.entries(KINDS)
-    .map(([k, r]) => `kind: ${k} (apiVersion: ${r.apiVersion})`)
-    .join(' or ')}`;
+  const kindHint = `write ${either(Object.entries(KINDS).map(([k, r]) => `kind: ${k} (apiVersion: ${r.apiVersion})`))}`;
   if (kind === undefined) {
     problems.error(valueAt(place), 'this manifest has no `kind`', inline ? `${kindHint}, or \`file: manifests.yaml\` to read manifests from a file` : kindHint);
     broken();
@@ -174,21 +193,19 @@ function readManifest(value: unknown, place: Place, problems: Problems, out: Rea
     broken();
     return;
   }
-  const later = COMING_LATER[kind];
-  if (later) {
-    problems.error(valueAt(place, 'kind'), `${later}: netlab reads ${SUPPORTED_KINDS.join(' and ')} manifests for now`, `remove this ${kind} manifest for now (or keep it in a file the lab does not list)`);
-    // Not broken: its absence causes no follow-on errors about pods.
+  const notRead = NOT_READ[kind];
+  if (notRead) {
+    problems.error(valueAt(place, 'kind'), `netlab does not read ${kind} manifests: ${notRead}`, `remove this ${kind} manifest (netlab reads ${either(SUPPORTED_KINDS, 'and')})`);
+    // Not broken: its absence causes no follow-on errors about pods or Services.
     return;
   }
-  const reader = KINDS[kind];
+  const reader = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
   if (!reader) {
     problems.error(valueAt(place, 'kind'), `netlab does not read ${kind} manifests`, suggestion(kind, SUPPORTED_KINDS, 'supported kinds') ?? kindHint);
     broken();
     return;
   }
-  const workload = reader.read(value, place, problems);
-  if (workload) out.workloads.push(workload);
-  else broken(kind !== 'Pod');
+  if (!reader.read(value, place, problems, out)) broken(kind === 'Deployment');
 }
 
 function readPod(value: unknown, place: Place, problems: Problems): Workload | undefined {
@@ -298,34 +315,19 @@ function makePod(
 
 /** Warns about each accepted-but-ignored Kubernetes field the manifest carries. */
 function warnIgnoredFields(value: unknown, place: Place, problems: Problems, podSpecPath: Path): void {
-  const warn = (object: unknown, path: Path, fields: readonly string[]) => {
-    if (!isRecord(object)) return;
-    for (const field of fields) {
-      if (object[field] === undefined) continue;
-      problems.warn(
-        keyAt(place, ...path, field),
-        `\`${field}\` is accepted but ignored`,
-        IGNORED_REASONS[field] ?? 'netlab does not model this field; it has no effect',
-      );
-    }
-  };
-  const get = (path: Path): unknown => path.reduce<unknown>((v, k) => (isRecord(v) || Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined), value);
-  warn(value, [], IGNORED_FIELDS.manifest);
-  warn(get(['metadata']), ['metadata'], IGNORED_FIELDS.metadata);
+  const warn = (path: Path, fields: readonly string[]) => warnIgnored(valueIn(value, path), place, path, fields, problems);
+  warn([], IGNORED_FIELDS.manifest);
+  warn(['metadata'], IGNORED_FIELDS.metadata);
   if (podSpecPath.length > 1) {
-    warn(get(['spec']), ['spec'], IGNORED_FIELDS.deploymentSpec);
-    warn(get(['spec', 'template', 'metadata']), ['spec', 'template', 'metadata'], ['annotations']);
+    warn(['spec'], IGNORED_FIELDS.deploymentSpec);
+    warn(['spec', 'template', 'metadata'], ['annotations']);
   }
-  warn(get(podSpecPath), podSpecPath, IGNORED_FIELDS.podSpec);
-  const containers = get([...podSpecPath, 'containers']);
+  warn(podSpecPath, IGNORED_FIELDS.podSpec);
+  const containers = valueIn(value, [...podSpecPath, 'containers']);
   if (!Array.isArray(containers)) return;
   containers.forEach((c, i) => {
-    warn(c, [...podSpecPath, 'containers', i], IGNORED_FIELDS.container);
+    warn([...podSpecPath, 'containers', i], IGNORED_FIELDS.container);
     const ports = isRecord(c) ? c.ports : undefined;
-    if (Array.isArray(ports)) ports.forEach((p, j) => warn(p, [...podSpecPath, 'containers', i, 'ports', j], IGNORED_FIELDS.containerPort));
+    if (Array.isArray(ports)) ports.forEach((_, j) => warn([...podSpecPath, 'containers', i, 'ports', j], IGNORED_FIELDS.containerPort));
   });
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -17,9 +17,21 @@ export interface NodeSpec {
   at: SourceLocation;
 }
 
+export type ProxyMode = 'iptables' | 'nftables' | 'userspace';
+
 export interface Topology {
   /** Underlay (node network) subnet; undefined = pick a free one at `up`. */
   underlay?: string;
+  /** Service cluster IPs come from here (kube-apiserver's --service-cluster-ip-range). Default 10.96.0.0/12. */
+  serviceCIDR: string;
+  /** kube-proxy's --cluster-cidr: all pod CIDRs. Default: 10.0.0.0/16 (covers 10.0.<n>.0/24). */
+  clusterCIDR: string;
+  /** How kube-proxy programs the nodes. Default iptables. */
+  proxyMode: ProxyMode;
+  /** Run CoreDNS (a kube-dns service in kube-system). Default: true when the lab has a Service. */
+  dns: boolean;
+  /** Also publish every nodePort on 127.0.0.1 of the host. Default false. */
+  publish: boolean;
   /** `router`: a router container is every node's gateway; `direct`: nodes route to each other. */
   routing: Routing;
   nodes: NodeSpec[];
@@ -62,6 +74,34 @@ export interface PodSpec {
   at: SourceLocation;
 }
 
+export type ServiceType = 'ClusterIP' | 'NodePort';
+
+export interface ServicePortSpec {
+  /** Required when a service has more than one port. */
+  name?: string;
+  protocol: Protocol;
+  port: number;
+  /** A number, or the name of a container port of the selected pods. Default: `port`. */
+  targetPort: number | string;
+  /** NodePort services: given, or allocated from 30000-32767 at planning. */
+  nodePort?: number;
+  at: SourceLocation;
+}
+
+export interface ServiceSpec {
+  name: string;
+  namespace: string;
+  type: ServiceType;
+  /** spec.clusterIP: an address in the service CIDR, `None` (headless), or undefined = allocated. */
+  clusterIP?: string;
+  selector: Record<string, string>;
+  ports: ServicePortSpec[];
+  sessionAffinity: 'None' | 'ClientIP';
+  /** sessionAffinityConfig.clientIP.timeoutSeconds; default 10800. */
+  affinitySeconds: number;
+  at: SourceLocation;
+}
+
 export interface DeploymentSpec {
   name: string;
   namespace: string;
@@ -78,10 +118,14 @@ export interface DeploymentSpec {
  * - traceroute: the path to the target; `via` names a hop that must be on it.
  * - netns: whether source and target share one network namespace.
  * - gateway: the source pod's default gateway is `via` (default: its node's cbr0).
+ * - dns: the source pod's resolver (its resolv.conf: search list, ndots) answers `to` (a name);
+ *   `record` picks A (default), SRV or PTR; expect nxdomain for a name that must not exist.
+ * - conntrack: a request from the source pod to a service, then the source node's conntrack
+ *   table must show the translation (original destination the cluster IP, reply from a pod).
  */
-export type ProbeKind = 'http' | 'tcp' | 'udp' | 'ping' | 'traceroute' | 'netns' | 'gateway';
+export type ProbeKind = 'http' | 'tcp' | 'udp' | 'ping' | 'traceroute' | 'netns' | 'gateway' | 'dns' | 'conntrack';
 
-export type Expectation = 'reachable' | 'unreachable' | 'same-netns' | 'different-netns';
+export type Expectation = 'reachable' | 'unreachable' | 'same-netns' | 'different-netns' | 'nxdomain';
 
 export interface CheckSpec {
   name: string;
@@ -95,6 +139,14 @@ export interface CheckSpec {
   via?: string;
   /** http: a substring the answer must contain. */
   contains?: string;
+  /** Service targets: `ip` (default) probes the cluster IP; `dns` uses the service's name through the pod's resolver. */
+  by?: 'ip' | 'dns';
+  /** http/udp: send this many requests (default 1)... */
+  count?: number;
+  /** ...and require answers from at least this many different pods (load spreading). */
+  distinct?: number;
+  /** dns: the record type asked for. */
+  record?: 'A' | 'SRV' | 'PTR';
   at: SourceLocation;
 }
 
@@ -110,6 +162,7 @@ export interface Lab {
   deployments: DeploymentSpec[];
   /** Every pod, Deployments expanded into their replicas. */
   pods: PodSpec[];
+  services: ServiceSpec[];
   checks: CheckSpec[];
 }
 

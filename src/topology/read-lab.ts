@@ -2,10 +2,10 @@
 // section does not hide the problems of the others.
 import { parseAt } from './issues.js';
 import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
-import type { NodeSpec, Routing } from './model.js';
+import type { NodeSpec, ProxyMode, Routing, SourceLocation } from './model.js';
 import { child, isEmptyDocument, valueAt, type Place, type YamlFile } from './positions.js';
 import type { Problems } from './problems.js';
-import { checkSchema, labShellSchema, nodeSchema, topologyShellSchema, type CheckInput } from './schema.js';
+import { checkSchema, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR, labShellSchema, nodeSchema, topologyShellSchema, type CheckInput } from './schema.js';
 
 export interface NodeEntry {
   node: NodeSpec;
@@ -20,6 +20,16 @@ export interface CheckEntry {
   place: Place;
 }
 
+/** Where a node's name was written (the file's start for the default node). */
+export function nodeNameAt(entry: NodeEntry): SourceLocation {
+  return entry.place ? valueAt(entry.place, 'name') : entry.node.at;
+}
+
+/** Where a node's podCIDR was written, else its name (a default pod CIDR). */
+export function podCidrAt(entry: NodeEntry): SourceLocation {
+  return entry.place && entry.cidrWritten ? valueAt(entry.place, 'podCIDR') : nodeNameAt(entry);
+}
+
 /** Everything read from a lab file, before cross-references are checked. */
 export interface LabDraft {
   yaml: YamlFile;
@@ -27,6 +37,14 @@ export interface LabDraft {
   header?: { name: string; title?: string; description?: string };
   topology: {
     underlay?: string;
+    serviceCIDR: string;
+    clusterCIDR: string;
+    /** Which of serviceCIDR and clusterCIDR were written (else they are the defaults). */
+    written: { serviceCIDR: boolean; clusterCIDR: boolean };
+    proxyMode: ProxyMode;
+    /** As written; undefined = on when the lab has a Service. */
+    dns?: boolean;
+    publish: boolean;
     routing: Routing;
     external: boolean;
     nodes: NodeEntry[];
@@ -69,9 +87,18 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
   const draft: LabDraft = {
     yaml,
     root,
-    topology: { routing: 'router', external: false, nodes: [] },
+    topology: {
+      serviceCIDR: DEFAULT_SERVICE_CIDR,
+      clusterCIDR: DEFAULT_CLUSTER_CIDR,
+      written: { serviceCIDR: false, clusterCIDR: false },
+      proxyMode: 'iptables',
+      publish: false,
+      routing: 'router',
+      external: false,
+      nodes: [],
+    },
     broken: { topology: false, nodes: false },
-    workloads: { workloads: [], broken: [] },
+    workloads: { workloads: [], services: [], broken: [] },
     checks: [],
   };
   if (shell) {
@@ -101,6 +128,12 @@ function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Pro
     const shell = parseAt(topologyShellSchema, raw, place, problems);
     if (shell) {
       if (shell.underlay !== undefined) topology.underlay = shell.underlay;
+      topology.serviceCIDR = shell.serviceCIDR;
+      topology.clusterCIDR = shell.clusterCIDR;
+      topology.written = { serviceCIDR: isRecord(raw) && raw.serviceCIDR !== undefined, clusterCIDR: isRecord(raw) && raw.clusterCIDR !== undefined };
+      topology.proxyMode = shell.proxyMode;
+      if (shell.dns !== undefined) topology.dns = shell.dns;
+      topology.publish = shell.publish;
       topology.routing = shell.routing;
       topology.external = shell.external;
     } else {

@@ -1,221 +1,29 @@
 // The lab file format as zod schemas: the single source for validation and for
 // schema/lab.schema.json (editor completion). Descriptions here are the format's docs.
 import { z } from 'zod';
-import { formatCidr, mask, normalizeCidr, parseCidr, parseIp } from './cidr.js';
+import { IGNORED_FIELDS, ignoring } from './fields.js';
 import { withHint } from './issues.js';
+import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './schema-parts.js';
+import { serviceManifestSchema } from './service-schema.js';
 
-// ---------------------------------------------------------------- names
+export { IGNORED_FIELDS, IGNORED_REASONS } from './fields.js';
+export { DNS_LABEL, dnsLabelLike, dnsLabelProblem, metadataSchema } from './schema-parts.js';
 
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-
-/** A valid name close to `text` (lowercased, other characters turned into "-"). */
-export function dnsLabelLike(text: string, max: number): string | undefined {
-  const fixed = text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, max)
-    .replace(/-+$/, '');
-  return fixed && fixed !== text && DNS_LABEL.test(fixed) ? fixed : undefined;
-}
-
-/** Why `text` is not a DNS label (lowercase letters, digits, "-"), or undefined if it is one. */
-export function dnsLabelProblem(text: string, what: string, max: number, example: string): { message: string; hint: string } | undefined {
-  if (DNS_LABEL.test(text) && text.length <= max) return undefined;
-  const like = dnsLabelLike(text, max);
-  const rule = `lowercase letters, digits and "-", starting and ending with a letter or digit, at most ${max} characters`;
-  if (text.length > max && DNS_LABEL.test(text))
-    return { message: `${what} ${JSON.stringify(text)} is longer than ${max} characters`, hint: `shorten it${like ? `, e.g. ${like}` : ''}` };
-  return {
-    message: `${what} ${JSON.stringify(text)} is not a valid name`,
-    hint: like ? `did you mean "${like}"? (${rule})` : `use ${rule}, e.g. ${example}`,
-  };
-}
-
-function dnsLabel(what: string, max: number, example: string) {
-  return z
-    .string()
-    .superRefine((text, ctx) => {
-      const problem = dnsLabelProblem(text, what, max, example);
-      if (problem) ctx.addIssue({ code: 'custom', message: withHint(problem.message, problem.hint), input: text });
-    })
-    .meta({ pattern: DNS_LABEL.source, maxLength: max });
-}
-
-const labelsSchema = z
-  .record(z.string(), z.string())
-  .superRefine((labels, ctx) => {
-    for (const [key, value] of Object.entries(labels)) {
-      const slash = key.lastIndexOf('/');
-      const prefix = slash < 0 ? undefined : key.slice(0, slash);
-      const name = slash < 0 ? key : key.slice(slash + 1);
-      if (!LABEL_NAME.test(name) || name.length > 63 || (prefix !== undefined && (!DNS_SUBDOMAIN.test(prefix) || prefix.length > 253)))
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: withHint(
-            `label key ${JSON.stringify(key)} is not valid`,
-            'use letters, digits, "-", "_" and ".", starting and ending with a letter or digit (optionally prefixed by a DNS name and "/"), e.g. app',
-          ),
-        });
-      if (value !== '' && (!LABEL_NAME.test(value) || value.length > 63))
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: withHint(
-            `label value ${JSON.stringify(value)} is not valid`,
-            'use at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit, e.g. web',
-          ),
-        });
-    }
-  })
-  .meta({ description: 'Labels (key: value). Deployment selectors match them.', examples: [{ app: 'web' }] });
-
-// ---------------------------------------------------------------- addresses
-
-/** A CIDR string check with a "did you mean" for host bits and a range of prefix lengths. */
-function cidr(what: string, minPrefix: number, maxPrefix: number, example: string) {
-  return z
-    .string()
-    .superRefine((text, ctx) => {
-      const fail = (message: string, hint: string) => ctx.addIssue({ code: 'custom', message: withHint(message, hint), input: text });
-      const loose = parseCidr(text, false);
-      if (!loose) {
-        const ip = parseIp(text);
-        fail(
-          `${what} ${JSON.stringify(text)} is not an IPv4 CIDR`,
-          ip !== undefined ? `add the prefix length, e.g. ${formatCidr({ base: (ip & mask(24)) >>> 0, prefix: 24 })}` : `write a.b.c.d/n, e.g. ${example}`,
-        );
-        return;
-      }
-      if (loose.prefix < minPrefix || loose.prefix > maxPrefix) {
-        const prefix = Math.min(maxPrefix, Math.max(minPrefix, 24));
-        fail(
-          `${what} ${text} has prefix /${loose.prefix}; netlab takes /${minPrefix} to /${maxPrefix}`,
-          `write a block from /${minPrefix} to /${maxPrefix}, e.g. ${formatCidr({ base: ((parseIp(text.split('/')[0] ?? '') ?? loose.base) & mask(prefix)) >>> 0, prefix })}`,
-        );
-        return;
-      }
-      if (!parseCidr(text, true)) fail(`${what} ${text} has host bits set`, `did you mean ${normalizeCidr(text)}?`);
-    })
-    .meta({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$', examples: [example] });
-}
 
 export const UNDERLAY_PREFIX = { min: 16, max: 28 } as const;
 export const POD_CIDR_PREFIX = { min: 16, max: 30 } as const;
-
-// ---------------------------------------------------------------- accepted but ignored
-
-/**
- * Kubernetes fields real manifests carry that netlab does not model: they are
- * accepted (so real manifests load) and reported as warnings.
- */
-export const IGNORED_FIELDS = {
-  manifest: ['status'],
-  metadata: ['annotations', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'ownerReferences', 'finalizers', 'generateName'],
-  deploymentSpec: ['strategy', 'revisionHistoryLimit', 'minReadySeconds', 'progressDeadlineSeconds', 'paused'],
-  podSpec: [
-    'restartPolicy',
-    'terminationGracePeriodSeconds',
-    'activeDeadlineSeconds',
-    'securityContext',
-    'volumes',
-    'serviceAccountName',
-    'serviceAccount',
-    'automountServiceAccountToken',
-    'dnsPolicy',
-    'dnsConfig',
-    'schedulerName',
-    'tolerations',
-    'affinity',
-    'nodeSelector',
-    'imagePullSecrets',
-    'priorityClassName',
-    'priority',
-    'enableServiceLinks',
-    'hostname',
-    'subdomain',
-    'topologySpreadConstraints',
-    'shareProcessNamespace',
-    'readinessGates',
-    'runtimeClassName',
-  ],
-  container: [
-    'imagePullPolicy',
-    'resources',
-    'readinessProbe',
-    'livenessProbe',
-    'startupProbe',
-    'securityContext',
-    'volumeMounts',
-    'volumeDevices',
-    'workingDir',
-    'lifecycle',
-    'terminationMessagePath',
-    'terminationMessagePolicy',
-    'stdin',
-    'stdinOnce',
-    'tty',
-    'resizePolicy',
-    'restartPolicy',
-  ],
-  containerPort: ['hostPort', 'hostIP'],
-} as const;
-
-/** Why an ignored field has no effect, where there is more to say than "not modelled". */
-export const IGNORED_REASONS: Partial<Record<string, string>> = {
-  imagePullPolicy: 'netlab builds its images locally and never pulls them',
-  resources: 'netlab containers run without requests or limits',
-  readinessProbe: 'netlab does not probe containers; `netlab check` tests paths instead',
-  livenessProbe: 'netlab does not restart containers on failed probes',
-  startupProbe: 'netlab does not probe containers',
-  restartPolicy: 'netlab starts each container once',
-  terminationGracePeriodSeconds: 'netlab stops pods at `down` without a grace period',
-  strategy: 'netlab creates all replicas at once; there are no rolling updates',
-  hostPort: 'to reach a pod from outside, use a NodePort Service (a later netlab feature) or a check from `external`',
-  annotations: 'annotations have no effect in netlab',
-  status: 'status is written by Kubernetes, not by the manifest author',
-  nodeSelector: 'pin a pod with spec.nodeName instead',
-  affinity: 'pin a pod with spec.nodeName instead',
-};
-
-function ignoring<const K extends readonly string[]>(keys: K): { [P in K[number]]: z.ZodOptional<z.ZodUnknown> } {
-  return Object.fromEntries(
-    keys.map((k) => [k, z.unknown().optional().meta({ description: `Kubernetes field; netlab accepts it and ignores it (a warning says so).` })]),
-  ) as { [P in K[number]]: z.ZodOptional<z.ZodUnknown> };
-}
+/** kube-apiserver takes at most a /12 for IPv4 services; a /28 still holds the DNS address (the 10th). */
+export const SERVICE_CIDR_PREFIX = { min: 12, max: 28 } as const;
+export const CLUSTER_CIDR_PREFIX = { min: 8, max: 30 } as const;
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+export const DEFAULT_CLUSTER_CIDR = '10.0.0.0/16';
 
 // ---------------------------------------------------------------- manifests
 
-export const metadataSchema = z
-  .strictObject({
-    name: dnsLabel('name', 63, 'web').meta({ description: 'The object\'s name (a DNS label: lowercase letters, digits and "-").', examples: ['web'] }),
-    namespace: dnsLabel('namespace', 63, 'default')
-      .optional()
-      .meta({ description: 'Namespace; default "default". Checks name a pod outside "default" as <pod>.<namespace>.' }),
-    labels: labelsSchema.optional(),
-    ...ignoring(IGNORED_FIELDS.metadata),
-  })
-  .meta({ description: 'Object metadata: name, namespace, labels.' });
-
 export const containerPortSchema = z
   .strictObject({
-    name: z
-      .string()
-      .superRefine((text, ctx) => {
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text) || !/[a-z]/.test(text) || text.includes('--') || text.length > 15)
-          ctx.addIssue({
-            code: 'custom',
-            input: text,
-            message: withHint(
-              `port name ${JSON.stringify(text)} is not valid`,
-              `use at most 15 lowercase letters, digits and single "-", with at least one letter${dnsLabelLike(text, 15) ? `: did you mean "${dnsLabelLike(text, 15)}"?` : ', e.g. http'}`,
-            ),
-          });
-      })
+    name: portName()
       .optional()
       .meta({ description: 'Port name (IANA service name: at most 15 lowercase letters, digits and "-"). Checks may name the port: server:http.', examples: ['http'] }),
     containerPort: z
@@ -263,9 +71,6 @@ export const podSpecSchema = z
     ...ignoring(IGNORED_FIELDS.podSpec),
   })
   .meta({ description: 'Pod spec: where it runs and its containers.' });
-
-const apiVersion = (version: string, kind: string) =>
-  z.literal(version, { error: withHint(`a ${kind} has apiVersion ${version}`, `write apiVersion: ${version}`) }).meta({ description: `${version} for a ${kind}.` });
 
 export const podManifestSchema = z
   .strictObject({
@@ -351,21 +156,56 @@ export const topologySchema = z
     underlay: cidr('underlay', UNDERLAY_PREFIX.min, UNDERLAY_PREFIX.max, '172.30.5.0/24')
       .optional()
       .meta({ description: 'The nodes\' network (a CIDR from /16 to /28). Default: a free one is picked at `up`.' }),
+    serviceCIDR: cidr('serviceCIDR', SERVICE_CIDR_PREFIX.min, SERVICE_CIDR_PREFIX.max, DEFAULT_SERVICE_CIDR)
+      .default(DEFAULT_SERVICE_CIDR)
+      .meta({
+        description:
+          'Where Services\' cluster IPs come from (kube-apiserver\'s --service-cluster-ip-range), a CIDR from /12 to /28; default 10.96.0.0/12. Its 10th address is the cluster DNS (10.96.0.10). Must not overlap the pod CIDRs, clusterCIDR or the underlay.',
+      }),
+    clusterCIDR: cidr('clusterCIDR', CLUSTER_CIDR_PREFIX.min, CLUSTER_CIDR_PREFIX.max, DEFAULT_CLUSTER_CIDR)
+      .default(DEFAULT_CLUSTER_CIDR)
+      .meta({
+        description:
+          'kube-proxy\'s --cluster-cidr: a block holding every node\'s podCIDR (traffic to a cluster IP from outside it is masqueraded); default 10.0.0.0/16.',
+      }),
     routing: z
       .enum(['router', 'direct'])
       .default('router')
       .meta({ description: '`router` (default): a router container is every node\'s gateway and routes the pod CIDRs; `direct`: nodes hold routes to each other.' }),
     external: z.boolean().default(false).meta({ description: 'Add an "external" client container on the underlay (default false).' }),
+    proxyMode: z
+      .enum(['iptables', 'nftables', 'userspace'], {
+        error: (iss) =>
+          iss.input === 'ipvs'
+            ? withHint(
+                "this machine's kernel has no IPVS (ip_vs); use iptables or nftables",
+                'write proxyMode: nftables (one map lookup per packet, as IPVS does) or proxyMode: iptables (the default)',
+              )
+            : undefined,
+      })
+      .default('iptables')
+      .meta({
+        description:
+          'How kube-proxy programs every node: iptables (default; KUBE-SERVICES chains), nftables (the `ip kube-proxy` table, verdict maps) or userspace (a proxy process per node, as in the seed). IPVS is not available here (no ip_vs module).',
+      }),
+    dns: z.boolean().optional().meta({
+      description: 'Run the cluster DNS (CoreDNS as kube-dns in kube-system, at the 10th address of serviceCIDR) and point pods\' resolv.conf at it. Default: true when the lab has a Service, else false.',
+    }),
+    publish: z.boolean().default(false).meta({
+      description: 'Also publish every nodePort on 127.0.0.1 of the host, so a browser or curl on the host reaches NodePort Services (default false).',
+    }),
     nodes: z
       .array(nodeSchema)
       .min(1, { error: withHint('`topology.nodes` is an empty list', 'list at least one node, e.g. `- name: node1`, or remove `nodes:` for the default node1') })
       .optional()
       .meta({ description: 'The nodes. Default: one node, node1, with pod CIDR 10.0.1.0/24.' }),
   })
-  .meta({ description: 'Nodes and how they are connected.' });
+  .meta({ description: 'Nodes, how they are connected, and the cluster\'s address blocks, kube-proxy mode and DNS.' });
 
-export const PROBES = ['http', 'tcp', 'udp', 'ping', 'traceroute', 'netns', 'gateway'] as const;
-export const EXPECTATIONS = ['reachable', 'unreachable', 'same-netns', 'different-netns'] as const;
+export const PROBES = ['http', 'tcp', 'udp', 'ping', 'traceroute', 'netns', 'gateway', 'dns', 'conntrack'] as const;
+export const EXPECTATIONS = ['reachable', 'unreachable', 'same-netns', 'different-netns', 'nxdomain'] as const;
+export const DNS_RECORDS = ['A', 'SRV', 'PTR'] as const;
+export const MAX_COUNT = 100;
 
 export const checkSchema = z
   .strictObject({
@@ -376,20 +216,37 @@ export const checkSchema = z
     }),
     to: z.string().min(1).optional().meta({
       description:
-        'The target: <pod>[:port or port name], <pod>/<container>[:port], <pod>.<namespace>, a node name, `router`, `external`, a.b.c.d[:port] or localhost:port. Required except for probe gateway.',
-      examples: ['server:8080', 'server:http'],
+        'The target: <pod>[:port or port name], <pod>/<container>[:port], <pod>.<namespace>, a Service (<service>[.<namespace>][:port or port name], or service/<service>... when a pod has the same name), a node name, `router`, `external`, a.b.c.d[:port] or localhost:port. For probe dns: the name to look up (or an IP for PTR). Required except for probe gateway.',
+      examples: ['server:8080', 'server:http', 'service-test:80'],
     }),
     probe: z.enum(PROBES).optional().meta({
       description:
-        'http | tcp | udp | ping | traceroute | netns | gateway. Default: http when `to` has a TCP port, udp when it names a UDP port, ping otherwise.',
+        'http | tcp | udp | ping | traceroute | netns | gateway | dns | conntrack. Default: http when `to` has a TCP port (or is a Service with a TCP port), udp for a UDP port, ping otherwise.',
     }),
     expect: z.enum(EXPECTATIONS).optional().meta({
-      description: 'reachable (default) | unreachable | same-netns | different-netns (the last two with probe netns, whose default is same-netns).',
+      description:
+        'reachable (default) | unreachable | same-netns | different-netns (the last two with probe netns, whose default is same-netns) | nxdomain (probe dns: the name must not exist).',
     }),
     via: z.string().min(1).optional().meta({
       description: 'traceroute: a hop that must be on the path (router, a node name or an IP); gateway: the expected gateway (default: the pod\'s node bridge cbr0).',
     }),
     contains: z.string().optional().meta({ description: 'http only: a substring the answer must contain.', examples: ['Hello'] }),
+    by: z.enum(['ip', 'dns']).optional().meta({
+      description: "Service targets with http, tcp or udp: `ip` (default) probes the cluster IP; `dns` uses the Service's name through the pod's resolver.",
+    }),
+    count: z
+      .int()
+      .min(1)
+      .max(MAX_COUNT)
+      .optional()
+      .meta({ description: 'http and udp: how many requests to send (1-100; default 1).', examples: [20] }),
+    distinct: z
+      .int()
+      .min(1)
+      .max(MAX_COUNT)
+      .optional()
+      .meta({ description: 'http and udp: at least this many different pods must answer the `count` requests (load spreading).', examples: [2] }),
+    record: z.enum(DNS_RECORDS).optional().meta({ description: 'probe dns: the record type to ask for: A (default), SRV or PTR (`to` an IP address).' }),
   })
   .meta({ description: 'A communication path to test with `netlab check`.' });
 
@@ -414,9 +271,9 @@ export const labFileSchema = z
     ...labHeader,
     topology: topologySchema.optional(),
     workloads: z
-      .array(z.union([workloadFileSchema, podManifestSchema, deploymentManifestSchema]))
+      .array(z.union([workloadFileSchema, podManifestSchema, deploymentManifestSchema, serviceManifestSchema]))
       .optional()
-      .meta({ description: 'Kubernetes manifests (Pod, Deployment) written inline, or `- file: manifests.yaml` naming a file of them.' }),
+      .meta({ description: 'Kubernetes manifests (Pod, Deployment, Service) written inline, or `- file: manifests.yaml` naming a file of them.' }),
     checks: z.array(checkSchema).optional().meta({ description: 'Communication paths `netlab check` tests.' }),
   })
   .meta({

@@ -1,34 +1,49 @@
 // Rules that span the lab: names unique and not reserved, CIDRs apart, pods on
 // nodes that exist and fit, checks that name real things. Each problem points
 // at the line to change.
-import { formatCidr, overlaps, parseCidr, size, type Cidr } from './cidr.js';
+import { formatCidr, freeBlock, overlaps, parseCidr, size, type Cidr } from './cidr.js';
 import { buildCheck } from './check-rules.js';
+import { validateClusterCidrs } from './cluster-cidrs.js';
+import { SERVICE_PREFIX } from './endpoints.js';
 import { formatLocation } from './errors.js';
 import type { BrokenWorkload, Workload } from './manifests.js';
 import { RESERVED_NAMES, type CheckSpec, type Lab, type NodeSpec, type PodSpec, type SourceLocation } from './model.js';
 import { placePods, podCapacity, RESERVED_POD_ADDRESSES } from './placement.js';
 import { valueAt } from './positions.js';
 import type { Problems } from './problems.js';
-import type { LabDraft, NodeEntry } from './read-lab.js';
+import { nodeNameAt, podCidrAt, type LabDraft, type NodeEntry } from './read-lab.js';
 import { suggestion } from './suggest.js';
+import { validateServices } from './validate-services.js';
+
+export { freeBlock } from './cidr.js';
 
 const RESERVED: readonly string[] = RESERVED_NAMES;
 
 /** Checks the draft's cross-references; returns the lab (meaningful only if no errors were added). */
 export function validateLab(draft: LabDraft, problems: Problems, file: string, dir: string): Lab | undefined {
   const nodes = draft.topology.nodes;
-  validateNodes(draft, problems);
+  const reported = validateNodes(draft, problems);
+  validateClusterCidrs(draft, problems, reported);
   validateWorkloads(draft, problems);
 
   const pods = draft.workloads.workloads.flatMap((w) => w.pods);
+  const written = draft.topology;
   const topology: Lab['topology'] = {
-    routing: draft.topology.routing,
-    external: draft.topology.external,
+    serviceCIDR: written.serviceCIDR,
+    clusterCIDR: written.clusterCIDR,
+    proxyMode: written.proxyMode,
+    dns: written.dns ?? draft.workloads.services.length > 0,
+    publish: written.publish,
+    routing: written.routing,
+    external: written.external,
     nodes: nodes.map((n) => n.node),
   };
-  if (draft.topology.underlay !== undefined) topology.underlay = draft.topology.underlay;
+  if (written.underlay !== undefined) topology.underlay = written.underlay;
 
   if (!draft.broken.nodes) validatePlacement(draft, pods, problems);
+  const services = validateServices(draft, topology, pods, problems);
+  if (written.publish && written.place && !services.some((s) => s.type === 'NodePort') && draft.workloads.broken.length === 0)
+    problems.warn(valueAt(written.place, 'publish'), 'topology.publish is true, but no Service has type NodePort: nothing is published', 'add a Service with type: NodePort, or remove publish');
 
   const checks: CheckSpec[] = [];
   const checkNames = new Map<string, SourceLocation>();
@@ -37,7 +52,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     const first = checkNames.get(entry.check.name);
     if (first) problems.error(nameAt, `check name "${entry.check.name}" is used twice (first at ${formatLocation(first)})`, 'give each check its own name');
     else checkNames.set(entry.check.name, nameAt);
-    const check = buildCheck(entry.check, entry.place, { pods, topology }, problems, (text) => excused(draft, text));
+    const check = buildCheck(entry.check, entry.place, { pods, services, topology }, problems, (text) => excused(draft, text));
     if (check) checks.push(check);
   }
 
@@ -49,6 +64,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     topology,
     deployments: draft.workloads.workloads.flatMap((w) => (w.deployment ? [w.deployment] : [])),
     pods,
+    services,
     checks,
   };
   if (draft.header.title !== undefined) lab.title = draft.header.title;
@@ -58,15 +74,9 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
 
 // ---------------------------------------------------------------- nodes and addresses
 
-function nodeNameAt(entry: NodeEntry): SourceLocation {
-  return entry.place ? valueAt(entry.place, 'name') : entry.node.at;
-}
-
-function podCidrAt(entry: NodeEntry): SourceLocation {
-  return entry.place && entry.cidrWritten ? valueAt(entry.place, 'podCIDR') : nodeNameAt(entry);
-}
-
-function validateNodes(draft: LabDraft, problems: Problems): void {
+/** Checks node names and pod CIDRs; returns the nodes whose pod CIDR was reported. */
+function validateNodes(draft: LabDraft, problems: Problems): Set<NodeEntry> {
+  const reported = new Set<NodeEntry>();
   const nodes = draft.topology.nodes;
   const seen = new Map<string, NodeEntry>();
   for (const entry of nodes) {
@@ -93,6 +103,7 @@ function validateNodes(draft: LabDraft, problems: Problems): void {
     if (!cidr) continue;
     const defaulted = entry.cidrWritten ? '' : ' (the default for this node)';
     const clash = taken.find((t) => overlaps(t.cidr, cidr));
+    if (clash || (underlay && overlaps(underlay, cidr))) reported.add(entry);
     if (clash) {
       problems.error(
         podCidrAt(entry),
@@ -121,6 +132,7 @@ function validateNodes(draft: LabDraft, problems: Problems): void {
       );
     }
   }
+  return reported;
 }
 
 /** "use 10.0.3.0/24" (a block of the same size that overlaps nothing), or a general hint. */
@@ -128,16 +140,6 @@ function freeHint(prefix: number, taken: Cidr[], written: boolean): string {
   const free = freeBlock(prefix, taken);
   const what = written ? 'give this node a block of its own' : 'write a podCIDR for this node';
   return free ? `${what}, e.g. podCIDR: ${free}` : what;
-}
-
-export function freeBlock(prefix: number, taken: Cidr[]): string | undefined {
-  const step = 2 ** (32 - prefix);
-  const start = (10 << 24) >>> 0;
-  for (let k = 1; k < Math.min(65536, 2 ** 24 / step); k++) {
-    const candidate: Cidr = { base: (start + k * step) >>> 0, prefix };
-    if (!taken.some((t) => overlaps(t, candidate))) return formatCidr(candidate);
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------- workloads
@@ -180,6 +182,8 @@ function validateWorkloads(draft: LabDraft, problems: Problems): void {
         );
       } else if (!first) pods.set(key, w);
     }
+    if (w.pods.some((p) => p.name === SERVICE_PREFIX))
+      problems.error(here, '"service" cannot name a pod: checks write service/<name> for a Service', 'rename the pod, e.g. service-pod');
     const reservedPod = w.pods.find((p) => RESERVED.includes(p.name));
     if (reservedPod) problems.error(here, `"${reservedPod.name}" is reserved for checks (router, external, localhost) and cannot name a pod`, `rename the pod, e.g. ${reservedPod.name}-pod`);
     const nodeNamed = w.pods.find((p) => nodeNames.includes(p.name));
@@ -266,9 +270,9 @@ function validatePlacement(draft: LabDraft, pods: PodSpec[], problems: Problems)
  * that could not be read (already reported), so no second error is needed.
  */
 function excused(draft: LabDraft, text: string): boolean {
-  const name = text.split(/[:/.]/)[0] ?? text;
+  const written = text.trim();
+  const name = (written.startsWith(`${SERVICE_PREFIX}/`) ? written.slice(SERVICE_PREFIX.length + 1) : written).split(/[:/.]/)[0] ?? written;
   if (draft.broken.nodes) return true;
   if (draft.broken.topology && (name === 'router' || name === 'external')) return true;
   return draft.workloads.broken.some((b: BrokenWorkload) => b.name === undefined || b.name === name || (b.replicated && name.startsWith(`${b.name}-`)));
 }
-

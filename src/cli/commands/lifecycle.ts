@@ -6,8 +6,8 @@ import { up } from '../../lab/up.js';
 import { NetlabError } from '../../topology/errors.js';
 import { engine, interruptible, labForUp, renderer, runningLab, type OutputOptions } from '../context.js';
 
-export async function upCommand(labArg: string, opts: OutputOptions & { name?: string }): Promise<number> {
-  const lab = await labForUp(labArg, opts.name);
+export async function upCommand(labArg: string, opts: OutputOptions & { name?: string; proxyMode?: string }): Promise<number> {
+  const lab = await labForUp(labArg, { name: opts.name, proxyMode: opts.proxyMode });
   const docker = await engine();
   const r = renderer(opts, `netlab up ${lab.name}`);
   const { signal, dispose } = interruptible();

@@ -2,7 +2,7 @@
 // Pure data: the tag computation, the planner and the builder all read it.
 
 /** In dependency order: every image comes after the images it is built from. */
-export const IMAGE_NAMES = ['base', 'pause', 'app', 'node', 'router', 'probe'] as const;
+export const IMAGE_NAMES = ['base', 'pause', 'app', 'node', 'router', 'probe', 'coredns'] as const;
 
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -48,9 +48,22 @@ export const RECIPES: Readonly<Record<ImageName, ImageRecipe>> = {
     compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'netlab-app' },
     buildArgs: { BASE: 'base' },
   },
-  node: { name: 'node', ...fromBaseWithPause },
+  // The node carries kube-proxy's userspace proxier (a Go program of netlab's own, docker/node/).
+  node: {
+    name: 'node',
+    ...fromBaseWithPause,
+    compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'netlab-proxy' },
+  },
   router: { name: 'router', ...fromBaseWithPause },
   probe: { name: 'probe', ...fromBaseWithPause },
+  // CoreDNS compiled from its Go module at a pinned version (docker/coredns/go.mod), no registry.
+  coredns: {
+    name: 'coredns',
+    deps: ['base'],
+    kind: 'dockerfile',
+    compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'coredns' },
+    buildArgs: { BASE: 'base' },
+  },
 };
 
 export function isImageName(value: string): value is ImageName {

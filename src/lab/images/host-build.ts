@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { NetlabError } from '../../topology/errors.js';
 import type { HostCompile } from './catalogue.js';
 
@@ -136,7 +136,12 @@ export async function compilePause(
   }
 }
 
-/** Builds docker/app (a Go module with no dependencies) into a static Linux binary with the host's Go. */
+/**
+ * Builds a Go module folder (docker/app, docker/node, docker/coredns) into a static
+ * Linux binary with the host's Go. Modules with dependencies (docker/coredns) take
+ * them from the module cache, else from GOPROXY (the caller's, or Go's default); the
+ * committed go.sum checks them, and GOTOOLCHAIN=local never downloads another Go.
+ */
 export async function compileApp(
   sourceDir: string,
   compile: HostCompile,
@@ -144,9 +149,10 @@ export async function compileApp(
   engineArch: string,
   onLine?: LineSink,
 ): Promise<void> {
+  const what = `docker/${basename(sourceDir)}`;
   const go = await findTool('go');
   if (!go) {
-    throw new NetlabError('Go is not installed: netlab compiles its app server (docker/app) with it.', {
+    throw new NetlabError(`Go is not installed: netlab compiles ${what} with it.`, {
       hint: 'Install Go: `sudo apt-get install golang-go` (or put the bin directory of a Go installation on PATH).',
     });
   }
@@ -159,10 +165,25 @@ export async function compileApp(
     GOTOOLCHAIN: 'local',
     GOFLAGS: '-mod=mod',
   };
-  // Go refuses to run without a build cache directory; root under a bare sudo may have no HOME.
+  // Go refuses to run without a build cache directory (and, for dependencies, a module
+  // cache); root under a bare sudo may have no HOME.
   if (!env.GOCACHE && !env.XDG_CACHE_HOME && !env.HOME) env.GOCACHE = join('/tmp', 'netlab-go-cache');
-  const result = await runStreaming(go, ['build', ...compile.flags, '-o', outFile, '.'], { cwd: sourceDir, env, onLine });
-  if (result.code !== 0) throw failure('Compiling the app server (go build)', result);
+  if (!env.GOMODCACHE && !env.GOPATH && !env.HOME) env.GOMODCACHE = join('/tmp', 'netlab-go-mod');
+  // -v names each package as it is compiled: the progress of a long build (CoreDNS).
+  const result = await runStreaming(go, ['build', '-v', ...compile.flags, '-o', outFile, '.'], { cwd: sourceDir, env, onLine });
+  if (result.code !== 0) {
+    const offline = result.tail.some((l) => /dial tcp|lookup .*proxy|no such host|connection refused|i\/o timeout|GOPROXY/.test(l));
+    const tooOld = result.tail.some((l) => /requires go >=|go\.mod requires go/.test(l));
+    throw failure(
+      `Compiling ${what} (go build)`,
+      result,
+      tooOld
+        ? `${what}/go.mod needs a newer Go than ${go}; install a current Go (https://go.dev/dl/).`
+        : offline
+          ? 'Go could not fetch the module dependencies: reach the Go module proxy (GOPROXY) once, or build the images on a machine that can and carry them over with `netlab images save` / `netlab images load`.'
+          : undefined,
+    );
+  }
 }
 
 /**

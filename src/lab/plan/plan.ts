@@ -5,6 +5,9 @@ import { nth, parseCidr } from '../../topology/cidr.js';
 import { NetlabError } from '../../topology/errors.js';
 import type { ContainerSpec, Lab, PodSpec } from '../../topology/model.js';
 import { placePods } from '../../topology/placement.js';
+import { isDnsPod } from './addons.js';
+import { dnsIP } from './services.js';
+import { resolvConf } from '../dns/resolv.js';
 import {
   LABEL_CONTAINER,
   LABEL_LAB,
@@ -13,6 +16,7 @@ import {
   LABEL_NODE,
   LABEL_POD,
   LABEL_PORTS,
+  LABEL_PROXY_MODE,
   LABEL_ROLE,
   LABEL_SPEC,
   type Role,
@@ -94,6 +98,12 @@ export function cniConfig(podCIDR: string, bridgeIP: string): Record<string, unk
   };
 }
 
+/** `netlab/app` (or `netlab/app:latest`) means the image netlab built from docker/app. */
+function netlabImage(image: string, images: ImageRefs): string | undefined {
+  const m = /^netlab\/([a-z]+)(?::latest)?$/.exec(image);
+  return m && m[1]! in images ? images[m[1] as keyof ImageRefs] : undefined;
+}
+
 function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string, ip: string, pause: string, images: ImageRefs) {
   const env = [
     // The downward-API values a pod commonly asks for, always present.
@@ -103,7 +113,7 @@ function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string,
     `POD_IP=${ip}`,
     ...spec.env.map((e) => `${e.name}=${e.value}`),
   ];
-  const image = spec.image === 'netlab/app' || spec.image === 'netlab/app:latest' ? images.app : spec.image;
+  const image = netlabImage(spec.image, images) ?? spec.image;
   return container(
     lab,
     `${podKey(pod)}/${spec.name}`,
@@ -130,6 +140,12 @@ function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string,
       [LABEL_PORTS]: spec.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).join(','),
     },
   );
+}
+
+/** kubelet's resolv.conf for ClusterFirst pods: the cluster DNS, the namespace search list, ndots:5. */
+export function dnsConfig(namespace: string, nameserver: string) {
+  const conf = resolvConf(namespace, nameserver);
+  return { Dns: conf.nameservers, DnsSearch: conf.search, DnsOptions: conf.options };
 }
 
 export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
@@ -171,7 +187,8 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
           },
           NetworkingConfig: onUnderlay(net, ip),
         },
-        { [LABEL_NODE]: n.name },
+        // kube-proxy's mode is part of the node: switching modes starts from a clean netfilter.
+        { [LABEL_NODE]: n.name, [LABEL_PROXY_MODE]: lab.topology.proxyMode },
         ip,
       ),
     };
@@ -259,7 +276,13 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
         Image: images.pause,
         Hostname: pod.name,
         // The sandbox starts with no network; CNI gives it eth0 and the pod IP.
-        HostConfig: { NetworkMode: 'none', IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
+        HostConfig: {
+          NetworkMode: 'none',
+          IpcMode: 'shareable',
+          RestartPolicy: { Name: 'no' },
+          // kubelet's resolv.conf (dnsPolicy ClusterFirst); the pod's containers share this file.
+          ...(lab.topology.dns && !isDnsPod(pod) ? dnsConfig(pod.namespace, dnsIP(lab.topology.serviceCIDR)) : {}),
+        },
       },
       { ...podLabels, ...Object.fromEntries(Object.entries(pod.labels).map(([k, v]) => [`netlab.k8s/${k}`, v])) },
     );
@@ -288,6 +311,8 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
     external,
     toolbox,
     pods,
+    services: lab.services,
+    serviceCIDR: lab.topology.serviceCIDR,
   };
   assertUniqueNames(plan);
   return plan;

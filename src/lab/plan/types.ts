@@ -1,8 +1,9 @@
 // The plan: every Docker object a lab needs, fully decided before anything is created.
 import type Docker from 'dockerode';
+import type { ServiceSpec } from '../../topology/model.js';
 import type { Role } from '../labels.js';
 
-export type ImageRefs = Record<'base' | 'pause' | 'app' | 'node' | 'router' | 'probe', string>;
+export type ImageRefs = Record<'base' | 'pause' | 'app' | 'node' | 'router' | 'probe' | 'coredns', string>;
 
 export interface ContainerPlan {
   /** Stable key inside the lab: `node/node1`, `router`, `pod/default/web`, `pod/default/web/app`. */
@@ -60,6 +61,9 @@ export interface LabPlan {
   /** netlab's own trusted container: plumbs pods (CNI) and runs every probe. */
   toolbox: ContainerPlan;
   pods: PodPlan[];
+  /** The lab's services (add-ons included); cluster IPs come from serviceCIDR. */
+  services: ServiceSpec[];
+  serviceCIDR: string;
 }
 
 /** Every container of a plan, infrastructure first. */

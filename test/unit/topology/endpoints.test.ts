@@ -23,9 +23,15 @@ const webDefault = pod('web', [container('app')]);
 const webOps = pod('web', [container('app')], 'ops');
 const tools = pod('tools', [container('shell')], 'ops');
 
-const lab: Pick<Lab, 'pods' | 'topology'> = {
+const lab: Pick<Lab, 'pods' | 'topology' | 'services'> = {
   pods: [server, client, webDefault, webOps, tools],
+  services: [],
   topology: {
+    serviceCIDR: '10.96.0.0/12',
+    clusterCIDR: '10.0.0.0/16',
+    proxyMode: 'iptables',
+    dns: false,
+    publish: false,
     routing: 'router',
     external: true,
     nodes: [
@@ -34,7 +40,7 @@ const lab: Pick<Lab, 'pods' | 'topology'> = {
     ],
   },
 };
-const direct: Pick<Lab, 'pods' | 'topology'> = { ...lab, topology: { ...lab.topology, routing: 'direct', external: false } };
+const direct: Pick<Lab, 'pods' | 'topology' | 'services'> = { ...lab, topology: { ...lab.topology, routing: 'direct', external: false } };
 
 const ok = (text: string, view = lab): EndpointRef => {
   const ref = resolveEndpoint(view, text);

@@ -63,7 +63,7 @@ describe('fields', () => {
       ['10:17', '`workloads[0].spec.replicas` must be a number, not the text "two"', 'write a number, e.g. `replicas: 2`'],
       ['20:26', '`workloads[0].spec.template.spec.containers[0].env[0].value` must be text, not the number 8080', 'put it in quotes: `value: "8080"`'],
       ['22:34', '`workloads[0].spec.template.spec.containers[0].ports[0].containerPort` must be a number, not the text "8080"', 'remove the quotes: `containerPort: 8080`'],
-      ['27:12', '`checks[0].probe` must be one of http, tcp, udp, ping, traceroute, netns, gateway, not the text "htp"', 'did you mean "http"?'],
+      ['27:12', '`checks[0].probe` must be one of http, tcp, udp, ping, traceroute, netns, gateway, dns, conntrack, not the text "htp"', 'did you mean "http"?'],
     ]);
   });
 
@@ -164,14 +164,18 @@ describe('workloads', () => {
     ]);
   });
 
-  it('says Service is not available yet at the kind line; unknown kinds get "did you mean"', async () => {
+  it('says at the kind line which kinds netlab does without (Endpoints) and does not know; unknown kinds get "did you mean"', async () => {
     expect(summary(await problemsOf('kinds.yaml'))).toEqual([
-      ['4:11', 'Service support is not available yet: netlab reads Pod and Deployment manifests for now', 'remove this Service manifest for now (or keep it in a file the lab does not list)'],
+      [
+        '5:11',
+        "netlab does not read Endpoints manifests: netlab derives every Service's endpoints from its selector",
+        'remove this Endpoints manifest (netlab reads Pod, Deployment and Service)',
+      ],
       ['11:11', 'netlab does not read Deploymnet manifests', 'did you mean "Deployment"?'],
       [
         '13:5',
         'this manifest has no `kind`',
-        'write kind: Pod (apiVersion: v1) or kind: Deployment (apiVersion: apps/v1), or `file: manifests.yaml` to read manifests from a file',
+        'write kind: Pod (apiVersion: v1), kind: Deployment (apiVersion: apps/v1) or kind: Service (apiVersion: v1), or `file: manifests.yaml` to read manifests from a file',
       ],
       ['15:17', 'a Pod has apiVersion v1', 'write apiVersion: v1'],
       ['20:11', '`workloads[3].spec.containers[0].image` is missing', 'add `image: netlab/app`'],

@@ -17,6 +17,12 @@ describe('loadLab: multi-node lab', () => {
     expect(lab.dir).toBe(join(GOOD, 'multi-node'));
     expect(lab.topology).toEqual({
       underlay: '172.30.5.0/24',
+      serviceCIDR: '10.96.0.0/12',
+      clusterCIDR: '10.0.0.0/16',
+      proxyMode: 'iptables',
+      // No Service: no cluster DNS unless asked for.
+      dns: false,
+      publish: false,
       routing: 'router',
       external: true,
       nodes: [

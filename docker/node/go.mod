@@ -1,0 +1,3 @@
+module netlab.dev/proxy
+
+go 1.19

@@ -1,0 +1,181 @@
+// kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go, the layout of 1.33+),
+// as one `nft -f` script that replaces kube-proxy's private table `ip kube-proxy` in
+// a single atomic transaction. Pure.
+//
+// As with the iptables mode, netlab's services have Cluster traffic policies, no
+// external IPs and no load balancers; --nodeport-addresses is nftables mode's default
+// "primary" (the node IP); the local-traffic detector is ClusterCIDR.
+// kube-proxy updates its table incrementally (flush + re-add of changed chains and map
+// elements); netlab replaces the whole table each sync, which is the same end state
+// (only the dynamic contents of the affinity sets start empty again).
+import { endpointString, hashPrefix, servicePortName } from './names.js';
+import type { ProxyInput, ServicePortState } from './types.js';
+
+export const TABLE = 'kube-proxy';
+const T = `ip ${TABLE}`;
+export const MASQUERADE_MARK = '0x4000';
+
+/** knftables.NameLengthMax (256) minus the longest chain-name prefix (16). */
+const CHAIN_NAME_BASE_LENGTH_MAX = 240;
+
+/** `HASH-name`: 8 base32 characters of sha256(name), then the name, cut to 240 characters. */
+export function hashAndTruncate(name: string): string {
+  let out = `${hashPrefix(name, 8)}-${name}`;
+  if (out.length > CHAIN_NAME_BASE_LENGTH_MAX) out = `${out.slice(0, CHAIN_NAME_BASE_LENGTH_MAX - 3)}...`;
+  return out;
+}
+
+/** `HASH-ns/svc/proto/port`, the base of a service port's chains (`service-`, `external-`). */
+export function servicePortChainNameBase(sp: Pick<ServicePortState, 'namespace' | 'service' | 'portName' | 'protocol'>): string {
+  return hashAndTruncate(`${sp.namespace}/${sp.service}/${sp.protocol.toLowerCase()}/${sp.portName}`);
+}
+
+/** `HASH-ns/svc/proto/port__ip/port`, the base of an endpoint's chain and affinity set. */
+export function servicePortEndpointChainNameBase(
+  sp: Pick<ServicePortState, 'namespace' | 'service' | 'portName' | 'protocol'>,
+  ep: { ip: string; port: number },
+): string {
+  return hashAndTruncate(`${sp.namespace}/${sp.service}/${sp.protocol.toLowerCase()}/${sp.portName}__${ep.ip}/${ep.port}`);
+}
+
+const BASE_CHAINS: readonly { name: string; type: 'filter' | 'nat'; hook: string; priority: number }[] = [
+  { name: 'filter-prerouting-pre-dnat', type: 'filter', hook: 'prerouting', priority: -110 },
+  { name: 'filter-output-pre-dnat', type: 'filter', hook: 'output', priority: -110 },
+  { name: 'filter-input', type: 'filter', hook: 'input', priority: 0 },
+  { name: 'filter-forward', type: 'filter', hook: 'forward', priority: 0 },
+  { name: 'filter-output', type: 'filter', hook: 'output', priority: 0 },
+  { name: 'nat-prerouting', type: 'nat', hook: 'prerouting', priority: -100 },
+  { name: 'nat-output', type: 'nat', hook: 'output', priority: -100 },
+  { name: 'nat-postrouting', type: 'nat', hook: 'postrouting', priority: 100 },
+];
+
+/** Regular chains jumped to from the base chains (nftablesJumpChains), in upstream's order. */
+const JUMP_CHAINS: readonly { dst: string; src: string; extra: string }[] = [
+  { dst: 'nodeport-endpoints-check', src: 'filter-input', extra: 'ct state new' },
+  { dst: 'service-endpoints-check', src: 'filter-input', extra: 'ct state new' },
+  { dst: 'service-endpoints-check', src: 'filter-forward', extra: 'ct state new' },
+  { dst: 'service-endpoints-check', src: 'filter-output', extra: 'ct state new' },
+  { dst: 'firewall-check', src: 'filter-prerouting-pre-dnat', extra: 'ct state new' },
+  { dst: 'firewall-check', src: 'filter-output-pre-dnat', extra: 'ct state new' },
+  { dst: 'services', src: 'nat-output', extra: '' },
+  { dst: 'services', src: 'nat-prerouting', extra: '' },
+  { dst: 'masquerading', src: 'nat-postrouting', extra: '' },
+  { dst: 'cluster-ips-check', src: 'filter-forward', extra: 'ct state new' },
+  { dst: 'cluster-ips-check', src: 'filter-output', extra: 'ct state new' },
+];
+
+/**
+ * The `nft -f` script: `add table` + `delete table` (so the delete never fails), then
+ * the whole table as kube-proxy builds it: base chains, dispatch maps, per-service
+ * `service-…` / `external-…` / `endpoint-…` chains, affinity sets, map elements.
+ */
+export function nftablesScript(input: ProxyInput): string {
+  const out: string[] = [
+    `add table ${T}`,
+    `delete table ${T}`,
+    `add table ${T} { comment "rules for kube-proxy" ; }`,
+    '',
+    `add set ${T} cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }`,
+    `add set ${T} nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }`,
+    `add map ${T} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`,
+    `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`,
+    `add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`,
+    `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`,
+    `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`,
+    '',
+  ];
+  for (const c of BASE_CHAINS) out.push(`add chain ${T} ${c.name} { type ${c.type} hook ${c.hook} priority ${c.priority} ; }`);
+  for (const c of ['cluster-ips-check', 'firewall-check', 'mark-for-masquerade', 'masquerading', 'nodeport-endpoints-check', 'services', 'service-endpoints-check']) {
+    out.push(`add chain ${T} ${c}`);
+  }
+  out.push(`add chain ${T} reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`, '');
+  for (const j of JUMP_CHAINS) out.push(`add rule ${T} ${j.src} ${j.extra ? `${j.extra} ` : ''}jump ${j.dst}`);
+  out.push(
+    `add rule ${T} mark-for-masquerade mark set mark or ${MASQUERADE_MARK}`,
+    `add rule ${T} masquerading mark and ${MASQUERADE_MARK} == 0 return`,
+    `add rule ${T} masquerading mark set mark xor ${MASQUERADE_MARK}`,
+    `add rule ${T} masquerading masquerade fully-random`,
+    `add rule ${T} cluster-ips-check ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`,
+  );
+  if (input.serviceCIDR) {
+    out.push(`add rule ${T} cluster-ips-check ip daddr { ${input.serviceCIDR} } drop comment "Drop traffic to unallocated ClusterIPs"`);
+  }
+  out.push(
+    `add rule ${T} reject-chain reject`,
+    `add rule ${T} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
+    `add rule ${T} nodeport-endpoints-check ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports`,
+    `add rule ${T} firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips`,
+    `add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`,
+    `add rule ${T} services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`,
+    `add element ${T} nodeport-ips { ${input.nodeIP} }`,
+  );
+
+  const clusterIPs = new Set<string>();
+  for (const sp of input.services) {
+    out.push('', `# ${servicePortName(sp)}`);
+    out.push(...servicePortLines(sp, input.clusterCIDR, clusterIPs));
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+function servicePortLines(sp: ServicePortState, clusterCIDR: string, clusterIPs: Set<string>): string[] {
+  const lines: string[] = [];
+  const name = servicePortName(sp);
+  const protocol = sp.protocol.toLowerCase();
+  const base = servicePortChainNameBase(sp);
+  const svcChain = `service-${base}`;
+  const extChain = `external-${base}`;
+  const eps = sp.endpoints.map((e) => {
+    const epBase = servicePortEndpointChainNameBase(sp, e);
+    return { ip: e.ip, target: endpointString(e), chain: `endpoint-${epBase}`, affinitySet: `affinity-${epBase}` };
+  });
+  const hasEndpoints = eps.length > 0;
+  const affinity = sp.affinitySeconds;
+  const key = `${sp.clusterIP} . ${protocol} . ${sp.port}`;
+
+  const addClusterIP = () => {
+    if (clusterIPs.has(sp.clusterIP)) return;
+    clusterIPs.add(sp.clusterIP);
+    lines.push(`add element ${T} cluster-ips { ${sp.clusterIP} }`);
+  };
+
+  if (!hasEndpoints) {
+    addClusterIP();
+    lines.push(`add element ${T} no-endpoint-services { ${key} comment "${name}" : goto reject-chain }`);
+    if (sp.nodePort) lines.push(`add element ${T} no-endpoint-nodeports { ${protocol} . ${sp.nodePort} comment "${name}" : goto reject-chain }`);
+    return lines;
+  }
+
+  // Chains first (a rule or map element can only name a chain that exists), then
+  // affinity sets, rules, and the map elements that make the service reachable.
+  for (const e of eps) lines.push(`add chain ${T} ${e.chain}`);
+  lines.push(`add chain ${T} ${svcChain}`);
+  if (sp.nodePort) lines.push(`add chain ${T} ${extChain}`);
+  if (affinity !== undefined) {
+    for (const e of eps) lines.push(`add set ${T} ${e.affinitySet} { type ipv4_addr ; flags dynamic,timeout ; timeout ${affinity}s ; }`);
+  }
+
+  if (clusterCIDR) lines.push(`add rule ${T} ${svcChain} ip daddr ${sp.clusterIP} ip saddr != ${clusterCIDR} jump mark-for-masquerade`);
+  if (affinity !== undefined) {
+    for (const e of eps) lines.push(`add rule ${T} ${svcChain} ip saddr @${e.affinitySet} goto ${e.chain}`);
+  }
+  const vmap = eps.map((e, i) => `${i} : goto ${e.chain}`).join(' , ');
+  lines.push(`add rule ${T} ${svcChain} numgen random mod ${eps.length} vmap { ${vmap} }`);
+
+  if (sp.nodePort) {
+    lines.push(`add rule ${T} ${extChain} jump mark-for-masquerade`);
+    lines.push(`add rule ${T} ${extChain} goto ${svcChain}`);
+  }
+
+  for (const e of eps) {
+    lines.push(`add rule ${T} ${e.chain} ip saddr ${e.ip} jump mark-for-masquerade`);
+    if (affinity !== undefined) lines.push(`add rule ${T} ${e.chain} update @${e.affinitySet} { ip saddr }`);
+    lines.push(`add rule ${T} ${e.chain} meta l4proto ${protocol} dnat to ${e.target}`);
+  }
+
+  addClusterIP();
+  lines.push(`add element ${T} service-ips { ${key} : goto ${svcChain} }`);
+  if (sp.nodePort) lines.push(`add element ${T} service-nodeports { ${protocol} . ${sp.nodePort} : goto ${extChain} }`);
+  return lines;
+}

@@ -1,0 +1,42 @@
+// What kube-proxy needs to know to program one node: every service port with its endpoints.
+// Pure data; rules for each mode are generated from it (iptables.ts, nftables.ts, userspace.ts).
+
+export type ProxyMode = 'iptables' | 'nftables' | 'userspace';
+
+export interface EndpointState {
+  ip: string;
+  /** The resolved target port on the pod. */
+  port: number;
+  /** Node the endpoint pod runs on. */
+  node: string;
+}
+
+/** One port of one service: kube-proxy's unit ("ServicePortName" ns/svc:port). */
+export interface ServicePortState {
+  namespace: string;
+  service: string;
+  /** The port's name; '' when the service has a single unnamed port. */
+  portName: string;
+  protocol: 'TCP' | 'UDP';
+  clusterIP: string;
+  port: number;
+  /** Set for type NodePort. */
+  nodePort?: number;
+  /** sessionAffinity: ClientIP timeout in seconds (default 10800), undefined = None. */
+  affinitySeconds?: number;
+  /** Ready endpoints, in a stable order (by IP then port). */
+  endpoints: EndpointState[];
+}
+
+export interface ProxyInput {
+  node: string;
+  nodeIP: string;
+  /** kube-proxy's --cluster-cidr: traffic from outside it to a cluster IP is masqueraded. */
+  clusterCIDR: string;
+  /**
+   * The service CIDR, when known: nftables mode drops traffic to its unallocated
+   * addresses (kube-proxy's "Drop traffic to unallocated ClusterIPs"). Optional.
+   */
+  serviceCIDR?: string;
+  services: ServicePortState[];
+}

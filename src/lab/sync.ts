@@ -1,0 +1,137 @@
+// One kube-proxy sync for the whole lab (and the cluster DNS's records): endpoints from the pods
+// that are running now, rules for every node written in one toolbox exec, zones into CoreDNS.
+import type Docker from 'dockerode';
+import { NetlabError } from '../topology/errors.js';
+import type { Lab } from '../topology/model.js';
+import { execIn } from './docker/engine.js';
+import { corefile } from './dns/corefile.js';
+import { clusterZone, reverseZone } from './dns/zone.js';
+import { putFiles } from './docker/files.js';
+import { type EventSink, task } from './events.js';
+import { labFilter } from './labels.js';
+import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from './plan/addons.js';
+import { podContainerName } from './plan/plan.js';
+import { parallelScript, parseParallelOutput, shq } from './plan/scripts.js';
+import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from './plan/services.js';
+import type { LabPlan } from './plan/types.js';
+import { iptablesJumps, iptablesRestore, KUBE_CHAIN_PATTERN } from './proxy/iptables.js';
+import { nftablesScript } from './proxy/nftables.js';
+import type { ProxyInput } from './proxy/types.js';
+import { userspaceConfig } from './proxy/userspace.js';
+
+export const PROXY_CONFIG = '/etc/netlab/proxy.json';
+
+export interface SyncResult {
+  services: PlannedService[];
+  /** Endpoints in all, over all service ports. */
+  endpoints: number;
+}
+
+/** Which pods are ready now: sandbox and every container running. */
+export async function podSources(docker: Docker, lab: Lab, plan: LabPlan): Promise<PodEndpointSource[]> {
+  const containers = await docker.listContainers({ all: true, filters: labFilter(plan.lab) });
+  const running = new Set(containers.filter((c) => c.State === 'running').map((c) => c.Names[0]!.replace(/^\//, '')));
+  return plan.pods.map((p) => {
+    const pod = lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace)!;
+    return { pod, ip: p.ip, node: p.node, ready: [p.pause, ...p.containers].every((c) => running.has(c.name)) };
+  });
+}
+
+/** The script that programs one node's kube-proxy rules in the lab's proxy mode. */
+export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: ProxyInput, nodePid: number): string {
+  const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
+  switch (mode) {
+    case 'iptables': {
+      const rules = iptablesRestore(input);
+      const wanted = [...new Set(rules.split('\n').filter((l) => l.startsWith(':KUBE-')).map((l) => l.slice(1).split(' ')[0]!))];
+      return [
+        'set -e',
+        ...iptablesJumps().map((cmd) => `${ns} sh -c ${shq(cmd)}`),
+        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
+        // Chains of services and endpoints that are gone: nothing jumps to them after the restore.
+        `wanted=${shq(wanted.join(' '))}`,
+        `for t in nat filter; do for c in $(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p'); do`,
+        `  case " $wanted " in *" $c "*) ;; *) ${ns} iptables -t $t -F "$c"; ${ns} iptables -t $t -X "$c";; esac; done; done`,
+        `echo "${input.services.length} service ports"`,
+      ].join('\n');
+    }
+    case 'nftables':
+      return [`${ns} nft -f - <<'NETLAB_RULES'\n${nftablesScript(input)}\nNETLAB_RULES`, `echo "${input.services.length} service ports"`].join('\n');
+    case 'userspace': {
+      const { config, iptablesRestore: rules } = userspaceConfig(input);
+      return [
+        'set -e',
+        `cat > /proc/${nodePid}/root${PROXY_CONFIG}.new <<'NETLAB_CONFIG'\n${JSON.stringify(config, null, 1)}\nNETLAB_CONFIG`,
+        `mv /proc/${nodePid}/root${PROXY_CONFIG}.new /proc/${nodePid}/root${PROXY_CONFIG}`,
+        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
+        // The proxy re-reads its config on SIGHUP (it is started by `up` in the node).
+        `for p in $(pgrep -x netlab-proxy); do [ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/${nodePid}/ns/net)" ] && kill -HUP $p; done; true`,
+        `echo "${input.services.length} service ports"`,
+      ].join('\n');
+    }
+  }
+}
+
+export async function syncServices(docker: Docker, lab: Lab, plan: LabPlan, emit: EventSink): Promise<SyncResult> {
+  return task(emit, 'sync', `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`, async () => {
+    const sources = await podSources(docker, lab, plan);
+    const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+    const nodes = await Promise.all(
+      plan.nodes.map(async (n) => {
+        const info = await docker.getContainer(n.container.name).inspect();
+        if (!info.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
+        return { node: n, pid: info.State.Pid };
+      }),
+    );
+    if (lab.topology.proxyMode === 'userspace') await Promise.all(nodes.map(({ node }) => startUserspaceProxy(docker, node.container.name, node.name)));
+    const jobs = nodes.map(({ node, pid }, index) => ({
+      index,
+      command: nodeProxyScript(lab.topology.proxyMode, proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR), pid),
+    }));
+    const work: Promise<unknown>[] = [];
+    if (jobs.length && lab.services.length) {
+      work.push(
+        (async () => {
+          const out = await execIn(docker, plan.toolbox.name, ['sh', '-s'], { stdin: parallelScript(jobs) });
+          for (const r of parseParallelOutput(out.stdout)) {
+            if (r.exitCode !== 0) {
+              throw new NetlabError(`kube-proxy sync failed on ${nodes[r.index]!.node.name}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
+                hint: 'Run `netlab doctor` to check iptables/nftables support.',
+              });
+            }
+          }
+        })(),
+      );
+    }
+    if (lab.topology.dns) work.push(writeDns(docker, plan, planned, sources));
+    await Promise.all(work);
+    return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
+  }, (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`);
+}
+
+/** Zone files into the CoreDNS container; CoreDNS's `file` plugin reloads on the new SOA serial. */
+async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[]): Promise<void> {
+  const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
+  if (!dnsPod) return;
+  // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
+  const input = dnsInput(planned, sources, Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100), dnsIP(plan.serviceCIDR));
+  await putFiles(docker, `${podContainerName(plan.lab, dnsPod)}-coredns`, COREDNS_DIR, {
+    'db.cluster.local': clusterZone(input),
+    'db.in-addr.arpa': reverseZone(input),
+    // Written last: the container waits for it before starting CoreDNS.
+    Corefile: corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
+  });
+}
+
+/** The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP. */
+async function startUserspaceProxy(docker: Docker, container: string, node: string): Promise<void> {
+  const empty = JSON.stringify(userspaceConfig({ node, nodeIP: '0.0.0.0', clusterCIDR: '0.0.0.0/0', services: [] }).config);
+  const script = [
+    'pgrep -x netlab-proxy >/dev/null && exit 0',
+    `mkdir -p ${PROXY_CONFIG.replace(/\/[^/]+$/, '')}`,
+    `[ -f ${PROXY_CONFIG} ] || printf '%s' ${shq(empty)} > ${PROXY_CONFIG}`,
+    `nohup netlab-proxy --config ${PROXY_CONFIG} >/var/log/netlab-proxy.log 2>&1 &`,
+  ].join('\n');
+  const r = await execIn(docker, container, ['sh', '-c', script]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not start the userspace proxy on ${node}: ${r.stderr || r.stdout}`);
+}

@@ -1,0 +1,271 @@
+// kube-proxy's three modes against the real kernel: the rules netlab generates are
+// loaded into a node container (NET_ADMIN/NET_RAW only, never privileged) and real
+// traffic from a client container, routed to the cluster IPs through that node, must
+// reach both backends, stick to one with session affinity, and be refused at once for a
+// service without endpoints. Traffic flows only between containers this test starts,
+// on a network it creates; everything carries netlab.lab=<lab> and is removed in afterAll.
+// The network is set up as `netlab up` sets up a lab's underlay: not `internal` (Docker's
+// isolation rules for internal networks drop every bridged packet addressed outside the
+// subnet, i.e. to a cluster IP), Docker's masquerade off, and no container keeps a default
+// route, so nothing leaves the lab network.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
+import { ensureImages, type ImageName } from '../../src/lab/images/index.js';
+import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/lab/proxy/iptables.js';
+import { nftablesScript } from '../../src/lab/proxy/nftables.js';
+import type { ProxyInput, ServicePortState } from '../../src/lab/proxy/types.js';
+import { userspaceConfig } from '../../src/lab/proxy/userspace.js';
+
+const lab = `test-proxy-${randomBytes(4).toString('hex')}`;
+const labels = { 'netlab.lab': lab };
+const SERVICE_CIDR = '10.96.0.0/16';
+const WEB = '10.96.0.50';
+const EMPTY = '10.96.0.51';
+const STICKY = '10.96.0.52';
+const NODE_PORT = 30500;
+
+let docker: Docker;
+let refs: Record<ImageName, string>;
+let network: string;
+const ip: Record<'a' | 'b' | 'client', string> = { a: '', b: '', client: '' };
+let client: Docker.Container;
+
+/** Starts a container on the lab network (with NET_ADMIN at least) and removes its default route. */
+async function run(suffix: string, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+  const caps = spec.HostConfig?.CapAdd ?? ['NET_ADMIN'];
+  const container = await docker.createContainer({
+    ...spec,
+    name: `${lab}-${suffix}`,
+    Labels: labels,
+    HostConfig: { NetworkMode: network, ...spec.HostConfig, CapAdd: caps },
+  });
+  await container.start();
+  await ok(container, 'ip route del default 2>/dev/null; true');
+  return container;
+}
+
+async function ipOf(container: Docker.Container): Promise<string> {
+  const info = await container.inspect();
+  const addr = info.NetworkSettings.Networks[network]?.IPAddress;
+  if (!addr) throw new Error(`${info.Name} has no address on ${network}`);
+  return addr;
+}
+
+function sh(container: Docker.Container, script: string, stdin?: string) {
+  return execIn(docker, container.id, ['sh', '-c', script], stdin === undefined ? {} : { stdin });
+}
+
+async function ok(container: Docker.Container, script: string, stdin?: string): Promise<string> {
+  const r = await sh(container, script, stdin);
+  expect(r.exitCode, `${script}\n${r.stdout}${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** A node as netlab starts one: the node image, NET_ADMIN and NET_RAW, IP forwarding. */
+async function startNode(suffix: string): Promise<{ node: Docker.Container; nodeIP: string }> {
+  const node = await run(`node-${suffix}`, {
+    Image: refs.node,
+    HostConfig: { CapAdd: ['NET_ADMIN', 'NET_RAW'], Sysctls: { 'net.ipv4.ip_forward': '1' } },
+  });
+  const nodeIP = await ipOf(node);
+  // A real node has a route for the service range (its default route); this one has none,
+  // so give it an on-link one: traffic kube-proxy does not DNAT is then forwarded (through
+  // the filter rules) rather than dropped as unroutable.
+  await ok(node, `ip route replace ${SERVICE_CIDR} dev eth0`);
+  // The client reaches the cluster IPs through this node, as a pod reaches them through its node.
+  await ok(client, `ip route replace ${SERVICE_CIDR} via ${nodeIP}`);
+  return { node, nodeIP };
+}
+
+function input(nodeIP: string, nodePortName = 'web'): ProxyInput {
+  const ep = (who: 'a' | 'b', port: number) => ({ ip: ip[who], port, node: 'node1' });
+  const svc = (s: Partial<ServicePortState> & Pick<ServicePortState, 'service' | 'clusterIP'>): ServicePortState => ({
+    namespace: 'default',
+    portName: 'http',
+    protocol: 'TCP',
+    port: 80,
+    endpoints: [ep('a', 8080), ep('b', 8080)],
+    ...s,
+  });
+  return {
+    node: 'node1',
+    nodeIP,
+    clusterCIDR: '10.244.0.0/16',
+    serviceCIDR: SERVICE_CIDR,
+    services: [
+      svc({ service: 'web', clusterIP: WEB, ...(nodePortName === 'web' ? { nodePort: NODE_PORT } : {}) }),
+      svc({ service: 'web', portName: 'dns', protocol: 'UDP', clusterIP: WEB, port: 53, endpoints: [ep('a', 5353), ep('b', 5353)] }),
+      svc({ service: 'empty', clusterIP: EMPTY, endpoints: [] }),
+      svc({ service: 'sticky', clusterIP: STICKY, affinitySeconds: 600 }),
+    ],
+  };
+}
+
+/** `count` HTTP requests from the client, in one exec; the answers' "Hello from X" lines. */
+async function requests(url: string, count: number): Promise<string[]> {
+  const out = await ok(client, `for i in $(seq ${count}); do curl -s -m 3 ${url} || echo "curl-failed $?"; done`);
+  return out.trim().split('\n');
+}
+
+function backends(lines: string[]): Set<string> {
+  return new Set(lines.map((l) => /^Hello from (\w+)/.exec(l)?.[1] ?? l));
+}
+
+/** curl's exit code and how long it took, from inside the client. */
+async function timedCurl(url: string): Promise<{ exit: number; ms: number }> {
+  const out = await ok(client, `s=$(date +%s%N); curl -s -m 5 ${url} >/dev/null; e=$?; echo "$e $(( ($(date +%s%N) - s) / 1000000 ))"`);
+  const [exit, ms] = out.trim().split(' ').map(Number);
+  return { exit: exit!, ms: ms! };
+}
+
+async function udpAnswer(host: string, port: number): Promise<string> {
+  return (await ok(client, `echo ping | nc -u -w1 ${host} ${port}; true`)).trim();
+}
+
+/** The same traffic checks for every mode. */
+async function serviceTraffic(nodeIP: string) {
+  const answers = await requests(`http://${WEB}/`, 20);
+  expect(answers.filter((l) => l.startsWith('Hello from')).length, answers.join('\n')).toBe(20);
+  expect(backends(answers)).toEqual(new Set(['a', 'b']));
+
+  const viaNodePort = await requests(`http://${nodeIP}:${NODE_PORT}/`, 12);
+  expect(backends(viaNodePort)).toEqual(new Set(['a', 'b']));
+
+  // ClientIP affinity: every request of this client lands on the same endpoint.
+  const sticky = await requests(`http://${STICKY}/`, 10);
+  expect(sticky.every((l) => l.startsWith('Hello from')), sticky.join('\n')).toBe(true);
+  expect(backends(sticky).size, sticky.join('\n')).toBe(1);
+
+  expect(await udpAnswer(WEB, 53)).toMatch(/^Hello from [ab] /);
+}
+
+beforeAll(async () => {
+  docker = (await connectEngine()).docker;
+  refs = await ensureImages(docker, () => {}, { only: ['node', 'probe', 'app'] });
+  await docker.createNetwork({
+    Name: lab,
+    Driver: 'bridge',
+    Internal: false,
+    Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+    Labels: labels,
+  });
+  network = lab;
+  const [a, b, c] = await Promise.all([
+    run('a', { Image: refs.app, Cmd: ['--http', '8080', '--udp', '5353'], Env: ['POD_NAME=a'] }),
+    run('b', { Image: refs.app, Cmd: ['--http', '8080', '--udp', '5353'], Env: ['POD_NAME=b'] }),
+    run('client', { Image: refs.probe }),
+  ]);
+  client = c;
+  [ip.a, ip.b, ip.client] = await Promise.all([ipOf(a), ipOf(b), ipOf(c)]);
+  // The backends answer before any rule is involved.
+  for (const who of ['a', 'b'] as const) {
+    expect(await ok(client, `curl -s -m 3 http://${ip[who]}:8080/`)).toContain(`Hello from ${who}`);
+  }
+});
+
+afterAll(async () => {
+  if (!docker) return;
+  const containers = await docker.listContainers({ all: true, filters: { label: [`netlab.lab=${lab}`] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
+  const networks = await docker.listNetworks({ filters: { label: [`netlab.lab=${lab}`] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+});
+
+describe('kube-proxy modes on a real node', () => {
+  it('iptables: one iptables-restore --noflush, idempotent jumps, load spreading, REJECT, stale chains removed', async () => {
+    const { node, nodeIP } = await startNode('iptables');
+    const rules = iptablesRestore(input(nodeIP));
+    // Twice: the jumps are ensured, not duplicated, and the restore replaces its chains.
+    for (let i = 0; i < 2; i++) {
+      await ok(node, 'sh -s', iptablesJumps().join('\n'));
+      await ok(node, 'iptables-restore --noflush', rules);
+    }
+    const save = await ok(node, 'iptables-save');
+    expect(save.match(/^-A PREROUTING .*-j KUBE-SERVICES$/gm)).toHaveLength(1);
+    expect(save.match(/^-A FORWARD .*-j KUBE-SERVICES$/gm)).toHaveLength(1);
+    expect(save).toContain('-A KUBE-SERVICES -d 10.96.0.51/32 -p tcp -m comment --comment "default/empty:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable');
+    expect(save).toMatch(/-A KUBE-SVC-\w+ -m comment --comment "default\/web:http -> [\d.]+:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-\w+/);
+
+    await serviceTraffic(nodeIP);
+    const refused = await timedCurl(`http://${EMPTY}/`);
+    expect(refused.exit).toBe(7); // connection refused: the ICMP port unreachable of REJECT
+    expect(refused.ms).toBeLessThan(1000);
+
+    // The sticky service goes away: its chains are flushed and deleted (-X) by the next restore.
+    const before = chainsFromSave(save, 'nat');
+    const without = input(nodeIP);
+    without.services = without.services.filter((s) => s.service !== 'sticky');
+    await ok(node, 'iptables-restore --noflush', iptablesRestore(without, before));
+    const after = chainsFromSave(await ok(node, 'iptables-save'), 'nat');
+    const kept = after.filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c));
+    expect(before.filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c)).length - kept.length).toBe(3); // 1 SVC + 2 SEP
+    const stickyNow = await timedCurl(`http://${STICKY}/`);
+    expect(stickyNow.exit).not.toBe(0);
+  });
+
+  it('nftables: the ip kube-proxy table replaced atomically, verdict maps, numgen, reject', async () => {
+    const { node, nodeIP } = await startNode('nftables');
+    const script = nftablesScript(input(nodeIP));
+    for (let i = 0; i < 2; i++) await ok(node, 'nft -f -', script);
+    const table = await ok(node, 'nft list table ip kube-proxy');
+    expect(table).toContain('map service-ips {');
+    expect(table).toMatch(/numgen random mod 2 vmap \{ 0 : goto endpoint-\w{8}-default\/web\/tcp\/http__/);
+    expect(table).toContain(`${EMPTY} . tcp . 80 comment "default/empty:http" : goto reject-chain`);
+    // Nothing in iptables: this mode is nftables only.
+    expect(await ok(node, 'iptables-save -t nat')).not.toContain('KUBE-');
+
+    await serviceTraffic(nodeIP);
+    const refused = await timedCurl(`http://${EMPTY}/`);
+    expect(refused.exit).toBe(7);
+    expect(refused.ms).toBeLessThan(1000);
+  });
+
+  it('userspace: netlab-proxy in the node, REDIRECT to its ports, round robin, reload, SIGTERM', async () => {
+    const { node, nodeIP } = await startNode('userspace');
+    const { config, iptablesRestore: rules, jumps } = userspaceConfig(input(nodeIP));
+    await ok(node, 'mkdir -p /etc/netlab && cat > /etc/netlab/proxy.json', JSON.stringify(config, null, 1));
+    await ok(node, 'sh -s', jumps.join('\n'));
+    await ok(node, 'iptables-restore --noflush', rules);
+    // As netlab starts it: `docker exec -d <node> netlab-proxy --config ...`.
+    const exec = await node.exec({ Cmd: ['netlab-proxy', '--config', '/etc/netlab/proxy.json'] });
+    await exec.start({ Detach: true });
+    const web = config.services.find((s) => s.serviceport === 'default/web:http')!;
+    expect(web.proxyPort).toBeGreaterThanOrEqual(10400);
+    await ok(node, `for i in $(seq 50); do ss -ltn | grep -q ':${web.proxyPort} ' && exit 0; sleep 0.1; done; exit 1`);
+
+    await serviceTraffic(nodeIP);
+    // Round robin, as the old proxier: consecutive connections alternate.
+    const answers = await requests(`http://${WEB}/`, 6);
+    const seq = answers.map((l) => /^Hello from (\w)/.exec(l)?.[1]);
+    for (let i = 1; i < seq.length; i++) expect(seq[i], answers.join('\n')).not.toBe(seq[i - 1]);
+    const log = await ok(node, 'cat /var/log/netlab-proxy.log');
+    expect(log).toContain(`default/web:http ${ip.client}:`);
+    expect(log).toMatch(new RegExp(`-> ${ip.a.replace(/\./g, '\\.')}:8080`));
+
+    // No endpoints: the old proxier accepted and closed at once ("Empty reply"), no timeout.
+    const empty = await timedCurl(`http://${EMPTY}/`);
+    expect([52, 56]).toContain(empty.exit);
+    expect(empty.ms).toBeLessThan(1000);
+
+    // Reload: b leaves the web service; the listener (same socket inode) keeps running.
+    const inode = async () => /ino:(\d+)/.exec(await ok(node, `ss -ltne 'sport = :${web.proxyPort}'`))?.[1];
+    const before = await inode();
+    expect(before).toBeTruthy();
+    const next = input(nodeIP);
+    next.services[0]!.endpoints = next.services[0]!.endpoints.filter((e) => e.ip === ip.a);
+    const reloaded = userspaceConfig(next, 10400, Object.fromEntries(config.services.map((s) => [`${s.serviceport}/${s.protocol}`, s.proxyPort])));
+    expect(reloaded.config.services.map((s) => s.proxyPort)).toEqual(config.services.map((s) => s.proxyPort));
+    await ok(node, 'cat > /etc/netlab/proxy.json', JSON.stringify(reloaded.config, null, 1));
+    await ok(node, 'netlab-proxy --reload');
+    await ok(node, `for i in $(seq 50); do grep -q reloading /var/log/netlab-proxy.log && exit 0; sleep 0.1; done; exit 1`);
+    expect(backends(await requests(`http://${WEB}/`, 6))).toEqual(new Set(['a']));
+    expect(await inode()).toBe(before);
+
+    // SIGTERM: every listener closed, the process gone, its pid file removed.
+    await ok(node, 'kill -TERM "$(cat /run/netlab-proxy.pid)"');
+    await ok(node, `for i in $(seq 50); do [ ! -e /run/netlab-proxy.pid ] && ! pgrep -x netlab-proxy >/dev/null && exit 0; sleep 0.1; done; exit 1`);
+    expect(await ok(node, 'ss -ltn')).not.toContain(`:${web.proxyPort} `);
+    expect(await ok(node, 'tail -n1 /var/log/netlab-proxy.log')).toContain('exiting');
+  });
+});
