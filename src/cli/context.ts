@@ -1,11 +1,12 @@
 // What most commands need: the lab (from a file, or from a running lab's labels), the engine,
 // image refs, the plan of a running lab, and a renderer for the event stream.
 import type Docker from 'dockerode';
-import { readLabState, listLabsOnEngine, type LabState } from '../lab/apply/state.js';
-import { LABEL_PROXY_MODE } from '../lab/labels.js';
+import { readLabState, listLabsOnEngine, runningPodIPs, type LabState } from '../lab/apply/state.js';
+import { LABEL_PROXY_MODE, LABEL_ROLE } from '../lab/labels.js';
 import { connectEngine } from '../lab/docker/engine.js';
-import { imageRefs } from '../lab/images/index.js';
+import { imageRefs, type ImageName } from '../lab/images/index.js';
 import { withAddons } from '../lab/plan/addons.js';
+import { currentLab } from './overlay.js';
 import { planLab } from '../lab/plan/plan.js';
 import type { LabPlan } from '../lab/plan/types.js';
 import { LabFileError, NetlabError } from '../topology/errors.js';
@@ -46,6 +47,16 @@ function withMode(lab: Lab, mode: ProxyMode | undefined): Lab {
   return mode && mode !== lab.topology.proxyMode ? { ...lab, topology: { ...lab.topology, proxyMode: mode } } : lab;
 }
 
+/** The running toolbox's name, if the lab has one (the overlay lives there). */
+function toolboxOf(state: LabState): string | undefined {
+  for (const [name, c] of state.containers) if (c.Labels[LABEL_ROLE] === 'toolbox' && c.State === 'running') return name;
+  return undefined;
+}
+
+function isPublished(state: LabState): boolean {
+  return [...state.containers.values()].some((c) => c.Labels[LABEL_ROLE] === 'node' && (c.Ports ?? []).some((p) => p.PublicPort));
+}
+
 export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'userspace'];
 
 /**
@@ -53,7 +64,7 @@ export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'users
  * on the engine by that name, from the file on its labels (so `netlab up alice` repairs a copy).
  * The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
  */
-export async function labForUp(labArg: string, options: { name?: string; proxyMode?: string } = {}): Promise<Lab> {
+export async function labForUp(labArg: string, options: { name?: string; proxyMode?: string; publish?: boolean } = {}): Promise<Lab> {
   const { name, proxyMode } = options;
   if (proxyMode !== undefined && !PROXY_MODES.includes(proxyMode as ProxyMode)) {
     throw new NetlabError(`Unknown proxy mode ${proxyMode}.`, { hint: `Use one of ${PROXY_MODES.join(', ')}.`, exitCode: 2 });
@@ -67,15 +78,21 @@ export async function labForUp(labArg: string, options: { name?: string; proxyMo
     if (!onEngine?.file) throw err;
     lab = withAddons((await loadLab(onEngine.file, { name: labArg })).lab);
   }
-  const running = proxyMode ? undefined : runningProxyMode(await readLabState(await engine(), lab.name));
-  return withMode(lab, (proxyMode as ProxyMode | undefined) ?? running);
+  const docker = await engine();
+  const state = await readLabState(docker, lab.name);
+  lab = (await currentLab(docker, lab, toolboxOf(state))).lab;
+  const running = proxyMode ? undefined : runningProxyMode(state);
+  lab = withMode(lab, (proxyMode as ProxyMode | undefined) ?? running);
+  // --publish, or a running lab that was brought up with it.
+  if (options.publish || isPublished(state)) lab = { ...lab, topology: { ...lab.topology, publish: true } };
+  return lab;
 }
 
 /**
  * The lab a command about a RUNNING lab means: a lab on the engine by that name (its lab file is
  * on its labels, so `netlab check alice` finds the copy's file), else the lab file by name/path.
  */
-export async function runningLab(docker: Docker, labArg: string): Promise<{ lab: Lab; plan: LabPlan }> {
+export async function runningLab(docker: Docker, labArg: string): Promise<{ lab: Lab; plan: LabPlan; base: Lab }> {
   const onEngine = (await listLabsOnEngine(docker)).find((l) => l.name === labArg);
   const loaded = onEngine?.file ? withAddons((await loadLab(onEngine.file, { name: labArg })).lab) : await loadLabArg(labArg);
   const state = await readLabState(docker, loaded.name);
@@ -83,8 +100,11 @@ export async function runningLab(docker: Docker, labArg: string): Promise<{ lab:
   if (!subnet) {
     throw new NetlabError(`Lab ${loaded.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });
   }
-  const lab = withMode(loaded, runningProxyMode(state));
-  return { lab, plan: planLab(lab, { images: await imageRefs(), underlay: subnet }) };
+  // The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed.
+  let base = withMode(loaded, runningProxyMode(state));
+  if (isPublished(state)) base = { ...base, topology: { ...base.topology, publish: true } };
+  const { lab } = await currentLab(docker, base, toolboxOf(state));
+  return { lab, base, plan: planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) }) };
 }
 
 /** Ctrl-C: first press asks the running work to stop at a safe point, a second one exits at once. */
@@ -97,4 +117,9 @@ export function interruptible(): { signal: AbortSignal; dispose: () => void } {
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** The images a lab needs (CoreDNS only with DNS: it is the slow one to build). */
+export function imagesFor(lab: Lab): ImageName[] {
+  return ['base', 'pause', 'app', 'node', 'router', 'probe', ...(lab.topology.dns ? (['coredns'] as const) : [])];
 }

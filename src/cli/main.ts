@@ -25,6 +25,7 @@ function program(setExit: (code: number) => void): Command {
   cli.command('up').argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
     .description('bring a lab up (idempotent: a second up changes nothing; a broken lab is repaired)')
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
+    .option('--publish', "also publish every nodePort on 127.0.0.1 of this machine (through the first node)")
     .option('--proxy-mode <mode>', "kube-proxy's mode: iptables, nftables or userspace (default: the lab's)")
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).upCommand(lab, o))());
@@ -43,6 +44,17 @@ function program(setExit: (code: number) => void): Command {
   cli.command('get').argument('<lab>').argument('<what>', 'pods, services or endpoints')
     .description('pods, services and endpoints of a running lab, as kubectl prints them').option(...json)
     .action((lab: string, what: string, o) => run(async () => (await cluster()).getCommand(lab, what, o))());
+  cli.command('apply').argument('<lab>').requiredOption('-f, --file <file>', 'a YAML file of Pod, Deployment and Service manifests')
+    .description('create or update pods, deployments and services in a running lab, like kubectl apply').option(...json)
+    .action((lab: string, o) => run(async () => (await cluster()).applyCommand(lab, o))());
+  cli.command('delete').argument('<lab>').argument('<object>', 'kind/name: pod/x, deployment/x, service/x')
+    .option('-n, --namespace <ns>', 'namespace', 'default').option(...json)
+    .description('delete a pod, deployment or service from a running lab')
+    .action((lab: string, object: string, o) => run(async () => (await cluster()).deleteCommand(lab, object, o))());
+  cli.command('scale').argument('<lab>').argument('<object>', 'deployment/name')
+    .requiredOption('--replicas <n>', 'how many pods').option('-n, --namespace <ns>', 'namespace', 'default').option(...json)
+    .description("change a deployment's replicas; endpoints, rules and DNS follow")
+    .action((lab: string, object: string, o) => run(async () => (await cluster()).scaleCommand(lab, object, o))());
   cli.command('sync').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
     .description("one kube-proxy sync now: endpoints from the pods that are running, rules on every node, DNS records").option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).syncCommand(lab, o))());

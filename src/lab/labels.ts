@@ -20,3 +20,5 @@ export function labFilter(lab?: string): Record<string, string[]> {
 }
 /** A node's kube-proxy mode: part of its spec, so switching modes starts from a clean netfilter. */
 export const LABEL_PROXY_MODE = 'netlab.proxy-mode';
+/** A pod sandbox's address: a running pod keeps it when the lab changes. */
+export const LABEL_POD_IP = 'netlab.pod-ip';

@@ -115,12 +115,20 @@ async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[]
   if (!dnsPod) return;
   // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
   const input = dnsInput(planned, sources, Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100), dnsIP(plan.serviceCIDR));
-  await putFiles(docker, `${podContainerName(plan.lab, dnsPod)}-coredns`, COREDNS_DIR, {
+  const container = `${podContainerName(plan.lab, dnsPod)}-coredns`;
+  await putFiles(docker, container, COREDNS_DIR, {
     'db.cluster.local': clusterZone(input),
     'db.in-addr.arpa': reverseZone(input),
-    // Written last: the container waits for it before starting CoreDNS.
-    Corefile: corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
+    'Corefile.new': corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
   });
+  // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told (SIGUSR1).
+  // The first one also lets the container start CoreDNS, which waits for it.
+  const r = await execIn(docker, container, [
+    'sh',
+    '-c',
+    `cd ${COREDNS_DIR} && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi`,
+  ]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${r.stderr || r.stdout}`);
 }
 
 /** The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP. */

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { NetlabError } from '../topology/errors.js';
 import type { Lab } from '../topology/model.js';
 import { ensureContainer, removeContainer, type EnsuredContainer } from './apply/containers.js';
-import { readLabState, type LabState } from './apply/state.js';
+import { readLabState, runningPodIPs, type LabState } from './apply/state.js';
 import { batcher, execIn, limiter, mapLimit, settleAll } from './docker/engine.js';
 import { type EventSink, task } from './events.js';
 import { syncServices } from './sync.js';
@@ -63,7 +63,7 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
   };
   const state = await readLabState(docker, lab.name);
   const underlay = await chooseUnderlay(docker, lab, state);
-  const plan = planLab(lab, { images: options.images, underlay });
+  const plan = planLab(lab, { images: options.images, underlay, previousIPs: runningPodIPs(state) });
   let changed = 0;
   const count = (e: EnsuredContainer) => {
     if (e.action !== 'unchanged') changed++;

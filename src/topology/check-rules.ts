@@ -13,7 +13,7 @@ import {
   type FieldError,
 } from './check-services.js';
 import { isEndpointError, resolveEndpoint, type EndpointRef } from './endpoints.js';
-import type { CheckSpec, Expectation, Lab, ProbeKind } from './model.js';
+import type { CheckSpec, Expectation, Lab, ProbeKind, ServiceSpec } from './model.js';
 import { keyAt, valueAt, type Place } from './positions.js';
 import type { Problems } from './problems.js';
 import type { CheckInput } from './schema.js';
@@ -23,11 +23,16 @@ type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
 
 /**
  * The probe a check gets when it names none: http for a TCP port, udp for a UDP port
- * (of a pod or a Service; a one-port Service needs no port written), else ping.
+ * (of a pod, a Service or a node's nodePort; a one-port Service needs no port written), else ping.
  */
-export function defaultProbe(to: EndpointRef | undefined): ProbeKind {
+export function defaultProbe(to: EndpointRef | undefined, services: readonly ServiceSpec[] = []): ProbeKind {
   if (!to) return 'ping';
   if (to.kind === 'pod' && to.port) return to.port.protocol === 'UDP' ? 'udp' : 'http';
+  if (to.kind === 'node' && to.port !== undefined) {
+    // A nodePort only UDP Service ports use is probed with udp.
+    const uses = services.flatMap((s) => (s.type === 'NodePort' ? s.ports.filter((p) => p.nodePort === to.port) : []));
+    return uses.length > 0 && uses.every((p) => p.protocol === 'UDP') ? 'udp' : 'http';
+  }
   if (to.kind === 'service') return servicePort(to)?.protocol === 'UDP' ? 'udp' : 'http';
   if ((to.kind === 'ip' && to.port !== undefined) || to.kind === 'localhost') return 'http';
   return 'ping';
@@ -88,7 +93,7 @@ export function buildCheck(
     return undefined;
   }
   if (input.probe === undefined && to === null) return undefined; // cannot tell the probe
-  const probe: ProbeKind = input.probe ?? defaultProbe(to ?? undefined);
+  const probe: ProbeKind = input.probe ?? defaultProbe(to ?? undefined, lab.services);
   const probeField: keyof CheckInput = input.probe === undefined ? 'to' : 'probe';
 
   const podOnly = POD_ONLY[probe];
@@ -108,10 +113,12 @@ export function buildCheck(
     if (probe === 'conntrack') checkConntrackTarget(to, input.to, error);
     if (to.kind === 'service') checkServiceTarget(to, input.to, probe, input, lab, error);
     const hasPort =
-      to.kind === 'service' ? portWritten(input.to) : (to.kind === 'pod' && to.port !== undefined) || (to.kind === 'ip' && to.port !== undefined) || to.kind === 'localhost';
+      to.kind === 'service'
+        ? portWritten(input.to)
+        : ((to.kind === 'pod' || to.kind === 'ip' || to.kind === 'node') && to.port !== undefined) || to.kind === 'localhost';
     if (PORT_PROBES.includes(probe) || probe === 'conntrack') {
       // Services and conntrack targets are checked above.
-      if (to.kind !== 'service' && probe !== 'conntrack') checkPortTarget(to, input.to, probe, hasPort, error);
+      if (to.kind !== 'service' && probe !== 'conntrack') checkPortTarget(to, input.to, probe, hasPort, lab.services, error);
     } else if (hasPort && to.kind !== 'localhost') {
       error('to', `${a(probe)} check takes no port`, `drop ":${input.to.slice(input.to.indexOf(':') + 1)}", or use probe: tcp or http to test the port`);
     } else if (to.kind === 'localhost') {
@@ -164,9 +171,9 @@ const NEEDS_TO: Partial<Record<ProbeKind, string>> = {
 };
 
 /** A pod, an address or localhost as the target of an http, tcp or udp check. */
-function checkPortTarget(to: EndpointRef, text: string, probe: ProbeKind, hasPort: boolean, error: FieldError): void {
+function checkPortTarget(to: EndpointRef, text: string, probe: ProbeKind, hasPort: boolean, services: readonly ServiceSpec[], error: FieldError): void {
   if (!hasPort) {
-    error('to', `${a(probe)} check needs a port in \`to\`, and ${text} has none`, portHint(to, text, probe));
+    error('to', `${a(probe)} check needs a port in \`to\`, and ${text} has none`, portHint(to, text, probe, services));
     return;
   }
   if (to.kind !== 'pod' || !to.port) return;
@@ -182,7 +189,7 @@ function checkPortTarget(to: EndpointRef, text: string, probe: ProbeKind, hasPor
     );
 }
 
-function portHint(to: EndpointRef, text: string, probe: ProbeKind): string {
+function portHint(to: EndpointRef, text: string, probe: ProbeKind, services: readonly ServiceSpec[]): string {
   if (to.kind === 'pod') {
     const wanted = probe === 'udp' ? 'UDP' : 'TCP';
     const ports = (to.container ? [to.container] : to.pod.containers).flatMap((c) => c.ports);
@@ -190,6 +197,10 @@ function portHint(to: EndpointRef, text: string, probe: ProbeKind): string {
     return `write ${text}:${port ? (port.name ?? port.containerPort) : 8080}${port ? '' : ' (the port the server listens on)'}`;
   }
   if (to.kind === 'ip') return `write ${text}:<port>, e.g. ${text}:8080`;
+  if (to.kind === 'node') {
+    const nodePort = services.flatMap((s) => (s.type === 'NodePort' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
+    return `write ${text}:<port>, e.g. ${text}:${nodePort ?? 30080} (a nodePort)`;
+  }
   return `name a pod with its port (e.g. server:8080) or an IP address with a port; ${text} itself has no ports to test`;
 }
 

@@ -56,7 +56,11 @@ export function checkServiceTarget(to: ServiceRef, text: string, probe: ProbeKin
       );
   }
   if (headless && !byDns && probe !== 'netns') {
-    const dnsHint = PORT_PROBES.includes(probe) ? 'write by: dns (the name resolves to the pods\' addresses), or name a pod' : 'name a pod instead';
+    const dnsHint = PORT_PROBES.includes(probe)
+      ? 'write by: dns (the name resolves to the pods\' addresses), or name a pod'
+      : probe === 'conntrack'
+        ? 'name a Service with a cluster IP: a headless Service is not translated'
+        : 'name a pod instead';
     error(input.by === undefined ? 'to' : 'by', `${name} is headless (clusterIP: None): it has no cluster IP to ${probe === 'conntrack' ? 'translate' : 'probe'}`, dnsHint);
   }
 }

@@ -9,7 +9,8 @@ export type EndpointRef =
   | { kind: 'pod'; pod: PodSpec; container?: ContainerSpec; port?: ContainerPort }
   /** `port` is set only when written (a Service with exactly one port may go without). */
   | { kind: 'service'; service: ServiceSpec; port?: ServicePortSpec }
-  | { kind: 'node'; node: NodeSpec }
+  /** `port`: `<node>:<port>`, e.g. a nodePort (30000-32767) on the node's own address. */
+  | { kind: 'node'; node: NodeSpec; port?: number }
   | { kind: 'router' }
   | { kind: 'external' }
   | { kind: 'ip'; ip: string; port?: number }
@@ -26,7 +27,7 @@ type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
 export const SERVICE_PREFIX = 'service';
 
 const SYNTAX =
-  '<pod>, <pod>:<port>, <pod>/<container>, <pod>.<namespace>, <service>[:<port>], service/<service>, a node name, router, external, a.b.c.d[:port] or localhost:<port>';
+  '<pod>, <pod>:<port>, <pod>/<container>, <pod>.<namespace>, <service>[:<port>], service/<service>, <node>[:<port>], router, external, a.b.c.d[:port] or localhost:<port>';
 
 export function isEndpointError(value: EndpointRef | EndpointError): value is EndpointError {
   return 'error' in value;
@@ -35,7 +36,7 @@ export function isEndpointError(value: EndpointRef | EndpointError): value is En
 /**
  * Resolves endpoint text against a lab:
  * `<pod>`, `<pod>:<port|portName>`, `<pod>/<container>[:<port|portName>]`,
- * `<pod>.<namespace>` (any of the above), a node name, `router` (routing: router),
+ * `<pod>.<namespace>` (any of the above), `<node>[:<port>]`, `router` (routing: router),
  * `external` (topology.external), `a.b.c.d[:port]`, `localhost:<port>`, and Services:
  * `service/<name>[.<namespace>][:<port|portName>]`, or without `service/` when no pod
  * (nor node, router, external) has that name. A Service's port is matched by its
@@ -85,7 +86,7 @@ export function resolveEndpoint(lab: LabView, text: string): EndpointRef | Endpo
 
   const noPort = (what: string): EndpointError => ({
     error: `${what} takes no port here`,
-    hint: `drop ":${portText}"; to reach a port, name a pod (e.g. server:8080) or an IP address`,
+    hint: `drop ":${portText}"; to reach a port, name a pod (e.g. server:8080), a Service, a node (a nodePort) or an IP address`,
   });
 
   if (target === 'router') {
@@ -99,7 +100,12 @@ export function resolveEndpoint(lab: LabView, text: string): EndpointRef | Endpo
   }
 
   const node = lab.topology.nodes.find((n) => n.name === target);
-  if (node) return portText === undefined ? { kind: 'node', node } : noPort(`node ${node.name}`);
+  if (node) {
+    if (portText === undefined) return { kind: 'node', node };
+    if (portNumber === undefined)
+      return { error: `"${portText}" is not a port number`, hint: `a node has no named ports: write a number, e.g. ${node.name}:${nodePortOf(lab) ?? 30080} (a nodePort)` };
+    return { kind: 'node', node, port: portNumber };
+  }
 
   // Pods: <pod>[.<namespace>][/<container>]
   const slash = target.indexOf('/');
@@ -267,6 +273,11 @@ function serviceRef(lab: LabView, service: ServiceSpec, portText: string | undef
     error: `${label} has no port named "${portText}"`,
     hint: didYouMean(portText!, names) ?? (names.length ? `its ports: ${listed}; or write a port number` : `its ports have no names; write the number, e.g. ${base}:${service.ports[0]?.port ?? 80}`),
   };
+}
+
+/** The first nodePort a NodePort Service of the lab declares, for examples. */
+function nodePortOf(lab: LabView): number | undefined {
+  return lab.services.flatMap((s) => (s.type === 'NodePort' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
 }
 
 /** Whether `pod` is one of the Service's endpoints (same namespace, every selector label matched). */

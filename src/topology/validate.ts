@@ -27,23 +27,23 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
   validateWorkloads(draft, problems);
 
   const pods = draft.workloads.workloads.flatMap((w) => w.pods);
-  const written = draft.topology;
+  const drafted = draft.topology;
   const topology: Lab['topology'] = {
-    serviceCIDR: written.serviceCIDR,
-    clusterCIDR: written.clusterCIDR,
-    proxyMode: written.proxyMode,
-    dns: written.dns ?? draft.workloads.services.length > 0,
-    publish: written.publish,
-    routing: written.routing,
-    external: written.external,
+    serviceCIDR: drafted.serviceCIDR,
+    clusterCIDR: drafted.clusterCIDR,
+    proxyMode: drafted.proxyMode,
+    dns: drafted.dns ?? draft.workloads.services.length > 0,
+    publish: drafted.publish,
+    routing: drafted.routing,
+    external: drafted.external,
     nodes: nodes.map((n) => n.node),
   };
-  if (written.underlay !== undefined) topology.underlay = written.underlay;
+  if (drafted.underlay !== undefined) topology.underlay = drafted.underlay;
 
   if (!draft.broken.nodes) validatePlacement(draft, pods, problems);
   const services = validateServices(draft, topology, pods, problems);
-  if (written.publish && written.place && !services.some((s) => s.type === 'NodePort') && draft.workloads.broken.length === 0)
-    problems.warn(valueAt(written.place, 'publish'), 'topology.publish is true, but no Service has type NodePort: nothing is published', 'add a Service with type: NodePort, or remove publish');
+  if (drafted.publish && drafted.place && !services.some((s) => s.type === 'NodePort') && draft.workloads.broken.length === 0)
+    problems.warn(valueAt(drafted.place, 'publish'), 'topology.publish is true, but no Service has type NodePort: nothing is published', 'add a Service with type: NodePort, or remove publish');
 
   const checks: CheckSpec[] = [];
   const checkNames = new Map<string, SourceLocation>();

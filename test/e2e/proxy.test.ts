@@ -62,11 +62,22 @@ async function ok(container: Docker.Container, script: string, stdin?: string): 
   return r.stdout;
 }
 
-/** A node as netlab starts one: the node image, NET_ADMIN and NET_RAW, IP forwarding. */
+/**
+ * A node as netlab starts one: the node image, NET_ADMIN and NET_RAW, IP forwarding.
+ * Also no ICMP redirects: here the client sits on the node's own network, so the node
+ * forwards service traffic out of the interface it came in on and first sends the client
+ * a redirect, which resets the kernel's per-peer ICMP rate limit (inet_peer rate_last):
+ * the port-unreachable of a REJECT right after it is then suppressed, and curl only
+ * learns "refused" after SYN retransmits (1-3 s). Pods behind the node's cbr0 never hit
+ * this (their traffic leaves by another interface).
+ */
 async function startNode(suffix: string): Promise<{ node: Docker.Container; nodeIP: string }> {
   const node = await run(`node-${suffix}`, {
     Image: refs.node,
-    HostConfig: { CapAdd: ['NET_ADMIN', 'NET_RAW'], Sysctls: { 'net.ipv4.ip_forward': '1' } },
+    HostConfig: {
+      CapAdd: ['NET_ADMIN', 'NET_RAW'],
+      Sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.send_redirects': '0', 'net.ipv4.conf.eth0.send_redirects': '0' },
+    },
   });
   const nodeIP = await ipOf(node);
   // A real node has a route for the service range (its default route); this one has none,

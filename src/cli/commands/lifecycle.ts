@@ -4,16 +4,16 @@ import { down } from '../../lab/down.js';
 import { ensureImages } from '../../lab/images/index.js';
 import { up } from '../../lab/up.js';
 import { NetlabError } from '../../topology/errors.js';
-import { engine, interruptible, labForUp, renderer, runningLab, type OutputOptions } from '../context.js';
+import { engine, imagesFor, interruptible, labForUp, renderer, runningLab, type OutputOptions } from '../context.js';
 
-export async function upCommand(labArg: string, opts: OutputOptions & { name?: string; proxyMode?: string }): Promise<number> {
-  const lab = await labForUp(labArg, { name: opts.name, proxyMode: opts.proxyMode });
+export async function upCommand(labArg: string, opts: OutputOptions & { name?: string; proxyMode?: string; publish?: boolean }): Promise<number> {
+  const lab = await labForUp(labArg, { name: opts.name, proxyMode: opts.proxyMode, publish: opts.publish });
   const docker = await engine();
   const r = renderer(opts, `netlab up ${lab.name}`);
   const { signal, dispose } = interruptible();
   const started = performance.now();
   try {
-    const images = await ensureImages(docker, r.sink);
+    const images = await ensureImages(docker, r.sink, { only: imagesFor(lab) });
     const result = await up(docker, lab, r.sink, { images, signal });
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     await r.finish(

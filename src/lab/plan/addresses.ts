@@ -1,5 +1,5 @@
 // Address decisions: the underlay subnet, fixed addresses on it, pod placement and pod IPs.
-import { formatCidr, nth, overlaps, parseCidr, size, type Cidr } from '../../topology/cidr.js';
+import { contains, formatCidr, nth, overlaps, parseCidr, parseIp, size, type Cidr } from '../../topology/cidr.js';
 import { NetlabError } from '../../topology/errors.js';
 import type { NodeSpec, PodSpec } from '../../topology/model.js';
 
@@ -33,21 +33,43 @@ export function underlayAddress(underlay: string, host: number): string {
   return nth(parseCidr(underlay)!, host);
 }
 
-/** Pod IPs per node: .1 is the node's cbr0, pods take .2, .3, ... in lab order. */
-export function assignPodIPs(placed: Map<PodSpec, NodeSpec>, nodes: readonly NodeSpec[]): Map<PodSpec, string> {
-  const next = new Map(nodes.map((n) => [n.name, 2]));
+/**
+ * Pod IPs per node: .1 is the node's cbr0, pods take the lowest free address in lab order. A pod
+ * that already runs keeps its address (`previous`, by `ns/name`), as a pod does in a cluster:
+ * adding or removing pods never moves the others.
+ */
+export function assignPodIPs(
+  placed: Map<PodSpec, NodeSpec>,
+  nodes: readonly NodeSpec[],
+  previous: ReadonlyMap<string, string> = new Map(),
+): Map<PodSpec, string> {
   const cidrs = new Map(nodes.map((n) => [n.name, parseCidr(n.podCIDR)!]));
+  const used = new Map(nodes.map((n) => [n.name, new Set<number>()]));
   const ips = new Map<PodSpec, string>();
   for (const [pod, { name: node }] of placed) {
+    const ip = previous.get(`${pod.namespace}/${pod.name}`);
     const cidr = cidrs.get(node)!;
-    const host = next.get(node)!;
+    const n = ip === undefined ? undefined : parseIp(ip);
+    if (n === undefined || !contains(cidr, n)) continue;
+    const host = n - cidr.base;
+    if (host < 2 || host >= size(cidr) - 1 || used.get(node)!.has(host)) continue;
+    used.get(node)!.add(host);
+    ips.set(pod, ip!);
+  }
+  for (const [pod, { name: node }] of placed) {
+    if (ips.has(pod)) continue;
+    const cidr = cidrs.get(node)!;
+    const taken = used.get(node)!;
+    let host = 2;
+    while (taken.has(host)) host++;
     if (host >= size(cidr) - 1) {
       throw new NetlabError(`Node ${node}'s pod CIDR ${formatCidr(cidr)} has no address left for pod ${pod.name}.`, {
         hint: 'Give the node a larger podCIDR (for example a /24) or fewer pods.',
       });
     }
+    taken.add(host);
     ips.set(pod, nth(cidr, host));
-    next.set(node, host + 1);
   }
-  return ips;
+  // In lab order, whatever order the addresses were decided in.
+  return new Map([...placed.keys()].map((p) => [p, ips.get(p)!]));
 }

@@ -6,7 +6,7 @@ import { NetlabError } from '../../topology/errors.js';
 import type { ContainerSpec, Lab, PodSpec } from '../../topology/model.js';
 import { placePods } from '../../topology/placement.js';
 import { isDnsPod } from './addons.js';
-import { dnsIP } from './services.js';
+import { allocateNodePorts, dnsIP } from './services.js';
 import { resolvConf } from '../dns/resolv.js';
 import {
   LABEL_CONTAINER,
@@ -16,6 +16,7 @@ import {
   LABEL_NODE,
   LABEL_POD,
   LABEL_PORTS,
+  LABEL_POD_IP,
   LABEL_PROXY_MODE,
   LABEL_ROLE,
   LABEL_SPEC,
@@ -34,6 +35,8 @@ export interface PlanInputs {
   images: ImageRefs;
   /** The underlay subnet: the lab's own, the existing network's, or one picked free. */
   underlay: string;
+  /** Addresses of pods that already run (`ns/name` -> IP): they keep them. */
+  previousIPs?: ReadonlyMap<string, string>;
 }
 
 /** Capabilities, never --privileged: nodes and the router only program their own network stack. */
@@ -157,7 +160,12 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
   const hasRouter = lab.topology.routing === 'router';
 
   const nodeIPs = new Map(lab.topology.nodes.map((n, i) => [n.name, underlayAddress(underlay, UNDERLAY_FIRST_NODE + i)]));
-  const nodes: NodePlan[] = lab.topology.nodes.map((n) => {
+  // --publish: every nodePort also on 127.0.0.1 of the host, through the first node.
+  const published = lab.topology.publish
+    ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`)
+    : [];
+  const nodes: NodePlan[] = lab.topology.nodes.map((n, index) => {
+    const publish = index === 0 && published.length > 0;
     const ip = nodeIPs.get(n.name)!;
     const bridgeIP = nth(parseCidr(n.podCIDR)!, 1);
     const routes: Route[] = hasRouter
@@ -178,9 +186,12 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
         {
           Image: images.node,
           Hostname: n.name,
+          ...(publish ? { ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])) } : {}),
           HostConfig: {
             NetworkMode: net,
             CapAdd: NET_CAPS,
+            // Loopback only: a lab is never reachable from other machines.
+            ...(publish ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0] }]])) } : {}),
             // /proc/sys is read-only inside containers: sysctls are set at create time.
             Sysctls: { 'net.ipv4.ip_forward': '1' },
             RestartPolicy: { Name: 'no' },
@@ -261,12 +272,12 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
   }, {});
 
   const placed = placePods(lab.pods, lab.topology.nodes);
-  const ips = assignPodIPs(placed, lab.topology.nodes);
+  const ips = assignPodIPs(placed, lab.topology.nodes, inputs.previousIPs);
   const pods: PodPlan[] = lab.pods.map((pod) => {
     const node = placed.get(pod)!.name;
     const ip = ips.get(pod)!;
     const pauseName = podContainerName(lab.name, pod);
-    const podLabels = { [LABEL_POD]: pod.name, [LABEL_NAMESPACE]: pod.namespace, [LABEL_NODE]: node };
+    const podLabels = { [LABEL_POD]: pod.name, [LABEL_NAMESPACE]: pod.namespace, [LABEL_NODE]: node, [LABEL_POD_IP]: ip };
     const pause = container(
       lab,
       podKey(pod),

@@ -197,98 +197,99 @@ function namesOf(sp: ServicePortState): PortNames {
  */
 export function iptablesRestore(input: ProxyInput, previousChains: readonly string[] = []): string {
   const ports = input.services.map(namesOf);
-  const totalEndpoints = ports.reduce((n, p) => n + p.endpoints.length, 0);
+  let totalEndpoints = 0;
+  for (const p of ports) totalEndpoints += p.endpoints.length;
   const largeCluster = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
   const mark = MASQUERADE_MARK;
 
-  const filterChains = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL].map((c) => `:${c} - [0:0]`);
-  const filterRules: string[] = [];
-  const natChains = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ].map((c) => `:${c} - [0:0]`);
-  const natRules: string[] = [
-    `-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`,
-    `-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}`,
-    `-A ${KUBE_POSTROUTING} -m comment --comment ${q('kubernetes service traffic requiring SNAT')} -j MASQUERADE --random-fully`,
-    `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`,
-  ];
+  // Four texts, each a run of whole lines (string appends: the cheapest way to build
+  // megabytes of rules in V8), joined at the end.
+  let filterChains = '';
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains += `:${c} - [0:0]\n`;
+  let filterRules = '';
+  let natChains = '';
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains += `:${c} - [0:0]\n`;
+  let natRules =
+    `-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN\n` +
+    `-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}\n` +
+    `-A ${KUBE_POSTROUTING} -m comment --comment ${q('kubernetes service traffic requiring SNAT')} -j MASQUERADE --random-fully\n` +
+    `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}\n`;
   const active = new Set<string>();
   const notLocal = input.clusterCIDR ? ` ! -s ${input.clusterCIDR}` : '';
 
   for (const p of ports) {
-    const { sp, name, protocol } = p;
+    const { sp, name, protocol, svcChain, extChain } = p;
     const hasEndpoints = p.endpoints.length > 0;
     const match = `-m ${protocol} -p ${protocol}`;
     const dest = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
 
     if (hasEndpoints) {
-      natRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${q(`${name} cluster IP`)} ${dest} -j ${p.svcChain}`);
+      natRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" ${dest} -j ${svcChain}\n`;
     } else {
       // No endpoints at all: nothing in nat, a REJECT in filter for every way in.
-      filterRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${q(`${name} has no endpoints`)} ${dest} -j REJECT`);
+      filterRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} has no endpoints" ${dest} -j REJECT\n`;
     }
     if (sp.nodePort) {
       if (hasEndpoints) {
-        natRules.push(`-A ${KUBE_NODEPORTS} -m comment --comment ${name} ${match} --dport ${sp.nodePort} -j ${p.extChain}`);
+        natRules += `-A ${KUBE_NODEPORTS} -m comment --comment ${name} ${match} --dport ${sp.nodePort} -j ${extChain}\n`;
       } else {
-        filterRules.push(
-          `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${q(`${name} has no endpoints`)} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j REJECT`,
-        );
+        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment "${name} has no endpoints" -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j REJECT\n`;
       }
     }
     if (!hasEndpoints) continue;
 
     // Traffic to the cluster IP from outside the cluster CIDR is masqueraded.
-    if (notLocal) natRules.push(`-A ${p.svcChain} -m comment --comment ${q(`${name} cluster IP`)} ${dest}${notLocal} -j ${KUBE_MARK_MASQ}`);
+    if (notLocal) natRules += `-A ${svcChain} -m comment --comment "${name} cluster IP" ${dest}${notLocal} -j ${KUBE_MARK_MASQ}\n`;
 
     if (sp.nodePort) {
-      natChains.push(`:${p.extChain} - [0:0]`);
-      active.add(p.extChain);
-      natRules.push(`-A ${p.extChain} -m comment --comment ${q(`masquerade traffic for ${name} external destinations`)} -j ${KUBE_MARK_MASQ}`);
-      natRules.push(`-A ${p.extChain} -j ${p.svcChain}`);
+      natChains += `:${extChain} - [0:0]\n`;
+      active.add(extChain);
+      natRules +=
+        `-A ${extChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}\n` +
+        `-A ${extChain} -j ${svcChain}\n`;
     }
 
-    natChains.push(`:${p.svcChain} - [0:0]`);
-    active.add(p.svcChain);
+    natChains += `:${svcChain} - [0:0]\n`;
+    active.add(svcChain);
     const affinity = sp.affinitySeconds;
-    const comment = (ep: string) => (largeCluster ? '' : ` -m comment --comment ${q(`${name} -> ${ep}`)}`);
-    if (affinity !== undefined) {
-      for (const e of p.endpoints) {
-        natRules.push(`-A ${p.svcChain}${comment(e.ep)} -m recent --name ${e.chain} --rcheck --seconds ${affinity} --reap -j ${e.chain}`);
-      }
-    }
     const n = p.endpoints.length;
+    const svcRule = `-A ${svcChain}`;
+    const comments = p.endpoints.map((e) => (largeCluster ? svcRule : `${svcRule} -m comment --comment "${name} -> ${e.ep}"`));
+    if (affinity !== undefined) {
+      p.endpoints.forEach((e, i) => {
+        natRules += `${comments[i]} -m recent --name ${e.chain} --rcheck --seconds ${affinity} --reap -j ${e.chain}\n`;
+      });
+    }
     p.endpoints.forEach((e, i) => {
-      const stat = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
-      natRules.push(`-A ${p.svcChain}${comment(e.ep)}${stat} -j ${e.chain}`);
+      natRules += i < n - 1 ? `${comments[i]} -m statistic --mode random --probability ${probability(n - i)} -j ${e.chain}\n` : `${comments[i]} -j ${e.chain}\n`;
     });
 
     const sepComment = largeCluster ? '' : ` -m comment --comment ${name}`;
     for (const e of p.endpoints) {
-      natChains.push(`:${e.chain} - [0:0]`);
+      natChains += `:${e.chain} - [0:0]\n`;
       active.add(e.chain);
       // Hairpin: a pod reaching itself through its service is masqueraded.
-      natRules.push(`-A ${e.chain}${sepComment} -s ${e.ip} -j ${KUBE_MARK_MASQ}`);
       const recent = affinity !== undefined ? ` -m recent --name ${e.chain} --set` : '';
-      natRules.push(`-A ${e.chain}${sepComment}${recent} ${match} -j DNAT --to-destination ${e.ep}`);
+      natRules +=
+        `-A ${e.chain}${sepComment} -s ${e.ip} -j ${KUBE_MARK_MASQ}\n` +
+        `-A ${e.chain}${sepComment}${recent} ${match} -j DNAT --to-destination ${e.ep}\n`;
     }
   }
 
   // Chains of services and endpoints that are gone: a chain line flushes, then -X deletes.
   for (const chain of new Set(previousChains)) {
     if (!isServiceChainName(chain) || active.has(chain)) continue;
-    natChains.push(`:${chain} - [0:0]`);
-    natRules.push(`-X ${chain}`);
+    natChains += `:${chain} - [0:0]\n`;
+    natRules += `-X ${chain}\n`;
   }
 
   // Last rule of KUBE-SERVICES (--nodeport-addresses unset, localhost NodePorts off).
-  natRules.push(
-    `-A ${KUBE_SERVICES} -m comment --comment ${q('kubernetes service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${KUBE_NODEPORTS}`,
-  );
+  natRules += `-A ${KUBE_SERVICES} -m comment --comment ${q('kubernetes service nodeports; NOTE: this must be the last rule in this chain')} -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j ${KUBE_NODEPORTS}\n`;
 
-  filterRules.push(
-    `-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID -j DROP`,
-    `-A ${KUBE_FORWARD} -m comment --comment ${q('kubernetes forwarding rules')} -m mark --mark ${mark}/${mark} -j ACCEPT`,
-    `-A ${KUBE_FORWARD} -m comment --comment ${q('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-  );
+  filterRules +=
+    `-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID -j DROP\n` +
+    `-A ${KUBE_FORWARD} -m comment --comment ${q('kubernetes forwarding rules')} -m mark --mark ${mark}/${mark} -j ACCEPT\n` +
+    `-A ${KUBE_FORWARD} -m comment --comment ${q('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n`;
 
-  return ['*filter', ...filterChains, ...filterRules, 'COMMIT', '*nat', ...natChains, ...natRules, 'COMMIT', ''].join('\n');
+  return `*filter\n${filterChains}${filterRules}COMMIT\n*nat\n${natChains}${natRules}COMMIT\n`;
 }

@@ -32,6 +32,12 @@ describe('corefile', () => {
       '    reload',
       '    loadbalance',
       '}',
+      '.:53 {',
+      '    errors',
+      '    template ANY ANY {',
+      '        rcode NXDOMAIN',
+      '    }',
+      '}',
     ]);
   });
 
@@ -41,14 +47,14 @@ describe('corefile', () => {
     expect(directives).not.toContain('forward');
     expect(directives).not.toContain('kubernetes');
     const comments = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
-    for (const why of ['`file` instead of `kubernetes`', 'reload 1s', 'no `cache`', 'no `forward`', 'REFUSED', 'lameduck']) {
+    for (const why of ['`file` instead of `kubernetes`', 'reload 1s', 'no `cache`', 'no `forward`', 'NXDOMAIN at once', 'lameduck']) {
       expect(comments).toContain(why);
     }
   });
 
-  it('logs queries when asked, in both blocks', () => {
+  it('logs queries when asked, in every block', () => {
     const logged = corefile({ domain: 'cluster.local.', zoneFile: 'z', reverseFile: 'r', log: true });
-    expect(body(logged).filter((l) => l === '    log')).toHaveLength(2);
+    expect(body(logged).filter((l) => l === '    log')).toHaveLength(3);
     expect(body(logged)[0]).toBe('cluster.local:53 {');
   });
 });

@@ -24,6 +24,17 @@ describe('pod placement and addresses', () => {
     expect([...ips.values()]).toEqual(['10.0.1.2', '10.0.2.2', '10.0.1.3', '10.0.1.4']);
   });
 
+  it('keeps the addresses of pods that already run; new pods take the lowest free one', () => {
+    const lab = twoNodeLab([pod('s-0'), pod('s-1'), pod('s-2'), pod('c', { nodeName: 'node1' })]);
+    const placed = placePods(lab.pods, lab.topology.nodes);
+    // c ran as 10.0.1.3 before s-2 (node1) was added: it keeps it, s-2 gets the next free one.
+    const ips = assignPodIPs(placed, lab.topology.nodes, new Map([['default/s-0', '10.0.1.2'], ['default/c', '10.0.1.3'], ['default/s-1', '10.0.2.2']]));
+    expect([...ips.entries()].map(([p, ip]) => `${p.name}=${ip}`)).toEqual(['s-0=10.0.1.2', 's-1=10.0.2.2', 's-2=10.0.1.4', 'c=10.0.1.3']);
+    // An address that no longer fits its node (the pod moved) is not kept.
+    const moved = assignPodIPs(placed, lab.topology.nodes, new Map([['default/s-1', '10.0.1.9']]));
+    expect(moved.get(lab.pods[1]!)).toBe('10.0.2.2');
+  });
+
   it('refuses a node whose pod CIDR is full', () => {
     const lab = twoNodeLab([pod('a', { nodeName: 'node1' }), pod('b', { nodeName: 'node1' })]);
     lab.topology.nodes[0]!.podCIDR = '10.0.1.0/30';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveEndpoint, type EndpointRef } from '../../../src/topology/endpoints.js';
-import type { ContainerSpec, Lab, PodSpec } from '../../../src/topology/model.js';
+import type { ContainerSpec, Lab, PodSpec, ServicePortSpec, ServiceSpec } from '../../../src/topology/model.js';
 
 const at = { file: 'lab.yaml', line: 1, column: 1 };
 
@@ -110,9 +110,14 @@ describe('resolveEndpoint: nodes, router, external, addresses', () => {
     expect(fails('clinet', direct).hint).toBe('did you mean "client"?');
   });
 
-  it('rejects a port on a node, the router or external', () => {
-    expect(fails('node1:8080').error).toBe('node node1 takes no port here');
-    expect(fails('router:80').error).toBe('router takes no port here');
+  it('takes a port number on a node (a nodePort on its own address), but none on the router or external', () => {
+    expect(ok('node1:30500')).toEqual({ kind: 'node', node: lab.topology.nodes[0], port: 30500 });
+    expect(fails('node1:http')).toEqual({ error: '"http" is not a port number', hint: 'a node has no named ports: write a number, e.g. node1:30080 (a nodePort)' });
+    expect(fails('router:80')).toEqual({
+      error: 'router takes no port here',
+      hint: 'drop ":80"; to reach a port, name a pod (e.g. server:8080), a Service, a node (a nodePort) or an IP address',
+    });
+    expect(fails('external:80').error).toBe('external takes no port here');
   });
 
   it('resolves IP addresses with and without a port, and localhost:port', () => {
@@ -122,5 +127,85 @@ describe('resolveEndpoint: nodes, router, external, addresses', () => {
     expect(fails('10.0.2.300')).toEqual({ error: '10.0.2.300 is not a valid IPv4 address', hint: 'each of the four numbers is 0 to 255' });
     expect(fails('10.0.2.5:http').error).toBe('"http" is not a port number');
     expect(fails('localhost')).toMatchObject({ error: 'localhost needs a port' });
+  });
+});
+
+// ---------------------------------------------------------------- Services
+
+function service(name: string, ports: Omit<ServicePortSpec, 'at'>[], namespace = 'default', selector: Record<string, string> = { app: name }): ServiceSpec {
+  return { name, namespace, type: 'ClusterIP', selector, ports: ports.map((p) => ({ ...p, at })), sessionAffinity: 'None', affinitySeconds: 10800, at };
+}
+
+const seed = pod('seed-0', [container('web', [{ name: 'http', containerPort: 8080, protocol: 'TCP' }])]);
+seed.labels = { app: 'service-test' };
+const serviceTest = service('service-test', [{ protocol: 'TCP', port: 80, targetPort: 'http' }]);
+const multi = service('multi', [
+  { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 },
+  { name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 },
+  { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 5353 },
+]);
+const clientSvc = service('client', [{ protocol: 'TCP', port: 80, targetPort: 80 }]);
+const shared = service('shared', [{ protocol: 'TCP', port: 80, targetPort: 80 }]);
+const sharedOps = service('shared', [{ protocol: 'TCP', port: 80, targetPort: 80 }], 'ops');
+const opsOnly = service('metrics', [{ protocol: 'TCP', port: 9090, targetPort: 9090 }], 'ops');
+const withServices: Pick<Lab, 'pods' | 'topology' | 'services'> = {
+  ...lab,
+  pods: [...lab.pods, seed],
+  services: [serviceTest, multi, clientSvc, shared, sharedOps, opsOnly],
+};
+const svc = (text: string) => ok(text, withServices);
+const svcFails = (text: string) => fails(text, withServices);
+
+describe('resolveEndpoint: Services', () => {
+  it('resolves a bare name to a Service when no pod, node, router or external has it; the port stays unset when not written', () => {
+    expect(svc('service-test')).toEqual({ kind: 'service', service: serviceTest });
+    expect(svc('metrics')).toEqual({ kind: 'service', service: opsOnly }); // unique, though outside default
+    expect(svc('metrics.ops:9090')).toEqual({ kind: 'service', service: opsOnly, port: opsOnly.ports[0] });
+  });
+
+  it('prefers a pod of the same name; service/<name> always means the Service', () => {
+    expect(svc('client')).toEqual({ kind: 'pod', pod: client });
+    expect(svc('service/client')).toEqual({ kind: 'service', service: clientSvc });
+    expect(svc('service/client:80')).toEqual({ kind: 'service', service: clientSvc, port: clientSvc.ports[0] });
+    expect(svc('client/app')).toEqual({ kind: 'pod', pod: client, container: client.containers[0] });
+  });
+
+  it('matches a Service port by its port number (TCP first) or its name', () => {
+    expect(svc('multi:80')).toEqual({ kind: 'service', service: multi, port: multi.ports[0] });
+    expect(svc('multi:53')).toEqual({ kind: 'service', service: multi, port: multi.ports[2] });
+    expect(svc('multi:dns')).toEqual({ kind: 'service', service: multi, port: multi.ports[1] });
+    expect(svc('service/multi.default:dns-tcp')).toEqual({ kind: 'service', service: multi, port: multi.ports[2] });
+  });
+
+  it('says which port to write instead of one the Service does not have', () => {
+    expect(svcFails('multi:8080')).toEqual({
+      error: 'Service multi has no port 8080',
+      hint: "8080 is the pods' port (targetPort); the Service listens on 80: write multi:80",
+    });
+    // A named targetPort is looked up on the selected pods.
+    expect(svcFails('service-test:8080')).toEqual({
+      error: 'Service service-test has no port 8080',
+      hint: "8080 is the pods' port (targetPort); the Service listens on 80: write service-test:80",
+    });
+    expect(svcFails('multi:9999')).toEqual({ error: 'Service multi has no port 9999', hint: 'its ports: http (80/TCP), dns (53/UDP), dns-tcp (53/TCP)' });
+    expect(svcFails('multi:htp')).toEqual({ error: 'Service multi has no port named "htp"', hint: 'did you mean "http"?' });
+    expect(svcFails('service-test:http')).toEqual({ error: 'Service service-test has no port named "http"', hint: 'its ports have no names; write the number, e.g. service-test:80' });
+  });
+
+  it('needs <service>.<namespace> when a name is in several namespaces', () => {
+    expect(svcFails('shared')).toEqual({ error: '"shared" names Services in several namespaces (default, ops)', hint: 'write shared.default or shared.ops' });
+    expect(svc('shared.ops')).toEqual({ kind: 'service', service: sharedOps });
+    expect(svcFails('service/shared')).toEqual({
+      error: '"shared" names Services in several namespaces (default, ops)',
+      hint: 'write service/shared.default or service/shared.ops',
+    });
+    expect(svcFails('service/metrics.default')).toEqual({ error: 'no Service metrics in namespace default', hint: 'metrics is in namespace ops: write service/metrics.ops' });
+  });
+
+  it('suggests Services for unknown names, and rejects service/ without a name', () => {
+    expect(svcFails('service/sevice-test')).toEqual({ error: 'no Service named "sevice-test"', hint: 'did you mean "service-test"?' });
+    expect(svcFails('servce-test')).toEqual({ error: 'no pod, Service or node named "servce-test"', hint: 'did you mean "service-test"?' });
+    expect(svcFails('service/')).toEqual({ error: '"service/" names no Service', hint: 'write service/<name>[.<namespace>][:<port>], e.g. service/service-test' });
+    expect(fails('service/web')).toEqual({ error: 'no Service named "web"', hint: 'this lab has no Services; add a Service manifest (kind: Service) under workloads' });
   });
 });

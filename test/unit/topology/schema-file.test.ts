@@ -25,6 +25,19 @@ describe('schema/lab.schema.json', () => {
     for (const key of Object.keys(schema.properties)) expect(schema.properties[key]!.description, key).toBeTruthy();
     // Defaults show as defaults, not as required fields.
     expect(schema.properties.topology!.properties!.routing!.default).toBe('router');
+    const topology = schema.properties.topology!.properties!;
+    expect([topology.serviceCIDR!.default, topology.clusterCIDR!.default, topology.proxyMode!.default, topology.publish!.default]).toEqual([
+      '10.96.0.0/12',
+      '10.0.0.0/16',
+      'iptables',
+      false,
+    ]);
+    // dns has no fixed default: it follows whether the lab has a Service.
+    expect(topology.dns!.default).toBeUndefined();
+    for (const key of ['serviceCIDR', 'clusterCIDR', 'proxyMode', 'dns', 'publish']) expect(topology[key]!.description, key).toBeTruthy();
+    // Service manifests are offered under workloads.
+    expect(JSON.stringify(schema.properties.workloads)).toContain('"title":"Service"');
+    expect(JSON.stringify(schema)).toContain('sessionAffinityConfig');
     expect(JSON.stringify(schema)).toContain('imagePullPolicy');
   });
 });
