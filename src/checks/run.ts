@@ -47,7 +47,7 @@ function place(plan: LabPlan, ref: EndpointRef): Place {
     }
     case 'node': {
       const node = plan.nodes.find((n) => n.name === ref.node.name)!;
-      return { container: node.container.name, ip: node.ip, alsoIps: [node.bridgeIP], node: node.name };
+      return { container: node.container.name, ip: node.ip, port: ref.port, alsoIps: [node.bridgeIP], node: node.name };
     }
     case 'router':
       return { container: plan.router?.name, ip: plan.router?.ip };

@@ -52,6 +52,8 @@ async function chooseUnderlay(docker: Docker, lab: Lab, state: LabState): Promis
       .map((a) => a!.cidr!)
       .filter(Boolean),
     ...lab.topology.nodes.map((n) => n.podCIDR),
+    lab.topology.serviceCIDR,
+    lab.topology.clusterCIDR,
   ];
   return pickUnderlay(taken);
 }

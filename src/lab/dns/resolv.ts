@@ -1,7 +1,7 @@
 // A pod's /etc/resolv.conf as kubelet writes it for dnsPolicy ClusterFirst
 // (pkg/kubelet/network/dns: the cluster DNS as the only name server, the pod's
 // namespace first in the search list, ndots:5), and the cluster DNS's address.
-import { nth, parseCidr, size } from '../../topology/cidr.js';
+import { clusterDnsIP } from '../../topology/validate-services.js';
 
 export interface ResolvConf {
   nameservers: string[];
@@ -31,8 +31,7 @@ export function resolvConfText(namespace: string, dnsIP: string, domain = 'clust
 
 /** The cluster DNS's service IP: the 10th address of the service CIDR (10.96.0.0/12 -> 10.96.0.10), as kubeadm picks it. */
 export function dnsServiceIP(serviceCIDR: string): string {
-  const cidr = parseCidr(serviceCIDR, false);
-  if (!cidr) throw new RangeError(`"${serviceCIDR}" is not an IPv4 CIDR such as 10.96.0.0/12`);
-  if (size(cidr) < 16) throw new RangeError(`the service CIDR ${serviceCIDR} is too small to hold the DNS address (its 10th)`);
-  return nth(cidr, 10);
+  const ip = clusterDnsIP(serviceCIDR);
+  if (!ip) throw new RangeError(`the service CIDR "${serviceCIDR}" is not an IPv4 CIDR, or too small to hold the DNS address (its 10th)`);
+  return ip;
 }

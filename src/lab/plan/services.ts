@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { formatIp, parseCidr, parseIp, size } from '../../topology/cidr.js';
 import { NetlabError } from '../../topology/errors.js';
+import { selects } from '../../topology/endpoints.js';
 import type { PodSpec, ServicePortSpec, ServiceSpec } from '../../topology/model.js';
 import type { DnsInput } from '../dns/types.js';
 import type { EndpointState, ProxyInput, ServicePortState } from '../proxy/types.js';
@@ -68,10 +69,6 @@ export function allocateNodePorts(services: readonly ServiceSpec[]): Map<Service
   return out;
 }
 
-export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  const keys = Object.keys(selector);
-  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
-}
 
 /** A pod as the endpoints controller sees it: placed, addressed, and whether it is ready. */
 export interface PodEndpointSource {
@@ -115,7 +112,7 @@ export function planServices(
   const ips = allocateClusterIPs(services, serviceCIDR, reserved);
   const nodePorts = allocateNodePorts(services);
   return services.map((s) => {
-    const members = pods.filter((p) => p.ready && p.pod.namespace === s.namespace && selects(s.selector, p.pod.labels));
+    const members = pods.filter((p) => p.ready && selects(s, p.pod));
     return {
       spec: s,
       clusterIP: ips.get(s),
