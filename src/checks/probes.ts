@@ -78,7 +78,7 @@ export const PROBE_HELPERS = [
   // (A copy: the kernel will not bind a file from another container's mount namespace.)
   `in_pod() { pid=$1; shift; rc=$(mktemp); cat "/proc/$pid/root/etc/resolv.conf" > "$rc"; unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift 2 && exec nsenter --net="/proc/$0/ns/net" "$@"' "$pid" "$rc" x "$@"; s=$?; rm -f "$rc"; return $s; }`,
   // nc -u exits 0 whether or not anything answered: an answer is what counts.
-  `udp_probe() { r=$(echo netlab-probe | in_pod "$1" nc -u -w ${CONNECT_TIMEOUT_S} "$2" "$3" 2>&1); [ -n "$r" ] || { echo "no UDP answer within ${CONNECT_TIMEOUT_S} s"; return 1; }; echo "$r"; }`,
+  `udp_probe() { r=$(echo netlab-probe | in_pod "$1" nc -u -W 1 -w ${CONNECT_TIMEOUT_S} "$2" "$3" 2>&1); [ -n "$r" ] || { echo "no UDP answer within ${CONNECT_TIMEOUT_S} s"; return 1; }; echo "$r"; }`,
   // N requests, each a new connection (so a new choice of endpoint); fails only if none answered.
   `repeat() { n=$1; shift; ok=1; i=0; while [ $i -lt $n ]; do i=$((i+1)); if "$@"; then ok=0; fi; echo; echo '%%'; done; return $ok; }`,
   // One request through the service, then the source node's conntrack entries for it.

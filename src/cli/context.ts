@@ -27,10 +27,10 @@ export async function engine(): Promise<Docker> {
 }
 
 /** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
-export async function loadLabArg(labArg: string, name?: string): Promise<Lab> {
+export async function loadLabArg(labArg: string, name?: string, warn = false): Promise<Lab> {
   const file = resolveLabFile(labArg);
   const { lab, warnings } = await loadLab(file, name ? { name } : undefined);
-  for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
+  if (warn) for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
   return withAddons(lab);
 }
 
@@ -71,7 +71,7 @@ export async function labForUp(labArg: string, options: { name?: string; proxyMo
   }
   let lab: Lab;
   try {
-    lab = await loadLabArg(labArg, name);
+    lab = await loadLabArg(labArg, name, true);
   } catch (err) {
     if (name || err instanceof LabFileError) throw err;
     const onEngine = (await listLabsOnEngine(await engine())).find((l) => l.name === labArg);

@@ -17,7 +17,7 @@ import type { LabPlan } from './plan/types.js';
 import { iptablesJumps, iptablesRestore, KUBE_CHAIN_PATTERN } from './proxy/iptables.js';
 import { nftablesScript } from './proxy/nftables.js';
 import type { ProxyInput } from './proxy/types.js';
-import { userspaceConfig } from './proxy/userspace.js';
+import { userspaceConfig, type UserspaceConfig } from './proxy/userspace.js';
 
 export const PROXY_CONFIG = '/etc/netlab/proxy.json';
 
@@ -38,7 +38,7 @@ export async function podSources(docker: Docker, lab: Lab, plan: LabPlan): Promi
 }
 
 /** The script that programs one node's kube-proxy rules in the lab's proxy mode. */
-export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: ProxyInput, nodePid: number): string {
+export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: ProxyInput, nodePid: number, previousPorts: Record<string, number> = {}): string {
   const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
   switch (mode) {
     case 'iptables': {
@@ -50,17 +50,20 @@ export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: Proxy
         `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
         // Chains of services and endpoints that are gone: nothing jumps to them after the restore.
         `wanted=${shq(wanted.join(' '))}`,
-        `for t in nat filter; do for c in $(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p'); do`,
-        `  case " $wanted " in *" $c "*) ;; *) ${ns} iptables -t $t -F "$c"; ${ns} iptables -t $t -X "$c";; esac; done; done`,
+        // (All flushed first: a stale service chain still jumps to stale endpoint chains.)
+        `for t in nat filter; do stale=""; for c in $(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p'); do`,
+        `  case " $wanted " in *" $c "*) ;; *) stale="$stale $c";; esac; done`,
+        `  for c in $stale; do ${ns} iptables -w -t $t -F "$c"; done; for c in $stale; do ${ns} iptables -w -t $t -X "$c"; done; done`,
         `echo "${input.services.length} service ports"`,
       ].join('\n');
     }
     case 'nftables':
       return [`${ns} nft -f - <<'NETLAB_RULES'\n${nftablesScript(input)}\nNETLAB_RULES`, `echo "${input.services.length} service ports"`].join('\n');
     case 'userspace': {
-      const { config, iptablesRestore: rules } = userspaceConfig(input);
+      const { config, iptablesRestore: rules, jumps } = userspaceConfig(input, undefined, previousPorts);
       return [
         'set -e',
+        ...jumps.map((cmd) => `${ns} sh -c ${shq(cmd)}`),
         `cat > /proc/${nodePid}/root${PROXY_CONFIG}.new <<'NETLAB_CONFIG'\n${JSON.stringify(config, null, 1)}\nNETLAB_CONFIG`,
         `mv /proc/${nodePid}/root${PROXY_CONFIG}.new /proc/${nodePid}/root${PROXY_CONFIG}`,
         `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
@@ -83,10 +86,17 @@ export async function syncServices(docker: Docker, lab: Lab, plan: LabPlan, emit
         return { node: n, pid: info.State.Pid };
       }),
     );
-    if (lab.topology.proxyMode === 'userspace') await Promise.all(nodes.map(({ node }) => startUserspaceProxy(docker, node.container.name, node.name)));
+    // Userspace: the proxy must run, and keeps the local ports it listens on from sync to sync.
+    const previousPorts =
+      lab.topology.proxyMode === 'userspace' ? await Promise.all(nodes.map(({ node }) => startUserspaceProxy(docker, node.container.name, node.name))) : [];
     const jobs = nodes.map(({ node, pid }, index) => ({
       index,
-      command: nodeProxyScript(lab.topology.proxyMode, proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR), pid),
+      command: nodeProxyScript(
+        lab.topology.proxyMode,
+        proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
+        pid,
+        previousPorts[index],
+      ),
     }));
     const work: Promise<unknown>[] = [];
     if (jobs.length && lab.services.length) {
@@ -131,15 +141,24 @@ async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[]
   if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${r.stderr || r.stdout}`);
 }
 
-/** The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP. */
-async function startUserspaceProxy(docker: Docker, container: string, node: string): Promise<void> {
+/**
+ * The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP.
+ * Returns the local ports of its current config (`ns/svc:port/PROTO` -> port), which stay.
+ */
+async function startUserspaceProxy(docker: Docker, container: string, node: string): Promise<Record<string, number>> {
   const empty = JSON.stringify(userspaceConfig({ node, nodeIP: '0.0.0.0', clusterCIDR: '0.0.0.0/0', services: [] }).config);
   const script = [
-    'pgrep -x netlab-proxy >/dev/null && exit 0',
     `mkdir -p ${PROXY_CONFIG.replace(/\/[^/]+$/, '')}`,
     `[ -f ${PROXY_CONFIG} ] || printf '%s' ${shq(empty)} > ${PROXY_CONFIG}`,
-    `nohup netlab-proxy --config ${PROXY_CONFIG} >/var/log/netlab-proxy.log 2>&1 &`,
+    `pgrep -x netlab-proxy >/dev/null || { nohup netlab-proxy --config ${PROXY_CONFIG} >/dev/null 2>&1 & }`,
+    `cat ${PROXY_CONFIG}`,
   ].join('\n');
   const r = await execIn(docker, container, ['sh', '-c', script]);
   if (r.exitCode !== 0) throw new NetlabError(`Could not start the userspace proxy on ${node}: ${r.stderr || r.stdout}`);
+  try {
+    const current = JSON.parse(r.stdout) as UserspaceConfig;
+    return Object.fromEntries(current.services.map((s) => [`${s.serviceport}/${s.protocol}`, s.proxyPort]));
+  } catch {
+    return {};
+  }
 }

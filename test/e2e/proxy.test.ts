@@ -89,7 +89,7 @@ async function startNode(suffix: string): Promise<{ node: Docker.Container; node
   return { node, nodeIP };
 }
 
-function input(nodeIP: string, nodePortName = 'web'): ProxyInput {
+function input(nodeIP: string): ProxyInput {
   const ep = (who: 'a' | 'b', port: number) => ({ ip: ip[who], port, node: 'node1' });
   const svc = (s: Partial<ServicePortState> & Pick<ServicePortState, 'service' | 'clusterIP'>): ServicePortState => ({
     namespace: 'default',
@@ -105,7 +105,7 @@ function input(nodeIP: string, nodePortName = 'web'): ProxyInput {
     clusterCIDR: '10.244.0.0/16',
     serviceCIDR: SERVICE_CIDR,
     services: [
-      svc({ service: 'web', clusterIP: WEB, ...(nodePortName === 'web' ? { nodePort: NODE_PORT } : {}) }),
+      svc({ service: 'web', clusterIP: WEB, nodePort: NODE_PORT }),
       svc({ service: 'web', portName: 'dns', protocol: 'UDP', clusterIP: WEB, port: 53, endpoints: [ep('a', 5353), ep('b', 5353)] }),
       svc({ service: 'empty', clusterIP: EMPTY, endpoints: [] }),
       svc({ service: 'sticky', clusterIP: STICKY, affinitySeconds: 600 }),

@@ -39,6 +39,12 @@ export interface PlanInputs {
   previousIPs?: ReadonlyMap<string, string>;
 }
 
+const NO_REDIRECTS = {
+  'net.ipv4.conf.all.send_redirects': '0',
+  'net.ipv4.conf.default.send_redirects': '0',
+  'net.ipv4.conf.eth0.send_redirects': '0',
+};
+
 /** Capabilities, never --privileged: nodes and the router only program their own network stack. */
 const NET_CAPS = ['NET_ADMIN', 'NET_RAW'];
 /** The toolbox enters other containers' namespaces (setns needs SYS_ADMIN, /proc/<pid>/ns SYS_PTRACE). */
@@ -192,8 +198,9 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
             CapAdd: NET_CAPS,
             // Loopback only: a lab is never reachable from other machines.
             ...(publish ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0] }]])) } : {}),
-            // /proc/sys is read-only inside containers: sysctls are set at create time.
-            Sysctls: { 'net.ipv4.ip_forward': '1' },
+            // /proc/sys is read-only inside containers: sysctls are set at create time. A node
+            // forwards NodePort traffic back out eth0 (to the router): no ICMP redirects for it.
+            Sysctls: { 'net.ipv4.ip_forward': '1', ...NO_REDIRECTS },
             RestartPolicy: { Name: 'no' },
           },
           NetworkingConfig: onUnderlay(net, ip),
@@ -222,9 +229,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
                 'net.ipv4.ip_forward': '1',
                 // A router forwarding back out the interface it received on would otherwise
                 // tell nodes to bypass it (ICMP redirect); the seed's picture has every hop pass it.
-                'net.ipv4.conf.all.send_redirects': '0',
-                'net.ipv4.conf.default.send_redirects': '0',
-                'net.ipv4.conf.eth0.send_redirects': '0',
+                ...NO_REDIRECTS,
               },
               RestartPolicy: { Name: 'no' },
             },

@@ -130,7 +130,7 @@ export function planServices(
 }
 
 /** What kube-proxy on `node` programs: every non-headless service port. */
-export function proxyInput(planned: readonly PlannedService[], node: string, nodeIP: string, clusterCIDR: string): ProxyInput {
+export function proxyInput(planned: readonly PlannedService[], node: string, nodeIP: string, clusterCIDR: string, serviceCIDR?: string): ProxyInput {
   const services: ServicePortState[] = [];
   for (const s of planned) {
     if (!s.clusterIP) continue; // headless: no virtual IP, DNS only
@@ -148,7 +148,7 @@ export function proxyInput(planned: readonly PlannedService[], node: string, nod
       });
     }
   }
-  return { node, nodeIP, clusterCIDR, services };
+  return { node, nodeIP, clusterCIDR, serviceCIDR, services };
 }
 
 /** What the cluster DNS serves. */
