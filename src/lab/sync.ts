@@ -49,11 +49,10 @@ export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: Proxy
         ...iptablesJumps().map((cmd) => `${ns} sh -c ${shq(cmd)}`),
         `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
         // Chains of services and endpoints that are gone: nothing jumps to them after the restore.
-        `wanted=${shq(wanted.join(' '))}`,
+        `w=$(mktemp); cat > "$w" <<'NETLAB_WANTED'\n${wanted.sort().join('\n')}\nNETLAB_WANTED`,
         // (All flushed first: a stale service chain still jumps to stale endpoint chains.)
-        `for t in nat filter; do stale=""; for c in $(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p'); do`,
-        `  case " $wanted " in *" $c "*) ;; *) stale="$stale $c";; esac; done`,
-        `  for c in $stale; do ${ns} iptables -w -t $t -F "$c"; done; for c in $stale; do ${ns} iptables -w -t $t -X "$c"; done; done`,
+        `for t in nat filter; do stale=$(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p' | sort | comm -23 - "$w")`,
+        `  for c in $stale; do ${ns} iptables -w -t $t -F "$c"; done; for c in $stale; do ${ns} iptables -w -t $t -X "$c"; done; done; rm -f "$w"`,
         `echo "${input.services.length} service ports"`,
       ].join('\n');
     }

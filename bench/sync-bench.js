@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Benchmark (not a test): one kube-proxy sync of 1000 services x 10 endpoints on one node, in
+// iptables and in nftables mode, through netlab's real sync path (rules generated, then loaded
+// into a real node's netfilter from the toolbox in one exec), and the time to apply a one-service
+// change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
+import { connectEngine, execIn } from '../dist/lab/docker/engine.js';
+import { down } from '../dist/lab/down.js';
+import { ensureImages } from '../dist/lab/images/index.js';
+import { parallelScript, parseParallelOutput } from '../dist/lab/plan/scripts.js';
+import { nodeProxyScript } from '../dist/lab/sync.js';
+import { up } from '../dist/lab/up.js';
+
+const nServices = Number(process.argv[2] ?? 1000);
+const nEndpoints = Number(process.argv[3] ?? 10);
+const { docker } = await connectEngine();
+const images = await ensureImages(docker, () => {}, { only: ['base', 'pause', 'app', 'node', 'router', 'probe'] });
+const at = { file: 'bench', line: 1, column: 1 };
+
+function input(change = 0) {
+  const services = [];
+  for (let s = 0; s < nServices; s++) {
+    const endpoints = [];
+    for (let e = 0; e < nEndpoints; e++) endpoints.push({ ip: `10.0.${1 + (e % 2)}.${2 + ((s * nEndpoints + e) % 250)}`, port: 8080 + (s === 0 ? change : 0), node: 'node1' });
+    services.push({
+      namespace: 'bench',
+      service: `svc-${s}`,
+      portName: 'http',
+      protocol: 'TCP',
+      clusterIP: `10.96.${(s >> 8) & 255}.${(s & 255) + (s < 256 ? 20 : 0) > 255 ? s & 255 : (s & 255)}`,
+      port: 80,
+      endpoints,
+    });
+  }
+  // Unique cluster IPs: 10.96.<hi>.<lo> from the index, skipping .0/.10 of the first block.
+  services.forEach((sp, i) => (sp.clusterIP = `10.96.${16 + (i >> 8)}.${i & 255}`));
+  return { node: 'node1', nodeIP: '10.250.0.11', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/12', services };
+}
+
+async function timeSync(mode, pid, toolbox, inp) {
+  const t0 = performance.now();
+  const script = nodeProxyScript(mode, inp, pid);
+  const t1 = performance.now();
+  const out = await execIn(docker, toolbox, ['sh', '-s'], { stdin: parallelScript([{ index: 0, command: script }]) });
+  const t2 = performance.now();
+  const r = parseParallelOutput(out.stdout)[0];
+  if (!r || r.exitCode !== 0) throw new Error(`sync failed: ${r?.output ?? out.stderr}`);
+  return { generate: t1 - t0, load: t2 - t1, total: t2 - t0, lines: script.split('\n').length };
+}
+
+const rows = [];
+for (const mode of ['iptables', 'nftables']) {
+  const name = `bench-sync-${process.pid}-${mode.slice(0, 3)}`;
+  const lab = {
+    name, file: 'bench', dir: '.', deployments: [], pods: [], services: [], checks: [],
+    topology: { routing: 'direct', external: false, serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.0.0.0/16', proxyMode: mode, dns: false, publish: false, nodes: [{ name: 'node1', podCIDR: '10.0.1.0/24', at }] },
+  };
+  try {
+    const { plan } = await up(docker, lab, () => {}, { images });
+    const pid = (await docker.getContainer(plan.nodes[0].container.name).inspect()).State.Pid;
+    const first = await timeSync(mode, pid, plan.toolbox.name, input());
+    const again = await timeSync(mode, pid, plan.toolbox.name, input(1)); // one service's endpoints changed
+    const count = await execIn(docker, plan.nodes[0].container.name, ['sh', '-c', mode === 'iptables' ? 'iptables-save | grep -c "^-A"' : 'nft list table ip kube-proxy | wc -l']);
+    rows.push({ mode, first, again, size: count.stdout.trim() });
+  } finally {
+    await down(docker, name, () => {});
+  }
+}
+console.log(`kube-proxy sync of ${nServices} services x ${nEndpoints} endpoints on one node (rules generated + loaded in one exec)`);
+for (const r of rows) {
+  const target = r.mode === 'iptables' ? 1000 : 300;
+  console.log(
+    `  ${r.mode.padEnd(9)} full sync ${r.first.total.toFixed(0).padStart(5)} ms (generate ${r.first.generate.toFixed(0)} ms, load ${r.first.load.toFixed(0)} ms; target < ${target} ms)` +
+      `   one-service change ${r.again.total.toFixed(0)} ms   (${r.size} ${r.mode === 'iptables' ? 'rules' : 'lines of nft table'})`,
+  );
+}
