@@ -1,5 +1,6 @@
-// Running a lab's checks: resolve names to addresses and PIDs, batch the probes per source into
-// one toolbox exec each (all sources in parallel), judge, and emit results as they arrive.
+// Running a lab's checks: resolve names to addresses and PIDs, then schedule.ts runs them in
+// `needs` order, batching the probes per source into one toolbox exec each (all sources in
+// parallel), retrying those with a `wait`, and emitting each result once, when final.
 import type Docker from 'dockerode';
 import { execIn, mapLimit } from '../lab/docker/engine.js';
 import type { CheckResult, EventSink } from '../lab/events.js';
@@ -9,9 +10,10 @@ import type { LabPlan } from '../lab/plan/types.js';
 import { PARALLEL } from '../lab/up.js';
 import { resolveEndpoint, type EndpointRef } from '../topology/endpoints.js';
 import { NetlabError } from '../topology/errors.js';
-import type { CheckSpec, Lab, ServiceSpec } from '../topology/model.js';
+import type { Lab, ServiceSpec } from '../topology/model.js';
 import { allocateClusterIPs } from '../lab/plan/services.js';
 import { batchScript, judge, parseBatchOutput, probeCommand, type ResolvedProbe } from './probes.js';
+import { schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
 
 export interface CheckReport {
   lab: string;
@@ -83,16 +85,44 @@ function resolve(lab: Lab, plan: LabPlan, text: string): Place {
   return place(plan, ref);
 }
 
-interface Pending {
-  check: CheckSpec;
-  index: number;
-  probe?: ResolvedProbe;
-  /** Set when the check is decided without probing (its source is not running). */
-  result?: CheckResult;
+/** Probes of one source through netlab's own toolbox: one exec of a batched script, judged. */
+export function toolboxRunner(docker: Docker, toolboxId: string): ProbeRunner {
+  return {
+    async runBatch(jobs: ProbeJob[]): Promise<Map<number, ProbeOutcome>> {
+      const script = batchScript(jobs.map((j) => ({ index: j.index, command: probeCommand(j.probe) })));
+      const out = await execIn(docker, toolboxId, ['sh', '-c', script]);
+      const raw = new Map(parseBatchOutput(out.stdout).map((r) => [r.index, r]));
+      const verdicts = new Map<number, ProbeOutcome>();
+      for (const j of jobs) {
+        const r = raw.get(j.index);
+        if (!r) {
+          verdicts.set(j.index, { ok: false, ms: 0, detail: `probe did not report: ${(out.stderr || out.stdout).trim().slice(0, 200)}` });
+          continue;
+        }
+        const v = judge(j.probe, r);
+        verdicts.set(j.index, { ok: v.ok, ms: r.ms, detail: v.detail });
+      }
+      return verdicts;
+    },
+  };
 }
 
-export async function runChecks(docker: Docker, lab: Lab, plan: LabPlan, emit: EventSink, only?: string[]): Promise<CheckReport> {
-  const checks = only ? lab.checks.filter((c) => only.includes(c.name)) : lab.checks;
+/**
+ * Runs the lab's checks (`only`: just these names, plus what they `need`, which run but are
+ * not reported) from netlab's toolbox: `needs` first, blocked checks not run, `wait` retried.
+ * Each result is emitted once, when final; the report lists them in lab order.
+ */
+export async function runChecks(
+  docker: Docker,
+  lab: Lab,
+  plan: LabPlan,
+  emit: EventSink,
+  only?: string[],
+  options: ScheduleOptions & { runner?: ProbeRunner } = {},
+): Promise<CheckReport> {
+  const selected = only ? lab.checks.filter((c) => only.includes(c.name)) : lab.checks;
+  const toRun = withNeeds(lab.checks, selected);
+  const checks = toRun.map((t) => t.check);
   const containers = await docker.listContainers({ all: true, filters: labFilter(plan.lab) });
   const byName = new Map(containers.map((c) => [c.Names[0]!.replace(/^\//, ''), c]));
   const toolbox = byName.get(plan.toolbox.name);
@@ -119,10 +149,9 @@ export async function runChecks(docker: Docker, lab: Lab, plan: LabPlan, emit: E
   });
   const notRunning = (name: string) => `${name} is not running (${byName.get(name)?.State ?? 'missing'})`;
 
-  const pending: Pending[] = checks.map((check, index) => {
+  const items: ScheduledCheck[] = toRun.map(({ check, hidden }, index) => {
     const { from, to } = places[index]!;
-    const base = { name: check.name, from: check.from, to: check.to ?? '', expect: check.expect };
-    const fail = (detail: string): Pending => ({ check, index, result: { ...base, ok: false, ms: 0, detail } });
+    const fail = (detail: string): ScheduledCheck => ({ check, hidden, decided: { ok: false, detail } });
     const sourcePid = from.container ? (pids.get(from.container) ?? 0) : 0;
     if (!from.container) return fail(`${check.from} cannot be a probe source`);
     if (!sourcePid) return fail(`source ${notRunning(from.container)}`);
@@ -165,40 +194,11 @@ export async function runChecks(docker: Docker, lab: Lab, plan: LabPlan, emit: E
       probe.viaName = check.via;
       probe.viaIps = viaIps(lab, plan, check.via);
     }
-    return { check, index, probe };
+    return { check, hidden, probe };
   });
 
-  const results = new Array<CheckResult>(checks.length);
-  const settle = (p: Pending, r: CheckResult) => {
-    results[p.index] = r;
-    emit({ type: 'check', result: r });
-  };
-  for (const p of pending) if (p.result) settle(p, p.result);
-
-  // One exec per source namespace, all sources at once.
-  const bySource = new Map<number, Pending[]>();
-  for (const p of pending) {
-    if (!p.probe) continue;
-    const list = bySource.get(p.probe.sourcePid) ?? [];
-    list.push(p);
-    bySource.set(p.probe.sourcePid, list);
-  }
-  await mapLimit([...bySource.values()], PARALLEL, async (group) => {
-    const script = batchScript(group.map((p) => ({ index: p.index, command: probeCommand(p.probe!) })));
-    const out = await execIn(docker, toolbox.Id, ['sh', '-c', script]);
-    const raw = new Map(parseBatchOutput(out.stdout).map((r) => [r.index, r]));
-    for (const p of group) {
-      const r = raw.get(p.index);
-      const base = { name: p.check.name, from: p.check.from, to: p.check.to ?? '', expect: p.check.expect };
-      if (!r) {
-        settle(p, { ...base, ok: false, ms: 0, detail: `probe did not report: ${(out.stderr || out.stdout).trim().slice(0, 200)}` });
-        continue;
-      }
-      const v = judge(p.probe!, r);
-      settle(p, { ...base, ok: v.ok, ms: r.ms, detail: v.detail });
-    }
-  });
-
+  const runner = options.runner ?? toolboxRunner(docker, toolbox.Id);
+  const results = await schedule(items, runner, emit, { parallel: PARALLEL, ...options });
   return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
 }
 

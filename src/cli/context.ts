@@ -7,7 +7,8 @@ import { connectEngine } from '../lab/docker/engine.js';
 import { imageRefs, type ImageName } from '../lab/images/index.js';
 import { withAddons } from '../lab/plan/addons.js';
 import { currentLab } from './overlay.js';
-import { planLab } from '../lab/plan/plan.js';
+import { planLab, podContainerName } from '../lab/plan/plan.js';
+import { resolveEndpoint } from '../topology/endpoints.js';
 import type { LabPlan } from '../lab/plan/types.js';
 import { LabFileError, NetlabError } from '../topology/errors.js';
 import { loadLab, resolveLabFile } from '../topology/load.js';
@@ -123,3 +124,26 @@ export function interruptible(): { signal: AbortSignal; dispose: () => void } {
 export function imagesFor(lab: Lab): ImageName[] {
   return ['base', 'pause', 'app', 'node', 'router', 'probe', ...(lab.topology.dns ? (['coredns'] as const) : [])];
 }
+
+/** The container `netlab exec <lab> <target>` means. */
+export async function containerFor(docker: Docker, labArg: string, target: string): Promise<{ name: string; lab: string }> {
+  const { lab, plan } = await runningLab(docker, labArg);
+  if (target === 'toolbox') return { name: plan.toolbox.name, lab: plan.lab };
+  const ref = resolveEndpoint(lab, target);
+  if ('error' in ref) throw new NetlabError(`No ${target} in lab ${plan.lab}: ${ref.error}`, { hint: ref.hint ?? 'Targets: a pod, pod/container, a node, router, external.' });
+  switch (ref.kind) {
+    case 'pod': {
+      const container = ref.container ?? ref.pod.containers[0]!;
+      return { name: `${podContainerName(plan.lab, ref.pod)}-${container.name}`, lab: plan.lab };
+    }
+    case 'node':
+      return { name: plan.nodes.find((n) => n.name === ref.node.name)!.container.name, lab: plan.lab };
+    case 'router':
+      return { name: plan.router!.name, lab: plan.lab };
+    case 'external':
+      return { name: plan.external!.name, lab: plan.lab };
+    default:
+      throw new NetlabError(`${target} is an address, not a container.`, { hint: 'Targets: a pod, pod/container, a node, router, external.' });
+  }
+}
+

@@ -8,6 +8,11 @@ const inspect = () => import('./commands/inspect.js');
 const images = () => import('./commands/images.js');
 const doctor = () => import('./commands/doctor.js');
 const cluster = () => import('./commands/cluster.js');
+const explainCmd = () => import('./commands/explain.js');
+const graph = () => import('./commands/graph.js');
+const ui = () => import('./commands/ui.js');
+const exercise = () => import('./commands/exercise.js');
+const grade = () => import('./commands/grade.js');
 
 export const DEFAULT_LAB = 'pod-to-service';
 
@@ -34,6 +39,14 @@ function program(setExit: (code: number) => void): Command {
     .option('--only <names...>', 'run only these checks')
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).checkCommand(lab, o))());
+  cli.command('grade').argument('<lab>', 'a lab that is up')
+    .description("grade a running lab (or one exercise): its checks from netlab's own probe container, a score; exit 0 all passed, 1 a check failed, 2 no checks, 3 only warnings failed")
+    .option('--exercise <n|id>', "only this exercise's checks (its number, from 1, or its id)")
+    .option('--json', 'print the grade as JSON')
+    .option('--junit <file>', 'also write JUnit XML to this file')
+    .option('--tap', 'print TAP version 14')
+    .option('--classroom', "GitHub Classroom's autograding result: base64 JSON, as `result=` in $GITHUB_OUTPUT when set, else on stdout")
+    .action((lab: string, o) => run(async () => (await grade()).gradeCommand(lab, o))());
   cli.command('status').argument('[lab]', 'a lab that is up (default: all labs)')
     .description('what is running: nodes, router, pods, their IPs and states').option(...json)
     .action((lab: string | undefined, o) => run(async () => (await inspect()).statusCommand(lab, o))());
@@ -62,9 +75,26 @@ function program(setExit: (code: number) => void): Command {
     .description('keep endpoints, rules and DNS following the pods (a pod that dies drops out within a second)')
     .option('--interval <ms>', 'how often to look', '1000').option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).watchCommand(lab, o))());
+  cli.command('exercise').argument('<lab>').argument('[n]', 'exercise number or id (none: list them)')
+    .description('start a guided exercise: a fresh lab, broken on purpose, to find and fix')
+    .option('--lang <lang>', 'en or ko (한국어)', 'en').option('--name <name>', 'run it under another lab name').option(...json)
+    .action((lab: string, n: string | undefined, o) => run(async () => (await exercise()).exerciseCommand(lab, n, o))());
+  cli.command('explain').argument('<lab>', 'a lab that is up').argument('<from>', 'a pod or a node')
+    .argument('<to>', 'a pod[:port], a service[:port] or IP:port')
+    .description('send one real request and show its path hop by hop: routes, bridges, kube-proxy rules and counters, conntrack')
+    .option('--udp', 'send a UDP datagram instead of an HTTP request').option('--ping', 'send one ping').option(...json)
+    .action((lab: string, from: string, to: string, o) => run(async () => (await explainCmd()).explainCommand(lab, from, to, o))());
   cli.command('down').argument('[lab]').option('--all', 'every lab on this engine').option(...json)
     .description('remove everything of a lab (also after a crash half-way through up)')
     .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());
+  cli.command('graph').argument('[lab]', 'a lab that is up, or a lab file (drawn with planned addresses)', DEFAULT_LAB)
+    .description('a picture of a lab: router, nodes, pods, services and their endpoints')
+    .option('--format <format>', 'text, mermaid, dot or svg (default: text, or from the -o file name)')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((lab: string, o) => run(async () => (await graph()).graphCommand(lab, o))());
+  cli.command('ui').argument('[lab]', 'a lab that is up (default: pick from the labs that are up)')
+    .description('the dashboard: topology, pods, services, checks (c), a shell in a pod (s)')
+    .action((lab: string | undefined) => run(async () => (await ui()).uiCommand(lab))());
   const imagesCmd = cli.command('images').description("netlab's images (built locally: no registry needed)");
   imagesCmd.command('build').argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
     .option('--rebuild', 'build even if present').option(...json)
@@ -81,6 +111,8 @@ function program(setExit: (code: number) => void): Command {
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  // `netlab` alone on a terminal opens the dashboard.
+  if (argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY) argv = [...argv, 'ui'];
   try {
     await program((c) => (code = c)).parseAsync(argv);
     return code;

@@ -24,6 +24,18 @@ export interface CheckResult {
   ok: boolean;
   ms: number;
   detail: string;
+  /** The check was not run because a check it `needs` failed (ok is false then). */
+  blockedBy?: string;
+  /** `warning` checks do not fail a grade. */
+  level?: 'error' | 'warning';
+  points?: number;
+  /** The lab's pass / fail message, and its hint on failure. */
+  message?: string;
+  hint?: string;
+  /** On failure: the hop that broke, from evidence read off the lab. */
+  diagnosis?: string;
+  /** How many times it was tried (`wait`). */
+  attempts?: number;
 }
 
 export type EventSink = (event: LabEvent) => void;

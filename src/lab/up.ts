@@ -38,11 +38,11 @@ export interface UpResult {
   changed: number;
 }
 
-/** The underlay subnet: the running lab's, the lab file's, or a free one. */
-async function chooseUnderlay(docker: Docker, lab: Lab, state: LabState): Promise<string> {
+/** The underlay subnet: the running lab's, the lab file's, or a free one (`taken` says what to avoid). */
+async function chooseUnderlay(docker: Docker, lab: Lab, state: LabState): Promise<{ subnet: string; taken?: string[] }> {
   const existing = state.network?.IPAM?.Config?.[0]?.Subnet;
-  if (existing && (!lab.topology.underlay || lab.topology.underlay === existing)) return existing;
-  if (lab.topology.underlay) return lab.topology.underlay;
+  if (existing && (!lab.topology.underlay || lab.topology.underlay === existing)) return { subnet: existing };
+  if (lab.topology.underlay) return { subnet: lab.topology.underlay };
   const networks = await docker.listNetworks();
   const taken = [
     ...networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s)),
@@ -55,7 +55,11 @@ async function chooseUnderlay(docker: Docker, lab: Lab, state: LabState): Promis
     lab.topology.serviceCIDR,
     lab.topology.clusterCIDR,
   ];
-  return pickUnderlay(taken);
+  return { subnet: pickUnderlay(taken), taken };
+}
+
+function isPoolOverlap(err: unknown): boolean {
+  return /overlaps/i.test((err as { json?: { message?: string }; message?: string })?.json?.message ?? (err as Error)?.message ?? '');
 }
 
 export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
@@ -64,8 +68,8 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
     if (signal?.aborted) throw new InterruptedError(lab.name);
   };
   const state = await readLabState(docker, lab.name);
-  const underlay = await chooseUnderlay(docker, lab, state);
-  const plan = planLab(lab, { images: options.images, underlay, previousIPs: runningPodIPs(state) });
+  const chosen = await chooseUnderlay(docker, lab, state);
+  let plan = planLab(lab, { images: options.images, underlay: chosen.subnet, previousIPs: runningPodIPs(state) });
   let changed = 0;
   const count = (e: EnsuredContainer) => {
     if (e.action !== 'unchanged') changed++;
@@ -88,19 +92,29 @@ export async function up(docker: Docker, lab: Lab, emit: EventSink, options: UpO
     `network ${plan.network.name}`,
     async () => {
       if (state.network) return 'unchanged';
-      await docker.createNetwork({
-        Name: plan.network.name,
-        Driver: 'bridge',
-        // Not `internal`: Docker's isolation rules for internal networks drop every bridged packet
-        // whose source is outside the subnet, i.e. all pod traffic between nodes. Isolation comes
-        // from the routes instead (no container keeps a default route to the host) and from
-        // turning off Docker's masquerade, so nothing in a lab reaches past its own networks.
-        Internal: false,
-        Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
-        CheckDuplicate: true,
-        IPAM: { Config: [{ Subnet: plan.network.subnet, Gateway: plan.network.gateway }] },
-        Labels: plan.network.labels,
-      });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await docker.createNetwork({
+            Name: plan.network.name,
+            Driver: 'bridge',
+            // Not `internal`: Docker's isolation rules for internal networks drop every bridged packet
+            // whose source is outside the subnet, i.e. all pod traffic between nodes. Isolation comes
+            // from the routes instead (no container keeps a default route to the host) and from
+            // turning off Docker's masquerade, so nothing in a lab reaches past its own networks.
+            Internal: false,
+            Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+            CheckDuplicate: true,
+            IPAM: { Config: [{ Subnet: plan.network.subnet, Gateway: plan.network.gateway }] },
+            Labels: plan.network.labels,
+          });
+          break;
+        } catch (err) {
+          // Another lab (or program) took the picked subnet in the meantime: pick the next one.
+          if (!chosen.taken || !isPoolOverlap(err) || attempt >= 8) throw err;
+          chosen.taken.push(plan.network.subnet);
+          plan = planLab(lab, { images: options.images, underlay: pickUnderlay(chosen.taken), previousIPs: runningPodIPs(state) });
+        }
+      }
       changed++;
       return `created ${plan.network.subnet}`;
     },

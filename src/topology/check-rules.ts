@@ -16,7 +16,7 @@ import { isEndpointError, resolveEndpoint, type EndpointRef } from './endpoints.
 import type { CheckSpec, Expectation, Lab, ProbeKind, ServiceSpec } from './model.js';
 import { keyAt, valueAt, type Place } from './positions.js';
 import type { Problems } from './problems.js';
-import type { CheckInput } from './schema.js';
+import { waitSeconds, type CheckInput } from './schema.js';
 import { suggestion } from './suggest.js';
 
 type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
@@ -153,7 +153,17 @@ export function buildCheck(
   checkOptions(input, probe, to, lab, error);
 
   if (problems.errors.length > before) return undefined;
-  const check: CheckSpec = { name: input.name, from: input.from, probe, expect, at: valueAt(place) };
+  const check: CheckSpec = {
+    name: input.name,
+    from: input.from,
+    probe,
+    expect,
+    needs: [...input.needs],
+    wait: waitSeconds(input.wait) ?? 0,
+    points: input.points,
+    level: input.level,
+    at: valueAt(place),
+  };
   if (input.to !== undefined) check.to = input.to;
   if (input.via !== undefined) check.via = input.via;
   if (input.contains !== undefined) check.contains = input.contains;
@@ -161,6 +171,9 @@ export function buildCheck(
   if (input.count !== undefined) check.count = input.count;
   if (input.distinct !== undefined) check.distinct = input.distinct;
   if (probe === 'dns') check.record = input.record ?? 'A';
+  if (input.pass !== undefined) check.pass = input.pass;
+  if (input.fail !== undefined) check.fail = input.fail;
+  if (input.hint !== undefined) check.hint = input.hint;
   return check;
 }
 

@@ -56,6 +56,15 @@ const EXAMPLES: Record<string, string> = {
   timeoutSeconds: '10800',
   count: '10',
   distinct: '2',
+  points: '1',
+  id: 'wrong-selector',
+  title: '{en: <English>, ko: <Korean>}',
+  instructions: '{en: <English>, ko: <Korean>}',
+  hints: '[{en: <English>, ko: <Korean>}]',
+  faults: '[{delete: service/web}]',
+  checks: '[<name of a check>]',
+  on: 'router',
+  command: '[ip, route, del, 10.0.2.0/24]',
 };
 
 /** Example names by what they name (the list or mapping the `name` is in). */

@@ -105,7 +105,11 @@ export async function readWorkloads(items: unknown[], listPlace: Place, labDir: 
   return out;
 }
 
-async function readManifestsFile(name: string, filePlace: Place, labDir: string, problems: Problems, out: ReadWorkloads): Promise<void> {
+/**
+ * Reads a manifests file named (relative to the lab's folder) at `filePlace` into `out`;
+ * returns its text, or undefined when it could not be read (reported).
+ */
+export async function readManifestsFile(name: string, filePlace: Place, labDir: string, problems: Problems, out: ReadWorkloads): Promise<string | undefined> {
   const file = resolve(labDir, name);
   let text: string;
   try {
@@ -128,9 +132,15 @@ async function readManifestsFile(name: string, filePlace: Place, labDir: string,
       problems.error(here, `cannot read ${name}: ${(err as Error).message}`);
     }
     out.broken.push({ replicated: true });
-    return;
+    return undefined;
   }
-  const { yaml, problems: syntax } = YamlFile.parse(file, text, true);
+  readManifestsText(YamlFile.parse(file, text, true), problems, out);
+  return text;
+}
+
+/** Reads parsed manifests (`---`-separated documents, as a manifests file holds them) into `out`. */
+export function readManifestsText(parsed: ReturnType<typeof YamlFile.parse>, problems: Problems, out: ReadWorkloads): void {
+  const { yaml, problems: syntax } = parsed;
   if (syntax.length) {
     for (const p of syntax) problems.error(p.at, p.message, p.hint);
     out.broken.push({ replicated: true });

@@ -147,6 +147,49 @@ export interface CheckSpec {
   distinct?: number;
   /** dns: the record type asked for. */
   record?: 'A' | 'SRV' | 'PTR';
+  /** Names of checks that must pass first; if one fails, this one is "blocked by" it, not failed. */
+  needs: string[];
+  /** Retry until it passes or this many seconds went by (things that settle: DNS, endpoints). 0 = once. */
+  wait: number;
+  /** Weight in a grade (default 1). */
+  points: number;
+  /** `warning`: a failure is reported but does not fail the grade (exit 3 when only warnings fail). */
+  level: 'error' | 'warning';
+  /** Messages shown to the student: on pass, on failure, and a hint on failure. */
+  pass?: string;
+  fail?: string;
+  hint?: string;
+  at: SourceLocation;
+}
+
+/** Text in the languages exercises are written in (the seed's readers are Korean). */
+export interface Localized {
+  en: string;
+  ko: string;
+}
+
+/** What an exercise breaks after the lab is up, done by netlab as an operator would. */
+export type FaultSpec =
+  /** A command in a part of the lab (`router`, a node, a pod or pod/container), e.g. `ip route del ...`. */
+  | { kind: 'exec'; target: string; command: string[]; at: SourceLocation }
+  /** Manifests applied over the lab's own (a wrong selector, targetPort, port...), as `netlab apply`. */
+  | { kind: 'apply'; manifests: string; at: SourceLocation }
+  /** An object deleted, as `netlab delete` (`service/x`, `deployment/x`, `pod/x`, with `namespace`). */
+  | { kind: 'delete'; object: string; namespace: string; at: SourceLocation };
+
+export interface ExerciseSpec {
+  /** Short slug, unique in the lab (`wrong-selector`); exercises are also numbered from 1. */
+  id: string;
+  title: Localized;
+  instructions: Localized;
+  /** Revealed one at a time. */
+  hints: Localized[];
+  /** Applied in order after `up`. */
+  faults: FaultSpec[];
+  /** Names of the lab's checks that prove the fix; every one must FAIL on the starting state. */
+  checks: string[];
+  /** What fixes it (shell commands run on the host, `netlab` meaning this netlab), for tests and instructors. */
+  solution: string[];
   at: SourceLocation;
 }
 
@@ -164,6 +207,7 @@ export interface Lab {
   pods: PodSpec[];
   services: ServiceSpec[];
   checks: CheckSpec[];
+  exercises: ExerciseSpec[];
 }
 
 /** Names a check or `exec` may use for non-pod endpoints. */

@@ -1,7 +1,7 @@
 // Where things are in a YAML file: parse with positions kept, then map a path
 // (["workloads", 0, "spec", "replicas"]) to the line and column it was written at.
 import { relative, isAbsolute } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import type { LabFileProblem } from './errors.js';
 import type { SourceLocation } from './model.js';
 
@@ -13,6 +13,17 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
+/**
+ * YAML text written inside another file (a block scalar of the lab file): where
+ * its lines and columns are in that file, so messages point into it.
+ */
+export interface Embedding {
+  /** The file the text is written in (absolute path). */
+  file: string;
+  /** Where line and column (1-based) of the text were written in that file. */
+  locate(line: number, column: number): { line: number; column: number };
+}
+
 /** One parsed YAML file (one or several documents) that can say where a path is. */
 export class YamlFile {
   private constructor(
@@ -22,19 +33,23 @@ export class YamlFile {
     readonly display: string,
     readonly docs: Document.Parsed[],
     private readonly lines: LineCounter,
+    private readonly text: string,
+    private readonly embedding?: Embedding,
   ) {}
 
   /**
    * Parses `text`. `multi`: a stream of `---`-separated documents (a manifests file);
    * otherwise exactly one document (a lab file). Syntax errors come back as problems.
+   * `embedding`: the text was written inside another file (see `embeddedAt`).
    */
-  static parse(file: string, text: string, multi: boolean): { yaml: YamlFile; problems: LabFileProblem[] } {
+  static parse(file: string, text: string, multi: boolean, embedding?: Embedding): { yaml: YamlFile; problems: LabFileProblem[] } {
     const lines = new LineCounter();
     const options = { lineCounter: lines, prettyErrors: false, keepSourceTokens: false } as const;
     const docs = multi ? parseAllDocuments(text, options) : [parseDocument(text, options)];
     // parseAllDocuments returns an EmptyStream (no documents) for an empty text.
     const list = Array.isArray(docs) ? docs : [];
-    const yaml = new YamlFile(file, displayPath(file), list as Document.Parsed[], lines);
+    const shownFile = embedding?.file ?? file;
+    const yaml = new YamlFile(shownFile, displayPath(shownFile), list as Document.Parsed[], lines, text, embedding);
     const problems: LabFileProblem[] = [];
     for (const doc of list) {
       for (const error of doc.errors) {
@@ -51,12 +66,36 @@ export class YamlFile {
   /** 1-based line and column of a character offset. */
   location(offset: number): SourceLocation {
     const { line, col } = this.lines.linePos(offset);
-    return { file: this.display, line, column: col };
+    return this.located(line, col);
   }
 
   /** The start of the file: for things not written anywhere. */
   start(): SourceLocation {
-    return { file: this.display, line: 1, column: 1 };
+    return this.located(1, 1);
+  }
+
+  private located(line: number, column: number): SourceLocation {
+    if (!this.embedding) return { file: this.display, line, column };
+    return { file: this.display, ...this.embedding.locate(line, column) };
+  }
+
+  /**
+   * How text held by the string at `path` maps back into this file: line by line
+   * for a literal block scalar (`key: |`), else everything at the string's start.
+   */
+  embeddedAt(doc: number, path: Path): Embedding {
+    const { node } = this.walk(doc, path);
+    const start = this.valueAt(doc, path);
+    const whole: Embedding = { file: this.file, locate: () => ({ line: start.line, column: start.column }) };
+    if (!node || !isScalar(node) || node.type !== Scalar.BLOCK_LITERAL || typeof node.value !== 'string' || !node.range) return whole;
+    const header = start.line; // the line of `|`; the text starts on the next one
+    const source = this.text.split('\n').map((l) => l.replace(/\r$/, ''));
+    const lines = node.value.split('\n');
+    const first = lines.findIndex((l) => l.trim() !== '');
+    const written = first < 0 ? undefined : source[header + first];
+    if (first < 0 || written === undefined) return whole;
+    const indent = written.length - lines[first]!.length;
+    return { file: this.file, locate: (line, column) => ({ line: header + line, column: column + indent }) };
   }
 
   /**

@@ -1,5 +1,6 @@
 // A parsed lab file -> its sections, each read on its own so that one broken
 // section does not hide the problems of the others.
+import { readExercises, type ExerciseEntry } from './exercises.js';
 import { parseAt } from './issues.js';
 import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
 import type { NodeSpec, ProxyMode, Routing, SourceLocation } from './model.js';
@@ -17,6 +18,13 @@ export interface NodeEntry {
 
 export interface CheckEntry {
   check: CheckInput;
+  place: Place;
+}
+
+/** A check that could not be read: its name (undefined if unreadable) and its needs, if they are a list of names. */
+export interface BrokenCheck {
+  name?: string;
+  needs: string[];
   place: Place;
 }
 
@@ -50,10 +58,14 @@ export interface LabDraft {
     nodes: NodeEntry[];
     place?: Place;
   };
-  /** Parts that could not be read: names that cannot be resolved may be explained by them. */
-  broken: { topology: boolean; nodes: boolean };
+  /**
+   * Parts that could not be read: names that cannot be resolved may be explained by them.
+   * `checks`: checks that could not be read, with what could be read of them (a name, needs).
+   */
+  broken: { topology: boolean; nodes: boolean; checks: BrokenCheck[] };
   workloads: ReadWorkloads;
   checks: CheckEntry[];
+  exercises: ExerciseEntry[];
 }
 
 /** The default pod CIDR of the i-th node (from 0): 10.0.<i+1>.0/24. */
@@ -97,9 +109,10 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
       external: false,
       nodes: [],
     },
-    broken: { topology: false, nodes: false },
+    broken: { topology: false, nodes: false, checks: [] },
     workloads: { workloads: [], services: [], broken: [] },
     checks: [],
+    exercises: [],
   };
   if (shell) {
     draft.header = { name: shell.name };
@@ -116,9 +129,20 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
       const place = child(root, 'checks', i);
       const check = parseAt(checkSchema, raw, place, problems);
       if (check) draft.checks.push({ check, place });
+      else draft.broken.checks.push(brokenCheck(raw, place));
     });
   }
+
+  if (Array.isArray(value.exercises)) draft.exercises = await readExercises(value.exercises, child(root, 'exercises'), labDir, problems);
   return draft;
+}
+
+function brokenCheck(raw: unknown, place: Place): BrokenCheck {
+  const broken: BrokenCheck = { needs: [], place };
+  if (!isRecord(raw)) return broken;
+  if (typeof raw.name === 'string' && raw.name !== '') broken.name = raw.name;
+  if (Array.isArray(raw.needs) && raw.needs.every((n) => typeof n === 'string' && n !== '')) broken.needs = raw.needs as string[];
+  return broken;
 }
 
 function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Problems): void {

@@ -1,8 +1,9 @@
 // The lab file format as zod schemas: the single source for validation and for
 // schema/lab.schema.json (editor completion). Descriptions here are the format's docs.
 import { z } from 'zod';
+import { exerciseSchema } from './exercise-schema.js';
 import { IGNORED_FIELDS, ignoring } from './fields.js';
-import { withHint } from './issues.js';
+import { describeValue, withHint } from './issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './schema-parts.js';
 import { serviceManifestSchema } from './service-schema.js';
 
@@ -207,6 +208,57 @@ export const EXPECTATIONS = ['reachable', 'unreachable', 'same-netns', 'differen
 export const DNS_RECORDS = ['A', 'SRV', 'PTR'] as const;
 export const MAX_COUNT = 100;
 
+export const CHECK_LEVELS = ['error', 'warning'] as const;
+export const MAX_POINTS = 100;
+export const MAX_WAIT = 300;
+
+/** `wait` as written (10, 10s, "10") -> seconds; undefined when it is not a number of seconds. */
+export function waitSeconds(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*s?\s*$/.exec(value);
+  return match ? Number(match[1]) : undefined;
+}
+
+function waitProblem(value: number | string): { message: string; hint: string } | undefined {
+  const written = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  const seconds = waitSeconds(value);
+  if (seconds === undefined) {
+    const minutes = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(m|min|minutes?)\s*$/.exec(value) : null;
+    const inSeconds = minutes ? Number(minutes[1]) * 60 : undefined;
+    return {
+      message: `wait ${written} is not a number of seconds`,
+      hint:
+        inSeconds !== undefined && inSeconds <= MAX_WAIT
+          ? `write it in seconds: wait: ${inSeconds}s`
+          : `write seconds from 0 to ${MAX_WAIT}, e.g. wait: 10 or wait: 10s`,
+    };
+  }
+  if (seconds < 0) return { message: `wait ${written} is negative`, hint: 'write 0 (check once, the default) or more seconds, e.g. wait: 10s' };
+  if (seconds > MAX_WAIT)
+    return {
+      message: `wait ${written} is more than ${MAX_WAIT} seconds`,
+      hint: `a check retries for at most ${MAX_WAIT} seconds (5 minutes): write e.g. wait: 60s, or wait: ${MAX_WAIT}`,
+    };
+  return undefined;
+}
+
+const waitSchema = z
+  .union([z.number(), z.string()], {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? withHint(`\`wait\` must be a number of seconds, not ${describeValue(iss.input)}`, `write seconds from 0 to ${MAX_WAIT}, e.g. wait: 10 or wait: 10s`)
+        : undefined,
+  })
+  .superRefine((value, ctx) => {
+    const problem = waitProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', input: value, message: withHint(problem.message, problem.hint) });
+  })
+  .default(0)
+  .meta({
+    description: `Retry the check until it passes or this many seconds went by (0 to ${MAX_WAIT}; default 0: check once), for things that settle (DNS, endpoints). A number, or seconds with "s": 10s.`,
+    examples: [10, '10s'],
+  });
+
 export const checkSchema = z
   .strictObject({
     name: z.string().min(1).meta({ description: 'What the check proves; unique in the lab.', examples: ['client reaches server'] }),
@@ -247,6 +299,31 @@ export const checkSchema = z
       .optional()
       .meta({ description: 'http and udp: at least this many different pods must answer the `count` requests (load spreading).', examples: [2] }),
     record: z.enum(DNS_RECORDS).optional().meta({ description: 'probe dns: the record type to ask for: A (default), SRV or PTR (`to` an IP address).' }),
+    needs: z
+      .array(z.string().min(1))
+      .default([])
+      .meta({
+        description:
+          'Names of other checks of this lab that must pass first (no cycles). When one of them fails, this check is reported as blocked by it, not as failed.',
+        examples: [['client reaches server']],
+      }),
+    wait: waitSchema,
+    points: z
+      .int()
+      .min(0)
+      .max(MAX_POINTS)
+      .default(1)
+      .meta({ description: `This check's weight in a grade: a whole number from 0 to ${MAX_POINTS} (default 1).`, examples: [2] }),
+    level: z.enum(CHECK_LEVELS).default('error').meta({
+      description: 'error (default): a failure fails the lab; warning: a failure is reported but does not fail the grade (`netlab check` exits 3 when only warnings fail).',
+    }),
+    pass: z.string().min(1).optional().meta({ description: 'A message shown to the student when the check passes.', examples: ['The Service finds its pods again.'] }),
+    fail: z.string().min(1).optional().meta({ description: 'A message shown to the student when the check fails.', examples: ['The Service has no endpoints.'] }),
+    hint: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'A hint shown to the student when the check fails: where to look.', examples: ['Compare the Service\'s selector with the pods\' labels.'] }),
   })
   .meta({ description: 'A communication path to test with `netlab check`.' });
 
@@ -259,7 +336,7 @@ export const labNameSchema = dnsLabel('lab name', LAB_NAME_MAX, 'multi-node').me
   examples: ['multi-node'],
 });
 
-/** The header of a lab file: everything but topology, workloads and checks, read first. */
+/** The header of a lab file: everything but topology, workloads, checks and exercises, read first. */
 const labHeader = {
   name: labNameSchema,
   title: z.string().optional().meta({ description: 'A one-line title.', examples: ['Pod to pod across nodes'] }),
@@ -275,6 +352,10 @@ export const labFileSchema = z
       .optional()
       .meta({ description: 'Kubernetes manifests (Pod, Deployment, Service) written inline, or `- file: manifests.yaml` naming a file of them.' }),
     checks: z.array(checkSchema).optional().meta({ description: 'Communication paths `netlab check` tests.' }),
+    exercises: z
+      .array(exerciseSchema)
+      .optional()
+      .meta({ description: 'Troubleshooting exercises: each breaks the running lab (faults), tells the student what is wrong, and names the checks that prove the fix.' }),
   })
   .meta({
     title: 'netlab lab file',
@@ -287,6 +368,7 @@ export const labShellSchema = z.strictObject({
   topology: z.unknown().optional(),
   workloads: z.array(z.unknown()).optional(),
   checks: z.array(z.unknown()).optional(),
+  exercises: z.array(z.unknown()).optional(),
 });
 
 /** The topology with its nodes taken as-is. */

@@ -2,14 +2,16 @@
 // nodes that exist and fit, checks that name real things. Each problem points
 // at the line to change.
 import { formatCidr, freeBlock, overlaps, parseCidr, size, type Cidr } from './cidr.js';
+import { validateNeeds } from './check-needs.js';
 import { buildCheck } from './check-rules.js';
 import { validateClusterCidrs } from './cluster-cidrs.js';
 import { SERVICE_PREFIX } from './endpoints.js';
 import { formatLocation } from './errors.js';
+import { validateExercises } from './exercises.js';
 import type { BrokenWorkload, Workload } from './manifests.js';
 import { RESERVED_NAMES, type CheckSpec, type Lab, type NodeSpec, type PodSpec, type SourceLocation } from './model.js';
 import { placePods, podCapacity, RESERVED_POD_ADDRESSES } from './placement.js';
-import { valueAt } from './positions.js';
+import { valueAt, type Place } from './positions.js';
 import type { Problems } from './problems.js';
 import { nodeNameAt, podCidrAt, type LabDraft, type NodeEntry } from './read-lab.js';
 import { suggestion } from './suggest.js';
@@ -55,6 +57,23 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     const check = buildCheck(entry.check, entry.place, { pods, services, topology }, problems, (text) => excused(draft, text));
     if (check) checks.push(check);
   }
+  const checkExcused = (name: string) => draft.broken.checks.some((broken) => broken.name === undefined || broken.name === name);
+  validateNeeds(
+    [
+      ...draft.checks.map((e) => ({ name: e.check.name, needs: e.check.needs, place: e.place })),
+      // What could be read of broken checks: their needs may be wrong too.
+      ...draft.broken.checks.flatMap((b) => (b.name === undefined ? [] : [{ name: b.name, needs: b.needs, place: b.place }])),
+    ].sort((x, y) => order(x.place) - order(y.place)),
+    problems,
+    checkExcused,
+  );
+
+  const deployments = draft.workloads.workloads.flatMap((w) => (w.deployment ? [w.deployment] : []));
+  const exercises = validateExercises(
+    draft.exercises,
+    { lab: { pods, services, topology, deployments }, checks: draft.checks.map((e) => e.check.name), excused: (text) => excused(draft, text), checkExcused },
+    problems,
+  );
 
   if (!draft.header) return undefined;
   const lab: Lab = {
@@ -62,15 +81,19 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     file,
     dir,
     topology,
-    deployments: draft.workloads.workloads.flatMap((w) => (w.deployment ? [w.deployment] : [])),
+    deployments,
     pods,
     services,
     checks,
+    exercises,
   };
   if (draft.header.title !== undefined) lab.title = draft.header.title;
   if (draft.header.description !== undefined) lab.description = draft.header.description;
   return lab;
 }
+
+/** The index of a check in the lab's list. */
+const order = (place: Place): number => (typeof place.path[1] === 'number' ? place.path[1] : 0);
 
 // ---------------------------------------------------------------- nodes and addresses
 

@@ -2,14 +2,8 @@
 import { podSources, syncServices } from '../../lab/sync.js';
 import { planServices } from '../../lab/plan/services.js';
 import { NetlabError } from '../../topology/errors.js';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { ensureImages } from '../../lab/images/index.js';
-import { podOwnerKey, readOverlay, serviceKey, writeOverlay, type Overlay } from '../../lab/overlay.js';
-import { up } from '../../lab/up.js';
-import type { Lab } from '../../topology/model.js';
-import { engine, imagesFor, renderer, runningLab, type OutputOptions } from '../context.js';
-import { overlaid, readManifests } from '../overlay.js';
+import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../changes.js';
+import { engine, renderer, runningLab, type OutputOptions } from '../context.js';
 import { table } from '../table.js';
 
 const KINDS = ['pods', 'services', 'endpoints'] as const;
@@ -98,18 +92,10 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
   return 0;
 }
 
-/** Saves the overlay, then reconciles the lab to it (pods created or removed, rules and DNS synced). */
-async function changeLab(labArg: string, opts: OutputOptions, change: (lab: Lab, overlay: Overlay) => Promise<string>): Promise<number> {
-  const docker = await engine();
-  const { lab: current, base, plan } = await runningLab(docker, labArg);
-  const overlay = await readOverlay(docker, plan.toolbox.name);
-  const what = await change(current, overlay);
-  // The lab the overlay now describes, read (and so validated) before anything is saved.
-  const nextLab = await overlaid(base, overlay);
-  await writeOverlay(docker, plan.toolbox.name, overlay);
-  const r = renderer(opts, `netlab ${what}`);
+async function runChange(labArg: string, opts: OutputOptions, change: LabChange): Promise<number> {
+  const r = renderer(opts, `netlab ${labArg}`);
   try {
-    await up(docker, nextLab, r.sink, { images: await ensureImages(docker, r.sink, { only: imagesFor(nextLab) }) });
+    const what = await changeLab(await engine(), labArg, r.sink, change);
     await r.finish(what);
     return 0;
   } catch (err) {
@@ -119,46 +105,13 @@ async function changeLab(labArg: string, opts: OutputOptions, change: (lab: Lab,
 }
 
 export async function applyCommand(labArg: string, opts: OutputOptions & { file: string }): Promise<number> {
-  return changeLab(labArg, opts, async (lab, overlay) => {
-    const read = await readManifests(lab, opts.file);
-    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey)])];
-    overlay.applied.push({ name: basename(opts.file), text: await readFile(opts.file, 'utf8') });
-    overlay.deleted = overlay.deleted.filter((k) => !keys.includes(k));
-    for (const d of read.deployments) delete overlay.replicas[`${d.namespace}/${d.name}`];
-    return `applied ${keys.map((k) => k.replace(/^(\w+)\/default\//, '$1/').toLowerCase()).join(', ')}`;
-  });
-}
-
-function parseObject(text: string, namespace: string): { kind: 'Pod' | 'Deployment' | 'Service'; key: string; name: string } {
-  const m = /^(pods?|po|deployments?|deploy|services?|svc)\/([a-z0-9.-]+)$/.exec(text);
-  if (!m) throw new NetlabError(`${text} is not kind/name.`, { hint: 'For example: deployment/server, pod/client, service/service-test', exitCode: 2 });
-  const kind = m[1]!.startsWith('po') ? 'Pod' : m[1]!.startsWith('dep') ? 'Deployment' : 'Service';
-  return { kind, name: m[2]!, key: `${kind}/${namespace}/${m[2]}` };
+  return runChange(labArg, opts, applyChange(opts.file));
 }
 
 export async function deleteCommand(labArg: string, object: string, opts: OutputOptions & { namespace?: string }): Promise<number> {
-  const target = parseObject(object, opts.namespace ?? 'default');
-  return changeLab(labArg, opts, async (lab, overlay) => {
-    const exists =
-      target.kind === 'Service'
-        ? lab.services.some((s) => serviceKey(s) === target.key)
-        : lab.pods.some((p) => podOwnerKey(p) === target.key);
-    if (!exists) throw new NetlabError(`No ${target.kind.toLowerCase()} ${target.name} in namespace ${opts.namespace ?? 'default'} of lab ${lab.name}.`, { hint: `netlab get ${labArg} ${target.kind === 'Service' ? 'services' : 'pods'}` });
-    overlay.deleted.push(target.key);
-    return `deleted ${target.kind.toLowerCase()}/${target.name}`;
-  });
+  return runChange(labArg, opts, deleteChange(labArg, object, opts.namespace ?? 'default'));
 }
 
 export async function scaleCommand(labArg: string, object: string, opts: OutputOptions & { replicas: string; namespace?: string }): Promise<number> {
-  const target = parseObject(object, opts.namespace ?? 'default');
-  const replicas = Number(opts.replicas);
-  if (target.kind !== 'Deployment') throw new NetlabError('Only deployments scale.', { hint: `netlab scale ${labArg} deployment/<name> --replicas N`, exitCode: 2 });
-  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100) throw new NetlabError(`--replicas ${opts.replicas} is not a whole number from 0 to 100.`, { exitCode: 2 });
-  return changeLab(labArg, opts, async (lab, overlay) => {
-    if (!lab.pods.some((p) => podOwnerKey(p) === target.key) && !lab.deployments.some((d) => `Deployment/${d.namespace}/${d.name}` === target.key)) {
-      throw new NetlabError(`No deployment ${target.name} in lab ${lab.name}.`, { hint: `netlab get ${labArg} pods` });
-    }
-    overlay.replicas[`${opts.namespace ?? 'default'}/${target.name}`] = replicas;
-    return `scaled deployment/${target.name} to ${replicas}`;
-  });
+  return runChange(labArg, opts, scaleChange(labArg, object, opts.replicas, opts.namespace ?? 'default'));
 }

@@ -1,12 +1,10 @@
 // `list`, `status`, `exec`: looking at labs and getting inside them.
-import type Docker from 'dockerode';
 import { listLabsOnEngine } from '../../lab/apply/state.js';
 import { labFilter, LABEL_LAB } from '../../lab/labels.js';
 import { podContainerName } from '../../lab/plan/plan.js';
-import { resolveEndpoint } from '../../topology/endpoints.js';
 import { NetlabError } from '../../topology/errors.js';
 import { listLabs } from '../../topology/load.js';
-import { engine, runningLab, type OutputOptions } from '../context.js';
+import { containerFor, engine, runningLab, type OutputOptions } from '../context.js';
 import { table } from '../table.js';
 
 export async function listCommand(opts: OutputOptions): Promise<number> {
@@ -67,31 +65,9 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
   return 0;
 }
 
-/** The container `netlab exec <lab> <target>` means. */
-async function execTarget(docker: Docker, labArg: string, target: string): Promise<{ name: string; lab: string }> {
-  const { lab, plan } = await runningLab(docker, labArg);
-  if (target === 'toolbox') return { name: plan.toolbox.name, lab: plan.lab };
-  const ref = resolveEndpoint(lab, target);
-  if ('error' in ref) throw new NetlabError(`No ${target} in lab ${plan.lab}: ${ref.error}`, { hint: ref.hint ?? 'Targets: a pod, pod/container, a node, router, external.' });
-  switch (ref.kind) {
-    case 'pod': {
-      const container = ref.container ?? ref.pod.containers[0]!;
-      return { name: `${podContainerName(plan.lab, ref.pod)}-${container.name}`, lab: plan.lab };
-    }
-    case 'node':
-      return { name: plan.nodes.find((n) => n.name === ref.node.name)!.container.name, lab: plan.lab };
-    case 'router':
-      return { name: plan.router!.name, lab: plan.lab };
-    case 'external':
-      return { name: plan.external!.name, lab: plan.lab };
-    default:
-      throw new NetlabError(`${target} is an address, not a container.`, { hint: 'Targets: a pod, pod/container, a node, router, external.' });
-  }
-}
-
 export async function execCommand(labArg: string, target: string, cmd: string[]): Promise<number> {
   const docker = await engine();
-  const { name, lab } = await execTarget(docker, labArg, target);
+  const { name, lab } = await containerFor(docker, labArg, target);
   const container = docker.getContainer(name);
   const info = await container.inspect().catch(() => undefined);
   if (!info || info.Config.Labels?.[LABEL_LAB] !== lab || !info.State.Running) {

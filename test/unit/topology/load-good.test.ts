@@ -86,8 +86,14 @@ describe('loadLab: multi-node lab', () => {
       probe: 'http',
       expect: 'reachable',
       contains: 'Hello',
+      // Defaults of the grading fields.
+      needs: [],
+      wait: 0,
+      points: 1,
+      level: 'error',
       at: { file: shown(file), line: 62, column: 5 },
     });
+    expect(lab.exercises).toEqual([]);
     expect(lab.checks[5]!.via).toBe('router');
     expect(lab.checks[6]!.to).toBeUndefined();
   });

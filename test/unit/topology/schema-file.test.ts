@@ -21,7 +21,7 @@ describe('schema/lab.schema.json', () => {
     expect(schema.title).toBe('netlab lab file');
     expect(schema.required).toEqual(['name']);
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(['name', 'title', 'description', 'topology', 'workloads', 'checks']);
+    expect(Object.keys(schema.properties)).toEqual(['name', 'title', 'description', 'topology', 'workloads', 'checks', 'exercises']);
     for (const key of Object.keys(schema.properties)) expect(schema.properties[key]!.description, key).toBeTruthy();
     // Defaults show as defaults, not as required fields.
     expect(schema.properties.topology!.properties!.routing!.default).toBe('router');

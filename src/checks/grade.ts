@@ -1,0 +1,68 @@
+// A grade: the checks' results weighed by their points, counted by outcome, and the exit code
+// ipspace/netlab `validate` uses: 0 all passed, 1 an error-level check failed (or was blocked),
+// 2 no usable checks, 3 only warning-level checks failed.
+import type { CheckResult } from '../lab/events.js';
+import { NetlabError } from '../topology/errors.js';
+import type { ExerciseSpec, Lab } from '../topology/model.js';
+
+export interface Grade {
+  lab: string;
+  /** The exercise's id, when only its checks were graded. */
+  exercise?: string;
+  /** Points of the checks that passed, of all graded checks. */
+  score: number;
+  maxScore: number;
+  passed: number;
+  /** Error-level checks that ran and failed. */
+  failed: number;
+  /** Warning-level checks that ran and failed. */
+  warnings: number;
+  /** Checks not run because a check they need failed (either level). */
+  blocked: number;
+  checks: CheckResult[];
+}
+
+export type GradeExitCode = 0 | 1 | 2 | 3;
+
+const levelOf = (r: CheckResult) => r.level ?? 'error';
+const pointsOf = (r: CheckResult) => r.points ?? 1;
+
+export function gradeOf(lab: string, checks: CheckResult[], exercise?: string): Grade {
+  const g: Grade = { lab, score: 0, maxScore: 0, passed: 0, failed: 0, warnings: 0, blocked: 0, checks };
+  if (exercise !== undefined) g.exercise = exercise;
+  for (const r of checks) {
+    g.maxScore += pointsOf(r);
+    if (r.ok) {
+      g.passed++;
+      g.score += pointsOf(r);
+    } else if (r.blockedBy !== undefined) g.blocked++;
+    else if (levelOf(r) === 'warning') g.warnings++;
+    else g.failed++;
+  }
+  return g;
+}
+
+export function gradeExitCode(g: Grade): GradeExitCode {
+  if (g.checks.length === 0) return 2;
+  if (g.checks.some((r) => !r.ok && levelOf(r) === 'error')) return 1;
+  if (g.checks.some((r) => !r.ok)) return 3;
+  return 0;
+}
+
+/**
+ * The exercise `--exercise` names: its number (from 1) or its id. Unknown: an error that lists
+ * the lab's exercises.
+ */
+export function findExercise(lab: Lab, which: string): { exercise: ExerciseSpec; number: number } {
+  const exercises = lab.exercises ?? [];
+  const n = /^\d+$/.test(which) ? Number(which) : NaN;
+  const i = Number.isInteger(n) && n >= 1 && n <= exercises.length ? n - 1 : exercises.findIndex((e) => e.id === which);
+  if (i < 0) {
+    const list = exercises.map((e, k) => `${k + 1} ${e.id}`).join(', ');
+    throw new NetlabError(`Lab ${lab.name} has no exercise "${which}".`, {
+      hint: exercises.length ? `Its exercises: ${list}.` : `Lab ${lab.name} has no exercises; grade it without --exercise.`,
+      exitCode: 2,
+    });
+  }
+  return { exercise: exercises[i]!, number: i + 1 };
+}
