@@ -1,7 +1,7 @@
 // `netlab grade` on real labs: 20 copies of pod-to-service side by side on one engine, each
 // graded with a full score and isolated from the others, then all gone; and every output
 // format on a correct lab.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -13,7 +13,8 @@ function netlabEnv(args: string[], env: Record<string, string>) {
   return execa('node', [join(root, 'bin', 'netlab.js'), ...args], { reject: false, timeout: 180_000, env: { CI: '1', NO_COLOR: '1', ...env }, all: true });
 }
 
-const COPIES = 20;
+/** NETLAB_GRADE_COPIES: fewer copies while working on this file. */
+const COPIES = Number(process.env.NETLAB_GRADE_COPIES ?? 20);
 /** Ups and downs at once: the CI machine has 2 cores. */
 const AT_ONCE = 4;
 
@@ -150,10 +151,18 @@ describe(`${COPIES} copies of pod-to-service side by side`, () => {
     expect(line).toMatch(/^result=[A-Za-z0-9+/]+=*$/);
     expect(JSON.parse(Buffer.from(line!.slice('result='.length), 'base64').toString('utf8'))).toMatchObject({ status: 'pass', max_score: n });
 
-    // An exercise that the lab does not have: an error naming the problem.
+    // One exercise's checks (its faults are not applied by `up`, so they hold).
+    const ex = await gradeJson(lab, ['--exercise', '1']);
+    expect(ex.exitCode).toBe(0);
+    expect(ex.grade).toMatchObject({ exercise: 'wrong-selector', passed: ex.grade.checks.length });
+    expect(ex.grade.checks.length).toBeGreaterThan(0);
+    expect(ex.grade.checks.length).toBeLessThan(n);
+
+    // An exercise that the lab does not have: an error listing those it has.
     const bad = await netlab(['grade', lab, '--exercise', 'no-such-exercise']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('no exercise "no-such-exercise"');
+    expect(bad.stderr).toMatch(/hint: Its exercises: 1 wrong-selector, 2 /);
   });
 
   it('all come down with nothing left', async () => {
@@ -169,4 +178,63 @@ describe(`${COPIES} copies of pod-to-service side by side`, () => {
       expect(await docker.listContainers({ all: true, filters: { label: [`netlab.lab=${name}`] } })).toEqual([]);
     }
   }, 240_000);
+});
+
+describe('needs, wait, levels and points on a real lab', () => {
+  const name = uniqueName('gradeneeds');
+  it('a failed check blocks what needs it, wait retries, a warning does not fail alone; exit 1', async () => {
+    // pod-to-service plus checks that fail on purpose (nothing listens on the client's 9999).
+    const labDir = join(dir, 'lab');
+    cpSync(join(root, 'labs', 'pod-to-service'), labDir, { recursive: true });
+    const file = join(labDir, 'lab.yaml');
+    const yaml = readFileSync(file, 'utf8').replace(/\nexercises:[\s\S]*$/, '\n');
+    writeFileSync(file, `${yaml}
+  - name: client answers on 9999
+    from: server-0
+    probe: tcp
+    to: client:9999
+    wait: 1.2
+    points: 3
+    fail: nothing listens on 9999
+    hint: start something on 9999
+  - name: through 9999 by name
+    from: server-1
+    probe: tcp
+    to: client:9999
+    needs: [client answers on 9999]
+  - name: a warning that fails
+    from: server-1
+    probe: tcp
+    to: client:9998
+    level: warning
+  - name: after the cluster IP works
+    from: server-1
+    to: service-test:80
+    needs: [client reaches the service's cluster IP]
+    pass: the service answers
+`);
+    up.add(name);
+    const u = await netlab(['up', file, '--name', name, '--json']);
+    expect(u.exitCode, u.all).toBe(0);
+    const { exitCode, grade } = await gradeJson(name);
+    expect(exitCode).toBe(1);
+    const by = Object.fromEntries(grade.checks.map((c) => [c.name, c as Record<string, unknown>]));
+    expect(by['client answers on 9999']).toMatchObject({ ok: false, points: 3, message: 'nothing listens on 9999', hint: 'start something on 9999' });
+    // Tried at 0 s, then every 0.5 s while within 1.2 s.
+    expect(by['client answers on 9999']!.attempts).toBeGreaterThanOrEqual(2);
+    expect(by['through 9999 by name']).toMatchObject({ ok: false, blockedBy: 'client answers on 9999', detail: 'blocked by "client answers on 9999"', attempts: 0 });
+    expect(by['a warning that fails']).toMatchObject({ ok: false, level: 'warning', attempts: 1 });
+    expect(by['after the cluster IP works']).toMatchObject({ ok: true, message: 'the service answers' });
+    expect(grade).toMatchObject({ failed: 1, warnings: 1, blocked: 1, maxScore: grade.checks.length + 2, score: grade.checks.length - 3 });
+
+    const tap = await netlab(['grade', name, '--tap']);
+    expect(tap.exitCode).toBe(1);
+    expect(tap.stdout).toMatch(/^not ok \d+ - through 9999 by name\n {2}---\n {2}message: "blocked by \\"client answers on 9999\\""$/m);
+    expect(tap.stdout).toMatch(/^not ok \d+ - a warning that fails # TODO warning-level check$/m);
+
+    const d = await netlab(['down', name]);
+    expect(d.exitCode, d.all).toBe(0);
+    up.delete(name);
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
 });

@@ -72,7 +72,8 @@ export async function startExercise(docker: Docker, labArg: string, which: strin
   return { lab: fresh, ...found };
 }
 
-const t = (text: Localized, lang: Lang) => text[lang] || text.en;
+/** The text in the student's language, with `LAB` standing for the lab's running name. */
+const t = (text: Localized, lang: Lang, lab?: string) => (text[lang] || text.en).replace(/\bLAB\b/g, lab ?? 'LAB');
 
 export async function exerciseCommand(labArg: string, which: string | undefined, opts: OutputOptions & { lang?: string; name?: string }): Promise<number> {
   const lang: Lang = opts.lang === 'ko' ? 'ko' : 'en';
@@ -99,9 +100,9 @@ export async function exerciseCommand(labArg: string, which: string | undefined,
   const { lab, exercise, number } = started;
   const out = (s = '') => process.stdout.write(`${s}\n`);
   out();
-  out(`${lang === 'ko' ? '실습' : 'Exercise'} ${number}: ${t(exercise.title, lang)}`);
+  out(`${lang === 'ko' ? '실습' : 'Exercise'} ${number}: ${t(exercise.title, lang, lab.name)}`);
   out();
-  out(t(exercise.instructions, lang).trim());
+  out(t(exercise.instructions, lang, lab.name).trim());
   out();
   const grade = `netlab grade ${lab.name} --exercise ${number}`;
   if (!process.stdin.isTTY || !process.stdout.isTTY || opts.json) {
@@ -118,7 +119,7 @@ export async function exerciseCommand(labArg: string, which: string | undefined,
       if (key === 'q' || key === '\u0003') break;
       if (key === 'h') {
         const next = exercise.hints[hint];
-        out(next ? `${lang === 'ko' ? '힌트' : 'hint'} ${hint + 1}/${exercise.hints.length}: ${t(next, lang)}` : lang === 'ko' ? '힌트를 모두 보았습니다.' : 'No more hints.');
+        out(next ? `${lang === 'ko' ? '힌트' : 'hint'} ${hint + 1}/${exercise.hints.length}: ${t(next, lang, lab.name)}` : lang === 'ko' ? '힌트를 모두 보았습니다.' : 'No more hints.');
         if (next) hint++;
       }
       if (key === 'c') {

@@ -26,6 +26,11 @@ export function twoNodeLab(pods: PodSpec[], routing: 'router' | 'direct' = 'rout
     topology: {
       routing,
       external: true,
+      serviceCIDR: '10.96.0.0/12',
+      clusterCIDR: '10.0.0.0/16',
+      proxyMode: 'iptables',
+      dns: false,
+      publish: false,
       nodes: [
         { name: 'node1', podCIDR: '10.0.1.0/24', at },
         { name: 'node2', podCIDR: '10.0.2.0/24', at },
@@ -33,6 +38,8 @@ export function twoNodeLab(pods: PodSpec[], routing: 'router' | 'direct' = 'rout
     },
     deployments: [],
     pods,
+    services: [],
     checks: [],
+    exercises: [],
   };
 }

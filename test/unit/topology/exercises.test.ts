@@ -127,6 +127,25 @@ describe('exercises', () => {
     ]);
   });
 
+  it('says what a fault must be: one kind, objects as kind/name, parts without ports, manifests that read', async () => {
+    expect(summary(await problemsOf('faults.yaml'))).toEqual([
+      ['20:17', 'delete: netlab cannot delete a configmap: a lab has pods, Deployments and Services', 'write one of: pod, deployment, service'],
+      ['21:17', 'delete: "client" is not kind/name', 'write service/<name>, deployment/<name> or pod/<name>, e.g. delete: service/web'],
+      ['22:17', 'delete: no Pod "client" in namespace default', 'Pod client is in namespace team-a: add namespace: team-a'],
+      ['23:21', 'exec on: client:8080 names a port, but a command runs in a pod, not on a port', 'write on: client'],
+      ['24:21', 'exec on: this lab has no router (topology.routing is direct)', 'set topology.routing: router, or name a node'],
+      ['25:9', 'unknown field `exce` in exercises[0].faults[5]', 'did you mean "exec"?'],
+      [
+        '26:16',
+        '`apply` must be manifests (a block of text) or {file: <path>}, not the number 42',
+        'write `apply: |` and the manifests indented on the lines below it, or `apply: {file: fault.yaml}`',
+      ],
+      // The block's first line (no apiVersion, no spec); pod/extra, made by the apply fault before it, may be deleted.
+      ['28:11', 'a Pod has apiVersion v1', 'write apiVersion: v1'],
+      ['28:11', '`spec` is missing', 'add `spec: {containers: [{name: app, image: netlab/app}]}`'],
+    ]);
+  });
+
   it('reports every problem in the lab file itself (none from other files)', async () => {
     const problems = await problemsOf('exercises.yaml');
     expect(new Set(problems.map((p) => p.at.file))).toEqual(new Set([shown(join(BAD, 'exercises.yaml'))]));
