@@ -111,10 +111,6 @@ export async function explain(docker: Docker, lab: Lab, plan: LabPlan, from: str
   return explainPath(facts, sections, { from, to });
 }
 
-export function planFor(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, from: string, to: string): PathPlan {
-  return planPath(lab, plan, ready, from, to, 'tcp');
-}
-
 const rulesText = (rules: IptRule[]) => rules.map((r) => `[${r.packets}:${r.bytes}] -A ${r.chain} ${r.spec}`);
 const counters = (before: number | undefined, after: number | undefined): Counters | undefined =>
   before === undefined && after === undefined ? undefined : { before: before ?? 0, after: after ?? 0, moved: (after ?? 0) > (before ?? 0) };

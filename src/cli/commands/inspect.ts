@@ -86,27 +86,32 @@ export async function execCommand(labArg: string, target: string, cmd: string[])
     Env: [`TERM=${process.env.TERM ?? 'xterm'}`],
   });
   const stream = await exec.start({ hijack: true, stdin: tty, Tty: tty });
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
+  const resize = () => exec.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+      if (tty) {
+        process.stdin.setRawMode(true);
+        process.stdin.resume();
+        process.stdin.pipe(stream);
+        stream.pipe(process.stdout);
+        process.stdout.on('resize', resize);
+        void resize();
+      } else {
+        docker.modem.demuxStream(stream, process.stdout, process.stderr);
+      }
+    });
+  } finally {
+    // Give the terminal back whichever way the stream ended (a dashboard resumes after this).
     if (tty) {
-      const resize = () => exec.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
-      process.stdin.setRawMode(true);
-      process.stdin.resume();
-      process.stdin.pipe(stream);
-      stream.pipe(process.stdout);
-      process.stdout.on('resize', resize);
-      void resize();
-      stream.on('end', () => {
-        process.stdin.setRawMode(false);
-        process.stdin.unpipe(stream);
-        process.stdin.pause();
-        process.stdout.off('resize', resize);
-      });
-    } else {
-      docker.modem.demuxStream(stream, process.stdout, process.stderr);
+      process.stdin.unpipe(stream);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+      process.stdout.off('resize', resize);
+      stream.unpipe?.(process.stdout);
     }
-  });
+  }
   return (await exec.inspect()).ExitCode ?? 0;
 }
