@@ -2,7 +2,8 @@
 // `needs` order, batching the probes per source into one toolbox exec each (all sources in
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
 import type Docker from 'dockerode';
-import { execIn, mapLimit } from '../lab/docker/engine.js';
+import { execIn, limiter, mapLimit } from '../lab/docker/engine.js';
+import { diagnose } from './diagnose.js';
 import type { CheckResult, EventSink } from '../lab/events.js';
 import { labFilter } from '../lab/labels.js';
 import { podContainerName } from '../lab/plan/plan.js';
@@ -198,7 +199,22 @@ export async function runChecks(
   });
 
   const runner = options.runner ?? toolboxRunner(docker, toolbox.Id);
-  const results = await schedule(items, runner, emit, { parallel: PARALLEL, ...options });
+  // A failed check is reported with the hop that broke, read off the lab (not with a fake runner).
+  const byCheck = new Map(checks.map((c) => [c.name, c]));
+  const diagnosing: Promise<void>[] = [];
+  const limit = limiter(2);
+  const withDiagnosis: EventSink = (event) => {
+    const check = event.type === 'check' ? byCheck.get(event.result.name) : undefined;
+    if (event.type !== 'check' || event.result.ok || event.result.blockedBy || options.runner || !check) return emit(event);
+    diagnosing.push(
+      limit(() => diagnose(docker, lab, plan, check, event.result)).then((why) => {
+        if (why) event.result.diagnosis = why;
+        emit(event);
+      }),
+    );
+  };
+  const results = await schedule(items, runner, withDiagnosis, { parallel: PARALLEL, ...options });
+  await Promise.all(diagnosing);
   return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
 }
 

@@ -24,6 +24,22 @@ export function CheckList({ checks, finished = false }: CheckListProps) {
 
 export function CheckRow({ check }: { check: CheckResult }) {
   const tint = useTint();
+  const notes = [
+    check.message ? check.message : '',
+    !check.ok && check.diagnosis ? `why: ${check.diagnosis}` : '',
+    !check.ok && check.hint ? `hint: ${check.hint}` : '',
+  ].filter(Boolean);
+  return (
+    <Box flexDirection="column">
+      <CheckLine check={check} tint={tint} />
+      {notes.map((n) => (
+        <Text key={n} dimColor>{`    ${oneLine(n)}`}</Text>
+      ))}
+    </Box>
+  );
+}
+
+function CheckLine({ check, tint }: { check: CheckResult; tint: ReturnType<typeof useTint> }) {
   return (
     <Box>
       <Box flexShrink={0}>

@@ -99,5 +99,10 @@ export function checkLine(r: CheckResult, p: Paint): string {
   const path = `${r.from} -> ${r.to}`;
   const name = r.name && r.name !== path ? ` [${r.name}]` : '';
   const detail = r.detail ? `  ${r.ok ? oneLine(r.detail) : p.red(oneLine(r.detail))}` : '';
-  return `${label}  ${path} (${r.expect})${name}  ${formatMs(r.ms)}${detail}`;
+  const extra = [
+    r.message ? `\n  ${oneLine(r.message)}` : '',
+    !r.ok && r.diagnosis ? `\n  why: ${oneLine(r.diagnosis)}` : '',
+    !r.ok && r.hint ? `\n  hint: ${oneLine(r.hint)}` : '',
+  ].join('');
+  return `${label}  ${path} (${r.expect})${name}  ${formatMs(r.ms)}${detail}${extra}`;
 }

@@ -97,7 +97,9 @@ describe(`${COPIES} copies of pod-to-service side by side`, () => {
 
   it('each grades with exit 0 and a full score', async () => {
     const t = performance.now();
-    await pool(names, AT_ONCE, async (name) => {
+    // One grade at a time, as a grader runs them: four at once on 2 cores (each probe batch
+    // is dozens of curls with 1-2 s deadlines) made one of 400 spread requests time out now and then.
+    await pool(names, 1, async (name) => {
       const { exitCode, grade } = await gradeJson(name);
       const failed = grade.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
       expect(failed, name).toEqual([]);
