@@ -135,7 +135,11 @@ async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[]
   const r = await execIn(docker, container, [
     'sh',
     '-c',
-    `cd ${COREDNS_DIR} && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi`,
+    [
+      `cd ${COREDNS_DIR} && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi`,
+      // Records follow a change at once: wait (3 s at most) until CoreDNS serves the new serial.
+      `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "${input.serial}" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial ${input.serial} within 3 s" >&2`,
+    ].join('\n'),
   ]);
   if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${r.stderr || r.stdout}`);
 }

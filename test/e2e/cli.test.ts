@@ -119,7 +119,7 @@ describe('looking at a lab', () => {
     expect(exitCode).toBe(0);
     expect(report.lab).toBe(name);
     expect(report.ok).toBe(true);
-    for (const c of report.checks) expect(Object.keys(c).sort()).toEqual(['detail', 'expect', 'from', 'ms', 'name', 'ok', 'to']);
+    for (const c of report.checks) expect(Object.keys(c)).toEqual(expect.arrayContaining(['detail', 'expect', 'from', 'ms', 'name', 'ok', 'to']));
 
     const plain = await netlab(['check', name]);
     expect(plain.stdout).toMatch(/^PASS .*via router/m);
