@@ -6,6 +6,7 @@
 // creates carries netlab.lab=<lab> and is removed in afterAll. The images stay.
 import { randomBytes } from 'node:crypto';
 import { pack } from 'tar-stream';
+import { down } from '../../src/lab/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
 import { DNS_CONFIG_DIR, dnsFiles, dnsZoneFiles, type DnsFile } from '../../src/lab/dns/files.js';
@@ -90,11 +91,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!docker) return;
-  const containers = await docker.listContainers({ all: true, filters: { label: [`netlab.lab=${lab}`] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
-  const networks = await docker.listNetworks({ filters: { label: [`netlab.lab=${lab}`] } });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+  // Everything the test made carries its label: netlab's own `down` removes it.
+  if (docker) await down(docker, lab, () => {});
 });
 
 describe('netlab coredns', () => {

@@ -8,6 +8,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
+import { down } from '../../src/lab/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
 import type { LabEvent } from '../../src/lab/events.js';
@@ -88,11 +89,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!docker) return;
-  const containers = await docker.listContainers({ all: true, filters: { label: [`netlab.lab=${lab}`] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
-  const networks = await docker.listNetworks({ filters: { label: [`netlab.lab=${lab}`] } });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+  // Everything the test made carries its label: netlab's own `down` removes it.
+  if (docker) await down(docker, lab, () => {});
 });
 
 describe('netlab images', () => {

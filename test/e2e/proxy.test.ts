@@ -9,6 +9,7 @@
 // subnet, i.e. to a cluster IP), Docker's masquerade off, and no container keeps a default
 // route, so nothing leaves the lab network.
 import { randomBytes } from 'node:crypto';
+import { down } from '../../src/lab/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
 import { ensureImages, type ImageName } from '../../src/lab/images/index.js';
@@ -176,11 +177,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (!docker) return;
-  const containers = await docker.listContainers({ all: true, filters: { label: [`netlab.lab=${lab}`] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
-  const networks = await docker.listNetworks({ filters: { label: [`netlab.lab=${lab}`] } });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove()));
+  // Everything the test made carries its label: netlab's own `down` removes it.
+  if (docker) await down(docker, lab, () => {});
 });
 
 describe('kube-proxy modes on a real node', () => {
