@@ -277,4 +277,3 @@ export async function toolboxRun(docker: Docker, toolboxId: string, script: stri
   return r.stdout;
 }
 
-export type { PodPlan };
