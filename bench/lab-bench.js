@@ -10,6 +10,7 @@ import { connectEngine, limiter, mapLimit } from '../dist/lab/docker/engine.js';
 import { ensureImages } from '../dist/lab/images/index.js';
 import { allContainers } from '../dist/lab/plan/types.js';
 import { planLab } from '../dist/lab/plan/plan.js';
+import { withAddons } from '../dist/lab/plan/addons.js';
 import { PARALLEL, up } from '../dist/lab/up.js';
 import { down } from '../dist/lab/down.js';
 import { loadLab, resolveLabFile } from '../dist/topology/load.js';
@@ -18,8 +19,9 @@ const labName = process.argv[2] ?? 'multi-node';
 const runs = Number(process.argv[3] ?? 3);
 const bin = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'netlab.js');
 const { docker } = await connectEngine();
-const images = await ensureImages(docker, () => {});
-const { lab } = await loadLab(resolveLabFile(labName));
+const images = await ensureImages(docker, () => {});  // every image, CoreDNS included
+// With its add-ons (CoreDNS when the lab has services), as `netlab up` runs it.
+const lab = withAddons((await loadLab(resolveLabFile(labName))).lab);
 const plan = planLab(lab, { images, underlay: '10.250.0.0/24' });
 const count = allContainers(plan).length;
 

@@ -1,5 +1,4 @@
 // `up`, `down`, `check`: a lab's life on the engine.
-import { runChecks } from '../../checks/run.js';
 import { down } from '../../lab/down.js';
 import { ensureImages } from '../../lab/images/index.js';
 import { up } from '../../lab/up.js';
@@ -51,6 +50,8 @@ export async function downCommand(labArg: string | undefined, opts: OutputOption
 }
 
 export async function checkCommand(labArg: string, opts: OutputOptions & { only?: string[] }): Promise<number> {
+  // Loaded here: `up` and `down` need none of the probing and diagnosis code.
+  const { runChecks } = await import('../../checks/run.js');
   const docker = await engine();
   const { lab, plan } = await runningLab(docker, labArg);
   if (opts.json) {
