@@ -1,7 +1,10 @@
 // Why a connectivity check failed: the hop that broke, from evidence read off the lab in one
 // toolbox exec, then pure analysis (analyzePath, unit-tested on captured outputs).
 import type Docker from 'dockerode';
+import { execIn } from '../lab/docker/engine.js';
 import type { CheckResult } from '../lab/events.js';
+import { planServices } from '../lab/plan/services.js';
+import { resolveEndpoint } from '../topology/endpoints.js';
 import type { LabPlan } from '../lab/plan/types.js';
 import type { CheckSpec, Lab } from '../topology/model.js';
 import { describeListening, listensOn, lookupRoute, parseIptablesSave, parseNftMapElements, ruleMatchesDestination } from './evidence.js';
@@ -28,10 +31,69 @@ export async function diagnose(docker: Docker, lab: Lab, plan: LabPlan, check: C
     const { facts } = await gatherFacts(docker, lab, plan, path, pid, { helpers: PROBE_HELPERS, dnsName: byName });
     if (facts.dns && !dnsProbe) facts.dns.expected = facts.service?.clusterIP;
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
-    return analyzePath(facts, { dnsOnly: dnsProbe });
+    const found = analyzePath(facts, { dnsOnly: dnsProbe });
+    if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(docker, lab, plan, found)) ?? found;
+    return found ?? (await nodePortRule(docker, lab, plan, check, ready));
   } catch {
     return undefined;
   }
+}
+
+/** "pod web is not running": which of its containers is not, and the last thing it printed. */
+async function notReadyPod(docker: Docker, lab: Lab, plan: LabPlan, sentence: string): Promise<string | undefined> {
+  const name = / pod (\S+) is not running$/.exec(sentence)![1]!;
+  const pod = plan.pods.find((p) => (p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`) === name);
+  if (!pod) return undefined;
+  for (const c of [pod.pause, ...pod.containers]) {
+    const info = await docker.getContainer(c.name).inspect().catch(() => undefined);
+    if (info?.State.Running) continue;
+    const raw = info ? ((await docker.getContainer(c.name).logs({ stdout: true, stderr: true, tail: 3 }).catch(() => Buffer.alloc(0))) as Buffer) : Buffer.alloc(0);
+    const said = demuxText(raw).trim().split('\n').at(-1)?.trim();
+    const which = c === pod.pause ? 'its sandbox (pause)' : `container ${c.create.Labels?.['netlab.container'] ?? c.name}`;
+    const state = info ? `${info.State.Status}${info.State.ExitCode ? `, exit code ${info.State.ExitCode}` : ''}` : 'missing';
+    return `pod ${name} is not ready: ${which} is not running (${state})${said ? `; it said: ${said}` : ''}`;
+  }
+  return undefined;
+}
+
+/** The text of Docker's multiplexed log stream (8-byte frame headers). */
+function demuxText(buf: Buffer): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size).toString('utf8'));
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : parts.join('');
+}
+
+/** A check to `<node>:<nodePort>`: is kube-proxy's rule for that nodePort on that node? */
+async function nodePortRule(docker: Docker, lab: Lab, plan: LabPlan, check: CheckSpec, ready: Map<string, boolean>): Promise<string | undefined> {
+  const ref = check.to ? resolveEndpoint(lab, check.to) : undefined;
+  if (!ref || 'error' in ref || ref.kind !== 'node' || ref.port === undefined) return undefined;
+  const planned = planServices(
+    lab.services,
+    plan.pods.map((p) => ({ pod: lab.pods.find((x) => x.name === p.name && x.namespace === p.namespace)!, ip: p.ip, node: p.node, ready: ready.get(`${p.namespace}/${p.name}`) ?? false })),
+    lab.topology.serviceCIDR,
+  );
+  const owner = planned.flatMap((s) => s.ports.map((p) => ({ s, p }))).find(({ p }) => p.nodePort === ref.port);
+  if (!owner) return `no service has nodePort ${ref.port}, so nothing on ${ref.node.name} answers it`;
+  if (!owner.p.endpoints.length) return `service ${owner.s.spec.namespace}/${owner.s.spec.name} (nodePort ${ref.port}) has no endpoints`;
+  const node = plan.nodes.find((n) => n.name === ref.node.name)!;
+  const mode = lab.topology.proxyMode;
+  const cmd = mode === 'nftables' ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-nodeports'] : ['iptables-save', '-t', 'nat'];
+  const r = await execIn(docker, node.container.name, cmd);
+  const text = r.stdout;
+  const has =
+    mode === 'nftables'
+      ? new RegExp(`\\b${ref.port}\\s*:`).test(text)
+      : mode === 'userspace'
+        ? new RegExp(`-A KUBE-NODEPORT-(CONTAINER|HOST) .*--dport ${ref.port}\\b`).test(text)
+        : new RegExp(`-A KUBE-NODEPORTS .*--dport ${ref.port}\\b`).test(text);
+  if (has) return undefined;
+  const where = mode === 'nftables' ? 'the service-nodeports map' : mode === 'userspace' ? 'KUBE-NODEPORT-CONTAINER' : 'KUBE-NODEPORTS';
+  return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
 }
 
 export function protoOf(probe: CheckSpec['probe']): Proto {

@@ -40,10 +40,14 @@ describe('exercises', () => {
     expect(start.exitCode, start.all).toBe(0);
     expect(start.stdout).toContain(e.exercise.title.en);
 
-    const before = await checkJson(name, ['--only', ...e.exercise.checks]);
-    expect(before.report.checks.map((c) => c.name).sort()).toEqual([...e.exercise.checks].sort());
-    expect(before.report.checks.filter((c) => c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
-    expect(before.exitCode).toBe(1);
+    // The grade of the starting state: exit 1, every exercise check failed, each with the hop that broke.
+    const graded = await netlab(['grade', name, '--exercise', String(e.number), '--json']);
+    expect(graded.exitCode, graded.all).toBe(1);
+    const before = JSON.parse(graded.stdout) as { score: number; checks: { name: string; ok: boolean; detail: string; diagnosis?: string }[] };
+    expect(before.checks.map((c) => c.name).sort()).toEqual([...e.exercise.checks].sort());
+    expect(before.checks.filter((c) => c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
+    expect(before.score).toBe(0);
+    for (const c of before.checks) expect(c.diagnosis, `${c.name}: no diagnosis (${c.detail})`).toBeTruthy();
 
     for (const command of e.exercise.solution) {
       const shell = command
