@@ -45,7 +45,7 @@ const NO_REDIRECTS = {
   'net.ipv4.conf.eth0.send_redirects': '0',
 };
 
-/** Capabilities, never --privileged: nodes and the router only program their own network stack. */
+/** Capabilities only (never privileged mode): nodes and the router program their own network stack. */
 const NET_CAPS = ['NET_ADMIN', 'NET_RAW'];
 /** The toolbox enters other containers' namespaces (setns needs SYS_ADMIN, /proc/<pid>/ns SYS_PTRACE). */
 const TOOLBOX_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_PTRACE'];
