@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitKeypressEvents } from 'node:readline';
 import type Docker from 'dockerode';
+import { findExercise } from '../../checks/grade.js';
 import { runChecks } from '../../checks/run.js';
 import { execIn } from '../../lab/docker/engine.js';
 import { down } from '../../lab/down.js';
@@ -18,18 +19,6 @@ import { containerFor, engine, imagesFor, labForUp, renderer, runningLab, type O
 
 export type Lang = 'en' | 'ko';
 
-export function findExercise(lab: Lab, which: string): { exercise: ExerciseSpec; number: number } {
-  const byNumber = /^\d+$/.test(which) ? lab.exercises[Number(which) - 1] : undefined;
-  const exercise = byNumber ?? lab.exercises.find((e) => e.id === which);
-  if (!exercise) {
-    const list = lab.exercises.map((e, i) => `${i + 1} ${e.id}`).join(', ');
-    throw new NetlabError(`Lab ${lab.name} has no exercise ${which}.`, {
-      hint: list ? `Exercises: ${list}` : 'This lab has no exercises; `netlab list` shows the labs.',
-      exitCode: 2,
-    });
-  }
-  return { exercise, number: lab.exercises.indexOf(exercise) + 1 };
-}
 
 /** Breaks the running lab as the exercise says: commands in its parts, manifests applied, objects deleted. */
 export async function applyFaults(docker: Docker, labArg: string, exercise: ExerciseSpec, emit: EventSink): Promise<void> {
