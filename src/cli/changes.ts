@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type Docker from 'dockerode';
 import type { EventSink } from '../lab/events.js';
 import { ensureImages } from '../lab/images/index.js';
-import { podOwnerKey, readOverlay, serviceKey, writeOverlay, type Overlay } from '../lab/overlay.js';
+import { podOwnerKey, serviceKey, writeOverlay, type Overlay } from '../lab/overlay.js';
 import { up } from '../lab/up.js';
 import { NetlabError } from '../topology/errors.js';
 import type { Lab } from '../topology/model.js';
@@ -16,8 +16,7 @@ import { overlaid, readManifests } from './overlay.js';
 export type LabChange = (lab: Lab, overlay: Overlay) => Promise<string>;
 
 export async function changeLab(docker: Docker, labArg: string, emit: EventSink, change: LabChange): Promise<string> {
-  const { lab: current, base, plan } = await runningLab(docker, labArg);
-  const overlay = await readOverlay(docker, plan.toolbox.name);
+  const { lab: current, base, plan, overlay } = await runningLab(docker, labArg);
   const what = await change(current, overlay);
   // The lab the overlay now describes, read (and so validated) before anything is saved.
   const nextLab = await overlaid(base, overlay);

@@ -7,6 +7,7 @@ import { connectEngine } from '../lab/docker/engine.js';
 import { imageRefs, type ImageName } from '../lab/images/index.js';
 import { withAddons } from '../lab/plan/addons.js';
 import { currentLab } from './overlay.js';
+import { EMPTY_OVERLAY, type Overlay } from '../lab/overlay.js';
 import { planLab, podContainerName } from '../lab/plan/plan.js';
 import { resolveEndpoint } from '../topology/endpoints.js';
 import type { LabPlan } from '../lab/plan/types.js';
@@ -93,7 +94,7 @@ export async function labForUp(labArg: string, options: { name?: string; proxyMo
  * The lab a command about a RUNNING lab means: a lab on the engine by that name (its lab file is
  * on its labels, so `netlab check alice` finds the copy's file), else the lab file by name/path.
  */
-export async function runningLab(docker: Docker, labArg: string): Promise<{ lab: Lab; plan: LabPlan; base: Lab }> {
+export async function runningLab(docker: Docker, labArg: string): Promise<{ lab: Lab; plan: LabPlan; base: Lab; overlay: Overlay }> {
   const onEngine = (await listLabsOnEngine(docker)).find((l) => l.name === labArg);
   const loaded = onEngine?.file ? withAddons((await loadLab(onEngine.file, { name: labArg })).lab) : await loadLabArg(labArg);
   const state = await readLabState(docker, loaded.name);
@@ -104,8 +105,8 @@ export async function runningLab(docker: Docker, labArg: string): Promise<{ lab:
   // The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed.
   let base = withMode(loaded, runningProxyMode(state));
   if (isPublished(state)) base = { ...base, topology: { ...base.topology, publish: true } };
-  const { lab } = await currentLab(docker, base, toolboxOf(state));
-  return { lab, base, plan: planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) }) };
+  const { lab, overlay } = await currentLab(docker, base, toolboxOf(state));
+  return { lab, base, overlay: overlay ?? structuredClone(EMPTY_OVERLAY), plan: planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) }) };
 }
 
 /** Ctrl-C: first press asks the running work to stop at a safe point, a second one exits at once. */

@@ -79,9 +79,10 @@ const STORE_FILE = 'overlay.json';
 
 export async function readOverlay(docker: Docker, toolbox: string): Promise<Overlay> {
   const r = await execIn(docker, toolbox, ['sh', '-c', `cat ${STORE_DIR}/${STORE_FILE} 2>/dev/null || true`]);
-  if (!r.stdout.trim()) return EMPTY_OVERLAY;
+  // A fresh object each time: callers change it before writing it back.
+  if (!r.stdout.trim()) return structuredClone(EMPTY_OVERLAY);
   try {
-    return { ...EMPTY_OVERLAY, ...(JSON.parse(r.stdout) as Partial<Overlay>) };
+    return { ...structuredClone(EMPTY_OVERLAY), ...(JSON.parse(r.stdout) as Partial<Overlay>) };
   } catch {
     throw new NetlabError(`The changes kept for this lab (${STORE_DIR}/${STORE_FILE} in ${toolbox}) are unreadable.`, {
       hint: 'netlab down and up the lab to start from its lab file again.',
