@@ -6,14 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectEngine, limiter, mapLimit } from '../dist/lab/docker/engine.js';
-import { ensureImages } from '../dist/lab/images/index.js';
-import { allContainers } from '../dist/lab/plan/types.js';
-import { planLab } from '../dist/lab/plan/plan.js';
-import { withAddons } from '../dist/lab/plan/addons.js';
-import { PARALLEL, up } from '../dist/lab/up.js';
-import { down } from '../dist/lab/down.js';
-import { loadLab, resolveLabFile } from '../dist/topology/load.js';
+import { connectEngine, limiter, mapLimit } from '../dist/engine/engine.js';
+import { ensureImages } from '../dist/images/index.js';
+import { allContainers } from '../dist/plan/types.js';
+import { planLab } from '../dist/plan/plan.js';
+import { withAddons } from '../dist/plan/addons.js';
+import { PARALLEL, up } from '../dist/cluster/up.js';
+import { down } from '../dist/cluster/down.js';
+import { loadLab, resolveLabFile } from '../dist/labfile/load.js';
 
 const labName = process.argv[2] ?? 'multi-node';
 const runs = Number(process.argv[3] ?? 3);

@@ -3,12 +3,12 @@
 // iptables and in nftables mode, through netlab's real sync path (rules generated, then loaded
 // into a real node's netfilter from the toolbox in one exec), and the time to apply a one-service
 // change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
-import { connectEngine, execIn } from '../dist/lab/docker/engine.js';
-import { down } from '../dist/lab/down.js';
-import { ensureImages } from '../dist/lab/images/index.js';
-import { parallelScript, parseParallelOutput } from '../dist/lab/plan/scripts.js';
-import { nodeProxyScript } from '../dist/lab/sync.js';
-import { up } from '../dist/lab/up.js';
+import { connectEngine, execIn } from '../dist/engine/engine.js';
+import { down } from '../dist/cluster/down.js';
+import { ensureImages } from '../dist/images/index.js';
+import { parallelScript, parseParallelOutput } from '../dist/plan/scripts.js';
+import { nodeProxyScript } from '../dist/cluster/sync.js';
+import { up } from '../dist/cluster/up.js';
 
 const nServices = Number(process.argv[2] ?? 1000);
 const nEndpoints = Number(process.argv[3] ?? 10);

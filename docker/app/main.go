@@ -177,26 +177,37 @@ func serveUDP(conn net.PacketConn, port int) {
 	}
 }
 
-func main() {
-	var httpPorts, udpPorts portList
-	flag.Var(&httpPorts, "http", "serve HTTP on this port (repeatable; default $PORT, else 8080)")
-	flag.Var(&udpPorts, "udp", "answer UDP datagrams on this port (repeatable)")
-	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "netlab-app: unexpected argument %q\n", flag.Arg(0))
-		os.Exit(2)
+// parseArgs defines the flags on fs, parses args (without the program name) and
+// returns the ports to serve: the HTTP ports default to $PORT, else 8080.
+func parseArgs(fs *flag.FlagSet, args []string) (httpPorts, udpPorts portList, err error) {
+	fs.Var(&httpPorts, "http", "serve HTTP on this port (repeatable; default $PORT, else 8080)")
+	fs.Var(&udpPorts, "udp", "answer UDP datagrams on this port (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if len(httpPorts) == 0 {
 		port := 8080
 		if env := os.Getenv("PORT"); env != "" {
 			n, err := parsePort(env)
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "netlab-app: PORT: %v\n", err)
-				os.Exit(2)
+				return nil, nil, fmt.Errorf("PORT: %v", err)
 			}
 			port = n
 		}
 		httpPorts = portList{port}
+	}
+	return httpPorts, udpPorts, nil
+}
+
+func main() {
+	// flag.CommandLine exits by itself (2, or 0 for -h) when a flag is wrong.
+	httpPorts, udpPorts, err := parseArgs(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "netlab-app: %v\n", err)
+		os.Exit(2)
 	}
 
 	// As PID 1 of its container the kernel ignores SIGTERM unless a handler is

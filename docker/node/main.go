@@ -50,6 +50,9 @@ const udpIdleTimeout = 250 * time.Millisecond
 
 var logger = log.New(os.Stderr, "", log.LstdFlags|log.Lmicroseconds)
 
+// listenHost is the address every proxy port is bound on (the tests use 127.0.0.1).
+var listenHost = "0.0.0.0"
+
 // ServicePort is one entry of the config.
 type ServicePort struct {
 	ServicePort     string   `json:"serviceport"`
@@ -213,7 +216,7 @@ type listener struct {
 
 func open(info ServicePort) (*listener, error) {
 	l := &listener{lb: newBalancer(info)}
-	addr := net.JoinHostPort("0.0.0.0", strconv.Itoa(info.ProxyPort))
+	addr := net.JoinHostPort(listenHost, strconv.Itoa(info.ProxyPort))
 	var err error
 	if info.Protocol == "UDP" {
 		var ua *net.UDPAddr
@@ -427,9 +430,40 @@ func (p *proxy) sync(services []ServicePort) {
 			continue
 		}
 		p.listeners[k] = l
-		logger.Printf("%s: listening on 0.0.0.0:%d/%s for %s:%d, endpoints %s", sp.ServicePort, sp.ProxyPort,
+		logger.Printf("%s: listening on %s:%d/%s for %s:%d, endpoints %s", sp.ServicePort, listenHost, sp.ProxyPort,
 			strings.ToLower(sp.Protocol), sp.ClusterIP, sp.Port, strings.Join(sp.Endpoints, ","))
 	}
+}
+
+// reload re-reads the config (on SIGHUP); when it cannot be read the running
+// listeners are left as they are.
+func (p *proxy) reload(configPath string) error {
+	services, err := readConfig(configPath)
+	if err != nil {
+		logger.Printf("reload failed, keeping the running config: %v", err)
+		return err
+	}
+	logger.Printf("reloading: %d service ports", len(services))
+	p.sync(services)
+	return nil
+}
+
+// serve handles the signals: SIGHUP reloads the config, any other closes every
+// listener, removes the pid file and returns the exit status (0).
+func (p *proxy) serve(configPath, pidFile string, signals <-chan os.Signal) int {
+	for sig := range signals {
+		if sig == syscall.SIGHUP {
+			_ = p.reload(configPath)
+			continue
+		}
+		logger.Printf("%v: closing %d listeners and exiting", sig, len(p.listeners))
+		p.closeAll()
+		if pidFile != "" {
+			_ = os.Remove(pidFile)
+		}
+		return 0
+	}
+	return 0
 }
 
 func (p *proxy) closeAll() {
@@ -474,24 +508,7 @@ func main() {
 	p := &proxy{listeners: map[string]*listener{}}
 	logger.Printf("netlab-proxy %d starting: %d service ports from %s", os.Getpid(), len(services), *configPath)
 	p.sync(services)
-	for sig := range signals {
-		if sig == syscall.SIGHUP {
-			services, err := readConfig(*configPath)
-			if err != nil {
-				logger.Printf("reload failed, keeping the running config: %v", err)
-				continue
-			}
-			logger.Printf("reloading: %d service ports", len(services))
-			p.sync(services)
-			continue
-		}
-		logger.Printf("%v: closing %d listeners and exiting", sig, len(p.listeners))
-		p.closeAll()
-		if *pidFile != "" {
-			_ = os.Remove(*pidFile)
-		}
-		os.Exit(0)
-	}
+	os.Exit(p.serve(*configPath, *pidFile, signals))
 }
 
 func signalRunning(pidFile string, sig syscall.Signal) int {

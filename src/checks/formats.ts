@@ -1,7 +1,7 @@
 // A grade, printed: plain text, JSON, JUnit XML, TAP 14 and GitHub Classroom's autograding
 // result (base64 JSON, as the classroom graders set their `result` output and
 // education/autograding-grading-reporter reads it). Pure: no I/O here.
-import type { CheckResult } from '../lab/events.js';
+import type { CheckResult } from '../core/events.js';
 import { gradeExitCode, type Grade } from './grade.js';
 
 const pointsOf = (r: CheckResult) => r.points ?? 1;

@@ -1,9 +1,9 @@
 // A grade: the checks' results weighed by their points, counted by outcome, and the exit code
 // ipspace/netlab `validate` uses: 0 all passed, 1 an error-level check failed (or was blocked),
 // 2 no usable checks, 3 only warning-level checks failed.
-import type { CheckResult } from '../lab/events.js';
-import { NetlabError } from '../topology/errors.js';
-import type { ExerciseSpec, Lab } from '../topology/model.js';
+import type { CheckResult } from '../core/events.js';
+import { NetlabError } from '../core/errors.js';
+import type { ExerciseSpec, Lab } from '../labfile/model.js';
 
 export interface Grade {
   lab: string;

@@ -1,9 +1,9 @@
 // Probes: the command each kind runs from the source's network namespace, and how its output is
 // judged. Pure: batching and running live in run.ts.
-import type { Expectation, ProbeKind } from '../topology/model.js';
-import { parallelScript, type JobResult, type ParallelJob } from '../lab/plan/scripts.js';
+import type { Expectation, ProbeKind } from '../labfile/model.js';
+import { parallelScript, type JobResult, type ParallelJob } from '../plan/scripts.js';
 
-export { parseParallelOutput as parseBatchOutput, type JobResult as RawResult } from '../lab/plan/scripts.js';
+export { parseParallelOutput as parseBatchOutput, type JobResult as RawResult } from '../plan/scripts.js';
 
 /** A probe with every name already resolved to addresses and host PIDs. */
 export interface ResolvedProbe {

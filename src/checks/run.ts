@@ -2,17 +2,17 @@
 // `needs` order, batching the probes per source into one toolbox exec each (all sources in
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
 import type Docker from 'dockerode';
-import { execIn, limiter, mapLimit } from '../lab/docker/engine.js';
-import { diagnose } from './diagnose.js';
-import type { CheckResult, EventSink } from '../lab/events.js';
-import { labFilter } from '../lab/labels.js';
-import { podContainerName } from '../lab/plan/plan.js';
-import type { LabPlan } from '../lab/plan/types.js';
-import { PARALLEL } from '../lab/up.js';
-import { resolveEndpoint, type EndpointRef } from '../topology/endpoints.js';
-import { NetlabError } from '../topology/errors.js';
-import type { Lab, ServiceSpec } from '../topology/model.js';
-import { allocateClusterIPs } from '../lab/plan/services.js';
+import { execIn, limiter, mapLimit } from '../engine/engine.js';
+import { diagnose } from './diagnose/diagnose.js';
+import type { CheckResult, EventSink } from '../core/events.js';
+import { labFilter } from '../core/labels.js';
+import { podContainerName } from '../plan/plan.js';
+import type { LabPlan } from '../plan/types.js';
+import { PARALLEL } from '../cluster/up.js';
+import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
+import { NetlabError } from '../core/errors.js';
+import type { Lab, ServiceSpec } from '../labfile/model.js';
+import { allocateClusterIPs } from '../plan/services.js';
 import { batchScript, judge, parseBatchOutput, probeCommand, type ResolvedProbe } from './probes.js';
 import { schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
 

@@ -3,9 +3,9 @@
 // `wait` is retried (only the failed ones, re-batched per source) every half second until it
 // passes or its `wait` ran out. Pure of Docker: the probes of one source run through a
 // ProbeRunner, so this is testable with a fake.
-import type { CheckResult, EventSink } from '../lab/events.js';
-import { NetlabError } from '../topology/errors.js';
-import type { CheckSpec } from '../topology/model.js';
+import type { CheckResult, EventSink } from '../core/events.js';
+import { NetlabError } from '../core/errors.js';
+import type { CheckSpec } from '../labfile/model.js';
 import type { ResolvedProbe } from './probes.js';
 
 /** One probe to run, by the check's index in the list given to `schedule`. */

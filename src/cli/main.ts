@@ -1,6 +1,6 @@
 // netlab's command line.
 import { Command, CommanderError } from 'commander';
-import { LabFileError, NetlabError } from '../topology/errors.js';
+import { LabFileError, NetlabError } from '../core/errors.js';
 
 // Commands load on demand: `netlab --help` should not pay for dockerode.
 const lifecycle = () => import('./commands/lifecycle.js');

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { CheckResult } from '../lab/events.js';
+import type { CheckResult } from '../core/events.js';
 import { CheckTally } from './Summary.js';
 import { formatMs, oneLine } from './format.js';
 import { useTint } from './theme.js';

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { CheckResult } from '../lab/events.js';
+import type { CheckResult } from '../core/events.js';
 import { failedTasksText, repeatsTally, tallyText } from './format.js';
 import { tally, type TaskState } from './state.js';
 import { useTint } from './theme.js';

@@ -1,6 +1,6 @@
 // The plain printer: one stable, grep-able line per event, as it happens.
 
-import type { CheckResult, EventSink, LabEvent, TaskId } from '../lab/events.js';
+import type { CheckResult, EventSink, LabEvent, TaskId } from '../core/events.js';
 import type { Paint } from './ansi.js';
 import { failedTasksText, formatMs, oneLine, repeatsTally, tallyText } from './format.js';
 

@@ -1,7 +1,7 @@
 // Picks and builds the renderer for a command's event stream: the Ink app on a
 // terminal, plain lines when piped or in CI, NDJSON when asked.
 
-import type { EventSink, LabEvent } from '../lab/events.js';
+import type { EventSink, LabEvent } from '../core/events.js';
 import { colorEnabled, paint } from './ansi.js';
 import { createPlainPrinter } from './plain.js';
 

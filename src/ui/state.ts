@@ -1,6 +1,6 @@
 // The UI's state: a pure reducer over LabEvents, shared by the Ink app and the tests.
 
-import type { CheckResult, LabEvent, TaskId } from '../lab/events.js';
+import type { CheckResult, LabEvent, TaskId } from '../core/events.js';
 
 export type TaskStatus = 'running' | 'done' | 'failed';
 

@@ -6,15 +6,15 @@
 // creates carries netlab.lab=<lab> and is removed in afterAll. The images stay.
 import { randomBytes } from 'node:crypto';
 import { pack } from 'tar-stream';
-import { down } from '../../src/lab/down.js';
+import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
-import { DNS_CONFIG_DIR, dnsFiles, dnsZoneFiles, type DnsFile } from '../../src/lab/dns/files.js';
-import { resolvConfText } from '../../src/lab/dns/resolv.js';
-import type { DnsInput } from '../../src/lab/dns/types.js';
-import type { LabEvent } from '../../src/lab/events.js';
-import { ensureImages, imageRefs } from '../../src/lab/images/index.js';
-import { fixture } from '../unit/dns/fixture.js';
+import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
+import { DNS_CONFIG_DIR, dnsFiles, dnsZoneFiles, type DnsFile } from '../../src/plan/dns/files.js';
+import { resolvConfText } from '../../src/plan/dns/resolv.js';
+import type { DnsInput } from '../../src/plan/dns/types.js';
+import type { LabEvent } from '../../src/core/events.js';
+import { ensureImages, imageRefs } from '../../src/images/index.js';
+import { fixture } from '../helpers/dns-fixture.js';
 
 const lab = `test-coredns-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };

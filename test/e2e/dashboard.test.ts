@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netlab, root, uniqueName } from './helpers.js';
+import { netlab, root, uniqueName } from '../helpers/e2e.js';
 
 const lab = uniqueName('dash');
 const session = `netlab-${lab}`;

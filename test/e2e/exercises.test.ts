@@ -3,8 +3,8 @@
 import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadLab, resolveLabFile } from '../../src/topology/load.js';
-import { checkJson, labObjects, netlab, root, uniqueName } from './helpers.js';
+import { loadLab, resolveLabFile } from '../../src/labfile/load.js';
+import { checkJson, labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
 const labs = ['container-to-container', 'pod-to-pod', 'multi-node', 'pod-to-service', 'service-dns', 'nodeport'];
 const exercises = (

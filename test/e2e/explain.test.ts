@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { labObjects, netlab, root, uniqueName } from './helpers.js';
+import { labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
 interface Hop {
   hop: string;
@@ -27,8 +27,8 @@ async function explainJson(lab: string): Promise<{ ok: boolean; hops: Hop[] }> {
 /** diagnose() from dist/, on the lab's first check (client → service-test:80), reported as failed. */
 async function diagnoseFirstCheck(lab: string): Promise<string> {
   const script = `
-    const { engine, runningLab } = await import(${JSON.stringify(join(root, 'dist/cli/context.js'))});
-    const { diagnose } = await import(${JSON.stringify(join(root, 'dist/checks/diagnose.js'))});
+    const { engine, runningLab } = await import(${JSON.stringify(join(root, 'dist/cluster/context.js'))});
+    const { diagnose } = await import(${JSON.stringify(join(root, 'dist/checks/diagnose/diagnose.js'))});
     const docker = await engine();
     const { lab, plan } = await runningLab(docker, ${JSON.stringify(lab)});
     const check = lab.checks[0];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, labObjects, netlab, root, uniqueName } from './helpers.js';
+import { docker, labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
 /** The CLI with extra environment (GITHUB_OUTPUT). */
 function netlabEnv(args: string[], env: Record<string, string>) {

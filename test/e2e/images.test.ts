@@ -8,12 +8,12 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
-import { down } from '../../src/lab/down.js';
+import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
-import type { LabEvent } from '../../src/lab/events.js';
-import { buildContext, dockerBuild } from '../../src/lab/images/engine-build.js';
-import { NetlabError } from '../../src/topology/errors.js';
+import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
+import type { LabEvent } from '../../src/core/events.js';
+import { buildContext, dockerBuild } from '../../src/images/engine-build.js';
+import { NetlabError } from '../../src/core/errors.js';
 import {
   IMAGE_NAMES,
   ensureImages,
@@ -21,7 +21,7 @@ import {
   loadImages,
   saveImages,
   type ImageName,
-} from '../../src/lab/images/index.js';
+} from '../../src/images/index.js';
 
 const lab = `test-images-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };

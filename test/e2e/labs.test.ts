@@ -1,7 +1,7 @@
 // Each lab on a real engine: up, every check passes, break it on purpose and see the right
 // check fail with a useful detail, repair with a second up, and down leaves nothing behind.
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkJson, docker, failing, failures, labObjects, netlab, uniqueName } from './helpers.js';
+import { checkJson, docker, failing, failures, labObjects, netlab, uniqueName } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {

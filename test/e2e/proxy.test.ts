@@ -9,14 +9,14 @@
 // subnet, i.e. to a cluster IP), Docker's masquerade off, and no container keeps a default
 // route, so nothing leaves the lab network.
 import { randomBytes } from 'node:crypto';
-import { down } from '../../src/lab/down.js';
+import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, execIn, type Docker } from '../../src/lab/docker/engine.js';
-import { ensureImages, type ImageName } from '../../src/lab/images/index.js';
-import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/lab/proxy/iptables.js';
-import { nftablesScript } from '../../src/lab/proxy/nftables.js';
-import type { ProxyInput, ServicePortState } from '../../src/lab/proxy/types.js';
-import { userspaceConfig } from '../../src/lab/proxy/userspace.js';
+import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
+import { ensureImages, type ImageName } from '../../src/images/index.js';
+import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/plan/proxy/iptables.js';
+import { nftablesScript } from '../../src/plan/proxy/nftables.js';
+import type { ProxyInput, ServicePortState } from '../../src/plan/proxy/types.js';
+import { userspaceConfig } from '../../src/plan/proxy/userspace.js';
 
 const lab = `test-proxy-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { servicePortChainName, servicePortEndpointChainName } from '../../src/lab/proxy/iptables.js';
-import { checkJson, docker, failures, labObjects, netlab, netlabSpawn, uniqueName } from './helpers.js';
+import { servicePortChainName, servicePortEndpointChainName } from '../../src/plan/proxy/iptables.js';
+import { checkJson, docker, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {

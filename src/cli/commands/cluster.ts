@@ -1,9 +1,9 @@
 // `get`, `sync`, `watch`: the lab as kubectl would show it, and kube-proxy's sync on demand.
-import { podSources, syncServices } from '../../lab/sync.js';
-import { planServices } from '../../lab/plan/services.js';
-import { NetlabError } from '../../topology/errors.js';
-import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../changes.js';
-import { engine, renderer, runningLab, type OutputOptions } from '../context.js';
+import { podSources, syncServices } from '../../cluster/sync.js';
+import { planServices } from '../../plan/services.js';
+import { NetlabError } from '../../core/errors.js';
+import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../../cluster/changes.js';
+import { engine, renderer, runningLab, type OutputOptions } from '../../cluster/context.js';
 import { table } from '../table.js';
 
 const KINDS = ['pods', 'services', 'endpoints'] as const;

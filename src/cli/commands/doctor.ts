@@ -1,8 +1,8 @@
 // `doctor`: can this machine run labs? Engine, kernel features, images, CNI plugins.
-import { connectEngine, execIn } from '../../lab/docker/engine.js';
-import { listImages, imageRefs } from '../../lab/images/index.js';
-import { LABEL_LAB, LABEL_ROLE } from '../../lab/labels.js';
-import type { OutputOptions } from '../context.js';
+import { connectEngine, execIn } from '../../engine/engine.js';
+import { listImages, imageRefs } from '../../images/index.js';
+import { LABEL_LAB, LABEL_ROLE } from '../../core/labels.js';
+import type { OutputOptions } from '../../cluster/context.js';
 
 interface Finding {
   name: string;

@@ -7,15 +7,15 @@ import { emitKeypressEvents } from 'node:readline';
 import type Docker from 'dockerode';
 import { findExercise } from '../../checks/grade.js';
 import { runChecks } from '../../checks/run.js';
-import { execIn } from '../../lab/docker/engine.js';
-import { down } from '../../lab/down.js';
-import type { EventSink } from '../../lab/events.js';
-import { ensureImages } from '../../lab/images/index.js';
-import { up } from '../../lab/up.js';
-import { NetlabError } from '../../topology/errors.js';
-import type { ExerciseSpec, Lab, Localized } from '../../topology/model.js';
-import { applyChange, changeLab, deleteChange } from '../changes.js';
-import { containerFor, engine, imagesFor, labForUp, renderer, runningLab, type OutputOptions } from '../context.js';
+import { execIn } from '../../engine/engine.js';
+import { down } from '../../cluster/down.js';
+import type { EventSink } from '../../core/events.js';
+import { ensureImages } from '../../images/index.js';
+import { up } from '../../cluster/up.js';
+import { NetlabError } from '../../core/errors.js';
+import type { ExerciseSpec, Lab, Localized } from '../../labfile/model.js';
+import { applyChange, changeLab, deleteChange } from '../../cluster/changes.js';
+import { containerFor, engine, imagesFor, labForUp, renderer, runningLab, type OutputOptions } from '../../cluster/context.js';
 
 export type Lang = 'en' | 'ko';
 

@@ -1,6 +1,6 @@
 // `netlab explain <lab> <from> <to>`: one real request, narrated hop by hop.
-import { explain, formatExplanation } from '../../checks/explain.js';
-import { engine, runningLab, type OutputOptions } from '../context.js';
+import { explain, formatExplanation } from '../../checks/diagnose/explain.js';
+import { engine, runningLab, type OutputOptions } from '../../cluster/context.js';
 
 export async function explainCommand(labArg: string, from: string, to: string, opts: OutputOptions & { udp?: boolean; ping?: boolean }): Promise<number> {
   const docker = await engine();

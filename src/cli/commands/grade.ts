@@ -5,9 +5,9 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { formatClassroom, formatJson, formatJunit, formatTap, formatText } from '../../checks/formats.js';
 import { findExercise, gradeExitCode, gradeOf } from '../../checks/grade.js';
 import { runChecks } from '../../checks/run.js';
-import { ignoreEvents } from '../../lab/events.js';
-import { NetlabError } from '../../topology/errors.js';
-import { engine, runningLab } from '../context.js';
+import { ignoreEvents } from '../../core/events.js';
+import { NetlabError } from '../../core/errors.js';
+import { engine, runningLab } from '../../cluster/context.js';
 
 export interface GradeOptions {
   exercise?: string;

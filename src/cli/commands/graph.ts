@@ -2,14 +2,14 @@
 // it runs (addresses, readiness, endpoints); a lab that is not up, from its file with planned addresses.
 import { writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import { GRAPH_FORMATS, labGraph, readyPods, renderGraph, type GraphFormat, type LabGraph } from '../../lab/graph/index.js';
-import { planLab } from '../../lab/plan/plan.js';
-import { planServices } from '../../lab/plan/services.js';
-import type { ImageRefs, LabPlan } from '../../lab/plan/types.js';
-import { podSources } from '../../lab/sync.js';
-import { LabFileError, NetlabError } from '../../topology/errors.js';
-import type { Lab } from '../../topology/model.js';
-import { engine, loadLabArg, runningLab } from '../context.js';
+import { GRAPH_FORMATS, labGraph, readyPods, renderGraph, type GraphFormat, type LabGraph } from '../../ui/graph/index.js';
+import { planLab } from '../../plan/plan.js';
+import { planServices } from '../../plan/services.js';
+import type { ImageRefs, LabPlan } from '../../plan/types.js';
+import { podSources } from '../../cluster/sync.js';
+import { LabFileError, NetlabError } from '../../core/errors.js';
+import type { Lab } from '../../labfile/model.js';
+import { engine, loadLabArg, runningLab } from '../../cluster/context.js';
 
 /** The underlay a lab that is not up is drawn on (the one `up` picks first when it is free). */
 export const PLANNED_UNDERLAY = '10.250.0.0/24';

@@ -1,6 +1,6 @@
 // `images build|list|save|load`: netlab's own images, built here without a registry.
-import { ensureImages, listImages, loadImages, saveImages, type ImageName } from '../../lab/images/index.js';
-import { engine, renderer, type OutputOptions } from '../context.js';
+import { ensureImages, listImages, loadImages, saveImages, type ImageName } from '../../images/index.js';
+import { engine, renderer, type OutputOptions } from '../../cluster/context.js';
 import { table } from '../table.js';
 
 export async function imagesBuildCommand(names: string[], opts: OutputOptions & { rebuild?: boolean }): Promise<number> {

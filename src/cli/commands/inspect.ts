@@ -1,10 +1,10 @@
 // `list`, `status`, `exec`: looking at labs and getting inside them.
-import { listLabsOnEngine } from '../../lab/apply/state.js';
-import { labFilter, LABEL_LAB } from '../../lab/labels.js';
-import { podContainerName } from '../../lab/plan/plan.js';
-import { NetlabError } from '../../topology/errors.js';
-import { listLabs } from '../../topology/load.js';
-import { containerFor, engine, runningLab, type OutputOptions } from '../context.js';
+import { listLabsOnEngine } from '../../engine/state.js';
+import { labFilter, LABEL_LAB } from '../../core/labels.js';
+import { podContainerName } from '../../plan/plan.js';
+import { NetlabError } from '../../core/errors.js';
+import { listLabs } from '../../labfile/load.js';
+import { containerFor, engine, runningLab, type OutputOptions } from '../../cluster/context.js';
 import { table } from '../table.js';
 
 export async function listCommand(opts: OutputOptions): Promise<number> {

@@ -1,9 +1,9 @@
 // `up`, `down`, `check`: a lab's life on the engine.
-import { down } from '../../lab/down.js';
-import { ensureImages } from '../../lab/images/index.js';
-import { up } from '../../lab/up.js';
-import { NetlabError } from '../../topology/errors.js';
-import { engine, imagesFor, interruptible, labForUp, renderer, runningLab, type OutputOptions } from '../context.js';
+import { down } from '../../cluster/down.js';
+import { ensureImages } from '../../images/index.js';
+import { up } from '../../cluster/up.js';
+import { NetlabError } from '../../core/errors.js';
+import { engine, imagesFor, interruptible, labForUp, renderer, runningLab, type OutputOptions } from '../../cluster/context.js';
 
 export async function upCommand(labArg: string, opts: OutputOptions & { name?: string; proxyMode?: string; publish?: boolean }): Promise<number> {
   const lab = await labForUp(labArg, { name: opts.name, proxyMode: opts.proxyMode, publish: opts.publish });

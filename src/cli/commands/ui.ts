@@ -3,11 +3,11 @@
 // runs `netlab exec <lab> <pod>` with the terminal handed over, then brings the dashboard back.
 import { spawn } from 'node:child_process';
 import { createElement } from 'react';
-import { listLabsOnEngine } from '../../lab/apply/state.js';
+import { listLabsOnEngine } from '../../engine/state.js';
 import { runChecks } from '../../checks/run.js';
-import { podLabel, type LabGraph } from '../../lab/graph/model.js';
-import { NetlabError } from '../../topology/errors.js';
-import { engine, runningLab } from '../context.js';
+import { podLabel, type LabGraph } from '../../ui/graph/model.js';
+import { NetlabError } from '../../core/errors.js';
+import { engine, runningLab } from '../../cluster/context.js';
 import { liveGraph } from './graph.js';
 import type { DashboardExit } from '../../ui/dashboard/Dashboard.js';
 import type { DashboardState } from '../../ui/dashboard/state.js';
@@ -52,7 +52,7 @@ export async function uiCommand(labArg: string | undefined): Promise<number> {
     if (full) current = await runningLab(docker, name);
     return liveGraph(docker, current.lab, current.plan);
   };
-  const checks = async (onResult: (r: import('../../lab/events.js').CheckResult) => void) => {
+  const checks = async (onResult: (r: import('../../core/events.js').CheckResult) => void) => {
     await runChecks(docker, current.lab, current.plan, (e) => {
       if (e.type === 'check') onResult(e.result);
     });

@@ -2,9 +2,9 @@
 // picture and the check results through props and callbacks, and says why it closed.
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
-import type { CheckResult } from '../../lab/events.js';
-import type { GraphPod, LabGraph } from '../../lab/graph/model.js';
-import { toText } from '../../lab/graph/text.js';
+import type { CheckResult } from '../../core/events.js';
+import type { GraphPod, LabGraph } from '../graph/model.js';
+import { toText } from '../graph/text.js';
 import { CheckRow } from '../CheckList.js';
 import { CheckTally } from '../Summary.js';
 import { useTint } from '../theme.js';

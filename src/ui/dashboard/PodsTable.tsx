@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { GraphPod } from '../../lab/graph/model.js';
+import type { GraphPod } from '../graph/model.js';
 import { useTint } from '../theme.js';
 
 function pad(s: string, n: number): string {

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { podLabel, type GraphService } from '../../lab/graph/model.js';
+import { podLabel, type GraphService } from '../graph/model.js';
 
 /** Each service: cluster IP and ports, then its endpoint pods. */
 export function ServicesList({ services }: { services: readonly GraphService[] }) {

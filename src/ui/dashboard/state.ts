@@ -1,7 +1,7 @@
 // The dashboard's state and its pure reducer: the latest picture of the lab, the selected pod,
 // the check run (results as they stream in), and a status line.
-import type { CheckResult } from '../../lab/events.js';
-import { graphPods, type GraphPod, type LabGraph } from '../../lab/graph/model.js';
+import type { CheckResult } from '../../core/events.js';
+import { graphPods, type GraphPod, type LabGraph } from '../graph/model.js';
 
 export interface DashboardState {
   graph: LabGraph;

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { classroomResult, formatClassroom, formatJson, formatJunit, formatTap, formatText, xmlEscape } from '../../../src/checks/formats.js';
 import { findExercise, gradeExitCode, gradeOf } from '../../../src/checks/grade.js';
-import type { CheckResult } from '../../../src/lab/events.js';
-import type { ExerciseSpec, Lab } from '../../../src/topology/model.js';
+import type { CheckResult } from '../../../src/core/events.js';
+import type { ExerciseSpec, Lab } from '../../../src/labfile/model.js';
 
 function result(name: string, ok: boolean, extra: Partial<CheckResult> = {}): CheckResult {
   return { name, from: 'client', to: 'service-test:80', expect: 'reachable', ok, ms: 120, detail: ok ? 'HTTP 200 Hello' : 'connection refused', level: 'error', points: 1, attempts: 1, ...extra };

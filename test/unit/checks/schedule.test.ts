@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, LabEvent } from '../../../src/lab/events.js';
+import type { CheckResult, LabEvent } from '../../../src/core/events.js';
 import { layers, schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduledCheck } from '../../../src/checks/schedule.js';
-import type { CheckSpec } from '../../../src/topology/model.js';
+import type { CheckSpec } from '../../../src/labfile/model.js';
 
 const at = { file: 'lab.yaml', line: 1, column: 1 };
 

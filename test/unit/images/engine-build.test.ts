@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildContext, followMessages } from '../../../src/lab/images/engine-build.js';
-import { NetlabError } from '../../../src/topology/errors.js';
+import { buildContext, followMessages } from '../../../src/images/engine-build.js';
+import { NetlabError } from '../../../src/core/errors.js';
 
 /** An engine progress stream delivered in awkward chunks (a line split across two). */
 function messages(...objects: object[]): Readable {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildBaseRootfs, findTool, goArch, runStreaming } from '../../../src/lab/images/host-build.js';
-import { NetlabError } from '../../../src/topology/errors.js';
+import { buildBaseRootfs, findTool, goArch, runStreaming } from '../../../src/images/host-build.js';
+import { NetlabError } from '../../../src/core/errors.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGE_NAMES, type ImageName } from '../../../src/lab/images/catalogue.js';
-import { ensureImages, planBuilds } from '../../../src/lab/images/ensure.js';
-import type { Docker } from '../../../src/lab/docker/engine.js';
-import { ignoreEvents } from '../../../src/lab/events.js';
-import { NetlabError } from '../../../src/topology/errors.js';
+import { IMAGE_NAMES, type ImageName } from '../../../src/images/catalogue.js';
+import { ensureImages, planBuilds } from '../../../src/images/ensure.js';
+import type { Docker } from '../../../src/engine/engine.js';
+import { ignoreEvents } from '../../../src/core/events.js';
+import { NetlabError } from '../../../src/core/errors.js';
 
 const all = new Set<ImageName>(IMAGE_NAMES);
 const without = (...names: ImageName[]) => new Set(IMAGE_NAMES.filter((n) => !names.includes(n)));

@@ -2,9 +2,9 @@ import { appendFile, cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IMAGE_NAMES, RECIPES, type ImageName } from '../../../src/lab/images/catalogue.js';
-import { folderFiles, imageRefs, imageTags } from '../../../src/lab/images/tags.js';
-import { dockerDir } from '../../../src/topology/paths.js';
+import { IMAGE_NAMES, RECIPES, type ImageName } from '../../../src/images/catalogue.js';
+import { folderFiles, imageRefs, imageTags } from '../../../src/images/tags.js';
+import { dockerDir } from '../../../src/core/paths.js';
 
 /** Which images' tags differ between two tag sets. */
 function changed(before: Record<ImageName, string>, after: Record<ImageName, string>): ImageName[] {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../src/ui/App.js';
 import { stripAnsi } from '../../../src/ui/ansi.js';
 import { createStore } from '../../../src/ui/store.js';
-import { passCheck, upEvents } from './fixtures.js';
+import { passCheck, upEvents } from '../../helpers/ui-fixtures.js';
 
 afterEach(() => cleanup());
 

@@ -2,7 +2,7 @@ import { render, cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CheckList } from '../../../src/ui/CheckList.js';
 import { stripAnsi } from '../../../src/ui/ansi.js';
-import { failCheck, passCheck } from './fixtures.js';
+import { failCheck, passCheck } from '../../helpers/ui-fixtures.js';
 
 afterEach(() => cleanup());
 

@@ -1,12 +1,12 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CheckResult } from '../../../src/lab/events.js';
+import type { CheckResult } from '../../../src/core/events.js';
 import { stripAnsi } from '../../../src/ui/ansi.js';
 import { Dashboard, type DashboardExit } from '../../../src/ui/dashboard/Dashboard.js';
 import { LabPicker } from '../../../src/ui/dashboard/LabPicker.js';
 import { dashboardReducer, initialDashboard } from '../../../src/ui/dashboard/state.js';
-import { podToService } from '../graph/fixture.js';
-import { failCheck, passCheck } from './fixtures.js';
+import { podToService } from '../../helpers/graph-fixture.js';
+import { failCheck, passCheck } from '../../helpers/ui-fixtures.js';
 
 afterEach(() => cleanup());
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LabEvent } from '../../../src/lab/events.js';
+import type { LabEvent } from '../../../src/core/events.js';
 import { stripAnsi } from '../../../src/ui/ansi.js';
 import { chooseMode, createRenderer } from '../../../src/ui/renderer.js';
-import { FakeStream, failCheck, passCheck, upEvents } from './fixtures.js';
+import { FakeStream, failCheck, passCheck, upEvents } from '../../helpers/ui-fixtures.js';
 
 const tty = (isTTY: boolean) => ({ isTTY }) as NodeJS.WriteStream;
 

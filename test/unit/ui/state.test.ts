@@ -7,7 +7,7 @@ import {
   reduceAll,
   tally,
 } from '../../../src/ui/state.js';
-import { failCheck, passCheck, upEvents } from './fixtures.js';
+import { failCheck, passCheck, upEvents } from '../../helpers/ui-fixtures.js';
 
 describe('reduce', () => {
   it('tracks a task from start through progress to done', () => {

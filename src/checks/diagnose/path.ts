@@ -1,0 +1,474 @@
+// The path a packet takes through a lab, as facts read off the running lab (for `diagnose`
+// and `explain`): who sends, what it is sent to (a pod, a service's endpoints, a node, an IP),
+// each namespace's links, addresses, routes and sockets, and kube-proxy's rules on the
+// source's node. Building the facts is pure; gatherFacts() reads them in ONE toolbox exec.
+import type Docker from 'dockerode';
+import { execIn } from '../../engine/engine.js';
+import { DNS_NAMESPACE, DNS_POD } from '../../plan/addons.js';
+import { podContainerName } from '../../plan/plan.js';
+import { shq } from '../../plan/scripts.js';
+import { dnsIP, planServices, type PlannedService } from '../../plan/services.js';
+import type { LabPlan } from '../../plan/types.js';
+import { servicePortChainName, servicePortEndpointChainName } from '../../plan/proxy/iptables.js';
+import { servicePortName } from '../../plan/proxy/names.js';
+import { servicePortChainNameBase, servicePortEndpointChainNameBase } from '../../plan/proxy/nftables.js';
+import { podSources, PROXY_CONFIG } from '../../cluster/sync.js';
+import { resolveEndpoint } from '../../labfile/endpoints.js';
+import { NetlabError } from '../../core/errors.js';
+import type { Lab, PodSpec } from '../../labfile/model.js';
+import {
+  dumpNetnsScript,
+  lookupRoute,
+  parseAddrs,
+  parseLinks,
+  parseListening,
+  parseRoutes,
+  parseSections,
+  SECTION_HELPER,
+  type Addr,
+  type Link,
+  type Listening,
+  type RouteEntry,
+} from './evidence.js';
+
+export type Proto = 'tcp' | 'udp' | 'icmp';
+
+export interface NetnsFacts {
+  links: Link[];
+  addrs: Addr[];
+  routes: RouteEntry[];
+  listening?: Listening[];
+}
+
+export interface NodeFacts {
+  name: string;
+  ip: string;
+  bridgeIP: string;
+  podCIDR: string;
+  running: boolean;
+  ns?: NetnsFacts;
+}
+
+export interface PodFacts {
+  name: string;
+  namespace: string;
+  ip: string;
+  node: string;
+  running: boolean;
+  labels: Record<string, string>;
+  ns?: NetnsFacts;
+}
+
+export interface EndpointFacts {
+  ip: string;
+  port: number;
+  node: string;
+  /** The pod behind the endpoint. */
+  pod?: string;
+  /** iptables: KUBE-SEP-…; nftables: endpoint-… */
+  chain: string;
+}
+
+export interface ServiceFacts {
+  name: string;
+  namespace: string;
+  clusterIP: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  targetPort: number | string;
+  selector: Record<string, string>;
+  /** ServicePortName (`ns/svc` or `ns/svc:port`). */
+  portName: string;
+  /** iptables: KUBE-SVC-…; nftables: service-…; userspace: the portal chain. */
+  chain: string;
+  endpoints: EndpointFacts[];
+}
+
+export interface PathFacts {
+  lab: string;
+  mode: 'iptables' | 'nftables' | 'userspace';
+  underlay: string;
+  source: { kind: 'pod' | 'node' | 'router' | 'external'; name: string; ip?: string; node?: string };
+  target: { text: string; ip: string; port?: number; proto: Proto; pod?: string; node?: string };
+  nodes: NodeFacts[];
+  router?: { ip: string; running: boolean; ns?: NetnsFacts };
+  /** The source pod, the destination pod and the service's endpoint pods (with their namespaces read). */
+  pods: PodFacts[];
+  service?: ServiceFacts;
+  /** Every pod of the lab with its labels and readiness (to say why a service has no endpoints). */
+  allPods: { name: string; namespace: string; labels: Record<string, string>; ready: boolean }[];
+  /** Raw node-side netfilter evidence of the source's node: `iptables-save -t nat -c`, `nft -a list table ip kube-proxy`, the userspace proxy config. */
+  nat?: string;
+  nft?: string;
+  proxyConfig?: string;
+  conntrack?: string;
+  dns?: { resolv?: string; dnsIP: string; corednsRunning: boolean; corednsListening?: Listening[]; answer?: string; name: string; expected?: string };
+}
+
+/** What explain/diagnose need to know before reading the lab. */
+export interface PathPlan {
+  facts: PathFacts;
+  /** Container name per netns label (`src`, `node:<n>`, `router`, `pod:<ns>/<name>`). */
+  containers: Map<string, string>;
+  /** Labels whose sockets are read (`ss`). */
+  listen: Set<string>;
+  /** The container whose netns is the source. */
+  sourceLabel: string;
+  sourceNodeLabel?: string;
+}
+
+export const podLabel = (p: { namespace: string; name: string }) => `pod:${p.namespace}/${p.name}`;
+export const nodeLabel = (n: string) => `node:${n}`;
+
+function ipOf(plan: LabPlan, ip: string): { pod?: LabPlan['pods'][number]; node?: LabPlan['nodes'][number] } {
+  return { pod: plan.pods.find((p) => p.ip === ip), node: plan.nodes.find((n) => n.ip === ip || n.bridgeIP === ip) };
+}
+
+/**
+ * Resolves `from` and `to` (lab endpoint text) into the path to read: pure, given the pods'
+ * readiness. `proto` is the probe's (http/tcp: tcp, udp: udp, ping/traceroute: icmp).
+ */
+export function planPath(
+  lab: Lab,
+  plan: LabPlan,
+  ready: ReadonlyMap<string, boolean>,
+  from: string,
+  to: string,
+  proto: Proto,
+): PathPlan {
+  const containers = new Map<string, string>();
+  const listen = new Set<string>();
+  const fromRef = resolveEndpoint(lab, from);
+  if ('error' in fromRef) throw new NetlabError(`"${from}": ${fromRef.error}`, { hint: fromRef.hint });
+  const toRef = resolveEndpoint(lab, to);
+  if ('error' in toRef) throw new NetlabError(`"${to}": ${toRef.error}`, { hint: toRef.hint });
+  const isReady = (p: { namespace: string; name: string }) => ready.get(`${p.namespace}/${p.name}`) ?? false;
+  const podFacts = (p: LabPlan['pods'][number]): PodFacts => ({ name: p.name, namespace: p.namespace, ip: p.ip, node: p.node, running: isReady(p), labels: p.labels });
+  const pods = new Map<string, PodFacts>();
+  const addPod = (p: LabPlan['pods'][number], sockets: boolean) => {
+    const label = podLabel(p);
+    if (!pods.has(label)) pods.set(label, podFacts(p));
+    containers.set(label, podContainerName(plan.lab, p));
+    if (sockets) listen.add(label);
+    return label;
+  };
+
+  let source: PathFacts['source'];
+  let sourceLabel: string;
+  let sourceNodeLabel: string | undefined;
+  switch (fromRef.kind) {
+    case 'pod': {
+      const p = plan.pods.find((x) => x.name === fromRef.pod.name && x.namespace === fromRef.pod.namespace)!;
+      source = { kind: 'pod', name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`, ip: p.ip, node: p.node };
+      sourceLabel = addPod(p, false);
+      sourceNodeLabel = nodeLabel(p.node);
+      break;
+    }
+    case 'node': {
+      const n = plan.nodes.find((x) => x.name === fromRef.node.name)!;
+      source = { kind: 'node', name: n.name, ip: n.ip, node: n.name };
+      sourceLabel = sourceNodeLabel = nodeLabel(n.name);
+      break;
+    }
+    case 'router':
+      if (!plan.router) throw new NetlabError('This lab has no router.');
+      source = { kind: 'router', name: 'router', ip: plan.router.ip };
+      sourceLabel = 'router';
+      break;
+    case 'external':
+      if (!plan.external) throw new NetlabError('This lab has no external client.');
+      source = { kind: 'external', name: 'external', ip: plan.external.ip };
+      sourceLabel = 'external';
+      containers.set('external', plan.external.name);
+      break;
+    default:
+      throw new NetlabError(`"${from}" cannot send: name a pod, a node, router or external.`);
+  }
+  for (const n of plan.nodes) containers.set(nodeLabel(n.name), n.container.name);
+  if (plan.router) containers.set('router', plan.router.name);
+
+  const planned = planServices(
+    lab.services,
+    plan.pods.map((p) => ({ pod: lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace)!, ip: p.ip, node: p.node, ready: isReady(p) })),
+    lab.topology.serviceCIDR,
+  );
+  const mode = lab.topology.proxyMode as PathFacts['mode'];
+  let service: ServiceFacts | undefined;
+  let target: PathFacts['target'];
+  const serviceFacts = (s: PlannedService, portIndex: number): ServiceFacts => {
+    const sp = s.ports[portIndex]!;
+    const state = { namespace: s.spec.namespace, service: s.spec.name, portName: sp.spec.name ?? '', protocol: sp.spec.protocol };
+    const name = servicePortName(state);
+    const proto = sp.spec.protocol.toLowerCase() as 'tcp' | 'udp';
+    const chain =
+      mode === 'nftables' ? `service-${servicePortChainNameBase(state)}` : mode === 'iptables' ? servicePortChainName('KUBE-SVC', name, proto) : 'KUBE-PORTALS-CONTAINER';
+    return {
+      name: s.spec.name,
+      namespace: s.spec.namespace,
+      clusterIP: s.clusterIP ?? '',
+      port: sp.spec.port,
+      protocol: proto,
+      targetPort: sp.spec.targetPort,
+      selector: s.spec.selector,
+      portName: name,
+      chain,
+      endpoints: sp.endpoints.map((e) => {
+        const pod = plan.pods.find((p) => p.ip === e.ip);
+        if (pod) addPod(pod, true);
+        return {
+          ...e,
+          pod: pod?.name,
+          chain:
+            mode === 'nftables'
+              ? `endpoint-${servicePortEndpointChainNameBase(state, e)}`
+              : mode === 'iptables'
+                ? servicePortEndpointChainName(name, proto, `${e.ip}:${e.port}`)
+                : '',
+        };
+      }),
+    };
+  };
+  const pickPort = (s: PlannedService, port?: { port: number }) => Math.max(0, port ? s.ports.findIndex((p) => p.spec.port === port.port) : 0);
+  switch (toRef.kind) {
+    case 'pod': {
+      const p = plan.pods.find((x) => x.name === toRef.pod.name && x.namespace === toRef.pod.namespace)!;
+      addPod(p, true);
+      target = { text: to, ip: p.ip, port: toRef.port?.containerPort, proto, pod: podLabel(p), node: p.node };
+      break;
+    }
+    case 'service': {
+      const s = planned.find((x) => x.spec === toRef.service) ?? planned.find((x) => x.spec.name === toRef.service.name && x.spec.namespace === toRef.service.namespace)!;
+      service = serviceFacts(s, pickPort(s, toRef.port));
+      target = { text: to, ip: service.clusterIP, port: service.port, proto: proto === 'icmp' ? proto : service.protocol };
+      break;
+    }
+    case 'node': {
+      const n = plan.nodes.find((x) => x.name === toRef.node.name)!;
+      listen.add(nodeLabel(n.name));
+      target = { text: to, ip: n.ip, port: toRef.port, proto, node: n.name };
+      break;
+    }
+    case 'router':
+      target = { text: to, ip: plan.router?.ip ?? '', proto };
+      listen.add('router');
+      break;
+    case 'external':
+      target = { text: to, ip: plan.external?.ip ?? '', proto };
+      break;
+    case 'ip':
+    case 'localhost': {
+      const ip = toRef.kind === 'ip' ? toRef.ip : source.ip ?? '127.0.0.1';
+      const at = ipOf(plan, ip);
+      const svc = planned.find((s) => s.clusterIP === ip);
+      if (svc) {
+        const idx = svc.ports.findIndex((p) => p.spec.port === toRef.port);
+        service = serviceFacts(svc, Math.max(0, idx));
+        target = { text: to, ip, port: toRef.port ?? service.port, proto: proto === 'icmp' ? proto : service.protocol };
+      } else if (at.pod) {
+        addPod(at.pod, true);
+        target = { text: to, ip, port: toRef.port, proto, pod: podLabel(at.pod), node: at.pod.node };
+      } else {
+        if (at.node) listen.add(nodeLabel(at.node.name));
+        target = { text: to, ip, port: toRef.port, proto, node: at.node?.name };
+      }
+      break;
+    }
+  }
+  if (sourceLabel !== 'external' && !containers.has(sourceLabel)) throw new NetlabError(`No container for ${from}.`);
+  return {
+    facts: {
+      lab: plan.lab,
+      mode,
+      underlay: plan.network.subnet,
+      source,
+      target,
+      nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, bridgeIP: n.bridgeIP, podCIDR: n.podCIDR, running: false })),
+      router: plan.router ? { ip: plan.router.ip, running: false } : undefined,
+      pods: [...pods.values()],
+      service,
+      allPods: plan.pods.map((p) => ({ name: p.name, namespace: p.namespace, labels: p.labels, ready: isReady(p) })),
+    },
+    containers,
+    listen,
+    sourceLabel,
+    sourceNodeLabel,
+  };
+}
+
+/** Host PIDs of the containers (0: not running), and the pods' readiness (all containers running). */
+export async function labPids(docker: Docker, lab: Lab, plan: LabPlan): Promise<{ ready: Map<string, boolean>; pid: (container: string) => Promise<number> }> {
+  const sources = await podSources(docker, lab, plan);
+  const ready = new Map(sources.map((s) => [`${s.pod.namespace}/${s.pod.name}`, s.ready]));
+  const cache = new Map<string, Promise<number>>();
+  const pid = (container: string) => {
+    let p = cache.get(container);
+    if (!p) {
+      p = docker
+        .getContainer(container)
+        .inspect()
+        .then((i) => (i.State.Running ? i.State.Pid : 0))
+        .catch(() => 0);
+      cache.set(container, p);
+    }
+    return p;
+  };
+  return { ready, pid };
+}
+
+/** The script lines that read every namespace on the path, and the source node's netfilter state. */
+export function gatherScript(path: PathPlan, pids: ReadonlyMap<string, number>, extra: { conntrack?: boolean; dns?: { sourcePid: number; name: string } } = {}): string {
+  const lines = [SECTION_HELPER];
+  for (const [label, pid] of pids) if (pid) lines.push(...dumpNetnsScript(label, pid, path.listen.has(label)));
+  const nodePid = path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) : undefined;
+  if (nodePid && path.facts.service) {
+    const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
+    if (path.facts.mode === 'nftables') lines.push(`sec nft ${ns} nft -a list table ip kube-proxy`);
+    else lines.push(`sec nat ${ns} iptables-save -t nat -c`);
+    if (path.facts.mode === 'userspace') lines.push(`sec proxyconfig cat /proc/${nodePid}/root${PROXY_CONFIG}`);
+    if (extra.conntrack) lines.push(`sec conntrack ${ns} conntrack -L -p ${path.facts.service.protocol} --orig-dst ${path.facts.service.clusterIP}`);
+  }
+  if (extra.dns) {
+    lines.push(`sec resolv cat /proc/${extra.dns.sourcePid}/root/etc/resolv.conf`);
+    lines.push(`sec dig in_pod ${extra.dns.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer ${shq(extra.dns.name)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Fills the facts from gathered sections (pure). */
+export function applySections(path: PathPlan, sections: ReadonlyMap<string, string>, running: ReadonlyMap<string, boolean>): PathFacts {
+  const ns = (label: string): NetnsFacts | undefined => {
+    const links = sections.get(`${label} links`);
+    if (links === undefined) return undefined;
+    const listen = sections.get(`${label} listen`);
+    return {
+      links: parseLinks(links),
+      addrs: parseAddrs(sections.get(`${label} addrs`) ?? ''),
+      routes: parseRoutes(sections.get(`${label} routes`) ?? ''),
+      listening: listen === undefined ? undefined : parseListening(listen),
+    };
+  };
+  const f = path.facts;
+  const out: PathFacts = {
+    ...f,
+    nodes: f.nodes.map((n) => ({ ...n, running: running.get(nodeLabel(n.name)) ?? false, ns: ns(nodeLabel(n.name)) })),
+    router: f.router ? { ...f.router, running: running.get('router') ?? false, ns: ns('router') } : undefined,
+    pods: f.pods.map((p) => ({ ...p, ns: ns(podLabel(p)) })),
+    nat: sections.get('nat'),
+    nft: sections.get('nft'),
+    proxyConfig: sections.get('proxyconfig'),
+    conntrack: sections.get('conntrack'),
+  };
+  return out;
+}
+
+/** Reads the facts of the path in one toolbox exec. `prelude`/`helpers` add shell of the caller's own. */
+export async function gatherFacts(
+  docker: Docker,
+  lab: Lab,
+  plan: LabPlan,
+  path: PathPlan,
+  pid: (c: string) => Promise<number>,
+  options: { helpers?: string; middle?: (pids: ReadonlyMap<string, number>) => string; end?: (pids: ReadonlyMap<string, number>) => string; dnsName?: string } = {},
+): Promise<{ facts: PathFacts; sections: Map<string, string>; pids: Map<string, number> }> {
+  const pids = new Map<string, number>();
+  await Promise.all([...path.containers].map(async ([label, container]) => pids.set(label, await pid(container))));
+  const running = new Map([...pids].map(([l, p]) => [l, p > 0]));
+  const sourcePid = pids.get(path.sourceLabel) ?? 0;
+  let script = gatherScript(path, pids, { conntrack: true, dns: options.dnsName && sourcePid ? { sourcePid, name: options.dnsName } : undefined });
+  // Before / one probe / after: the same netfilter reads again, as `<name>.after` sections.
+  if (options.middle) {
+    const after = gatherScript(path, pids, { conntrack: true })
+      .split('\n')
+      .filter((l) => /^sec (nat|nft|conntrack) /.test(l))
+      .map((l) => l.replace(/^sec (\S+) /, 'sec $1.after '));
+    script = [script, options.middle(pids), ...after, options.end?.(pids) ?? ''].join('\n');
+  }
+  const out = await execIn(docker, plan.toolbox.name, ['sh', '-s'], { stdin: `${options.helpers ?? ''}\n${script}\n` });
+  const sections = parseSections(out.stdout);
+  const facts = applySections(path, sections, running);
+  const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
+  if (options.dnsName) {
+    facts.dns = {
+      resolv: sections.get('resolv'),
+      dnsIP: dnsIP(plan.serviceCIDR),
+      corednsRunning: dnsPod ? (await pid(podContainerName(plan.lab, dnsPod))) > 0 : false,
+      answer: sections.get('dig'),
+      name: options.dnsName,
+      expected: facts.service?.clusterIP,
+    };
+  }
+  void lab;
+  return { facts, sections, pids };
+}
+
+// ---------------------------------------------------------------- walking the routes
+
+export interface RouteStep {
+  /** `node:<name>` or `router`. */
+  at: string;
+  where: string;
+  route?: RouteEntry;
+  /** What the step decides: `over cbr0`, `via 10.250.0.2 (router)`... */
+  decision: string;
+}
+
+export interface Walk {
+  steps: RouteStep[];
+  /** The node whose cbr0 holds the destination (pod IPs), if reached. */
+  endNode?: NodeFacts;
+  /** Reached the destination on the underlay (a node, the router...). */
+  arrived: boolean;
+  error?: string;
+}
+
+function tableOf(routes: readonly RouteEntry[]): string {
+  return routes.map((r) => (r.via ? `${r.dst} via ${r.via}` : `${r.dst} dev ${r.dev ?? '?'}`)).join(', ') || 'empty';
+}
+
+/** Follows the routing tables from a node (or the router) to `dst`, node by node (pure). */
+export function walkRoutes(f: PathFacts, start: string, dst: string): Walk {
+  const steps: RouteStep[] = [];
+  let at = start;
+  const nameOf = (ip: string) => (f.router?.ip === ip ? 'router' : f.nodes.find((n) => n.ip === ip)?.name);
+  const podNode = f.nodes.find((n) => inPodCidr(n, dst));
+  for (let i = 0; i < 6; i++) {
+    const node = at.startsWith('node:') ? f.nodes.find((n) => nodeLabel(n.name) === at) : undefined;
+    const where = node ? node.name : 'router';
+    const ns = node ? node.ns : f.router?.ns;
+    if (node && !node.running) return { steps, arrived: false, error: `node ${node.name} is not running` };
+    if (!node && !f.router?.running) return { steps, arrived: false, error: 'the router is not running' };
+    if (!ns) return { steps, arrived: false, error: `${where}'s routes could not be read` };
+    const r = lookupRoute(ns.routes, dst);
+    if (!r) {
+      const cidr = podNode && podNode.name !== where ? podNode.podCIDR : dst;
+      return { steps, arrived: false, error: `${where} has no route to ${cidr} (its table: ${tableOf(ns.routes)})` };
+    }
+    if (!r.via) {
+      if (node && r.dev === 'cbr0') {
+        steps.push({ at, where, route: r, decision: `${dst} is on ${where}'s own bridge: over cbr0` });
+        return { steps, endNode: node, arrived: true };
+      }
+      steps.push({ at, where, route: r, decision: `${dst} is on the link ${r.dev ?? ''} (the underlay): delivered directly` });
+      return { steps, arrived: true };
+    }
+    const next = nameOf(r.via);
+    if (!next) return { steps, arrived: false, error: `${where} routes ${dst} via ${r.via}, which is neither the router nor a node (${r.text})` };
+    if (next !== 'router' && podNode && next !== podNode.name && !at.startsWith('router')) {
+      // A node sending straight to the wrong node.
+      return { steps, arrived: false, error: `${where} sends ${dst} via ${r.via} (${next}), but ${podNode.podCIDR} is on ${podNode.name} (${podNode.ip})` };
+    }
+    if (at === 'router' && podNode && next !== podNode.name) {
+      return { steps, arrived: false, error: `router sends ${r.dst} via ${r.via} (${next}), but ${dst} is on ${podNode.name} (${podNode.ip})` };
+    }
+    steps.push({ at, where, route: r, decision: `${r.dst === 'default' ? 'default route' : r.dst} via ${r.via} (${next})` });
+    at = next === 'router' ? 'router' : nodeLabel(next);
+    if (!podNode && (f.nodes.some((n) => n.ip === dst && nodeLabel(n.name) === at) || (at === 'router' && f.router?.ip === dst))) return { steps, arrived: true };
+  }
+  return { steps, arrived: false, error: `a routing loop towards ${dst} (${steps.map((s) => s.where).join(' → ')})` };
+}
+
+export function inPodCidr(n: Pick<NodeFacts, 'podCIDR'>, ip: string): boolean {
+  return lookupRoute([{ dst: n.podCIDR, text: '' }], ip) !== undefined;
+}
+
+export type { PodSpec };

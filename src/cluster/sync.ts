@@ -1,0 +1,167 @@
+// One kube-proxy sync for the whole lab (and the cluster DNS's records): endpoints from the pods
+// that are running now, rules for every node written in one toolbox exec, zones into CoreDNS.
+import type Docker from 'dockerode';
+import { NetlabError } from '../core/errors.js';
+import type { Lab } from '../labfile/model.js';
+import { execIn } from '../engine/engine.js';
+import { corefile } from '../plan/dns/corefile.js';
+import { clusterZone, reverseZone } from '../plan/dns/zone.js';
+import { putFiles } from '../engine/files.js';
+import { type EventSink, task } from '../core/events.js';
+import { labFilter } from '../core/labels.js';
+import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
+import { podContainerName } from '../plan/plan.js';
+import { parallelScript, parseParallelOutput, shq } from '../plan/scripts.js';
+import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import type { LabPlan } from '../plan/types.js';
+import { iptablesJumps, iptablesRestore, KUBE_CHAIN_PATTERN } from '../plan/proxy/iptables.js';
+import { nftablesScript } from '../plan/proxy/nftables.js';
+import type { ProxyInput } from '../plan/proxy/types.js';
+import { userspaceConfig, type UserspaceConfig } from '../plan/proxy/userspace.js';
+
+export const PROXY_CONFIG = '/etc/netlab/proxy.json';
+
+export interface SyncResult {
+  services: PlannedService[];
+  /** Endpoints in all, over all service ports. */
+  endpoints: number;
+}
+
+/** Which pods are ready now: sandbox and every container running. */
+export async function podSources(docker: Docker, lab: Lab, plan: LabPlan): Promise<PodEndpointSource[]> {
+  const containers = await docker.listContainers({ all: true, filters: labFilter(plan.lab) });
+  const running = new Set(containers.filter((c) => c.State === 'running').map((c) => c.Names[0]!.replace(/^\//, '')));
+  return plan.pods.map((p) => {
+    const pod = lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace)!;
+    return { pod, ip: p.ip, node: p.node, ready: [p.pause, ...p.containers].every((c) => running.has(c.name)) };
+  });
+}
+
+/** The script that programs one node's kube-proxy rules in the lab's proxy mode. */
+export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: ProxyInput, nodePid: number, previousPorts: Record<string, number> = {}): string {
+  const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
+  switch (mode) {
+    case 'iptables': {
+      const rules = iptablesRestore(input);
+      const wanted = [...new Set(rules.split('\n').filter((l) => l.startsWith(':KUBE-')).map((l) => l.slice(1).split(' ')[0]!))];
+      return [
+        'set -e',
+        ...iptablesJumps().map((cmd) => `${ns} sh -c ${shq(cmd)}`),
+        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
+        // Chains of services and endpoints that are gone: nothing jumps to them after the restore.
+        `w=$(mktemp); cat > "$w" <<'NETLAB_WANTED'\n${wanted.sort().join('\n')}\nNETLAB_WANTED`,
+        // (All flushed first: a stale service chain still jumps to stale endpoint chains.)
+        `for t in nat filter; do stale=$(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p' | sort | comm -23 - "$w")`,
+        `  for c in $stale; do ${ns} iptables -w -t $t -F "$c"; done; for c in $stale; do ${ns} iptables -w -t $t -X "$c"; done; done; rm -f "$w"`,
+        `echo "${input.services.length} service ports"`,
+      ].join('\n');
+    }
+    case 'nftables':
+      return [`${ns} nft -f - <<'NETLAB_RULES'\n${nftablesScript(input)}\nNETLAB_RULES`, `echo "${input.services.length} service ports"`].join('\n');
+    case 'userspace': {
+      const { config, iptablesRestore: rules, jumps } = userspaceConfig(input, undefined, previousPorts);
+      return [
+        'set -e',
+        ...jumps.map((cmd) => `${ns} sh -c ${shq(cmd)}`),
+        `cat > /proc/${nodePid}/root${PROXY_CONFIG}.new <<'NETLAB_CONFIG'\n${JSON.stringify(config, null, 1)}\nNETLAB_CONFIG`,
+        `mv /proc/${nodePid}/root${PROXY_CONFIG}.new /proc/${nodePid}/root${PROXY_CONFIG}`,
+        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
+        // The proxy re-reads its config on SIGHUP (it is started by `up` in the node).
+        `for p in $(pgrep -x netlab-proxy); do [ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/${nodePid}/ns/net)" ] && kill -HUP $p; done; true`,
+        `echo "${input.services.length} service ports"`,
+      ].join('\n');
+    }
+  }
+}
+
+export async function syncServices(docker: Docker, lab: Lab, plan: LabPlan, emit: EventSink): Promise<SyncResult> {
+  return task(emit, 'sync', `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`, async () => {
+    const sources = await podSources(docker, lab, plan);
+    const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+    const nodes = await Promise.all(
+      plan.nodes.map(async (n) => {
+        const info = await docker.getContainer(n.container.name).inspect();
+        if (!info.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
+        return { node: n, pid: info.State.Pid };
+      }),
+    );
+    // Userspace: the proxy must run, and keeps the local ports it listens on from sync to sync.
+    const previousPorts =
+      lab.topology.proxyMode === 'userspace' ? await Promise.all(nodes.map(({ node }) => startUserspaceProxy(docker, node.container.name, node.name))) : [];
+    const jobs = nodes.map(({ node, pid }, index) => ({
+      index,
+      command: nodeProxyScript(
+        lab.topology.proxyMode,
+        proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
+        pid,
+        previousPorts[index],
+      ),
+    }));
+    const work: Promise<unknown>[] = [];
+    if (jobs.length && lab.services.length) {
+      work.push(
+        (async () => {
+          const out = await execIn(docker, plan.toolbox.name, ['sh', '-s'], { stdin: parallelScript(jobs) });
+          for (const r of parseParallelOutput(out.stdout)) {
+            if (r.exitCode !== 0) {
+              throw new NetlabError(`kube-proxy sync failed on ${nodes[r.index]!.node.name}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
+                hint: 'Run `netlab doctor` to check iptables/nftables support.',
+              });
+            }
+          }
+        })(),
+      );
+    }
+    if (lab.topology.dns) work.push(writeDns(docker, plan, planned, sources));
+    await Promise.all(work);
+    return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
+  }, (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`);
+}
+
+/** Zone files into the CoreDNS container; CoreDNS's `file` plugin reloads on the new SOA serial. */
+async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[]): Promise<void> {
+  const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
+  if (!dnsPod) return;
+  // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
+  const input = dnsInput(planned, sources, Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100), dnsIP(plan.serviceCIDR));
+  const container = `${podContainerName(plan.lab, dnsPod)}-coredns`;
+  await putFiles(docker, container, COREDNS_DIR, {
+    'db.cluster.local': clusterZone(input),
+    'db.in-addr.arpa': reverseZone(input),
+    'Corefile.new': corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
+  });
+  // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told (SIGUSR1).
+  // The first one also lets the container start CoreDNS, which waits for it.
+  const r = await execIn(docker, container, [
+    'sh',
+    '-c',
+    [
+      `cd ${COREDNS_DIR} && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi`,
+      // Records follow a change at once: wait (3 s at most) until CoreDNS serves the new serial.
+      `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "${input.serial}" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial ${input.serial} within 3 s" >&2`,
+    ].join('\n'),
+  ]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${r.stderr || r.stdout}`);
+}
+
+/**
+ * The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP.
+ * Returns the local ports of its current config (`ns/svc:port/PROTO` -> port), which stay.
+ */
+async function startUserspaceProxy(docker: Docker, container: string, node: string): Promise<Record<string, number>> {
+  const empty = JSON.stringify(userspaceConfig({ node, nodeIP: '0.0.0.0', clusterCIDR: '0.0.0.0/0', services: [] }).config);
+  const script = [
+    `mkdir -p ${PROXY_CONFIG.replace(/\/[^/]+$/, '')}`,
+    `[ -f ${PROXY_CONFIG} ] || printf '%s' ${shq(empty)} > ${PROXY_CONFIG}`,
+    `pgrep -x netlab-proxy >/dev/null || { nohup netlab-proxy --config ${PROXY_CONFIG} >/dev/null 2>&1 & }`,
+    `cat ${PROXY_CONFIG}`,
+  ].join('\n');
+  const r = await execIn(docker, container, ['sh', '-c', script]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not start the userspace proxy on ${node}: ${r.stderr || r.stdout}`);
+  try {
+    const current = JSON.parse(r.stdout) as UserspaceConfig;
+    return Object.fromEntries(current.services.map((s) => [`${s.serviceport}/${s.protocol}`, s.proxyPort]));
+  } catch {
+    return {};
+  }
+}

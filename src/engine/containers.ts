@@ -1,0 +1,95 @@
+// Bringing one planned container to its planned state: keep, start, create or replace.
+import type Docker from 'dockerode';
+import { NetlabError } from '../core/errors.js';
+import { isConflict, isNotFound } from './engine.js';
+import { LABEL_LAB, LABEL_SPEC } from '../core/labels.js';
+import type { ContainerPlan } from '../plan/types.js';
+
+export type ContainerAction = 'unchanged' | 'started' | 'created' | 'recreated';
+
+export interface EnsuredContainer {
+  id: string;
+  /** Host PID of the container's first process: /proc/<pid>/ns/net is its network namespace. */
+  pid: number;
+  action: ContainerAction;
+}
+
+export interface EnsureOptions {
+  /** Replace the container even if its spec is unchanged (its sandbox was replaced, say). */
+  replace?: boolean;
+  /** Extra test on an existing container: false = replace it. */
+  keep?: (existing: Docker.ContainerInfo) => boolean;
+  /** Read the PID (one more call); false for containers nothing enters by PID. */
+  needPid?: boolean;
+}
+
+export async function ensureContainer(
+  docker: Docker,
+  plan: ContainerPlan,
+  existing: Docker.ContainerInfo | undefined,
+  options: EnsureOptions = {},
+): Promise<EnsuredContainer> {
+  let action: ContainerAction;
+  let id: string;
+  const sameSpec = existing?.Labels[LABEL_SPEC] === plan.create.Labels?.[LABEL_SPEC];
+  if (existing && sameSpec && !options.replace && (options.keep?.(existing) ?? true)) {
+    id = existing.Id;
+    if (existing.State === 'running') {
+      action = 'unchanged';
+    } else {
+      await docker.getContainer(id).start();
+      action = 'started';
+    }
+  } else {
+    if (existing) await removeContainer(docker, existing.Id);
+    id = await createContainer(docker, plan);
+    await docker.getContainer(id).start();
+    action = existing ? 'recreated' : 'created';
+  }
+  if (options.needPid === false) return { id, pid: 0, action };
+  const info = await docker.getContainer(id).inspect();
+  if (!info.State.Running) {
+    throw new NetlabError(`Container ${plan.name} stopped right after it started (exit code ${info.State.ExitCode}).`, {
+      hint: `See what it printed: docker logs ${plan.name}`,
+    });
+  }
+  return { id, pid: info.State.Pid, action };
+}
+
+async function createContainer(docker: Docker, plan: ContainerPlan): Promise<string> {
+  try {
+    const c = await docker.createContainer({ ...plan.create, name: plan.name });
+    return c.id;
+  } catch (err) {
+    if (isConflict(err)) {
+      // The name is taken. Ours (a leftover the label query missed)? Replace it; else refuse.
+      const other = await docker.getContainer(plan.name).inspect();
+      if (other.Config.Labels?.[LABEL_LAB] !== plan.create.Labels?.[LABEL_LAB]) {
+        throw new NetlabError(`A container named ${plan.name} exists and was not created by netlab for this lab.`, {
+          hint: `netlab never touches what it did not create: remove or rename it (docker rm -f ${plan.name}), or use another lab name (--name).`,
+        });
+      }
+      await removeContainer(docker, other.Id);
+      const c = await docker.createContainer({ ...plan.create, name: plan.name });
+      return c.id;
+    }
+    if (isNotFound(err)) {
+      throw new NetlabError(`Image ${plan.create.Image} for ${plan.name} is not on this Docker engine.`, {
+        hint: plan.create.Image?.startsWith('netlab/')
+          ? 'Build netlab images with `netlab images build`.'
+          : `netlab does not pull images: load it first (docker load), or use netlab/app.`,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    // Already gone, or already being removed: either way it will not be there.
+    if (!isNotFound(err) && !isConflict(err)) throw err;
+  }
+}

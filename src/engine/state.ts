@@ -1,0 +1,68 @@
+// What of a lab already exists on the engine, found by its labels.
+import type Docker from 'dockerode';
+import { NetlabError } from '../core/errors.js';
+import { LABEL_LAB, LABEL_LAB_FILE, LABEL_NAMESPACE, LABEL_POD, LABEL_POD_IP, LABEL_ROLE, labFilter } from '../core/labels.js';
+import { networkName } from '../plan/plan.js';
+
+export interface LabState {
+  network?: Docker.NetworkInspectInfo;
+  /** Existing containers of the lab by name. */
+  containers: Map<string, Docker.ContainerInfo>;
+}
+
+export async function readLabState(docker: Docker, lab: string): Promise<LabState> {
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters: labFilter(lab) }),
+    docker.listNetworks({ filters: { name: [networkName(lab)] } }),
+  ]);
+  // `name` filters match substrings: keep the exact one.
+  const network = networks.find((n) => n.Name === networkName(lab));
+  if (network && network.Labels?.[LABEL_LAB] !== lab) {
+    throw new NetlabError(`A Docker network named ${network.Name} exists but was not created by netlab for lab ${lab}.`, {
+      hint: `netlab never touches what it did not create: remove or rename that network (docker network rm ${network.Name}), or bring the lab up under another name (--name).`,
+    });
+  }
+  return {
+    network,
+    containers: new Map(containers.map((c) => [c.Names[0]!.replace(/^\//, ''), c])),
+  };
+}
+
+export interface LabSummary {
+  name: string;
+  file?: string;
+  containers: number;
+  running: number;
+}
+
+/** Every lab present on the engine (any object with a netlab.lab label). */
+export async function listLabsOnEngine(docker: Docker): Promise<LabSummary[]> {
+  const [containers, networks] = await Promise.all([
+    docker.listContainers({ all: true, filters: labFilter() }),
+    docker.listNetworks({ filters: labFilter() }),
+  ]);
+  const labs = new Map<string, LabSummary>();
+  const entry = (name: string, file?: string) => {
+    let e = labs.get(name);
+    if (!e) labs.set(name, (e = { name, file, containers: 0, running: 0 }));
+    e.file ??= file;
+    return e;
+  };
+  for (const n of networks) entry(n.Labels![LABEL_LAB]!, n.Labels![LABEL_LAB_FILE]);
+  for (const c of containers) {
+    const e = entry(c.Labels[LABEL_LAB]!, c.Labels[LABEL_LAB_FILE]);
+    e.containers++;
+    if (c.State === 'running') e.running++;
+  }
+  return [...labs.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Addresses of the pods that run now (`ns/name` -> IP), from their sandboxes' labels. */
+export function runningPodIPs(state: LabState): Map<string, string> {
+  const ips = new Map<string, string>();
+  for (const c of state.containers.values()) {
+    const ip = c.Labels[LABEL_POD_IP];
+    if (c.Labels[LABEL_ROLE] === 'pause' && ip && c.State === 'running') ips.set(`${c.Labels[LABEL_NAMESPACE]}/${c.Labels[LABEL_POD]}`, ip);
+  }
+  return ips;
+}

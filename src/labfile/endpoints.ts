@@ -1,0 +1,293 @@
+// What a check's `from` / `to` names: a pod (and maybe a container and a port),
+// a Service (and maybe one of its ports), a node, the router, the external client,
+// an IP address or localhost.
+import { parseIp } from '../core/cidr.js';
+import type { ContainerPort, ContainerSpec, Lab, NodeSpec, PodSpec, ServicePortSpec, ServiceSpec } from './model.js';
+import { didYouMean, suggestion } from './suggest.js';
+
+export type EndpointRef =
+  | { kind: 'pod'; pod: PodSpec; container?: ContainerSpec; port?: ContainerPort }
+  /** `port` is set only when written (a Service with exactly one port may go without). */
+  | { kind: 'service'; service: ServiceSpec; port?: ServicePortSpec }
+  /** `port`: `<node>:<port>`, e.g. a nodePort (30000-32767) on the node's own address. */
+  | { kind: 'node'; node: NodeSpec; port?: number }
+  | { kind: 'router' }
+  | { kind: 'external' }
+  | { kind: 'ip'; ip: string; port?: number }
+  | { kind: 'localhost'; port: number };
+
+export interface EndpointError {
+  error: string;
+  hint?: string;
+}
+
+type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
+
+/** `service/<name>` always names a Service (so no pod may be named "service"). */
+export const SERVICE_PREFIX = 'service';
+
+const SYNTAX =
+  '<pod>, <pod>:<port>, <pod>/<container>, <pod>.<namespace>, <service>[:<port>], service/<service>, <node>[:<port>], router, external, a.b.c.d[:port] or localhost:<port>';
+
+export function isEndpointError(value: EndpointRef | EndpointError): value is EndpointError {
+  return 'error' in value;
+}
+
+/**
+ * Resolves endpoint text against a lab:
+ * `<pod>`, `<pod>:<port|portName>`, `<pod>/<container>[:<port|portName>]`,
+ * `<pod>.<namespace>` (any of the above), `<node>[:<port>]`, `router` (routing: router),
+ * `external` (topology.external), `a.b.c.d[:port]`, `localhost:<port>`, and Services:
+ * `service/<name>[.<namespace>][:<port|portName>]`, or without `service/` when no pod
+ * (nor node, router, external) has that name. A Service's port is matched by its
+ * `port` number or its name.
+ */
+export function resolveEndpoint(lab: LabView, text: string): EndpointRef | EndpointError {
+  const written = text.trim();
+  if (!written) return { error: 'empty endpoint', hint: `write ${SYNTAX}` };
+
+  // Split off ":port" (pod, container and namespace names never hold ":").
+  const colon = written.indexOf(':');
+  const target = colon < 0 ? written : written.slice(0, colon);
+  const portText = colon < 0 ? undefined : written.slice(colon + 1);
+  if (portText !== undefined && portText === '') return { error: `"${written}" ends with ":" but names no port`, hint: `write a port after ":", e.g. ${target}:8080, or drop the ":"` };
+
+  let portNumber: number | undefined;
+  if (portText !== undefined && /^\d+$/.test(portText)) {
+    portNumber = Number(portText);
+    if (portNumber < 1 || portNumber > 65535) return { error: `port ${portText} is out of range`, hint: 'ports are 1 to 65535' };
+  }
+
+  // IP addresses.
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(target)) {
+    if (parseIp(target) === undefined) return { error: `${target} is not a valid IPv4 address`, hint: 'each of the four numbers is 0 to 255' };
+    if (portText === undefined) return { kind: 'ip', ip: target };
+    if (portNumber === undefined) return { error: `"${portText}" is not a port number`, hint: `after an IP address write a number, e.g. ${target}:8080` };
+    return { kind: 'ip', ip: target, port: portNumber };
+  }
+
+  if (target === 'localhost') {
+    if (portNumber === undefined)
+      return {
+        error: portText === undefined ? 'localhost needs a port' : `"${portText}" is not a port number`,
+        hint: 'write localhost:<port>, e.g. localhost:8080 (a port of another container in the same pod)',
+      };
+    return { kind: 'localhost', port: portNumber };
+  }
+
+  if (target.startsWith(`${SERVICE_PREFIX}/`)) {
+    const rest = target.slice(SERVICE_PREFIX.length + 1);
+    if (!rest || rest.includes('/'))
+      return { error: `"${written}" names no Service`, hint: `write service/<name>[.<namespace>][:<port>], e.g. service/${lab.services[0]?.name ?? 'web'}` };
+    const found = findService(lab, rest, true);
+    if ('error' in found) return found;
+    return serviceRef(lab, found.service, portText, portNumber, written);
+  }
+
+  const noPort = (what: string): EndpointError => ({
+    error: `${what} takes no port here`,
+    hint: `drop ":${portText}"; to reach a port, name a pod (e.g. server:8080), a Service, a node (a nodePort) or an IP address`,
+  });
+
+  if (target === 'router') {
+    if (lab.topology.routing !== 'router')
+      return { error: 'this lab has no router (topology.routing is direct)', hint: 'set topology.routing: router, or name a node' };
+    return portText === undefined ? { kind: 'router' } : noPort('router');
+  }
+  if (target === 'external') {
+    if (!lab.topology.external) return { error: 'this lab has no external client', hint: 'set topology.external: true' };
+    return portText === undefined ? { kind: 'external' } : noPort('external');
+  }
+
+  const node = lab.topology.nodes.find((n) => n.name === target);
+  if (node) {
+    if (portText === undefined) return { kind: 'node', node };
+    if (portNumber === undefined)
+      return { error: `"${portText}" is not a port number`, hint: `a node has no named ports: write a number, e.g. ${node.name}:${nodePortOf(lab) ?? 30080} (a nodePort)` };
+    return { kind: 'node', node, port: portNumber };
+  }
+
+  // Pods: <pod>[.<namespace>][/<container>]
+  const slash = target.indexOf('/');
+  const podPart = slash < 0 ? target : target.slice(0, slash);
+  const containerName = slash < 0 ? undefined : target.slice(slash + 1);
+  const dot = podPart.indexOf('.');
+  const podName = dot < 0 ? podPart : podPart.slice(0, dot);
+  const namespace = dot < 0 ? undefined : podPart.slice(dot + 1);
+
+  // A Service by its bare name, when no pod has that name (in that namespace).
+  if (containerName === undefined && !lab.pods.some((p) => p.name === podName && (namespace === undefined || p.namespace === namespace))) {
+    if (lab.services.some((s) => s.name === podName && (namespace === undefined || s.namespace === namespace))) {
+      const service = findService(lab, podPart, false);
+      if ('error' in service) return service;
+      return serviceRef(lab, service.service, portText, portNumber, written);
+    }
+  }
+
+  const found = findPod(lab, podName, namespace);
+  if ('error' in found) return found;
+  const { pod } = found;
+  const podLabel = displayPod(pod, lab.pods);
+
+  let container: ContainerSpec | undefined;
+  if (containerName !== undefined) {
+    container = pod.containers.find((c) => c.name === containerName);
+    if (!container) {
+      const names = pod.containers.map((c) => c.name);
+      return {
+        error: `pod ${podLabel} has no container "${containerName}"`,
+        hint: didYouMean(containerName, names) ?? `its containers: ${names.join(', ')}`,
+      };
+    }
+  }
+
+  if (portText === undefined) return container ? { kind: 'pod', pod, container } : { kind: 'pod', pod };
+
+  const scope = container ? [container] : pod.containers;
+  const declared = scope.flatMap((c) => c.ports);
+  let port: ContainerPort | undefined;
+  if (portNumber !== undefined) {
+    port = declared.find((p) => p.containerPort === portNumber && p.protocol === 'TCP') ?? declared.find((p) => p.containerPort === portNumber);
+    port ??= { containerPort: portNumber, protocol: 'TCP' };
+  } else {
+    port = declared.find((p) => p.name === portText);
+    if (!port) {
+      const names = declared.flatMap((p) => (p.name ? [p.name] : []));
+      const owner = container ? `container ${podLabel}/${container.name}` : `pod ${podLabel}`;
+      return {
+        error: `${owner} declares no port named "${portText}"`,
+        hint:
+          didYouMean(portText!, names) ??
+          (names.length
+            ? `its port names: ${declared.filter((p) => p.name).map((p) => `${p.name} (${p.containerPort}/${p.protocol})`).join(', ')}; or write a number`
+            : `it declares no named ports; write a number, e.g. ${target}:${declared[0]?.containerPort ?? 8080}`),
+      };
+    }
+  }
+  const ref: EndpointRef = { kind: 'pod', pod, port };
+  if (container) ref.container = container;
+  return ref;
+}
+
+function findPod(lab: LabView, name: string, namespace: string | undefined): { pod: PodSpec } | EndpointError {
+  const named = lab.pods.filter((p) => p.name === name);
+  if (namespace !== undefined) {
+    const pod = named.find((p) => p.namespace === namespace);
+    if (pod) return { pod };
+    if (named.length) {
+      const spaces = named.map((p) => p.namespace);
+      return {
+        error: `no pod ${name} in namespace ${namespace}`,
+        hint: didYouMean(namespace, spaces) ?? `${name} is in namespace ${spaces.join(', ')}: write ${spaces.map((s) => (s === 'default' && named.length === 1 ? name : `${name}.${s}`)).join(' or ')}`,
+      };
+    }
+  } else {
+    if (named.length === 1) return { pod: named[0]! };
+    if (named.length > 1) {
+      return {
+        error: `"${name}" names pods in several namespaces (${named.map((p) => p.namespace).join(', ')})`,
+        hint: `write ${named.map((p) => `${name}.${p.namespace}`).join(' or ')}`,
+      };
+    }
+  }
+  const known = [
+    ...new Set([
+      ...lab.pods.map((p) => p.name),
+      ...lab.services.map((s) => s.name),
+      ...lab.topology.nodes.map((n) => n.name),
+      ...(lab.topology.routing === 'router' ? ['router'] : []),
+      ...(lab.topology.external ? ['external'] : []),
+    ]),
+  ];
+  const written = namespace === undefined ? name : `${name}.${namespace}`;
+  return {
+    error: `no pod${lab.services.length ? ', Service' : ''} or node named "${written}"`,
+    hint: suggestion(name, known, 'known names') ?? `this lab has no pods; write ${SYNTAX}`,
+  };
+}
+
+/** `web`, or `web.team-a` when the pod is outside default or its name is taken in another namespace. */
+export function displayPod(pod: PodSpec, pods: readonly PodSpec[]): string {
+  const unique = pods.filter((p) => p.name === pod.name).length <= 1;
+  return unique && pod.namespace === 'default' ? pod.name : `${pod.name}.${pod.namespace}`;
+}
+
+// ---------------------------------------------------------------- Services
+
+/** `<name>[.<namespace>]` -> the Service; `explicit`: written as service/<...>. */
+function findService(lab: LabView, text: string, explicit: boolean): { service: ServiceSpec } | EndpointError {
+  const dot = text.indexOf('.');
+  const name = dot < 0 ? text : text.slice(0, dot);
+  const namespace = dot < 0 ? undefined : text.slice(dot + 1);
+  const prefix = explicit ? `${SERVICE_PREFIX}/` : '';
+  const named = lab.services.filter((s) => s.name === name);
+  if (namespace !== undefined) {
+    const service = named.find((s) => s.namespace === namespace);
+    if (service) return { service };
+    if (named.length) {
+      const spaces = named.map((s) => s.namespace);
+      return {
+        error: `no Service ${name} in namespace ${namespace}`,
+        hint: didYouMean(namespace, spaces) ?? `${name} is in namespace ${spaces.join(', ')}: write ${spaces.map((s) => `${prefix}${name}.${s}`).join(' or ')}`,
+      };
+    }
+  } else {
+    if (named.length === 1) return { service: named[0]! };
+    if (named.length > 1)
+      return {
+        error: `"${name}" names Services in several namespaces (${named.map((s) => s.namespace).join(', ')})`,
+        hint: `write ${named.map((s) => `${prefix}${name}.${s.namespace}`).join(' or ')}`,
+      };
+  }
+  const names = [...new Set(lab.services.map((s) => s.name))];
+  return {
+    error: `no Service named "${text}"`,
+    hint: suggestion(name, names, 'its Services') ?? 'this lab has no Services; add a Service manifest (kind: Service) under workloads',
+  };
+}
+
+function serviceRef(lab: LabView, service: ServiceSpec, portText: string | undefined, portNumber: number | undefined, written: string): EndpointRef | EndpointError {
+  if (portText === undefined) return { kind: 'service', service };
+  const label = `Service ${displayService(service, lab.services)}`;
+  const base = written.slice(0, written.lastIndexOf(':'));
+  const listed = service.ports.map((p) => `${p.name ? `${p.name} (${p.port}/${p.protocol})` : `${p.port}/${p.protocol}`}`).join(', ');
+  if (portNumber !== undefined) {
+    const port = service.ports.find((p) => p.port === portNumber && p.protocol === 'TCP') ?? service.ports.find((p) => p.port === portNumber);
+    if (port) return { kind: 'service', service, port };
+    // The pods' port written instead of the Service's: a number, or what a named targetPort means on its pods.
+    const declared = lab.pods.filter((pod) => selects(service, pod)).flatMap((pod) => pod.containers.flatMap((c) => c.ports));
+    const target = service.ports.find(
+      (p) => p.targetPort === portNumber || declared.some((d) => d.name === p.targetPort && d.containerPort === portNumber && d.protocol === p.protocol),
+    );
+    return {
+      error: `${label} has no port ${portNumber}`,
+      hint: target
+        ? `${portNumber} is the pods' port (targetPort); the Service listens on ${target.port}: write ${base}:${target.port}`
+        : `its ports: ${listed}`,
+    };
+  }
+  const port = service.ports.find((p) => p.name === portText);
+  if (port) return { kind: 'service', service, port };
+  const names = service.ports.flatMap((p) => (p.name ? [p.name] : []));
+  return {
+    error: `${label} has no port named "${portText}"`,
+    hint: didYouMean(portText!, names) ?? (names.length ? `its ports: ${listed}; or write a port number` : `its ports have no names; write the number, e.g. ${base}:${service.ports[0]?.port ?? 80}`),
+  };
+}
+
+/** The first nodePort a NodePort Service of the lab declares, for examples. */
+function nodePortOf(lab: LabView): number | undefined {
+  return lab.services.flatMap((s) => (s.type === 'NodePort' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
+}
+
+/** Whether `pod` is one of the Service's endpoints (same namespace, every selector label matched). */
+export function selects(service: Pick<ServiceSpec, 'namespace' | 'selector'>, pod: PodSpec): boolean {
+  const entries = Object.entries(service.selector);
+  return entries.length > 0 && pod.namespace === service.namespace && entries.every(([k, v]) => pod.labels[k] === v);
+}
+
+/** `web`, or `web.team-a` when the Service is outside default or its name is taken in another namespace. */
+export function displayService(service: ServiceSpec, services: readonly ServiceSpec[]): string {
+  const unique = services.filter((s) => s.name === service.name).length <= 1;
+  return unique && service.namespace === 'default' ? service.name : `${service.name}.${service.namespace}`;
+}

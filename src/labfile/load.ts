@@ -1,0 +1,59 @@
+// Lab file -> validated Lab: read, parse with positions, read each section, check
+// cross-references; every problem found is reported at once, each at its line.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LabFileError, NetlabError, type LabFileProblem } from '../core/errors.js';
+import type { Lab } from './model.js';
+import { displayPath, YamlFile } from './read/positions.js';
+import { Problems, sortProblems } from './read/problems.js';
+import { readLab } from './read/read-lab.js';
+import { dnsLabelProblem, LAB_NAME_MAX } from './schema/schema.js';
+import { validateLab } from './validate/validate.js';
+
+export { listLabs, resolveLabFile, type LabListing } from './catalog.js';
+
+export interface LoadedLab {
+  lab: Lab;
+  /** Things accepted but worth knowing (Kubernetes fields netlab ignores). */
+  warnings: LabFileProblem[];
+}
+
+export interface LoadOptions {
+  /** Use this name instead of the file's (for copies of one lab: `--name alice`). */
+  name?: string;
+}
+
+/**
+ * Loads and validates a lab file. Throws LabFileError listing every problem
+ * (file:line:column, message, hint), or NetlabError if the file cannot be read.
+ */
+export async function loadLab(file: string, options: LoadOptions = {}): Promise<LoadedLab> {
+  const path = resolve(file);
+  if (options.name !== undefined) {
+    const problem = dnsLabelProblem(options.name, 'lab name', LAB_NAME_MAX, 'alice');
+    if (problem) throw new NetlabError(problem.message, { hint: problem.hint, exitCode: 2 });
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NetlabError(
+      code === 'ENOENT' ? `lab file ${displayPath(path)} does not exist` : `cannot read lab file ${displayPath(path)}: ${(err as Error).message}`,
+      { hint: code === 'ENOENT' ? 'name a lab from `netlab list`, or the path of a lab.yaml' : undefined, exitCode: 2, cause: err },
+    );
+  }
+
+  const { yaml, problems: syntax } = YamlFile.parse(path, text, false);
+  if (syntax.length) throw new LabFileError(sortProblems(syntax, yaml.display));
+
+  const problems = new Problems();
+  const draft = await readLab(yaml, dirname(path), problems);
+  const lab = draft ? validateLab(draft, problems, path, dirname(path)) : undefined;
+  if (!problems.ok || !lab) {
+    // No errors but no lab cannot happen (a missing name is an error); keep the type honest.
+    throw new LabFileError(sortProblems(problems.errors.length ? problems.errors : [{ at: yaml.start(), message: 'the lab file could not be read' }], yaml.display));
+  }
+  if (options.name !== undefined) lab.name = options.name;
+  return { lab, warnings: sortProblems(problems.warnings, yaml.display) };
+}

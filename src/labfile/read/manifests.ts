@@ -1,0 +1,343 @@
+// Kubernetes manifests (inline under `workloads:` or in a `file:`) -> pods and Services.
+// Each supported kind is one entry in KINDS; adding a kind means adding a reader.
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { IGNORED_FIELDS, isRecord, valueIn, warnIgnored } from './fields.js';
+import { parseAt } from './issues.js';
+import type { ContainerSpec, DeploymentSpec, PodSpec } from '../model.js';
+import { child, isEmptyDocument, keyAt, valueAt, YamlFile, type Path, type Place } from './positions.js';
+import type { Problems } from './problems.js';
+import { deploymentManifestSchema, podManifestSchema, workloadFileSchema, type PodSpecInput } from '../schema/schema.js';
+import { readService, type ServiceEntry } from './services.js';
+import { didYouMean, suggestion } from '../suggest.js';
+
+export { isRecord } from './fields.js';
+
+/** One manifest, read: the pods it makes and where its parts were written. */
+export interface Workload {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** The manifest's root. */
+  place: Place;
+  /** Path from `place` to the pod spec (`spec` for a Pod, `spec.template.spec` for a Deployment). */
+  podSpecPath: Path;
+  /** The pods, Deployments expanded into replicas. */
+  pods: PodSpec[];
+  /** The containers as written (once, even for many replicas). */
+  containers: ContainerSpec[];
+  nodeName?: string;
+  deployment?: DeploymentSpec;
+}
+
+/** What is known of a manifest that could not be read, to avoid follow-on errors about its pods or Service. */
+export interface BrokenWorkload {
+  /** Its metadata.name if readable; undefined = unknown (then any pod or Service may be missing). */
+  name?: string;
+  /** Whether its pods get a -<i> suffix (a Deployment). */
+  replicated: boolean;
+}
+
+export interface ReadWorkloads {
+  workloads: Workload[];
+  services: ServiceEntry[];
+  broken: BrokenWorkload[];
+}
+
+interface KindReader {
+  apiVersion: string;
+  /** Reads the manifest into `out`; false when it could not be read (its problems are reported). */
+  read(value: unknown, place: Place, problems: Problems, out: ReadWorkloads): boolean;
+}
+
+const DEFAULT_NAMESPACE = 'default';
+
+const workloadReader =
+  (read: (value: unknown, place: Place, problems: Problems) => Workload | undefined): KindReader['read'] =>
+  (value, place, problems, out) => {
+    const workload = read(value, place, problems);
+    if (workload) out.workloads.push(workload);
+    return workload !== undefined;
+  };
+
+const KINDS: Record<string, KindReader> = {
+  Pod: { apiVersion: 'v1', read: workloadReader(readPod) },
+  Deployment: { apiVersion: 'apps/v1', read: workloadReader(readDeployment) },
+  Service: {
+    apiVersion: 'v1',
+    read: (value, place, problems, out) => {
+      const entry = readService(value, place, problems);
+      if (entry) out.services.push(entry);
+      return entry !== undefined;
+    },
+  },
+};
+
+/** Kinds that come with Services in real manifests but that netlab does without, and why. */
+const NOT_READ: Record<string, string> = {
+  Endpoints: 'netlab derives every Service\'s endpoints from its selector',
+  EndpointSlice: 'netlab derives every Service\'s endpoints from its selector',
+};
+
+export const SUPPORTED_KINDS = Object.keys(KINDS);
+
+/** "a, b or c" */
+function either(items: string[], last = 'or'): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1)}`;
+}
+
+/** Reads the `workloads:` list: inline manifests and `file:` references. */
+export async function readWorkloads(items: unknown[], listPlace: Place, labDir: string, problems: Problems): Promise<ReadWorkloads> {
+  const out: ReadWorkloads = { workloads: [], services: [], broken: [] };
+  for (const [i, item] of items.entries()) {
+    const place = child(listPlace, i);
+    if (isRecord(item) && 'file' in item) {
+      const ref = parseAt(workloadFileSchema, item, place, problems);
+      if (!ref) {
+        out.broken.push({ replicated: true });
+        continue;
+      }
+      await readManifestsFile(ref.file, child(place, 'file'), labDir, problems, out);
+      continue;
+    }
+    readManifest(item, place, problems, out, true);
+  }
+  return out;
+}
+
+/**
+ * Reads a manifests file named (relative to the lab's folder) at `filePlace` into `out`;
+ * returns its text, or undefined when it could not be read (reported).
+ */
+export async function readManifestsFile(name: string, filePlace: Place, labDir: string, problems: Problems, out: ReadWorkloads): Promise<string | undefined> {
+  const file = resolve(labDir, name);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const here = valueAt(filePlace);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const near = await yamlFilesNear(file, labDir);
+      const rel = relative(labDir, file);
+      problems.error(
+        here,
+        `manifests file ${name} does not exist (looked for ${file})`,
+        didYouMean(rel, near) ??
+          `the path is relative to the lab file's folder${near.length ? `; YAML files there: ${near.join(', ')}` : ''}`,
+      );
+    } else if (code === 'EISDIR') {
+      problems.error(here, `${name} is a folder, not a manifests file`, 'name a YAML file, e.g. file: manifests.yaml');
+    } else {
+      problems.error(here, `cannot read ${name}: ${(err as Error).message}`);
+    }
+    out.broken.push({ replicated: true });
+    return undefined;
+  }
+  readManifestsText(YamlFile.parse(file, text, true), problems, out);
+  return text;
+}
+
+/** Reads parsed manifests (`---`-separated documents, as a manifests file holds them) into `out`. */
+export function readManifestsText(parsed: ReturnType<typeof YamlFile.parse>, problems: Problems, out: ReadWorkloads): void {
+  const { yaml, problems: syntax } = parsed;
+  if (syntax.length) {
+    for (const p of syntax) problems.error(p.at, p.message, p.hint);
+    out.broken.push({ replicated: true });
+    return;
+  }
+  for (const [d, doc] of yaml.docs.entries()) {
+    if (isEmptyDocument(doc)) continue; // an empty document (e.g. after a trailing ---)
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      problems.error(yaml.valueAt(d, []), `cannot read this document: ${(err as Error).message}`);
+      out.broken.push({ replicated: true });
+      continue;
+    }
+    readManifest(value, { yaml, doc: d, path: [] }, problems, out, false);
+  }
+}
+
+/** YAML files in the folder the missing file was looked for in, as paths relative to the lab's folder. */
+async function yamlFilesNear(file: string, labDir: string): Promise<string[]> {
+  try {
+    return (await readdir(dirname(file)))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => relative(labDir, join(dirname(file), f)))
+      .filter((f) => f !== 'lab.yaml')
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** One manifest: picks the reader for its kind. */
+function readManifest(value: unknown, place: Place, problems: Problems, out: ReadWorkloads, inline: boolean): void {
+  const name = isRecord(value) && isRecord(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : undefined;
+  const broken = (replicated = true) => out.broken.push({ name, replicated });
+  if (!isRecord(value)) {
+    problems.error(
+      valueAt(place),
+      'a workload must be a Kubernetes manifest (a mapping with apiVersion, kind, metadata, spec)',
+      inline ? 'write a manifest indented under "- ", or `- file: manifests.yaml`' : 'write a manifest: apiVersion, kind, metadata and spec',
+    );
+    broken();
+    return;
+  }
+  if (!inline && 'file' in value) {
+    problems.error(keyAt(place, 'file'), '`file:` is only allowed in the lab file\'s workloads list', 'a manifests file holds manifests only; list the file in the lab file instead');
+    broken();
+    return;
+  }
+  const kind = value.kind;
+  const kindHint = `write ${either(Object.entries(KINDS).map(([k, r]) => `kind: ${k} (apiVersion: ${r.apiVersion})`))}`;
+  if (kind === undefined) {
+    problems.error(valueAt(place), 'this manifest has no `kind`', inline ? `${kindHint}, or \`file: manifests.yaml\` to read manifests from a file` : kindHint);
+    broken();
+    return;
+  }
+  if (typeof kind !== 'string') {
+    problems.error(valueAt(place, 'kind'), '`kind` must be text', kindHint);
+    broken();
+    return;
+  }
+  const notRead = NOT_READ[kind];
+  if (notRead) {
+    problems.error(valueAt(place, 'kind'), `netlab does not read ${kind} manifests: ${notRead}`, `remove this ${kind} manifest (netlab reads ${either(SUPPORTED_KINDS, 'and')})`);
+    // Not broken: its absence causes no follow-on errors about pods or Services.
+    return;
+  }
+  const reader = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
+  if (!reader) {
+    problems.error(valueAt(place, 'kind'), `netlab does not read ${kind} manifests`, suggestion(kind, SUPPORTED_KINDS, 'supported kinds') ?? kindHint);
+    broken();
+    return;
+  }
+  if (!reader.read(value, place, problems, out)) broken(kind === 'Deployment');
+}
+
+function readPod(value: unknown, place: Place, problems: Problems): Workload | undefined {
+  const manifest = parseAt(podManifestSchema, value, place, problems);
+  if (!manifest) return undefined;
+  warnIgnoredFields(value, place, problems, ['spec']);
+  const at = valueAt(place);
+  const namespace = manifest.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const containers = readContainers(manifest.spec, child(place, 'spec'));
+  const pod = makePod(manifest.metadata.name, namespace, manifest.metadata.labels ?? {}, manifest.spec.nodeName, containers, at);
+  return {
+    kind: 'Pod',
+    name: manifest.metadata.name,
+    namespace,
+    place,
+    podSpecPath: ['spec'],
+    pods: [pod],
+    containers,
+    ...(manifest.spec.nodeName === undefined ? {} : { nodeName: manifest.spec.nodeName }),
+  };
+}
+
+function readDeployment(value: unknown, place: Place, problems: Problems): Workload | undefined {
+  const manifest = parseAt(deploymentManifestSchema, value, place, problems);
+  if (!manifest) return undefined;
+  warnIgnoredFields(value, place, problems, ['spec', 'template', 'spec']);
+  const { name } = manifest.metadata;
+  const namespace = manifest.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const at = valueAt(place);
+  const { spec } = manifest;
+  const templateLabels = spec.template.metadata.labels;
+
+  // Kubernetes rejects a Deployment whose selector does not select its own template.
+  const selector = spec.selector.matchLabels;
+  let selects = true;
+  if (Object.keys(selector).length === 0) {
+    problems.error(
+      valueAt(place, 'spec', 'selector', 'matchLabels'),
+      `Deployment ${name}: selector.matchLabels is empty`,
+      `write labels the template has, e.g. matchLabels: {${Object.entries(templateLabels).slice(0, 1).map(([k, v]) => `${k}: ${v}`).join('') || 'app: ' + name}}`,
+    );
+    selects = false;
+  }
+  for (const [key, wanted] of Object.entries(selector)) {
+    if (templateLabels[key] === wanted) continue;
+    selects = false;
+    const has = templateLabels[key];
+    problems.error(
+      valueAt(place, 'spec', 'selector', 'matchLabels', key),
+      `Deployment ${name}: selector ${key}=${wanted} does not match the template's labels (${has === undefined ? `no ${key} label` : `${key}=${has}`})`,
+      has === undefined
+        ? `add \`${key}: ${wanted}\` to spec.template.metadata.labels, or remove it from the selector`
+        : `make them equal: write \`${key}: ${has}\` here, or \`${key}: ${wanted}\` in spec.template.metadata.labels`,
+    );
+  }
+  if (!selects) return undefined;
+
+  const podSpecPlace = child(place, 'spec', 'template', 'spec');
+  const containers = readContainers(spec.template.spec, podSpecPlace);
+  const pods: PodSpec[] = [];
+  for (let i = 0; i < spec.replicas; i++) {
+    pods.push(makePod(`${name}-${i}`, namespace, templateLabels, spec.template.spec.nodeName, containers, at, name));
+  }
+  const deployment: DeploymentSpec = { name, namespace, replicas: spec.replicas, selector: { ...selector }, at };
+  return {
+    kind: 'Deployment',
+    name,
+    namespace,
+    place,
+    podSpecPath: ['spec', 'template', 'spec'],
+    pods,
+    containers,
+    deployment,
+    ...(spec.template.spec.nodeName === undefined ? {} : { nodeName: spec.template.spec.nodeName }),
+  };
+}
+
+function readContainers(spec: PodSpecInput, specPlace: Place): ContainerSpec[] {
+  return spec.containers.map((c, i) => {
+    const container: ContainerSpec = {
+      name: c.name,
+      image: c.image,
+      env: c.env.map((e) => ({ name: e.name, value: e.value })),
+      ports: c.ports.map((p) => ({ ...(p.name === undefined ? {} : { name: p.name }), containerPort: p.containerPort, protocol: p.protocol })),
+      at: valueAt(specPlace, 'containers', i),
+    };
+    if (c.command) container.command = [...c.command];
+    if (c.args) container.args = [...c.args];
+    return container;
+  });
+}
+
+function makePod(
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  nodeName: string | undefined,
+  containers: ContainerSpec[],
+  at: PodSpec['at'],
+  deployment?: string,
+): PodSpec {
+  const pod: PodSpec = { name, namespace, labels: { ...labels }, containers: structuredClone(containers), at };
+  if (nodeName !== undefined) pod.nodeName = nodeName;
+  if (deployment !== undefined) pod.deployment = deployment;
+  return pod;
+}
+
+/** Warns about each accepted-but-ignored Kubernetes field the manifest carries. */
+function warnIgnoredFields(value: unknown, place: Place, problems: Problems, podSpecPath: Path): void {
+  const warn = (path: Path, fields: readonly string[]) => warnIgnored(valueIn(value, path), place, path, fields, problems);
+  warn([], IGNORED_FIELDS.manifest);
+  warn(['metadata'], IGNORED_FIELDS.metadata);
+  if (podSpecPath.length > 1) {
+    warn(['spec'], IGNORED_FIELDS.deploymentSpec);
+    warn(['spec', 'template', 'metadata'], ['annotations']);
+  }
+  warn(podSpecPath, IGNORED_FIELDS.podSpec);
+  const containers = valueIn(value, [...podSpecPath, 'containers']);
+  if (!Array.isArray(containers)) return;
+  containers.forEach((c, i) => {
+    warn([...podSpecPath, 'containers', i], IGNORED_FIELDS.container);
+    const ports = isRecord(c) ? c.ports : undefined;
+    if (Array.isArray(ports)) ports.forEach((_, j) => warn([...podSpecPath, 'containers', i, 'ports', j], IGNORED_FIELDS.containerPort));
+  });
+}

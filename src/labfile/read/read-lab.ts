@@ -1,0 +1,186 @@
+// A parsed lab file -> its sections, each read on its own so that one broken
+// section does not hide the problems of the others.
+import { readExercises, type ExerciseEntry } from './exercises.js';
+import { parseAt } from './issues.js';
+import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
+import type { NodeSpec, ProxyMode, Routing, SourceLocation } from '../model.js';
+import { child, isEmptyDocument, valueAt, type Place, type YamlFile } from './positions.js';
+import type { Problems } from './problems.js';
+import { checkSchema, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR, labShellSchema, nodeSchema, topologyShellSchema, type CheckInput } from '../schema/schema.js';
+
+export interface NodeEntry {
+  node: NodeSpec;
+  /** Where the node was written; undefined for the default node. */
+  place?: Place;
+  /** Whether podCIDR was written (else it is the default for its position). */
+  cidrWritten: boolean;
+}
+
+export interface CheckEntry {
+  check: CheckInput;
+  place: Place;
+}
+
+/** A check that could not be read: its name (undefined if unreadable) and its needs, if they are a list of names. */
+export interface BrokenCheck {
+  name?: string;
+  needs: string[];
+  place: Place;
+}
+
+/** Where a node's name was written (the file's start for the default node). */
+export function nodeNameAt(entry: NodeEntry): SourceLocation {
+  return entry.place ? valueAt(entry.place, 'name') : entry.node.at;
+}
+
+/** Where a node's podCIDR was written, else its name (a default pod CIDR). */
+export function podCidrAt(entry: NodeEntry): SourceLocation {
+  return entry.place && entry.cidrWritten ? valueAt(entry.place, 'podCIDR') : nodeNameAt(entry);
+}
+
+/** Everything read from a lab file, before cross-references are checked. */
+export interface LabDraft {
+  yaml: YamlFile;
+  root: Place;
+  header?: { name: string; title?: string; description?: string };
+  topology: {
+    underlay?: string;
+    serviceCIDR: string;
+    clusterCIDR: string;
+    /** Which of serviceCIDR and clusterCIDR were written (else they are the defaults). */
+    written: { serviceCIDR: boolean; clusterCIDR: boolean };
+    proxyMode: ProxyMode;
+    /** As written; undefined = on when the lab has a Service. */
+    dns?: boolean;
+    publish: boolean;
+    routing: Routing;
+    external: boolean;
+    nodes: NodeEntry[];
+    place?: Place;
+  };
+  /**
+   * Parts that could not be read: names that cannot be resolved may be explained by them.
+   * `checks`: checks that could not be read, with what could be read of them (a name, needs).
+   */
+  broken: { topology: boolean; nodes: boolean; checks: BrokenCheck[] };
+  workloads: ReadWorkloads;
+  checks: CheckEntry[];
+  exercises: ExerciseEntry[];
+}
+
+/** The default pod CIDR of the i-th node (from 0): 10.0.<i+1>.0/24. */
+export function defaultPodCIDR(index: number): string {
+  const n = index + 1;
+  return `10.${Math.floor(n / 256)}.${n % 256}.0/24`;
+}
+
+export const DEFAULT_NODE_NAME = 'node1';
+
+export async function readLab(yaml: YamlFile, labDir: string, problems: Problems): Promise<LabDraft | undefined> {
+  const root: Place = { yaml, doc: 0, path: [] };
+  const doc = yaml.docs[0];
+  if (!doc || isEmptyDocument(doc)) {
+    problems.error(yaml.start(), 'the lab file is empty', 'start with `name: my-lab`, then topology, workloads and checks');
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    problems.error(yaml.start(), `cannot read the lab file: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    problems.error(valueAt(root), 'a lab file is a mapping of keys (name, topology, workloads, checks)', 'start with `name: my-lab` at the beginning of a line');
+    return undefined;
+  }
+
+  const shell = parseAt(labShellSchema, value, root, problems);
+  const draft: LabDraft = {
+    yaml,
+    root,
+    topology: {
+      serviceCIDR: DEFAULT_SERVICE_CIDR,
+      clusterCIDR: DEFAULT_CLUSTER_CIDR,
+      written: { serviceCIDR: false, clusterCIDR: false },
+      proxyMode: 'iptables',
+      publish: false,
+      routing: 'router',
+      external: false,
+      nodes: [],
+    },
+    broken: { topology: false, nodes: false, checks: [] },
+    workloads: { workloads: [], services: [], broken: [] },
+    checks: [],
+    exercises: [],
+  };
+  if (shell) {
+    draft.header = { name: shell.name };
+    if (shell.title !== undefined) draft.header.title = shell.title;
+    if (shell.description !== undefined) draft.header.description = shell.description;
+  }
+
+  readTopology(value.topology, child(root, 'topology'), draft, problems);
+
+  if (Array.isArray(value.workloads)) draft.workloads = await readWorkloads(value.workloads, child(root, 'workloads'), labDir, problems);
+
+  if (Array.isArray(value.checks)) {
+    value.checks.forEach((raw, i) => {
+      const place = child(root, 'checks', i);
+      const check = parseAt(checkSchema, raw, place, problems);
+      if (check) draft.checks.push({ check, place });
+      else draft.broken.checks.push(brokenCheck(raw, place));
+    });
+  }
+
+  if (Array.isArray(value.exercises)) draft.exercises = await readExercises(value.exercises, child(root, 'exercises'), labDir, problems);
+  return draft;
+}
+
+function brokenCheck(raw: unknown, place: Place): BrokenCheck {
+  const broken: BrokenCheck = { needs: [], place };
+  if (!isRecord(raw)) return broken;
+  if (typeof raw.name === 'string' && raw.name !== '') broken.name = raw.name;
+  if (Array.isArray(raw.needs) && raw.needs.every((n) => typeof n === 'string' && n !== '')) broken.needs = raw.needs as string[];
+  return broken;
+}
+
+function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Problems): void {
+  const topology = draft.topology;
+  if (raw !== undefined) {
+    topology.place = place;
+    const shell = parseAt(topologyShellSchema, raw, place, problems);
+    if (shell) {
+      if (shell.underlay !== undefined) topology.underlay = shell.underlay;
+      topology.serviceCIDR = shell.serviceCIDR;
+      topology.clusterCIDR = shell.clusterCIDR;
+      topology.written = { serviceCIDR: isRecord(raw) && raw.serviceCIDR !== undefined, clusterCIDR: isRecord(raw) && raw.clusterCIDR !== undefined };
+      topology.proxyMode = shell.proxyMode;
+      if (shell.dns !== undefined) topology.dns = shell.dns;
+      topology.publish = shell.publish;
+      topology.routing = shell.routing;
+      topology.external = shell.external;
+    } else {
+      draft.broken.topology = true;
+    }
+  }
+  const nodes = isRecord(raw) && Array.isArray(raw.nodes) ? raw.nodes : undefined;
+  if (!nodes || nodes.length === 0) {
+    if (isRecord(raw) && raw.nodes !== undefined) draft.broken.nodes = true; // reported by the shell
+    topology.nodes = [{ node: { name: DEFAULT_NODE_NAME, podCIDR: defaultPodCIDR(0), at: draft.yaml.start() }, cidrWritten: false }];
+    return;
+  }
+  nodes.forEach((rawNode, i) => {
+    const nodePlace = child(place, 'nodes', i);
+    const node = parseAt(nodeSchema, rawNode, nodePlace, problems);
+    if (!node) {
+      draft.broken.nodes = true;
+      return;
+    }
+    topology.nodes.push({
+      node: { name: node.name, podCIDR: node.podCIDR ?? defaultPodCIDR(i), at: valueAt(nodePlace) },
+      place: nodePlace,
+      cidrWritten: node.podCIDR !== undefined,
+    });
+  });
+}

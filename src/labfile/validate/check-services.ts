@@ -1,0 +1,137 @@
+// Check rules for Services and cluster DNS: a Service target's port and protocol,
+// `by`, `count` / `distinct`, probe dns (`to` is a name, `record`) and probe conntrack.
+import { parseIp } from '../../core/cidr.js';
+import { displayService, type EndpointRef } from '../endpoints.js';
+import type { Lab, ProbeKind, ServicePortSpec, ServiceSpec } from '../model.js';
+import type { CheckInput } from '../schema/schema.js';
+
+type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
+type ServiceRef = Extract<EndpointRef, { kind: 'service' }>;
+
+/** Reports a problem at a field of the check (`key`: at the key rather than the value). */
+export type FieldError = (field: keyof CheckInput | undefined, message: string, hint?: string, key?: boolean) => void;
+
+export const PORT_PROBES: readonly ProbeKind[] = ['http', 'tcp', 'udp'];
+const COUNT_PROBES: readonly ProbeKind[] = ['http', 'udp'];
+
+/** The Service port a check reaches: the one written, or the only one. */
+export function servicePort(to: ServiceRef): ServicePortSpec | undefined {
+  return to.port ?? (to.service.ports.length === 1 ? to.service.ports[0] : undefined);
+}
+
+/** Whether the endpoint text names a port (`x:80`), as opposed to a port implied by a one-port Service. */
+export function portWritten(text: string): boolean {
+  return text.includes(':');
+}
+
+const label = (service: ServiceSpec, lab: LabView) => `Service ${displayService(service, lab.services)}`;
+
+function portChoices(service: ServiceSpec, base: string, lab: LabView): string {
+  const ways = service.ports.map((p) => `${base}:${p.name ?? p.port}`);
+  return ways.length <= 3 ? `write ${ways.join(' or ')}` : `name one of ${label(service, lab)}'s ports, e.g. ${ways[0]}`;
+}
+
+/** A Service as the target of a check: a port where one is needed, the right protocol, a cluster IP. */
+export function checkServiceTarget(to: ServiceRef, text: string, probe: ProbeKind, input: CheckInput, lab: LabView, error: FieldError): void {
+  const { service } = to;
+  const name = label(service, lab);
+  const base = text.includes(':') ? text.slice(0, text.indexOf(':')) : text;
+  const headless = service.clusterIP === 'None';
+  const byDns = input.by === 'dns';
+
+  if (PORT_PROBES.includes(probe) || probe === 'conntrack') {
+    const port = servicePort(to);
+    if (!port) {
+      error('to', `${name} has ${service.ports.length} ports: ${a(probe)} check needs one of them in \`to\``, portChoices(service, base, lab));
+      return;
+    }
+    const wanted = probe === 'udp' ? 'UDP' : probe === 'conntrack' ? port.protocol : 'TCP';
+    const byNumber = to.port !== undefined && /^\d+$/.test(text.slice(text.indexOf(':') + 1));
+    const mismatch = byNumber ? !service.ports.some((p) => p.port === port.port && p.protocol === wanted) : port.protocol !== wanted;
+    if (mismatch)
+      error(
+        'to',
+        `port ${port.name ?? port.port} of ${name} is ${port.protocol}, but ${a(probe)} check needs a ${wanted} port`,
+        port.protocol === 'UDP' ? 'use probe: udp, or name a TCP port' : 'use probe: tcp or http, or name a UDP port',
+      );
+  }
+  if (headless && !byDns && probe !== 'netns') {
+    const dnsHint = PORT_PROBES.includes(probe)
+      ? 'write by: dns (the name resolves to the pods\' addresses), or name a pod'
+      : probe === 'conntrack'
+        ? 'name a Service with a cluster IP: a headless Service is not translated'
+        : 'name a pod instead';
+    error(input.by === undefined ? 'to' : 'by', `${name} is headless (clusterIP: None): it has no cluster IP to ${probe === 'conntrack' ? 'translate' : 'probe'}`, dnsHint);
+  }
+}
+
+/** by, count, distinct and record: each only where it means something. */
+export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRef | null | undefined, lab: LabView, error: FieldError): void {
+  if (input.by !== undefined) {
+    if (!PORT_PROBES.includes(probe))
+      error('by', `\`by\` only applies to http, tcp and udp checks of a Service, and this is ${a(probe)} check`, 'remove by', true);
+    else if (to && to.kind !== 'service')
+      error('by', `\`by\` only applies when \`to\` is a Service, and ${input.to} is ${to.kind === 'ip' ? 'an address' : `a ${to.kind}`}`, 'remove by, or name a Service in `to`', true);
+    else if (input.by === 'dns' && !lab.topology.dns)
+      error('by', 'by: dns needs the cluster DNS, and this lab runs none (topology.dns is off)', 'set topology.dns: true, or write by: ip');
+  }
+  for (const field of ['count', 'distinct'] as const) {
+    if (input[field] !== undefined && !COUNT_PROBES.includes(probe))
+      error(field, `\`${field}\` only applies to http and udp checks, and this is ${a(probe)} check`, `remove ${field}, or use probe: http or udp`, true);
+  }
+  if (input.distinct !== undefined && COUNT_PROBES.includes(probe)) {
+    const count = input.count ?? 1;
+    if (input.distinct > count)
+      error(
+        'distinct',
+        `distinct: ${input.distinct} needs at least ${input.distinct} requests, and count is ${input.count ?? '1 (the default)'}`,
+        `${input.count === undefined ? 'add' : 'write'} count: ${Math.min(100, Math.max(input.distinct * 10, 10))} (requests spread over the pods by chance need a margin)`,
+      );
+    else if (input.expect === 'unreachable')
+      error('distinct', '`distinct` counts the pods that answer, so it needs expect: reachable', 'remove distinct, or write expect: reachable', true);
+  }
+  if (input.record !== undefined && probe !== 'dns')
+    error('record', `\`record\` only applies to dns checks, and this is ${a(probe)} check`, 'remove record, or set probe: dns', true);
+}
+
+const DNS_NAME = /^[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?)*\.?$/;
+
+/** probe dns: `to` is a name (or an address for PTR) for the pod's resolver, not a lab endpoint. */
+export function checkDnsTarget(input: CheckInput, lab: LabView, error: FieldError): void {
+  if (!lab.topology.dns)
+    error(
+      'probe',
+      'a dns check asks the cluster DNS, and this lab runs none (topology.dns is off)',
+      'set topology.dns: true (it is on by default only in labs with a Service)',
+    );
+  const to = input.to?.trim();
+  if (to === undefined) return;
+  const record = input.record ?? 'A';
+  const address = parseIp(to) !== undefined;
+  if (record === 'PTR') {
+    if (!address && !/\.in-addr\.arpa\.?$/i.test(to))
+      error('to', `a PTR lookup finds the name of an address, and ${to} is not an IPv4 address`, 'write the address to look up, e.g. to: 10.96.0.10');
+    return;
+  }
+  if (address) {
+    error('to', `${a(record)} lookup needs a name, and ${to} is an address`, 'write record: PTR to look up the name of an address, or a name in `to`');
+    return;
+  }
+  if (to.includes(':') && DNS_NAME.test(to.slice(0, to.indexOf(':')))) {
+    error('to', `a dns check looks up a name, and ${to} has a port`, `drop ":${to.slice(to.indexOf(':') + 1)}" (write to: ${to.slice(0, to.indexOf(':'))}), or use probe: http with by: dns to reach the port by name`);
+    return;
+  }
+  if (!DNS_NAME.test(to) || to.length > 253)
+    error('to', `to: ${to} is not a DNS name`, 'write a name such as web, web.default or web.default.svc.cluster.local');
+}
+
+/** probe conntrack: a request to a Service, then the source node's conntrack table shows the translation. */
+export function checkConntrackTarget(to: EndpointRef | null | undefined, text: string | undefined, error: FieldError): void {
+  if (to && to.kind !== 'service')
+    error('to', `a conntrack check follows a connection to a Service's cluster IP, and to: ${text} is not a Service`, 'write to: <service>[:port], e.g. to: web:80');
+}
+
+/** "a tcp" / "an http" / "an udp"... said as the letters are read. */
+export function a(word: string): string {
+  return `${/^(http|udp|A|SRV)$/.test(word) ? 'an' : 'a'} ${word}`;
+}

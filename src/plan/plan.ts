@@ -1,0 +1,348 @@
+// planLab: the lab model -> every Docker object, address, route and CNI config. Pure.
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import { nth, parseCidr } from '../core/cidr.js';
+import { NetlabError } from '../core/errors.js';
+import type { ContainerSpec, Lab, PodSpec } from '../labfile/model.js';
+import { placePods } from '../labfile/placement.js';
+import { isDnsPod } from './addons.js';
+import { allocateNodePorts, dnsIP } from './services.js';
+import { resolvConf } from './dns/resolv.js';
+import {
+  LABEL_CONTAINER,
+  LABEL_LAB,
+  LABEL_LAB_FILE,
+  LABEL_NAMESPACE,
+  LABEL_NODE,
+  LABEL_POD,
+  LABEL_PORTS,
+  LABEL_POD_IP,
+  LABEL_PROXY_MODE,
+  LABEL_ROLE,
+  LABEL_SPEC,
+  type Role,
+} from '../core/labels.js';
+import {
+  UNDERLAY_EXTERNAL,
+  UNDERLAY_FIRST_NODE,
+  UNDERLAY_ROUTER,
+  assignPodIPs,
+  underlayAddress,
+} from './addresses.js';
+import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type NodePlan, type PodPlan, type Route } from './types.js';
+
+export interface PlanInputs {
+  images: ImageRefs;
+  /** The underlay subnet: the lab's own, the existing network's, or one picked free. */
+  underlay: string;
+  /** Addresses of pods that already run (`ns/name` -> IP): they keep them. */
+  previousIPs?: ReadonlyMap<string, string>;
+}
+
+const NO_REDIRECTS = {
+  'net.ipv4.conf.all.send_redirects': '0',
+  'net.ipv4.conf.default.send_redirects': '0',
+  'net.ipv4.conf.eth0.send_redirects': '0',
+};
+
+/** Capabilities only (never privileged mode): nodes and the router program their own network stack. */
+const NET_CAPS = ['NET_ADMIN', 'NET_RAW'];
+/** The toolbox enters other containers' namespaces (setns needs SYS_ADMIN, /proc/<pid>/ns SYS_PTRACE). */
+const TOOLBOX_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_PTRACE'];
+
+export function networkName(lab: string): string {
+  return `netlab-${lab}`;
+}
+
+/** kubelet's naming is k8s_POD_<pod>_<ns>_...; netlab keeps names short and readable. */
+export function podContainerName(lab: string, pod: Pick<PodSpec, 'name' | 'namespace'>): string {
+  return pod.namespace === 'default' ? `${lab}-${pod.name}` : `${lab}-${pod.namespace}-${pod.name}`;
+}
+
+export function podKey(pod: Pick<PodSpec, 'name' | 'namespace'>): string {
+  return `pod/${pod.namespace}/${pod.name}`;
+}
+
+function specHash(create: Docker.ContainerCreateOptions): string {
+  return createHash('sha256').update(JSON.stringify(create)).digest('hex').slice(0, 12);
+}
+
+/** Stamps the labels every object carries, and the hash of the rest of the spec. */
+function container(
+  lab: Lab,
+  key: string,
+  name: string,
+  role: Role,
+  create: Docker.ContainerCreateOptions,
+  labels: Record<string, string>,
+  ip?: string,
+): ContainerPlan {
+  const withLabels: Docker.ContainerCreateOptions = {
+    ...create,
+    Labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: role, [LABEL_LAB_FILE]: lab.file, ...labels },
+  };
+  withLabels.Labels![LABEL_SPEC] = specHash(withLabels);
+  return { key, name, role, create: withLabels, ip };
+}
+
+function onUnderlay(network: string, ip: string): Docker.ContainerCreateOptions['NetworkingConfig'] {
+  return { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: ip } } } };
+}
+
+/** The CNI config kubenet-style clusters ran: bridge cbr0 + host-local IPAM, state inside the node. */
+export function cniConfig(podCIDR: string, bridgeIP: string): Record<string, unknown> {
+  return {
+    cniVersion: '1.0.0',
+    name: 'netlab',
+    type: 'bridge',
+    bridge: 'cbr0',
+    isGateway: true,
+    ipMasq: false,
+    hairpinMode: true,
+    ipam: {
+      type: 'host-local',
+      ranges: [[{ subnet: podCIDR, gateway: bridgeIP }]],
+      routes: [{ dst: '0.0.0.0/0' }],
+    },
+  };
+}
+
+/** `netlab/app` (or `netlab/app:latest`) means the image netlab built from docker/app. */
+function netlabImage(image: string, images: ImageRefs): string | undefined {
+  const m = /^netlab\/([a-z]+)(?::latest)?$/.exec(image);
+  return m && m[1]! in images ? images[m[1] as keyof ImageRefs] : undefined;
+}
+
+function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string, ip: string, pause: string, images: ImageRefs) {
+  const env = [
+    // The downward-API values a pod commonly asks for, always present.
+    `POD_NAME=${pod.name}`,
+    `POD_NAMESPACE=${pod.namespace}`,
+    `NODE_NAME=${node}`,
+    `POD_IP=${ip}`,
+    ...spec.env.map((e) => `${e.name}=${e.value}`),
+  ];
+  const image = netlabImage(spec.image, images) ?? spec.image;
+  return container(
+    lab,
+    `${podKey(pod)}/${spec.name}`,
+    `${podContainerName(lab.name, pod)}-${spec.name}`,
+    'container',
+    {
+      Image: image,
+      ...(spec.command ? { Entrypoint: spec.command } : {}),
+      ...(spec.args ? { Cmd: spec.args } : {}),
+      Env: env,
+      HostConfig: {
+        // Containers of a pod share the sandbox's network and IPC namespaces, as dockershim did.
+        NetworkMode: `container:${pause}`,
+        IpcMode: `container:${pause}`,
+        RestartPolicy: { Name: 'no' },
+      },
+    },
+    {
+      [LABEL_POD]: pod.name,
+      [LABEL_NAMESPACE]: pod.namespace,
+      [LABEL_NODE]: node,
+      [LABEL_CONTAINER]: spec.name,
+      // Docker refuses ExposedPorts on a container joined to another's network namespace.
+      [LABEL_PORTS]: spec.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).join(','),
+    },
+  );
+}
+
+/** kubelet's resolv.conf for ClusterFirst pods: the cluster DNS, the namespace search list, ndots:5. */
+export function dnsConfig(namespace: string, nameserver: string) {
+  const conf = resolvConf(namespace, nameserver);
+  return { Dns: conf.nameservers, DnsSearch: conf.search, DnsOptions: conf.options };
+}
+
+export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
+  const { images, underlay } = inputs;
+  const net = networkName(lab.name);
+  const underlayCidr = parseCidr(underlay);
+  if (!underlayCidr) throw new NetlabError(`The underlay ${underlay} is not a CIDR.`);
+  const routerIP = underlayAddress(underlay, UNDERLAY_ROUTER);
+  const hasRouter = lab.topology.routing === 'router';
+
+  const nodeIPs = new Map(lab.topology.nodes.map((n, i) => [n.name, underlayAddress(underlay, UNDERLAY_FIRST_NODE + i)]));
+  // --publish: every nodePort also on 127.0.0.1 of the host, through the first node.
+  const published = lab.topology.publish
+    ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`)
+    : [];
+  const nodes: NodePlan[] = lab.topology.nodes.map((n, index) => {
+    const publish = index === 0 && published.length > 0;
+    const ip = nodeIPs.get(n.name)!;
+    const bridgeIP = nth(parseCidr(n.podCIDR)!, 1);
+    const routes: Route[] = hasRouter
+      ? [{ dst: 'default', via: routerIP }]
+      : lab.topology.nodes.filter((o) => o.name !== n.name).map((o) => ({ dst: o.podCIDR, via: nodeIPs.get(o.name)! }));
+    return {
+      name: n.name,
+      podCIDR: n.podCIDR,
+      bridgeIP,
+      ip,
+      routes,
+      cniConfig: cniConfig(n.podCIDR, bridgeIP),
+      container: container(
+        lab,
+        `node/${n.name}`,
+        `${lab.name}-${n.name}`,
+        'node',
+        {
+          Image: images.node,
+          Hostname: n.name,
+          ...(publish ? { ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])) } : {}),
+          HostConfig: {
+            NetworkMode: net,
+            CapAdd: NET_CAPS,
+            // Loopback only: a lab is never reachable from other machines.
+            ...(publish ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0] }]])) } : {}),
+            // /proc/sys is read-only inside containers: sysctls are set at create time. A node
+            // forwards NodePort traffic back out eth0 (to the router): no ICMP redirects for it.
+            Sysctls: { 'net.ipv4.ip_forward': '1', ...NO_REDIRECTS },
+            RestartPolicy: { Name: 'no' },
+          },
+          NetworkingConfig: onUnderlay(net, ip),
+        },
+        // kube-proxy's mode is part of the node: switching modes starts from a clean netfilter.
+        { [LABEL_NODE]: n.name, [LABEL_PROXY_MODE]: lab.topology.proxyMode },
+        ip,
+      ),
+    };
+  });
+
+  const router = hasRouter
+    ? {
+        ...container(
+          lab,
+          'router',
+          `${lab.name}-router`,
+          'router',
+          {
+            Image: images.router,
+            Hostname: 'router',
+            HostConfig: {
+              NetworkMode: net,
+              CapAdd: NET_CAPS,
+              Sysctls: {
+                'net.ipv4.ip_forward': '1',
+                // A router forwarding back out the interface it received on would otherwise
+                // tell nodes to bypass it (ICMP redirect); the seed's picture has every hop pass it.
+                ...NO_REDIRECTS,
+              },
+              RestartPolicy: { Name: 'no' },
+            },
+            NetworkingConfig: onUnderlay(net, routerIP),
+          },
+          {},
+          routerIP,
+        ),
+        ip: routerIP,
+        routes: nodes.map((n) => ({ dst: n.podCIDR, via: n.ip })),
+      }
+    : undefined;
+
+  const externalIP = underlayAddress(underlay, UNDERLAY_EXTERNAL);
+  const external = lab.topology.external
+    ? {
+        ...container(
+          lab,
+          'external',
+          `${lab.name}-external`,
+          'external',
+          {
+            Image: images.probe,
+            Hostname: 'external',
+            HostConfig: { NetworkMode: net, RestartPolicy: { Name: 'no' } },
+            NetworkingConfig: onUnderlay(net, externalIP),
+          },
+          {},
+          externalIP,
+        ),
+        ip: externalIP,
+      }
+    : undefined;
+
+  const toolbox = container(lab, 'toolbox', `${lab.name}-toolbox`, 'toolbox', {
+    Image: images.probe,
+    Hostname: 'toolbox',
+    HostConfig: {
+      NetworkMode: 'none',
+      // Sees every container's /proc/<pid>/ns/net, so CNI and probes can enter pods and nodes.
+      PidMode: 'host',
+      CapAdd: TOOLBOX_CAPS,
+      RestartPolicy: { Name: 'no' },
+    },
+  }, {});
+
+  const placed = placePods(lab.pods, lab.topology.nodes);
+  const ips = assignPodIPs(placed, lab.topology.nodes, inputs.previousIPs);
+  const pods: PodPlan[] = lab.pods.map((pod) => {
+    const node = placed.get(pod)!.name;
+    const ip = ips.get(pod)!;
+    const pauseName = podContainerName(lab.name, pod);
+    const podLabels = { [LABEL_POD]: pod.name, [LABEL_NAMESPACE]: pod.namespace, [LABEL_NODE]: node, [LABEL_POD_IP]: ip };
+    const pause = container(
+      lab,
+      podKey(pod),
+      pauseName,
+      'pause',
+      {
+        Image: images.pause,
+        Hostname: pod.name,
+        // The sandbox starts with no network; CNI gives it eth0 and the pod IP.
+        HostConfig: {
+          NetworkMode: 'none',
+          IpcMode: 'shareable',
+          RestartPolicy: { Name: 'no' },
+          // kubelet's resolv.conf (dnsPolicy ClusterFirst); the pod's containers share this file.
+          ...(lab.topology.dns && !isDnsPod(pod) ? dnsConfig(pod.namespace, dnsIP(lab.topology.serviceCIDR)) : {}),
+        },
+      },
+      { ...podLabels, ...Object.fromEntries(Object.entries(pod.labels).map(([k, v]) => [`netlab.k8s/${k}`, v])) },
+    );
+    return {
+      name: pod.name,
+      namespace: pod.namespace,
+      node,
+      ip,
+      labels: pod.labels,
+      pause,
+      containers: pod.containers.map((c) => appContainer(lab, pod, c, node, ip, pauseName, images)),
+    };
+  });
+
+  const plan: LabPlan = {
+    lab: lab.name,
+    file: lab.file,
+    network: {
+      name: net,
+      subnet: underlay,
+      gateway: underlayAddress(underlay, 1),
+      labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: 'network', [LABEL_LAB_FILE]: lab.file },
+    },
+    nodes,
+    router,
+    external,
+    toolbox,
+    pods,
+    services: lab.services,
+    serviceCIDR: lab.topology.serviceCIDR,
+  };
+  assertUniqueNames(plan);
+  return plan;
+}
+
+function assertUniqueNames(plan: LabPlan): void {
+  const seen = new Map<string, string>();
+  for (const c of allContainers(plan)) {
+    const other = seen.get(c.name);
+    if (other) {
+      throw new NetlabError(`Two parts of lab ${plan.lab} would both be named ${c.name} (${other} and ${c.key}).`, {
+        hint: 'Rename one of the pods or containers so that <pod>-<container> names do not collide.',
+      });
+    }
+    seen.set(c.name, c.key);
+  }
+}
