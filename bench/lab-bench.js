@@ -1,25 +1,29 @@
 #!/usr/bin/env node
 // Benchmark (not a test): wall time of `netlab up`, `check` and `down` for a lab, beside the
 // Docker floor on this machine: the same containers created and started (and then removed)
-// in parallel with plain dockerode, 8 at a time.
+// in parallel with plain dockerode (not netlab's engine layer), 8 at a time.
 //   node bench/lab-bench.js [lab=multi-node] [runs=3]
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectEngine, limiter, mapLimit } from '../dist/engine/engine.js';
+import Docker from 'dockerode';
+import { ENGINE_PARALLEL as PARALLEL, limiter, mapLimit } from '../dist/core/concurrency.js';
+import { connectEngine } from '../dist/engine/connect.js';
 import { ensureImages } from '../dist/images/index.js';
 import { allContainers } from '../dist/plan/types.js';
 import { planLab } from '../dist/plan/plan.js';
 import { withAddons } from '../dist/plan/addons.js';
-import { PARALLEL, up } from '../dist/cluster/up.js';
+import { up } from '../dist/cluster/up.js';
 import { down } from '../dist/cluster/down.js';
 import { loadLab, resolveLabFile } from '../dist/labfile/load.js';
 
 const labName = process.argv[2] ?? 'multi-node';
 const runs = Number(process.argv[3] ?? 3);
 const bin = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'netlab.js');
-const { docker } = await connectEngine();
-const images = await ensureImages(docker, () => {});  // every image, CoreDNS included
+const engine = await connectEngine();
+// The floor talks to the same engine through plain dockerode.
+const docker = new Docker(engine.endpoint.options);
+const images = await ensureImages(engine, () => {});  // every image, CoreDNS included
 // With its add-ons (CoreDNS when the lab has services), as `netlab up` runs it.
 const lab = withAddons((await loadLab(resolveLabFile(labName))).lab);
 const plan = planLab(lab, { images, underlay: '10.250.0.0/24' });
@@ -88,8 +92,8 @@ for (let i = 0; i < runs; i++) {
   // The same work in-process: what the engine costs netlab, without Node's start-up.
   await settle();
   const libName = `bench-lib-${process.pid}-${i}`;
-  rows.libUp.push(await time(() => up(docker, { ...lab, name: libName }, () => {}, { images }))());
-  rows.libDown.push(await time(() => down(docker, libName, () => {}))());
+  rows.libUp.push(await time(() => up(engine, { ...lab, name: libName }, () => {}, { images }))());
+  rows.libDown.push(await time(() => down(engine, libName, () => {}))());
 }
 const fmt = (s) => `${s.toFixed(2)} s`;
 const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));

@@ -1,14 +1,15 @@
 // Running a lab's checks: resolve names to addresses and PIDs, then schedule.ts runs them in
 // `needs` order, batching the probes per source into one toolbox exec each (all sources in
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
-import type Docker from 'dockerode';
-import { execIn, limiter, mapLimit } from '../engine/engine.js';
+import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
+import { podContainerName } from '../core/names.js';
+import { rawScriptRequest, type Toolbox } from '../engine/toolbox.js';
+import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
 import type { CheckResult, EventSink } from '../core/events.js';
 import { labFilter } from '../core/labels.js';
-import { podContainerName } from '../plan/plan.js';
 import type { LabPlan } from '../plan/types.js';
-import { PARALLEL } from '../cluster/up.js';
+import type { LabTarget } from './target.js';
 import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
 import { NetlabError } from '../core/errors.js';
 import type { Lab, ServiceSpec } from '../labfile/model.js';
@@ -87,11 +88,11 @@ function resolve(lab: Lab, plan: LabPlan, text: string): Place {
 }
 
 /** Probes of one source through netlab's own toolbox: one exec of a batched script, judged. */
-export function toolboxRunner(docker: Docker, toolboxId: string): ProbeRunner {
+export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
   return {
     async runBatch(jobs: ProbeJob[]): Promise<Map<number, ProbeOutcome>> {
       const script = batchScript(jobs.map((j) => ({ index: j.index, command: probeCommand(j.probe) })));
-      const out = await execIn(docker, toolboxId, ['sh', '-c', script]);
+      const out = await toolbox.run(rawScriptRequest(`${jobs.length} probe(s)`, script));
       const raw = new Map(parseBatchOutput(out.stdout).map((r) => [r.index, r]));
       const verdicts = new Map<number, ProbeOutcome>();
       for (const j of jobs) {
@@ -114,18 +115,17 @@ export function toolboxRunner(docker: Docker, toolboxId: string): ProbeRunner {
  * Each result is emitted once, when final; the report lists them in lab order.
  */
 export async function runChecks(
-  docker: Docker,
-  lab: Lab,
-  plan: LabPlan,
+  target: LabTarget,
   emit: EventSink,
   only?: string[],
   options: ScheduleOptions & { runner?: ProbeRunner } = {},
 ): Promise<CheckReport> {
+  const { engine, lab, plan } = target;
   const selected = only ? lab.checks.filter((c) => only.includes(c.name)) : lab.checks;
   const toRun = withNeeds(lab.checks, selected);
   const checks = toRun.map((t) => t.check);
-  const containers = await docker.listContainers({ all: true, filters: labFilter(plan.lab) });
-  const byName = new Map(containers.map((c) => [c.Names[0]!.replace(/^\//, ''), c]));
+  const containers = await engine.listContainers(labFilter(plan.lab));
+  const byName = new Map(containers.map((c) => [containerName(c), c]));
   const toolbox = byName.get(plan.toolbox.name);
   if (!toolbox || toolbox.State !== 'running') {
     throw new NetlabError(`Lab ${plan.lab} is not up (its toolbox container is ${toolbox ? toolbox.State : 'missing'}).`, {
@@ -144,9 +144,9 @@ export async function runChecks(
     if ((check.probe === 'gateway' || check.probe === 'conntrack') && from.node) wanted.add(plan.nodes.find((n) => n.name === from.node)!.container.name);
     return { from, to };
   });
-  await mapLimit([...wanted], PARALLEL, async (name) => {
+  await mapLimit([...wanted], ENGINE_PARALLEL, async (name) => {
     const c = byName.get(name);
-    pids.set(name, c && c.State === 'running' ? (await docker.getContainer(c.Id).inspect()).State.Pid : 0);
+    pids.set(name, c && c.State === 'running' ? await engine.pidOf(c.Id) : 0);
   });
   const notRunning = (name: string) => `${name} is not running (${byName.get(name)?.State ?? 'missing'})`;
 
@@ -198,7 +198,7 @@ export async function runChecks(
     return { check, hidden, probe };
   });
 
-  const runner = options.runner ?? toolboxRunner(docker, toolbox.Id);
+  const runner = options.runner ?? toolboxRunner(target.toolbox);
   // A failed check is reported with the hop that broke, read off the lab (not with a fake runner).
   const byCheck = new Map(checks.map((c) => [c.name, c]));
   const diagnosing: Promise<void>[] = [];
@@ -207,13 +207,13 @@ export async function runChecks(
     const check = event.type === 'check' ? byCheck.get(event.result.name) : undefined;
     if (event.type !== 'check' || event.result.ok || event.result.blockedBy || options.runner || !check) return emit(event);
     diagnosing.push(
-      limit(() => diagnose(docker, lab, plan, check, event.result)).then((why) => {
+      limit(() => diagnose(target, check, event.result)).then((why) => {
         if (why) event.result.diagnosis = why;
         emit(event);
       }),
     );
   };
-  const results = await schedule(items, runner, withDiagnosis, { parallel: PARALLEL, ...options });
+  const results = await schedule(items, runner, withDiagnosis, { parallel: ENGINE_PARALLEL, ...options });
   await Promise.all(diagnosing);
   return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
 }

@@ -1,5 +1,6 @@
 // netlab's command line.
 import { Command, CommanderError } from 'commander';
+import { enableDebug } from '../core/debug.js';
 import { LabFileError, NetlabError } from '../core/errors.js';
 
 // Commands load on demand: `netlab --help` should not pay for dockerode.
@@ -20,6 +21,7 @@ function program(setExit: (code: number) => void): Command {
   const cli = new Command('netlab')
     .description('Kubernetes networking labs on real Docker containers: pods, nodes, CNI bridges, a router, checks.')
     .version('0.1.0')
+    .option('--debug', 'print every Docker API call and toolbox request on stderr, with durations (also NETLAB_DEBUG=1)')
     .showHelpAfterError()
     .exitOverride();
   const run = (fn: () => Promise<number>) => async () => setExit(await fn());
@@ -111,6 +113,13 @@ function program(setExit: (code: number) => void): Command {
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  // --debug anywhere before `--` (so `netlab up x --debug` works as well as `netlab --debug up x`).
+  const end = argv.indexOf('--');
+  const debugAt = argv.findIndex((a, i) => a === '--debug' && (end < 0 || i < end));
+  if (debugAt >= 2) {
+    enableDebug();
+    argv = argv.filter((_, i) => i !== debugAt);
+  }
   // `netlab` alone on a terminal opens the dashboard.
   if (argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY) argv = [...argv, 'ui'];
   try {

@@ -1,10 +1,8 @@
 // Changes made to a running lab like kubectl makes them (`apply`, `delete`, `scale`), kept
 // beside the lab file's own workloads and merged over them. Pure, apart from the store below.
-import type Docker from 'dockerode';
 import { NetlabError } from '../core/errors.js';
+import type { Engine } from '../engine/engine.js';
 import type { Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
-import { execIn } from '../engine/engine.js';
-import { putFiles } from '../engine/files.js';
 
 export interface Overlay {
   /** Manifests files applied, in order: their text (so the lab does not depend on the file staying). */
@@ -77,10 +75,10 @@ export function applyReplicas(lab: Lab, replicas: Readonly<Record<string, number
 const STORE_DIR = '/var/lib/netlab';
 const STORE_FILE = 'overlay.json';
 
-export async function readOverlay(docker: Docker, toolbox: string): Promise<Overlay> {
-  const r = await execIn(docker, toolbox, ['sh', '-c', `cat ${STORE_DIR}/${STORE_FILE} 2>/dev/null || true`]);
+export async function readOverlay(engine: Engine, toolbox: string): Promise<Overlay> {
+  const r = await engine.exec(toolbox, ['cat', `${STORE_DIR}/${STORE_FILE}`]);
   // A fresh object each time: callers change it before writing it back.
-  if (!r.stdout.trim()) return structuredClone(EMPTY_OVERLAY);
+  if (r.exitCode !== 0 || !r.stdout.trim()) return structuredClone(EMPTY_OVERLAY);
   try {
     return { ...structuredClone(EMPTY_OVERLAY), ...(JSON.parse(r.stdout) as Partial<Overlay>) };
   } catch {
@@ -90,7 +88,7 @@ export async function readOverlay(docker: Docker, toolbox: string): Promise<Over
   }
 }
 
-export async function writeOverlay(docker: Docker, toolbox: string, overlay: Overlay): Promise<void> {
-  await execIn(docker, toolbox, ['mkdir', '-p', STORE_DIR]);
-  await putFiles(docker, toolbox, STORE_DIR, { [STORE_FILE]: JSON.stringify(overlay, null, 1) });
+export async function writeOverlay(engine: Engine, toolbox: string, overlay: Overlay): Promise<void> {
+  await engine.exec(toolbox, ['mkdir', '-p', STORE_DIR]);
+  await engine.putFiles(toolbox, STORE_DIR, { [STORE_FILE]: JSON.stringify(overlay, null, 1) });
 }

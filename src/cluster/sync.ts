@@ -1,25 +1,23 @@
 // One kube-proxy sync for the whole lab (and the cluster DNS's records): endpoints from the pods
 // that are running now, rules for every node written in one toolbox exec, zones into CoreDNS.
-import type Docker from 'dockerode';
 import { NetlabError } from '../core/errors.js';
 import type { Lab } from '../labfile/model.js';
-import { execIn } from '../engine/engine.js';
 import { corefile } from '../plan/dns/corefile.js';
 import { clusterZone, reverseZone } from '../plan/dns/zone.js';
-import { putFiles } from '../engine/files.js';
 import { type EventSink, task } from '../core/events.js';
-import { labFilter } from '../core/labels.js';
 import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
-import { podContainerName } from '../plan/plan.js';
+import { podContainerName } from '../core/names.js';
+import type { Engine } from '../engine/engine.js';
+import { lastWords, rawScriptRequest, type Toolbox } from '../engine/toolbox.js';
+import { readPodSources } from './running-lab.js';
 import { parallelScript, parseParallelOutput, shq } from '../plan/scripts.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 import { iptablesJumps, iptablesRestore, KUBE_CHAIN_PATTERN } from '../plan/proxy/iptables.js';
 import { nftablesScript } from '../plan/proxy/nftables.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
-import { userspaceConfig, type UserspaceConfig } from '../plan/proxy/userspace.js';
+import { PROXY_CONFIG, userspaceConfig, type UserspaceConfig } from '../plan/proxy/userspace.js';
 
-export const PROXY_CONFIG = '/etc/netlab/proxy.json';
 
 export interface SyncResult {
   services: PlannedService[];
@@ -27,14 +25,12 @@ export interface SyncResult {
   endpoints: number;
 }
 
-/** Which pods are ready now: sandbox and every container running. */
-export async function podSources(docker: Docker, lab: Lab, plan: LabPlan): Promise<PodEndpointSource[]> {
-  const containers = await docker.listContainers({ all: true, filters: labFilter(plan.lab) });
-  const running = new Set(containers.filter((c) => c.State === 'running').map((c) => c.Names[0]!.replace(/^\//, '')));
-  return plan.pods.map((p) => {
-    const pod = lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace)!;
-    return { pod, ip: p.ip, node: p.node, ready: [p.pause, ...p.containers].every((c) => running.has(c.name)) };
-  });
+/** What a sync needs of a lab on the engine (a RunningLab, or a lab `up` is bringing up). */
+export interface SyncTarget {
+  engine: Engine;
+  toolbox: Toolbox;
+  lab: Lab;
+  plan: LabPlan;
 }
 
 /** The script that programs one node's kube-proxy rules in the lab's proxy mode. */
@@ -74,20 +70,21 @@ export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: Proxy
   }
 }
 
-export async function syncServices(docker: Docker, lab: Lab, plan: LabPlan, emit: EventSink): Promise<SyncResult> {
+export async function syncServices(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
+  const { engine, lab, plan } = target;
   return task(emit, 'sync', `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`, async () => {
-    const sources = await podSources(docker, lab, plan);
+    const sources = await readPodSources(engine, lab, plan);
     const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
     const nodes = await Promise.all(
       plan.nodes.map(async (n) => {
-        const info = await docker.getContainer(n.container.name).inspect();
-        if (!info.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
-        return { node: n, pid: info.State.Pid };
+        const pid = await engine.pidOf(n.container.name);
+        if (!pid) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
+        return { node: n, pid };
       }),
     );
     // Userspace: the proxy must run, and keeps the local ports it listens on from sync to sync.
     const previousPorts =
-      lab.topology.proxyMode === 'userspace' ? await Promise.all(nodes.map(({ node }) => startUserspaceProxy(docker, node.container.name, node.name))) : [];
+      lab.topology.proxyMode === 'userspace' ? await Promise.all(nodes.map(({ node }) => startUserspaceProxy(engine, node.container.name, node.name))) : [];
     const jobs = nodes.map(({ node, pid }, index) => ({
       index,
       command: nodeProxyScript(
@@ -101,7 +98,7 @@ export async function syncServices(docker: Docker, lab: Lab, plan: LabPlan, emit
     if (jobs.length && lab.services.length) {
       work.push(
         (async () => {
-          const out = await execIn(docker, plan.toolbox.name, ['sh', '-s'], { stdin: parallelScript(jobs) });
+          const out = await target.toolbox.run(rawScriptRequest('kube-proxy sync', parallelScript(jobs), true));
           for (const r of parseParallelOutput(out.stdout)) {
             if (r.exitCode !== 0) {
               throw new NetlabError(`kube-proxy sync failed on ${nodes[r.index]!.node.name}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
@@ -112,27 +109,27 @@ export async function syncServices(docker: Docker, lab: Lab, plan: LabPlan, emit
         })(),
       );
     }
-    if (lab.topology.dns) work.push(writeDns(docker, plan, planned, sources));
+    if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
     await Promise.all(work);
     return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
   }, (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`);
 }
 
 /** Zone files into the CoreDNS container; CoreDNS's `file` plugin reloads on the new SOA serial. */
-async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[]): Promise<void> {
+async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[]): Promise<void> {
   const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
   if (!dnsPod) return;
   // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
   const input = dnsInput(planned, sources, Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100), dnsIP(plan.serviceCIDR));
   const container = `${podContainerName(plan.lab, dnsPod)}-coredns`;
-  await putFiles(docker, container, COREDNS_DIR, {
+  await engine.putFiles(container, COREDNS_DIR, {
     'db.cluster.local': clusterZone(input),
     'db.in-addr.arpa': reverseZone(input),
     'Corefile.new': corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
   });
   // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told (SIGUSR1).
   // The first one also lets the container start CoreDNS, which waits for it.
-  const r = await execIn(docker, container, [
+  const r = await engine.exec(container, [
     'sh',
     '-c',
     [
@@ -141,14 +138,14 @@ async function writeDns(docker: Docker, plan: LabPlan, planned: PlannedService[]
       `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "${input.serial}" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial ${input.serial} within 3 s" >&2`,
     ].join('\n'),
   ]);
-  if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${r.stderr || r.stdout}`);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${lastWords(r) || `exit code ${r.exitCode}`}`);
 }
 
 /**
  * The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP.
  * Returns the local ports of its current config (`ns/svc:port/PROTO` -> port), which stay.
  */
-async function startUserspaceProxy(docker: Docker, container: string, node: string): Promise<Record<string, number>> {
+async function startUserspaceProxy(engine: Engine, container: string, node: string): Promise<Record<string, number>> {
   const empty = JSON.stringify(userspaceConfig({ node, nodeIP: '0.0.0.0', clusterCIDR: '0.0.0.0/0', services: [] }).config);
   const script = [
     `mkdir -p ${PROXY_CONFIG.replace(/\/[^/]+$/, '')}`,
@@ -156,7 +153,7 @@ async function startUserspaceProxy(docker: Docker, container: string, node: stri
     `pgrep -x netlab-proxy >/dev/null || { nohup netlab-proxy --config ${PROXY_CONFIG} >/dev/null 2>&1 & }`,
     `cat ${PROXY_CONFIG}`,
   ].join('\n');
-  const r = await execIn(docker, container, ['sh', '-c', script]);
+  const r = await engine.exec(container, ['sh', '-c', script]);
   if (r.exitCode !== 0) throw new NetlabError(`Could not start the userspace proxy on ${node}: ${r.stderr || r.stdout}`);
   try {
     const current = JSON.parse(r.stdout) as UserspaceConfig;

@@ -1,5 +1,11 @@
 // Typed errors: every error netlab shows a user carries what went wrong and what to do.
-import type { SourceLocation } from '../labfile/model.js';
+
+/** Where something was written: a lab file, a manifests file, a check file. */
+export interface SourceLocation {
+  file: string;
+  line: number; // 1-based
+  column: number; // 1-based
+}
 
 export class NetlabError extends Error {
   /** What the user can do about it. */

@@ -1,9 +1,16 @@
 // Bringing one planned container to its planned state: keep, start, create or replace.
-import type Docker from 'dockerode';
 import { NetlabError } from '../core/errors.js';
-import { isConflict, isNotFound } from './engine.js';
+import type { Engine } from './engine.js';
+import { isConflict, isNotFound } from './errors.js';
+import type { ContainerSummary } from './types.js';
 import { LABEL_LAB, LABEL_SPEC } from '../core/labels.js';
-import type { ContainerPlan } from '../plan/types.js';
+import type { ContainerCreate } from '../core/container-create.js';
+
+/** A container as planned: its name and how to create it (labels carry the spec's hash). */
+export interface PlannedContainer {
+  name: string;
+  create: ContainerCreate;
+}
 
 export type ContainerAction = 'unchanged' | 'started' | 'created' | 'recreated';
 
@@ -18,15 +25,15 @@ export interface EnsureOptions {
   /** Replace the container even if its spec is unchanged (its sandbox was replaced, say). */
   replace?: boolean;
   /** Extra test on an existing container: false = replace it. */
-  keep?: (existing: Docker.ContainerInfo) => boolean;
+  keep?: (existing: ContainerSummary) => boolean;
   /** Read the PID (one more call); false for containers nothing enters by PID. */
   needPid?: boolean;
 }
 
 export async function ensureContainer(
-  docker: Docker,
-  plan: ContainerPlan,
-  existing: Docker.ContainerInfo | undefined,
+  engine: Engine,
+  plan: PlannedContainer,
+  existing: ContainerSummary | undefined,
   options: EnsureOptions = {},
 ): Promise<EnsuredContainer> {
   let action: ContainerAction;
@@ -37,41 +44,40 @@ export async function ensureContainer(
     if (existing.State === 'running') {
       action = 'unchanged';
     } else {
-      await docker.getContainer(id).start();
+      await engine.startContainer(id);
       action = 'started';
     }
   } else {
-    if (existing) await removeContainer(docker, existing.Id);
-    id = await createContainer(docker, plan);
-    await docker.getContainer(id).start();
+    if (existing) await engine.removeContainer(existing.Id);
+    id = await createContainer(engine, plan);
+    await engine.startContainer(id);
     action = existing ? 'recreated' : 'created';
   }
   if (options.needPid === false) return { id, pid: 0, action };
-  const info = await docker.getContainer(id).inspect();
-  if (!info.State.Running) {
-    throw new NetlabError(`Container ${plan.name} stopped right after it started (exit code ${info.State.ExitCode}).`, {
+  const info = await engine.inspectContainer(id);
+  if (!info?.State.Running) {
+    throw new NetlabError(`Container ${plan.name} stopped right after it started (exit code ${info?.State.ExitCode ?? '?'}).`, {
       hint: `See what it printed: docker logs ${plan.name}`,
     });
   }
   return { id, pid: info.State.Pid, action };
 }
 
-async function createContainer(docker: Docker, plan: ContainerPlan): Promise<string> {
+async function createContainer(engine: Engine, plan: PlannedContainer): Promise<string> {
   try {
-    const c = await docker.createContainer({ ...plan.create, name: plan.name });
-    return c.id;
+    return await engine.createContainer(plan.name, plan.create);
   } catch (err) {
     if (isConflict(err)) {
       // The name is taken. Ours (a leftover the label query missed)? Replace it; else refuse.
-      const other = await docker.getContainer(plan.name).inspect();
+      const other = await engine.inspectContainer(plan.name);
+      if (!other) return engine.createContainer(plan.name, plan.create);
       if (other.Config.Labels?.[LABEL_LAB] !== plan.create.Labels?.[LABEL_LAB]) {
         throw new NetlabError(`A container named ${plan.name} exists and was not created by netlab for this lab.`, {
           hint: `netlab never touches what it did not create: remove or rename it (docker rm -f ${plan.name}), or use another lab name (--name).`,
         });
       }
-      await removeContainer(docker, other.Id);
-      const c = await docker.createContainer({ ...plan.create, name: plan.name });
-      return c.id;
+      await engine.removeContainer(other.Id);
+      return engine.createContainer(plan.name, plan.create);
     }
     if (isNotFound(err)) {
       throw new NetlabError(`Image ${plan.create.Image} for ${plan.name} is not on this Docker engine.`, {
@@ -82,14 +88,5 @@ async function createContainer(docker: Docker, plan: ContainerPlan): Promise<str
       });
     }
     throw err;
-  }
-}
-
-export async function removeContainer(docker: Docker, id: string): Promise<void> {
-  try {
-    await docker.getContainer(id).remove({ force: true, v: true });
-  } catch (err) {
-    // Already gone, or already being removed: either way it will not be there.
-    if (!isNotFound(err) && !isConflict(err)) throw err;
   }
 }

@@ -1,149 +1,13 @@
-// The one place netlab talks to the Docker engine. `lab` and `checks` both go through it.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
-import Docker from 'dockerode';
-import { NetlabError } from '../core/errors.js';
-
-export type { Docker };
-
-/** Where an engine answered, and how it was found (shown by `netlab doctor`). */
-export interface EngineEndpoint {
-  /** A human description: "DOCKER_HOST", "docker context colima", "/var/run/docker.sock". */
-  source: string;
-  options: Docker.DockerOptions;
-}
-
-export class EngineUnavailableError extends NetlabError {
-  constructor(tried: string[], cause?: unknown) {
-    super(`No Docker engine answered (tried ${tried.join(', ')}).`, {
-      hint:
-        'Start a Docker engine (Linux: `sudo systemctl start docker`, or `sudo dockerd &`; macOS/Windows: start Docker Desktop), ' +
-        'or point DOCKER_HOST at one (for example DOCKER_HOST=unix:///run/user/1000/docker.sock for rootless Docker).',
-      exitCode: 3,
-      cause,
-    });
-  }
-}
-
-function optionsFromHost(host: string): Docker.DockerOptions {
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') };
-  const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
-  const tls = process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
-  const certDir = process.env.DOCKER_CERT_PATH;
-  return {
-    host: url.hostname,
-    port: Number(url.port || (tls ? 2376 : 2375)),
-    protocol: tls ? 'https' : 'http',
-    ...(tls && certDir
-      ? {
-          ca: readFileSync(join(certDir, 'ca.pem')),
-          cert: readFileSync(join(certDir, 'cert.pem')),
-          key: readFileSync(join(certDir, 'key.pem')),
-        }
-      : {}),
-  };
-}
-
-/** The endpoint of the current `docker context` (as the docker CLI resolves it), if one is set. */
-function contextEndpoint(dockerConfigDir: string): EngineEndpoint | undefined {
-  let name = process.env.DOCKER_CONTEXT;
-  if (!name) {
-    try {
-      name = (JSON.parse(readFileSync(join(dockerConfigDir, 'config.json'), 'utf8')) as { currentContext?: string })
-        .currentContext;
-    } catch {
-      return undefined;
-    }
-  }
-  if (!name || name === 'default') return undefined;
-  const id = createHash('sha256').update(name).digest('hex');
-  try {
-    const meta = JSON.parse(readFileSync(join(dockerConfigDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
-      Endpoints?: { docker?: { Host?: string } };
-    };
-    const host = meta.Endpoints?.docker?.Host;
-    return host ? { source: `docker context ${name}`, options: optionsFromHost(host) } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Candidate endpoints in the order the Docker ecosystem (docker CLI, testcontainers) tries them. */
-export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): EngineEndpoint[] {
-  if (env.DOCKER_HOST) return [{ source: `DOCKER_HOST=${env.DOCKER_HOST}`, options: optionsFromHost(env.DOCKER_HOST) }];
-  const home = homedir();
-  const configDir = env.DOCKER_CONFIG ?? join(home, '.docker');
-  const found: EngineEndpoint[] = [];
-  const ctx = contextEndpoint(configDir);
-  if (ctx) found.push(ctx);
-  if (process.platform === 'win32') {
-    found.push({ source: 'npipe docker_engine', options: { socketPath: '//./pipe/docker_engine' } });
-    return found;
-  }
-  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-  const sockets = [
-    '/var/run/docker.sock',
-    env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'docker.sock') : undefined, // rootless
-    uid !== undefined ? `/run/user/${uid}/docker.sock` : undefined, // rootless
-    join(home, '.docker', 'run', 'docker.sock'), // Docker Desktop
-    join(home, '.docker', 'desktop', 'docker.sock'), // Docker Desktop (Linux)
-    join(home, '.colima', 'default', 'docker.sock'),
-    join(home, '.orbstack', 'run', 'docker.sock'),
-  ];
-  for (const socket of new Set(sockets)) {
-    if (socket && existsSync(socket)) found.push({ source: socket, options: { socketPath: socket } });
-  }
-  if (found.length === 0) found.push({ source: '/var/run/docker.sock', options: { socketPath: '/var/run/docker.sock' } });
-  return found;
-}
-
-export interface Engine {
-  docker: Docker;
-  endpoint: EngineEndpoint;
-}
-
-let cached: Promise<Engine> | undefined;
-
-/** Finds a Docker engine that answers a ping; memoised for the process. */
-export function connectEngine(): Promise<Engine> {
-  cached ??= (async () => {
-    const tried: string[] = [];
-    let lastError: unknown;
-    for (const endpoint of candidateEndpoints()) {
-      tried.push(endpoint.source);
-      const docker = new Docker({ ...endpoint.options, timeout: 0 });
-      try {
-        await withTimeout(docker.ping(), 3000, 'ping');
-        return { docker, endpoint };
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    throw new EngineUnavailableError(tried, lastError);
-  })();
-  cached.catch(() => {
-    cached = undefined;
-  });
-  return cached;
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+// The one place netlab talks to the Docker engine: every call the rest of netlab makes, typed
+// for what netlab does with it, each traced under NETLAB_DEBUG with its duration.
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { pack } from 'tar-stream';
+import type { ContainerCreate } from '../core/container-create.js';
+import { debugText, traced } from '../core/debug.js';
+import type { EngineEndpoint } from './connect.js';
+import { isConflict, isNotFound } from './errors.js';
+import type { ContainerDetails, ContainerSummary, EngineVersion, ImageDetails, ImageSummary, NetworkCreate, NetworkSummary, VolumeSummary } from './types.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -151,125 +15,304 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a command in a running container and collects its output. */
-export async function execIn(
-  docker: Docker,
-  containerId: string,
-  cmd: string[],
-  options: { stdin?: string; env?: string[]; user?: string } = {},
-): Promise<ExecResult> {
-  const exec = await docker.getContainer(containerId).exec({
-    Cmd: cmd,
-    Env: options.env,
-    User: options.user,
-    AttachStdout: true,
-    AttachStderr: true,
-    AttachStdin: options.stdin !== undefined,
-  });
-  const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined })) as NodeJS.ReadWriteStream &
-    Readable;
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks: { out: Buffer[]; err: Buffer[] } = { out: [], err: [] };
-  out.on('data', (c: Buffer) => chunks.out.push(c));
-  err.on('data', (c: Buffer) => chunks.err.push(c));
-  docker.modem.demuxStream(stream, out, err);
-  const ended = new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
-  if (options.stdin !== undefined) {
-    stream.write(options.stdin);
-    // Half-close so the command sees EOF on stdin while we keep reading its output.
-    (stream as unknown as { end: () => void }).end();
+export interface ExecOptions {
+  stdin?: string;
+  env?: string[];
+  user?: string;
+}
+
+/** Label filters, as the engine takes them: `{ label: ['netlab.lab=x'] }`. */
+export type Filters = Record<string, string[]>;
+
+/** An exec attached to the caller's terminal (`netlab exec`). */
+export interface AttachedExec {
+  stream: NodeJS.ReadWriteStream;
+  /** Splits the engine's multiplexed stream (no TTY) into stdout and stderr. */
+  demux(stdout: Writable, stderr: Writable): void;
+  resize(rows: number, columns: number): Promise<void>;
+  exitCode(): Promise<number>;
+}
+
+export class Engine {
+  constructor(
+    private readonly docker: Docker,
+    readonly endpoint: EngineEndpoint,
+  ) {}
+
+  private call<T>(what: string, fn: () => Promise<T>, summary?: (r: T) => string): Promise<T> {
+    return traced('docker', what, fn, summary);
   }
-  await ended;
-  const info = await exec.inspect();
-  return {
-    exitCode: info.ExitCode ?? -1,
-    stdout: Buffer.concat(chunks.out).toString('utf8'),
-    stderr: Buffer.concat(chunks.err).toString('utf8'),
-  };
-}
 
-/** Runs `fn` over `items` with at most `limit` running at once; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (failed === undefined && next < items.length) {
-      const i = next++;
+  ping(): Promise<unknown> {
+    return this.call('ping', () => this.docker.ping());
+  }
+
+  version(): Promise<EngineVersion> {
+    return this.call('version', () => this.docker.version());
+  }
+
+  // Containers
+
+  listContainers(filters: Filters): Promise<ContainerSummary[]> {
+    return this.call(`containers list ${JSON.stringify(filters)}`, () => this.docker.listContainers({ all: true, filters }), (l) => `${l.length} found`);
+  }
+
+  /** A container's details, or undefined when there is no such container. */
+  inspectContainer(nameOrId: string): Promise<ContainerDetails | undefined> {
+    return this.call(`container inspect ${nameOrId}`, async () => {
       try {
-        results[i] = await fn(items[i] as T, i);
+        return await this.docker.getContainer(nameOrId).inspect();
       } catch (err) {
-        failed ??= err;
+        if (isNotFound(err)) return undefined;
+        throw err;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-  return results;
-}
-
-export function isNotFound(err: unknown): boolean {
-  return (err as { statusCode?: number })?.statusCode === 404;
-}
-
-export function isConflict(err: unknown): boolean {
-  return (err as { statusCode?: number })?.statusCode === 409;
-}
-
-/** A limit on concurrent work shared by independent pipelines: `limit(fn)` runs fn when a slot frees. */
-export function limiter(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-/** Awaits every promise (so nothing is left running), then throws the first failure, if any. */
-export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-/**
- * Groups calls that arrive while a batch is running into the next batch: `submit(x)` resolves
- * with x's result. One `docker exec` for many pods costs little more than for one.
- */
-export function batcher<In, Out>(run: (items: In[]) => Promise<Out[]>): (item: In) => Promise<Out> {
-  let queue: { item: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
-  let running = false;
-  const flush = async () => {
-    if (running || queue.length === 0) return;
-    running = true;
-    const batch = queue;
-    queue = [];
-    try {
-      const out = await run(batch.map((b) => b.item));
-      batch.forEach((b, i) => b.resolve(out[i]!));
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-    } finally {
-      running = false;
-      void flush();
-    }
-  };
-  return (item) =>
-    new Promise<Out>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      void flush();
     });
+  }
+
+  /** The host PID of a running container's first process (its namespaces are /proc/<pid>/ns/*); 0 when not running. */
+  async pidOf(nameOrId: string): Promise<number> {
+    const info = await this.inspectContainer(nameOrId);
+    return info?.State.Running ? info.State.Pid : 0;
+  }
+
+  createContainer(name: string, spec: ContainerCreate): Promise<string> {
+    return this.call(`container create ${name} (${spec.Image})`, async () => (await this.docker.createContainer({ ...spec, name })).id);
+  }
+
+  startContainer(id: string): Promise<void> {
+    return this.call(`container start ${short(id)}`, async () => {
+      await this.docker.getContainer(id).start();
+    });
+  }
+
+  /** `docker stop`: SIGTERM, then SIGKILL after `seconds`. */
+  stopContainer(id: string, seconds = 10): Promise<void> {
+    return this.call(`container stop ${short(id)}`, async () => {
+      await this.docker.getContainer(id).stop({ t: seconds });
+    });
+  }
+
+  /** `docker kill`: SIGKILL, as a crash would end it. */
+  killContainer(id: string): Promise<void> {
+    return this.call(`container kill ${short(id)}`, async () => {
+      await this.docker.getContainer(id).kill();
+    });
+  }
+
+  /** Removes a container with its anonymous volumes; one already gone (or going) is no error. */
+  removeContainer(id: string): Promise<void> {
+    return this.call(`container remove ${short(id)}`, async () => {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+    });
+  }
+
+  /** The last `tail` lines a container printed (stdout and stderr together), or '' when it has none. */
+  logs(nameOrId: string, tail: number): Promise<string> {
+    return this.call(`container logs ${nameOrId}`, async () => {
+      const raw = (await this.docker.getContainer(nameOrId).logs({ stdout: true, stderr: true, tail }).catch(() => Buffer.alloc(0))) as Buffer;
+      return demuxBuffer(raw);
+    });
+  }
+
+  /** Runs a command in a running container and collects its output. */
+  exec(container: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const what = `exec ${container} ${debugText(cmd.join(' '))}${options.stdin !== undefined ? ` <stdin ${options.stdin.length} bytes>` : ''}`;
+    return this.call(what, () => this.execCollect(container, cmd, options), (r) => `exit ${r.exitCode}`);
+  }
+
+  private async execCollect(container: string, cmd: string[], options: ExecOptions): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(container).exec({
+      Cmd: cmd,
+      Env: options.env,
+      User: options.user,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: options.stdin !== undefined,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined })) as NodeJS.ReadWriteStream & Readable;
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks: { out: Buffer[]; err: Buffer[] } = { out: [], err: [] };
+    out.on('data', (c: Buffer) => chunks.out.push(c));
+    err.on('data', (c: Buffer) => chunks.err.push(c));
+    this.docker.modem.demuxStream(stream, out, err);
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    if (options.stdin !== undefined) {
+      stream.write(options.stdin);
+      // Half-close so the command sees EOF on stdin while we keep reading its output.
+      (stream as unknown as { end: () => void }).end();
+    }
+    await ended;
+    const info = await exec.inspect();
+    return {
+      exitCode: info.ExitCode ?? -1,
+      stdout: Buffer.concat(chunks.out).toString('utf8'),
+      stderr: Buffer.concat(chunks.err).toString('utf8'),
+    };
+  }
+
+  /** Starts a command attached to the caller's streams (a shell for a person). */
+  attach(container: string, cmd: string[], options: { tty: boolean; env?: string[] }): Promise<AttachedExec> {
+    return this.call(`exec (attached${options.tty ? ', tty' : ''}) ${container} ${debugText(cmd.join(' '))}`, async () => {
+      const exec = await this.docker.getContainer(container).exec({
+        Cmd: cmd,
+        AttachStdin: options.tty,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: options.tty,
+        Env: options.env,
+      });
+      const stream = await exec.start({ hijack: true, stdin: options.tty, Tty: options.tty });
+      return {
+        stream,
+        demux: (stdout, stderr) => this.docker.modem.demuxStream(stream, stdout, stderr),
+        resize: async (rows, columns) => {
+          await exec.resize({ h: rows, w: columns }).catch(() => undefined);
+        },
+        exitCode: async () => (await exec.inspect()).ExitCode ?? 0,
+      };
+    });
+  }
+
+  /** Writes small files into a container's directory (like `docker cp`): one tar, one call. */
+  putFiles(container: string, dir: string, files: Record<string, string>): Promise<void> {
+    return this.call(`put ${container}:${dir} ${Object.keys(files).join(',')}`, async () => {
+      const tar = pack();
+      for (const [name, content] of Object.entries(files)) tar.entry({ name, mode: 0o644 }, content);
+      tar.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of tar) chunks.push(chunk as Buffer);
+      await this.docker.getContainer(container).putArchive(Buffer.concat(chunks), { path: dir });
+    });
+  }
+
+  // Networks and volumes
+
+  listNetworks(filters?: Filters): Promise<NetworkSummary[]> {
+    return this.call(`networks list ${filters ? JSON.stringify(filters) : ''}`, () => this.docker.listNetworks(filters ? { filters } : {}), (l) => `${l.length} found`);
+  }
+
+  createNetwork(spec: NetworkCreate): Promise<void> {
+    return this.call(`network create ${spec.Name}`, async () => {
+      await this.docker.createNetwork(spec);
+    });
+  }
+
+  /** Removes a network; one already gone is no error. */
+  removeNetwork(id: string): Promise<void> {
+    return this.call(`network remove ${short(id)}`, async () => {
+      try {
+        await this.docker.getNetwork(id).remove();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    });
+  }
+
+  listVolumes(filters: Filters): Promise<VolumeSummary[]> {
+    return this.call(`volumes list ${JSON.stringify(filters)}`, async () => (await this.docker.listVolumes({ filters })).Volumes ?? []);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.call(`volume remove ${name}`, async () => {
+      await this.docker
+        .getVolume(name)
+        .remove({ force: true })
+        .catch(() => undefined);
+    });
+  }
+
+  // Images
+
+  listImages(filters: Filters): Promise<ImageSummary[]> {
+    return this.call(`images list ${JSON.stringify(filters)}`, () => this.docker.listImages({ filters }), (l) => `${l.length} found`);
+  }
+
+  inspectImage(ref: string): Promise<ImageDetails | undefined> {
+    return this.call(`image inspect ${ref}`, () => this.docker.getImage(ref).inspect().catch(() => undefined));
+  }
+
+  /** Removes an image; without force, one a container still uses stays (that is no error). */
+  removeImage(ref: string): Promise<void> {
+    return this.call(`image remove ${ref}`, async () => {
+      await this.docker
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined);
+    });
+  }
+
+  tagImage(image: string, ref: string): Promise<void> {
+    const colon = ref.lastIndexOf(':');
+    return this.call(`image tag ${image} ${ref}`, async () => {
+      await this.docker.getImage(image).tag({ repo: ref.slice(0, colon), tag: ref.slice(colon + 1) });
+    });
+  }
+
+  /** `docker build` (classic builder) from an in-memory context; the stream carries the engine's progress messages. */
+  buildImage(context: Buffer, options: { tags: readonly string[]; buildArgs?: Record<string, string>; labels?: Record<string, string>; noCache?: boolean }): Promise<Readable> {
+    return this.call(`image build ${options.tags.join(' ')}`, async () => {
+      return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+        // The engine takes `t` once per tag; dockerode passes an array as repeated parameters.
+        t: options.tags as unknown as string,
+        buildargs: options.buildArgs,
+        labels: options.labels,
+        nocache: options.noCache ?? false,
+        pull: false,
+        // No build step needs the network (binaries are compiled on the host), so none gets it.
+        networkmode: 'none',
+        rm: true,
+        forcerm: true,
+      })) as unknown as Readable;
+    });
+  }
+
+  /** `docker import`: a root file system tar becomes `repo:tag`. */
+  importImage(tarFile: string, ref: string, changes: readonly string[], message: string): Promise<Readable> {
+    const colon = ref.lastIndexOf(':');
+    return this.call(`image import ${ref}`, async () => {
+      return (await this.docker.importImage(tarFile, {
+        repo: ref.slice(0, colon),
+        tag: ref.slice(colon + 1),
+        changes: [...changes],
+        message,
+      })) as unknown as Readable;
+    });
+  }
+
+  /** `docker save` of these refs, as a tar stream. */
+  saveImages(refs: readonly string[]): Promise<Readable> {
+    // dockerode's getImages (GET /images/get) is missing from its type declarations.
+    const save = this.docker as unknown as { getImages(options: { names: string[] }): Promise<Readable> };
+    return this.call(`images save ${refs.join(' ')}`, () => save.getImages({ names: [...refs] }));
+  }
+
+  /** `docker load` of a tar file; the stream carries the engine's messages. */
+  loadImages(file: string): Promise<Readable> {
+    return this.call(`images load ${file}`, async () => (await this.docker.loadImage(file, { quiet: true })) as unknown as Readable);
+  }
+}
+
+function short(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id;
+}
+
+/** The engine's log format without a TTY: 8-byte frame headers before each chunk. */
+function demuxBuffer(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= raw.length && (raw[i] === 1 || raw[i] === 2) && raw[i + 1] === 0) {
+    const size = raw.readUInt32BE(i + 4);
+    parts.push(raw.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return (i === 0 ? raw : Buffer.concat(parts)).toString('utf8');
 }

@@ -1,19 +1,20 @@
 // What of a lab already exists on the engine, found by its labels.
-import type Docker from 'dockerode';
 import { NetlabError } from '../core/errors.js';
 import { LABEL_LAB, LABEL_LAB_FILE, LABEL_NAMESPACE, LABEL_POD, LABEL_POD_IP, LABEL_ROLE, labFilter } from '../core/labels.js';
-import { networkName } from '../plan/plan.js';
+import { networkName } from '../core/names.js';
+import type { Engine } from './engine.js';
+import { containerName, type ContainerSummary, type NetworkSummary } from './types.js';
 
 export interface LabState {
-  network?: Docker.NetworkInspectInfo;
+  network?: NetworkSummary;
   /** Existing containers of the lab by name. */
-  containers: Map<string, Docker.ContainerInfo>;
+  containers: Map<string, ContainerSummary>;
 }
 
-export async function readLabState(docker: Docker, lab: string): Promise<LabState> {
+export async function readLabState(engine: Engine, lab: string): Promise<LabState> {
   const [containers, networks] = await Promise.all([
-    docker.listContainers({ all: true, filters: labFilter(lab) }),
-    docker.listNetworks({ filters: { name: [networkName(lab)] } }),
+    engine.listContainers(labFilter(lab)),
+    engine.listNetworks({ name: [networkName(lab)] }),
   ]);
   // `name` filters match substrings: keep the exact one.
   const network = networks.find((n) => n.Name === networkName(lab));
@@ -24,7 +25,7 @@ export async function readLabState(docker: Docker, lab: string): Promise<LabStat
   }
   return {
     network,
-    containers: new Map(containers.map((c) => [c.Names[0]!.replace(/^\//, ''), c])),
+    containers: new Map(containers.map((c) => [containerName(c), c])),
   };
 }
 
@@ -36,10 +37,10 @@ export interface LabSummary {
 }
 
 /** Every lab present on the engine (any object with a netlab.lab label). */
-export async function listLabsOnEngine(docker: Docker): Promise<LabSummary[]> {
+export async function listLabsOnEngine(engine: Engine): Promise<LabSummary[]> {
   const [containers, networks] = await Promise.all([
-    docker.listContainers({ all: true, filters: labFilter() }),
-    docker.listNetworks({ filters: labFilter() }),
+    engine.listContainers(labFilter()),
+    engine.listNetworks(labFilter()),
   ]);
   const labs = new Map<string, LabSummary>();
   const entry = (name: string, file?: string) => {

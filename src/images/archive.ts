@@ -4,16 +4,16 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Docker } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { NetlabError } from '../core/errors.js';
 import { IMAGE_NAMES, latestRefOf, type ImageName } from './catalogue.js';
-import { followMessages, tagImage } from './engine-build.js';
+import { followMessages } from './engine-build.js';
 import { netlabImagesByTag } from './inventory.js';
 import { imageRefs } from './tags.js';
 
 /** Writes every current netlab image (by its content ref) to `file`; returns the refs saved. */
-export async function saveImages(docker: Docker, file: string): Promise<string[]> {
-  const [refs, present] = await Promise.all([imageRefs(), netlabImagesByTag(docker)]);
+export async function saveImages(engine: Engine, file: string): Promise<string[]> {
+  const [refs, present] = await Promise.all([imageRefs(), netlabImagesByTag(engine)]);
   const all = IMAGE_NAMES.map((name) => refs[name]);
   const missing = all.filter((ref) => !present.has(ref));
   if (missing.length) {
@@ -24,9 +24,7 @@ export async function saveImages(docker: Docker, file: string): Promise<string[]
   // Written beside the target and renamed at the end, so a failed save leaves no half file.
   const partial = `${file}.partial`;
   try {
-    // dockerode's getImages (GET /images/get, `docker save`) is missing from its type declarations.
-    const save = docker as unknown as { getImages(options: { names: string[] }): Promise<Readable> };
-    const stream = await save.getImages({ names: all });
+    const stream = await engine.saveImages(all);
     await pipeline(stream, createWriteStream(partial));
     await rename(partial, file);
   } catch (err) {
@@ -40,7 +38,7 @@ export async function saveImages(docker: Docker, file: string): Promise<string[]
  * Loads a tar written by `saveImages` (or `docker save`) into the engine; returns the
  * refs it held. Images that are the current build of their name also become :latest.
  */
-export async function loadImages(docker: Docker, file: string): Promise<string[]> {
+export async function loadImages(engine: Engine, file: string): Promise<string[]> {
   try {
     await stat(file);
   } catch (err) {
@@ -51,7 +49,7 @@ export async function loadImages(docker: Docker, file: string): Promise<string[]
   }
   let stream: Readable;
   try {
-    stream = (await docker.loadImage(file, { quiet: true })) as unknown as Readable;
+    stream = await engine.loadImages(file);
   } catch (err) {
     throw new NetlabError(`Loading ${file} failed: ${(err as Error).message}`, { cause: err });
   }
@@ -59,6 +57,6 @@ export async function loadImages(docker: Docker, file: string): Promise<string[]
   const loaded = lines.flatMap((line) => /^Loaded image: (\S+)/.exec(line)?.[1] ?? []);
   const refs = await imageRefs();
   const current = IMAGE_NAMES.filter((name: ImageName) => loaded.includes(refs[name]));
-  await Promise.all(current.map((name) => tagImage(docker, refs[name], latestRefOf(name))));
+  await Promise.all(current.map((name) => engine.tagImage(refs[name], latestRefOf(name))));
   return loaded;
 }

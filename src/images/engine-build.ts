@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import type { Docker } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { NetlabError } from '../core/errors.js';
 import type { LineSink } from './host-build.js';
 
@@ -108,27 +108,10 @@ export interface DockerBuildOptions {
 }
 
 /** Builds a Dockerfile image with the classic builder from an in-memory context. */
-export async function dockerBuild(
-  docker: Docker,
-  context: Buffer,
-  options: DockerBuildOptions,
-  what: string,
-  onLine?: LineSink,
-): Promise<void> {
+export async function dockerBuild(engine: Engine, context: Buffer, options: DockerBuildOptions, what: string, onLine?: LineSink): Promise<void> {
   let stream: Readable;
   try {
-    stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-      // The engine takes `t` once per tag; dockerode passes an array as repeated parameters.
-      t: options.tags as unknown as string,
-      buildargs: options.buildArgs,
-      labels: options.labels,
-      nocache: options.noCache ?? false,
-      pull: false,
-      // No build step needs the network (binaries are compiled on the host), so none gets it.
-      networkmode: 'none',
-      rm: true,
-      forcerm: true,
-    })) as unknown as Readable;
+    stream = await engine.buildImage(context, options);
   } catch (err) {
     throw new NetlabError(`${what} failed: ${(err as Error).message}`, { cause: err });
   }
@@ -136,30 +119,12 @@ export async function dockerBuild(
 }
 
 /** `docker import` through the engine API: a root file system tar becomes `repo:tag`. */
-export async function importRootfs(
-  docker: Docker,
-  tarFile: string,
-  ref: string,
-  changes: readonly string[],
-  onLine?: LineSink,
-): Promise<void> {
-  const colon = ref.lastIndexOf(':');
+export async function importRootfs(engine: Engine, tarFile: string, ref: string, changes: readonly string[], onLine?: LineSink): Promise<void> {
   let stream: Readable;
   try {
-    stream = (await docker.importImage(tarFile, {
-      repo: ref.slice(0, colon),
-      tag: ref.slice(colon + 1),
-      changes: [...changes],
-      message: 'netlab base image (docker/base/build.sh)',
-    })) as unknown as Readable;
+    stream = await engine.importImage(tarFile, ref, changes, 'netlab base image (docker/base/build.sh)');
   } catch (err) {
     throw new NetlabError(`Importing ${ref} failed: ${(err as Error).message}`, { cause: err });
   }
   await followMessages(stream, `Importing ${ref}`, onLine);
-}
-
-/** Gives an image another tag (`repo:tag`). */
-export async function tagImage(docker: Docker, image: string, ref: string): Promise<void> {
-  const colon = ref.lastIndexOf(':');
-  await docker.getImage(image).tag({ repo: ref.slice(0, colon), tag: ref.slice(colon + 1) });
 }

@@ -4,12 +4,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Docker } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { task, type EventSink } from '../core/events.js';
 import { NetlabError } from '../core/errors.js';
 import { dockerDir } from '../core/paths.js';
 import { IMAGE_NAMES, LABEL_IMAGE, RECIPES, isImageName, latestRefOf, repositoryOf, type ImageName } from './catalogue.js';
-import { buildContext, dockerBuild, importRootfs, tagImage, type ContextFile } from './engine-build.js';
+import { buildContext, dockerBuild, importRootfs, type ContextFile } from './engine-build.js';
 import { buildBaseRootfs, compileApp, compilePause, type LineSink } from './host-build.js';
 import { netlabImagesByTag } from './inventory.js';
 import { folderFiles, imageRefs } from './tags.js';
@@ -56,7 +56,7 @@ async function waitForBases(job: BuildJob, name: ImageName, waitFor: readonly Im
 }
 
 interface BuildJob {
-  docker: Docker;
+  engine: Engine;
   refs: Record<ImageName, string>;
   rebuild: boolean;
   /** Settles when the named image of the plan is built. */
@@ -82,8 +82,8 @@ async function buildFromScript(job: BuildJob, name: ImageName, work: string, onL
   const rootfs = join(work, 'rootfs.tar');
   const changes = await buildBaseRootfs(join(dockerDir, name), rootfs, onLine);
   onLine(`importing the root file system as ${ref}`);
-  await importRootfs(job.docker, rootfs, ref, changes, onLine);
-  await tagImage(job.docker, ref, latestRefOf(name));
+  await importRootfs(job.engine, rootfs, ref, changes, onLine);
+  await job.engine.tagImage(ref, latestRefOf(name));
 }
 
 /** docker build of docker/<name>/, with the binary compiled on the host (if any) added to the context. */
@@ -111,7 +111,7 @@ async function buildFromDockerfile(
 
   const buildArgs = Object.fromEntries(Object.entries(recipe.buildArgs ?? {}).map(([arg, dep]) => [arg, job.refs[dep]]));
   await dockerBuild(
-    job.docker,
+    job.engine,
     await buildContext(files),
     { tags: [ref, latestRefOf(name)], buildArgs, labels: { [LABEL_IMAGE]: name }, noCache: job.rebuild },
     `Building ${ref}`,
@@ -123,16 +123,10 @@ async function buildFromDockerfile(
  * After a rebuild, removes the image a ref pointed at before, so rebuilds leave no
  * untagged copies behind. Without force: an image a container still uses is kept.
  */
-async function dropReplaced(docker: Docker, ref: string, old: string): Promise<void> {
-  const now = await docker
-    .getImage(ref)
-    .inspect()
-    .catch(() => undefined);
+async function dropReplaced(engine: Engine, ref: string, old: string): Promise<void> {
+  const now = await engine.inspectImage(ref);
   if (!now || now.Id === old) return;
-  await docker
-    .getImage(old)
-    .remove()
-    .catch(() => undefined);
+  await engine.removeImage(old);
 }
 
 /**
@@ -140,7 +134,7 @@ async function dropReplaced(docker: Docker, ref: string, old: string): Promise<v
  * building what is missing; returns the refs (`netlab/<name>:<tag>`) of all images.
  */
 export async function ensureImages(
-  docker: Docker,
+  engine: Engine,
   emit: EventSink,
   options: EnsureOptions = {},
 ): Promise<Record<ImageName, string>> {
@@ -152,7 +146,7 @@ export async function ensureImages(
       exitCode: 2,
     });
   }
-  const [refs, byTag] = await Promise.all([imageRefs(), netlabImagesByTag(docker)]);
+  const [refs, byTag] = await Promise.all([imageRefs(), netlabImagesByTag(engine)]);
   const present = new Set(IMAGE_NAMES.filter((name) => byTag.has(refs[name])));
   const plan = planBuilds(wanted, present, options.rebuild ?? false);
 
@@ -161,19 +155,19 @@ export async function ensureImages(
   await Promise.all(
     wanted
       .filter((name) => !plan.includes(name) && !byTag.get(refs[name])?.repoTags.includes(latestRefOf(name)))
-      .map((name) => tagImage(docker, refs[name], latestRefOf(name))),
+      .map((name) => engine.tagImage(refs[name], latestRefOf(name))),
   );
   if (plan.length === 0) return refs;
 
   let arch: Promise<string> | undefined;
   const done = new Map<ImageName, Promise<void>>();
   const job: BuildJob = {
-    docker,
+    engine,
     refs,
     rebuild: options.rebuild ?? false,
     built: (name) => done.get(name) ?? Promise.resolve(),
     finished: new Set(),
-    engineArch: () => (arch ??= docker.version().then((v) => v.Arch)),
+    engineArch: () => (arch ??= engine.version().then((v) => v.Arch)),
   };
   for (const name of plan) {
     const waitFor = depsInPlan(name, plan);
@@ -202,7 +196,7 @@ export async function ensureImages(
   for (let i = plan.length - 1; i >= 0; i--) {
     const name = plan[i]!;
     const old = byTag.get(refs[name])?.id;
-    if (old && results[i]?.status === 'fulfilled') await dropReplaced(docker, refs[name], old);
+    if (old && results[i]?.status === 'fulfilled') await dropReplaced(engine, refs[name], old);
   }
   // The first failure in dependency order is the cause; later ones only waited for it.
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

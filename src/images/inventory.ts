@@ -1,5 +1,5 @@
 // Which netlab images the engine holds: one image-list call, filtered to netlab/*.
-import type { Docker } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { IMAGE_NAMES, IMAGE_REPOSITORY_PREFIX, type ImageName } from './catalogue.js';
 import { imageRefs } from './tags.js';
 
@@ -12,8 +12,8 @@ export interface EngineImage {
 }
 
 /** Every image tagged netlab/*, by each of its tags. One engine call. */
-export async function netlabImagesByTag(docker: Docker): Promise<Map<string, EngineImage>> {
-  const images = await docker.listImages({ filters: { reference: [`${IMAGE_REPOSITORY_PREFIX}*`] } });
+export async function netlabImagesByTag(engine: Engine): Promise<Map<string, EngineImage>> {
+  const images = await engine.listImages({ reference: [`${IMAGE_REPOSITORY_PREFIX}*`] });
   const byTag = new Map<string, EngineImage>();
   for (const info of images) {
     const image: EngineImage = { id: info.Id, repoTags: info.RepoTags ?? [], size: info.Size, created: info.Created };
@@ -33,8 +33,8 @@ export interface ImageStatus {
 }
 
 /** Each netlab image's current ref and whether the engine has it (for `netlab images`). */
-export async function listImages(docker: Docker): Promise<ImageStatus[]> {
-  const [refs, present] = await Promise.all([imageRefs(), netlabImagesByTag(docker)]);
+export async function listImages(engine: Engine): Promise<ImageStatus[]> {
+  const [refs, present] = await Promise.all([imageRefs(), netlabImagesByTag(engine)]);
   return IMAGE_NAMES.map((name) => {
     const image = present.get(refs[name]);
     return image

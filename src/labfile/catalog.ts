@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { NetlabError } from '../core/errors.js';
 import { labsDir } from '../core/paths.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 
 export const LAB_FILE_NAME = 'lab.yaml';
 

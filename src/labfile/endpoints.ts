@@ -3,7 +3,7 @@
 // an IP address or localhost.
 import { parseIp } from '../core/cidr.js';
 import type { ContainerPort, ContainerSpec, Lab, NodeSpec, PodSpec, ServicePortSpec, ServiceSpec } from './model.js';
-import { didYouMean, suggestion } from './suggest.js';
+import { didYouMean, suggestion } from '../core/suggest.js';
 
 export type EndpointRef =
   | { kind: 'pod'; pod: PodSpec; container?: ContainerSpec; port?: ContainerPort }

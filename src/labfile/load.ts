@@ -21,6 +21,8 @@ export interface LoadedLab {
 export interface LoadOptions {
   /** Use this name instead of the file's (for copies of one lab: `--name alice`). */
   name?: string;
+  /** Files given in memory by absolute path (the lab file itself, or manifests it names). */
+  files?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
   }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = options.files?.get(path) ?? (await readFile(path, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new NetlabError(
@@ -48,7 +50,7 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
   if (syntax.length) throw new LabFileError(sortProblems(syntax, yaml.display));
 
   const problems = new Problems();
-  const draft = await readLab(yaml, dirname(path), problems);
+  const draft = await readLab(yaml, dirname(path), problems, options.files);
   const lab = draft ? validateLab(draft, problems, path, dirname(path)) : undefined;
   if (!problems.ok || !lab) {
     // No errors but no lab cannot happen (a missing name is an error); keep the type honest.

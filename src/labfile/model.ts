@@ -2,11 +2,9 @@
 // Everything here is plain data; planning (src/lab/plan) turns it into containers.
 
 /** Where something was written, for error messages that point at the line. */
-export interface SourceLocation {
-  file: string;
-  line: number; // 1-based
-  column: number; // 1-based
-}
+import type { SourceLocation } from '../core/errors.js';
+
+export type { SourceLocation };
 
 export type Routing = 'router' | 'direct';
 

@@ -1,6 +1,7 @@
 // planLab: the lab model -> every Docker object, address, route and CNI config. Pure.
 import { createHash } from 'node:crypto';
-import type Docker from 'dockerode';
+import type { ContainerCreate } from '../core/container-create.js';
+import { networkName, podContainerName, podKey } from '../core/names.js';
 import { nth, parseCidr } from '../core/cidr.js';
 import { NetlabError } from '../core/errors.js';
 import type { ContainerSpec, Lab, PodSpec } from '../labfile/model.js';
@@ -50,20 +51,7 @@ const NET_CAPS = ['NET_ADMIN', 'NET_RAW'];
 /** The toolbox enters other containers' namespaces (setns needs SYS_ADMIN, /proc/<pid>/ns SYS_PTRACE). */
 const TOOLBOX_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_PTRACE'];
 
-export function networkName(lab: string): string {
-  return `netlab-${lab}`;
-}
-
-/** kubelet's naming is k8s_POD_<pod>_<ns>_...; netlab keeps names short and readable. */
-export function podContainerName(lab: string, pod: Pick<PodSpec, 'name' | 'namespace'>): string {
-  return pod.namespace === 'default' ? `${lab}-${pod.name}` : `${lab}-${pod.namespace}-${pod.name}`;
-}
-
-export function podKey(pod: Pick<PodSpec, 'name' | 'namespace'>): string {
-  return `pod/${pod.namespace}/${pod.name}`;
-}
-
-function specHash(create: Docker.ContainerCreateOptions): string {
+function specHash(create: ContainerCreate): string {
   return createHash('sha256').update(JSON.stringify(create)).digest('hex').slice(0, 12);
 }
 
@@ -73,11 +61,11 @@ function container(
   key: string,
   name: string,
   role: Role,
-  create: Docker.ContainerCreateOptions,
+  create: ContainerCreate,
   labels: Record<string, string>,
   ip?: string,
 ): ContainerPlan {
-  const withLabels: Docker.ContainerCreateOptions = {
+  const withLabels: ContainerCreate = {
     ...create,
     Labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: role, [LABEL_LAB_FILE]: lab.file, ...labels },
   };
@@ -85,7 +73,7 @@ function container(
   return { key, name, role, create: withLabels, ip };
 }
 
-function onUnderlay(network: string, ip: string): Docker.ContainerCreateOptions['NetworkingConfig'] {
+function onUnderlay(network: string, ip: string): ContainerCreate['NetworkingConfig'] {
   return { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: ip } } } };
 }
 
@@ -197,7 +185,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
             NetworkMode: net,
             CapAdd: NET_CAPS,
             // Loopback only: a lab is never reachable from other machines.
-            ...(publish ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0] }]])) } : {}),
+            ...(publish ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0]! }]])) } : {}),
             // /proc/sys is read-only inside containers: sysctls are set at create time. A node
             // forwards NodePort traffic back out eth0 (to the router): no ICMP redirects for it.
             Sysctls: { 'net.ipv4.ip_forward': '1', ...NO_REDIRECTS },

@@ -1,5 +1,5 @@
 // The plan: every Docker object a lab needs, fully decided before anything is created.
-import type Docker from 'dockerode';
+import type { ContainerCreate } from '../core/container-create.js';
 import type { ServiceSpec } from '../labfile/model.js';
 import type { Role } from '../core/labels.js';
 
@@ -12,7 +12,7 @@ export interface ContainerPlan {
   name: string;
   role: Role;
   /** Create options (name excluded). Labels include the spec hash. */
-  create: Docker.ContainerCreateOptions;
+  create: ContainerCreate;
   /** Static underlay address, if the container sits on the lab network. */
   ip?: string;
 }

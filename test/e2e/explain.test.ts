@@ -27,12 +27,12 @@ async function explainJson(lab: string): Promise<{ ok: boolean; hops: Hop[] }> {
 /** diagnose() from dist/, on the lab's first check (client → service-test:80), reported as failed. */
 async function diagnoseFirstCheck(lab: string): Promise<string> {
   const script = `
-    const { engine, runningLab } = await import(${JSON.stringify(join(root, 'dist/cluster/context.js'))});
+    const { connectEngine } = await import(${JSON.stringify(join(root, 'dist/engine/connect.js'))});
+    const { RunningLab } = await import(${JSON.stringify(join(root, 'dist/cluster/running-lab.js'))});
     const { diagnose } = await import(${JSON.stringify(join(root, 'dist/checks/diagnose/diagnose.js'))});
-    const docker = await engine();
-    const { lab, plan } = await runningLab(docker, ${JSON.stringify(lab)});
-    const check = lab.checks[0];
-    process.stdout.write(String(await diagnose(docker, lab, plan, check, { name: check.name, from: check.from, to: check.to, expect: check.expect, ok: false, ms: 0, detail: '' })));
+    const running = await RunningLab.open(await connectEngine(), ${JSON.stringify(lab)});
+    const check = running.lab.checks[0];
+    process.stdout.write(String(await diagnose(running, check, { name: check.name, from: check.from, to: check.to, expect: check.expect, ok: false, ms: 0, detail: '' })));
   `;
   const r = await execa('node', ['--input-type=module', '-e', script], { cwd: root, reject: false });
   return r.stdout || r.stderr;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
+import { engine, labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
 /** The CLI with extra environment (GITHUB_OUTPUT). */
 function netlabEnv(args: string[], env: Record<string, string>) {
@@ -62,10 +62,9 @@ async function gradeJson(lab: string, extra: string[] = []): Promise<{ exitCode:
 }
 
 async function underlaySubnet(lab: string): Promise<string | undefined> {
-  const networks = await docker.listNetworks({ filters: { label: [`netlab.lab=${lab}`] } });
+  const networks = await (await engine()).listNetworks({ label: [`netlab.lab=${lab}`] });
   expect(networks).toHaveLength(1);
-  const info = await docker.getNetwork(networks[0]!.Id).inspect();
-  return info.IPAM?.Config?.[0]?.Subnet;
+  return networks[0]!.IPAM?.Config?.[0]?.Subnet;
 }
 
 afterAll(async () => {
@@ -177,7 +176,7 @@ describe(`${COPIES} copies of pod-to-service side by side`, () => {
     timings[`${COPIES} downs`] = performance.now() - t;
     for (const name of names) {
       expect(await labObjects(name), name).toEqual({ containers: 0, networks: 0, volumes: 0 });
-      expect(await docker.listContainers({ all: true, filters: { label: [`netlab.lab=${name}`] } })).toEqual([]);
+      expect(await (await engine()).listContainers({ label: [`netlab.lab=${name}`] })).toEqual([]);
     }
   }, 240_000);
 });

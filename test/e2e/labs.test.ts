@@ -1,7 +1,7 @@
 // Each lab on a real engine: up, every check passes, break it on purpose and see the right
 // check fail with a useful detail, repair with a second up, and down leaves nothing behind.
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkJson, docker, failing, failures, labObjects, netlab, uniqueName } from '../helpers/e2e.js';
+import { checkJson, engine, failing, failures, labObjects, netlab, uniqueName } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -32,7 +32,7 @@ describe('container-to-container', () => {
   });
 
   it('a stopped sidecar fails exactly the checks that need it, with the refusal as detail', async () => {
-    await docker.getContainer(`${name}-web-sidecar`).stop({ t: 1 });
+    await (await engine()).stopContainer(`${name}-web-sidecar`, 1);
     const { exitCode, report } = await checkJson(name);
     expect(exitCode).toBe(1);
     expect(failing(report).sort()).toEqual(
@@ -65,7 +65,7 @@ describe('pod-to-pod', () => {
   });
 
   it("a stopped pause container fails the pod's own checks and says why", async () => {
-    await docker.getContainer(`${name}-pod-b`).stop({ t: 1 });
+    await (await engine()).stopContainer(`${name}-pod-b`, 1);
     const { report } = await checkJson(name);
     const fromB = report.checks.filter((c) => c.from === 'pod-b');
     expect(fromB.length).toBeGreaterThan(0);

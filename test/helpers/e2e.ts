@@ -1,14 +1,15 @@
-// End-to-end helpers: run the real CLI, look at the real engine.
+// End-to-end helpers: run the real CLI, look at the real engine (found as the CLI finds it).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { execa, type ResultPromise } from 'execa';
+import { connectEngine } from '../../src/engine/connect.js';
+import type { Engine } from '../../src/engine/engine.js';
 
 export const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'netlab.js');
 
-export function netlab(args: string[], options: { reject?: boolean; timeout?: number } = {}) {
-  return execa('node', [bin, ...args], { reject: options.reject ?? false, timeout: options.timeout ?? 180_000, env: { CI: '1', NO_COLOR: '1' }, all: true });
+export function netlab(args: string[], options: { reject?: boolean; timeout?: number; env?: Record<string, string> } = {}) {
+  return execa('node', [bin, ...args], { reject: options.reject ?? false, timeout: options.timeout ?? 180_000, env: { CI: '1', NO_COLOR: '1', ...options.env }, all: true });
 }
 
 export function netlabSpawn(args: string[]): ResultPromise {
@@ -20,17 +21,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
-export const docker = new Docker({ socketPath: process.env.DOCKER_HOST?.replace('unix://', '') ?? '/var/run/docker.sock' });
+/** The engine the CLI uses (DOCKER_HOST, the docker context, the usual sockets). */
+export function engine(): Promise<Engine> {
+  return connectEngine();
+}
 
 /** Everything on the engine that carries the lab's label. */
 export async function labObjects(lab: string) {
+  const e = await engine();
   const filters = { label: [`netlab.lab=${lab}`] };
-  const [containers, networks, volumes] = await Promise.all([
-    docker.listContainers({ all: true, filters }),
-    docker.listNetworks({ filters }),
-    docker.listVolumes({ filters }),
-  ]);
-  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+  const [containers, networks, volumes] = await Promise.all([e.listContainers(filters), e.listNetworks(filters), e.listVolumes(filters)]);
+  return { containers: containers.length, networks: networks.length, volumes: volumes.length };
 }
 
 export interface CheckJson {

@@ -1,12 +1,11 @@
 // Why a connectivity check failed: the hop that broke, from evidence read off the lab in one
 // toolbox exec, then pure analysis (analyzePath, unit-tested on captured outputs).
-import type Docker from 'dockerode';
-import { execIn } from '../../engine/engine.js';
 import type { CheckResult } from '../../core/events.js';
 import { planServices } from '../../plan/services.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
 import type { LabPlan } from '../../plan/types.js';
 import type { CheckSpec, Lab } from '../../labfile/model.js';
+import type { LabTarget } from '../target.js';
 import { describeListening, listensOn, lookupRoute, parseIptablesSave, parseNftMapElements, ruleMatchesDestination } from './evidence.js';
 import { PROBE_HELPERS } from '../probes.js';
 import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
@@ -18,37 +17,37 @@ const CONNECTIVITY = new Set(['http', 'tcp', 'udp', 'ping', 'traceroute', 'dns']
  * (undefined when the check passed, is not about connectivity, or nothing broken was found).
  * One toolbox exec; never throws (a diagnosis that cannot be made is undefined).
  */
-export async function diagnose(docker: Docker, lab: Lab, plan: LabPlan, check: CheckSpec, result: CheckResult): Promise<string | undefined> {
+export async function diagnose(target: LabTarget, check: CheckSpec, result: CheckResult): Promise<string | undefined> {
+  const { lab, plan } = target;
   if (result.ok || !CONNECTIVITY.has(check.probe) || check.expect === 'unreachable' || check.expect === 'nxdomain') return undefined;
   try {
-    const { ready, pid } = await labPids(docker, lab, plan);
+    const { ready, pid } = await labPids(target);
     const dnsProbe = check.probe === 'dns';
     const to = dnsProbe ? `service/kube-dns.kube-system:53` : check.to;
     if (!to) return undefined;
     const path = planPath(lab, plan, ready, check.from, dnsProbe ? to : to, protoOf(check.probe));
     if (dnsProbe) path.facts.target = { ...path.facts.target, proto: 'udp' };
     const byName = check.by === 'dns' && path.facts.service ? path.facts.service.name : dnsProbe ? check.to : undefined;
-    const { facts } = await gatherFacts(docker, lab, plan, path, pid, { helpers: PROBE_HELPERS, dnsName: byName });
+    const { facts } = await gatherFacts(target, path, pid, { helpers: PROBE_HELPERS, dnsName: byName });
     if (facts.dns && !dnsProbe) facts.dns.expected = facts.service?.clusterIP;
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = analyzePath(facts, { dnsOnly: dnsProbe });
-    if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(docker, lab, plan, found)) ?? found;
-    return found ?? (await nodePortRule(docker, lab, plan, check, ready));
+    if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
+    return found ?? (await nodePortRule(target, check, ready));
   } catch {
     return undefined;
   }
 }
 
 /** "pod web is not running": which of its containers is not, and the last thing it printed. */
-async function notReadyPod(docker: Docker, lab: Lab, plan: LabPlan, sentence: string): Promise<string | undefined> {
+async function notReadyPod({ engine, plan }: LabTarget, sentence: string): Promise<string | undefined> {
   const name = / pod (\S+) is not running$/.exec(sentence)![1]!;
   const pod = plan.pods.find((p) => (p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`) === name);
   if (!pod) return undefined;
   for (const c of [pod.pause, ...pod.containers]) {
-    const info = await docker.getContainer(c.name).inspect().catch(() => undefined);
+    const info = await engine.inspectContainer(c.name).catch(() => undefined);
     if (info?.State.Running) continue;
-    const raw = info ? ((await docker.getContainer(c.name).logs({ stdout: true, stderr: true, tail: 3 }).catch(() => Buffer.alloc(0))) as Buffer) : Buffer.alloc(0);
-    const said = demuxText(raw).trim().split('\n').at(-1)?.trim();
+    const said = info ? (await engine.logs(c.name, 3)).trim().split('\n').at(-1)?.trim() : undefined;
     const which = c === pod.pause ? 'its sandbox (pause)' : `container ${c.create.Labels?.['netlab.container'] ?? c.name}`;
     const state = info ? `${info.State.Status}${info.State.ExitCode ? `, exit code ${info.State.ExitCode}` : ''}` : 'missing';
     return `pod ${name} is not ready: ${which} is not running (${state})${said ? `; it said: ${said}` : ''}`;
@@ -56,20 +55,8 @@ async function notReadyPod(docker: Docker, lab: Lab, plan: LabPlan, sentence: st
   return undefined;
 }
 
-/** The text of Docker's multiplexed log stream (8-byte frame headers). */
-function demuxText(buf: Buffer): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size).toString('utf8'));
-    i += 8 + size;
-  }
-  return i === 0 ? buf.toString('utf8') : parts.join('');
-}
-
 /** A check to `<node>:<nodePort>`: is kube-proxy's rule for that nodePort on that node? */
-async function nodePortRule(docker: Docker, lab: Lab, plan: LabPlan, check: CheckSpec, ready: Map<string, boolean>): Promise<string | undefined> {
+async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, ready: Map<string, boolean>): Promise<string | undefined> {
   const ref = check.to ? resolveEndpoint(lab, check.to) : undefined;
   if (!ref || 'error' in ref || ref.kind !== 'node' || ref.port === undefined) return undefined;
   const planned = planServices(
@@ -83,7 +70,7 @@ async function nodePortRule(docker: Docker, lab: Lab, plan: LabPlan, check: Chec
   const node = plan.nodes.find((n) => n.name === ref.node.name)!;
   const mode = lab.topology.proxyMode;
   const cmd = mode === 'nftables' ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-nodeports'] : ['iptables-save', '-t', 'nat'];
-  const r = await execIn(docker, node.container.name, cmd);
+  const r = await engine.exec(node.container.name, cmd);
   const text = r.stdout;
   const has =
     mode === 'nftables'

@@ -9,7 +9,7 @@
 // chain, probes, reads them and deletes exactly those rules by handle (a sync in between
 // replaces the whole table, which removes them as well). A nat chain sees only a
 // connection's first packet, so a counter that moved by one is the connection's choice.
-import type Docker from 'dockerode';
+import type { LabTarget } from '../target.js';
 import type { LabPlan } from '../../plan/types.js';
 import { shq } from '../../plan/scripts.js';
 import { NetlabError } from '../../core/errors.js';
@@ -87,13 +87,14 @@ export function nftCounterScripts(nodePid: number, chains: string[]): { add: str
 }
 
 /** Reads the lab, sends one request, and explains it. */
-export async function explain(docker: Docker, lab: Lab, plan: LabPlan, from: string, to: string, proto: Proto = 'tcp'): Promise<Explanation> {
-  const { ready, pid } = await labPids(docker, lab, plan);
+export async function explain(target: LabTarget, from: string, to: string, proto: Proto = 'tcp'): Promise<Explanation> {
+  const { lab, plan } = target;
+  const { ready, pid } = await labPids(target);
   const path = planPath(lab, plan, ready, from, to, proto);
   const f = path.facts;
   const nftChains = f.mode === 'nftables' && f.service ? [f.service.chain, ...f.service.endpoints.map((e) => e.chain)] : [];
   const nodePidOf = (pids: ReadonlyMap<string, number>) => (path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) ?? 0 : 0);
-  const { facts, sections, pids } = await gatherFacts(docker, lab, plan, path, pid, {
+  const { facts, sections, pids } = await gatherFacts(target, path, pid, {
     helpers: PROBE_HELPERS,
     middle: (pids) => {
       const sourcePid = pids.get(path.sourceLabel) ?? 0;

@@ -2,17 +2,20 @@
 // and `explain`): who sends, what it is sent to (a pod, a service's endpoints, a node, an IP),
 // each namespace's links, addresses, routes and sockets, and kube-proxy's rules on the
 // source's node. Building the facts is pure; gatherFacts() reads them in ONE toolbox exec.
-import type Docker from 'dockerode';
-import { execIn } from '../../engine/engine.js';
+import { nsName, podContainerName } from '../../core/names.js';
+import { rawScriptRequest } from '../../engine/toolbox.js';
+import type { LabTarget } from '../target.js';
 import { DNS_NAMESPACE, DNS_POD } from '../../plan/addons.js';
-import { podContainerName } from '../../plan/plan.js';
 import { shq } from '../../plan/scripts.js';
 import { dnsIP, planServices, type PlannedService } from '../../plan/services.js';
 import type { LabPlan } from '../../plan/types.js';
 import { servicePortChainName, servicePortEndpointChainName } from '../../plan/proxy/iptables.js';
 import { servicePortName } from '../../plan/proxy/names.js';
 import { servicePortChainNameBase, servicePortEndpointChainNameBase } from '../../plan/proxy/nftables.js';
-import { podSources, PROXY_CONFIG } from '../../cluster/sync.js';
+import { podSourcesFrom } from '../../plan/readiness.js';
+import { PROXY_CONFIG } from '../../plan/proxy/userspace.js';
+import { labFilter } from '../../core/labels.js';
+import { containerName } from '../../engine/types.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
 import { NetlabError } from '../../core/errors.js';
 import type { Lab, PodSpec } from '../../labfile/model.js';
@@ -296,18 +299,15 @@ export function planPath(
 }
 
 /** Host PIDs of the containers (0: not running), and the pods' readiness (all containers running). */
-export async function labPids(docker: Docker, lab: Lab, plan: LabPlan): Promise<{ ready: Map<string, boolean>; pid: (container: string) => Promise<number> }> {
-  const sources = await podSources(docker, lab, plan);
-  const ready = new Map(sources.map((s) => [`${s.pod.namespace}/${s.pod.name}`, s.ready]));
+export async function labPids({ engine, lab, plan }: LabTarget): Promise<{ ready: Map<string, boolean>; pid: (container: string) => Promise<number> }> {
+  const containers = await engine.listContainers(labFilter(plan.lab));
+  const sources = podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
+  const ready = new Map(sources.map((s) => [nsName(s.pod), s.ready]));
   const cache = new Map<string, Promise<number>>();
   const pid = (container: string) => {
     let p = cache.get(container);
     if (!p) {
-      p = docker
-        .getContainer(container)
-        .inspect()
-        .then((i) => (i.State.Running ? i.State.Pid : 0))
-        .catch(() => 0);
+      p = engine.pidOf(container).catch(() => 0);
       cache.set(container, p);
     }
     return p;
@@ -363,13 +363,12 @@ export function applySections(path: PathPlan, sections: ReadonlyMap<string, stri
 
 /** Reads the facts of the path in one toolbox exec. `prelude`/`helpers` add shell of the caller's own. */
 export async function gatherFacts(
-  docker: Docker,
-  lab: Lab,
-  plan: LabPlan,
+  target: LabTarget,
   path: PathPlan,
   pid: (c: string) => Promise<number>,
   options: { helpers?: string; middle?: (pids: ReadonlyMap<string, number>) => string; end?: (pids: ReadonlyMap<string, number>) => string; dnsName?: string } = {},
 ): Promise<{ facts: PathFacts; sections: Map<string, string>; pids: Map<string, number> }> {
+  const { plan } = target;
   const pids = new Map<string, number>();
   await Promise.all([...path.containers].map(async ([label, container]) => pids.set(label, await pid(container))));
   const running = new Map([...pids].map(([l, p]) => [l, p > 0]));
@@ -383,7 +382,7 @@ export async function gatherFacts(
       .map((l) => l.replace(/^sec (\S+) /, 'sec $1.after '));
     script = [script, options.middle(pids), ...after, options.end?.(pids) ?? ''].join('\n');
   }
-  const out = await execIn(docker, plan.toolbox.name, ['sh', '-s'], { stdin: `${options.helpers ?? ''}\n${script}\n` });
+  const out = await target.toolbox.run(rawScriptRequest('reading the path', `${options.helpers ?? ''}\n${script}\n`, true));
   const sections = parseSections(out.stdout);
   const facts = applySections(path, sections, running);
   const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
@@ -397,7 +396,6 @@ export async function gatherFacts(
       expected: facts.service?.clusterIP,
     };
   }
-  void lab;
   return { facts, sections, pids };
 }
 

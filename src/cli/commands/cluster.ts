@@ -1,9 +1,11 @@
 // `get`, `sync`, `watch`: the lab as kubectl would show it, and kube-proxy's sync on demand.
-import { podSources, syncServices } from '../../cluster/sync.js';
-import { planServices } from '../../plan/services.js';
-import { NetlabError } from '../../core/errors.js';
 import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../../cluster/changes.js';
-import { engine, renderer, runningLab, type OutputOptions } from '../../cluster/context.js';
+import { connectEngine } from '../../cluster/connect.js';
+import { RunningLab } from '../../cluster/running-lab.js';
+import { syncServices } from '../../cluster/sync.js';
+import { NetlabError } from '../../core/errors.js';
+import { nsName } from '../../core/names.js';
+import { rendered, type OutputOptions } from '../output.js';
 import { table } from '../table.js';
 
 const KINDS = ['pods', 'services', 'endpoints'] as const;
@@ -13,10 +15,9 @@ const ALIASES: Record<string, Kind> = { pod: 'pods', po: 'pods', pods: 'pods', s
 export async function getCommand(labArg: string, what: string, opts: OutputOptions): Promise<number> {
   const kind = ALIASES[what];
   if (!kind) throw new NetlabError(`netlab get knows ${KINDS.join(', ')}, not ${what}.`, { hint: `netlab get ${labArg} pods`, exitCode: 2 });
-  const docker = await engine();
-  const { lab, plan } = await runningLab(docker, labArg);
-  const sources = await podSources(docker, lab, plan);
-  const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+  const running = await RunningLab.open(await connectEngine(), labArg);
+  const sources = await running.podSources();
+  const planned = await running.services(sources);
   let header: string[];
   let rows: string[][];
   switch (kind) {
@@ -52,23 +53,20 @@ export async function getCommand(labArg: string, what: string, opts: OutputOptio
 }
 
 export async function syncCommand(labArg: string, opts: OutputOptions): Promise<number> {
-  const docker = await engine();
-  const { lab, plan } = await runningLab(docker, labArg);
-  const r = renderer(opts, `netlab sync ${lab.name}`);
-  try {
-    const res = await syncServices(docker, lab, plan, r.sink);
-    await r.finish(`synced ${res.services.length} service(s), ${res.endpoints} endpoint(s) in ${lab.topology.proxyMode} mode`);
-    return 0;
-  } catch (err) {
-    await r.finish();
-    throw err;
-  }
+  const running = await RunningLab.open(await connectEngine(), labArg);
+  await rendered(
+    opts,
+    `netlab sync ${running.name}`,
+    (r) => syncServices(running, r.sink),
+    (res) => `synced ${res.services.length} service(s), ${res.endpoints} endpoint(s) in ${running.lab.topology.proxyMode} mode`,
+  );
+  return 0;
 }
 
 /** Like kube-proxy's loop: when the set of ready pods changes, sync (checked every second). */
 export async function watchCommand(labArg: string, opts: OutputOptions & { interval?: string }): Promise<number> {
-  const docker = await engine();
-  const { lab, plan } = await runningLab(docker, labArg);
+  const running = await RunningLab.open(await connectEngine(), labArg);
+  const { lab } = running;
   const intervalMs = Math.max(200, Number(opts.interval ?? 1000));
   let last = '';
   let stop = false;
@@ -78,12 +76,12 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
   const say = (text: string) => process.stdout.write(opts.json ? `${JSON.stringify({ type: 'message', level: 'info', text })}\n` : `${new Date().toISOString().slice(11, 19)}  ${text}\n`);
   say(`watching ${lab.name}: endpoints follow pods within ${intervalMs} ms (Ctrl-C to stop)`);
   while (!stop) {
-    const sources = await podSources(docker, lab, plan);
-    const now = sources.filter((s) => s.ready).map((s) => `${s.pod.namespace}/${s.pod.name}`).join(',');
+    const sources = await running.podSources();
+    const now = sources.filter((s) => s.ready).map((s) => nsName(s.pod)).join(',');
     if (now !== last) {
       const gone = last.split(',').filter((p) => p && !now.split(',').includes(p));
       const back = now.split(',').filter((p) => p && last && !last.split(',').includes(p));
-      const res = await syncServices(docker, lab, plan, () => {});
+      const res = await syncServices(running, () => {});
       say(`${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`);
       last = now;
     }
@@ -93,15 +91,9 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
 }
 
 async function runChange(labArg: string, opts: OutputOptions, change: LabChange): Promise<number> {
-  const r = renderer(opts, `netlab ${labArg}`);
-  try {
-    const what = await changeLab(await engine(), labArg, r.sink, change);
-    await r.finish(what);
-    return 0;
-  } catch (err) {
-    await r.finish();
-    throw err;
-  }
+  const engine = await connectEngine();
+  await rendered(opts, `netlab ${labArg}`, (r) => changeLab(engine, labArg, r.sink, change), (what) => what);
+  return 0;
 }
 
 export async function applyCommand(labArg: string, opts: OutputOptions & { file: string }): Promise<number> {

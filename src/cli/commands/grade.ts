@@ -7,7 +7,8 @@ import { findExercise, gradeExitCode, gradeOf } from '../../checks/grade.js';
 import { runChecks } from '../../checks/run.js';
 import { ignoreEvents } from '../../core/events.js';
 import { NetlabError } from '../../core/errors.js';
-import { engine, runningLab } from '../../cluster/context.js';
+import { connectEngine } from '../../cluster/connect.js';
+import { RunningLab } from '../../cluster/running-lab.js';
 
 export interface GradeOptions {
   exercise?: string;
@@ -25,14 +26,14 @@ export async function gradeCommand(labArg: string, opts: GradeOptions): Promise<
       exitCode: 2,
     });
   }
-  const docker = await engine();
-  const { lab, plan } = await runningLab(docker, labArg);
+  const running = await RunningLab.open(await connectEngine(), labArg);
+  const { lab } = running;
   const exercise = opts.exercise !== undefined ? findExercise(lab, opts.exercise) : undefined;
   const only = exercise ? exercise.exercise.checks : undefined;
 
   const started = performance.now();
   // Nothing selected: nothing to run (and `only: []` would mean exactly that).
-  const report = only && only.length === 0 ? { checks: [] } : await runChecks(docker, lab, plan, ignoreEvents, only);
+  const report = only && only.length === 0 ? { checks: [] } : await runChecks(running, ignoreEvents, only);
   const elapsedMs = Math.round(performance.now() - started);
   const grade = gradeOf(lab.name, report.checks, exercise?.exercise.id);
 

@@ -18,16 +18,11 @@ import { isRecord, readManifestsFile, readManifestsText, type ReadWorkloads } fr
 import type { ExerciseSpec, FaultSpec, Lab, SourceLocation } from '../model.js';
 import { child, formatPath, keyAt, valueAt, YamlFile, type Place } from './positions.js';
 import type { Problems } from './problems.js';
-import { suggestion } from '../suggest.js';
+import { KIND_LABELS, parseObject, type ObjectKind, type ObjectRef as CoreObjectRef } from '../../core/names.js';
+import { suggestion } from '../../core/suggest.js';
 
-/** An object a fault may delete, as `netlab delete` names it. */
-export type ObjectKind = 'pod' | 'deployment' | 'service';
-
-export interface ObjectRef {
-  kind: ObjectKind;
-  name: string;
-  namespace: string;
-}
+/** An object a fault creates or deletes, as `netlab delete` names it. */
+export type ObjectRef = Pick<CoreObjectRef, 'kind' | 'name' | 'namespace'>;
 
 /** A fault as read, before the parts and objects it names are checked. */
 export type FaultEntry =
@@ -103,7 +98,7 @@ async function readFault(raw: unknown, place: Place, labDir: string, problems: P
   if (kind === 'delete') {
     const fault = parseAt(deleteFaultSchema, raw, place, problems);
     if (!fault) return undefined;
-    const object = parseObject(fault.delete, fault.namespace);
+    const object = parseDeleted(fault.delete, fault.namespace);
     if ('error' in object) {
       problems.error(valueAt(place, 'delete'), object.error, object.hint);
       return undefined;
@@ -156,33 +151,10 @@ async function readApply(raw: Record<string, unknown>, place: Place, labDir: str
   return { kind: 'apply', manifests, objects, place };
 }
 
-const OBJECT_KINDS: Record<string, ObjectKind> = {
-  pod: 'pod',
-  pods: 'pod',
-  po: 'pod',
-  deployment: 'deployment',
-  deployments: 'deployment',
-  deploy: 'deployment',
-  service: 'service',
-  services: 'service',
-  svc: 'service',
-};
-
-const KIND_LABELS: Record<ObjectKind, string> = { pod: 'Pod', deployment: 'Deployment', service: 'Service' };
-
 /** `service/web` (or svc/web, deploy/x, po/x, as `netlab delete` takes them) -> the object. */
-function parseObject(text: string, namespace: string): ObjectRef | { error: string; hint: string } {
-  const match = /^([A-Za-z]+)\/([^/]*)$/.exec(text.trim());
-  if (!match) return { error: `delete: "${text}" is not kind/name`, hint: 'write service/<name>, deployment/<name> or pod/<name>, e.g. delete: service/web' };
-  const [, written, name] = match as unknown as [string, string, string];
-  const kind = OBJECT_KINDS[written.toLowerCase()];
-  if (!kind)
-    return {
-      error: `delete: netlab cannot delete a ${written}: a lab has pods, Deployments and Services`,
-      hint: suggestion(written.toLowerCase(), ['pod', 'deployment', 'service'], 'write one of') ?? 'write service/<name>, deployment/<name> or pod/<name>',
-    };
-  if (!name) return { error: `delete: "${text}" names no ${KIND_LABELS[kind]}`, hint: `write the name after "/", e.g. delete: ${kind}/web` };
-  return { kind, name, namespace };
+function parseDeleted(text: string, namespace: string): ObjectRef | { error: string; hint: string } {
+  const ref = parseObject(text, namespace, 'delete');
+  return 'error' in ref ? { error: `delete: ${ref.error}`, hint: ref.hint.replace(/e\.g\. (\w+\/)/, 'e.g. delete: $1') } : ref;
 }
 
 // ---------------------------------------------------------------- against the lab

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { keyAt, valueAt, formatPath, type Path, type Place } from './positions.js';
 import type { Problems } from './problems.js';
-import { suggestion } from '../suggest.js';
+import { suggestion } from '../../core/suggest.js';
 
 const HINT_SEPARATOR = '\u0000';
 

@@ -9,7 +9,7 @@ import { child, isEmptyDocument, keyAt, valueAt, YamlFile, type Path, type Place
 import type { Problems } from './problems.js';
 import { deploymentManifestSchema, podManifestSchema, workloadFileSchema, type PodSpecInput } from '../schema/schema.js';
 import { readService, type ServiceEntry } from './services.js';
-import { didYouMean, suggestion } from '../suggest.js';
+import { didYouMean, suggestion } from '../../core/suggest.js';
 
 export { isRecord } from './fields.js';
 
@@ -87,7 +87,7 @@ function either(items: string[], last = 'or'): string {
 }
 
 /** Reads the `workloads:` list: inline manifests and `file:` references. */
-export async function readWorkloads(items: unknown[], listPlace: Place, labDir: string, problems: Problems): Promise<ReadWorkloads> {
+export async function readWorkloads(items: unknown[], listPlace: Place, labDir: string, problems: Problems, files?: ReadonlyMap<string, string>): Promise<ReadWorkloads> {
   const out: ReadWorkloads = { workloads: [], services: [], broken: [] };
   for (const [i, item] of items.entries()) {
     const place = child(listPlace, i);
@@ -97,7 +97,7 @@ export async function readWorkloads(items: unknown[], listPlace: Place, labDir: 
         out.broken.push({ replicated: true });
         continue;
       }
-      await readManifestsFile(ref.file, child(place, 'file'), labDir, problems, out);
+      await readManifestsFile(ref.file, child(place, 'file'), labDir, problems, out, files);
       continue;
     }
     readManifest(item, place, problems, out, true);
@@ -107,13 +107,21 @@ export async function readWorkloads(items: unknown[], listPlace: Place, labDir: 
 
 /**
  * Reads a manifests file named (relative to the lab's folder) at `filePlace` into `out`;
- * returns its text, or undefined when it could not be read (reported).
+ * returns its text, or undefined when it could not be read (reported). `files` holds texts
+ * given in memory (manifests applied to a running lab), by absolute path, before the disk.
  */
-export async function readManifestsFile(name: string, filePlace: Place, labDir: string, problems: Problems, out: ReadWorkloads): Promise<string | undefined> {
+export async function readManifestsFile(
+  name: string,
+  filePlace: Place,
+  labDir: string,
+  problems: Problems,
+  out: ReadWorkloads,
+  files?: ReadonlyMap<string, string>,
+): Promise<string | undefined> {
   const file = resolve(labDir, name);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = files?.get(file) ?? (await readFile(file, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const here = valueAt(filePlace);

@@ -76,7 +76,7 @@ export function defaultPodCIDR(index: number): string {
 
 export const DEFAULT_NODE_NAME = 'node1';
 
-export async function readLab(yaml: YamlFile, labDir: string, problems: Problems): Promise<LabDraft | undefined> {
+export async function readLab(yaml: YamlFile, labDir: string, problems: Problems, files?: ReadonlyMap<string, string>): Promise<LabDraft | undefined> {
   const root: Place = { yaml, doc: 0, path: [] };
   const doc = yaml.docs[0];
   if (!doc || isEmptyDocument(doc)) {
@@ -122,7 +122,7 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
 
   readTopology(value.topology, child(root, 'topology'), draft, problems);
 
-  if (Array.isArray(value.workloads)) draft.workloads = await readWorkloads(value.workloads, child(root, 'workloads'), labDir, problems);
+  if (Array.isArray(value.workloads)) draft.workloads = await readWorkloads(value.workloads, child(root, 'workloads'), labDir, problems, files);
 
   if (Array.isArray(value.checks)) {
     value.checks.forEach((raw, i) => {

@@ -1,7 +1,7 @@
 // `needs` between checks: every name a check of the lab, none its own, no cycles.
 import { valueAt, type Place } from '../read/positions.js';
 import type { Problems } from '../read/problems.js';
-import { suggestion } from '../suggest.js';
+import { suggestion } from '../../core/suggest.js';
 
 /** A check's name, its needs as written, and where it was written. */
 export interface NeedsEntry {

@@ -17,7 +17,7 @@ import type { CheckSpec, Expectation, Lab, ProbeKind, ServiceSpec } from '../mod
 import { keyAt, valueAt, type Place } from '../read/positions.js';
 import type { Problems } from '../read/problems.js';
 import { waitSeconds, type CheckInput } from '../schema/schema.js';
-import { suggestion } from '../suggest.js';
+import { suggestion } from '../../core/suggest.js';
 
 type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
 

@@ -14,7 +14,7 @@ import { placePods, podCapacity, RESERVED_POD_ADDRESSES } from '../placement.js'
 import { valueAt, type Place } from '../read/positions.js';
 import type { Problems } from '../read/problems.js';
 import { nodeNameAt, podCidrAt, type LabDraft, type NodeEntry } from '../read/read-lab.js';
-import { suggestion } from '../suggest.js';
+import { suggestion } from '../../core/suggest.js';
 import { validateServices } from './services.js';
 
 export { freeBlock } from '../../core/cidr.js';

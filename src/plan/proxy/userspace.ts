@@ -12,6 +12,9 @@
 import { endpointString, servicePortName } from './names.js';
 import type { ProxyInput, ServicePortState } from './types.js';
 
+/** Where the userspace proxier in a node reads its config (re-read on SIGHUP). */
+export const PROXY_CONFIG = '/etc/netlab/proxy.json';
+
 export const USERSPACE_BASE_PORT = 10400;
 
 export const KUBE_PORTALS_CONTAINER = 'KUBE-PORTALS-CONTAINER';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IMAGE_NAMES, type ImageName } from '../../../src/images/catalogue.js';
 import { ensureImages, planBuilds } from '../../../src/images/ensure.js';
-import type { Docker } from '../../../src/engine/engine.js';
+import type { Engine } from '../../../src/engine/engine.js';
 import { ignoreEvents } from '../../../src/core/events.js';
 import { NetlabError } from '../../../src/core/errors.js';
 
@@ -36,7 +36,7 @@ describe('planBuilds', () => {
   });
 
   it('refuses an unknown image name before asking the engine anything', async () => {
-    const err = await ensureImages({} as Docker, ignoreEvents, { only: ['nodes' as ImageName] }).catch((e: unknown) => e);
+    const err = await ensureImages({} as Engine, ignoreEvents, { only: ['nodes' as ImageName] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetlabError);
     expect((err as NetlabError).hint).toContain('base, pause, app, node, router, probe');
   });

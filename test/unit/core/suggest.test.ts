@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closest, didYouMean, editDistance, suggestion } from '../../../src/labfile/suggest.js';
+import { closest, didYouMean, editDistance, suggestion } from '../../../src/core/suggest.js';
 import { placePods, podCapacity } from '../../../src/labfile/placement.js';
 import type { PodSpec } from '../../../src/labfile/model.js';
 

@@ -1,0 +1,48 @@
+// Exercises on a running lab: a fresh copy of the lab, broken on purpose the way an operator
+// would break it (a command in a part, manifests applied, an object deleted).
+import { NetlabError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import type { Engine } from '../engine/engine.js';
+import { lastWords } from '../engine/toolbox.js';
+import type { ExerciseSpec, Lab } from '../labfile/model.js';
+
+export type { Localized } from '../labfile/model.js';
+import { findExercise } from '../labfile/find-exercise.js';
+import { applyChange, changeLab, deleteChange } from './changes.js';
+import { down } from './down.js';
+import { ensureLabImages } from './images.js';
+import { labForUp, RunningLab } from './running-lab.js';
+import { up } from './up.js';
+
+/** Breaks the running lab as the exercise says: commands in its parts, manifests applied, objects deleted. */
+export async function applyFaults(engine: Engine, labArg: string, exercise: ExerciseSpec, emit: EventSink): Promise<void> {
+  for (const fault of exercise.faults) {
+    switch (fault.kind) {
+      case 'exec': {
+        const container = (await RunningLab.open(engine, labArg)).containerFor(fault.target);
+        const r = await engine.exec(container, fault.command);
+        if (r.exitCode !== 0) {
+          throw new NetlabError(`Exercise ${exercise.id}: \`${fault.command.join(' ')}\` in ${fault.target} failed: ${lastWords(r, 20)}`);
+        }
+        break;
+      }
+      case 'apply':
+        await changeLab(engine, labArg, emit, applyChange(`${exercise.id}.yaml`, fault.manifests));
+        break;
+      case 'delete':
+        await changeLab(engine, labArg, emit, deleteChange(labArg, fault.object, fault.namespace));
+        break;
+    }
+  }
+}
+
+/** Starts an exercise: the lab brought up fresh (under `name`), then broken. */
+export async function startExercise(engine: Engine, labArg: string, which: string, name: string | undefined, emit: EventSink) {
+  const lab: Lab = await labForUp(async () => engine, labArg, { name });
+  const found = findExercise(lab, which);
+  await down(engine, lab.name, emit);
+  const fresh = await labForUp(async () => engine, labArg, { name });
+  await up(engine, fresh, emit, { images: await ensureLabImages(engine, fresh, emit) });
+  await applyFaults(engine, lab.name, found.exercise, emit);
+  return { lab: fresh, ...found };
+}

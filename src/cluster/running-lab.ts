@@ -1,0 +1,178 @@
+// A lab as it runs on an engine, as one aggregate: the lab (its file, with what apply/delete/
+// scale changed), its plan on the underlay it got, the overlay of changes, and its toolbox.
+// Commands about a running lab open one and ask it; nothing else re-derives these.
+import { NetlabError, LabFileError } from '../core/errors.js';
+import { LABEL_PROXY_MODE, LABEL_ROLE, labFilter } from '../core/labels.js';
+import { nsName, podContainerName } from '../core/names.js';
+import type { Engine } from '../engine/engine.js';
+import { listLabsOnEngine, readLabState, runningPodIPs, type LabState } from '../engine/state.js';
+import { Toolbox } from '../engine/toolbox.js';
+import { containerName } from '../engine/types.js';
+import { imageRefs } from '../images/index.js';
+import { resolveEndpoint } from '../labfile/endpoints.js';
+import { loadLab, resolveLabFile } from '../labfile/load.js';
+import type { Lab, ProxyMode } from '../labfile/model.js';
+import { withAddons } from '../plan/addons.js';
+import { planLab } from '../plan/plan.js';
+import { podSourcesFrom } from '../plan/readiness.js';
+import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import type { LabPlan } from '../plan/types.js';
+import { isEmptyOverlay, overlaid } from './manifests.js';
+import { EMPTY_OVERLAY, readOverlay, type Overlay } from './overlay.js';
+
+export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'userspace'];
+
+/** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
+export async function loadLabArg(labArg: string, name?: string, warn = false): Promise<Lab> {
+  const file = resolveLabFile(labArg);
+  const { lab, warnings } = await loadLab(file, name !== undefined ? { name } : undefined);
+  if (warn) for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
+  return withAddons(lab);
+}
+
+/** The proxy mode a running lab's nodes were made with (kept on their labels). */
+function runningProxyMode(state: LabState): ProxyMode | undefined {
+  for (const c of state.containers.values()) {
+    const mode = c.Labels[LABEL_PROXY_MODE];
+    if (mode && (PROXY_MODES as readonly string[]).includes(mode)) return mode as ProxyMode;
+  }
+  return undefined;
+}
+
+function withMode(lab: Lab, mode: ProxyMode | undefined): Lab {
+  return mode && mode !== lab.topology.proxyMode ? { ...lab, topology: { ...lab.topology, proxyMode: mode } } : lab;
+}
+
+/** The running toolbox's name, if the lab has one (the overlay lives there). */
+function toolboxOf(state: LabState): string | undefined {
+  for (const [name, c] of state.containers) if (c.Labels[LABEL_ROLE] === 'toolbox' && c.State === 'running') return name;
+  return undefined;
+}
+
+function isPublished(state: LabState): boolean {
+  return [...state.containers.values()].some((c) => c.Labels[LABEL_ROLE] === 'node' && (c.Ports ?? []).some((p) => p.PublicPort));
+}
+
+/** The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed. */
+async function asRunning(engine: Engine, loaded: Lab, state: LabState): Promise<{ lab: Lab; base: Lab; overlay: Overlay }> {
+  let base = withMode(loaded, runningProxyMode(state));
+  if (isPublished(state)) base = { ...base, topology: { ...base.topology, publish: true } };
+  const toolbox = toolboxOf(state);
+  const overlay = toolbox ? await readOverlay(engine, toolbox) : structuredClone(EMPTY_OVERLAY);
+  return { base, overlay, lab: isEmptyOverlay(overlay) ? base : await overlaid(base, overlay) };
+}
+
+/**
+ * The lab `up` means: a lab file by name or path (renamed with --name), or else a lab already
+ * on the engine by that name, from the file on its labels (so `netlab up alice` repairs a copy).
+ * The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
+ */
+export async function labForUp(
+  connect: () => Promise<Engine>,
+  labArg: string,
+  options: { name?: string; proxyMode?: string; publish?: boolean } = {},
+): Promise<Lab> {
+  const { name, proxyMode } = options;
+  if (proxyMode !== undefined && !(PROXY_MODES as readonly string[]).includes(proxyMode)) {
+    throw new NetlabError(`Unknown proxy mode ${proxyMode}.`, { hint: `Use one of ${PROXY_MODES.join(', ')}.`, exitCode: 2 });
+  }
+  let loaded: Lab;
+  try {
+    loaded = await loadLabArg(labArg, name, true);
+  } catch (err) {
+    if (name !== undefined || err instanceof LabFileError) throw err;
+    const onEngine = (await listLabsOnEngine(await connect())).find((l) => l.name === labArg);
+    if (!onEngine?.file) throw err;
+    loaded = withAddons((await loadLab(onEngine.file, { name: labArg })).lab);
+  }
+  const engine = await connect();
+  const state = await readLabState(engine, loaded.name);
+  let { lab } = await asRunning(engine, loaded, state);
+  if (proxyMode) lab = withMode(lab, proxyMode as ProxyMode);
+  // --publish, or a running lab that was brought up with it.
+  if (options.publish) lab = { ...lab, topology: { ...lab.topology, publish: true } };
+  return lab;
+}
+
+export class RunningLab {
+  readonly toolbox: Toolbox;
+
+  private constructor(
+    readonly engine: Engine,
+    /** The lab as it runs: its file, its running mode, and what apply/delete/scale changed. */
+    readonly lab: Lab,
+    /** The lab file's lab as it runs, without the changes. */
+    readonly base: Lab,
+    readonly plan: LabPlan,
+    readonly overlay: Overlay,
+  ) {
+    this.toolbox = new Toolbox(engine, plan.toolbox.name);
+  }
+
+  /**
+   * A lab on the engine by that name (its lab file is on its labels, so `netlab check alice`
+   * finds the copy's file), else the lab file by name/path; it must be up.
+   */
+  static async open(engine: Engine, labArg: string): Promise<RunningLab> {
+    const onEngine = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
+    const loaded = onEngine?.file ? withAddons((await loadLab(onEngine.file, { name: labArg })).lab) : await loadLabArg(labArg);
+    const state = await readLabState(engine, loaded.name);
+    const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;
+    if (!subnet) throw new NetlabError(`Lab ${loaded.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });
+    const { lab, base, overlay } = await asRunning(engine, loaded, state);
+    const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) });
+    return new RunningLab(engine, lab, base, plan, overlay);
+  }
+
+  get name(): string {
+    return this.plan.lab;
+  }
+
+  /** The lab's containers by name, with their states, read now. */
+  async containerStates(): Promise<Map<string, string>> {
+    const containers = await this.engine.listContainers(labFilter(this.name));
+    return new Map(containers.map((c) => [containerName(c), c.State]));
+  }
+
+  /** Every pod with its address, node and readiness now (sandbox and every container running). */
+  async podSources(): Promise<PodEndpointSource[]> {
+    return readPodSources(this.engine, this.lab, this.plan);
+  }
+
+  /** Services with their endpoints from the pods that are ready now. */
+  async services(sources?: PodEndpointSource[]): Promise<PlannedService[]> {
+    return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR);
+  }
+
+  /** The container `netlab exec <lab> <target>` means: a pod (or pod/container), a node, router, external. */
+  containerFor(target: string): string {
+    const plan = this.plan;
+    const ref = resolveEndpoint(this.lab, target);
+    const hint = 'Targets: a pod, pod/container, a node, router, external.';
+    if ('error' in ref) throw new NetlabError(`No ${target} in lab ${plan.lab}: ${ref.error}`, { hint: ref.hint ?? hint });
+    switch (ref.kind) {
+      case 'pod':
+        return `${podContainerName(plan.lab, ref.pod)}-${(ref.container ?? ref.pod.containers[0]!).name}`;
+      case 'node':
+        return plan.nodes.find((n) => n.name === ref.node.name)!.container.name;
+      case 'router':
+        return plan.router!.name;
+      case 'external':
+        return plan.external!.name;
+      default:
+        throw new NetlabError(`${target} is an address, not a container.`, { hint });
+    }
+  }
+
+  /** Whether a pod of the plan is ready, keyed `ns/name`. */
+  static readiness(sources: readonly PodEndpointSource[]): Map<string, boolean> {
+    return new Map(sources.map((s) => [nsName(s.pod), s.ready]));
+  }
+}
+
+/** Which pods of a plan are ready now, read from the engine in one call. */
+export async function readPodSources(engine: Engine, lab: Pick<Lab, 'pods'>, plan: LabPlan): Promise<PodEndpointSource[]> {
+  const containers = await engine.listContainers(labFilter(plan.lab));
+  return podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
+}
+

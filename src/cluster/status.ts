@@ -1,0 +1,58 @@
+// What a running lab is made of, and its parts' states: `netlab status`, `netlab exec`.
+import { NetlabError } from '../core/errors.js';
+import { LABEL_LAB } from '../core/labels.js';
+import { podContainerName, podTitle } from '../core/names.js';
+import type { Engine, AttachedExec } from '../engine/engine.js';
+import { listLabsOnEngine, type LabSummary } from '../engine/state.js';
+import { listLabs, type LabListing } from '../labfile/load.js';
+import { RunningLab } from './running-lab.js';
+
+export interface StatusRow {
+  kind: 'node' | 'router' | 'external' | 'pod';
+  name: string;
+  ip: string;
+  detail: string;
+  state: string;
+}
+
+export type { LabSummary, LabListing };
+
+export function labsOnEngine(engine: Engine): Promise<LabSummary[]> {
+  return listLabsOnEngine(engine);
+}
+
+/** The catalogue of labs netlab ships, with whether each is up on the engine (when one answers). */
+export async function catalogue(engine: Engine | undefined): Promise<(LabListing & { up: boolean })[]> {
+  const labs = await listLabs();
+  const running = new Map(engine ? (await listLabsOnEngine(engine)).map((l) => [l.name, l.running]) : []);
+  return labs.map((l) => ({ ...l, up: (running.get(l.name) ?? 0) > 0 }));
+}
+
+/** Every part of a running lab with its address and state. */
+export async function labStatus(running: RunningLab): Promise<StatusRow[]> {
+  const { plan } = running;
+  const state = await running.containerStates();
+  const rows: StatusRow[] = [];
+  const of = (name: string) => state.get(name) ?? 'missing';
+  for (const n of plan.nodes) rows.push({ kind: 'node', name: n.name, ip: n.ip, detail: `pods ${n.podCIDR}, cbr0 ${n.bridgeIP}`, state: of(n.container.name) });
+  if (plan.router) rows.push({ kind: 'router', name: 'router', ip: plan.router.ip, detail: plan.router.routes.map((r) => `${r.dst} via ${r.via}`).join(', '), state: of(plan.router.name) });
+  if (plan.external) rows.push({ kind: 'external', name: 'external', ip: plan.external.ip, detail: '', state: of(plan.external.name) });
+  for (const p of plan.pods) {
+    const states = [p.pause, ...p.containers].map((c) => of(c.name));
+    const containers = p.containers.map((c) => c.name.slice(podContainerName(plan.lab, p).length + 1)).join(', ');
+    rows.push({ kind: 'pod', name: podTitle(p), ip: p.ip, detail: `on ${p.node}: ${containers}`, state: states.every((s) => s === 'running') ? 'running' : states.join('/') });
+  }
+  return rows;
+}
+
+/** Starts a command (or a shell, when `cmd` is empty) in a part of a running lab, attached to the caller. */
+export async function attachTo(engine: Engine, labArg: string, target: string, cmd: string[], tty: boolean): Promise<AttachedExec> {
+  const running = await RunningLab.open(engine, labArg);
+  const name = running.containerFor(target);
+  const info = await engine.inspectContainer(name);
+  if (!info || info.Config.Labels?.[LABEL_LAB] !== running.name || !info.State.Running) {
+    throw new NetlabError(`${name} is not running.`, { hint: `netlab up ${labArg} brings it back.` });
+  }
+  const command = cmd.length === 0 ? ['sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'] : cmd;
+  return engine.attach(name, command, { tty, env: [`TERM=${process.env.TERM ?? 'xterm'}`] });
+}
