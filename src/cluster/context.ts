@@ -14,6 +14,8 @@ import type { LabPlan } from '../plan/types.js';
 import { LabFileError, NetlabError } from '../core/errors.js';
 import { loadLab, resolveLabFile } from '../labfile/load.js';
 import type { Lab, ProxyMode } from '../labfile/model.js';
+import { isProxyMode } from '../core/proxy-modes.js';
+import { proxyModeDriver } from '../plan/proxy/registry.js';
 import { chooseMode, createRenderer, type Renderer } from '../ui/renderer.js';
 
 export interface OutputOptions {
@@ -40,7 +42,7 @@ export async function loadLabArg(labArg: string, name?: string, warn = false): P
 function runningProxyMode(state: LabState): ProxyMode | undefined {
   for (const c of state.containers.values()) {
     const mode = c.Labels[LABEL_PROXY_MODE];
-    if (mode === 'iptables' || mode === 'nftables' || mode === 'userspace') return mode;
+    if (isProxyMode(mode)) return mode;
   }
   return undefined;
 }
@@ -59,18 +61,15 @@ function isPublished(state: LabState): boolean {
   return [...state.containers.values()].some((c) => c.Labels[LABEL_ROLE] === 'node' && (c.Ports ?? []).some((p) => p.PublicPort));
 }
 
-export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'userspace'];
-
 /**
  * The lab `up` means: a lab file by name or path (renamed with --name), or else a lab already
  * on the engine by that name, from the file on its labels (so `netlab up alice` repairs a copy).
  * The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
  */
 export async function labForUp(labArg: string, options: { name?: string; proxyMode?: string; publish?: boolean } = {}): Promise<Lab> {
-  const { name, proxyMode } = options;
-  if (proxyMode !== undefined && !PROXY_MODES.includes(proxyMode as ProxyMode)) {
-    throw new NetlabError(`Unknown proxy mode ${proxyMode}.`, { hint: `Use one of ${PROXY_MODES.join(', ')}.`, exitCode: 2 });
-  }
+  const { name } = options;
+  // An unknown --proxy-mode is a usage error that lists the modes.
+  const proxyMode = options.proxyMode === undefined ? undefined : proxyModeDriver(options.proxyMode).name;
   let lab: Lab;
   try {
     lab = await loadLabArg(labArg, name, true);
@@ -84,7 +83,7 @@ export async function labForUp(labArg: string, options: { name?: string; proxyMo
   const state = await readLabState(docker, lab.name);
   lab = (await currentLab(docker, lab, toolboxOf(state))).lab;
   const running = proxyMode ? undefined : runningProxyMode(state);
-  lab = withMode(lab, (proxyMode as ProxyMode | undefined) ?? running);
+  lab = withMode(lab, proxyMode ?? running);
   // --publish, or a running lab that was brought up with it.
   if (options.publish || isPublished(state)) lab = { ...lab, topology: { ...lab.topology, publish: true } };
   return lab;

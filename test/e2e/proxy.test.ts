@@ -13,10 +13,10 @@ import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
 import { ensureImages, type ImageName } from '../../src/images/index.js';
-import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/plan/proxy/iptables.js';
-import { nftablesScript } from '../../src/plan/proxy/nftables.js';
+import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/plan/proxy/iptables/rules.js';
+import { nftablesScript } from '../../src/plan/proxy/nftables/rules.js';
 import type { ProxyInput, ServicePortState } from '../../src/plan/proxy/types.js';
-import { userspaceConfig } from '../../src/plan/proxy/userspace.js';
+import { userspaceConfig } from '../../src/plan/proxy/userspace/rules.js';
 
 const lab = `test-proxy-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };
