@@ -12,15 +12,15 @@ import { imageRefs } from '../images/index.js';
 import { resolveEndpoint } from '../labfile/endpoints.js';
 import { loadLab, resolveLabFile } from '../labfile/load.js';
 import type { Lab, ProxyMode } from '../labfile/model.js';
+import { isProxyMode } from '../core/proxy-modes.js';
 import { withAddons } from '../plan/addons.js';
+import { proxyModeDriver } from '../plan/proxy/registry.js';
 import { planLab } from '../plan/plan.js';
 import { podSourcesFrom } from '../plan/readiness.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 import { isEmptyOverlay, overlaid } from './manifests.js';
 import { EMPTY_OVERLAY, readOverlay, type Overlay } from './overlay.js';
-
-export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables', 'userspace'];
 
 /** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
 export async function loadLabArg(labArg: string, name?: string, warn = false): Promise<Lab> {
@@ -34,7 +34,7 @@ export async function loadLabArg(labArg: string, name?: string, warn = false): P
 function runningProxyMode(state: LabState): ProxyMode | undefined {
   for (const c of state.containers.values()) {
     const mode = c.Labels[LABEL_PROXY_MODE];
-    if (mode && (PROXY_MODES as readonly string[]).includes(mode)) return mode as ProxyMode;
+    if (isProxyMode(mode)) return mode;
   }
   return undefined;
 }
@@ -72,10 +72,8 @@ export async function labForUp(
   labArg: string,
   options: { name?: string; proxyMode?: string; publish?: boolean } = {},
 ): Promise<Lab> {
-  const { name, proxyMode } = options;
-  if (proxyMode !== undefined && !(PROXY_MODES as readonly string[]).includes(proxyMode)) {
-    throw new NetlabError(`Unknown proxy mode ${proxyMode}.`, { hint: `Use one of ${PROXY_MODES.join(', ')}.`, exitCode: 2 });
-  }
+  const { name } = options;
+  const proxyMode = options.proxyMode === undefined ? undefined : proxyModeDriver(options.proxyMode).name;
   let loaded: Lab;
   try {
     loaded = await loadLabArg(labArg, name, true);
@@ -88,7 +86,7 @@ export async function labForUp(
   const engine = await connect();
   const state = await readLabState(engine, loaded.name);
   let { lab } = await asRunning(engine, loaded, state);
-  if (proxyMode) lab = withMode(lab, proxyMode as ProxyMode);
+  if (proxyMode) lab = withMode(lab, proxyMode);
   // --publish, or a running lab that was brought up with it.
   if (options.publish) lab = { ...lab, topology: { ...lab.topology, publish: true } };
   return lab;

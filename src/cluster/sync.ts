@@ -10,13 +10,12 @@ import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
 import { lastWords, rawScriptRequest, type Toolbox } from '../engine/toolbox.js';
 import { readPodSources } from './running-lab.js';
-import { parallelScript, parseParallelOutput, shq } from '../plan/scripts.js';
+import { parallelScript, parseParallelOutput } from '../plan/scripts.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
-import { iptablesJumps, iptablesRestore, KUBE_CHAIN_PATTERN } from '../plan/proxy/iptables.js';
-import { nftablesScript } from '../plan/proxy/nftables.js';
+import type { NodeProxyState, ProxyNodeSetup } from '../plan/proxy/driver.js';
+import { proxyModeDriver } from '../plan/proxy/registry.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
-import { PROXY_CONFIG, userspaceConfig, type UserspaceConfig } from '../plan/proxy/userspace.js';
 
 
 export interface SyncResult {
@@ -33,41 +32,9 @@ export interface SyncTarget {
   plan: LabPlan;
 }
 
-/** The script that programs one node's kube-proxy rules in the lab's proxy mode. */
+/** The script that programs one node's kube-proxy rules in the lab's proxy mode (its driver's). */
 export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: ProxyInput, nodePid: number, previousPorts: Record<string, number> = {}): string {
-  const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
-  switch (mode) {
-    case 'iptables': {
-      const rules = iptablesRestore(input);
-      const wanted = [...new Set(rules.split('\n').filter((l) => l.startsWith(':KUBE-')).map((l) => l.slice(1).split(' ')[0]!))];
-      return [
-        'set -e',
-        ...iptablesJumps().map((cmd) => `${ns} sh -c ${shq(cmd)}`),
-        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
-        // Chains of services and endpoints that are gone: nothing jumps to them after the restore.
-        `w=$(mktemp); cat > "$w" <<'NETLAB_WANTED'\n${wanted.sort().join('\n')}\nNETLAB_WANTED`,
-        // (All flushed first: a stale service chain still jumps to stale endpoint chains.)
-        `for t in nat filter; do stale=$(${ns} iptables-save -t $t | sed -n 's/^:\\(${KUBE_CHAIN_PATTERN}\\) .*/\\1/p' | sort | comm -23 - "$w")`,
-        `  for c in $stale; do ${ns} iptables -w -t $t -F "$c"; done; for c in $stale; do ${ns} iptables -w -t $t -X "$c"; done; done; rm -f "$w"`,
-        `echo "${input.services.length} service ports"`,
-      ].join('\n');
-    }
-    case 'nftables':
-      return [`${ns} nft -f - <<'NETLAB_RULES'\n${nftablesScript(input)}\nNETLAB_RULES`, `echo "${input.services.length} service ports"`].join('\n');
-    case 'userspace': {
-      const { config, iptablesRestore: rules, jumps } = userspaceConfig(input, undefined, previousPorts);
-      return [
-        'set -e',
-        ...jumps.map((cmd) => `${ns} sh -c ${shq(cmd)}`),
-        `cat > /proc/${nodePid}/root${PROXY_CONFIG}.new <<'NETLAB_CONFIG'\n${JSON.stringify(config, null, 1)}\nNETLAB_CONFIG`,
-        `mv /proc/${nodePid}/root${PROXY_CONFIG}.new /proc/${nodePid}/root${PROXY_CONFIG}`,
-        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${rules}\nNETLAB_RULES`,
-        // The proxy re-reads its config on SIGHUP (it is started by `up` in the node).
-        `for p in $(pgrep -x netlab-proxy); do [ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/${nodePid}/ns/net)" ] && kill -HUP $p; done; true`,
-        `echo "${input.services.length} service ports"`,
-      ].join('\n');
-    }
-  }
+  return proxyModeDriver(mode).syncScript(input, nodePid, previousPorts);
 }
 
 export async function syncServices(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
@@ -82,9 +49,10 @@ export async function syncServices(target: SyncTarget, emit: EventSink): Promise
         return { node: n, pid };
       }),
     );
-    // Userspace: the proxy must run, and keeps the local ports it listens on from sync to sync.
-    const previousPorts =
-      lab.topology.proxyMode === 'userspace' ? await Promise.all(nodes.map(({ node }) => startUserspaceProxy(engine, node.container.name, node.name))) : [];
+    // A mode that runs a process in the node (userspace: the proxy, which keeps the local ports
+    // it listens on from sync to sync) starts it first.
+    const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
+    const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => startNodeProxy(engine, setup, node.container.name, node.name))) : [];
     const jobs = nodes.map(({ node, pid }, index) => ({
       index,
       command: nodeProxyScript(
@@ -141,24 +109,9 @@ async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[]
   if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${lastWords(r) || `exit code ${r.exitCode}`}`);
 }
 
-/**
- * The userspace proxier runs in the node like kube-proxy did: started once, reloaded with SIGHUP.
- * Returns the local ports of its current config (`ns/svc:port/PROTO` -> port), which stay.
- */
-async function startUserspaceProxy(engine: Engine, container: string, node: string): Promise<Record<string, number>> {
-  const empty = JSON.stringify(userspaceConfig({ node, nodeIP: '0.0.0.0', clusterCIDR: '0.0.0.0/0', services: [] }).config);
-  const script = [
-    `mkdir -p ${PROXY_CONFIG.replace(/\/[^/]+$/, '')}`,
-    `[ -f ${PROXY_CONFIG} ] || printf '%s' ${shq(empty)} > ${PROXY_CONFIG}`,
-    `pgrep -x netlab-proxy >/dev/null || { nohup netlab-proxy --config ${PROXY_CONFIG} >/dev/null 2>&1 & }`,
-    `cat ${PROXY_CONFIG}`,
-  ].join('\n');
-  const r = await engine.exec(container, ['sh', '-c', script]);
-  if (r.exitCode !== 0) throw new NetlabError(`Could not start the userspace proxy on ${node}: ${r.stderr || r.stdout}`);
-  try {
-    const current = JSON.parse(r.stdout) as UserspaceConfig;
-    return Object.fromEntries(current.services.map((s) => [`${s.serviceport}/${s.protocol}`, s.proxyPort]));
-  } catch {
-    return {};
-  }
+/** Starts the mode's process in a node like kube-proxy ran there (userspace: started once, reloaded with SIGHUP); the state it keeps. */
+async function startNodeProxy(engine: Engine, setup: ProxyNodeSetup, container: string, node: string): Promise<NodeProxyState> {
+  const r = await engine.exec(container, ['sh', '-c', setup.script(node)]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not start ${setup.what} on ${node}: ${lastWords(r) || `exit code ${r.exitCode}`}`);
+  return setup.state(r.stdout);
 }

@@ -1,5 +1,6 @@
 // The typed lab model: what a lab file means once parsed and validated.
 // Everything here is plain data; planning (src/lab/plan) turns it into containers.
+import type { ProxyMode } from '../core/proxy-modes.js';
 
 /** Where something was written, for error messages that point at the line. */
 import type { SourceLocation } from '../core/errors.js';
@@ -15,7 +16,8 @@ export interface NodeSpec {
   at: SourceLocation;
 }
 
-export type ProxyMode = 'iptables' | 'nftables' | 'userspace';
+/** The mode names live in src/core/proxy-modes.ts (one list for the language and the drivers). */
+export type { ProxyMode };
 
 export interface Topology {
   /** Underlay (node network) subnet; undefined = pick a free one at `up`. */

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { servicePortChainName, servicePortEndpointChainName } from '../../src/plan/proxy/iptables.js';
+import { servicePortChainName, servicePortEndpointChainName } from '../../src/plan/proxy/iptables/rules.js';
 import { checkJson, engine, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
 
 const made: string[] = [];

@@ -6,7 +6,8 @@ import { resolveEndpoint } from '../../labfile/endpoints.js';
 import type { LabPlan } from '../../plan/types.js';
 import type { CheckSpec, Lab } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
-import { describeListening, listensOn, lookupRoute, parseIptablesSave, parseNftMapElements, ruleMatchesDestination } from './evidence.js';
+import { describeListening, listensOn, lookupRoute } from './evidence.js';
+import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { PROBE_HELPERS } from '../probes.js';
 import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
 
@@ -68,19 +69,10 @@ async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, 
   if (!owner) return `no service has nodePort ${ref.port}, so nothing on ${ref.node.name} answers it`;
   if (!owner.p.endpoints.length) return `service ${owner.s.spec.namespace}/${owner.s.spec.name} (nodePort ${ref.port}) has no endpoints`;
   const node = plan.nodes.find((n) => n.name === ref.node.name)!;
-  const mode = lab.topology.proxyMode;
-  const cmd = mode === 'nftables' ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-nodeports'] : ['iptables-save', '-t', 'nat'];
-  const r = await engine.exec(node.container.name, cmd);
-  const text = r.stdout;
-  const has =
-    mode === 'nftables'
-      ? new RegExp(`\\b${ref.port}\\s*:`).test(text)
-      : mode === 'userspace'
-        ? new RegExp(`-A KUBE-NODEPORT-(CONTAINER|HOST) .*--dport ${ref.port}\\b`).test(text)
-        : new RegExp(`-A KUBE-NODEPORTS .*--dport ${ref.port}\\b`).test(text);
-  if (has) return undefined;
-  const where = mode === 'nftables' ? 'the service-nodeports map' : mode === 'userspace' ? 'KUBE-NODEPORT-CONTAINER' : 'KUBE-NODEPORTS';
-  return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
+  const rule = proxyModeDriver(lab.topology.proxyMode).nodePortRule;
+  const r = await engine.exec(node.container.name, [...rule.command]);
+  if (rule.present(r.stdout, ref.port)) return undefined;
+  return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${rule.where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
 }
 
 export function protoOf(probe: CheckSpec['probe']): Proto {
@@ -210,25 +202,7 @@ function nodeBridge(node: NodeFacts | undefined, pod: PodFacts): string | undefi
   return undefined;
 }
 
-/** Whether kube-proxy's rule for the cluster IP:port is on the source's node. */
+/** Whether kube-proxy's rule for the cluster IP:port is on the source's node (the mode's driver judges its own rules). */
 function ruleMissing(f: PathFacts, node: NodeFacts): string | undefined {
-  const s = f.service!;
-  const at = `${s.clusterIP}:${s.port}/${s.protocol}`;
-  if (f.mode === 'nftables') {
-    if (f.nft === undefined) return undefined;
-    if (!f.nft.includes('table ip kube-proxy')) return `node ${node.name} has no kube-proxy nftables table (nft list table ip kube-proxy: ${f.nft.split('\n')[0]})`;
-    const elements = parseNftMapElements(/map service-ips \{[\s\S]*?\n\s*\}/.exec(f.nft)?.[0] ?? '');
-    if (!elements.some((e) => e.key === `${s.clusterIP} . ${s.protocol} . ${s.port}`)) return `node ${node.name}'s kube-proxy map service-ips has no element for ${at} (sync the lab: netlab sync ${f.lab})`;
-    return undefined;
-  }
-  if (f.nat === undefined) return undefined;
-  const rules = parseIptablesSave(f.nat);
-  const chain = f.mode === 'userspace' ? 'KUBE-PORTALS-CONTAINER' : 'KUBE-SERVICES';
-  const rule = rules.find((r) => r.chain === chain && ruleMatchesDestination(r, s.clusterIP, s.port, s.protocol));
-  if (!rule) return `node ${node.name} has no ${chain} rule for ${at} in its nat table (sync the lab: netlab sync ${f.lab})`;
-  if (f.mode === 'iptables') {
-    const seps = rules.filter((r) => r.chain === s.chain && r.target?.startsWith('KUBE-SEP-'));
-    if (!seps.length) return `node ${node.name}'s ${s.chain} (${s.namespace}/${s.name}) jumps to no KUBE-SEP chain`;
-  }
-  return undefined;
+  return proxyModeDriver(f.mode).serviceRuleMissing(f, f.service!, node.name, f.lab);
 }

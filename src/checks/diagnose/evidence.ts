@@ -174,102 +174,12 @@ export function describeListening(list: readonly Listening[]): string {
   return uniq.length ? uniq.join(', ') : 'nothing';
 }
 
-// ---------------------------------------------------------------- iptables
+// ---------------------------------------------------------------- kube-proxy's rules
 
-export interface IptRule {
-  chain: string;
-  packets: number;
-  bytes: number;
-  /** The rule after `-A CHAIN `. */
-  spec: string;
-  /** `-j TARGET`. */
-  target?: string;
-  comment?: string;
-}
-
-/** Rules of one table of `iptables-save -c` (`[pkts:bytes] -A CHAIN ...`). Counters are 0 without -c. */
-export function parseIptablesSave(out: string, table = 'nat'): IptRule[] {
-  const rules: IptRule[] = [];
-  let current = '';
-  for (const line of out.split('\n')) {
-    if (line.startsWith('*')) current = line.slice(1).trim();
-    if (current !== table) continue;
-    const m = /^(?:\[(\d+):(\d+)\]\s+)?-A (\S+) (.*)$/.exec(line.trim());
-    if (!m) continue;
-    const spec = m[4]!;
-    rules.push({
-      chain: m[3]!,
-      packets: Number(m[1] ?? 0),
-      bytes: Number(m[2] ?? 0),
-      spec,
-      target: /(?:^|\s)-[jg] (\S+)/.exec(spec)?.[1],
-      comment: /--comment (?:"([^"]*)"|(\S+))/.exec(spec)?.slice(1).find((x) => x !== undefined),
-    });
-  }
-  return rules;
-}
-
-/** Whether a KUBE-SERVICES-style rule matches destination ip:port/proto. */
-export function ruleMatchesDestination(rule: IptRule, ip: string, port: number, proto: 'tcp' | 'udp'): boolean {
-  return new RegExp(`(^|\\s)-d ${ip.replace(/\./g, '\\.')}(/32)?(\\s|$)`).test(rule.spec) && new RegExp(`--dport ${port}(\\s|$)`).test(rule.spec) && new RegExp(`-p ${proto}(\\s|$)`).test(rule.spec);
-}
-
-// ---------------------------------------------------------------- nftables
-
-export interface NftRule {
-  chain: string;
-  text: string;
-  handle?: number;
-  packets?: number;
-  bytes?: number;
-}
-
-/** Rules of `nft -a list table ...` (or `list chain`), with counters and handles when printed. */
-export function parseNftRules(out: string): NftRule[] {
-  const rules: NftRule[] = [];
-  let chain: string | undefined;
-  let depth = 0;
-  for (const raw of out.split('\n')) {
-    const line = raw.trim();
-    const chainStart = /^chain (\S+) \{/.exec(line);
-    if (chainStart) {
-      chain = chainStart[1];
-      depth = 1;
-      continue;
-    }
-    if (!chain) continue;
-    if (line === '}') {
-      depth--;
-      if (depth <= 0) chain = undefined;
-      continue;
-    }
-    if (!line || line.startsWith('type ') || line.startsWith('comment ') || line.startsWith('policy ')) continue;
-    const counter = /counter packets (\d+) bytes (\d+)/.exec(line);
-    const handle = /# handle (\d+)\s*$/.exec(line);
-    rules.push({
-      chain,
-      text: line.replace(/\s*# handle \d+\s*$/, ''),
-      handle: handle ? Number(handle[1]) : undefined,
-      packets: counter ? Number(counter[1]) : undefined,
-      bytes: counter ? Number(counter[2]) : undefined,
-    });
-  }
-  return rules;
-}
-
-/** Elements of a verdict map in `nft list map`: `key : verdict` pairs. */
-export function parseNftMapElements(out: string): { key: string; verdict: string }[] {
-  const m = /elements = \{([\s\S]*?)\}/.exec(out);
-  if (!m) return [];
-  return m[1]!
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)
-    .map((e) => {
-      const i = e.indexOf(' : ');
-      return i < 0 ? { key: e, verdict: '' } : { key: e.slice(0, i).trim(), verdict: e.slice(i + 3).trim() };
-    });
-}
+// The parsers of `iptables-save -c` and `nft -a list` output belong to the proxy modes that
+// write those rules (src/plan/proxy/*/parse.ts); re-exported here for the diagnosis.
+export { parseIptablesSave, ruleMatchesDestination, type IptRule } from '../../plan/proxy/iptables/parse.js';
+export { parseNftMapElements, parseNftRules, type NftRule } from '../../plan/proxy/nftables/parse.js';
 
 // ---------------------------------------------------------------- conntrack
 

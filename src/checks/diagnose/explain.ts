@@ -14,40 +14,17 @@ import type { LabPlan } from '../../plan/types.js';
 import { shq } from '../../plan/scripts.js';
 import { NetlabError } from '../../core/errors.js';
 import type { Lab } from '../../labfile/model.js';
-import {
-  formatTuple,
-  listensOn,
-  describeListening,
-  lookupRoute,
-  parseConntrack,
-  parseIptablesSave,
-  parseNftMapElements,
-  parseNftRules,
-  ruleMatchesDestination,
-  type ConntrackEntry,
-  type IptRule,
-} from './evidence.js';
+import { formatTuple, listensOn, describeListening, lookupRoute, parseConntrack, type ConntrackEntry } from './evidence.js';
+import type { ProxyHop } from '../../plan/proxy/driver.js';
+import { proxyModeDriver } from '../../plan/proxy/registry.js';
+import { EXPLAIN_MARK } from '../../plan/proxy/shared.js';
 import { CONNECT_TIMEOUT_S, MAX_TIME_S, PROBE_HELPERS } from '../probes.js';
 import { analyzePath } from './diagnose.js';
 import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PathPlan, type PodFacts, type Proto } from './path.js';
 
-export interface Counters {
-  before: number;
-  after: number;
-  moved: boolean;
-}
-
-export interface Hop {
-  /** What kind of step: `pod`, `veth`, `bridge`, `KUBE-SERVICES`, `KUBE-SVC-…`, `conntrack`, `route`, `answer`... */
-  hop: string;
-  /** The container it happens in. */
-  where: string;
-  /** One line of narration. */
-  what: string;
-  /** The lines read off the lab that show it. */
-  evidence: string[];
-  counters?: Counters;
-}
+export type { Counters } from '../../plan/proxy/driver.js';
+/** One step of the narration (the proxy-mode drivers make the steps through kube-proxy's rules). */
+export type Hop = ProxyHop;
 
 export interface Explanation {
   lab: string;
@@ -62,29 +39,16 @@ export interface Explanation {
 
 /** A UDP source port for the one datagram, so conntrack's entry is ours. */
 const UDP_SPORT = 40999;
-const NFT_MARK = 'netlab-explain';
 
 /** The one request, from the source's network namespace. */
 export function probeScript(sourcePid: number, proto: Proto, ip: string, port?: number): string {
   const ns = `nsenter --net=/proc/${sourcePid}/ns/net`;
   if (proto === 'icmp' || port === undefined) return `sec probe ${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${ip}`;
-  if (proto === 'udp') return `sec probe sh -c ${shq(`echo ${NFT_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${ip} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
+  if (proto === 'udp') return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${ip} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
   return `sec probe ${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code} SPORT %{local_port}' http://${ip}:${port}/`;
 }
 
-/** nftables: a counter rule at the top of the service chain and of each endpoint chain (and their removal). */
-export function nftCounterScripts(nodePid: number, chains: string[]): { add: string; remove: string } {
-  const nft = `nsenter --net=/proc/${nodePid}/ns/net nft`;
-  return {
-    add: chains.map((c) => `${nft} insert rule ip kube-proxy ${shq(c)} counter comment '"${NFT_MARK}"' >/dev/null 2>&1`).join('\n'),
-    remove: chains
-      .map(
-        (c) =>
-          `for h in $(${nft} -a list chain ip kube-proxy ${shq(c)} 2>/dev/null | sed -n 's/.*comment "${NFT_MARK}" # handle \\([0-9]*\\).*/\\1/p'); do ${nft} delete rule ip kube-proxy ${shq(c)} handle $h; done`,
-      )
-      .join('\n'),
-  };
-}
+export { nftCounterScripts } from '../../plan/proxy/nftables/evidence.js';
 
 /** Reads the lab, sends one request, and explains it. */
 export async function explain(target: LabTarget, from: string, to: string, proto: Proto = 'tcp'): Promise<Explanation> {
@@ -92,7 +56,9 @@ export async function explain(target: LabTarget, from: string, to: string, proto
   const { ready, pid } = await labPids(target);
   const path = planPath(lab, plan, ready, from, to, proto);
   const f = path.facts;
-  const nftChains = f.mode === 'nftables' && f.service ? [f.service.chain, ...f.service.endpoints.map((e) => e.chain)] : [];
+  // Modes whose rules count nothing themselves get counters for the one request (nftables).
+  const count = proxyModeDriver(f.mode).explain.counters;
+  const counting = f.service && count ? (nodePid: number) => count(nodePid, f.service!) : undefined;
   const nodePidOf = (pids: ReadonlyMap<string, number>) => (path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) ?? 0 : 0);
   const { facts, sections, pids } = await gatherFacts(target, path, pid, {
     helpers: PROBE_HELPERS,
@@ -100,21 +66,17 @@ export async function explain(target: LabTarget, from: string, to: string, proto
       const sourcePid = pids.get(path.sourceLabel) ?? 0;
       if (!sourcePid) return 'sec probe echo "the source is not running"';
       const nodePid = nodePidOf(pids);
-      const add = nftChains.length && nodePid ? nftCounterScripts(nodePid, nftChains).add : '';
+      const add = counting && nodePid ? counting(nodePid).add : '';
       return [add, probeScript(sourcePid, f.target.proto, f.target.ip, f.target.port)].join('\n');
     },
     end: (pids) => {
       const nodePid = nodePidOf(pids);
-      return nftChains.length && nodePid ? nftCounterScripts(nodePid, nftChains).remove : '';
+      return counting && nodePid ? counting(nodePid).remove : '';
     },
   });
   if (!pids.get(path.sourceLabel)) throw new NetlabError(`${from} is not running.`, { hint: `netlab up ${plan.lab} repairs the lab.` });
   return explainPath(facts, sections, { from, to });
 }
-
-const rulesText = (rules: IptRule[]) => rules.map((r) => `[${r.packets}:${r.bytes}] -A ${r.chain} ${r.spec}`);
-const counters = (before: number | undefined, after: number | undefined): Counters | undefined =>
-  before === undefined && after === undefined ? undefined : { before: before ?? 0, after: after ?? 0, moved: (after ?? 0) > (before ?? 0) };
 
 /** The hops of one request, from the gathered facts and sections (pure). */
 export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>, names: { from: string; to: string }): Explanation {
@@ -135,112 +97,21 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
   const s = f.service;
   if (s && srcNode) {
     const where = srcNode.name;
-    if (f.mode === 'iptables' || f.mode === 'userspace') {
-      const before = parseIptablesSave(f.nat ?? '');
-      const after = parseIptablesSave(sections.get('nat.after') ?? '');
-      const find = (rules: IptRule[], chain: string, pred: (r: IptRule) => boolean) => rules.find((r) => r.chain === chain && pred(r));
-      const entry = (rules: IptRule[]) => find(rules, f.mode === 'iptables' ? 'KUBE-SERVICES' : 'KUBE-PORTALS-CONTAINER', (r) => ruleMatchesDestination(r, s.clusterIP, s.port, s.protocol));
-      const e0 = entry(before);
-      const e1 = entry(after);
-      if (f.mode === 'iptables') {
-        hops.push({
-          hop: 'KUBE-SERVICES',
-          where,
-          what: e1 ? `nat PREROUTING → KUBE-SERVICES: ${s.clusterIP}:${s.port}/${s.protocol} matches, jump to ${e1.target}` : `no KUBE-SERVICES rule matches ${s.clusterIP}:${s.port}/${s.protocol}`,
-          evidence: e1 ? rulesText([e1]) : [],
-          counters: e1 ? counters(e0?.packets, e1.packets) : undefined,
-        });
-        const svcRules = after.filter((r) => r.chain === s.chain);
-        hops.push({
-          hop: s.chain,
-          where,
-          what: `${s.namespace}/${s.name}: ${s.endpoints.length} endpoint(s), one chosen at random (-m statistic --mode random)`,
-          evidence: rulesText(svcRules),
-          counters: e1 ? counters(e0?.packets, e1.packets) : undefined,
-        });
-        for (const ep of s.endpoints) {
-          const dnat0 = find(before, ep.chain, (r) => r.target === 'DNAT');
-          const dnat1 = find(after, ep.chain, (r) => r.target === 'DNAT');
-          const c = counters(dnat0?.packets, dnat1?.packets);
-          if (c?.moved) chosen = ep.ip;
-          hops.push({
-            hop: ep.chain,
-            where,
-            what: `DNAT to ${ep.ip}:${ep.port} (pod ${ep.pod ?? '?'} on ${ep.node})${c?.moved ? ': chosen for this connection' : ''}`,
-            evidence: rulesText(after.filter((r) => r.chain === ep.chain)),
-            counters: c,
-          });
-        }
-      } else {
-        const config = (() => {
-          try {
-            return (JSON.parse(f.proxyConfig ?? '') as { services: { clusterIP: string; port: number; protocol: string; proxyPort: number; endpoints: string[] }[] }).services.find(
-              (x) => x.clusterIP === s.clusterIP && x.port === s.port && x.protocol.toLowerCase() === s.protocol,
-            );
-          } catch {
-            return undefined;
-          }
-        })();
-        hops.push({
-          hop: 'KUBE-PORTALS-CONTAINER',
-          where,
-          what: e1 ? `nat PREROUTING → KUBE-PORTALS-CONTAINER: ${s.clusterIP}:${s.port} REDIRECTed to the proxy's local port ${config?.proxyPort ?? '?'}` : `no KUBE-PORTALS-CONTAINER rule for ${s.clusterIP}:${s.port}`,
-          evidence: e1 ? rulesText([e1]) : [],
-          counters: e1 ? counters(e0?.packets, e1.packets) : undefined,
-        });
-        hops.push({
-          hop: 'netlab-proxy',
-          where,
-          what: `the userspace proxy accepts on :${config?.proxyPort ?? '?'} and opens its own connection to one of ${config?.endpoints.join(', ') || 'no endpoint'} (round robin)`,
-          evidence: config ? [JSON.stringify(config)] : [],
-        });
-      }
-    } else {
-      const before = parseNftRules(f.nft ?? '');
-      const after = parseNftRules(sections.get('nft.after') ?? '');
-      const element = parseNftMapElements(/map service-ips \{[\s\S]*?\n\s*\}/.exec(f.nft ?? '')?.[0] ?? '').find((e) => e.key === `${s.clusterIP} . ${s.protocol} . ${s.port}`);
-      hops.push({
-        hop: 'service-ips',
-        where,
-        what: element ? `nat prerouting → services: map service-ips sends ${element.key} to ${element.verdict}` : `map service-ips has no element for ${s.clusterIP} . ${s.protocol} . ${s.port}`,
-        evidence: element ? [`${element.key} : ${element.verdict}`] : [],
-      });
-      const mark = (rules: typeof after, chain: string) => rules.find((r) => r.chain === chain && r.text.includes(NFT_MARK));
-      const svc = after.filter((r) => r.chain === s.chain && !r.text.includes(NFT_MARK));
-      const sc = mark(after, s.chain);
-      hops.push({
-        hop: s.chain,
-        where,
-        what: `${s.namespace}/${s.name}: ${svc.find((r) => r.text.includes('numgen'))?.text.replace(/\{.*\}/, '{ … }') ?? 'no numgen rule'}`,
-        evidence: svc.map((r) => r.text),
-        counters: sc ? counters(mark(before, s.chain)?.packets ?? 0, sc.packets) : undefined,
-      });
-      for (const ep of s.endpoints) {
-        const m = mark(after, ep.chain);
-        const c = m ? counters(0, m.packets) : undefined;
-        if (c?.moved) chosen = ep.ip;
-        hops.push({
-          hop: ep.chain,
-          where,
-          what: `dnat to ${ep.ip}:${ep.port} (pod ${ep.pod ?? '?'} on ${ep.node})${c?.moved ? ': chosen for this connection' : ''}`,
-          evidence: after.filter((r) => r.chain === ep.chain && !r.text.includes(NFT_MARK)).map((r) => r.text),
-          counters: c,
-        });
-      }
-    }
+    const driver = proxyModeDriver(f.mode);
+    const rules = driver.explain.serviceHops({ service: s, where, before: f, sections });
+    hops.push(...rules.hops);
+    chosen = rules.chosen;
     // conntrack: the translation, original and reply tuples.
     const entries = parseConntrack(sections.get('conntrack.after') ?? f.conntrack ?? '');
     conn =
       entries.find((e) => e.original.src === f.source.ip && e.original.dst === s.clusterIP && e.original.sport === sport) ??
       entries.find((e) => e.original.src === f.source.ip && e.original.dst === s.clusterIP && e.original.dport === s.port);
     if (conn) {
-      if (f.mode !== 'userspace' && s.endpoints.some((e) => e.ip === conn!.reply.src)) chosen = conn.reply.src;
+      if (driver.explain.conntrack.replyIsEndpoint && s.endpoints.some((e) => e.ip === conn!.reply.src)) chosen = conn.reply.src;
       hops.push({
         hop: 'conntrack',
         where,
-        what: `original ${formatTuple(conn.original)}, reply ${formatTuple(conn.reply)}: ${
-          f.mode === 'userspace' ? `redirected to the proxy on ${conn.reply.src}:${conn.reply.sport}` : `DNATed to ${conn.reply.src}:${conn.reply.sport}`
-        }, un-DNATed on the way back`,
+        what: `original ${formatTuple(conn.original)}, reply ${formatTuple(conn.reply)}: ${driver.explain.conntrack.translated(conn.reply)}, un-DNATed on the way back`,
         evidence: [conn.text],
       });
     } else hops.push({ hop: 'conntrack', where, what: `no conntrack entry from ${f.source.ip} to ${s.clusterIP}:${s.port}`, evidence: [] });

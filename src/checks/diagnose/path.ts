@@ -9,13 +9,11 @@ import { DNS_NAMESPACE, DNS_POD } from '../../plan/addons.js';
 import { shq } from '../../plan/scripts.js';
 import { dnsIP, planServices, type PlannedService } from '../../plan/services.js';
 import type { LabPlan } from '../../plan/types.js';
-import { servicePortChainName, servicePortEndpointChainName } from '../../plan/proxy/iptables.js';
 import { servicePortName } from '../../plan/proxy/names.js';
-import { servicePortChainNameBase, servicePortEndpointChainNameBase } from '../../plan/proxy/nftables.js';
 import { podSourcesFrom } from '../../plan/readiness.js';
-import { PROXY_CONFIG } from '../../plan/proxy/userspace.js';
 import { labFilter } from '../../core/labels.js';
 import { containerName } from '../../engine/types.js';
+import { proxyModeDriver, type ProxyMode } from '../../plan/proxy/registry.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
 import { NetlabError } from '../../core/errors.js';
 import type { Lab, PodSpec } from '../../labfile/model.js';
@@ -68,7 +66,7 @@ export interface EndpointFacts {
   node: string;
   /** The pod behind the endpoint. */
   pod?: string;
-  /** iptables: KUBE-SEP-…; nftables: endpoint-… */
+  /** The mode driver's endpointChain (iptables: KUBE-SEP-…; nftables: endpoint-…). */
   chain: string;
 }
 
@@ -82,14 +80,14 @@ export interface ServiceFacts {
   selector: Record<string, string>;
   /** ServicePortName (`ns/svc` or `ns/svc:port`). */
   portName: string;
-  /** iptables: KUBE-SVC-…; nftables: service-…; userspace: the portal chain. */
+  /** The mode driver's serviceChain (iptables: KUBE-SVC-…; nftables: service-…; userspace: the portal chain). */
   chain: string;
   endpoints: EndpointFacts[];
 }
 
 export interface PathFacts {
   lab: string;
-  mode: 'iptables' | 'nftables' | 'userspace';
+  mode: ProxyMode;
   underlay: string;
   source: { kind: 'pod' | 'node' | 'router' | 'external'; name: string; ip?: string; node?: string };
   target: { text: string; ip: string; port?: number; proto: Proto; pod?: string; node?: string };
@@ -195,7 +193,8 @@ export function planPath(
     plan.pods.map((p) => ({ pod: lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace)!, ip: p.ip, node: p.node, ready: isReady(p) })),
     lab.topology.serviceCIDR,
   );
-  const mode = lab.topology.proxyMode as PathFacts['mode'];
+  const mode = lab.topology.proxyMode;
+  const driver = proxyModeDriver(mode);
   let service: ServiceFacts | undefined;
   let target: PathFacts['target'];
   const serviceFacts = (s: PlannedService, portIndex: number): ServiceFacts => {
@@ -203,8 +202,7 @@ export function planPath(
     const state = { namespace: s.spec.namespace, service: s.spec.name, portName: sp.spec.name ?? '', protocol: sp.spec.protocol };
     const name = servicePortName(state);
     const proto = sp.spec.protocol.toLowerCase() as 'tcp' | 'udp';
-    const chain =
-      mode === 'nftables' ? `service-${servicePortChainNameBase(state)}` : mode === 'iptables' ? servicePortChainName('KUBE-SVC', name, proto) : 'KUBE-PORTALS-CONTAINER';
+    const chain = driver.serviceChain(state);
     return {
       name: s.spec.name,
       namespace: s.spec.namespace,
@@ -218,16 +216,7 @@ export function planPath(
       endpoints: sp.endpoints.map((e) => {
         const pod = plan.pods.find((p) => p.ip === e.ip);
         if (pod) addPod(pod, true);
-        return {
-          ...e,
-          pod: pod?.name,
-          chain:
-            mode === 'nftables'
-              ? `endpoint-${servicePortEndpointChainNameBase(state, e)}`
-              : mode === 'iptables'
-                ? servicePortEndpointChainName(name, proto, `${e.ip}:${e.port}`)
-                : '',
-        };
+        return { ...e, pod: pod?.name, chain: driver.endpointChain(state, e) };
       }),
     };
   };
@@ -322,9 +311,7 @@ export function gatherScript(path: PathPlan, pids: ReadonlyMap<string, number>, 
   const nodePid = path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) : undefined;
   if (nodePid && path.facts.service) {
     const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
-    if (path.facts.mode === 'nftables') lines.push(`sec nft ${ns} nft -a list table ip kube-proxy`);
-    else lines.push(`sec nat ${ns} iptables-save -t nat -c`);
-    if (path.facts.mode === 'userspace') lines.push(`sec proxyconfig cat /proc/${nodePid}/root${PROXY_CONFIG}`);
+    lines.push(...proxyModeDriver(path.facts.mode).evidenceScript(nodePid));
     if (extra.conntrack) lines.push(`sec conntrack ${ns} conntrack -L -p ${path.facts.service.protocol} --orig-dst ${path.facts.service.clusterIP}`);
   }
   if (extra.dns) {

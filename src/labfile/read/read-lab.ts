@@ -4,6 +4,7 @@ import { readExercises, type ExerciseEntry } from './exercises.js';
 import { parseAt } from './issues.js';
 import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
 import type { NodeSpec, ProxyMode, Routing, SourceLocation } from '../model.js';
+import { DEFAULT_PROXY_MODE } from '../../core/proxy-modes.js';
 import { child, isEmptyDocument, valueAt, type Place, type YamlFile } from './positions.js';
 import type { Problems } from './problems.js';
 import { checkSchema, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR, labShellSchema, nodeSchema, topologyShellSchema, type CheckInput } from '../schema/schema.js';
@@ -103,7 +104,7 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
       serviceCIDR: DEFAULT_SERVICE_CIDR,
       clusterCIDR: DEFAULT_CLUSTER_CIDR,
       written: { serviceCIDR: false, clusterCIDR: false },
-      proxyMode: 'iptables',
+      proxyMode: DEFAULT_PROXY_MODE,
       publish: false,
       routing: 'router',
       external: false,

@@ -1,6 +1,7 @@
 // The lab file format as zod schemas: the single source for validation and for
 // schema/lab.schema.json (editor completion). Descriptions here are the format's docs.
 import { z } from 'zod';
+import { DEFAULT_PROXY_MODE, PROXY_MODE_NAMES } from '../../core/proxy-modes.js';
 import { exerciseSchema } from './exercises.js';
 import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
@@ -175,7 +176,7 @@ export const topologySchema = z
       .meta({ description: '`router` (default): a router container is every node\'s gateway and routes the pod CIDRs; `direct`: nodes hold routes to each other.' }),
     external: z.boolean().default(false).meta({ description: 'Add an "external" client container on the underlay (default false).' }),
     proxyMode: z
-      .enum(['iptables', 'nftables', 'userspace'], {
+      .enum(PROXY_MODE_NAMES, {
         error: (iss) =>
           iss.input === 'ipvs'
             ? withHint(
@@ -184,7 +185,7 @@ export const topologySchema = z
               )
             : undefined,
       })
-      .default('iptables')
+      .default(DEFAULT_PROXY_MODE)
       .meta({
         description:
           'How kube-proxy programs every node: iptables (default; KUBE-SERVICES chains), nftables (the `ip kube-proxy` table, verdict maps) or userspace (a proxy process per node, as in the seed). IPVS is not available here (no ip_vs module).',

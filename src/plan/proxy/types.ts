@@ -1,7 +1,8 @@
 // What kube-proxy needs to know to program one node: every service port with its endpoints.
-// Pure data; rules for each mode are generated from it (iptables.ts, nftables.ts, userspace.ts).
+// Pure data; each mode's driver (iptables/, nftables/, userspace/; see registry.ts) generates
+// its rules from it.
 
-export type ProxyMode = 'iptables' | 'nftables' | 'userspace';
+export type { ProxyMode } from '../../core/proxy-modes.js';
 
 export interface EndpointState {
   ip: string;

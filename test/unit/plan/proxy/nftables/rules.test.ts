@@ -2,9 +2,9 @@
 // a small lab, upstream's own expected lines (pkg/proxy/nftables/proxier_test.go,
 // TestOverallNFTablesRules), ordering (nothing named before it exists) and generation time.
 import { describe, expect, it } from 'vitest';
-import { hashAndTruncate, nftablesScript, servicePortChainNameBase, servicePortEndpointChainNameBase } from '../../../../src/plan/proxy/nftables.js';
-import type { ProxyInput, ServicePortState } from '../../../../src/plan/proxy/types.js';
-import { fixture } from '../../../helpers/proxy-fixture.js';
+import { hashAndTruncate, nftablesScript, servicePortChainNameBase, servicePortEndpointChainNameBase } from '../../../../../src/plan/proxy/nftables/rules.js';
+import type { ProxyInput, ServicePortState } from '../../../../../src/plan/proxy/types.js';
+import { fixture } from '../../../../helpers/proxy-fixture.js';
 
 const lines = (text: string) => text.split('\n');
 

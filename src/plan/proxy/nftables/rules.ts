@@ -8,8 +8,8 @@
 // kube-proxy updates its table incrementally (flush + re-add of changed chains and map
 // elements); netlab replaces the whole table each sync, which is the same end state
 // (only the dynamic contents of the affinity sets start empty again).
-import { endpointString, hashPrefix, servicePortName } from './names.js';
-import type { ProxyInput, ServicePortState } from './types.js';
+import { endpointString, hashPrefix, servicePortName } from '../names.js';
+import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const TABLE = 'kube-proxy';
 const T = `ip ${TABLE}`;

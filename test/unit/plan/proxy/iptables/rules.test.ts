@@ -12,10 +12,10 @@ import {
   probability,
   servicePortChainName,
   servicePortEndpointChainName,
-} from '../../../../src/plan/proxy/iptables.js';
-import { servicePortName } from '../../../../src/plan/proxy/names.js';
-import type { ProxyInput, ServicePortState } from '../../../../src/plan/proxy/types.js';
-import { fixture } from '../../../helpers/proxy-fixture.js';
+} from '../../../../../src/plan/proxy/iptables/rules.js';
+import { servicePortName } from '../../../../../src/plan/proxy/names.js';
+import type { ProxyInput, ServicePortState } from '../../../../../src/plan/proxy/types.js';
+import { fixture } from '../../../../helpers/proxy-fixture.js';
 
 const lines = (text: string) => text.split('\n');
 

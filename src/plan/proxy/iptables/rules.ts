@@ -10,8 +10,8 @@
 // - The local-traffic detector is --detect-local-mode=ClusterCIDR (`! -s <clusterCIDR>`).
 // - Every service port has externalTrafficPolicy and internalTrafficPolicy Cluster, no
 //   external IPs and no load balancer (netlab's services are ClusterIP and NodePort).
-import { endpointString, hashPrefix, servicePortName } from './names.js';
-import type { ProxyInput, ServicePortState } from './types.js';
+import { endpointString, hashPrefix, servicePortName } from '../names.js';
+import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';

@@ -9,13 +9,13 @@
 // likewise through KUBE-NODEPORT-CONTAINER / KUBE-NODEPORT-HOST, plus an ACCEPT of new
 // connections to the proxy port in filter KUBE-NODEPORT-NON-LOCAL. It added them one
 // by one (iptables -C/-A); netlab writes the same rules with one iptables-restore.
-import { endpointString, servicePortName } from './names.js';
-import type { ProxyInput, ServicePortState } from './types.js';
-
-/** Where the userspace proxier in a node reads its config (re-read on SIGHUP). */
-export const PROXY_CONFIG = '/etc/netlab/proxy.json';
+import { endpointString, servicePortName } from '../names.js';
+import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const USERSPACE_BASE_PORT = 10400;
+
+/** Where netlab-proxy reads its config in the node (`--config`). */
+export const PROXY_CONFIG = '/etc/netlab/proxy.json';
 
 export const KUBE_PORTALS_CONTAINER = 'KUBE-PORTALS-CONTAINER';
 export const KUBE_PORTALS_HOST = 'KUBE-PORTALS-HOST';

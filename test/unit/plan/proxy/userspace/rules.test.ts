@@ -1,9 +1,9 @@
 // kube-proxy's userspace mode: netlab-proxy's config (proxy ports from 10400, stable
 // across syncs) and the old proxier's nat rules and jumps.
 import { describe, expect, it } from 'vitest';
-import { proxyPortKey, userspaceConfig, userspaceJumps } from '../../../../src/plan/proxy/userspace.js';
-import type { ProxyInput } from '../../../../src/plan/proxy/types.js';
-import { fixture } from '../../../helpers/proxy-fixture.js';
+import { proxyPortKey, userspaceConfig, userspaceJumps } from '../../../../../src/plan/proxy/userspace/rules.js';
+import type { ProxyInput } from '../../../../../src/plan/proxy/types.js';
+import { fixture } from '../../../../helpers/proxy-fixture.js';
 
 describe('userspaceConfig', () => {
   it('gives every service port a proxy port from 10400 up, in ServicePortName order', () => {

@@ -1,0 +1,136 @@
+// One kube-proxy mode as a driver: everything netlab does differently per mode, in one
+// place. Syncing writes a node's rules with syncScript (and nodeSetup for a mode that runs a
+// process in the node); the path facts name a service's chains with serviceChain and
+// endpointChain; the diagnosis reads the node's rules with evidenceScript and judges them
+// with serviceRuleMissing and nodePortRule; `explain` narrates them with explain.
+//
+// A mode is a folder (iptables/, nftables/, userspace/) whose driver.ts implements this, plus
+// one line in registry.ts. Every member is pure: drivers build text and read text, and the
+// callers (src/cluster, src/checks) run it in the lab.
+import type { ProxyMode } from '../../core/proxy-modes.js';
+import type { ProxyInput, ServicePortState } from './types.js';
+
+/** What names a service port's chains (kube-proxy's ServicePortName and protocol). */
+export type ServicePortRef = Pick<ServicePortState, 'namespace' | 'service' | 'portName' | 'protocol'>;
+
+/** The service a diagnosis or an explanation is about (what the path facts know of it). */
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  clusterIP: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  /** The driver's serviceChain. */
+  chain: string;
+  endpoints: readonly { ip: string; port: number; node: string; pod?: string; /** The driver's endpointChain. */ chain: string }[];
+}
+
+/**
+ * A node's kube-proxy state as evidenceScript read it (the sections `nat`, `nft` and
+ * `proxyconfig`); each mode reads what it wrote, the rest is undefined.
+ */
+export interface ProxyEvidence {
+  /** `iptables-save -t nat -c`. */
+  nat?: string;
+  /** `nft -a list table ip kube-proxy`. */
+  nft?: string;
+  /** The userspace proxy's config file. */
+  proxyConfig?: string;
+}
+
+/** What the mode keeps in a node from one sync to the next (userspace: proxy ports by `ns/svc:port/PROTO`). */
+export type NodeProxyState = Readonly<Record<string, number>>;
+
+/** A process the mode runs in every node (the userspace proxy), started before each sync. */
+export interface ProxyNodeSetup {
+  /** What runs, for an error: "Could not start <what> on node1". */
+  readonly what: string;
+  /** `sh -c` script run in the node container: starts it unless it runs, prints its state. */
+  script(node: string): string;
+  /** The state the script printed ({} when it cannot be read), for syncScript. */
+  state(stdout: string): NodeProxyState;
+}
+
+/** Is a NodePort's rule on a node: one command in the node container, and how to read it. */
+export interface NodePortRule {
+  readonly command: readonly string[];
+  /** Whether the command's output has a rule for `nodePort`. */
+  present(output: string, nodePort: number): boolean;
+  /** Where the rule belongs, for the diagnosis ("KUBE-NODEPORTS has none"). */
+  readonly where: string;
+}
+
+export interface Counters {
+  before: number;
+  after: number;
+  moved: boolean;
+}
+
+/** One step of `explain`'s narration (src/checks/diagnose/explain.ts calls it Hop). */
+export interface ProxyHop {
+  /** What kind of step: `pod`, `veth`, `bridge`, `KUBE-SERVICES`, `KUBE-SVC-…`, `conntrack`, `route`, `answer`... */
+  hop: string;
+  /** The container it happens in. */
+  where: string;
+  /** One line of narration. */
+  what: string;
+  /** The lines read off the lab that show it. */
+  evidence: string[];
+  counters?: Counters;
+}
+
+/** What `explain` read around its one request, for the hops of kube-proxy's rules. */
+export interface ExplainInput {
+  service: ServiceRef;
+  /** The source's node (where the rules are). */
+  where: string;
+  /** Read before the request. */
+  before: ProxyEvidence;
+  /** Every section gathered; the same reads after the request are `<section>.after` (`nat.after`). */
+  sections: ReadonlyMap<string, string>;
+}
+
+export interface ExplainHooks {
+  /**
+   * For a mode whose rules count nothing by themselves: shell that adds counters to the
+   * service's chains before the request, and removes exactly those after it.
+   */
+  counters?(nodePid: number, service: ServiceRef): { add: string; remove: string };
+  /** The hops of the service's rules on the node (entry rule, service, endpoints) and the endpoint IP the counters show chosen. */
+  serviceHops(input: ExplainInput): { hops: ProxyHop[]; chosen?: string };
+  /** conntrack's reply tuple: its source is the chosen endpoint (DNAT modes), and what the translation was. */
+  readonly conntrack: { readonly replyIsEndpoint: boolean; translated(reply: { src: string; sport?: number }): string };
+}
+
+export interface ProxyModeDriver {
+  readonly name: ProxyMode;
+  /** A few words: what programs the node. */
+  readonly title: string;
+  /** A sentence: how a packet to a service is sent to an endpoint. */
+  readonly description: string;
+
+  /** Absent: the mode runs nothing in the node. */
+  readonly nodeSetup?: ProxyNodeSetup;
+  /**
+   * The script (`sh`, in the toolbox, which shares the host's PIDs) that programs one node:
+   * its network namespace is /proc/<nodePid>/ns/net; `kept` is what nodeSetup read there.
+   * Prints "<n> service ports" last.
+   */
+  syncScript(input: ProxyInput, nodePid: number, kept?: NodeProxyState): string;
+
+  /** The chain a service port's traffic goes through (KUBE-SVC-…, service-…, the portal chain). */
+  serviceChain(sp: ServicePortRef): string;
+  /** The chain of one endpoint (KUBE-SEP-…, endpoint-…; '' when the mode has none). */
+  endpointChain(sp: ServicePortRef, ep: { ip: string; port: number }): string;
+
+  /** `sec <section> <command>` lines that read the node's rules (sections of ProxyEvidence). */
+  evidenceScript(nodePid: number): string[];
+  /** Why the node's rules do not send the service's cluster IP:port on (undefined: they do, or nothing was read). */
+  serviceRuleMissing(evidence: ProxyEvidence, service: ServiceRef, node: string, lab: string): string | undefined;
+  readonly nodePortRule: NodePortRule;
+
+  readonly explain: ExplainHooks;
+}
+
+/** The driver of mode M (the registry checks that each name's driver says that name). */
+export type ProxyModeDriverOf<M extends ProxyMode> = ProxyModeDriver & { readonly name: M };

@@ -1,0 +1,32 @@
+// The nftables mode as a driver: kube-proxy's private table `ip kube-proxy`, replaced in one
+// `nft -f` transaction per sync (rules.ts), read back with `nft list` (parse.ts, evidence.ts).
+import type { ProxyModeDriverOf } from '../driver.js';
+import { heredoc, inNodeNet, servicePortsLine } from '../shared.js';
+import type { ProxyInput } from '../types.js';
+import { nftablesHops, serviceCounters, serviceElementMissing } from './evidence.js';
+import { nftablesScript, servicePortChainNameBase, servicePortEndpointChainNameBase, TABLE } from './rules.js';
+
+function syncScript(input: ProxyInput, nodePid: number): string {
+  return [heredoc(`${inNodeNet(nodePid)} nft -f -`, 'NETLAB_RULES', nftablesScript(input)), servicePortsLine(input)].join('\n');
+}
+
+export const nftablesDriver: ProxyModeDriverOf<'nftables'> = {
+  name: 'nftables',
+  title: 'nftables (the ip kube-proxy table)',
+  description: 'kube-proxy\'s nftables mode: one verdict-map lookup (service-ips) per packet, then numgen random picks an endpoint chain that DNATs.',
+  syncScript,
+  serviceChain: (sp) => `service-${servicePortChainNameBase(sp)}`,
+  endpointChain: (sp, ep) => `endpoint-${servicePortEndpointChainNameBase(sp, ep)}`,
+  evidenceScript: (nodePid) => [`sec nft ${inNodeNet(nodePid)} nft -a list table ip ${TABLE}`],
+  serviceRuleMissing: serviceElementMissing,
+  nodePortRule: {
+    command: ['nft', 'list', 'map', 'ip', TABLE, 'service-nodeports'],
+    present: (text, port) => new RegExp(`\\b${port}\\s*:`).test(text),
+    where: 'the service-nodeports map',
+  },
+  explain: {
+    counters: serviceCounters,
+    serviceHops: nftablesHops,
+    conntrack: { replyIsEndpoint: true, translated: (reply) => `DNATed to ${reply.src}:${reply.sport}` },
+  },
+};

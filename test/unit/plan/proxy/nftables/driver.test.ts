@@ -1,0 +1,58 @@
+// The nftables driver: one `nft -f` per sync, service-/endpoint- chain names as a real lab
+// had them, the service-ips and service-nodeports maps read back, explain's counters.
+import { describe, expect, it } from 'vitest';
+import { nftablesDriver as d } from '../../../../../src/plan/proxy/nftables/driver.js';
+import { nftCounterScripts } from '../../../../../src/plan/proxy/nftables/evidence.js';
+import { nftablesScript } from '../../../../../src/plan/proxy/nftables/rules.js';
+import { fixture } from '../../../../helpers/proxy-fixture.js';
+import { NFT_AFTER } from '../../../../helpers/diagnose-fixtures.js';
+
+const seedService = { namespace: 'default', service: 'service-test', portName: '', protocol: 'TCP' as const };
+const service = {
+  namespace: 'default',
+  name: 'service-test',
+  clusterIP: '10.3.241.152',
+  port: 80,
+  protocol: 'tcp' as const,
+  chain: d.serviceChain(seedService),
+  endpoints: [{ ip: '10.0.1.2', port: 8080, node: 'node1', chain: d.endpointChain(seedService, { ip: '10.0.1.2', port: 8080 }) }],
+};
+
+describe('nftables driver', () => {
+  it('sync: the whole table in one nft -f, inside the node\'s network namespace', () => {
+    expect(d.syncScript(fixture, 7)).toBe(`nsenter --net=/proc/7/ns/net nft -f - <<'NETLAB_RULES'\n${nftablesScript(fixture)}\nNETLAB_RULES\necho "4 service ports"`);
+  });
+
+  it('chains: service- and endpoint- as kube-proxy named them in a running lab', () => {
+    expect(service.chain).toBe('service-EAFHE2E3-default/service-test/tcp/');
+    expect(service.endpoints[0]!.chain).toBe('endpoint-3WTJTVM4-default/service-test/tcp/__10.0.1.2/8080');
+  });
+
+  it('evidence: the kube-proxy table with handles', () => {
+    expect(d.evidenceScript(7)).toEqual(['sec nft nsenter --net=/proc/7/ns/net nft -a list table ip kube-proxy']);
+  });
+
+  it('diagnosis: the service-ips element, or the table itself, missing', () => {
+    expect(d.serviceRuleMissing({ nft: NFT_AFTER }, service, 'node1', 'lab')).toBeUndefined();
+    expect(d.serviceRuleMissing({ nft: NFT_AFTER }, { ...service, port: 81 }, 'node1', 'lab')).toBe(
+      "node node1's kube-proxy map service-ips has no element for 10.3.241.152:81/tcp (sync the lab: netlab sync lab)",
+    );
+    expect(d.serviceRuleMissing({ nft: 'Error: No such file or directory' }, service, 'node1', 'lab')).toBe(
+      'node node1 has no kube-proxy nftables table (nft list table ip kube-proxy: Error: No such file or directory)',
+    );
+  });
+
+  it('nodePort: an element of the service-nodeports map', () => {
+    const map = 'table ip kube-proxy {\n\tmap service-nodeports {\n\t\ttype inet_proto . inet_service : verdict\n\t\telements = { tcp . 30500 : goto external-X-default/hello/tcp/ }\n\t}\n}';
+    expect(d.nodePortRule.command).toEqual(['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-nodeports']);
+    expect(d.nodePortRule.where).toBe('the service-nodeports map');
+    expect(d.nodePortRule.present(map, 30500)).toBe(true);
+    expect(d.nodePortRule.present(map, 30501)).toBe(false);
+  });
+
+  it('explain: a counter on the service chain and each endpoint chain; conntrack shows the DNAT', () => {
+    expect(d.explain.counters!(7, service)).toEqual(nftCounterScripts(7, [service.chain, service.endpoints[0]!.chain]));
+    expect(d.explain.conntrack.replyIsEndpoint).toBe(true);
+    expect(d.explain.conntrack.translated({ src: '10.0.1.2', sport: 8080 })).toBe('DNATed to 10.0.1.2:8080');
+  });
+});
