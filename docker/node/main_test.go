@@ -400,9 +400,10 @@ func TestBalancerUpdate(t *testing.T) {
 	if b.current().ClusterIP != "10.96.0.9" {
 		t.Fatalf("update did not install the new entry: %+v", b.current())
 	}
-	if ep, _ := b.next("10.0.0.3", false); ep != "c:1" {
-		t.Fatalf("got %q, want the rotation to continue with c:1", ep)
+	if got := strings.Join(nextN(t, b, "10.0.0.3", 1), ""); got != "c:1" {
+		t.Fatalf("got %q, want the rotation to continue with c:1", got)
 	}
+	nextN(t, b, "10.0.0.4", 1) // -> a:1, so the rotation stands at its second endpoint
 
 	// b:1 is gone: client 2's affinity is forgotten, client 1's is kept, and the
 	// rotation restarts at the first endpoint.
@@ -421,6 +422,18 @@ func TestBalancerUpdate(t *testing.T) {
 	}
 	if got := strings.Join(nextN(t, b, "10.0.0.1", 3), " "); got != "a:1 d:1 a:1" {
 		t.Fatalf("client 1 got %s, want round robin a:1 d:1 a:1", got)
+	}
+}
+
+func TestBalancerForgetsAffinityToRemovedEndpoint(t *testing.T) {
+	b := newBalancer(ServicePort{Endpoints: []string{"a:1", "b:1"}, AffinitySeconds: 60})
+	nextN(t, b, "10.0.0.1", 1) // -> a:1
+	nextN(t, b, "10.0.0.2", 1) // -> b:1
+	// b:1 goes away and comes back: client 2 was not pinned to it any more.
+	b.update(ServicePort{Endpoints: []string{"a:1"}, AffinitySeconds: 60})
+	b.update(ServicePort{Endpoints: []string{"a:1", "b:1"}, AffinitySeconds: 60})
+	if ep, _ := b.next("10.0.0.2", false); ep != "a:1" {
+		t.Fatalf("client 2 got %q, want a fresh round-robin pick a:1", ep)
 	}
 }
 
@@ -489,6 +502,18 @@ func TestTCPSessionAffinity(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		if got := tcpRequest(t, addr, "x"); got != "b1:x" {
 			t.Fatalf("request %d got %q, want every connection from 127.0.0.1 on b1", i, got)
+		}
+	}
+}
+
+func TestTCPAffinityMovesOffDeadEndpoint(t *testing.T) {
+	live := tcpBackend(t, "live")
+	// The first dial lands on the dead endpoint and pins the client to it; the failed
+	// dial must reset that affinity, else every retry would pick the dead one again.
+	_, addr := openProxy(t, ServicePort{Protocol: "TCP", Endpoints: []string{deadTCPEndpoint(t), live}, AffinitySeconds: 30})
+	for i := 0; i < 3; i++ {
+		if got := tcpRequest(t, addr, "x"); got != "live:x" {
+			t.Fatalf("request %d: got %q, want live:x", i, got)
 		}
 	}
 }

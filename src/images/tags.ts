@@ -14,14 +14,17 @@ export interface SourceFile {
   absolute: string;
 }
 
-/** Every file under `dir` (recursively), sorted by path. */
+/** Files in an image's folder that are not part of the image: Go tests run on the host (scripts/go-test.sh). */
+const NOT_IN_IMAGE = /_test\.go$/;
+
+/** Every file under `dir` (recursively) that goes into the image, sorted by path. */
 export async function folderFiles(dir: string): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   const walk = async (absolute: string, prefix: string): Promise<void> => {
     for (const entry of await readdir(absolute, { withFileTypes: true })) {
       const path = prefix + entry.name;
       if (entry.isDirectory()) await walk(join(absolute, entry.name), `${path}/`);
-      else if (entry.isFile()) files.push({ path, absolute: join(absolute, entry.name) });
+      else if (entry.isFile() && !NOT_IN_IMAGE.test(entry.name)) files.push({ path, absolute: join(absolute, entry.name) });
     }
   };
   try {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs `go vet` and the Go unit tests of netlab's own Go programs: docker/node
+# (netlab-proxy, the userspace kube-proxy) and docker/app (netlab-app). The tests
+# listen on 127.0.0.1 only and need no Docker and no root.
+#
+#   scripts/go-test.sh [extra `go test` flags, e.g. -v or -race]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Go installed from go.dev lives in /usr/local/go/bin, often not on PATH.
+export PATH="${PATH}:/usr/local/go/bin"
+# Build with the Go that is installed, as netlab's image builds do; never download another.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "go-test: Go is not installed (nor in /usr/local/go/bin)" >&2
+  exit 1
+fi
+
+modules=(docker/node docker/app)
+for module in "${modules[@]}"; do
+  echo "==> ${module} ($(cd "${root}/${module}" && go list -m)): go vet"
+  (cd "${root}/${module}" && go vet ./...)
+  echo "==> ${module}: go test -count=1${*:+ $*} ./..."
+  (cd "${root}/${module}" && go test -count=1 "$@" ./...)
+done
+echo "==> Go tests passed: ${modules[*]} ($(go version))"
