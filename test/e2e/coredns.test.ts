@@ -5,24 +5,26 @@
 // containers this test starts, on an internal network it creates; everything it
 // creates carries netlab.lab=<lab> and is removed in afterAll. The images stay.
 import { randomBytes } from 'node:crypto';
-import { pack } from 'tar-stream';
 import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
+import type { ContainerDetails } from '../../src/engine/types.js';
 import { DNS_CONFIG_DIR, dnsFiles, dnsZoneFiles, type DnsFile } from '../../src/plan/dns/files.js';
 import { resolvConfText } from '../../src/plan/dns/resolv.js';
 import type { DnsInput } from '../../src/plan/dns/types.js';
 import type { LabEvent } from '../../src/core/events.js';
 import { ensureImages, imageRefs } from '../../src/images/index.js';
 import { fixture } from '../helpers/dns-fixture.js';
+import { engine } from '../helpers/e2e.js';
 
 const lab = `test-coredns-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };
 const network = `${lab}-net`;
 
-let docker: Docker;
-let coredns: Docker.Container;
-let probe: Docker.Container;
+let e: Engine;
+/** Container ids. */
+let coredns: string;
+let probe: string;
 let dnsIp: string;
 const events: LabEvent[] = [];
 
@@ -30,13 +32,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Puts the files into /etc/coredns of the CoreDNS container (running or not), as `docker cp` does. */
 async function putDnsFiles(files: readonly DnsFile[]): Promise<void> {
-  const tar = pack();
-  for (const f of files) tar.entry({ name: f.name, mode: 0o644 }, f.content);
-  tar.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of tar) chunks.push(chunk as Buffer);
-  // The image has the folder: putArchive needs its target to exist.
-  await coredns.putArchive(Buffer.concat(chunks), { path: DNS_CONFIG_DIR });
+  // The image has the folder: the engine needs the target of an archive to exist.
+  await e.putFiles(coredns, DNS_CONFIG_DIR, Object.fromEntries(files.map((f) => [f.name, f.content])));
+}
+
+/** A container's details; one that is gone fails the test. */
+async function inspect(id: string): Promise<ContainerDetails> {
+  const info = await e.inspectContainer(id);
+  if (!info) throw new Error(`container ${id} is gone`);
+  return info;
 }
 
 interface DigAnswer {
@@ -46,7 +50,7 @@ interface DigAnswer {
 
 /** `dig` from the probe at the CoreDNS container: the status and the answer records' data. */
 async function dig(name: string, type = 'A'): Promise<DigAnswer> {
-  const r = await execIn(docker, probe.id, ['dig', '+noall', '+comments', '+answer', '+tries=1', '+time=2', `@${dnsIp}`, name, type]);
+  const r = await e.exec(probe, ['dig', '+noall', '+comments', '+answer', '+tries=1', '+time=2', `@${dnsIp}`, name, type]);
   expect(r.exitCode, `dig ${name} ${type}: ${r.stdout}${r.stderr}`).toBe(0);
   const status = /status: (\w+)/.exec(r.stdout)?.[1] ?? `no status in: ${r.stdout}`;
   const answers = r.stdout
@@ -58,24 +62,23 @@ async function dig(name: string, type = 'A'): Promise<DigAnswer> {
 }
 
 beforeAll(async () => {
-  docker = (await connectEngine()).docker;
+  e = await engine();
   const started = performance.now();
-  const refs = await ensureImages(docker, (e) => events.push(e), { only: ['coredns', 'probe'] });
-  const built = events.filter((e) => e.type === 'task-done').map((e) => (e as { id: string }).id);
+  const refs = await ensureImages(e, (event) => events.push(event), { only: ['coredns', 'probe'] });
+  const built = events.filter((event) => event.type === 'task-done').map((event) => (event as { id: string }).id);
   console.log(`images ready in ${Math.round(performance.now() - started)} ms${built.length ? ` (built ${built.join(', ')})` : ' (cached)'}`);
   expect((await imageRefs()).coredns).toBe(refs.coredns);
 
-  await docker.createNetwork({ Name: network, Driver: 'bridge', Internal: true, Labels: labels });
-  coredns = await docker.createContainer({
-    name: `${lab}-coredns`,
+  await e.createNetwork({ Name: network, Driver: 'bridge', Internal: true, Labels: labels });
+  coredns = await e.createContainer(`${lab}-coredns`, {
     Image: refs.coredns,
     Labels: labels,
     HostConfig: { NetworkMode: network },
   });
   await putDnsFiles(dnsFiles(fixture));
-  probe = await docker.createContainer({ name: `${lab}-probe`, Image: refs.probe, Labels: labels, HostConfig: { NetworkMode: network } });
-  await Promise.all([coredns.start(), probe.start()]);
-  dnsIp = (await coredns.inspect()).NetworkSettings.Networks[network]?.IPAddress ?? '';
+  probe = await e.createContainer(`${lab}-probe`, { Image: refs.probe, Labels: labels, HostConfig: { NetworkMode: network } });
+  await Promise.all([e.startContainer(coredns), e.startContainer(probe)]);
+  dnsIp = (await inspect(coredns)).NetworkSettings.Networks[network]?.IPAddress ?? '';
   expect(dnsIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
   // Ready when the ready plugin says so (it answers once every server block is up).
@@ -83,32 +86,34 @@ beforeAll(async () => {
   let ready = '';
   for (let i = 0; i < 100 && ready !== '200'; i++) {
     if (i) await sleep(100);
-    ready = (await execIn(docker, probe.id, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${dnsIp}:8181/ready`])).stdout;
+    ready = (await e.exec(probe, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${dnsIp}:8181/ready`])).stdout;
   }
-  const logs = async () => (await coredns.logs({ stdout: true, stderr: true })).toString('utf8');
+  const logs = () => e.logs(coredns, 10_000);
   expect(ready, await logs()).toBe('200');
   console.log(`coredns ready ${Math.round(performance.now() - readyStarted)} ms after start`);
 });
 
 afterAll(async () => {
   // Everything the test made carries its label: netlab's own `down` removes it.
-  if (docker) await down(docker, lab, () => {});
+  if (e) await down(e, lab, () => {});
 });
 
 describe('netlab coredns', () => {
   it('is CoreDNS with only the plugins netlab uses, started with /etc/coredns/Corefile', async () => {
-    const info = await docker.getImage((await coredns.inspect()).Image).inspect();
+    const image = (await inspect(coredns)).Image;
+    const info = await e.inspectImage(image);
+    if (!info) throw new Error(`image ${image} is gone`);
     expect(info.Config.Entrypoint).toEqual(['/usr/local/bin/coredns']);
     expect(info.Config.Cmd).toEqual(['-conf', '/etc/coredns/Corefile']);
     expect(info.Config.Labels?.['netlab.image']).toBe('coredns');
-    const version = await execIn(docker, coredns.id, ['/usr/local/bin/coredns', '-version']);
+    const version = await e.exec(coredns, ['/usr/local/bin/coredns', '-version']);
     expect(version.stdout).toMatch(/^CoreDNS-1\.12\.4\b/);
-    const plugins = (await execIn(docker, coredns.id, ['/usr/local/bin/coredns', '-plugins'])).stdout.split('\n').filter(Boolean);
+    const plugins = (await e.exec(coredns, ['/usr/local/bin/coredns', '-plugins'])).stdout.split('\n').filter(Boolean);
     // The linked ones, and the few they register themselves (file uses transfer, forward dnstap...).
     const linked = ['errors', 'health', 'ready', 'file', 'hosts', 'template', 'prometheus', 'cache', 'loop', 'reload', 'loadbalance', 'log', 'forward', 'whoami'];
     expect(plugins).toEqual(expect.arrayContaining(linked));
     expect(plugins.filter((p) => !linked.includes(p)).sort()).toEqual(['debug', 'dnstap', 'metadata', 'transfer']);
-    const health = await execIn(docker, probe.id, ['curl', '-s', `http://${dnsIp}:8080/health`]);
+    const health = await e.exec(probe, ['curl', '-s', `http://${dnsIp}:8080/health`]);
     expect(health.stdout).toBe('OK');
   });
 
@@ -157,9 +162,9 @@ describe('netlab coredns', () => {
   });
 
   it("resolves short and namespaced names through kubelet's resolv.conf search list", async () => {
-    const write = await execIn(docker, probe.id, ['sh', '-c', 'cat > /etc/resolv.conf'], { stdin: resolvConfText('default', dnsIp) });
+    const write = await e.exec(probe, ['sh', '-c', 'cat > /etc/resolv.conf'], { stdin: resolvConfText('default', dnsIp) });
     expect(write.exitCode, write.stderr).toBe(0);
-    const lookup = async (name: string) => (await execIn(docker, probe.id, ['getent', 'ahostsv4', name])).stdout.split(/\s+/)[0];
+    const lookup = async (name: string) => (await e.exec(probe, ['getent', 'ahostsv4', name])).stdout.split(/\s+/)[0];
     expect(await lookup('web')).toBe('10.96.0.20');
     expect(await lookup('api.shop')).toBe('10.96.0.30');
     expect(await lookup('kube-dns.kube-system.svc')).toBe('10.96.0.10');
@@ -174,7 +179,7 @@ describe('netlab coredns', () => {
     };
     // Polled from inside the probe (an exec per query would add ~0.1 s each): prints the
     // milliseconds until the new address is answered (or gives up after 10 s).
-    const wait = execIn(docker, probe.id, [
+    const wait = e.exec(probe, [
       'sh',
       '-c',
       `start=$(date +%s%N); while ! [ "$(dig +short +tries=1 +time=1 @${dnsIp} web.default.svc.cluster.local A)" = 10.96.0.21 ]; do` +
@@ -188,7 +193,7 @@ describe('netlab coredns', () => {
     const result = await wait;
     const total = Math.round(performance.now() - put);
     expect(result.stdout.trim(), result.stderr).toMatch(/^\d+$/);
-    console.log(`zone update served ${total} ms after putArchive returned (poll saw it after ${result.stdout.trim()} ms, 300 ms of them before the put)`);
+    console.log(`zone update served ${total} ms after putFiles returned (poll saw it after ${result.stdout.trim()} ms, 300 ms of them before the put)`);
     expect(total).toBeLessThan(3000);
     expect(await dig('web.default.svc.cluster.local')).toEqual({ status: 'NOERROR', answers: ['10.96.0.21'] });
     expect(await dig('21.0.96.10.in-addr.arpa', 'PTR')).toEqual({ status: 'NOERROR', answers: ['web.default.svc.cluster.local.'] });
@@ -197,7 +202,7 @@ describe('netlab coredns', () => {
 
   it('stops at once on SIGTERM', async () => {
     const started = performance.now();
-    await coredns.stop({ t: 10 });
+    await e.stopContainer(coredns, 10);
     expect(performance.now() - started).toBeLessThan(3000);
   });
 });

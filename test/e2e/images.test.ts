@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
+import type { ContainerCreate } from '../../src/core/container-create.js';
+import type { Engine } from '../../src/engine/engine.js';
+import type { ContainerDetails } from '../../src/engine/types.js';
 import type { LabEvent } from '../../src/core/events.js';
 import { buildContext, dockerBuild } from '../../src/images/engine-build.js';
 import { NetlabError } from '../../src/core/errors.js';
@@ -22,38 +24,47 @@ import {
   saveImages,
   type ImageName,
 } from '../../src/images/index.js';
+import { engine } from '../helpers/e2e.js';
 
 const lab = `test-images-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };
 
-let docker: Docker;
+let e: Engine;
 let refs: Record<ImageName, string>;
 const events: LabEvent[] = [];
 
-async function run(suffix: string, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
-  const container = await docker.createContainer({ ...spec, name: `${lab}-${suffix}`, Labels: labels });
-  await container.start();
+/** Creates and starts a labelled container; its id. */
+async function run(suffix: string, spec: ContainerCreate): Promise<string> {
+  const container = await e.createContainer(`${lab}-${suffix}`, { ...spec, Labels: labels });
+  await e.startContainer(container);
   return container;
 }
 
-async function ipOn(container: Docker.Container, network: string): Promise<string> {
-  const info = await container.inspect();
+/** A container's details; one that is gone fails the test. */
+async function inspect(id: string): Promise<ContainerDetails> {
+  const info = await e.inspectContainer(id);
+  if (!info) throw new Error(`container ${id} is gone`);
+  return info;
+}
+
+async function ipOn(container: string, network: string): Promise<string> {
+  const info = await inspect(container);
   const ip = info.NetworkSettings.Networks[network]?.IPAddress;
   if (!ip) throw new Error(`${info.Name} has no address on ${network}`);
   return ip;
 }
 
 /** `docker stop` (SIGTERM, then SIGKILL after 10 s); resolves with how long it took and the exit code. */
-async function timedStop(container: Docker.Container): Promise<{ ms: number; exitCode: number }> {
+async function timedStop(container: string): Promise<{ ms: number; exitCode: number }> {
   const started = performance.now();
-  await container.stop({ t: 10 });
+  await e.stopContainer(container, 10);
   const ms = performance.now() - started;
-  return { ms, exitCode: (await container.inspect()).State.ExitCode };
+  return { ms, exitCode: (await inspect(container)).State.ExitCode };
 }
 
 /** Processes of the PID namespace `container` is in: pid, ppid, state, command. */
-async function processes(container: Docker.Container) {
-  const ps = await execIn(docker, container.id, ['ps', '-eo', 'pid=,ppid=,stat=,comm=']);
+async function processes(container: string) {
+  const ps = await e.exec(container, ['ps', '-eo', 'pid=,ppid=,stat=,comm=']);
   expect(ps.exitCode).toBe(0);
   return ps.stdout
     .trim()
@@ -84,31 +95,32 @@ async function savedTags(file: string): Promise<string[]> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  docker = (await connectEngine()).docker;
-  refs = await ensureImages(docker, (event) => events.push(event));
+  e = await engine();
+  refs = await ensureImages(e, (event) => events.push(event));
 });
 
 afterAll(async () => {
   // Everything the test made carries its label: netlab's own `down` removes it.
-  if (docker) await down(docker, lab, () => {});
+  if (e) await down(e, lab, () => {});
 });
 
 describe('netlab images', () => {
   it('builds (or reuses) every image, labelled and tagged :latest', async () => {
-    const listed = await listImages(docker);
+    const listed = await listImages(e);
     expect(listed.map((i) => i.name)).toEqual([...IMAGE_NAMES]);
     for (const image of listed) {
       expect(image.present, image.ref).toBe(true);
       expect(image.ref).toBe(refs[image.name]);
       expect(image.size).toBeGreaterThan(0);
-      const info = await docker.getImage(image.ref).inspect();
+      const info = await e.inspectImage(image.ref);
+      if (!info) throw new Error(`image ${image.ref} is gone`);
       expect(info.Config.Labels?.['netlab.image']).toBe(image.name);
       expect(info.RepoTags).toContain(`netlab/${image.name}:latest`);
     }
     // Whatever this run built was reported as tasks, and nothing failed.
-    expect(events.filter((e) => e.type === 'task-fail')).toEqual([]);
-    for (const e of events) {
-      if (e.type === 'task-start') expect(e.title).toBe(`image netlab/${e.id.slice('image:'.length)}`);
+    expect(events.filter((event) => event.type === 'task-fail')).toEqual([]);
+    for (const event of events) {
+      if (event.type === 'task-start') expect(event.title).toBe(`image netlab/${event.id.slice('image:'.length)}`);
     }
   });
 
@@ -117,7 +129,7 @@ describe('netlab images', () => {
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
-      expect(await ensureImages(docker, (e) => again.push(e))).toEqual(refs);
+      expect(await ensureImages(e, (event) => again.push(event))).toEqual(refs);
       times.push(performance.now() - started);
     }
     expect(again).toEqual([]);
@@ -131,7 +143,7 @@ describe('netlab images', () => {
     const sharer = await run('pid-sharer', {
       Image: refs.probe,
       Cmd: ['sh', '-c', '(sleep 2 &); exec sleep 600'],
-      HostConfig: { NetworkMode: 'none', PidMode: `container:${pause.id}` },
+      HostConfig: { NetworkMode: 'none', PidMode: `container:${pause}` },
     });
 
     const first = await processes(sharer);
@@ -149,9 +161,9 @@ describe('netlab images', () => {
     expect(after.filter((p) => p.stat.startsWith('Z'))).toEqual([]);
 
     // The same binary, as the other images carry it: -v, and the warning when not PID 1.
-    const version = await execIn(docker, sharer.id, ['/usr/local/bin/pause', '-v']);
+    const version = await e.exec(sharer, ['/usr/local/bin/pause', '-v']);
     expect(version.stdout).toMatch(/^netlab pause \S+/);
-    const notInit = await execIn(docker, sharer.id, ['timeout', '0.5', '/usr/local/bin/pause']);
+    const notInit = await e.exec(sharer, ['timeout', '0.5', '/usr/local/bin/pause']);
     expect(notInit.stderr).toMatch(/not running as PID 1/);
     expect(notInit.stderr).toMatch(/SIGTERM, exiting/);
 
@@ -164,7 +176,7 @@ describe('netlab images', () => {
     await Promise.all(
       (['node', 'router', 'probe'] as const).map(async (name) => {
         const c = await run(name, { Image: refs[name], HostConfig: { NetworkMode: 'none' } });
-        const check = await execIn(docker, c.id, [
+        const check = await e.exec(c, [
           'sh',
           '-c',
           'cat /proc/1/comm && test -x /usr/lib/cni/bridge && test -x /usr/lib/cni/host-local && command -v iptables nft conntrack curl nsenter',
@@ -172,7 +184,7 @@ describe('netlab images', () => {
         expect(check.exitCode, check.stderr).toBe(0);
         expect(check.stdout.split('\n')[0]).toBe('pause');
         if (name === 'node') {
-          const readme = await execIn(docker, c.id, ['cat', '/etc/cni/net.d/README']);
+          const readme = await e.exec(c, ['cat', '/etc/cni/net.d/README']);
           expect(readme.stdout).toContain('/var/lib/cni/networks');
         }
         const stopped = await timedStop(c);
@@ -184,7 +196,7 @@ describe('netlab images', () => {
 
   it('app: says which pod answered, over HTTP on every port and over UDP', async () => {
     const network = `${lab}-net`;
-    await docker.createNetwork({ Name: network, Driver: 'bridge', Internal: true, Labels: labels });
+    await e.createNetwork({ Name: network, Driver: 'bridge', Internal: true, Labels: labels });
     const app = await run('web-0', {
       Image: refs.app,
       Cmd: ['--http', '8080', '--http', '9090', '--udp', '5353'],
@@ -196,7 +208,7 @@ describe('netlab images', () => {
 
     const curl = async (path: string, port = 8080) => {
       // Retries while the server starts; every request stays on the test's own network.
-      const r = await execIn(docker, client.id, [
+      const r = await e.exec(client, [
         'sh',
         '-c',
         `for i in $(seq 50); do curl -sS --max-time 2 http://${appIp}:${port}${path} && exit 0; sleep 0.1; done; exit 1`,
@@ -213,14 +225,14 @@ describe('netlab images', () => {
     expect(String(info.client)).toMatch(new RegExp(`^${clientIp.replace(/\./g, '\\.')}:\\d+$`));
 
     // One datagram out, the first line back (bash's /dev/udp, so no tool waits out a timeout).
-    const udp = await execIn(docker, client.id, [
+    const udp = await e.exec(client, [
       'bash',
       '-c',
       `exec 3<>/dev/udp/${appIp}/5353 && printf 'ping\\n' >&3 && timeout 3 head -n1 <&3`,
     ]);
     expect(udp.stdout).toBe(`Hello from web-0 (${appIp}:5353)\n`);
 
-    const logs = (await app.logs({ stdout: true, stderr: true })).toString('utf8');
+    const logs = await e.logs(app, 10_000);
     expect(logs).toContain(`http :8080 ${clientIp}:`);
     expect(logs).toContain('GET /json -> 200');
     expect(logs).toContain(`udp :5353 ${clientIp}:`);
@@ -234,11 +246,11 @@ describe('netlab images', () => {
     const dir = await mkdtemp(join(tmpdir(), `${lab}-`));
     try {
       const file = join(dir, 'netlab-images.tar');
-      const saved = await saveImages(docker, file);
+      const saved = await saveImages(e, file);
       expect(saved).toEqual(IMAGE_NAMES.map((name) => refs[name]));
       expect((await stat(file)).size).toBeGreaterThan(1_000_000);
       expect((await savedTags(file)).sort()).toEqual([...saved].sort());
-      expect((await loadImages(docker, file)).sort()).toEqual([...saved].sort());
+      expect((await loadImages(e, file)).sort()).toEqual([...saved].sort());
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -249,16 +261,16 @@ describe('netlab images', () => {
     try {
       await writeFile(join(dir, 'Dockerfile'), `FROM ${refs.base}\nRUN echo ${lab}-marker && false\n`);
       const err = await dockerBuild(
-        docker,
+        e,
         await buildContext([{ name: 'Dockerfile', source: join(dir, 'Dockerfile') }]),
         { tags: [`netlab-test/${lab}:broken`] },
         'Building the broken test image',
-      ).catch((e: unknown) => e);
+      ).catch((error: unknown) => error);
       expect(err).toBeInstanceOf(NetlabError);
       expect((err as NetlabError).message).toMatch(/^Building the broken test image failed: .*non-zero code: 1/);
       expect((err as NetlabError).hint).toContain(`${lab}-marker`);
       // Nothing was tagged, and the builder removed its container.
-      expect(await docker.listImages({ filters: { reference: [`netlab-test/${lab}`] } })).toEqual([]);
+      expect(await e.listImages({ reference: [`netlab-test/${lab}`] })).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -11,12 +11,14 @@
 import { randomBytes } from 'node:crypto';
 import { down } from '../../src/cluster/down.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine, execIn, type Docker } from '../../src/engine/engine.js';
+import type { ContainerCreate } from '../../src/core/container-create.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { ensureImages, type ImageName } from '../../src/images/index.js';
-import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/plan/proxy/iptables.js';
-import { nftablesScript } from '../../src/plan/proxy/nftables.js';
+import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/plan/proxy/iptables/rules.js';
+import { nftablesScript } from '../../src/plan/proxy/nftables/rules.js';
 import type { ProxyInput, ServicePortState } from '../../src/plan/proxy/types.js';
-import { userspaceConfig } from '../../src/plan/proxy/userspace.js';
+import { userspaceConfig } from '../../src/plan/proxy/userspace/rules.js';
+import { engine } from '../helpers/e2e.js';
 
 const lab = `test-proxy-${randomBytes(4).toString('hex')}`;
 const labels = { 'netlab.lab': lab };
@@ -26,38 +28,39 @@ const EMPTY = '10.96.0.51';
 const STICKY = '10.96.0.52';
 const NODE_PORT = 30500;
 
-let docker: Docker;
+let e: Engine;
 let refs: Record<ImageName, string>;
 let network: string;
 const ip: Record<'a' | 'b' | 'client', string> = { a: '', b: '', client: '' };
-let client: Docker.Container;
+/** The client container's id. */
+let client: string;
 
-/** Starts a container on the lab network (with NET_ADMIN at least) and removes its default route. */
-async function run(suffix: string, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+/** Starts a container on the lab network (with NET_ADMIN at least) and removes its default route; its id. */
+async function run(suffix: string, spec: ContainerCreate): Promise<string> {
   const caps = spec.HostConfig?.CapAdd ?? ['NET_ADMIN'];
-  const container = await docker.createContainer({
+  const container = await e.createContainer(`${lab}-${suffix}`, {
     ...spec,
-    name: `${lab}-${suffix}`,
     Labels: labels,
     HostConfig: { NetworkMode: network, ...spec.HostConfig, CapAdd: caps },
   });
-  await container.start();
+  await e.startContainer(container);
   await ok(container, 'ip route del default 2>/dev/null; true');
   return container;
 }
 
-async function ipOf(container: Docker.Container): Promise<string> {
-  const info = await container.inspect();
+async function ipOf(container: string): Promise<string> {
+  const info = await e.inspectContainer(container);
+  if (!info) throw new Error(`container ${container} is gone`);
   const addr = info.NetworkSettings.Networks[network]?.IPAddress;
   if (!addr) throw new Error(`${info.Name} has no address on ${network}`);
   return addr;
 }
 
-function sh(container: Docker.Container, script: string, stdin?: string) {
-  return execIn(docker, container.id, ['sh', '-c', script], stdin === undefined ? {} : { stdin });
+function sh(container: string, script: string, stdin?: string) {
+  return e.exec(container, ['sh', '-c', script], stdin === undefined ? {} : { stdin });
 }
 
-async function ok(container: Docker.Container, script: string, stdin?: string): Promise<string> {
+async function ok(container: string, script: string, stdin?: string): Promise<string> {
   const r = await sh(container, script, stdin);
   expect(r.exitCode, `${script}\n${r.stdout}${r.stderr}`).toBe(0);
   return r.stdout;
@@ -72,7 +75,7 @@ async function ok(container: Docker.Container, script: string, stdin?: string): 
  * learns "refused" after SYN retransmits (1-3 s). Pods behind the node's cbr0 never hit
  * this (their traffic leaves by another interface).
  */
-async function startNode(suffix: string): Promise<{ node: Docker.Container; nodeIP: string }> {
+async function startNode(suffix: string): Promise<{ node: string; nodeIP: string }> {
   const node = await run(`node-${suffix}`, {
     Image: refs.node,
     HostConfig: {
@@ -153,9 +156,9 @@ async function serviceTraffic(nodeIP: string) {
 }
 
 beforeAll(async () => {
-  docker = (await connectEngine()).docker;
-  refs = await ensureImages(docker, () => {}, { only: ['node', 'probe', 'app'] });
-  await docker.createNetwork({
+  e = await engine();
+  refs = await ensureImages(e, () => {}, { only: ['node', 'probe', 'app'] });
+  await e.createNetwork({
     Name: lab,
     Driver: 'bridge',
     Internal: false,
@@ -178,7 +181,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Everything the test made carries its label: netlab's own `down` removes it.
-  if (docker) await down(docker, lab, () => {});
+  if (e) await down(e, lab, () => {});
 });
 
 describe('kube-proxy modes on a real node', () => {
@@ -243,9 +246,8 @@ describe('kube-proxy modes on a real node', () => {
     await ok(node, 'mkdir -p /etc/netlab && cat > /etc/netlab/proxy.json', JSON.stringify(config, null, 1));
     await ok(node, 'sh -s', jumps.join('\n'));
     await ok(node, 'iptables-restore --noflush', rules);
-    // As netlab starts it: `docker exec -d <node> netlab-proxy --config ...`.
-    const exec = await node.exec({ Cmd: ['netlab-proxy', '--config', '/etc/netlab/proxy.json'] });
-    await exec.start({ Detach: true });
+    // As netlab starts it (src/plan/proxy/userspace/driver.ts): in the background of an exec, detached from its output.
+    await ok(node, 'nohup netlab-proxy --config /etc/netlab/proxy.json >/dev/null 2>&1 &');
     const web = config.services.find((s) => s.serviceport === 'default/web:http')!;
     expect(web.proxyPort).toBeGreaterThanOrEqual(10400);
     await ok(node, `for i in $(seq 50); do ss -ltn | grep -q ':${web.proxyPort} ' && exit 0; sleep 0.1; done; exit 1`);
