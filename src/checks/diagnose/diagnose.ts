@@ -8,10 +8,8 @@ import { resolveEndpoint } from '../../labfile/endpoints.js';
 import type { LabPlan } from '../../plan/types.js';
 import type { CheckSpec, Lab } from '../../labfile/model.js';
 import { describeListening, listensOn, lookupRoute, parseIptablesSave, parseNftMapElements, ruleMatchesDestination } from './evidence.js';
-import { PROBE_HELPERS } from '../probes.js';
-import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
-
-const CONNECTIVITY = new Set(['http', 'tcp', 'udp', 'ping', 'traceroute', 'dns']);
+import { PROBE_HELPERS, probeDriver } from '../probes/index.js';
+import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts } from './path.js';
 
 /**
  * One sentence naming the hop that broke a failed connectivity check, with its evidence
@@ -19,13 +17,17 @@ const CONNECTIVITY = new Set(['http', 'tcp', 'udp', 'ping', 'traceroute', 'dns']
  * One toolbox exec; never throws (a diagnosis that cannot be made is undefined).
  */
 export async function diagnose(docker: Docker, lab: Lab, plan: LabPlan, check: CheckSpec, result: CheckResult): Promise<string | undefined> {
-  if (result.ok || !CONNECTIVITY.has(check.probe) || check.expect === 'unreachable' || check.expect === 'nxdomain') return undefined;
+  if (result.ok || check.expect === 'unreachable' || check.expect === 'nxdomain') return undefined;
   try {
+    // A probe kind without a diagnosis is not about connectivity (netns, gateway, conntrack).
+    const how = probeDriver(check.probe).diagnosis;
+    if (!how) return undefined;
     const { ready, pid } = await labPids(docker, lab, plan);
-    const dnsProbe = check.probe === 'dns';
+    // A lookup (probe dns) is diagnosed on the path to the cluster DNS, and by what it answers.
+    const dnsProbe = how.lookup === true;
     const to = dnsProbe ? `service/kube-dns.kube-system:53` : check.to;
     if (!to) return undefined;
-    const path = planPath(lab, plan, ready, check.from, dnsProbe ? to : to, protoOf(check.probe));
+    const path = planPath(lab, plan, ready, check.from, to, how.proto);
     if (dnsProbe) path.facts.target = { ...path.facts.target, proto: 'udp' };
     const byName = check.by === 'dns' && path.facts.service ? path.facts.service.name : dnsProbe ? check.to : undefined;
     const { facts } = await gatherFacts(docker, lab, plan, path, pid, { helpers: PROBE_HELPERS, dnsName: byName });
@@ -94,10 +96,6 @@ async function nodePortRule(docker: Docker, lab: Lab, plan: LabPlan, check: Chec
   if (has) return undefined;
   const where = mode === 'nftables' ? 'the service-nodeports map' : mode === 'userspace' ? 'KUBE-NODEPORT-CONTAINER' : 'KUBE-NODEPORTS';
   return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
-}
-
-export function protoOf(probe: CheckSpec['probe']): Proto {
-  return probe === 'udp' || probe === 'dns' ? 'udp' : probe === 'ping' || probe === 'traceroute' ? 'icmp' : 'tcp';
 }
 
 const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || 'no labels';

@@ -27,7 +27,7 @@ import {
   type ConntrackEntry,
   type IptRule,
 } from './evidence.js';
-import { CONNECT_TIMEOUT_S, MAX_TIME_S, PROBE_HELPERS } from '../probes.js';
+import { CONNECT_TIMEOUT_S, MAX_TIME_S, PROBE_HELPERS } from '../probes/index.js';
 import { analyzePath } from './diagnose.js';
 import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PathPlan, type PodFacts, type Proto } from './path.js';
 
