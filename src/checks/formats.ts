@@ -2,11 +2,8 @@
 // result (base64 JSON, as the classroom graders set their `result` output and
 // education/autograding-grading-reporter reads it). Pure: no I/O here.
 import type { CheckResult } from '../core/events.js';
-import { gradeExitCode, type Grade } from './grade.js';
-
-const pointsOf = (r: CheckResult) => r.points ?? 1;
-const levelOf = (r: CheckResult) => r.level ?? 'error';
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+import { oneLine } from '../core/text.js';
+import { gradeExitCode, levelOf, pointsOf, type Grade } from './grade.js';
 
 /** What a check's line says: the lab's message when it has one, and what was observed. */
 function said(r: CheckResult): string {

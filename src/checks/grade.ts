@@ -24,8 +24,9 @@ export interface Grade {
 
 export type GradeExitCode = 0 | 1 | 2 | 3;
 
-const levelOf = (r: CheckResult) => r.level ?? 'error';
-const pointsOf = (r: CheckResult) => r.points ?? 1;
+/** A result's level and points, with the lab file's defaults for results that carry none. */
+export const levelOf = (r: CheckResult): 'error' | 'warning' => r.level ?? 'error';
+export const pointsOf = (r: CheckResult): number => r.points ?? 1;
 
 export function gradeOf(lab: string, checks: CheckResult[], exercise?: string): Grade {
   const g: Grade = { lab, score: 0, maxScore: 0, passed: 0, failed: 0, warnings: 0, blocked: 0, checks };

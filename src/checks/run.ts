@@ -12,9 +12,10 @@ import type { LabPlan } from '../plan/types.js';
 import type { LabTarget } from './target.js';
 import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
 import { NetlabError } from '../core/errors.js';
-import type { Lab, ServiceSpec } from '../labfile/model.js';
+import type { CheckSpec, Lab, ServiceSpec } from '../labfile/model.js';
 import { allocateClusterIPs } from '../plan/services.js';
-import { batchScript, judge, parseBatchOutput, probeCommand, type ResolvedProbe } from './probes.js';
+import { batchScript, judge, parseBatchOutput, probeCommand, probeDriver, type ProbeDriver, type ResolvedProbe } from './probes/index.js';
+import { PROBE_FIELDS } from '../labfile/probe-fields.js';
 import { schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
 
 export interface CheckReport {
@@ -138,10 +139,9 @@ export async function runChecks(
   const wanted = new Set<string>();
   const places = checks.map((check) => {
     const from = resolve(lab, plan, check.from);
-    // A dns probe's target is a name for the pod's resolver, not a lab endpoint.
-    const to = check.to !== undefined && check.probe !== 'dns' ? resolve(lab, plan, check.to) : undefined;
-    for (const c of [from.container, check.probe === 'netns' ? to?.container : undefined]) if (c) wanted.add(c);
-    if ((check.probe === 'gateway' || check.probe === 'conntrack') && from.node) wanted.add(plan.nodes.find((n) => n.name === from.node)!.container.name);
+    // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
+    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to) : undefined;
+    for (const c of [from.container, entered(plan, probeDriver(check.probe), from, to)]) if (c) wanted.add(c);
     return { from, to };
   });
   await mapLimit([...wanted], ENGINE_PARALLEL, async (name) => {
@@ -156,45 +156,12 @@ export async function runChecks(
     const sourcePid = from.container ? (pids.get(from.container) ?? 0) : 0;
     if (!from.container) return fail(`${check.from} cannot be a probe source`);
     if (!sourcePid) return fail(`source ${notRunning(from.container)}`);
-    const probe: ResolvedProbe = {
-      kind: check.probe,
-      expect: check.expect,
-      sourcePid,
-      targetIp: to?.ip,
-      port: to?.port,
-      contains: check.contains,
-    };
-    if (check.probe === 'netns') {
-      probe.targetPid = to?.container ? pids.get(to.container) : 0;
-      if (!probe.targetPid) return fail(`target ${notRunning(to?.container ?? check.to ?? '?')}`);
-    }
-    if (to?.service && check.by === 'dns') {
-      // The name as a pod of that namespace would write it; others need the namespace too.
-      probe.targetName = to.service.namespace === from.namespace ? to.service.name : `${to.service.name}.${to.service.namespace}`;
-    }
-    if (check.probe === 'dns') {
-      probe.targetName = check.to;
-      probe.record = check.record;
-    }
-    probe.count = check.count;
-    probe.distinct = check.distinct;
-    if (check.probe === 'conntrack') {
-      const node = plan.nodes.find((n) => n.name === from.node)!;
-      probe.nodePid = pids.get(node.container.name) ?? 0;
-      probe.sourceIp = from.ip;
-      if (!probe.nodePid) return fail(`node ${notRunning(node.container.name)}`);
-    }
-    if (check.probe === 'gateway') {
-      const node = plan.nodes.find((n) => n.name === from.node)!;
-      probe.nodePid = pids.get(node.container.name) ?? 0;
-      if (!probe.nodePid) return fail(`node ${notRunning(node.container.name)}`);
-      probe.viaName = check.via ?? `cbr0 on ${node.name}`;
-      if (check.via && check.via !== 'cbr0') probe.viaIps = viaIps(lab, plan, check.via);
-    }
-    if (check.probe === 'traceroute' && check.via) {
-      probe.viaName = check.via;
-      probe.viaIps = viaIps(lab, plan, check.via);
-    }
+    const driver = probeDriver(check.probe);
+    const enters = entered(plan, driver, from, to);
+    const enteredPid = enters === undefined ? 0 : (pids.get(enters) ?? 0);
+    if (driver.enters && !enteredPid) return fail(`${driver.enters} ${notRunning(enters ?? check.to ?? '?')}`);
+    const probe = resolvedProbe(check, driver, from, to, sourcePid);
+    Object.assign(probe, driver.prepare?.({ check, sourceIp: from.ip, node: from.node, enteredPid, viaIps: (via) => viaIps(lab, plan, via) }));
     return { check, hidden, probe };
   });
 
@@ -216,6 +183,25 @@ export async function runChecks(
   const results = await schedule(items, runner, withDiagnosis, { parallel: ENGINE_PARALLEL, ...options });
   await Promise.all(diagnosing);
   return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
+}
+
+/** The container whose namespace a probe enters besides the source's: the target's, or the source's node. */
+function entered(plan: LabPlan, driver: ProbeDriver, from: Place, to: Place | undefined): string | undefined {
+  if (driver.enters === 'target') return to?.container;
+  if (driver.enters === 'node' && from.node) return plan.nodes.find((n) => n.name === from.node)!.container.name;
+  return undefined;
+}
+
+/** The fields every probe has, from the check and its places; the driver adds its own. */
+function resolvedProbe(check: CheckSpec, driver: ProbeDriver, from: Place, to: Place | undefined, sourcePid: number): ResolvedProbe {
+  const probe: ResolvedProbe = { kind: driver.kind, expect: check.expect, sourcePid, targetIp: to?.ip, port: to?.port, contains: check.contains };
+  if (to?.service && check.by === 'dns') {
+    // The name as a pod of that namespace would write it; others need the namespace too.
+    probe.targetName = to.service.namespace === from.namespace ? to.service.name : `${to.service.name}.${to.service.namespace}`;
+  }
+  probe.count = check.count;
+  probe.distinct = check.distinct;
+  return probe;
 }
 
 /** The addresses that count as passing `via`: the router, a node (underlay or cbr0), or an IP. */

@@ -6,7 +6,7 @@
 import type { CheckResult, EventSink } from '../core/events.js';
 import { NetlabError } from '../core/errors.js';
 import type { CheckSpec } from '../labfile/model.js';
-import type { ResolvedProbe } from './probes.js';
+import type { ResolvedProbe } from './probes/index.js';
 
 /** One probe to run, by the check's index in the list given to `schedule`. */
 export interface ProbeJob {

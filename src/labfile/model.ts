@@ -111,19 +111,13 @@ export interface DeploymentSpec {
 }
 
 /**
- * What a probe does:
- * - http: an HTTP GET; reachable = any HTTP answer.
- * - tcp / udp: a TCP connect / a UDP datagram answered.
- * - ping: one ICMP echo.
- * - traceroute: the path to the target; `via` names a hop that must be on it.
- * - netns: whether source and target share one network namespace.
- * - gateway: the source pod's default gateway is `via` (default: its node's cbr0).
- * - dns: the source pod's resolver (its resolv.conf: search list, ndots) answers `to` (a name);
- *   `record` picks A (default), SRV or PTR; expect nxdomain for a name that must not exist.
- * - conntrack: a request from the source pod to a service, then the source node's conntrack
- *   table must show the translation (original destination the cluster IP, reply from a pod).
+ * The probe kinds a check may name. What each takes in a check is data in ./probe-fields.ts;
+ * what it does when it runs (its command, its verdict, its diagnosis) is its driver,
+ * src/checks/probes/<kind>.ts. A unit test holds the three lists equal.
  */
-export type ProbeKind = 'http' | 'tcp' | 'udp' | 'ping' | 'traceroute' | 'netns' | 'gateway' | 'dns' | 'conntrack';
+export const PROBE_KIND_NAMES = ['http', 'tcp', 'udp', 'ping', 'traceroute', 'netns', 'gateway', 'dns', 'conntrack'] as const;
+
+export type ProbeKind = (typeof PROBE_KIND_NAMES)[number];
 
 export type Expectation = 'reachable' | 'unreachable' | 'same-netns' | 'different-netns' | 'nxdomain';
 

@@ -8,10 +8,8 @@ import type { CheckSpec, Lab } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
-import { PROBE_HELPERS } from '../probes.js';
-import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
-
-const CONNECTIVITY = new Set(['http', 'tcp', 'udp', 'ping', 'traceroute', 'dns']);
+import { PROBE_HELPERS, probeDriver } from '../probes/index.js';
+import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts } from './path.js';
 
 /**
  * One sentence naming the hop that broke a failed connectivity check, with its evidence
@@ -20,13 +18,17 @@ const CONNECTIVITY = new Set(['http', 'tcp', 'udp', 'ping', 'traceroute', 'dns']
  */
 export async function diagnose(target: LabTarget, check: CheckSpec, result: CheckResult): Promise<string | undefined> {
   const { lab, plan } = target;
-  if (result.ok || !CONNECTIVITY.has(check.probe) || check.expect === 'unreachable' || check.expect === 'nxdomain') return undefined;
+  if (result.ok || check.expect === 'unreachable' || check.expect === 'nxdomain') return undefined;
   try {
+    // A probe kind without a diagnosis is not about connectivity (netns, gateway, conntrack).
+    const how = probeDriver(check.probe).diagnosis;
+    if (!how) return undefined;
     const { ready, pid } = await labPids(target);
-    const dnsProbe = check.probe === 'dns';
+    // A lookup (probe dns) is diagnosed on the path to the cluster DNS, and by what it answers.
+    const dnsProbe = how.lookup === true;
     const to = dnsProbe ? `service/kube-dns.kube-system:53` : check.to;
     if (!to) return undefined;
-    const path = planPath(lab, plan, ready, check.from, dnsProbe ? to : to, protoOf(check.probe));
+    const path = planPath(lab, plan, ready, check.from, to, how.proto);
     if (dnsProbe) path.facts.target = { ...path.facts.target, proto: 'udp' };
     const byName = check.by === 'dns' && path.facts.service ? path.facts.service.name : dnsProbe ? check.to : undefined;
     const { facts } = await gatherFacts(target, path, pid, { helpers: PROBE_HELPERS, dnsName: byName });
@@ -73,10 +75,6 @@ async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, 
   const r = await engine.exec(node.container.name, [...rule.command]);
   if (rule.present(r.stdout, ref.port)) return undefined;
   return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${rule.where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
-}
-
-export function protoOf(probe: CheckSpec['probe']): Proto {
-  return probe === 'udp' || probe === 'dns' ? 'udp' : probe === 'ping' || probe === 'traceroute' ? 'icmp' : 'tcp';
 }
 
 const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || 'no labels';

@@ -7,6 +7,7 @@ import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
+import { PROBE_KIND_NAMES } from '../model.js';
 
 export { IGNORED_FIELDS, IGNORED_REASONS } from '../read/fields.js';
 export { DNS_LABEL, dnsLabelLike, dnsLabelProblem, metadataSchema } from './parts.js';
@@ -204,7 +205,6 @@ export const topologySchema = z
   })
   .meta({ description: 'Nodes, how they are connected, and the cluster\'s address blocks, kube-proxy mode and DNS.' });
 
-export const PROBES = ['http', 'tcp', 'udp', 'ping', 'traceroute', 'netns', 'gateway', 'dns', 'conntrack'] as const;
 export const EXPECTATIONS = ['reachable', 'unreachable', 'same-netns', 'different-netns', 'nxdomain'] as const;
 export const DNS_RECORDS = ['A', 'SRV', 'PTR'] as const;
 export const MAX_COUNT = 100;
@@ -272,9 +272,8 @@ export const checkSchema = z
         'The target: <pod>[:port or port name], <pod>/<container>[:port], <pod>.<namespace>, a Service (<service>[.<namespace>][:port or port name], or service/<service>... when a pod has the same name), a node name, `router`, `external`, a.b.c.d[:port] or localhost:port. For probe dns: the name to look up (or an IP for PTR). Required except for probe gateway.',
       examples: ['server:8080', 'server:http', 'service-test:80'],
     }),
-    probe: z.enum(PROBES).optional().meta({
-      description:
-        'http | tcp | udp | ping | traceroute | netns | gateway | dns | conntrack. Default: http when `to` has a TCP port (or is a Service with a TCP port), udp for a UDP port, ping otherwise.',
+    probe: z.enum(PROBE_KIND_NAMES).optional().meta({
+      description: `${PROBE_KIND_NAMES.join(' | ')}. Default: http when \`to\` has a TCP port (or is a Service with a TCP port), udp for a UDP port, ping otherwise.`,
     }),
     expect: z.enum(EXPECTATIONS).optional().meta({
       description:

@@ -1,19 +1,11 @@
 // A check as written -> a CheckSpec: endpoints resolved, probe and expectation
-// defaulted, and combinations that make no sense reported at their line.
+// defaulted, and combinations that make no sense reported at their line. What each probe
+// kind takes is data (../probe-fields.ts): nothing here branches on a kind's name.
 import { parseIp } from '../../core/cidr.js';
-import {
-  a,
-  checkConntrackTarget,
-  checkDnsTarget,
-  checkOptions,
-  checkServiceTarget,
-  PORT_PROBES,
-  portWritten,
-  servicePort,
-  type FieldError,
-} from './check-services.js';
+import { a, andList, checkDnsTarget, checkOptions, checkServiceTarget, orList, portWritten, servicePort, type FieldError } from './check-services.js';
 import { isEndpointError, resolveEndpoint, type EndpointRef } from '../endpoints.js';
 import type { CheckSpec, Expectation, Lab, ProbeKind, ServiceSpec } from '../model.js';
+import { claimedBy, kindsTaking, kindsWithoutTo, PROBE_FIELDS, type ProbeFields } from '../probe-fields.js';
 import { keyAt, valueAt, type Place } from '../read/positions.js';
 import type { Problems } from '../read/problems.js';
 import { waitSeconds, type CheckInput } from '../schema/schema.js';
@@ -39,14 +31,18 @@ export function defaultProbe(to: EndpointRef | undefined, services: readonly Ser
 }
 
 export function defaultExpectation(probe: ProbeKind): Expectation {
-  return probe === 'netns' ? 'same-netns' : 'reachable';
+  return PROBE_FIELDS[probe].expects[0]!;
 }
 
-/** Probes that run inside a pod's network namespace and need a pod as `from`. */
-const POD_ONLY: Partial<Record<ProbeKind, string>> = {
-  dns: "a dns check asks a pod's resolver (its resolv.conf)",
-  conntrack: 'a conntrack check sends from a pod and reads its node\'s conntrack table',
-};
+/** One check being built: what was written, what it resolved to, and where to report. */
+interface Draft {
+  input: CheckInput;
+  lab: LabView;
+  error: FieldError;
+  /** `null`: written but unresolvable (already reported or excused). */
+  from: EndpointRef | null;
+  to: EndpointRef | null | undefined;
+}
 
 /**
  * Builds the CheckSpec, reporting every problem of this check. `excused(text)` says
@@ -71,93 +67,128 @@ export function buildCheck(
     return null;
   };
   const from = resolve('from', input.from);
-  // A dns check's `to` is a name for the pod's resolver, not a lab endpoint.
-  const to = input.to === undefined || input.probe === 'dns' ? undefined : resolve('to', input.to);
+  // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
+  const to = input.to === undefined || (input.probe !== undefined && PROBE_FIELDS[input.probe].to === 'name') ? undefined : resolve('to', input.to);
+  const draft: Draft = { input, lab, error, from, to };
+  checkSource(draft);
 
-  if (from) {
-    if (from.kind === 'ip' || from.kind === 'localhost')
-      error(
-        'from',
-        `a check starts from a pod, a node, router or external, not ${from.kind === 'ip' ? 'an IP address' : 'localhost'}`,
-        'write the name of the pod or node the probe runs in, e.g. from: client',
-      );
-    else if (from.kind === 'service')
-      error('from', 'a check starts from a pod, a node, router or external, not a Service', 'write the name of the pod or node the probe runs in (e.g. a pod the Service selects), and put the Service in `to`');
-    else if (from.kind === 'pod' && from.port)
-      error('from', `from: ${input.from} names a port, but a check's source has none`, `write from: ${input.from.split(':')[0]} and put the port in \`to\``);
-  }
-
-  // The probe: as written, or from what `to` names.
-  if (input.probe === undefined && input.to === undefined) {
-    error(undefined, `check "${input.name}" has no \`to\``, 'add `to: <pod>[:port]` (what the check reaches); only `probe: gateway` goes without one');
-    return undefined;
-  }
-  if (input.probe === undefined && to === null) return undefined; // cannot tell the probe
-  const probe: ProbeKind = input.probe ?? defaultProbe(to ?? undefined, lab.services);
-  const probeField: keyof CheckInput = input.probe === undefined ? 'to' : 'probe';
-
-  const podOnly = POD_ONLY[probe];
-  if (podOnly && from && from.kind !== 'pod' && from.kind !== 'ip' && from.kind !== 'localhost' && from.kind !== 'service')
-    error('from', `${podOnly}, but from: ${input.from} is not a pod`, 'write from: <pod>');
-
-  // `to` per probe.
-  if (probe === 'gateway') {
-    if (from && from.kind !== 'pod' && from.kind !== 'ip' && from.kind !== 'localhost')
-      error('from', `a gateway check looks at a pod's default route, but from: ${input.from} is not a pod`, 'write from: <pod>');
-    if (input.to !== undefined) error('to', 'a gateway check takes no `to`', 'remove `to`; write the expected gateway in `via` (default: the node\'s cbr0 bridge)', true);
-  } else if (input.to === undefined) {
-    error(probeField, `${a(probe)} check needs \`to\``, NEEDS_TO[probe] ?? 'add `to:` with the pod, node or address to reach');
-  } else if (probe === 'dns') {
-    checkDnsTarget(input, lab, error);
-  } else if (to) {
-    if (probe === 'conntrack') checkConntrackTarget(to, input.to, error);
-    if (to.kind === 'service') checkServiceTarget(to, input.to, probe, input, lab, error);
-    const hasPort =
-      to.kind === 'service'
-        ? portWritten(input.to)
-        : ((to.kind === 'pod' || to.kind === 'ip' || to.kind === 'node') && to.port !== undefined) || to.kind === 'localhost';
-    if (PORT_PROBES.includes(probe) || probe === 'conntrack') {
-      // Services and conntrack targets are checked above.
-      if (to.kind !== 'service' && probe !== 'conntrack') checkPortTarget(to, input.to, probe, hasPort, lab.services, error);
-    } else if (hasPort && to.kind !== 'localhost') {
-      error('to', `${a(probe)} check takes no port`, `drop ":${input.to.slice(input.to.indexOf(':') + 1)}", or use probe: tcp or http to test the port`);
-    } else if (to.kind === 'localhost') {
-      error('to', `${a(probe)} check cannot use localhost:<port>`, 'use probe: tcp or http for localhost:<port>');
-    }
-    if (probe === 'netns' && to.kind !== 'pod')
-      error('to', `a netns check compares network namespaces of pods: to: ${input.to} is not a pod`, 'write to: <pod> or to: <pod>/<container>');
-  }
-
-  // Expectation.
-  const netnsExpectation = input.expect === 'same-netns' || input.expect === 'different-netns';
-  if (probe === 'netns' && input.expect !== undefined && !netnsExpectation)
-    error('expect', `a netns check expects same-netns or different-netns, not ${input.expect}`, 'write expect: same-netns or expect: different-netns');
-  else if (probe === 'dns' && input.expect !== undefined && input.expect !== 'reachable' && input.expect !== 'nxdomain')
-    error('expect', `a dns check expects reachable (an answer) or nxdomain, not ${input.expect}`, 'write expect: nxdomain for a name that must not exist, or remove expect');
-  else if (probe === 'conntrack' && input.expect !== undefined && input.expect !== 'reachable')
-    error('expect', `a conntrack check expects reachable (the translation is in the table), not ${input.expect}`, 'remove expect');
-  else if (probe !== 'netns' && netnsExpectation)
-    error('expect', `expect: ${input.expect} only applies to probe: netns`, `write probe: netns, or expect: reachable / unreachable`);
-  else if (probe !== 'dns' && input.expect === 'nxdomain')
-    error('expect', 'expect: nxdomain only applies to probe: dns', 'write probe: dns with a name in `to`, or expect: reachable / unreachable');
-  const expect: Expectation = input.expect ?? defaultExpectation(probe);
-
-  // via and contains.
-  if (input.via !== undefined) {
-    if (probe !== 'traceroute' && probe !== 'gateway')
-      error('via', `\`via\` only applies to traceroute and gateway checks, and this is a ${probe} check`, 'remove via, or set probe: traceroute', true);
-    else checkVia(input.via, probe, lab, (message, hint) => error('via', message, hint));
-  }
-  if (input.contains !== undefined && probe !== 'http')
-    error('contains', `\`contains\` only applies to http checks, and this is a ${probe} check`, 'remove contains, or set probe: http with a port in `to`', true);
+  const probe = chooseProbe(draft);
+  if (probe === undefined) return undefined;
+  const fields = PROBE_FIELDS[probe];
+  checkFromPod(draft, fields);
+  checkTarget(draft, probe, fields);
+  checkExpect(draft, probe, fields);
+  checkViaAndContains(draft, probe, fields);
   checkOptions(input, probe, to, lab, error);
 
   if (problems.errors.length > before) return undefined;
+  return checkSpec(input, place, probe, to);
+}
+
+function checkSource({ input, from, error }: Draft): void {
+  if (!from) return;
+  if (from.kind === 'ip' || from.kind === 'localhost')
+    error(
+      'from',
+      `a check starts from a pod, a node, router or external, not ${from.kind === 'ip' ? 'an IP address' : 'localhost'}`,
+      'write the name of the pod or node the probe runs in, e.g. from: client',
+    );
+  else if (from.kind === 'service')
+    error('from', 'a check starts from a pod, a node, router or external, not a Service', 'write the name of the pod or node the probe runs in (e.g. a pod the Service selects), and put the Service in `to`');
+  else if (from.kind === 'pod' && from.port)
+    error('from', `from: ${input.from} names a port, but a check's source has none`, `write from: ${input.from.split(':')[0]} and put the port in \`to\``);
+}
+
+/** The probe: as written, or from what `to` names (undefined: it cannot be told). */
+function chooseProbe({ input, lab, error, to }: Draft): ProbeKind | undefined {
+  if (input.probe === undefined && input.to === undefined) {
+    const without = orList(kindsWithoutTo().map((k) => `\`probe: ${k}\``));
+    error(undefined, `check "${input.name}" has no \`to\``, `add \`to: <pod>[:port]\` (what the check reaches); only ${without} goes without one`);
+    return undefined;
+  }
+  if (input.probe === undefined && to === null) return undefined;
+  return input.probe ?? defaultProbe(to ?? undefined, lab.services);
+}
+
+/** A probe that runs in a pod needs one as `from` (an address, localhost or a Service is reported already). */
+function checkFromPod({ input, from, error }: Draft, fields: ProbeFields): void {
+  const pod = fields.fromPod;
+  if (!pod || !from || from.kind === 'pod' || from.kind === 'ip' || from.kind === 'localhost') return;
+  if (from.kind === 'service' && !pod.service) return;
+  error('from', `${pod.why}, but from: ${input.from} is not a pod`, 'write from: <pod>');
+}
+
+/** `to`: there or not, a name, a Service, a port or none, the kind of endpoint the probe needs. */
+function checkTarget(draft: Draft, probe: ProbeKind, fields: ProbeFields): void {
+  const { input, lab, error, to } = draft;
+  if (fields.to === 'none') {
+    if (input.to !== undefined) error('to', `${a(probe)} check takes no \`to\``, fields.toHint, true);
+    return;
+  }
+  if (input.to === undefined) {
+    error(input.probe === undefined ? 'to' : 'probe', `${a(probe)} check needs \`to\``, fields.toHint ?? 'add `to:` with the pod, node or address to reach');
+    return;
+  }
+  if (fields.to === 'name') {
+    checkDnsTarget(input, lab, error);
+    return;
+  }
+  if (!to) return;
+  if (to.kind === 'service') checkServiceTarget(to, input.to, probe, input, lab, error);
+  checkTargetPort(draft, to, input.to, probe, fields);
+  const wrong = fields.to === 'pod' ? to.kind !== 'pod' : fields.to === 'service' && to.kind !== 'service';
+  if (wrong && fields.wrongTo) error('to', fields.wrongTo.message.replace('{to}', () => input.to!), fields.wrongTo.hint);
+}
+
+/** A port where the probe needs one, none where it does not (a Service's port is checked with the Service). */
+function checkTargetPort({ lab, error }: Draft, to: EndpointRef, text: string, probe: ProbeKind, fields: ProbeFields): void {
+  const hasPort =
+    to.kind === 'service' ? portWritten(text) : ((to.kind === 'pod' || to.kind === 'ip' || to.kind === 'node') && to.port !== undefined) || to.kind === 'localhost';
+  if (fields.port) {
+    if (to.kind !== 'service' && fields.to === 'endpoint') checkPortTarget(to, text, probe, fields.port, hasPort, lab.services, error);
+  } else if (hasPort && to.kind !== 'localhost') {
+    error('to', `${a(probe)} check takes no port`, `drop ":${text.slice(text.indexOf(':') + 1)}", or use probe: tcp or http to test the port`);
+  } else if (to.kind === 'localhost') {
+    error('to', `${a(probe)} check cannot use localhost:<port>`, 'use probe: tcp or http for localhost:<port>');
+  }
+}
+
+/** An expectation the probe takes; another kind's own (same-netns, nxdomain) names that kind. */
+function checkExpect({ input, error }: Draft, probe: ProbeKind, fields: ProbeFields): void {
+  const expect = input.expect;
+  if (expect === undefined || fields.expects.includes(expect)) return;
+  if (fields.ownExpects) {
+    error('expect', `${a(probe)} check expects ${fields.ownExpects.what}, not ${expect}`, fields.ownExpects.hint);
+    return;
+  }
+  const owner = claimedBy(expect);
+  if (owner)
+    error('expect', `expect: ${expect} only applies to probe: ${owner}`, `${PROBE_FIELDS[owner].claimHint ?? `write probe: ${owner}`}, or expect: reachable / unreachable`);
+}
+
+function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fields: ProbeFields): void {
+  if (input.via !== undefined) {
+    if (!fields.via)
+      error('via', `\`via\` only applies to ${andList(kindsTaking('via'))} checks, and this is a ${probe} check`, `remove via, or set probe: ${kindsTaking('via')[0]}`, true);
+    else checkVia(input.via, fields.via, lab, (message, hint) => error('via', message, hint));
+  }
+  if (input.contains !== undefined && !fields.options.includes('contains'))
+    error(
+      'contains',
+      `\`contains\` only applies to ${andList(kindsTaking('contains'))} checks, and this is a ${probe} check`,
+      `remove contains, or set probe: ${orList(kindsTaking('contains'))} with a port in \`to\``,
+      true,
+    );
+}
+
+/** The CheckSpec of a check without problems: defaults filled in. */
+function checkSpec(input: CheckInput, place: Place, probe: ProbeKind, to: EndpointRef | null | undefined): CheckSpec {
+  const takes = PROBE_FIELDS[probe].options;
   const check: CheckSpec = {
     name: input.name,
     from: input.from,
     probe,
-    expect,
+    expect: input.expect ?? defaultExpectation(probe),
     needs: [...input.needs],
     wait: waitSeconds(input.wait) ?? 0,
     points: input.points,
@@ -167,31 +198,33 @@ export function buildCheck(
   if (input.to !== undefined) check.to = input.to;
   if (input.via !== undefined) check.via = input.via;
   if (input.contains !== undefined) check.contains = input.contains;
-  if (to?.kind === 'service' && PORT_PROBES.includes(probe)) check.by = input.by ?? 'ip';
+  if (to?.kind === 'service' && takes.includes('by')) check.by = input.by ?? 'ip';
   if (input.count !== undefined) check.count = input.count;
   if (input.distinct !== undefined) check.distinct = input.distinct;
-  if (probe === 'dns') check.record = input.record ?? 'A';
+  if (takes.includes('record')) check.record = input.record ?? 'A';
   if (input.pass !== undefined) check.pass = input.pass;
   if (input.fail !== undefined) check.fail = input.fail;
   if (input.hint !== undefined) check.hint = input.hint;
   return check;
 }
 
-const NEEDS_TO: Partial<Record<ProbeKind, string>> = {
-  netns: 'add `to: <pod>` (the pod to compare with)',
-  dns: 'add `to:` with the name to look up, e.g. to: web.default.svc.cluster.local',
-  conntrack: 'add `to: <service>[:port]` (the Service whose translation to find)',
-};
-
-/** A pod, an address or localhost as the target of an http, tcp or udp check. */
-function checkPortTarget(to: EndpointRef, text: string, probe: ProbeKind, hasPort: boolean, services: readonly ServiceSpec[], error: FieldError): void {
+/** A pod, an address or localhost as the target of a check that needs a port (`port`: its protocol). */
+function checkPortTarget(
+  to: EndpointRef,
+  text: string,
+  probe: ProbeKind,
+  port: NonNullable<ProbeFields['port']>,
+  hasPort: boolean,
+  services: readonly ServiceSpec[],
+  error: FieldError,
+): void {
+  const wanted = port === 'UDP' ? 'UDP' : 'TCP';
   if (!hasPort) {
-    error('to', `${a(probe)} check needs a port in \`to\`, and ${text} has none`, portHint(to, text, probe, services));
+    error('to', `${a(probe)} check needs a port in \`to\`, and ${text} has none`, portHint(to, text, wanted, services));
     return;
   }
   if (to.kind !== 'pod' || !to.port) return;
   const byName = !/^\d+$/.test(text.slice(text.indexOf(':') + 1));
-  const wanted = probe === 'udp' ? 'UDP' : 'TCP';
   const declared = (to.container ? [to.container] : to.pod.containers).flatMap((c) => c.ports).filter((p) => p.containerPort === to.port!.containerPort);
   const mismatch = byName ? to.port.protocol !== wanted : declared.length > 0 && declared.every((p) => p.protocol !== wanted);
   if (mismatch)
@@ -202,9 +235,8 @@ function checkPortTarget(to: EndpointRef, text: string, probe: ProbeKind, hasPor
     );
 }
 
-function portHint(to: EndpointRef, text: string, probe: ProbeKind, services: readonly ServiceSpec[]): string {
+function portHint(to: EndpointRef, text: string, wanted: 'TCP' | 'UDP', services: readonly ServiceSpec[]): string {
   if (to.kind === 'pod') {
-    const wanted = probe === 'udp' ? 'UDP' : 'TCP';
     const ports = (to.container ? [to.container] : to.pod.containers).flatMap((c) => c.ports);
     const port = ports.find((p) => p.protocol === wanted) ?? ports[0];
     return `write ${text}:${port ? (port.name ?? port.containerPort) : 8080}${port ? '' : ' (the port the server listens on)'}`;
@@ -217,7 +249,8 @@ function portHint(to: EndpointRef, text: string, probe: ProbeKind, services: rea
   return `name a pod with its port (e.g. server:8080) or an IP address with a port; ${text} itself has no ports to test`;
 }
 
-function checkVia(via: string, probe: ProbeKind, lab: LabView, error: (message: string, hint?: string) => void): void {
+/** `via` names the router, a node, an address, or a name the probe also takes (gateway: cbr0). */
+function checkVia(via: string, takes: NonNullable<ProbeFields['via']>, lab: LabView, error: (message: string, hint?: string) => void): void {
   if (parseIp(via) !== undefined) return;
   const nodes = lab.topology.nodes.map((n) => n.name);
   if (nodes.includes(via)) return;
@@ -225,10 +258,10 @@ function checkVia(via: string, probe: ProbeKind, lab: LabView, error: (message: 
     if (lab.topology.routing !== 'router') error('via: router, but this lab has no router (topology.routing is direct)', 'name a node or an IP address');
     return;
   }
-  if (probe === 'gateway' && via === 'cbr0') return;
-  const allowed = [...(lab.topology.routing === 'router' ? ['router'] : []), ...nodes, ...(probe === 'gateway' ? ['cbr0'] : [])];
+  if (takes.also.includes(via)) return;
+  const allowed = [...(lab.topology.routing === 'router' ? ['router'] : []), ...nodes, ...takes.also];
   error(
-    `via: ${via} is not ${probe === 'traceroute' ? 'a hop netlab knows' : 'a gateway netlab knows'}`,
+    `via: ${via} is not ${takes.names} netlab knows`,
     suggestion(via, allowed, `write an IP address or one of`) ?? `write an IP address or one of: ${allowed.join(', ')}`,
   );
 }

@@ -1,8 +1,9 @@
 // Check rules for Services and cluster DNS: a Service target's port and protocol,
-// `by`, `count` / `distinct`, probe dns (`to` is a name, `record`) and probe conntrack.
+// `by`, `count` / `distinct`, and a `to` that is a name for the pod's resolver (`record`).
 import { parseIp } from '../../core/cidr.js';
 import { displayService, type EndpointRef } from '../endpoints.js';
 import type { Lab, ProbeKind, ServicePortSpec, ServiceSpec } from '../model.js';
+import { kindsTaking, PROBE_FIELDS } from '../probe-fields.js';
 import type { CheckInput } from '../schema/schema.js';
 
 type LabView = Pick<Lab, 'pods' | 'topology' | 'services'>;
@@ -10,9 +11,6 @@ type ServiceRef = Extract<EndpointRef, { kind: 'service' }>;
 
 /** Reports a problem at a field of the check (`key`: at the key rather than the value). */
 export type FieldError = (field: keyof CheckInput | undefined, message: string, hint?: string, key?: boolean) => void;
-
-export const PORT_PROBES: readonly ProbeKind[] = ['http', 'tcp', 'udp'];
-const COUNT_PROBES: readonly ProbeKind[] = ['http', 'udp'];
 
 /** The Service port a check reaches: the one written, or the only one. */
 export function servicePort(to: ServiceRef): ServicePortSpec | undefined {
@@ -38,14 +36,15 @@ export function checkServiceTarget(to: ServiceRef, text: string, probe: ProbeKin
   const base = text.includes(':') ? text.slice(0, text.indexOf(':')) : text;
   const headless = service.clusterIP === 'None';
   const byDns = input.by === 'dns';
+  const fields = PROBE_FIELDS[probe];
 
-  if (PORT_PROBES.includes(probe) || probe === 'conntrack') {
+  if (fields.port) {
     const port = servicePort(to);
     if (!port) {
       error('to', `${name} has ${service.ports.length} ports: ${a(probe)} check needs one of them in \`to\``, portChoices(service, base, lab));
       return;
     }
-    const wanted = probe === 'udp' ? 'UDP' : probe === 'conntrack' ? port.protocol : 'TCP';
+    const wanted = fields.port === 'any' ? port.protocol : fields.port;
     const byNumber = to.port !== undefined && /^\d+$/.test(text.slice(text.indexOf(':') + 1));
     const mismatch = byNumber ? !service.ports.some((p) => p.port === port.port && p.protocol === wanted) : port.protocol !== wanted;
     if (mismatch)
@@ -55,31 +54,31 @@ export function checkServiceTarget(to: ServiceRef, text: string, probe: ProbeKin
         port.protocol === 'UDP' ? 'use probe: udp, or name a TCP port' : 'use probe: tcp or http, or name a UDP port',
       );
   }
-  if (headless && !byDns && probe !== 'netns') {
-    const dnsHint = PORT_PROBES.includes(probe)
+  // A check of pods (netns) says that `to` is not a pod instead.
+  if (headless && !byDns && fields.to !== 'pod') {
+    const dnsHint = fields.options.includes('by')
       ? 'write by: dns (the name resolves to the pods\' addresses), or name a pod'
-      : probe === 'conntrack'
-        ? 'name a Service with a cluster IP: a headless Service is not translated'
-        : 'name a pod instead';
-    error(input.by === undefined ? 'to' : 'by', `${name} is headless (clusterIP: None): it has no cluster IP to ${probe === 'conntrack' ? 'translate' : 'probe'}`, dnsHint);
+      : (fields.headless?.hint ?? 'name a pod instead');
+    error(input.by === undefined ? 'to' : 'by', `${name} is headless (clusterIP: None): it has no cluster IP to ${fields.headless?.verb ?? 'probe'}`, dnsHint);
   }
 }
 
 /** by, count, distinct and record: each only where it means something. */
 export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRef | null | undefined, lab: LabView, error: FieldError): void {
+  const takes = PROBE_FIELDS[probe].options;
   if (input.by !== undefined) {
-    if (!PORT_PROBES.includes(probe))
-      error('by', `\`by\` only applies to http, tcp and udp checks of a Service, and this is ${a(probe)} check`, 'remove by', true);
+    if (!takes.includes('by'))
+      error('by', `\`by\` only applies to ${andList(kindsTaking('by'))} checks of a Service, and this is ${a(probe)} check`, 'remove by', true);
     else if (to && to.kind !== 'service')
       error('by', `\`by\` only applies when \`to\` is a Service, and ${input.to} is ${to.kind === 'ip' ? 'an address' : `a ${to.kind}`}`, 'remove by, or name a Service in `to`', true);
     else if (input.by === 'dns' && !lab.topology.dns)
       error('by', 'by: dns needs the cluster DNS, and this lab runs none (topology.dns is off)', 'set topology.dns: true, or write by: ip');
   }
   for (const field of ['count', 'distinct'] as const) {
-    if (input[field] !== undefined && !COUNT_PROBES.includes(probe))
-      error(field, `\`${field}\` only applies to http and udp checks, and this is ${a(probe)} check`, `remove ${field}, or use probe: http or udp`, true);
+    if (input[field] !== undefined && !takes.includes(field))
+      error(field, `\`${field}\` only applies to ${andList(kindsTaking(field))} checks, and this is ${a(probe)} check`, `remove ${field}, or use probe: ${orList(kindsTaking(field))}`, true);
   }
-  if (input.distinct !== undefined && COUNT_PROBES.includes(probe)) {
+  if (input.distinct !== undefined && takes.includes('distinct')) {
     const count = input.count ?? 1;
     if (input.distinct > count)
       error(
@@ -90,13 +89,13 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
     else if (input.expect === 'unreachable')
       error('distinct', '`distinct` counts the pods that answer, so it needs expect: reachable', 'remove distinct, or write expect: reachable', true);
   }
-  if (input.record !== undefined && probe !== 'dns')
-    error('record', `\`record\` only applies to dns checks, and this is ${a(probe)} check`, 'remove record, or set probe: dns', true);
+  if (input.record !== undefined && !takes.includes('record'))
+    error('record', `\`record\` only applies to ${andList(kindsTaking('record'))} checks, and this is ${a(probe)} check`, `remove record, or set probe: ${orList(kindsTaking('record'))}`, true);
 }
 
 const DNS_NAME = /^[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?)*\.?$/;
 
-/** probe dns: `to` is a name (or an address for PTR) for the pod's resolver, not a lab endpoint. */
+/** `to` a name (probe dns): for the pod's resolver (or an address for PTR), not a lab endpoint. */
 export function checkDnsTarget(input: CheckInput, lab: LabView, error: FieldError): void {
   if (!lab.topology.dns)
     error(
@@ -125,13 +124,17 @@ export function checkDnsTarget(input: CheckInput, lab: LabView, error: FieldErro
     error('to', `to: ${to} is not a DNS name`, 'write a name such as web, web.default or web.default.svc.cluster.local');
 }
 
-/** probe conntrack: a request to a Service, then the source node's conntrack table shows the translation. */
-export function checkConntrackTarget(to: EndpointRef | null | undefined, text: string | undefined, error: FieldError): void {
-  if (to && to.kind !== 'service')
-    error('to', `a conntrack check follows a connection to a Service's cluster IP, and to: ${text} is not a Service`, 'write to: <service>[:port], e.g. to: web:80');
-}
-
 /** "a tcp" / "an http" / "an udp"... said as the letters are read. */
 export function a(word: string): string {
   return `${/^(http|udp|A|SRV)$/.test(word) ? 'an' : 'a'} ${word}`;
+}
+
+/** "http, tcp and udp". */
+export function andList(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** "http or udp". */
+export function orList(words: readonly string[]): string {
+  return words.join(' or ');
 }

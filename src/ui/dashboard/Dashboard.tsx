@@ -41,9 +41,14 @@ export function Dashboard({ initial, refresh, runChecks, onExit, intervalMs = 20
   stateRef.current = state;
   const closed = useRef(false);
   const busy = useRef(false);
+  /** `r` pressed while a timer refresh was in flight: done right after it, not dropped. */
+  const fullPending = useRef(false);
 
   const doRefresh = (full: boolean) => {
-    if (busy.current) return;
+    if (busy.current) {
+      if (full) fullPending.current = true;
+      return;
+    }
     busy.current = true;
     if (full) dispatch({ type: 'refreshing' });
     refresh(full)
@@ -55,6 +60,10 @@ export function Dashboard({ initial, refresh, runChecks, onExit, intervalMs = 20
       })
       .finally(() => {
         busy.current = false;
+        if (fullPending.current && !closed.current) {
+          fullPending.current = false;
+          doRefresh(true);
+        }
       });
   };
 

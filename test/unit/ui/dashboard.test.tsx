@@ -134,14 +134,33 @@ describe('Dashboard', () => {
   });
 
   it('r refreshes the whole lab; the timer refreshes readiness', async () => {
-    const refresh = vi.fn(async () => podToService(['server-0']));
+    const refresh = vi.fn(async (_full: boolean) => podToService(['server-0']));
     const { props } = setup({ refresh, intervalMs: 30 });
     const { lastFrame, stdin } = render(<Dashboard initial={await podToService()} {...props} />);
     await until(lastFrame, (f) => /server-0 +default +node1 +10\.0\.1\.2 +no/.test(f));
     expect(refresh).toHaveBeenCalledWith(false);
     stdin.write('r');
-    await tick(50);
+    // Under load a fixed pause can be too short: wait (2 s at most) for the full refresh.
+    for (let waited = 0; !refresh.mock.calls.some(([full]) => full === true) && waited < 2000; waited += 20) await tick(20);
     expect(refresh).toHaveBeenCalledWith(true);
+  });
+
+  it('r while a refresh is in flight is done after it, not dropped', async () => {
+    const graph = await podToService();
+    let release: () => void = () => {};
+    const refresh = vi.fn((_full: boolean) => new Promise<typeof graph>((resolve) => (release = () => resolve(graph))));
+    const { props } = setup({ refresh, intervalMs: 0 });
+    const { stdin } = render(<Dashboard initial={graph} {...props} />);
+    await tick();
+    stdin.write('r');
+    await tick();
+    stdin.write('r');
+    await tick();
+    expect(refresh).toHaveBeenCalledTimes(1);
+    release();
+    await tick();
+    expect(refresh.mock.calls.map(([full]) => full)).toEqual([true, true]);
+    release();
   });
 
   it('s closes with the selected pod (for the shell); the state comes back', async () => {
