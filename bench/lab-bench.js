@@ -23,7 +23,7 @@ const bin = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'netlab.j
 const engine = await connectEngine();
 // The floor talks to the same engine through plain dockerode.
 const docker = new Docker(engine.endpoint.options);
-const images = await ensureImages(engine, () => {});  // every image, CoreDNS included
+const images = await ensureImages(engine, () => {}); // every image, CoreDNS included
 // With its add-ons (CoreDNS when the lab has services), as `netlab up` runs it.
 const lab = withAddons((await loadLab(resolveLabFile(labName))).lab);
 const plan = planLab(lab, { images, underlay: '10.250.0.0/24' });
@@ -53,11 +53,12 @@ async function floorRun(i) {
       Labels: floorPlan.network.labels,
     });
     const limit = limiter(PARALLEL);
-    const start = (c) => limit(async () => {
-      const created = await docker.createContainer({ ...c.create, name: c.name });
-      await created.start();
-      ids.push(created.id);
-    });
+    const start = (c) =>
+      limit(async () => {
+        const created = await docker.createContainer({ ...c.create, name: c.name });
+        await created.start();
+        ids.push(created.id);
+      });
     const infra = allContainers(floorPlan).filter((c) => c.role !== 'pause' && c.role !== 'container');
     await Promise.all([
       ...infra.map(start),

@@ -20,19 +20,20 @@ function input(change = 0) {
   const services = [];
   for (let s = 0; s < nServices; s++) {
     const endpoints = [];
-    for (let e = 0; e < nEndpoints; e++) endpoints.push({ ip: `10.0.${1 + (e % 2)}.${2 + ((s * nEndpoints + e) % 250)}`, port: 8080 + (s === 0 ? change : 0), node: 'node1' });
+    for (let e = 0; e < nEndpoints; e++)
+      endpoints.push({ ip: `10.0.${1 + (e % 2)}.${2 + ((s * nEndpoints + e) % 250)}`, port: 8080 + (s === 0 ? change : 0), node: 'node1' });
     services.push({
       namespace: 'bench',
       service: `svc-${s}`,
       portName: 'http',
       protocol: 'TCP',
-      clusterIP: `10.96.${(s >> 8) & 255}.${(s & 255) + (s < 256 ? 20 : 0) > 255 ? s & 255 : (s & 255)}`,
+      clusterIP: `10.96.${(s >> 8) & 255}.${(s & 255) + (s < 256 ? 20 : 0) > 255 ? s & 255 : s & 255}`,
       port: 80,
       endpoints,
     });
   }
   // Unique cluster IPs: 10.96.<hi>.<lo> from the index, skipping .0/.10 of the first block.
-  services.forEach((sp, i) => (sp.clusterIP = `10.96.${16 + (i >> 8)}.${i & 255}`));
+  for (const [i, sp] of services.entries()) sp.clusterIP = `10.96.${16 + (i >> 8)}.${i & 255}`;
   return { node: 'node1', nodeIP: '10.250.0.11', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/12', services };
 }
 
@@ -43,7 +44,7 @@ async function timeSync(mode, pid, toolbox, inp) {
   const out = await execIn(docker, toolbox, ['sh', '-s'], { stdin: parallelScript([{ index: 0, command: script }]) });
   const t2 = performance.now();
   const r = parseParallelOutput(out.stdout)[0];
-  if (!r || r.exitCode !== 0) throw new Error(`sync failed: ${r?.output ?? out.stderr}`);
+  if (r?.exitCode !== 0) throw new Error(`sync failed: ${r?.output ?? out.stderr}`);
   return { generate: t1 - t0, load: t2 - t1, total: t2 - t0, lines: script.split('\n').length };
 }
 
@@ -51,15 +52,34 @@ const rows = [];
 for (const mode of ['iptables', 'nftables']) {
   const name = `bench-sync-${process.pid}-${mode.slice(0, 3)}`;
   const lab = {
-    name, file: 'bench', dir: '.', deployments: [], pods: [], services: [], checks: [],
-    topology: { routing: 'direct', external: false, serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.0.0.0/16', proxyMode: mode, dns: false, publish: false, nodes: [{ name: 'node1', podCIDR: '10.0.1.0/24', at }] },
+    name,
+    file: 'bench',
+    dir: '.',
+    deployments: [],
+    pods: [],
+    services: [],
+    checks: [],
+    topology: {
+      routing: 'direct',
+      external: false,
+      serviceCIDR: '10.96.0.0/12',
+      clusterCIDR: '10.0.0.0/16',
+      proxyMode: mode,
+      dns: false,
+      publish: false,
+      nodes: [{ name: 'node1', podCIDR: '10.0.1.0/24', at }],
+    },
   };
   try {
     const { plan } = await up(docker, lab, () => {}, { images });
     const pid = (await docker.getContainer(plan.nodes[0].container.name).inspect()).State.Pid;
     const first = await timeSync(mode, pid, plan.toolbox.name, input());
     const again = await timeSync(mode, pid, plan.toolbox.name, input(1)); // one service's endpoints changed
-    const count = await execIn(docker, plan.nodes[0].container.name, ['sh', '-c', mode === 'iptables' ? 'iptables-save | grep -c "^-A"' : 'nft list table ip kube-proxy | wc -l']);
+    const count = await execIn(docker, plan.nodes[0].container.name, [
+      'sh',
+      '-c',
+      mode === 'iptables' ? 'iptables-save | grep -c "^-A"' : 'nft list table ip kube-proxy | wc -l',
+    ]);
     rows.push({ mode, first, again, size: count.stdout.trim() });
   } finally {
     await down(docker, name, () => {});

@@ -76,7 +76,12 @@ export function formatJunit(g: Grade, options: { elapsedMs?: number } = {}): str
       continue;
     }
     const type = r.blockedBy !== undefined ? 'blocked' : levelOf(r);
-    const body = [`${r.from} -> ${r.to || '-'} (expect ${r.expect})`, r.detail, ...(r.hint ? [`hint: ${r.hint}`] : []), ...(r.diagnosis ? [`diagnosis: ${r.diagnosis}`] : [])].join('\n');
+    const body = [
+      `${r.from} -> ${r.to || '-'} (expect ${r.expect})`,
+      r.detail,
+      ...(r.hint ? [`hint: ${r.hint}`] : []),
+      ...(r.diagnosis ? [`diagnosis: ${r.diagnosis}`] : []),
+    ].join('\n');
     out.push(`${open}>`, `      <failure message="${a(failureMessage(r))}" type="${type}">${xmlEscape(body)}</failure>`, '    </testcase>');
   }
   out.push('  </testsuite>', '</testsuites>');

@@ -2,8 +2,6 @@
 // ipspace/netlab `validate` uses: 0 all passed, 1 an error-level check failed (or was blocked),
 // 2 no usable checks, 3 only warning-level checks failed.
 import type { CheckResult } from '../core/events.js';
-import { NetlabError } from '../core/errors.js';
-import type { ExerciseSpec, Lab } from '../labfile/model.js';
 
 export interface Grade {
   lab: string;

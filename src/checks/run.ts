@@ -128,7 +128,7 @@ export async function runChecks(
   const containers = await engine.listContainers(labFilter(plan.lab));
   const byName = new Map(containers.map((c) => [containerName(c), c]));
   const toolbox = byName.get(plan.toolbox.name);
-  if (!toolbox || toolbox.State !== 'running') {
+  if (toolbox?.State !== 'running') {
     throw new NetlabError(`Lab ${plan.lab} is not up (its toolbox container is ${toolbox ? toolbox.State : 'missing'}).`, {
       hint: `Bring it up first: netlab up ${plan.lab}`,
     });

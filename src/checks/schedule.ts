@@ -89,9 +89,9 @@ export function layers(checks: readonly CheckSpec[]): number[][] {
     depth[i] = d;
     return d;
   };
-  checks.forEach((_, i) => visit(i, []));
+  for (let i = 0; i < checks.length; i++) visit(i, []);
   const out: number[][] = [];
-  depth.forEach((d, i) => (out[d] ??= []).push(i));
+  for (const [i, d] of depth.entries()) (out[d] ??= []).push(i);
   return out.filter((l) => l !== undefined);
 }
 

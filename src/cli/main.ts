@@ -27,86 +27,159 @@ function program(setExit: (code: number) => void): Command {
   const run = (fn: () => Promise<number>) => async () => setExit(await fn());
   const json = ['--json', 'print JSON instead of the terminal UI'] as const;
 
-  cli.command('list').description('the labs netlab ships, and which are up').option(...json)
+  cli
+    .command('list')
+    .description('the labs netlab ships, and which are up')
+    .option(...json)
     .action((o) => run(async () => (await inspect()).listCommand(o))());
-  cli.command('up').argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
+  cli
+    .command('up')
+    .argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
     .description('bring a lab up (idempotent: a second up changes nothing; a broken lab is repaired)')
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
-    .option('--publish', "also publish every nodePort on 127.0.0.1 of this machine (through the first node)")
+    .option('--publish', 'also publish every nodePort on 127.0.0.1 of this machine (through the first node)')
     .option('--proxy-mode <mode>', "kube-proxy's mode: iptables, nftables or userspace (default: the lab's)")
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).upCommand(lab, o))());
-  cli.command('check').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
+  cli
+    .command('check')
+    .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
     .description("run the lab's checks from netlab's own probe container; exit 1 if any fails")
     .option('--only <names...>', 'run only these checks')
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).checkCommand(lab, o))());
-  cli.command('grade').argument('<lab>', 'a lab that is up')
-    .description("grade a running lab (or one exercise): its checks from netlab's own probe container, a score; exit 0 all passed, 1 a check failed, 2 no checks, 3 only warnings failed")
+  cli
+    .command('grade')
+    .argument('<lab>', 'a lab that is up')
+    .description(
+      "grade a running lab (or one exercise): its checks from netlab's own probe container, a score; exit 0 all passed, 1 a check failed, 2 no checks, 3 only warnings failed",
+    )
     .option('--exercise <n|id>', "only this exercise's checks (its number, from 1, or its id)")
     .option('--json', 'print the grade as JSON')
     .option('--junit <file>', 'also write JUnit XML to this file')
     .option('--tap', 'print TAP version 14')
     .option('--classroom', "GitHub Classroom's autograding result: base64 JSON, as `result=` in $GITHUB_OUTPUT when set, else on stdout")
     .action((lab: string, o) => run(async () => (await grade()).gradeCommand(lab, o))());
-  cli.command('status').argument('[lab]', 'a lab that is up (default: all labs)')
-    .description('what is running: nodes, router, pods, their IPs and states').option(...json)
+  cli
+    .command('status')
+    .argument('[lab]', 'a lab that is up (default: all labs)')
+    .description('what is running: nodes, router, pods, their IPs and states')
+    .option(...json)
     .action((lab: string | undefined, o) => run(async () => (await inspect()).statusCommand(lab, o))());
-  cli.command('exec').argument('<lab>').argument('<target>', 'a pod, pod/container, a node, router, external')
+  cli
+    .command('exec')
+    .argument('<lab>')
+    .argument('<target>', 'a pod, pod/container, a node, router, external')
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
     .description('run a command (or a shell) inside a part of a lab')
     .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
-  cli.command('get').argument('<lab>').argument('<what>', 'pods, services or endpoints')
-    .description('pods, services and endpoints of a running lab, as kubectl prints them').option(...json)
+  cli
+    .command('get')
+    .argument('<lab>')
+    .argument('<what>', 'pods, services or endpoints')
+    .description('pods, services and endpoints of a running lab, as kubectl prints them')
+    .option(...json)
     .action((lab: string, what: string, o) => run(async () => (await cluster()).getCommand(lab, what, o))());
-  cli.command('apply').argument('<lab>').requiredOption('-f, --file <file>', 'a YAML file of Pod, Deployment and Service manifests')
-    .description('create or update pods, deployments and services in a running lab, like kubectl apply').option(...json)
+  cli
+    .command('apply')
+    .argument('<lab>')
+    .requiredOption('-f, --file <file>', 'a YAML file of Pod, Deployment and Service manifests')
+    .description('create or update pods, deployments and services in a running lab, like kubectl apply')
+    .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).applyCommand(lab, o))());
-  cli.command('delete').argument('<lab>').argument('<object>', 'kind/name: pod/x, deployment/x, service/x')
-    .option('-n, --namespace <ns>', 'namespace', 'default').option(...json)
+  cli
+    .command('delete')
+    .argument('<lab>')
+    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option(...json)
     .description('delete a pod, deployment or service from a running lab')
     .action((lab: string, object: string, o) => run(async () => (await cluster()).deleteCommand(lab, object, o))());
-  cli.command('scale').argument('<lab>').argument('<object>', 'deployment/name')
-    .requiredOption('--replicas <n>', 'how many pods').option('-n, --namespace <ns>', 'namespace', 'default').option(...json)
+  cli
+    .command('scale')
+    .argument('<lab>')
+    .argument('<object>', 'deployment/name')
+    .requiredOption('--replicas <n>', 'how many pods')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option(...json)
     .description("change a deployment's replicas; endpoints, rules and DNS follow")
     .action((lab: string, object: string, o) => run(async () => (await cluster()).scaleCommand(lab, object, o))());
-  cli.command('sync').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
-    .description("one kube-proxy sync now: endpoints from the pods that are running, rules on every node, DNS records").option(...json)
+  cli
+    .command('sync')
+    .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
+    .description('one kube-proxy sync now: endpoints from the pods that are running, rules on every node, DNS records')
+    .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).syncCommand(lab, o))());
-  cli.command('watch').argument('[lab]', 'a lab that is up', DEFAULT_LAB)
+  cli
+    .command('watch')
+    .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
     .description('keep endpoints, rules and DNS following the pods (a pod that dies drops out within a second)')
-    .option('--interval <ms>', 'how often to look', '1000').option(...json)
+    .option('--interval <ms>', 'how often to look', '1000')
+    .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).watchCommand(lab, o))());
-  cli.command('exercise').argument('<lab>').argument('[n]', 'exercise number or id (none: list them)')
+  cli
+    .command('exercise')
+    .argument('<lab>')
+    .argument('[n]', 'exercise number or id (none: list them)')
     .description('start a guided exercise: a fresh lab, broken on purpose, to find and fix')
-    .option('--lang <lang>', 'en or ko (한국어)', 'en').option('--name <name>', 'run it under another lab name').option(...json)
+    .option('--lang <lang>', 'en or ko (한국어)', 'en')
+    .option('--name <name>', 'run it under another lab name')
+    .option(...json)
     .action((lab: string, n: string | undefined, o) => run(async () => (await exercise()).exerciseCommand(lab, n, o))());
-  cli.command('explain').argument('<lab>', 'a lab that is up').argument('<from>', 'a pod or a node')
+  cli
+    .command('explain')
+    .argument('<lab>', 'a lab that is up')
+    .argument('<from>', 'a pod or a node')
     .argument('<to>', 'a pod[:port], a service[:port] or IP:port')
     .description('send one real request and show its path hop by hop: routes, bridges, kube-proxy rules and counters, conntrack')
-    .option('--udp', 'send a UDP datagram instead of an HTTP request').option('--ping', 'send one ping').option(...json)
+    .option('--udp', 'send a UDP datagram instead of an HTTP request')
+    .option('--ping', 'send one ping')
+    .option(...json)
     .action((lab: string, from: string, to: string, o) => run(async () => (await explainCmd()).explainCommand(lab, from, to, o))());
-  cli.command('down').argument('[lab]').option('--all', 'every lab on this engine').option(...json)
+  cli
+    .command('down')
+    .argument('[lab]')
+    .option('--all', 'every lab on this engine')
+    .option(...json)
     .description('remove everything of a lab (also after a crash half-way through up)')
     .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());
-  cli.command('graph').argument('[lab]', 'a lab that is up, or a lab file (drawn with planned addresses)', DEFAULT_LAB)
+  cli
+    .command('graph')
+    .argument('[lab]', 'a lab that is up, or a lab file (drawn with planned addresses)', DEFAULT_LAB)
     .description('a picture of a lab: router, nodes, pods, services and their endpoints')
     .option('--format <format>', 'text, mermaid, dot or svg (default: text, or from the -o file name)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action((lab: string, o) => run(async () => (await graph()).graphCommand(lab, o))());
-  cli.command('ui').argument('[lab]', 'a lab that is up (default: pick from the labs that are up)')
+  cli
+    .command('ui')
+    .argument('[lab]', 'a lab that is up (default: pick from the labs that are up)')
     .description('the dashboard: topology, pods, services, checks (c), a shell in a pod (s)')
     .action((lab: string | undefined) => run(async () => (await ui()).uiCommand(lab))());
   const imagesCmd = cli.command('images').description("netlab's images (built locally: no registry needed)");
-  imagesCmd.command('build').argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
-    .option('--rebuild', 'build even if present').option(...json)
+  imagesCmd
+    .command('build')
+    .argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
+    .option('--rebuild', 'build even if present')
+    .option(...json)
     .action((names: string[], o) => run(async () => (await images()).imagesBuildCommand(names, o))());
-  imagesCmd.command('list').option(...json).action((o) => run(async () => (await images()).imagesListCommand(o))());
-  imagesCmd.command('save').argument('<file>', 'a tar file').description('save the images, for a machine without network')
+  imagesCmd
+    .command('list')
+    .option(...json)
+    .action((o) => run(async () => (await images()).imagesListCommand(o))());
+  imagesCmd
+    .command('save')
+    .argument('<file>', 'a tar file')
+    .description('save the images, for a machine without network')
     .action((file: string) => run(async () => (await images()).imagesSaveCommand(file))());
-  imagesCmd.command('load').argument('<file>').description('load images saved with `images save`')
+  imagesCmd
+    .command('load')
+    .argument('<file>')
+    .description('load images saved with `images save`')
     .action((file: string) => run(async () => (await images()).imagesLoadCommand(file))());
-  cli.command('doctor').description('check the engine, kernel features and images').option(...json)
+  cli
+    .command('doctor')
+    .description('check the engine, kernel features and images')
+    .option(...json)
     .action((o) => run(async () => (await doctor()).doctorCommand(o))());
   return cli;
 }

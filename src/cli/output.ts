@@ -22,7 +22,12 @@ export function interruptible(): { signal: AbortSignal; dispose: () => void } {
 }
 
 /** Runs work that emits events under a renderer, closing it with `summary(result)` or on failure. */
-export async function rendered<T>(opts: OutputOptions, title: string, work: (r: Renderer) => Promise<T>, summary: (result: T) => string | undefined): Promise<T> {
+export async function rendered<T>(
+  opts: OutputOptions,
+  title: string,
+  work: (r: Renderer) => Promise<T>,
+  summary: (result: T) => string | undefined,
+): Promise<T> {
   const r = renderer(opts, title);
   try {
     const result = await work(r);

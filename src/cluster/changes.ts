@@ -49,8 +49,7 @@ export function objectArg(text: string, namespace: string, verb: string): Object
 export function deleteChange(labArg: string, object: string, namespace: string): LabChange {
   const target = objectArg(object, namespace, 'delete');
   return async (lab, overlay) => {
-    const exists =
-      target.kind === 'service' ? lab.services.some((s) => serviceKey(s) === target.key) : lab.pods.some((p) => podOwnerKey(p) === target.key);
+    const exists = target.kind === 'service' ? lab.services.some((s) => serviceKey(s) === target.key) : lab.pods.some((p) => podOwnerKey(p) === target.key);
     if (!exists) {
       throw new NetlabError(`No ${target.kind} ${target.name} in namespace ${namespace} of lab ${lab.name}.`, {
         hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : 'pods'}`,
@@ -64,8 +63,10 @@ export function deleteChange(labArg: string, object: string, namespace: string):
 export function scaleChange(labArg: string, object: string, replicasText: string, namespace: string): LabChange {
   const target = objectArg(object, namespace, 'scale');
   const replicas = Number(replicasText);
-  if (target.kind !== 'deployment') throw new NetlabError('Only deployments scale.', { hint: `netlab scale ${labArg} deployment/<name> --replicas N`, exitCode: 2 });
-  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100) throw new NetlabError(`--replicas ${replicasText} is not a whole number from 0 to 100.`, { exitCode: 2 });
+  if (target.kind !== 'deployment')
+    throw new NetlabError('Only deployments scale.', { hint: `netlab scale ${labArg} deployment/<name> --replicas N`, exitCode: 2 });
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 100)
+    throw new NetlabError(`--replicas ${replicasText} is not a whole number from 0 to 100.`, { exitCode: 2 });
   return async (lab, overlay) => {
     if (!lab.pods.some((p) => podOwnerKey(p) === target.key) && !lab.deployments.some((d) => `Deployment/${d.namespace}/${d.name}` === target.key)) {
       throw new NetlabError(`No deployment ${target.name} in lab ${lab.name}.`, { hint: `netlab get ${labArg} pods` });

@@ -21,28 +21,40 @@ export async function down(engine: Engine, lab: string | undefined, emit: EventS
   };
   const containers = await task(emit, 'containers', `remove containers of ${what}`, removeAll, (n) => `${n} removed`);
   const [networks, volumes] = await Promise.all([
-    task(emit, 'networks', `remove networks of ${what}`, async () => {
-      const list = await engine.listNetworks(filters);
-      const removeNetwork = async (id: string, attempt = 1): Promise<void> => {
-        try {
-          await engine.removeNetwork(id);
-        } catch (err) {
-          // An `up` still running elsewhere attached a container meanwhile: remove it, then retry.
-          if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
-            await removeAll();
-            return removeNetwork(id, attempt + 1);
+    task(
+      emit,
+      'networks',
+      `remove networks of ${what}`,
+      async () => {
+        const list = await engine.listNetworks(filters);
+        const removeNetwork = async (id: string, attempt = 1): Promise<void> => {
+          try {
+            await engine.removeNetwork(id);
+          } catch (err) {
+            // An `up` still running elsewhere attached a container meanwhile: remove it, then retry.
+            if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
+              await removeAll();
+              return removeNetwork(id, attempt + 1);
+            }
+            throw err;
           }
-          throw err;
-        }
-      };
-      await Promise.all(list.map((n) => removeNetwork(n.Id)));
-      return list.length;
-    }, (n) => `${n} removed`),
-    task(emit, 'volumes', `remove volumes of ${what}`, async () => {
-      const volumes = await engine.listVolumes(filters);
-      await Promise.all(volumes.map((v) => engine.removeVolume(v.Name)));
-      return volumes.length;
-    }, (n) => `${n} removed`),
+        };
+        await Promise.all(list.map((n) => removeNetwork(n.Id)));
+        return list.length;
+      },
+      (n) => `${n} removed`,
+    ),
+    task(
+      emit,
+      'volumes',
+      `remove volumes of ${what}`,
+      async () => {
+        const volumes = await engine.listVolumes(filters);
+        await Promise.all(volumes.map((v) => engine.removeVolume(v.Name)));
+        return volumes.length;
+      },
+      (n) => `${n} removed`,
+    ),
   ]);
   return { containers, networks, volumes };
 }

@@ -173,4 +173,3 @@ export async function readPodSources(engine: Engine, lab: Pick<Lab, 'pods'>, pla
   const containers = await engine.listContainers(labFilter(plan.lab));
   return podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
 }
-

@@ -35,12 +35,25 @@ export async function labStatus(running: RunningLab): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
   const of = (name: string) => state.get(name) ?? 'missing';
   for (const n of plan.nodes) rows.push({ kind: 'node', name: n.name, ip: n.ip, detail: `pods ${n.podCIDR}, cbr0 ${n.bridgeIP}`, state: of(n.container.name) });
-  if (plan.router) rows.push({ kind: 'router', name: 'router', ip: plan.router.ip, detail: plan.router.routes.map((r) => `${r.dst} via ${r.via}`).join(', '), state: of(plan.router.name) });
+  if (plan.router)
+    rows.push({
+      kind: 'router',
+      name: 'router',
+      ip: plan.router.ip,
+      detail: plan.router.routes.map((r) => `${r.dst} via ${r.via}`).join(', '),
+      state: of(plan.router.name),
+    });
   if (plan.external) rows.push({ kind: 'external', name: 'external', ip: plan.external.ip, detail: '', state: of(plan.external.name) });
   for (const p of plan.pods) {
     const states = [p.pause, ...p.containers].map((c) => of(c.name));
     const containers = p.containers.map((c) => c.name.slice(podContainerName(plan.lab, p).length + 1)).join(', ');
-    rows.push({ kind: 'pod', name: podTitle(p), ip: p.ip, detail: `on ${p.node}: ${containers}`, state: states.every((s) => s === 'running') ? 'running' : states.join('/') });
+    rows.push({
+      kind: 'pod',
+      name: podTitle(p),
+      ip: p.ip,
+      detail: `on ${p.node}: ${containers}`,
+      state: states.every((s) => s === 'running') ? 'running' : states.join('/'),
+    });
   }
   return rows;
 }

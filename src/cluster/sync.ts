@@ -17,7 +17,6 @@ import type { NodeProxyState, ProxyNodeSetup } from '../plan/proxy/driver.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
 
-
 export interface SyncResult {
   services: PlannedService[];
   /** Endpoints in all, over all service ports. */
@@ -39,48 +38,54 @@ export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: Proxy
 
 export async function syncServices(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
   const { engine, lab, plan } = target;
-  return task(emit, 'sync', `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`, async () => {
-    const sources = await readPodSources(engine, lab, plan);
-    const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
-    const nodes = await Promise.all(
-      plan.nodes.map(async (n) => {
-        const pid = await engine.pidOf(n.container.name);
-        if (!pid) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
-        return { node: n, pid };
-      }),
-    );
-    // A mode that runs a process in the node (userspace: the proxy, which keeps the local ports
-    // it listens on from sync to sync) starts it first.
-    const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
-    const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => startNodeProxy(engine, setup, node.container.name, node.name))) : [];
-    const jobs = nodes.map(({ node, pid }, index) => ({
-      index,
-      command: nodeProxyScript(
-        lab.topology.proxyMode,
-        proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
-        pid,
-        previousPorts[index],
-      ),
-    }));
-    const work: Promise<unknown>[] = [];
-    if (jobs.length && lab.services.length) {
-      work.push(
-        (async () => {
-          const out = await target.toolbox.run(rawScriptRequest('kube-proxy sync', parallelScript(jobs), true));
-          for (const r of parseParallelOutput(out.stdout)) {
-            if (r.exitCode !== 0) {
-              throw new NetlabError(`kube-proxy sync failed on ${nodes[r.index]!.node.name}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
-                hint: 'Run `netlab doctor` to check iptables/nftables support.',
-              });
-            }
-          }
-        })(),
+  return task(
+    emit,
+    'sync',
+    `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
+    async () => {
+      const sources = await readPodSources(engine, lab, plan);
+      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+      const nodes = await Promise.all(
+        plan.nodes.map(async (n) => {
+          const pid = await engine.pidOf(n.container.name);
+          if (!pid) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
+          return { node: n, pid };
+        }),
       );
-    }
-    if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
-    await Promise.all(work);
-    return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
-  }, (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`);
+      // A mode that runs a process in the node (userspace: the proxy, which keeps the local ports
+      // it listens on from sync to sync) starts it first.
+      const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
+      const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => startNodeProxy(engine, setup, node.container.name, node.name))) : [];
+      const jobs = nodes.map(({ node, pid }, index) => ({
+        index,
+        command: nodeProxyScript(
+          lab.topology.proxyMode,
+          proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
+          pid,
+          previousPorts[index],
+        ),
+      }));
+      const work: Promise<unknown>[] = [];
+      if (jobs.length && lab.services.length) {
+        work.push(
+          (async () => {
+            const out = await target.toolbox.run(rawScriptRequest('kube-proxy sync', parallelScript(jobs), true));
+            for (const r of parseParallelOutput(out.stdout)) {
+              if (r.exitCode !== 0) {
+                throw new NetlabError(`kube-proxy sync failed on ${nodes[r.index]!.node.name}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
+                  hint: 'Run `netlab doctor` to check iptables/nftables support.',
+                });
+              }
+            }
+          })(),
+        );
+      }
+      if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
+      await Promise.all(work);
+      return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
+    },
+    (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
+  );
 }
 
 /** Zone files into the CoreDNS container; CoreDNS's `file` plugin reloads on the new SOA serial. */

@@ -160,7 +160,14 @@ function createNetwork(engine: Engine, plan: LabPlan): Promise<void> {
 async function ensureContainers(run: UpRun): Promise<Map<string, EnsuredContainer>> {
   const { plan } = run;
   const infraTask = (c: ContainerPlan) =>
-    task(run.emit, c.key, title(c), () => ensure(run, c), (r) => `${r.action}${c.ip ? ` ${c.ip}` : ''}`, 'infrastructure');
+    task(
+      run.emit,
+      c.key,
+      title(c),
+      () => ensure(run, c),
+      (r) => `${r.action}${c.ip ? ` ${c.ip}` : ''}`,
+      'infrastructure',
+    );
 
   const toolboxP = infraTask(plan.toolbox);
   const nodeP = new Map(plan.nodes.map((n) => [n.name, infraTask(n.container)]));

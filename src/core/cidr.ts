@@ -51,12 +51,12 @@ export function nth(c: Cidr, n: number): string {
 }
 
 export function contains(c: Cidr, ip: number): boolean {
-  return ((ip & mask(c.prefix)) >>> 0) === c.base;
+  return (ip & mask(c.prefix)) >>> 0 === c.base;
 }
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
 /** A host-bits-cleared version of a sloppy CIDR, for "did you mean" hints. */
@@ -82,7 +82,7 @@ export function covering(blocks: Cidr[]): Cidr | undefined {
   if (!first) return undefined;
   for (let prefix = Math.min(...blocks.map((b) => b.prefix)); prefix >= 0; prefix--) {
     const base = (first.base & mask(prefix)) >>> 0;
-    if (blocks.every((b) => ((b.base & mask(prefix)) >>> 0) === base)) return { base, prefix };
+    if (blocks.every((b) => (b.base & mask(prefix)) >>> 0 === base)) return { base, prefix };
   }
   return { base: 0, prefix: 0 };
 }

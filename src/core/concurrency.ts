@@ -75,7 +75,7 @@ export function batcher<In, Out>(run: (items: In[]) => Promise<Out[]>): (item: I
     queue = [];
     try {
       const out = await run(batch.map((b) => b.item));
-      batch.forEach((b, i) => b.resolve(out[i]!));
+      for (const [i, b] of batch.entries()) b.resolve(out[i]!);
     } catch (err) {
       for (const b of batch) b.reject(err);
     } finally {

@@ -34,12 +34,7 @@ export class LabFileError extends NetlabError {
   readonly problems: LabFileProblem[];
 
   constructor(problems: LabFileProblem[]) {
-    super(
-      problems
-        .map((p) => `${p.at.file}:${p.at.line}:${p.at.column}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`)
-        .join('\n'),
-      { exitCode: 2 },
-    );
+    super(problems.map((p) => `${p.at.file}:${p.at.line}:${p.at.column}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n'), { exitCode: 2 });
     this.problems = problems;
   }
 }

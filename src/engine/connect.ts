@@ -53,8 +53,7 @@ function contextEndpoint(dockerConfigDir: string): EngineEndpoint | undefined {
   let name = process.env.DOCKER_CONTEXT;
   if (!name) {
     try {
-      name = (JSON.parse(readFileSync(join(dockerConfigDir, 'config.json'), 'utf8')) as { currentContext?: string })
-        .currentContext;
+      name = (JSON.parse(readFileSync(join(dockerConfigDir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
     } catch {
       return undefined;
     }
@@ -100,7 +99,6 @@ export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): Engine
   if (found.length === 0) found.push({ source: '/var/run/docker.sock', options: { socketPath: '/var/run/docker.sock' } });
   return found;
 }
-
 
 let cached: Promise<Engine> | undefined;
 

@@ -54,7 +54,11 @@ export class Engine {
   // Containers
 
   listContainers(filters: Filters): Promise<ContainerSummary[]> {
-    return this.call(`containers list ${JSON.stringify(filters)}`, () => this.docker.listContainers({ all: true, filters }), (l) => `${l.length} found`);
+    return this.call(
+      `containers list ${JSON.stringify(filters)}`,
+      () => this.docker.listContainers({ all: true, filters }),
+      (l) => `${l.length} found`,
+    );
   }
 
   /** A container's details, or undefined when there is no such container. */
@@ -113,7 +117,10 @@ export class Engine {
   /** The last `tail` lines a container printed (stdout and stderr together), or '' when it has none. */
   logs(nameOrId: string, tail: number): Promise<string> {
     return this.call(`container logs ${nameOrId}`, async () => {
-      const raw = (await this.docker.getContainer(nameOrId).logs({ stdout: true, stderr: true, tail }).catch(() => Buffer.alloc(0))) as Buffer;
+      const raw = (await this.docker
+        .getContainer(nameOrId)
+        .logs({ stdout: true, stderr: true, tail })
+        .catch(() => Buffer.alloc(0))) as Buffer;
       return demuxBuffer(raw);
     });
   }
@@ -121,7 +128,11 @@ export class Engine {
   /** Runs a command in a running container and collects its output. */
   exec(container: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const what = `exec ${container} ${debugText(cmd.join(' '))}${options.stdin !== undefined ? ` <stdin ${options.stdin.length} bytes>` : ''}`;
-    return this.call(what, () => this.execCollect(container, cmd, options), (r) => `exit ${r.exitCode}`);
+    return this.call(
+      what,
+      () => this.execCollect(container, cmd, options),
+      (r) => `exit ${r.exitCode}`,
+    );
   }
 
   private async execCollect(container: string, cmd: string[], options: ExecOptions): Promise<ExecResult> {
@@ -197,7 +208,11 @@ export class Engine {
   // Networks and volumes
 
   listNetworks(filters?: Filters): Promise<NetworkSummary[]> {
-    return this.call(`networks list ${filters ? JSON.stringify(filters) : ''}`, () => this.docker.listNetworks(filters ? { filters } : {}), (l) => `${l.length} found`);
+    return this.call(
+      `networks list ${filters ? JSON.stringify(filters) : ''}`,
+      () => this.docker.listNetworks(filters ? { filters } : {}),
+      (l) => `${l.length} found`,
+    );
   }
 
   createNetwork(spec: NetworkCreate): Promise<void> {
@@ -233,11 +248,20 @@ export class Engine {
   // Images
 
   listImages(filters: Filters): Promise<ImageSummary[]> {
-    return this.call(`images list ${JSON.stringify(filters)}`, () => this.docker.listImages({ filters }), (l) => `${l.length} found`);
+    return this.call(
+      `images list ${JSON.stringify(filters)}`,
+      () => this.docker.listImages({ filters }),
+      (l) => `${l.length} found`,
+    );
   }
 
   inspectImage(ref: string): Promise<ImageDetails | undefined> {
-    return this.call(`image inspect ${ref}`, () => this.docker.getImage(ref).inspect().catch(() => undefined));
+    return this.call(`image inspect ${ref}`, () =>
+      this.docker
+        .getImage(ref)
+        .inspect()
+        .catch(() => undefined),
+    );
   }
 
   /** Removes an image; without force, one a container still uses stays (that is no error). */
@@ -258,7 +282,10 @@ export class Engine {
   }
 
   /** `docker build` (classic builder) from an in-memory context; the stream carries the engine's progress messages. */
-  buildImage(context: Buffer, options: { tags: readonly string[]; buildArgs?: Record<string, string>; labels?: Record<string, string>; noCache?: boolean }): Promise<Readable> {
+  buildImage(
+    context: Buffer,
+    options: { tags: readonly string[]; buildArgs?: Record<string, string>; labels?: Record<string, string>; noCache?: boolean },
+  ): Promise<Readable> {
     return this.call(`image build ${options.tags.join(' ')}`, async () => {
       return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
         // The engine takes `t` once per tag; dockerode passes an array as repeated parameters.

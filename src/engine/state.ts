@@ -12,10 +12,7 @@ export interface LabState {
 }
 
 export async function readLabState(engine: Engine, lab: string): Promise<LabState> {
-  const [containers, networks] = await Promise.all([
-    engine.listContainers(labFilter(lab)),
-    engine.listNetworks({ name: [networkName(lab)] }),
-  ]);
+  const [containers, networks] = await Promise.all([engine.listContainers(labFilter(lab)), engine.listNetworks({ name: [networkName(lab)] })]);
   // `name` filters match substrings: keep the exact one.
   const network = networks.find((n) => n.Name === networkName(lab));
   if (network && network.Labels?.[LABEL_LAB] !== lab) {
@@ -38,10 +35,7 @@ export interface LabSummary {
 
 /** Every lab present on the engine (any object with a netlab.lab label). */
 export async function listLabsOnEngine(engine: Engine): Promise<LabSummary[]> {
-  const [containers, networks] = await Promise.all([
-    engine.listContainers(labFilter()),
-    engine.listNetworks(labFilter()),
-  ]);
+  const [containers, networks] = await Promise.all([engine.listContainers(labFilter()), engine.listNetworks(labFilter())]);
   const labs = new Map<string, LabSummary>();
   const entry = (name: string, file?: string) => {
     let e = labs.get(name);

@@ -38,7 +38,11 @@ export function lastWords(result: ExecResult, lines = 3): string {
 }
 
 /** A shell script whose stdout is the answer; a non-zero exit is an error saying what it printed. */
-export function scriptRequest(what: string, script: string, hint = 'Run `netlab doctor` to check the engine and kernel features; `netlab up` again retries.'): ToolboxRequest<string> {
+export function scriptRequest(
+  what: string,
+  script: string,
+  hint = 'Run `netlab doctor` to check the engine and kernel features; `netlab up` again retries.',
+): ToolboxRequest<string> {
   return {
     what,
     argv: ['sh', '-c', script],

@@ -87,13 +87,7 @@ async function buildFromScript(job: BuildJob, name: ImageName, work: string, onL
 }
 
 /** docker build of docker/<name>/, with the binary compiled on the host (if any) added to the context. */
-async function buildFromDockerfile(
-  job: BuildJob,
-  name: ImageName,
-  waitFor: ImageName[],
-  work: string,
-  onLine: LineSink,
-): Promise<void> {
+async function buildFromDockerfile(job: BuildJob, name: ImageName, waitFor: ImageName[], work: string, onLine: LineSink): Promise<void> {
   const recipe = RECIPES[name];
   const ref = job.refs[name];
   const sourceDir = join(dockerDir, name);
@@ -133,11 +127,7 @@ async function dropReplaced(engine: Engine, ref: string, old: string): Promise<v
  * Makes sure the engine has every wanted netlab image at its current content tag,
  * building what is missing; returns the refs (`netlab/<name>:<tag>`) of all images.
  */
-export async function ensureImages(
-  engine: Engine,
-  emit: EventSink,
-  options: EnsureOptions = {},
-): Promise<Record<ImageName, string>> {
+export async function ensureImages(engine: Engine, emit: EventSink, options: EnsureOptions = {}): Promise<Record<ImageName, string>> {
   const wanted = options.only ?? [...IMAGE_NAMES];
   const unknown = wanted.filter((name) => !isImageName(name));
   if (unknown.length) {

@@ -102,17 +102,11 @@ export function goArch(nodeArch: string = process.arch): string {
  * Compiles docker/pause/pause.c into a static binary with the host's gcc. gcc cannot
  * cross-compile, so this needs a Linux host of the engine's architecture.
  */
-export async function compilePause(
-  sourceDir: string,
-  compile: HostCompile,
-  outFile: string,
-  engineArch: string,
-  onLine?: LineSink,
-): Promise<void> {
+export async function compilePause(sourceDir: string, compile: HostCompile, outFile: string, engineArch: string, onLine?: LineSink): Promise<void> {
   if (process.platform !== 'linux' || goArch() !== engineArch) {
     throw new NetlabError(
       `The pause binary is compiled with this machine's gcc, which builds for ${process.platform}/${goArch()}, but the Docker engine runs linux/${engineArch}.`,
-      { hint: 'Build the images on a Linux machine of the engine\'s architecture and carry them over with `netlab images save` / `netlab images load`.' },
+      { hint: "Build the images on a Linux machine of the engine's architecture and carry them over with `netlab images save` / `netlab images load`." },
     );
   }
   const gcc = await findTool('gcc');
@@ -142,13 +136,7 @@ export async function compilePause(
  * them from the module cache, else from GOPROXY (the caller's, or Go's default); the
  * committed go.sum checks them, and GOTOOLCHAIN=local never downloads another Go.
  */
-export async function compileApp(
-  sourceDir: string,
-  compile: HostCompile,
-  outFile: string,
-  engineArch: string,
-  onLine?: LineSink,
-): Promise<void> {
+export async function compileApp(sourceDir: string, compile: HostCompile, outFile: string, engineArch: string, onLine?: LineSink): Promise<void> {
   const what = `docker/${basename(sourceDir)}`;
   const go = await findTool('go');
   if (!go) {

@@ -67,8 +67,5 @@ export async function imageTags(root: string = dockerDir): Promise<Record<ImageN
 /** Each image's reference, `netlab/<name>:<content tag>`. */
 export async function imageRefs(root: string = dockerDir): Promise<Record<ImageName, string>> {
   const tags = await imageTags(root);
-  return Object.fromEntries(IMAGE_NAMES.map((name) => [name, `${repositoryOf(name)}:${tags[name]}`])) as Record<
-    ImageName,
-    string
-  >;
+  return Object.fromEntries(IMAGE_NAMES.map((name) => [name, `${repositoryOf(name)}:${tags[name]}`])) as Record<ImageName, string>;
 }

@@ -61,7 +61,10 @@ export function resolveLabFile(nameOrPath: string, labsDirectory: string = labsD
     const file = join(path, LAB_FILE_NAME);
     if (isFile(file)) return file;
     if (nameOrPath.includes('/') || nameOrPath.startsWith('.') || !existsSync(join(labsDirectory, nameOrPath, LAB_FILE_NAME)))
-      throw new NetlabError(`folder ${nameOrPath} has no ${LAB_FILE_NAME}`, { hint: `a lab folder holds its lab file as ${LAB_FILE_NAME}; or name the .yaml file itself`, exitCode: 2 });
+      throw new NetlabError(`folder ${nameOrPath} has no ${LAB_FILE_NAME}`, {
+        hint: `a lab folder holds its lab file as ${LAB_FILE_NAME}; or name the .yaml file itself`,
+        exitCode: 2,
+      });
   }
   const looksLikeName = /^[a-z0-9][-a-z0-9]*$/.test(nameOrPath);
   if (looksLikeName) {
@@ -86,9 +89,7 @@ export async function listLabs(labsDirectory: string = labsDir): Promise<LabList
       if (typeof value !== 'object' || value === null || typeof (value as { name?: unknown }).name !== 'string') continue;
       const title = (value as { title?: unknown }).title;
       out.push(typeof title === 'string' ? { name, title, file } : { name, file });
-    } catch {
-      continue;
-    }
+    } catch {}
   }
   return out;
 }

@@ -50,7 +50,8 @@ export function resolveEndpoint(lab: LabView, text: string): EndpointRef | Endpo
   const colon = written.indexOf(':');
   const target = colon < 0 ? written : written.slice(0, colon);
   const portText = colon < 0 ? undefined : written.slice(colon + 1);
-  if (portText !== undefined && portText === '') return { error: `"${written}" ends with ":" but names no port`, hint: `write a port after ":", e.g. ${target}:8080, or drop the ":"` };
+  if (portText !== undefined && portText === '')
+    return { error: `"${written}" ends with ":" but names no port`, hint: `write a port after ":", e.g. ${target}:8080, or drop the ":"` };
 
   let portNumber: number | undefined;
   if (portText !== undefined && /^\d+$/.test(portText)) {
@@ -103,7 +104,10 @@ export function resolveEndpoint(lab: LabView, text: string): EndpointRef | Endpo
   if (node) {
     if (portText === undefined) return { kind: 'node', node };
     if (portNumber === undefined)
-      return { error: `"${portText}" is not a port number`, hint: `a node has no named ports: write a number, e.g. ${node.name}:${nodePortOf(lab) ?? 30080} (a nodePort)` };
+      return {
+        error: `"${portText}" is not a port number`,
+        hint: `a node has no named ports: write a number, e.g. ${node.name}:${nodePortOf(lab) ?? 30080} (a nodePort)`,
+      };
     return { kind: 'node', node, port: portNumber };
   }
 
@@ -159,7 +163,10 @@ export function resolveEndpoint(lab: LabView, text: string): EndpointRef | Endpo
         hint:
           didYouMean(portText!, names) ??
           (names.length
-            ? `its port names: ${declared.filter((p) => p.name).map((p) => `${p.name} (${p.containerPort}/${p.protocol})`).join(', ')}; or write a number`
+            ? `its port names: ${declared
+                .filter((p) => p.name)
+                .map((p) => `${p.name} (${p.containerPort}/${p.protocol})`)
+                .join(', ')}; or write a number`
             : `it declares no named ports; write a number, e.g. ${target}:${declared[0]?.containerPort ?? 8080}`),
       };
     }
@@ -178,7 +185,9 @@ function findPod(lab: LabView, name: string, namespace: string | undefined): { p
       const spaces = named.map((p) => p.namespace);
       return {
         error: `no pod ${name} in namespace ${namespace}`,
-        hint: didYouMean(namespace, spaces) ?? `${name} is in namespace ${spaces.join(', ')}: write ${spaces.map((s) => (s === 'default' && named.length === 1 ? name : `${name}.${s}`)).join(' or ')}`,
+        hint:
+          didYouMean(namespace, spaces) ??
+          `${name} is in namespace ${spaces.join(', ')}: write ${spaces.map((s) => (s === 'default' && named.length === 1 ? name : `${name}.${s}`)).join(' or ')}`,
       };
     }
   } else {
@@ -246,7 +255,13 @@ function findService(lab: LabView, text: string, explicit: boolean): { service: 
   };
 }
 
-function serviceRef(lab: LabView, service: ServiceSpec, portText: string | undefined, portNumber: number | undefined, written: string): EndpointRef | EndpointError {
+function serviceRef(
+  lab: LabView,
+  service: ServiceSpec,
+  portText: string | undefined,
+  portNumber: number | undefined,
+  written: string,
+): EndpointRef | EndpointError {
   if (portText === undefined) return { kind: 'service', service };
   const label = `Service ${displayService(service, lab.services)}`;
   const base = written.slice(0, written.lastIndexOf(':'));
@@ -271,7 +286,11 @@ function serviceRef(lab: LabView, service: ServiceSpec, portText: string | undef
   const names = service.ports.flatMap((p) => (p.name ? [p.name] : []));
   return {
     error: `${label} has no port named "${portText}"`,
-    hint: didYouMean(portText!, names) ?? (names.length ? `its ports: ${listed}; or write a port number` : `its ports have no names; write the number, e.g. ${base}:${service.ports[0]?.port ?? 80}`),
+    hint:
+      didYouMean(portText!, names) ??
+      (names.length
+        ? `its ports: ${listed}; or write a port number`
+        : `its ports have no names; write the number, e.g. ${base}:${service.ports[0]?.port ?? 80}`),
   };
 }
 

@@ -54,7 +54,9 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
   const lab = draft ? validateLab(draft, problems, path, dirname(path)) : undefined;
   if (!problems.ok || !lab) {
     // No errors but no lab cannot happen (a missing name is an error); keep the type honest.
-    throw new LabFileError(sortProblems(problems.errors.length ? problems.errors : [{ at: yaml.start(), message: 'the lab file could not be read' }], yaml.display));
+    throw new LabFileError(
+      sortProblems(problems.errors.length ? problems.errors : [{ at: yaml.start(), message: 'the lab file could not be read' }], yaml.display),
+    );
   }
   if (options.name !== undefined) lab.name = options.name;
   return { lab, warnings: sortProblems(problems.warnings, yaml.display) };

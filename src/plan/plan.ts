@@ -23,13 +23,7 @@ import {
   LABEL_SPEC,
   type Role,
 } from '../core/labels.js';
-import {
-  UNDERLAY_EXTERNAL,
-  UNDERLAY_FIRST_NODE,
-  UNDERLAY_ROUTER,
-  assignPodIPs,
-  underlayAddress,
-} from './addresses.js';
+import { UNDERLAY_EXTERNAL, UNDERLAY_FIRST_NODE, UNDERLAY_ROUTER, assignPodIPs, underlayAddress } from './addresses.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type NodePlan, type PodPlan, type Route } from './types.js';
 
 export interface PlanInputs {
@@ -56,15 +50,7 @@ function specHash(create: ContainerCreate): string {
 }
 
 /** Stamps the labels every object carries, and the hash of the rest of the spec. */
-function container(
-  lab: Lab,
-  key: string,
-  name: string,
-  role: Role,
-  create: ContainerCreate,
-  labels: Record<string, string>,
-  ip?: string,
-): ContainerPlan {
+function container(lab: Lab, key: string, name: string, role: Role, create: ContainerCreate, labels: Record<string, string>, ip?: string): ContainerPlan {
   const withLabels: ContainerCreate = {
     ...create,
     Labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: role, [LABEL_LAB_FILE]: lab.file, ...labels },
@@ -155,9 +141,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
 
   const nodeIPs = new Map(lab.topology.nodes.map((n, i) => [n.name, underlayAddress(underlay, UNDERLAY_FIRST_NODE + i)]));
   // --publish: every nodePort also on 127.0.0.1 of the host, through the first node.
-  const published = lab.topology.publish
-    ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`)
-    : [];
+  const published = lab.topology.publish ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`) : [];
   const nodes: NodePlan[] = lab.topology.nodes.map((n, index) => {
     const publish = index === 0 && published.length > 0;
     const ip = nodeIPs.get(n.name)!;
@@ -252,17 +236,24 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
       }
     : undefined;
 
-  const toolbox = container(lab, 'toolbox', `${lab.name}-toolbox`, 'toolbox', {
-    Image: images.probe,
-    Hostname: 'toolbox',
-    HostConfig: {
-      NetworkMode: 'none',
-      // Sees every container's /proc/<pid>/ns/net, so CNI and probes can enter pods and nodes.
-      PidMode: 'host',
-      CapAdd: TOOLBOX_CAPS,
-      RestartPolicy: { Name: 'no' },
+  const toolbox = container(
+    lab,
+    'toolbox',
+    `${lab.name}-toolbox`,
+    'toolbox',
+    {
+      Image: images.probe,
+      Hostname: 'toolbox',
+      HostConfig: {
+        NetworkMode: 'none',
+        // Sees every container's /proc/<pid>/ns/net, so CNI and probes can enter pods and nodes.
+        PidMode: 'host',
+        CapAdd: TOOLBOX_CAPS,
+        RestartPolicy: { Name: 'no' },
+      },
     },
-  }, {});
+    {},
+  );
 
   const placed = placePods(lab.pods, lab.topology.nodes);
   const ips = assignPodIPs(placed, lab.topology.nodes, inputs.previousIPs);

@@ -22,7 +22,11 @@ function stableOffset(key: string, modulo: number): number {
  * Cluster IPs: the ones written stay; the others are picked from the service CIDR by a hash of
  * the service's name (stable across runs, unlike the API server's random pick), skipping taken ones.
  */
-export function allocateClusterIPs(services: readonly ServiceSpec[], serviceCIDR: string, reserved: readonly string[] = []): Map<ServiceSpec, string | undefined> {
+export function allocateClusterIPs(
+  services: readonly ServiceSpec[],
+  serviceCIDR: string,
+  reserved: readonly string[] = [],
+): Map<ServiceSpec, string | undefined> {
   const cidr = parseCidr(serviceCIDR)!;
   const taken = new Set<number>([...reserved.map((r) => parseIp(r)!), cidr.base, (cidr.base + size(cidr) - 1) >>> 0]);
   for (const s of services) if (s.clusterIP && s.clusterIP !== 'None') taken.add(parseIp(s.clusterIP)!);
@@ -40,7 +44,8 @@ export function allocateClusterIPs(services: readonly ServiceSpec[], serviceCIDR
     let offset = stableOffset(`${s.namespace}/${s.name}`, n);
     for (let tries = 0; tries < n && taken.has((cidr.base + offset) >>> 0); tries++) offset = (offset + 1) % n;
     const ip = (cidr.base + offset) >>> 0;
-    if (taken.has(ip)) throw new NetlabError(`The service CIDR ${serviceCIDR} has no free address for service ${s.name}.`, { hint: 'Use a larger serviceCIDR.' });
+    if (taken.has(ip))
+      throw new NetlabError(`The service CIDR ${serviceCIDR} has no free address for service ${s.name}.`, { hint: 'Use a larger serviceCIDR.' });
     taken.add(ip);
     out.set(s, formatIp(ip));
   }
@@ -68,7 +73,6 @@ export function allocateNodePorts(services: readonly ServiceSpec[]): Map<Service
   }
   return out;
 }
-
 
 /** A pod as the endpoints controller sees it: placed, addressed, and whether it is ready. */
 export interface PodEndpointSource {
@@ -123,7 +127,7 @@ export function planServices(
         endpoints: members
           .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
           .filter((e): e is EndpointState => e.port !== undefined)
-          .sort((a, b) => (parseIp(a.ip)! - parseIp(b.ip)!) || a.port - b.port),
+          .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
       })),
     };
   });

@@ -31,12 +31,9 @@ export function paint(enabled: boolean): Paint {
  * Whether to color output to `stream`: only a TTY, never when NO_COLOR is set
  * (https://no-color.org) or TERM is dumb.
  */
-export function colorEnabled(
-  stream: NodeJS.WritableStream | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): boolean {
-  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  if (env['TERM'] === 'dumb') return false;
+export function colorEnabled(stream: NodeJS.WritableStream | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
   return (stream as NodeJS.WriteStream | undefined)?.isTTY === true;
 }
 

@@ -32,7 +32,7 @@ export function tallyText(passed: number, failed: number): string {
  * `3 passed, 1 failed (1.2 s)`), so the renderer need not print it twice.
  */
 export function repeatsTally(passed: number, failed: number, summary: string | undefined): boolean {
-  return summary !== undefined && summary.trimStart().startsWith(tallyText(passed, failed));
+  return summary?.trimStart().startsWith(tallyText(passed, failed)) ?? false;
 }
 
 /** `1 task failed` / `2 tasks failed`. */

@@ -68,8 +68,7 @@ export function createPlainPrinter(write: (line: string) => void, options: Plain
         write(checkLine(event.result, p));
         return;
       case 'message': {
-        const label =
-          event.level === 'error' ? p.red('error') : event.level === 'warn' ? p.yellow('warn') : p.dim('info');
+        const label = event.level === 'error' ? p.red('error') : event.level === 'warn' ? p.yellow('warn') : p.dim('info');
         const pad = ' '.repeat(7 - event.level.length);
         const [first = '', ...rest] = event.text.split(/\r?\n/);
         write(`${label}${pad}${first}`);

@@ -36,7 +36,7 @@ export function chooseMode(opts: { json?: boolean; stream?: NodeJS.WriteStream; 
   const stream = opts.stream ?? process.stdout;
   const env = opts.env ?? process.env;
   const sized = stream.columns === undefined || stream.columns > 0;
-  if (stream.isTTY === true && sized && env['CI'] === undefined && env['TERM'] !== 'dumb') return 'ink';
+  if (stream.isTTY === true && sized && env.CI === undefined && env.TERM !== 'dumb') return 'ink';
   return 'plain';
 }
 

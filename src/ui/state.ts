@@ -77,9 +77,7 @@ export function reduce(state: UiState, event: UiEvent, now: number = Date.now())
       return { ...state, tasks };
     }
     case 'task-progress': {
-      const [tasks] = updateTask(state.tasks, event.id, now, (t) =>
-        t.status === 'running' ? { ...t, progress: event.text } : t,
-      );
+      const [tasks] = updateTask(state.tasks, event.id, now, (t) => (t.status === 'running' ? { ...t, progress: event.text } : t));
       return { ...state, tasks };
     }
     case 'task-done': {
@@ -188,12 +186,7 @@ function replaceAt<T>(items: readonly T[], i: number, item: T): T[] {
 }
 
 /** Updates a task by id; an unknown id gets a task titled by its id (events can race). */
-function updateTask(
-  tasks: readonly TaskState[],
-  id: TaskId,
-  now: number,
-  update: (t: TaskState) => TaskState,
-): [TaskState[], TaskState] {
+function updateTask(tasks: readonly TaskState[], id: TaskId, now: number, update: (t: TaskState) => TaskState): [TaskState[], TaskState] {
   const i = tasks.findIndex((t) => t.id === id);
   if (i < 0) {
     const task = update({ id, title: id, status: 'running', startedAt: now, settled: false });
@@ -214,8 +207,7 @@ function withoutRunFields(t: TaskState): TaskState {
  */
 function settle(state: UiState, task: TaskState): UiState {
   if (task.settled) return state;
-  const members =
-    task.group === undefined ? [task] : state.tasks.filter((t) => t.group === task.group && !t.settled);
+  const members = task.group === undefined ? [task] : state.tasks.filter((t) => t.group === task.group && !t.settled);
   if (members.some((t) => t.status === 'running')) return state;
   const ids = new Set(members.map((t) => t.id));
   const tasks = state.tasks.map((t) => (ids.has(t.id) ? { ...t, settled: true } : t));

@@ -110,7 +110,22 @@ describe('netlab coredns', () => {
     expect(version.stdout).toMatch(/^CoreDNS-1\.12\.4\b/);
     const plugins = (await e.exec(coredns, ['/usr/local/bin/coredns', '-plugins'])).stdout.split('\n').filter(Boolean);
     // The linked ones, and the few they register themselves (file uses transfer, forward dnstap...).
-    const linked = ['errors', 'health', 'ready', 'file', 'hosts', 'template', 'prometheus', 'cache', 'loop', 'reload', 'loadbalance', 'log', 'forward', 'whoami'];
+    const linked = [
+      'errors',
+      'health',
+      'ready',
+      'file',
+      'hosts',
+      'template',
+      'prometheus',
+      'cache',
+      'loop',
+      'reload',
+      'loadbalance',
+      'log',
+      'forward',
+      'whoami',
+    ];
     expect(plugins).toEqual(expect.arrayContaining(linked));
     expect(plugins.filter((p) => !linked.includes(p)).sort()).toEqual(['debug', 'dnstap', 'metadata', 'transfer']);
     const health = await e.exec(probe, ['curl', '-s', `http://${dnsIp}:8080/health`]);

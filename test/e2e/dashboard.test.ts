@@ -33,7 +33,12 @@ async function waitScreen(pred: (s: string) => boolean, ms: number, what: string
 
 /** The pod on the selected (❯) row. */
 function selectedPod(s: string): string | undefined {
-  return s.split('\n').find((l) => l.includes('❯ '))?.split('❯ ')[1]?.trim().split(/\s+/)[0];
+  return s
+    .split('\n')
+    .find((l) => l.includes('❯ '))
+    ?.split('❯ ')[1]
+    ?.trim()
+    .split(/\s+/)[0];
 }
 
 beforeAll(async () => {
@@ -50,10 +55,26 @@ describe('netlab ui in a real terminal', () => {
   it('shows the lab, runs the checks on c, moves on j and quits on q', async () => {
     const bin = join(root, 'bin', 'netlab.js');
     // A person's terminal: Ink draws live frames only outside CI (CI runs this test with CI=true).
-    const started = await tmux(['new-session', '-d', '-s', session, '-x', '160', '-y', '50', '-e', 'NO_COLOR=1', `env -u CI -u CONTINUOUS_INTEGRATION node ${bin} ui ${lab}; sleep 0.2`]);
+    const started = await tmux([
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '160',
+      '-y',
+      '50',
+      '-e',
+      'NO_COLOR=1',
+      `env -u CI -u CONTINUOUS_INTEGRATION node ${bin} ui ${lab}; sleep 0.2`,
+    ]);
     expect(started.exitCode, started.stderr).toBe(0);
 
-    let s = await waitScreen((x) => x.includes('server-1') && x.includes('READY') && /client\s+default\s+node1\s+10\.0\.1\.3\s+yes/.test(x), 60_000, 'the pods');
+    let s = await waitScreen(
+      (x) => x.includes('server-1') && x.includes('READY') && /client\s+default\s+node1\s+10\.0\.1\.3\s+yes/.test(x),
+      60_000,
+      'the pods',
+    );
     expect(s).toContain(`netlab ui  ${lab}  proxy iptables`);
     expect(s).toContain('─ router ');
     expect(s).toContain('service-test  10.3.241.152');

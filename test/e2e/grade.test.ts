@@ -28,16 +28,18 @@ const dir = mkdtempSync(join(tmpdir(), 'netlab-grade-'));
 async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        errors.push(err);
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        try {
+          await fn(item);
+        } catch (err) {
+          errors.push(err);
+        }
       }
-    }
-  }));
+    }),
+  );
   if (errors.length) throw errors[0];
 }
 
@@ -74,7 +76,11 @@ afterAll(async () => {
   });
   rmSync(dir, { recursive: true, force: true });
   const total = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`grade e2e: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}; file total ${total} s`);
+  console.log(
+    `grade e2e: ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+      .join(', ')}; file total ${total} s`,
+  );
 }, 240_000);
 
 describe(`${COPIES} copies of pod-to-service side by side`, () => {
@@ -189,7 +195,9 @@ describe('needs, wait, levels and points on a real lab', () => {
     cpSync(join(root, 'labs', 'pod-to-service'), labDir, { recursive: true });
     const file = join(labDir, 'lab.yaml');
     const yaml = readFileSync(file, 'utf8').replace(/\nexercises:[\s\S]*$/, '\n');
-    writeFileSync(file, `${yaml}
+    writeFileSync(
+      file,
+      `${yaml}
   - name: client answers on 9999
     from: server-0
     probe: tcp
@@ -213,7 +221,8 @@ describe('needs, wait, levels and points on a real lab', () => {
     to: service-test:80
     needs: [client reaches the service's cluster IP]
     pass: the service answers
-`);
+`,
+    );
     up.add(name);
     const u = await netlab(['up', file, '--name', name, '--json']);
     expect(u.exitCode, u.all).toBe(0);
@@ -223,7 +232,12 @@ describe('needs, wait, levels and points on a real lab', () => {
     expect(by['client answers on 9999']).toMatchObject({ ok: false, points: 3, message: 'nothing listens on 9999', hint: 'start something on 9999' });
     // Tried at 0 s, then every 0.5 s while within 1.2 s.
     expect(by['client answers on 9999']!.attempts).toBeGreaterThanOrEqual(2);
-    expect(by['through 9999 by name']).toMatchObject({ ok: false, blockedBy: 'client answers on 9999', detail: 'blocked by "client answers on 9999"', attempts: 0 });
+    expect(by['through 9999 by name']).toMatchObject({
+      ok: false,
+      blockedBy: 'client answers on 9999',
+      detail: 'blocked by "client answers on 9999"',
+      attempts: 0,
+    });
     expect(by['a warning that fails']).toMatchObject({ ok: false, level: 'warning', attempts: 1 });
     expect(by['after the cluster IP works']).toMatchObject({ ok: true, message: 'the service answers' });
     expect(grade).toMatchObject({ failed: 1, warnings: 1, blocked: 1, maxScore: grade.checks.length + 2, score: grade.checks.length - 3 });

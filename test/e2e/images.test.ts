@@ -16,14 +16,7 @@ import type { ContainerDetails } from '../../src/engine/types.js';
 import type { LabEvent } from '../../src/core/events.js';
 import { buildContext, dockerBuild } from '../../src/images/engine-build.js';
 import { NetlabError } from '../../src/core/errors.js';
-import {
-  IMAGE_NAMES,
-  ensureImages,
-  listImages,
-  loadImages,
-  saveImages,
-  type ImageName,
-} from '../../src/images/index.js';
+import { IMAGE_NAMES, ensureImages, listImages, loadImages, saveImages, type ImageName } from '../../src/images/index.js';
 import { engine } from '../helpers/e2e.js';
 
 const lab = `test-images-${randomBytes(4).toString('hex')}`;
@@ -225,11 +218,7 @@ describe('netlab images', () => {
     expect(String(info.client)).toMatch(new RegExp(`^${clientIp.replace(/\./g, '\\.')}:\\d+$`));
 
     // One datagram out, the first line back (bash's /dev/udp, so no tool waits out a timeout).
-    const udp = await e.exec(client, [
-      'bash',
-      '-c',
-      `exec 3<>/dev/udp/${appIp}/5353 && printf 'ping\\n' >&3 && timeout 3 head -n1 <&3`,
-    ]);
+    const udp = await e.exec(client, ['bash', '-c', `exec 3<>/dev/udp/${appIp}/5353 && printf 'ping\\n' >&3 && timeout 3 head -n1 <&3`]);
     expect(udp.stdout).toBe(`Hello from web-0 (${appIp}:5353)\n`);
 
     const logs = await e.logs(app, 10_000);

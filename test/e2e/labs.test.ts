@@ -36,7 +36,12 @@ describe('container-to-container', () => {
     const { exitCode, report } = await checkJson(name);
     expect(exitCode).toBe(1);
     expect(failing(report).sort()).toEqual(
-      ['app and sidecar share one network namespace', 'app reaches sidecar on localhost', 'both ports answer on the pod IP', 'sidecar reaches app on localhost'].sort(),
+      [
+        'app and sidecar share one network namespace',
+        'app reaches sidecar on localhost',
+        'both ports answer on the pod IP',
+        'sidecar reaches app on localhost',
+      ].sort(),
     );
     expect(report.checks.find((c) => c.name === 'app reaches sidecar on localhost')?.detail).toMatch(/Connection refused|Failed to connect/);
     expect(report.checks.find((c) => c.name === 'sidecar reaches app on localhost')?.detail).toMatch(/not running/);
@@ -111,9 +116,7 @@ describe('multi-node', () => {
         'the path across nodes passes the router',
       ].sort(),
     );
-    expect(report.checks.find((c) => c.name === 'client reaches the server on the other node')?.detail).toMatch(
-      /No route to host|timed out|Failed to connect/,
-    );
+    expect(report.checks.find((c) => c.name === 'client reaches the server on the other node')?.detail).toMatch(/No route to host|timed out|Failed to connect/);
     expect(report.checks.find((c) => c.name === 'client reaches the server on its own node')?.ok).toBe(true);
   });
 

@@ -149,7 +149,10 @@ async function serviceTraffic(nodeIP: string) {
 
   // ClientIP affinity: every request of this client lands on the same endpoint.
   const sticky = await requests(`http://${STICKY}/`, 10);
-  expect(sticky.every((l) => l.startsWith('Hello from')), sticky.join('\n')).toBe(true);
+  expect(
+    sticky.every((l) => l.startsWith('Hello from')),
+    sticky.join('\n'),
+  ).toBe(true);
   expect(backends(sticky).size, sticky.join('\n')).toBe(1);
 
   expect(await udpAnswer(WEB, 53)).toMatch(/^Hello from [ab] /);
@@ -197,14 +200,22 @@ describe('kube-proxy modes on a real node', () => {
     // Every rule of the restore is in the kernel (kube-proxy's chains hold nothing else).
     for (const table of ['filter', 'nat']) {
       const section = (text: string) => text.split(`*${table}\n`)[1]!.split('COMMIT')[0]!;
-      const ours = section(rules).split('\n').filter((l) => l.startsWith('-A ')).length;
-      const loaded = section(save).split('\n').filter((l) => /^-A KUBE-/.test(l)).length;
+      const ours = section(rules)
+        .split('\n')
+        .filter((l) => l.startsWith('-A ')).length;
+      const loaded = section(save)
+        .split('\n')
+        .filter((l) => /^-A KUBE-/.test(l)).length;
       expect(loaded, table).toBe(ours);
     }
     expect(save.match(/^-A PREROUTING .*-j KUBE-SERVICES$/gm)).toHaveLength(1);
     expect(save.match(/^-A FORWARD .*-j KUBE-SERVICES$/gm)).toHaveLength(1);
-    expect(save).toContain('-A KUBE-SERVICES -d 10.96.0.51/32 -p tcp -m comment --comment "default/empty:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable');
-    expect(save).toMatch(/-A KUBE-SVC-\w+ -m comment --comment "default\/web:http -> [\d.]+:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-\w+/);
+    expect(save).toContain(
+      '-A KUBE-SERVICES -d 10.96.0.51/32 -p tcp -m comment --comment "default/empty:http has no endpoints" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+    );
+    expect(save).toMatch(
+      /-A KUBE-SVC-\w+ -m comment --comment "default\/web:http -> [\d.]+:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-\w+/,
+    );
 
     await serviceTraffic(nodeIP);
     const refused = await timedCurl(`http://${EMPTY}/`);

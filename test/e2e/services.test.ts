@@ -54,7 +54,7 @@ describe('pod-to-service (iptables)', () => {
     expect(r.stdout).toMatch(new RegExp(`-A ${sep} -p tcp .*-j DNAT --to-destination 10\\.0\\.2\\.2:8080`));
   });
 
-  it('a pod killed behind netlab\'s back drops out at the next sync', async () => {
+  it("a pod killed behind netlab's back drops out at the next sync", async () => {
     await (await engine()).killContainer(`${name}-server-1-server`);
     // `get endpoints` reads the pods as they are now; the nodes' rules follow at the sync.
     expect(await endpointsOf(name, 'service-test')).toBe('10.0.1.2:8080');
@@ -102,7 +102,16 @@ describe('pod-to-service (iptables)', () => {
     const file = join(dir, 'service.yaml');
     writeFileSync(
       file,
-      ['apiVersion: v1', 'kind: Service', 'metadata: { name: service-test }', 'spec:', '  clusterIP: 10.3.241.152', '  selector: { app: client }', '  ports: [{ port: 80, targetPort: 8080 }]', ''].join('\n'),
+      [
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata: { name: service-test }',
+        'spec:',
+        '  clusterIP: 10.3.241.152',
+        '  selector: { app: client }',
+        '  ports: [{ port: 80, targetPort: 8080 }]',
+        '',
+      ].join('\n'),
     );
     const r = await netlab(['apply', name, '-f', file]);
     expect(r.exitCode, r.all).toBe(0);

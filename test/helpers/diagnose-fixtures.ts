@@ -104,10 +104,13 @@ const ns = (links: string, addrs: string, routes: string, listen?: string): Netn
 
 /** client (node1) → service-test:80 in pod-to-service, iptables mode, as read off the lab. */
 export function serviceFacts(over: { router?: string; server1Listen?: string; server0Listen?: string; nat?: string; endpoints?: boolean } = {}): PathFacts {
-  const endpoints = over.endpoints === false ? [] : [
-    { ip: '10.0.1.2', port: 8080, node: 'node1', pod: 'server-0', chain: 'KUBE-SEP-SWDHQQVZNE4DIAR4' },
-    { ip: '10.0.2.2', port: 8080, node: 'node2', pod: 'server-1', chain: 'KUBE-SEP-CCUNI5TAEJBRFII7' },
-  ];
+  const endpoints =
+    over.endpoints === false
+      ? []
+      : [
+          { ip: '10.0.1.2', port: 8080, node: 'node1', pod: 'server-0', chain: 'KUBE-SEP-SWDHQQVZNE4DIAR4' },
+          { ip: '10.0.2.2', port: 8080, node: 'node2', pod: 'server-1', chain: 'KUBE-SEP-CCUNI5TAEJBRFII7' },
+        ];
   return {
     lab: 'pod-to-service',
     mode: 'iptables',
@@ -120,9 +123,33 @@ export function serviceFacts(over: { router?: string; server1Listen?: string; se
     ],
     router: { ip: '10.250.1.2', running: true, ns: ns('', '', over.router ?? ROUTER_ROUTES) },
     pods: [
-      { name: 'client', namespace: 'default', ip: '10.0.1.3', node: 'node1', running: true, labels: { app: 'client' }, ns: ns(CLIENT_LINKS, CLIENT_ADDRS, CLIENT_ROUTES) },
-      { name: 'server-0', namespace: 'default', ip: '10.0.1.2', node: 'node1', running: true, labels: { app: 'server' }, ns: ns(SERVER0_LINKS, SERVER0_ADDRS, SERVER0_ROUTES, over.server0Listen ?? LISTEN_8080) },
-      { name: 'server-1', namespace: 'default', ip: '10.0.2.2', node: 'node2', running: true, labels: { app: 'server' }, ns: ns(SERVER1_LINKS, SERVER1_ADDRS, SERVER1_ROUTES, over.server1Listen ?? LISTEN_8080) },
+      {
+        name: 'client',
+        namespace: 'default',
+        ip: '10.0.1.3',
+        node: 'node1',
+        running: true,
+        labels: { app: 'client' },
+        ns: ns(CLIENT_LINKS, CLIENT_ADDRS, CLIENT_ROUTES),
+      },
+      {
+        name: 'server-0',
+        namespace: 'default',
+        ip: '10.0.1.2',
+        node: 'node1',
+        running: true,
+        labels: { app: 'server' },
+        ns: ns(SERVER0_LINKS, SERVER0_ADDRS, SERVER0_ROUTES, over.server0Listen ?? LISTEN_8080),
+      },
+      {
+        name: 'server-1',
+        namespace: 'default',
+        ip: '10.0.2.2',
+        node: 'node2',
+        running: true,
+        labels: { app: 'server' },
+        ns: ns(SERVER1_LINKS, SERVER1_ADDRS, SERVER1_ROUTES, over.server1Listen ?? LISTEN_8080),
+      },
     ],
     service: {
       name: 'service-test',

@@ -9,7 +9,12 @@ export const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'netlab.js');
 
 export function netlab(args: string[], options: { reject?: boolean; timeout?: number; env?: Record<string, string> } = {}) {
-  return execa('node', [bin, ...args], { reject: options.reject ?? false, timeout: options.timeout ?? 180_000, env: { CI: '1', NO_COLOR: '1', ...options.env }, all: true });
+  return execa('node', [bin, ...args], {
+    reject: options.reject ?? false,
+    timeout: options.timeout ?? 180_000,
+    env: { CI: '1', NO_COLOR: '1', ...options.env },
+    all: true,
+  });
 }
 
 export function netlabSpawn(args: string[]): ResultPromise {

@@ -7,7 +7,13 @@ import { withAddons } from '../../src/plan/addons.js';
 import { loadLab } from '../../src/labfile/load.js';
 
 export const images: ImageRefs = {
-  base: 'netlab/base:t', pause: 'netlab/pause:t', app: 'netlab/app:t', node: 'netlab/node:t', router: 'netlab/router:t', probe: 'netlab/probe:t', coredns: 'netlab/coredns:t',
+  base: 'netlab/base:t',
+  pause: 'netlab/pause:t',
+  app: 'netlab/app:t',
+  node: 'netlab/node:t',
+  router: 'netlab/router:t',
+  probe: 'netlab/probe:t',
+  coredns: 'netlab/coredns:t',
 };
 
 /** pod-to-service, planned on 10.250.0.0/24; every pod ready except those named in `notReady`. */

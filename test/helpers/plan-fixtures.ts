@@ -4,7 +4,13 @@ import type { ImageRefs } from '../../src/plan/types.js';
 const at = { file: '/labs/t/lab.yaml', line: 1, column: 1 };
 
 export const images: ImageRefs = {
-  base: 'netlab/base:b', pause: 'netlab/pause:p', app: 'netlab/app:a', node: 'netlab/node:n', router: 'netlab/router:r', probe: 'netlab/probe:q', coredns: 'netlab/coredns:c',
+  base: 'netlab/base:b',
+  pause: 'netlab/pause:p',
+  app: 'netlab/app:a',
+  node: 'netlab/node:n',
+  router: 'netlab/router:r',
+  probe: 'netlab/probe:q',
+  coredns: 'netlab/coredns:c',
 };
 
 export function pod(name: string, extra: Partial<PodSpec> = {}): PodSpec {

@@ -3,8 +3,7 @@
 import type { CheckResult } from '../../core/events.js';
 import { planServices } from '../../plan/services.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
-import type { LabPlan } from '../../plan/types.js';
-import type { CheckSpec, Lab } from '../../labfile/model.js';
+import type { CheckSpec } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
@@ -64,7 +63,12 @@ async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, 
   if (!ref || 'error' in ref || ref.kind !== 'node' || ref.port === undefined) return undefined;
   const planned = planServices(
     lab.services,
-    plan.pods.map((p) => ({ pod: lab.pods.find((x) => x.name === p.name && x.namespace === p.namespace)!, ip: p.ip, node: p.node, ready: ready.get(`${p.namespace}/${p.name}`) ?? false })),
+    plan.pods.map((p) => ({
+      pod: lab.pods.find((x) => x.name === p.name && x.namespace === p.namespace)!,
+      ip: p.ip,
+      node: p.node,
+      ready: ready.get(`${p.namespace}/${p.name}`) ?? false,
+    })),
     lab.topology.serviceCIDR,
   );
   const owner = planned.flatMap((s) => s.ports.map((p) => ({ s, p }))).find(({ p }) => p.nodePort === ref.port);
@@ -77,7 +81,10 @@ async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, 
   return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${rule.where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
 }
 
-const labelsText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || 'no labels';
+const labelsText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',') || 'no labels';
 
 /** The first broken hop on the path, as one sentence (pure). */
 export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): string | undefined {
@@ -90,18 +97,24 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
     if (broken) return broken;
     const r = lookupRoute(srcPod.ns!.routes, f.target.ip);
     if (!r) return `pod ${srcPod.name} has no route to ${f.target.ip} (its table: ${srcPod.ns!.routes.map((x) => x.text).join('; ') || 'empty'})`;
-    if (r.via && srcNode && r.via !== srcNode.bridgeIP) return `pod ${srcPod.name} sends ${f.target.ip} via ${r.via}, not via its node's cbr0 (${srcNode.bridgeIP})`;
+    if (r.via && srcNode && r.via !== srcNode.bridgeIP)
+      return `pod ${srcPod.name} sends ${f.target.ip} via ${r.via}, not via its node's cbr0 (${srcNode.bridgeIP})`;
   }
 
   // Names: the pod's resolver, CoreDNS, its answer.
   if (f.dns) {
     const ns = /^\s*nameserver\s+(\S+)/m.exec(f.dns.resolv ?? '')?.[1];
-    if (f.dns.resolv !== undefined && ns !== f.dns.dnsIP) return `pod ${f.source.name}'s resolv.conf names ${ns ?? 'no nameserver'}, not the cluster DNS ${f.dns.dnsIP}`;
+    if (f.dns.resolv !== undefined && ns !== f.dns.dnsIP)
+      return `pod ${f.source.name}'s resolv.conf names ${ns ?? 'no nameserver'}, not the cluster DNS ${f.dns.dnsIP}`;
     if (!f.dns.corednsRunning) return `CoreDNS (kube-system/coredns) is not running, so nothing answers ${f.dns.dnsIP}`;
     const status = /status: ([A-Z]+)/.exec(f.dns.answer ?? '')?.[1];
-    const answers = (f.dns.answer ?? '').split('\n').filter((l) => l.trim() && !l.startsWith(';')).map((l) => l.trim().split(/\s+/).slice(4).join(' '));
+    const answers = (f.dns.answer ?? '')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith(';'))
+      .map((l) => l.trim().split(/\s+/).slice(4).join(' '));
     if (status && status !== 'NOERROR') return `CoreDNS answered ${status} for ${f.dns.name}`;
-    if (status && f.dns.expected && !answers.includes(f.dns.expected)) return `CoreDNS answers ${f.dns.name} with ${answers.join(', ') || 'no address'}, but its cluster IP is ${f.dns.expected}`;
+    if (status && f.dns.expected && !answers.includes(f.dns.expected))
+      return `CoreDNS answers ${f.dns.name} with ${answers.join(', ') || 'no address'}, but its cluster IP is ${f.dns.expected}`;
     if (status && options.dnsOnly) return undefined;
     if (!status && !options.dnsOnly && !f.service) return `no answer from the cluster DNS ${f.dns.dnsIP} for ${f.dns.name}`;
   }
@@ -113,7 +126,8 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
     const svc = `service ${s.namespace}/${s.name}`;
     if (s.endpoints.length === 0) {
       const selected = f.allPods.filter((p) => p.namespace === s.namespace && Object.entries(s.selector).every(([k, v]) => p.labels[k] === v));
-      if (selected.length && selected.every((p) => !p.ready)) return `${svc} has no endpoints: its pods (${selected.map((p) => p.name).join(', ')}) are not ready`;
+      if (selected.length && selected.every((p) => !p.ready))
+        return `${svc} has no endpoints: its pods (${selected.map((p) => p.name).join(', ')}) are not ready`;
       if (selected.length) return `${svc} has no endpoints: no pod matching ${labelsText(s.selector)} has a port named ${s.targetPort}`;
       const others = [...new Set(f.allPods.filter((p) => p.namespace === s.namespace && p.namespace !== 'kube-system').map((p) => labelsText(p.labels)))];
       return `${svc} has no endpoints: no ready pod matches ${labelsText(s.selector)} (pods have ${others.join('; ') || 'none'})`;
@@ -134,7 +148,9 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
   } else if (options.dnsOnly) {
     return undefined;
   } else {
-    destinations = [{ pod: f.target.pod ? f.pods.find((p) => `pod:${p.namespace}/${p.name}` === f.target.pod) : undefined, ip: f.target.ip, port: f.target.port }];
+    destinations = [
+      { pod: f.target.pod ? f.pods.find((p) => `pod:${p.namespace}/${p.name}` === f.target.pod) : undefined, ip: f.target.ip, port: f.target.port },
+    ];
   }
 
   // Each destination: there (routes, bridge, pod, socket) and back.
@@ -162,7 +178,8 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
     } else if (f.target.node && d.port !== undefined && f.target.proto !== 'icmp') {
       const node = f.nodes.find((n) => n.name === f.target.node);
       const listening = node?.ns?.listening;
-      if (listening && !listensOn(listening, f.target.proto, d.port, d.ip)) return `nothing listens on ${d.ip}:${d.port} on node ${node!.name} (listening: ${describeListening(listening)})`;
+      if (listening && !listensOn(listening, f.target.proto, d.port, d.ip))
+        return `nothing listens on ${d.ip}:${d.port} on node ${node!.name} (listening: ${describeListening(listening)})`;
     }
   }
   return undefined;
@@ -196,7 +213,8 @@ function nodeBridge(node: NodeFacts | undefined, pod: PodFacts): string | undefi
   const veth = node.ns.links.find((l) => l.index === peer);
   if (!veth) return `pod ${pod.name}'s veth (ifindex ${peer}) is missing on node ${node.name}`;
   if (!veth.up || veth.state === 'DOWN') return `pod ${pod.name}'s veth ${veth.name} on node ${node.name} is down`;
-  if (veth.master !== 'cbr0') return `pod ${pod.name}'s veth ${veth.name} on node ${node.name} is not attached to cbr0 (${veth.master ? `master ${veth.master}` : 'no master'})`;
+  if (veth.master !== 'cbr0')
+    return `pod ${pod.name}'s veth ${veth.name} on node ${node.name} is not attached to cbr0 (${veth.master ? `master ${veth.master}` : 'no master'})`;
   return undefined;
 }
 

@@ -10,17 +10,15 @@
 // replaces the whole table, which removes them as well). A nat chain sees only a
 // connection's first packet, so a counter that moved by one is the connection's choice.
 import type { LabTarget } from '../target.js';
-import type { LabPlan } from '../../plan/types.js';
 import { shq } from '../../plan/scripts.js';
 import { NetlabError } from '../../core/errors.js';
-import type { Lab } from '../../labfile/model.js';
 import { formatTuple, listensOn, describeListening, lookupRoute, parseConntrack, type ConntrackEntry } from './evidence.js';
 import type { ProxyHop } from '../../plan/proxy/driver.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { EXPLAIN_MARK } from '../../plan/proxy/shared.js';
 import { CONNECT_TIMEOUT_S, MAX_TIME_S, PROBE_HELPERS } from '../probes/index.js';
 import { analyzePath } from './diagnose.js';
-import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PathPlan, type PodFacts, type Proto } from './path.js';
+import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
 
 export type { Counters } from '../../plan/proxy/driver.js';
 /** One step of the narration (the proxy-mode drivers make the steps through kube-proxy's rules). */
@@ -44,7 +42,8 @@ const UDP_SPORT = 40999;
 export function probeScript(sourcePid: number, proto: Proto, ip: string, port?: number): string {
   const ns = `nsenter --net=/proc/${sourcePid}/ns/net`;
   if (proto === 'icmp' || port === undefined) return `sec probe ${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${ip}`;
-  if (proto === 'udp') return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${ip} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
+  if (proto === 'udp')
+    return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${ip} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
   return `sec probe ${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code} SPORT %{local_port}' http://${ip}:${port}/`;
 }
 
@@ -59,7 +58,7 @@ export async function explain(target: LabTarget, from: string, to: string, proto
   // Modes whose rules count nothing themselves get counters for the one request (nftables).
   const count = proxyModeDriver(f.mode).explain.counters;
   const counting = f.service && count ? (nodePid: number) => count(nodePid, f.service!) : undefined;
-  const nodePidOf = (pids: ReadonlyMap<string, number>) => (path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) ?? 0 : 0);
+  const nodePidOf = (pids: ReadonlyMap<string, number>) => (path.sourceNodeLabel ? (pids.get(path.sourceNodeLabel) ?? 0) : 0);
   const { facts, sections, pids } = await gatherFacts(target, path, pid, {
     helpers: PROBE_HELPERS,
     middle: (pids) => {
@@ -87,7 +86,11 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
   const http = /\nHTTP (\d{3}) SPORT (\d+)\s*$/.exec(`\n${probe}`);
   const sport = Number(/SPORT (\d+)\s*$/.exec(probe)?.[1] ?? NaN);
   const answered =
-    f.target.proto === 'icmp' ? / 0% packet loss/.test(probe) : f.target.proto === 'udp' ? probe.replace(/SPORT \d+/, '').trim().length > 0 : !!http && http[1] !== '000';
+    f.target.proto === 'icmp'
+      ? / 0% packet loss/.test(probe)
+      : f.target.proto === 'udp'
+        ? probe.replace(/SPORT \d+/, '').trim().length > 0
+        : !!http && http[1] !== '000';
 
   if (srcPod) podOut(hops, srcPod, srcNode);
 
@@ -119,7 +122,7 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
 
   // Which pod answered.
   const hello = /Hello from (\S+)/.exec(probe)?.[1];
-  const destIp = s ? chosen ?? s.endpoints.find((e) => e.pod === hello)?.ip : f.target.ip;
+  const destIp = s ? (chosen ?? s.endpoints.find((e) => e.pod === hello)?.ip) : f.target.ip;
   const destPod = destIp ? f.pods.find((p) => p.ip === destIp) : undefined;
   const destPort = s ? s.endpoints.find((e) => e.ip === destIp)?.port : f.target.port;
 
@@ -129,14 +132,28 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
     const walk = walkRoutes(f, start, destIp);
     for (const step of walk.steps) hops.push({ hop: 'route', where: step.where, what: step.decision, evidence: step.route ? [step.route.text] : [] });
     if (walk.error) hops.push({ hop: 'route', where: walk.steps.at(-1)?.where ?? '?', what: walk.error, evidence: [] });
-    if (destPod) podIn(hops, destPod, f.nodes.find((n) => n.name === destPod.node), destPort, f.target.proto);
+    if (destPod)
+      podIn(
+        hops,
+        destPod,
+        f.nodes.find((n) => n.name === destPod.node),
+        destPort,
+        f.target.proto,
+      );
   }
 
-  const line = probe.replace(/\n?HTTP \d{3} SPORT \d+\s*$/, '').replace(/SPORT \d+\s*$/, '').trim().split('\n').filter(Boolean);
+  const line = probe
+    .replace(/\n?HTTP \d{3} SPORT \d+\s*$/, '')
+    .replace(/SPORT \d+\s*$/, '')
+    .trim()
+    .split('\n')
+    .filter(Boolean);
   hops.push({
     hop: 'answer',
     where: f.source.name,
-    what: answered ? `${http ? `HTTP ${http[1]} ` : ''}${line.join(' ').slice(0, 160)}`.trim() : `no answer: ${line.join(' ').slice(0, 160) || 'nothing came back'}`,
+    what: answered
+      ? `${http ? `HTTP ${http[1]} ` : ''}${line.join(' ').slice(0, 160)}`.trim()
+      : `no answer: ${line.join(' ').slice(0, 160) || 'nothing came back'}`,
     evidence: probe.trim() ? probe.trim().split('\n').slice(0, 6) : [],
   });
   return { lab: f.lab, from: names.from, to: names.to, mode: f.mode, ok: answered, hops, diagnosis: answered ? undefined : analyzePath(f) };
@@ -188,7 +205,11 @@ function podIn(hops: Hop[], pod: PodFacts, node: NodeFacts | undefined, port: nu
     hop: 'pod',
     where: pod.name,
     what: `eth0 ${addr ? `${addr.ip}/${addr.prefix}` : 'without address'}${
-      listens === undefined ? '' : listens ? `; listening on ${port}/${proto}` : `; nothing listens on ${port}/${proto} (listening: ${describeListening(listening!)})`
+      listens === undefined
+        ? ''
+        : listens
+          ? `; listening on ${port}/${proto}`
+          : `; nothing listens on ${port}/${proto} (listening: ${describeListening(listening!)})`
     }`,
     evidence: [
       ...(addr ? [`eth0 inet ${addr.ip}/${addr.prefix}`] : []),

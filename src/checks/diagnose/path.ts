@@ -129,14 +129,7 @@ function ipOf(plan: LabPlan, ip: string): { pod?: LabPlan['pods'][number]; node?
  * Resolves `from` and `to` (lab endpoint text) into the path to read: pure, given the pods'
  * readiness. `proto` is the probe's (http/tcp: tcp, udp: udp, ping/traceroute: icmp).
  */
-export function planPath(
-  lab: Lab,
-  plan: LabPlan,
-  ready: ReadonlyMap<string, boolean>,
-  from: string,
-  to: string,
-  proto: Proto,
-): PathPlan {
+export function planPath(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, from: string, to: string, proto: Proto): PathPlan {
   const containers = new Map<string, string>();
   const listen = new Set<string>();
   const fromRef = resolveEndpoint(lab, from);
@@ -144,7 +137,14 @@ export function planPath(
   const toRef = resolveEndpoint(lab, to);
   if ('error' in toRef) throw new NetlabError(`"${to}": ${toRef.error}`, { hint: toRef.hint });
   const isReady = (p: { namespace: string; name: string }) => ready.get(`${p.namespace}/${p.name}`) ?? false;
-  const podFacts = (p: LabPlan['pods'][number]): PodFacts => ({ name: p.name, namespace: p.namespace, ip: p.ip, node: p.node, running: isReady(p), labels: p.labels });
+  const podFacts = (p: LabPlan['pods'][number]): PodFacts => ({
+    name: p.name,
+    namespace: p.namespace,
+    ip: p.ip,
+    node: p.node,
+    running: isReady(p),
+    labels: p.labels,
+  });
   const pods = new Map<string, PodFacts>();
   const addPod = (p: LabPlan['pods'][number], sockets: boolean) => {
     const label = podLabel(p);
@@ -229,7 +229,9 @@ export function planPath(
       break;
     }
     case 'service': {
-      const s = planned.find((x) => x.spec === toRef.service) ?? planned.find((x) => x.spec.name === toRef.service.name && x.spec.namespace === toRef.service.namespace)!;
+      const s =
+        planned.find((x) => x.spec === toRef.service) ??
+        planned.find((x) => x.spec.name === toRef.service.name && x.spec.namespace === toRef.service.namespace)!;
       service = serviceFacts(s, pickPort(s, toRef.port));
       target = { text: to, ip: service.clusterIP, port: service.port, proto: proto === 'icmp' ? proto : service.protocol };
       break;
@@ -249,7 +251,7 @@ export function planPath(
       break;
     case 'ip':
     case 'localhost': {
-      const ip = toRef.kind === 'ip' ? toRef.ip : source.ip ?? '127.0.0.1';
+      const ip = toRef.kind === 'ip' ? toRef.ip : (source.ip ?? '127.0.0.1');
       const at = ipOf(plan, ip);
       const svc = planned.find((s) => s.clusterIP === ip);
       if (svc) {
@@ -305,7 +307,11 @@ export async function labPids({ engine, lab, plan }: LabTarget): Promise<{ ready
 }
 
 /** The script lines that read every namespace on the path, and the source node's netfilter state. */
-export function gatherScript(path: PathPlan, pids: ReadonlyMap<string, number>, extra: { conntrack?: boolean; dns?: { sourcePid: number; name: string } } = {}): string {
+export function gatherScript(
+  path: PathPlan,
+  pids: ReadonlyMap<string, number>,
+  extra: { conntrack?: boolean; dns?: { sourcePid: number; name: string } } = {},
+): string {
   const lines = [SECTION_HELPER];
   for (const [label, pid] of pids) if (pid) lines.push(...dumpNetnsScript(label, pid, path.listen.has(label)));
   const nodePid = path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) : undefined;
@@ -353,7 +359,12 @@ export async function gatherFacts(
   target: LabTarget,
   path: PathPlan,
   pid: (c: string) => Promise<number>,
-  options: { helpers?: string; middle?: (pids: ReadonlyMap<string, number>) => string; end?: (pids: ReadonlyMap<string, number>) => string; dnsName?: string } = {},
+  options: {
+    helpers?: string;
+    middle?: (pids: ReadonlyMap<string, number>) => string;
+    end?: (pids: ReadonlyMap<string, number>) => string;
+    dnsName?: string;
+  } = {},
 ): Promise<{ facts: PathFacts; sections: Map<string, string>; pids: Map<string, number> }> {
   const { plan } = target;
   const pids = new Map<string, number>();
@@ -447,7 +458,8 @@ export function walkRoutes(f: PathFacts, start: string, dst: string): Walk {
     }
     steps.push({ at, where, route: r, decision: `${r.dst === 'default' ? 'default route' : r.dst} via ${r.via} (${next})` });
     at = next === 'router' ? 'router' : nodeLabel(next);
-    if (!podNode && (f.nodes.some((n) => n.ip === dst && nodeLabel(n.name) === at) || (at === 'router' && f.router?.ip === dst))) return { steps, arrived: true };
+    if (!podNode && (f.nodes.some((n) => n.ip === dst && nodeLabel(n.name) === at) || (at === 'router' && f.router?.ip === dst)))
+      return { steps, arrived: true };
   }
   return { steps, arrived: false, error: `a routing loop towards ${dst} (${steps.map((s) => s.where).join(' → ')})` };
 }

@@ -10,7 +10,11 @@ export const ping: ProbeDriver = {
   command: (p) => `nsenter --net=${sourceNetns(p)} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${p.targetIp}`,
   judge: (p, { exitCode, output }) => {
     const rtt = /time=([\d.]+ ms)/.exec(output)?.[1];
-    return reached(p, exitCode === 0, exitCode === 0 ? `echo reply in ${rtt ?? '?'}` : oneLine(output.split('\n').slice(-2).join(' '), DETAIL_MAX) || 'no reply');
+    return reached(
+      p,
+      exitCode === 0,
+      exitCode === 0 ? `echo reply in ${rtt ?? '?'}` : oneLine(output.split('\n').slice(-2).join(' '), DETAIL_MAX) || 'no reply',
+    );
   },
   diagnosis: { proto: 'icmp' },
 };

@@ -8,9 +8,7 @@ export const DETAIL_MAX = 160;
 
 /** Reached or not; with expect: unreachable, a drop passes. */
 export function reached(p: ResolvedProbe, ok: boolean, detail: string): Verdict {
-  return p.expect === 'unreachable'
-    ? { ok: !ok, detail: ok ? `reachable, but expected a drop: ${detail}` : `dropped as expected: ${detail}` }
-    : { ok, detail };
+  return p.expect === 'unreachable' ? { ok: !ok, detail: ok ? `reachable, but expected a drop: ${detail}` : `dropped as expected: ${detail}` } : { ok, detail };
 }
 
 /** Exit 0 means reached (nc for tcp, udp_probe for udp); the output says what happened. */
@@ -20,7 +18,10 @@ export function reachedByExit(p: ResolvedProbe, { exitCode, output }: ProbeOutpu
 
 /** Many requests: how many were answered, by how many different pods ("Hello from <pod>"). */
 export function judgeRepeated(p: ResolvedProbe, out: string, answered: (reply: string) => boolean): Verdict {
-  const replies = out.split(/\n%%\n?/).filter((x) => x.trim()).filter(answered);
+  const replies = out
+    .split(/\n%%\n?/)
+    .filter((x) => x.trim())
+    .filter(answered);
   const pods = new Set(replies.map((x) => /Hello from (\S+)/.exec(x)?.[1]).filter(Boolean));
   const counts = [...pods].map((name) => `${name} ${replies.filter((x) => x.includes(`Hello from ${name} `)).length}`);
   const summary = `${replies.length}/${p.count} answered by ${pods.size} pod(s)${counts.length ? `: ${counts.join(', ')}` : ''}`;

@@ -10,7 +10,16 @@ import { table } from '../table.js';
 
 const KINDS = ['pods', 'services', 'endpoints'] as const;
 type Kind = (typeof KINDS)[number];
-const ALIASES: Record<string, Kind> = { pod: 'pods', po: 'pods', pods: 'pods', service: 'services', services: 'services', svc: 'services', endpoints: 'endpoints', ep: 'endpoints' };
+const ALIASES: Record<string, Kind> = {
+  pod: 'pods',
+  po: 'pods',
+  pods: 'pods',
+  service: 'services',
+  services: 'services',
+  svc: 'services',
+  endpoints: 'endpoints',
+  ep: 'endpoints',
+};
 
 export async function getCommand(labArg: string, what: string, opts: OutputOptions): Promise<number> {
   const kind = ALIASES[what];
@@ -23,7 +32,14 @@ export async function getCommand(labArg: string, what: string, opts: OutputOptio
   switch (kind) {
     case 'pods':
       header = ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'IP', 'NODE'];
-      rows = sources.map((s) => [s.pod.namespace, s.pod.name, s.ready ? `${s.pod.containers.length}/${s.pod.containers.length}` : `0/${s.pod.containers.length}`, s.ready ? 'Running' : 'NotReady', s.ip, s.node]);
+      rows = sources.map((s) => [
+        s.pod.namespace,
+        s.pod.name,
+        s.ready ? `${s.pod.containers.length}/${s.pod.containers.length}` : `0/${s.pod.containers.length}`,
+        s.ready ? 'Running' : 'NotReady',
+        s.ip,
+        s.node,
+      ]);
       break;
     case 'services':
       header = ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'PORT(S)', 'SELECTOR'];
@@ -33,7 +49,9 @@ export async function getCommand(labArg: string, what: string, opts: OutputOptio
         s.spec.type,
         s.clusterIP ?? 'None',
         s.ports.map((p) => `${p.spec.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.spec.protocol}`).join(','),
-        Object.entries(s.spec.selector).map(([k, v]) => `${k}=${v}`).join(','),
+        Object.entries(s.spec.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
       ]);
       break;
     case 'endpoints':
@@ -45,7 +63,13 @@ export async function getCommand(labArg: string, what: string, opts: OutputOptio
       break;
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(rows.map((r) => Object.fromEntries(header.map((h, i) => [h.toLowerCase(), r[i]]))), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        rows.map((r) => Object.fromEntries(header.map((h, i) => [h.toLowerCase(), r[i]]))),
+        null,
+        2,
+      )}\n`,
+    );
   } else {
     process.stdout.write(table(header, rows));
   }
@@ -73,16 +97,22 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
   process.once('SIGINT', () => {
     stop = true;
   });
-  const say = (text: string) => process.stdout.write(opts.json ? `${JSON.stringify({ type: 'message', level: 'info', text })}\n` : `${new Date().toISOString().slice(11, 19)}  ${text}\n`);
+  const say = (text: string) =>
+    process.stdout.write(opts.json ? `${JSON.stringify({ type: 'message', level: 'info', text })}\n` : `${new Date().toISOString().slice(11, 19)}  ${text}\n`);
   say(`watching ${lab.name}: endpoints follow pods within ${intervalMs} ms (Ctrl-C to stop)`);
   while (!stop) {
     const sources = await running.podSources();
-    const now = sources.filter((s) => s.ready).map((s) => nsName(s.pod)).join(',');
+    const now = sources
+      .filter((s) => s.ready)
+      .map((s) => nsName(s.pod))
+      .join(',');
     if (now !== last) {
       const gone = last.split(',').filter((p) => p && !now.split(',').includes(p));
       const back = now.split(',').filter((p) => p && last && !last.split(',').includes(p));
       const res = await syncServices(running, () => {});
-      say(`${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`);
+      say(
+        `${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`,
+      );
       last = now;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -92,7 +122,12 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
 
 async function runChange(labArg: string, opts: OutputOptions, change: LabChange): Promise<number> {
   const engine = await connectEngine();
-  await rendered(opts, `netlab ${labArg}`, (r) => changeLab(engine, labArg, r.sink, change), (what) => what);
+  await rendered(
+    opts,
+    `netlab ${labArg}`,
+    (r) => changeLab(engine, labArg, r.sink, change),
+    (what) => what,
+  );
   return 0;
 }
 

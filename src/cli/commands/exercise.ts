@@ -43,7 +43,11 @@ export async function exerciseCommand(labArg: string, which: string | undefined,
     out(lang === 'ko' ? `고친 뒤 확인: ${grade}` : `When you think it is fixed: ${grade}`);
     return 0;
   }
-  out(lang === 'ko' ? '[c] 확인  [h] 힌트  [q] 끝내기  (다른 터미널에서 netlab exec / netlab apply 로 고치세요)' : '[c] check  [h] next hint  [q] quit  (fix it from another terminal: netlab exec, netlab apply, ...)');
+  out(
+    lang === 'ko'
+      ? '[c] 확인  [h] 힌트  [q] 끝내기  (다른 터미널에서 netlab exec / netlab apply 로 고치세요)'
+      : '[c] check  [h] next hint  [q] quit  (fix it from another terminal: netlab exec, netlab apply, ...)',
+  );
   let hint = 0;
   emitKeypressEvents(process.stdin);
   process.stdin.setRawMode(true);
@@ -53,7 +57,13 @@ export async function exerciseCommand(labArg: string, which: string | undefined,
       if (key === 'q' || key === '\u0003') break;
       if (key === 'h') {
         const next = exercise.hints[hint];
-        out(next ? `${lang === 'ko' ? '힌트' : 'hint'} ${hint + 1}/${exercise.hints.length}: ${t(next, lang, lab.name)}` : lang === 'ko' ? '힌트를 모두 보았습니다.' : 'No more hints.');
+        out(
+          next
+            ? `${lang === 'ko' ? '힌트' : 'hint'} ${hint + 1}/${exercise.hints.length}: ${t(next, lang, lab.name)}`
+            : lang === 'ko'
+              ? '힌트를 모두 보았습니다.'
+              : 'No more hints.',
+        );
         if (next) hint++;
       }
       if (key === 'c') {
@@ -71,7 +81,11 @@ export async function exerciseCommand(labArg: string, which: string | undefined,
 
 async function* keypresses(): AsyncGenerator<[string, string]> {
   while (true) {
-    const key = await new Promise<string>((resolve) => process.stdin.once('keypress', (str: string | undefined, k: { name?: string; ctrl?: boolean }) => resolve(k?.ctrl && k.name === 'c' ? '\u0003' : (str ?? k?.name ?? ''))));
+    const key = await new Promise<string>((resolve) =>
+      process.stdin.once('keypress', (str: string | undefined, k: { name?: string; ctrl?: boolean }) =>
+        resolve(k?.ctrl && k.name === 'c' ? '\u0003' : (str ?? k?.name ?? '')),
+      ),
+    );
     yield ['key', key];
   }
 }

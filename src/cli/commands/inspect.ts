@@ -13,7 +13,12 @@ export async function listCommand(opts: OutputOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify(labs, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(table(['LAB', 'STATE', 'TITLE'], labs.map((l) => [l.name, l.up ? 'up' : '-', l.title ?? ''])));
+  process.stdout.write(
+    table(
+      ['LAB', 'STATE', 'TITLE'],
+      labs.map((l) => [l.name, l.up ? 'up' : '-', l.title ?? '']),
+    ),
+  );
   return 0;
 }
 
@@ -29,7 +34,12 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
       process.stdout.write('No lab is up. Start one: netlab up <lab> (netlab list shows them)\n');
       return 0;
     }
-    process.stdout.write(table(['LAB', 'CONTAINERS', 'RUNNING', 'FILE'], labs.map((l) => [l.name, String(l.containers), String(l.running), l.file ?? ''])));
+    process.stdout.write(
+      table(
+        ['LAB', 'CONTAINERS', 'RUNNING', 'FILE'],
+        labs.map((l) => [l.name, String(l.containers), String(l.running), l.file ?? '']),
+      ),
+    );
     return 0;
   }
   const running = await RunningLab.open(engine, labArg);
@@ -40,13 +50,19 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
     return 0;
   }
   process.stdout.write(`lab ${plan.lab}  underlay ${plan.network.subnet} (${plan.network.name})\n`);
-  process.stdout.write(table(['KIND', 'NAME', 'IP', 'DETAIL', 'STATE'], rows.map((r) => [r.kind, r.name, r.ip, r.detail, r.state])));
+  process.stdout.write(
+    table(
+      ['KIND', 'NAME', 'IP', 'DETAIL', 'STATE'],
+      rows.map((r) => [r.kind, r.name, r.ip, r.detail, r.state]),
+    ),
+  );
   return 0;
 }
 
 export async function execCommand(labArg: string, target: string, cmd: string[]): Promise<number> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  if (cmd.length === 0 && !tty) throw new NetlabError('An interactive shell needs a terminal.', { hint: `Give a command: netlab exec ${labArg} ${target} -- ip addr` });
+  if (cmd.length === 0 && !tty)
+    throw new NetlabError('An interactive shell needs a terminal.', { hint: `Give a command: netlab exec ${labArg} ${target} -- ip addr` });
   const exec = await attachTo(await connectEngine(), labArg, target, cmd, tty);
   const { stream } = exec;
   const resize = () => void exec.resize(process.stdout.rows, process.stdout.columns);

@@ -86,7 +86,11 @@ async function readFault(raw: unknown, place: Place, labDir: string, problems: P
   if (kind === undefined) {
     const keys = Object.keys(raw);
     for (const key of keys)
-      problems.error(keyAt(place, key), `unknown field \`${key}\` in ${formatPath(place.path)}`, suggestion(key, [...FAULT_KINDS], 'a fault is one of') ?? FAULT_HINT);
+      problems.error(
+        keyAt(place, key),
+        `unknown field \`${key}\` in ${formatPath(place.path)}`,
+        suggestion(key, [...FAULT_KINDS], 'a fault is one of') ?? FAULT_HINT,
+      );
     if (keys.length === 0) problems.error(valueAt(place), 'this fault is empty', FAULT_HINT);
     return undefined;
   }
@@ -120,7 +124,11 @@ async function readApply(raw: Record<string, unknown>, place: Place, labDir: str
   let manifests: string | undefined;
   if (typeof value === 'string') {
     if (value.trim() === '') {
-      problems.error(valueAt(applyPlace), '`apply` holds no manifests', 'write `apply: |` and the manifests indented on the lines below it, or `apply: {file: fault.yaml}`');
+      problems.error(
+        valueAt(applyPlace),
+        '`apply` holds no manifests',
+        'write `apply: |` and the manifests indented on the lines below it, or `apply: {file: fault.yaml}`',
+      );
       return undefined;
     }
     // Problems inside the text point at the lines of the lab file it is written on.
@@ -189,7 +197,7 @@ export function validateExercises(entries: ExerciseEntry[], context: ExerciseCon
       problems.error(
         valueAt(entry.place, 'checks', index),
         `no check named "${name}"`,
-        suggestion(name, context.checks, 'the lab\'s checks') ?? 'this lab has no checks: add them under `checks:` and list their names here',
+        suggestion(name, context.checks, "the lab's checks") ?? 'this lab has no checks: add them under `checks:` and list their names here',
       );
     }
 
@@ -240,9 +248,14 @@ function checkExecTarget(fault: Extract<FaultEntry, { kind: 'exec' }>, context: 
     case 'node':
     case 'pod':
       if (ref.port === undefined) return true;
-      return fail(`exec on: ${fault.on} names a port, but a command runs in a ${ref.kind}, not on a port`, `write on: ${fault.on.slice(0, fault.on.indexOf(':'))}`);
+      return fail(
+        `exec on: ${fault.on} names a port, but a command runs in a ${ref.kind}, not on a port`,
+        `write on: ${fault.on.slice(0, fault.on.indexOf(':'))}`,
+      );
     case 'service': {
-      const pods = context.lab.pods.filter((p) => p.namespace === ref.service.namespace && Object.entries(ref.service.selector).every(([k, v]) => p.labels[k] === v));
+      const pods = context.lab.pods.filter(
+        (p) => p.namespace === ref.service.namespace && Object.entries(ref.service.selector).every(([k, v]) => p.labels[k] === v),
+      );
       return fail(
         `exec on: ${fault.on} is a Service; ${parts}`,
         pods.length && Object.keys(ref.service.selector).length ? `name one of its pods, e.g. on: ${pods[0]!.name}` : 'name a pod, a node or router',
@@ -252,7 +265,10 @@ function checkExecTarget(fault: Extract<FaultEntry, { kind: 'exec' }>, context: 
       return fail(`exec on: external is the lab's outside client; faults break the cluster: ${parts}`, 'name router, a node or a pod');
     case 'ip':
     case 'localhost':
-      return fail(`exec on: ${fault.on} is an address; ${parts}`, suggestion(fault.on, partNames(context.lab), 'write one of') ?? 'write the name of a pod, a node or router');
+      return fail(
+        `exec on: ${fault.on} is an address; ${parts}`,
+        suggestion(fault.on, partNames(context.lab), 'write one of') ?? 'write the name of a pod, a node or router',
+      );
   }
 }
 
@@ -279,8 +295,7 @@ function checkDeleted(fault: Extract<FaultEntry, { kind: 'delete' }>, created: O
   const otherKind = all.find((o) => o.kind !== kind && o.name === name && o.namespace === namespace);
   const sameKind = [...new Set(all.filter((o) => o.kind === kind && o.namespace === namespace).map((o) => o.name))];
   let hint: string;
-  if (replica)
-    hint = `pod ${name} belongs to Deployment ${replica.deployment}, which would start it again: write delete: deployment/${replica.deployment}`;
+  if (replica) hint = `pod ${name} belongs to Deployment ${replica.deployment}, which would start it again: write delete: deployment/${replica.deployment}`;
   else if (elsewhere.length) hint = `${label} ${name} is in namespace ${elsewhere.join(', ')}: add namespace: ${elsewhere[0]}`;
   else if (otherKind) hint = `${name} is a ${KIND_LABELS[otherKind.kind]}: write delete: ${otherKind.kind}/${name}`;
   else hint = suggestion(name, sameKind, `its ${label}s`) ?? `this lab has no ${label}s${namespace === 'default' ? '' : ` in namespace ${namespace}`}`;

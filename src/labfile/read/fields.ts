@@ -96,7 +96,7 @@ export const IGNORED_REASONS: Partial<Record<string, string>> = {
   loadBalancerSourceRanges: 'netlab has no cloud load balancer',
   loadBalancerClass: 'netlab has no cloud load balancer',
   trafficDistribution: 'netlab spreads traffic over all endpoints of the Service',
-  appProtocol: 'netlab\'s probes choose their protocol themselves (probe: http, tcp, udp)',
+  appProtocol: "netlab's probes choose their protocol themselves (probe: http, tcp, udp)",
 };
 
 /** Optional fields netlab accepts and ignores, for a zod object's shape. */
@@ -111,7 +111,11 @@ export function warnIgnored(object: unknown, place: Place, path: Path, fields: r
   if (!isRecord(object)) return;
   for (const field of fields) {
     if (object[field] === undefined) continue;
-    problems.warn(keyAt(place, ...path, field), `\`${field}\` is accepted but ignored`, IGNORED_REASONS[field] ?? 'netlab does not model this field; it has no effect');
+    problems.warn(
+      keyAt(place, ...path, field),
+      `\`${field}\` is accepted but ignored`,
+      IGNORED_REASONS[field] ?? 'netlab does not model this field; it has no effect',
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 // Zod's findings, said the way a person fixing a lab file needs them: what is
 // wrong at which line, and what to write instead.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { keyAt, valueAt, formatPath, type Path, type Place } from './positions.js';
 import type { Problems } from './problems.js';
 import { suggestion } from '../../core/suggest.js';
@@ -20,14 +20,15 @@ export function splitHint(text: string): { message: string; hint?: string } {
 /** Fields Kubernetes has that netlab deliberately does not take, with what to do instead. */
 const UNSUPPORTED_FIELDS: Record<string, string> = {
   hostNetwork: 'netlab pods always get their own network namespace from CNI; remove hostNetwork',
-  hostPID: 'remove hostPID: netlab pods do not share the node\'s process namespace',
-  hostIPC: 'remove hostIPC: netlab pods do not share the node\'s IPC namespace',
-  initContainers: 'netlab does not run init containers; fold the work into the container\'s command',
+  hostPID: "remove hostPID: netlab pods do not share the node's process namespace",
+  hostIPC: "remove hostIPC: netlab pods do not share the node's IPC namespace",
+  initContainers: "netlab does not run init containers; fold the work into the container's command",
   ephemeralContainers: 'remove ephemeralContainers; use `netlab exec` to look inside a pod',
   matchExpressions: 'netlab selectors use matchLabels only: write selector: {matchLabels: {app: NAME}}',
   valueFrom: 'netlab has no API server to read values from: write the value itself, e.g. value: "8080"',
   envFrom: 'netlab has no ConfigMaps or Secrets: list each variable under env with name and value',
-  externalIPs: 'netlab routes no external IPs to Services: use type: NodePort and reach <node IP>:<nodePort> (from `external`, or from the host with topology.publish)',
+  externalIPs:
+    'netlab routes no external IPs to Services: use type: NodePort and reach <node IP>:<nodePort> (from `external`, or from the host with topology.publish)',
 };
 
 /** Example values used in hints, by field name. */
@@ -132,11 +133,7 @@ function report(issue: z.core.$ZodIssue, root: unknown, place: Place, problems: 
         continue;
       }
       const known = note.netlabKnown ?? [];
-      problems.error(
-        at,
-        `unknown field \`${unknown}\`${path.length ? ` in ${field}` : ''}`,
-        suggestion(unknown, known, 'fields allowed here') ?? 'remove it',
-      );
+      problems.error(at, `unknown field \`${unknown}\`${path.length ? ` in ${field}` : ''}`, suggestion(unknown, known, 'fields allowed here') ?? 'remove it');
     }
     return;
   }
@@ -155,19 +152,13 @@ function report(issue: z.core.$ZodIssue, root: unknown, place: Place, problems: 
         return;
       }
       const expected = describeExpected(issue.expected);
-      problems.error(
-        valueAt(here),
-        `\`${field}\` must be ${expected}, not ${describeValue(input)}`,
-        typeHint(issue.expected, key, input),
-      );
+      problems.error(valueAt(here), `\`${field}\` must be ${expected}, not ${describeValue(input)}`, typeHint(issue.expected, key, input));
       return;
     }
     case 'invalid_value': {
       const values = issue.values.map((v) => String(v));
       const hint =
-        input === undefined
-          ? `add \`${key}: ${values[0]}\``
-          : suggestion(String(input), values, 'write one of') ?? `write one of: ${values.join(', ')}`;
+        input === undefined ? `add \`${key}: ${values[0]}\`` : (suggestion(String(input), values, 'write one of') ?? `write one of: ${values.join(', ')}`);
       problems.error(
         valueAt(here),
         input === undefined

@@ -75,8 +75,8 @@ const KINDS: Record<string, KindReader> = {
 
 /** Kinds that come with Services in real manifests but that netlab does without, and why. */
 const NOT_READ: Record<string, string> = {
-  Endpoints: 'netlab derives every Service\'s endpoints from its selector',
-  EndpointSlice: 'netlab derives every Service\'s endpoints from its selector',
+  Endpoints: "netlab derives every Service's endpoints from its selector",
+  EndpointSlice: "netlab derives every Service's endpoints from its selector",
 };
 
 export const SUPPORTED_KINDS = Object.keys(KINDS);
@@ -87,7 +87,13 @@ function either(items: string[], last = 'or'): string {
 }
 
 /** Reads the `workloads:` list: inline manifests and `file:` references. */
-export async function readWorkloads(items: unknown[], listPlace: Place, labDir: string, problems: Problems, files?: ReadonlyMap<string, string>): Promise<ReadWorkloads> {
+export async function readWorkloads(
+  items: unknown[],
+  listPlace: Place,
+  labDir: string,
+  problems: Problems,
+  files?: ReadonlyMap<string, string>,
+): Promise<ReadWorkloads> {
   const out: ReadWorkloads = { workloads: [], services: [], broken: [] };
   for (const [i, item] of items.entries()) {
     const place = child(listPlace, i);
@@ -131,8 +137,7 @@ export async function readManifestsFile(
       problems.error(
         here,
         `manifests file ${name} does not exist (looked for ${file})`,
-        didYouMean(rel, near) ??
-          `the path is relative to the lab file's folder${near.length ? `; YAML files there: ${near.join(', ')}` : ''}`,
+        didYouMean(rel, near) ?? `the path is relative to the lab file's folder${near.length ? `; YAML files there: ${near.join(', ')}` : ''}`,
       );
     } else if (code === 'EISDIR') {
       problems.error(here, `${name} is a folder, not a manifests file`, 'name a YAML file, e.g. file: manifests.yaml');
@@ -195,7 +200,11 @@ function readManifest(value: unknown, place: Place, problems: Problems, out: Rea
     return;
   }
   if (!inline && 'file' in value) {
-    problems.error(keyAt(place, 'file'), '`file:` is only allowed in the lab file\'s workloads list', 'a manifests file holds manifests only; list the file in the lab file instead');
+    problems.error(
+      keyAt(place, 'file'),
+      "`file:` is only allowed in the lab file's workloads list",
+      'a manifests file holds manifests only; list the file in the lab file instead',
+    );
     broken();
     return;
   }
@@ -213,7 +222,11 @@ function readManifest(value: unknown, place: Place, problems: Problems, out: Rea
   }
   const notRead = NOT_READ[kind];
   if (notRead) {
-    problems.error(valueAt(place, 'kind'), `netlab does not read ${kind} manifests: ${notRead}`, `remove this ${kind} manifest (netlab reads ${either(SUPPORTED_KINDS, 'and')})`);
+    problems.error(
+      valueAt(place, 'kind'),
+      `netlab does not read ${kind} manifests: ${notRead}`,
+      `remove this ${kind} manifest (netlab reads ${either(SUPPORTED_KINDS, 'and')})`,
+    );
     // Not broken: its absence causes no follow-on errors about pods or Services.
     return;
   }
@@ -263,7 +276,12 @@ function readDeployment(value: unknown, place: Place, problems: Problems): Workl
     problems.error(
       valueAt(place, 'spec', 'selector', 'matchLabels'),
       `Deployment ${name}: selector.matchLabels is empty`,
-      `write labels the template has, e.g. matchLabels: {${Object.entries(templateLabels).slice(0, 1).map(([k, v]) => `${k}: ${v}`).join('') || 'app: ' + name}}`,
+      `write labels the template has, e.g. matchLabels: {${
+        Object.entries(templateLabels)
+          .slice(0, 1)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('') || 'app: ' + name
+      }}`,
     );
     selects = false;
   }
@@ -346,6 +364,6 @@ function warnIgnoredFields(value: unknown, place: Place, problems: Problems, pod
   containers.forEach((c, i) => {
     warn([...podSpecPath, 'containers', i], IGNORED_FIELDS.container);
     const ports = isRecord(c) ? c.ports : undefined;
-    if (Array.isArray(ports)) ports.forEach((_, j) => warn([...podSpecPath, 'containers', i, 'ports', j], IGNORED_FIELDS.containerPort));
+    if (Array.isArray(ports)) for (let j = 0; j < ports.length; j++) warn([...podSpecPath, 'containers', i, 'ports', j], IGNORED_FIELDS.containerPort);
   });
 }

@@ -162,11 +162,9 @@ export function child(place: Place, ...steps: (string | number)[]): Place {
   return { ...place, path: [...place.path, ...steps] };
 }
 
-export const valueAt = (place: Place, ...steps: (string | number)[]): SourceLocation =>
-  place.yaml.valueAt(place.doc, [...place.path, ...steps]);
+export const valueAt = (place: Place, ...steps: (string | number)[]): SourceLocation => place.yaml.valueAt(place.doc, [...place.path, ...steps]);
 
-export const keyAt = (place: Place, ...steps: (string | number)[]): SourceLocation =>
-  place.yaml.keyAt(place.doc, [...place.path, ...steps]);
+export const keyAt = (place: Place, ...steps: (string | number)[]): SourceLocation => place.yaml.keyAt(place.doc, [...place.path, ...steps]);
 
 /** `a.b[0].c`: a path as a person reads it. */
 export function formatPath(path: Path): string {

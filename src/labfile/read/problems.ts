@@ -35,12 +35,6 @@ export function sortProblems(list: LabFileProblem[], first: string): LabFileProb
       return true;
     })
     .map((p, i) => ({ p, i }))
-    .sort(
-      (a, b) =>
-        order.get(a.p.at.file)! - order.get(b.p.at.file)! ||
-        a.p.at.line - b.p.at.line ||
-        a.p.at.column - b.p.at.column ||
-        a.i - b.i,
-    )
+    .sort((a, b) => order.get(a.p.at.file)! - order.get(b.p.at.file)! || a.p.at.line - b.p.at.line || a.p.at.column - b.p.at.column || a.i - b.i)
     .map(({ p }) => p);
 }

@@ -92,7 +92,11 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
     return undefined;
   }
   if (!isRecord(value)) {
-    problems.error(valueAt(root), 'a lab file is a mapping of keys (name, topology, workloads, checks)', 'start with `name: my-lab` at the beginning of a line');
+    problems.error(
+      valueAt(root),
+      'a lab file is a mapping of keys (name, topology, workloads, checks)',
+      'start with `name: my-lab` at the beginning of a line',
+    );
     return undefined;
   }
 

@@ -36,7 +36,8 @@ export function readService(value: unknown, place: Place, problems: Problems): S
   warnIgnored(value, place, [], IGNORED_FIELDS.manifest, problems);
   warnIgnored(valueIn(value, ['metadata']), place, ['metadata'], IGNORED_FIELDS.metadata, problems);
   warnIgnored(valueIn(value, ['spec']), place, ['spec'], IGNORED_FIELDS.serviceSpec, problems);
-  spec.ports.forEach((_, i) => warnIgnored(valueIn(value, ['spec', 'ports', i]), place, ['spec', 'ports', i], IGNORED_FIELDS.servicePort, problems));
+  for (let i = 0; i < spec.ports.length; i++)
+    warnIgnored(valueIn(value, ['spec', 'ports', i]), place, ['spec', 'ports', i], IGNORED_FIELDS.servicePort, problems);
 
   const service: ServiceSpec = {
     name: manifest.metadata.name,
@@ -56,7 +57,11 @@ export function readService(value: unknown, place: Place, problems: Problems): S
   if (clusterIP === HEADLESS) {
     service.clusterIP = HEADLESS;
     if (spec.type === 'NodePort')
-      problems.error(at('clusterIP'), `a NodePort Service cannot be headless (clusterIP: None): ${label} needs a cluster IP`, 'remove clusterIP: None, or use type: ClusterIP for a headless Service');
+      problems.error(
+        at('clusterIP'),
+        `a NodePort Service cannot be headless (clusterIP: None): ${label} needs a cluster IP`,
+        'remove clusterIP: None, or use type: ClusterIP for a headless Service',
+      );
   } else if (clusterIP !== undefined && clusterIP !== '') {
     if (parseIp(clusterIP) === undefined)
       problems.error(
@@ -102,10 +107,19 @@ export function readService(value: unknown, place: Place, problems: Problems): S
     service.ports.push(port);
 
     if (many && p.name === undefined)
-      problems.error(at('ports', i), `${label} has ${spec.ports.length} ports, so each needs a name`, `add name: ${p.protocol.toLowerCase()}-${p.port} (or any name: at most 15 lowercase letters, digits and "-")`);
+      problems.error(
+        at('ports', i),
+        `${label} has ${spec.ports.length} ports, so each needs a name`,
+        `add name: ${p.protocol.toLowerCase()}-${p.port} (or any name: at most 15 lowercase letters, digits and "-")`,
+      );
     if (p.name !== undefined) {
       const first = names.get(p.name);
-      if (first) problems.error(at('ports', i, 'name'), `port name ${p.name} is used twice in ${label} (first at ${formatLocation(first)})`, 'give each port of a Service its own name');
+      if (first)
+        problems.error(
+          at('ports', i, 'name'),
+          `port name ${p.name} is used twice in ${label} (first at ${formatLocation(first)})`,
+          'give each port of a Service its own name',
+        );
       else names.set(p.name, at('ports', i, 'name'));
     }
     const key = `${p.port}/${p.protocol}`;
@@ -130,7 +144,11 @@ export function readService(value: unknown, place: Place, problems: Problems): S
         const nodeKey = `${p.nodePort}/${p.protocol}`;
         const firstNode = nodePortsSeen.get(nodeKey);
         if (firstNode)
-          problems.error(at('ports', i, 'nodePort'), `nodePort ${nodeKey} is used twice in ${label} (first at ${formatLocation(firstNode)})`, 'give each port its own nodePort, or leave it out to have one allocated');
+          problems.error(
+            at('ports', i, 'nodePort'),
+            `nodePort ${nodeKey} is used twice in ${label} (first at ${formatLocation(firstNode)})`,
+            'give each port its own nodePort, or leave it out to have one allocated',
+          );
         else nodePortsSeen.set(nodeKey, at('ports', i, 'nodePort'));
       }
     }
@@ -145,7 +163,11 @@ export function readService(value: unknown, place: Place, problems: Problems): S
     );
 
   if (spec.externalName !== undefined)
-    problems.error(keyAt(place, 'spec', 'externalName'), 'externalName only applies to type ExternalName, which netlab does not support', 'remove externalName');
+    problems.error(
+      keyAt(place, 'spec', 'externalName'),
+      'externalName only applies to type ExternalName, which netlab does not support',
+      'remove externalName',
+    );
 
   // No selector: Kubernetes would leave the endpoints to the user; netlab has no Endpoints objects.
   if (Object.keys(service.selector).length === 0 && problems.errors.length === before) {
@@ -153,7 +175,7 @@ export function readService(value: unknown, place: Place, problems: Problems): S
     problems.warn(
       written ? at('selector') : keyAt(place, 'spec'),
       `${label} has ${written ? 'an empty selector' : 'no selector'}: it will have no endpoints`,
-      'add a selector matching the pods\' labels, e.g. selector: {app: web}; netlab has no Endpoints objects to fill in by hand',
+      "add a selector matching the pods' labels, e.g. selector: {app: web}; netlab has no Endpoints objects to fill in by hand",
     );
   }
 

@@ -47,7 +47,10 @@ export const localizedSchema = z
       },
     },
   )
-  .meta({ description: 'The same text in English (en) and Korean (ko); both are required.', examples: [{ en: 'The Service lost its pods', ko: '서비스가 파드를 잃었습니다' }] });
+  .meta({
+    description: 'The same text in English (en) and Korean (ko); both are required.',
+    examples: [{ en: 'The Service lost its pods', ko: '서비스가 파드를 잃었습니다' }],
+  });
 
 // ---------------------------------------------------------------- faults
 
@@ -58,14 +61,20 @@ export const execFaultSchema = z
   .strictObject({
     exec: z
       .strictObject({
-        on: z.string().min(1).meta({
-          description: 'Where the command runs: `router`, a node name, a pod (<pod>, <pod>.<namespace>) or <pod>/<container>.',
-          examples: ['router', 'node1', 'client/app'],
-        }),
+        on: z
+          .string()
+          .min(1)
+          .meta({
+            description: 'Where the command runs: `router`, a node name, a pod (<pod>, <pod>.<namespace>) or <pod>/<container>.',
+            examples: ['router', 'node1', 'client/app'],
+          }),
         command: z
           .array(z.string())
           .min(1)
-          .meta({ description: 'The command and its arguments (argv; no shell unless you run one: [sh, -c, "..."]).', examples: [['ip', 'route', 'del', '10.0.2.0/24']] }),
+          .meta({
+            description: 'The command and its arguments (argv; no shell unless you run one: [sh, -c, "..."]).',
+            examples: [['ip', 'route', 'del', '10.0.2.0/24']],
+          }),
       })
       .meta({ description: 'A command netlab runs in a part of the lab, as `netlab exec` does.' }),
   })
@@ -73,7 +82,13 @@ export const execFaultSchema = z
 
 export const applyFileSchema = z
   .strictObject({
-    file: z.string().min(1).meta({ description: 'A YAML file of manifests (documents separated by ---), relative to the lab file\'s folder.', examples: ['faults/wrong-selector.yaml'] }),
+    file: z
+      .string()
+      .min(1)
+      .meta({
+        description: "A YAML file of manifests (documents separated by ---), relative to the lab file's folder.",
+        examples: ['faults/wrong-selector.yaml'],
+      }),
   })
   .meta({ description: 'Manifests read from a file.' });
 
@@ -84,16 +99,19 @@ export const applyFaultSchema = z
         z.string().min(1).meta({ description: 'Pod, Deployment and Service manifests written in place, as a block (`apply: |`), documents separated by ---.' }),
         applyFileSchema,
       ])
-      .meta({ description: 'Manifests applied over the lab\'s own, as `netlab apply` (objects of the same kind, namespace and name are replaced).' }),
+      .meta({ description: "Manifests applied over the lab's own, as `netlab apply` (objects of the same kind, namespace and name are replaced)." }),
   })
   .meta({ title: 'apply fault', description: 'Breaks the lab by applying changed manifests (a wrong selector, targetPort or port).' });
 
 export const deleteFaultSchema = z
   .strictObject({
-    delete: z.string().min(1).meta({
-      description: 'The object to delete, as `netlab delete`: service/<name>, deployment/<name> or pod/<name>; it must be one of the lab\'s.',
-      examples: ['service/web', 'deployment/server'],
-    }),
+    delete: z
+      .string()
+      .min(1)
+      .meta({
+        description: "The object to delete, as `netlab delete`: service/<name>, deployment/<name> or pod/<name>; it must be one of the lab's.",
+        examples: ['service/web', 'deployment/server'],
+      }),
     namespace: dnsLabel('namespace', 63, 'default').default('default').meta({ description: 'The object\'s namespace (default "default").' }),
   })
   .meta({ title: 'delete fault', description: 'Breaks the lab by deleting one of its objects.' });
@@ -118,38 +136,38 @@ const exerciseFields = {
     .meta({ description: 'Hints revealed one at a time (at least one), each in English (en) and Korean (ko).' }),
   checks: z
     .array(z.string().min(1))
-    .min(1, { error: withHint('an exercise needs at least one check', 'list the names of the lab\'s checks that prove the fix, e.g. checks: [client reaches web]') })
+    .min(1, {
+      error: withHint('an exercise needs at least one check', "list the names of the lab's checks that prove the fix, e.g. checks: [client reaches web]"),
+    })
     .meta({
-      description: 'Names of the lab\'s checks that prove the fix (at least one); each must fail once the faults are applied and pass once fixed.',
+      description: "Names of the lab's checks that prove the fix (at least one); each must fail once the faults are applied and pass once fixed.",
       examples: [['client reaches web']],
     }),
   solution: z
     .array(z.string())
     .default([])
-    .meta({ description: 'Shell commands (run on the host; `netlab` means this netlab) that fix it, for tests and instructors.', examples: [['netlab apply my-lab -f fixed.yaml']] }),
+    .meta({
+      description: 'Shell commands (run on the host; `netlab` means this netlab) that fix it, for tests and instructors.',
+      examples: [['netlab apply my-lab -f fixed.yaml']],
+    }),
 };
 
 export const exerciseSchema = z
   .strictObject({
     ...exerciseFields,
-    faults: z
-      .array(faultSchema)
-      .min(1)
-      .meta({ description: 'What breaks the lab, applied in order after `up` (at least one).' }),
+    faults: z.array(faultSchema).min(1).meta({ description: 'What breaks the lab, applied in order after `up` (at least one).' }),
   })
   .meta({ description: 'A troubleshooting exercise: faults break the lab, the student finds and fixes them, the listed checks prove it.' });
 
 /** An exercise with its faults taken as-is (each is read on its own). */
 export const exerciseShellSchema = z.strictObject({
   ...exerciseFields,
-  faults: z
-    .array(z.unknown())
-    .min(1, {
-      error: withHint(
-        'an exercise needs at least one fault',
-        'add under faults: `- delete: service/<name>`, `- apply: {file: fault.yaml}` or `- exec: {on: router, command: [...]}`',
-      ),
-    }),
+  faults: z.array(z.unknown()).min(1, {
+    error: withHint(
+      'an exercise needs at least one fault',
+      'add under faults: `- delete: service/<name>`, `- apply: {file: fault.yaml}` or `- exec: {on: router, command: [...]}`',
+    ),
+  }),
 });
 
 export type ExerciseShellInput = z.output<typeof exerciseShellSchema>;

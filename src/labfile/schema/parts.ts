@@ -44,7 +44,9 @@ export function dns1035Problem(text: string, what: string, max: number, example:
   const problem = dnsLabelProblem(text, what, max, example);
   if (problem) {
     const like = dnsLabelLike(text, max);
-    return like && !/^[a-z]/.test(like) ? { message: problem.message, hint: `did you mean "${withLetter(like)}"? (a Service name starts with a letter)` } : problem;
+    return like && !/^[a-z]/.test(like)
+      ? { message: problem.message, hint: `did you mean "${withLetter(like)}"? (a Service name starts with a letter)` }
+      : problem;
   }
   if (/^[a-z]/.test(text)) return undefined;
   return {
@@ -158,7 +160,9 @@ export function cidr(what: string, minPrefix: number, maxPrefix: number, example
 // ---------------------------------------------------------------- manifests
 
 export const apiVersion = (version: string, kind: string) =>
-  z.literal(version, { error: withHint(`a ${kind} has apiVersion ${version}`, `write apiVersion: ${version}`) }).meta({ description: `${version} for a ${kind}.` });
+  z
+    .literal(version, { error: withHint(`a ${kind} has apiVersion ${version}`, `write apiVersion: ${version}`) })
+    .meta({ description: `${version} for a ${kind}.` });
 
 export const metadataSchema = z
   .strictObject({

@@ -28,12 +28,18 @@ export const containerPortSchema = z
   .strictObject({
     name: portName()
       .optional()
-      .meta({ description: 'Port name (IANA service name: at most 15 lowercase letters, digits and "-"). Checks may name the port: server:http.', examples: ['http'] }),
+      .meta({
+        description: 'Port name (IANA service name: at most 15 lowercase letters, digits and "-"). Checks may name the port: server:http.',
+        examples: ['http'],
+      }),
     containerPort: z
       .int()
       .min(1)
       .max(65535)
-      .meta({ description: 'The port the container listens on (1-65535). Containers of one pod share one network namespace: their ports must differ.', examples: [8080] }),
+      .meta({
+        description: 'The port the container listens on (1-65535). Containers of one pod share one network namespace: their ports must differ.',
+        examples: [8080],
+      }),
     protocol: z.enum(['TCP', 'UDP']).default('TCP').meta({ description: 'TCP (default) or UDP.' }),
     ...ignoring(IGNORED_FIELDS.containerPort),
   })
@@ -45,18 +51,30 @@ export const envVarSchema = z
       .string()
       .regex(ENV_NAME, {
         error: (iss) =>
-          withHint(`environment variable name ${JSON.stringify(iss.input)} is not valid`, 'use letters, digits, "_", "-" and ".", not starting with a digit, e.g. GREETING'),
+          withHint(
+            `environment variable name ${JSON.stringify(iss.input)} is not valid`,
+            'use letters, digits, "_", "-" and ".", not starting with a digit, e.g. GREETING',
+          ),
       })
       .meta({ description: 'Variable name.', examples: ['GREETING'] }),
-    value: z.string().default('').meta({ description: 'Value (text: quote numbers, e.g. "8080").', examples: ['hello'] }),
+    value: z
+      .string()
+      .default('')
+      .meta({ description: 'Value (text: quote numbers, e.g. "8080").', examples: ['hello'] }),
   })
   .meta({ description: 'An environment variable.' });
 
 export const containerSchema = z
   .strictObject({
     name: dnsLabel('container name', 63, 'app').meta({ description: 'Container name, unique in the pod.', examples: ['app'] }),
-    image: z.string().min(1).meta({ description: 'Image to run (netlab builds netlab/* images locally).', examples: ['netlab/app'] }),
-    command: z.array(z.string()).optional().meta({ description: 'Replaces the image\'s entrypoint.', examples: [['/bin/sh', '-c']] }),
+    image: z
+      .string()
+      .min(1)
+      .meta({ description: 'Image to run (netlab builds netlab/* images locally).', examples: ['netlab/app'] }),
+    command: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Replaces the image's entrypoint.", examples: [['/bin/sh', '-c']] }),
     args: z.array(z.string()).optional().meta({ description: 'Arguments to the command.' }),
     env: z.array(envVarSchema).default([]).meta({ description: 'Environment variables.' }),
     ports: z.array(containerPortSchema).default([]).meta({ description: 'Ports the container listens on.' }),
@@ -70,7 +88,7 @@ export const podSpecSchema = z
       .string()
       .optional()
       .meta({ description: 'The node to run on (a name from topology.nodes). Without it netlab spreads pods over the nodes in turn.', examples: ['node1'] }),
-    containers: z.array(containerSchema).min(1).meta({ description: 'The pod\'s containers (at least one).' }),
+    containers: z.array(containerSchema).min(1).meta({ description: "The pod's containers (at least one)." }),
     ...ignoring(IGNORED_FIELDS.podSpec),
   })
   .meta({ description: 'Pod spec: where it runs and its containers.' });
@@ -102,7 +120,7 @@ export const deploymentManifestSchema = z
           .strictObject({
             matchLabels: z
               .record(z.string(), z.string())
-              .meta({ description: 'Labels the pods must have; the template\'s labels must include them.', examples: [{ app: 'web' }] }),
+              .meta({ description: "Labels the pods must have; the template's labels must include them.", examples: [{ app: 'web' }] }),
           })
           .meta({ description: 'Which pods belong to the Deployment (matchLabels only).' }),
         template: z
@@ -113,7 +131,7 @@ export const deploymentManifestSchema = z
                 labels: labelsSchema,
                 ...ignoring(['annotations'] as const),
               })
-              .meta({ description: 'The pods\' labels (must include the selector\'s).' }),
+              .meta({ description: "The pods' labels (must include the selector's)." }),
             spec: podSpecSchema,
           })
           .meta({ description: 'The pod every replica is made from.' }),
@@ -130,8 +148,7 @@ export const workloadFileSchema = z
       .string()
       .min(1)
       .meta({
-        description:
-          'A YAML file of Kubernetes manifests (documents separated by ---), relative to the lab file\'s folder.',
+        description: "A YAML file of Kubernetes manifests (documents separated by ---), relative to the lab file's folder.",
         examples: ['manifests.yaml'],
       }),
   })
@@ -145,12 +162,14 @@ export type PodSpecInput = z.output<typeof podSpecSchema>;
 
 export const nodeSchema = z
   .strictObject({
-    name: dnsLabel('node name', 30, 'node1').meta({ description: 'Node name (lowercase letters, digits, "-"); pods name it in spec.nodeName.', examples: ['node1'] }),
-    podCIDR: cidr('pod CIDR', POD_CIDR_PREFIX.min, POD_CIDR_PREFIX.max, '10.0.1.0/24')
-      .optional()
-      .meta({
-        description: 'The node\'s pod address block; its first address is the cbr0 bridge (the pods\' gateway). Default for the i-th node (from 0): 10.0.<i+1>.0/24.',
-      }),
+    name: dnsLabel('node name', 30, 'node1').meta({
+      description: 'Node name (lowercase letters, digits, "-"); pods name it in spec.nodeName.',
+      examples: ['node1'],
+    }),
+    podCIDR: cidr('pod CIDR', POD_CIDR_PREFIX.min, POD_CIDR_PREFIX.max, '10.0.1.0/24').optional().meta({
+      description:
+        "The node's pod address block; its first address is the cbr0 bridge (the pods' gateway). Default for the i-th node (from 0): 10.0.<i+1>.0/24.",
+    }),
   })
   .meta({ description: 'A node: a container with its own network namespace, a cbr0 bridge and pods.' });
 
@@ -158,23 +177,18 @@ export const topologySchema = z
   .strictObject({
     underlay: cidr('underlay', UNDERLAY_PREFIX.min, UNDERLAY_PREFIX.max, '172.30.5.0/24')
       .optional()
-      .meta({ description: 'The nodes\' network (a CIDR from /16 to /28). Default: a free one is picked at `up`.' }),
-    serviceCIDR: cidr('serviceCIDR', SERVICE_CIDR_PREFIX.min, SERVICE_CIDR_PREFIX.max, DEFAULT_SERVICE_CIDR)
-      .default(DEFAULT_SERVICE_CIDR)
-      .meta({
-        description:
-          'Where Services\' cluster IPs come from (kube-apiserver\'s --service-cluster-ip-range), a CIDR from /12 to /28; default 10.96.0.0/12. Its 10th address is the cluster DNS (10.96.0.10). Must not overlap the pod CIDRs, clusterCIDR or the underlay.',
-      }),
-    clusterCIDR: cidr('clusterCIDR', CLUSTER_CIDR_PREFIX.min, CLUSTER_CIDR_PREFIX.max, DEFAULT_CLUSTER_CIDR)
-      .default(DEFAULT_CLUSTER_CIDR)
-      .meta({
-        description:
-          'kube-proxy\'s --cluster-cidr: a block holding every node\'s podCIDR (traffic to a cluster IP from outside it is masqueraded); default 10.0.0.0/16.',
-      }),
-    routing: z
-      .enum(['router', 'direct'])
-      .default('router')
-      .meta({ description: '`router` (default): a router container is every node\'s gateway and routes the pod CIDRs; `direct`: nodes hold routes to each other.' }),
+      .meta({ description: "The nodes' network (a CIDR from /16 to /28). Default: a free one is picked at `up`." }),
+    serviceCIDR: cidr('serviceCIDR', SERVICE_CIDR_PREFIX.min, SERVICE_CIDR_PREFIX.max, DEFAULT_SERVICE_CIDR).default(DEFAULT_SERVICE_CIDR).meta({
+      description:
+        "Where Services' cluster IPs come from (kube-apiserver's --service-cluster-ip-range), a CIDR from /12 to /28; default 10.96.0.0/12. Its 10th address is the cluster DNS (10.96.0.10). Must not overlap the pod CIDRs, clusterCIDR or the underlay.",
+    }),
+    clusterCIDR: cidr('clusterCIDR', CLUSTER_CIDR_PREFIX.min, CLUSTER_CIDR_PREFIX.max, DEFAULT_CLUSTER_CIDR).default(DEFAULT_CLUSTER_CIDR).meta({
+      description:
+        "kube-proxy's --cluster-cidr: a block holding every node's podCIDR (traffic to a cluster IP from outside it is masqueraded); default 10.0.0.0/16.",
+    }),
+    routing: z.enum(['router', 'direct']).default('router').meta({
+      description: "`router` (default): a router container is every node's gateway and routes the pod CIDRs; `direct`: nodes hold routes to each other.",
+    }),
     external: z.boolean().default(false).meta({ description: 'Add an "external" client container on the underlay (default false).' }),
     proxyMode: z
       .enum(PROXY_MODE_NAMES, {
@@ -192,18 +206,21 @@ export const topologySchema = z
           'How kube-proxy programs every node: iptables (default; KUBE-SERVICES chains), nftables (the `ip kube-proxy` table, verdict maps) or userspace (a proxy process per node, as in the seed). IPVS is not available here (no ip_vs module).',
       }),
     dns: z.boolean().optional().meta({
-      description: 'Run the cluster DNS (CoreDNS as kube-dns in kube-system, at the 10th address of serviceCIDR) and point pods\' resolv.conf at it. Default: true when the lab has a Service, else false.',
+      description:
+        "Run the cluster DNS (CoreDNS as kube-dns in kube-system, at the 10th address of serviceCIDR) and point pods' resolv.conf at it. Default: true when the lab has a Service, else false.",
     }),
     publish: z.boolean().default(false).meta({
       description: 'Also publish every nodePort on 127.0.0.1 of the host, so a browser or curl on the host reaches NodePort Services (default false).',
     }),
     nodes: z
       .array(nodeSchema)
-      .min(1, { error: withHint('`topology.nodes` is an empty list', 'list at least one node, e.g. `- name: node1`, or remove `nodes:` for the default node1') })
+      .min(1, {
+        error: withHint('`topology.nodes` is an empty list', 'list at least one node, e.g. `- name: node1`, or remove `nodes:` for the default node1'),
+      })
       .optional()
       .meta({ description: 'The nodes. Default: one node, node1, with pod CIDR 10.0.1.0/24.' }),
   })
-  .meta({ description: 'Nodes, how they are connected, and the cluster\'s address blocks, kube-proxy mode and DNS.' });
+  .meta({ description: "Nodes, how they are connected, and the cluster's address blocks, kube-proxy mode and DNS." });
 
 export const EXPECTATIONS = ['reachable', 'unreachable', 'same-netns', 'different-netns', 'nxdomain'] as const;
 export const DNS_RECORDS = ['A', 'SRV', 'PTR'] as const;
@@ -262,27 +279,44 @@ const waitSchema = z
 
 export const checkSchema = z
   .strictObject({
-    name: z.string().min(1).meta({ description: 'What the check proves; unique in the lab.', examples: ['client reaches server'] }),
-    from: z.string().min(1).meta({
-      description: 'Where the probe starts: a pod (<pod>, <pod>.<namespace>), <pod>/<container>, a node name, `router` or `external`.',
-      examples: ['client'],
-    }),
-    to: z.string().min(1).optional().meta({
-      description:
-        'The target: <pod>[:port or port name], <pod>/<container>[:port], <pod>.<namespace>, a Service (<service>[.<namespace>][:port or port name], or service/<service>... when a pod has the same name), a node name, `router`, `external`, a.b.c.d[:port] or localhost:port. For probe dns: the name to look up (or an IP for PTR). Required except for probe gateway.',
-      examples: ['server:8080', 'server:http', 'service-test:80'],
-    }),
-    probe: z.enum(PROBE_KIND_NAMES).optional().meta({
-      description: `${PROBE_KIND_NAMES.join(' | ')}. Default: http when \`to\` has a TCP port (or is a Service with a TCP port), udp for a UDP port, ping otherwise.`,
-    }),
+    name: z
+      .string()
+      .min(1)
+      .meta({ description: 'What the check proves; unique in the lab.', examples: ['client reaches server'] }),
+    from: z
+      .string()
+      .min(1)
+      .meta({
+        description: 'Where the probe starts: a pod (<pod>, <pod>.<namespace>), <pod>/<container>, a node name, `router` or `external`.',
+        examples: ['client'],
+      }),
+    to: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'The target: <pod>[:port or port name], <pod>/<container>[:port], <pod>.<namespace>, a Service (<service>[.<namespace>][:port or port name], or service/<service>... when a pod has the same name), a node name, `router`, `external`, a.b.c.d[:port] or localhost:port. For probe dns: the name to look up (or an IP for PTR). Required except for probe gateway.',
+        examples: ['server:8080', 'server:http', 'service-test:80'],
+      }),
+    probe: z
+      .enum(PROBE_KIND_NAMES)
+      .optional()
+      .meta({
+        description: `${PROBE_KIND_NAMES.join(' | ')}. Default: http when \`to\` has a TCP port (or is a Service with a TCP port), udp for a UDP port, ping otherwise.`,
+      }),
     expect: z.enum(EXPECTATIONS).optional().meta({
       description:
         'reachable (default) | unreachable | same-netns | different-netns (the last two with probe netns, whose default is same-netns) | nxdomain (probe dns: the name must not exist).',
     }),
     via: z.string().min(1).optional().meta({
-      description: 'traceroute: a hop that must be on the path (router, a node name or an IP); gateway: the expected gateway (default: the pod\'s node bridge cbr0).',
+      description:
+        "traceroute: a hop that must be on the path (router, a node name or an IP); gateway: the expected gateway (default: the pod's node bridge cbr0).",
     }),
-    contains: z.string().optional().meta({ description: 'http only: a substring the answer must contain.', examples: ['Hello'] }),
+    contains: z
+      .string()
+      .optional()
+      .meta({ description: 'http only: a substring the answer must contain.', examples: ['Hello'] }),
     by: z.enum(['ip', 'dns']).optional().meta({
       description: "Service targets with http, tcp or udp: `ip` (default) probes the cluster IP; `dns` uses the Service's name through the pod's resolver.",
     }),
@@ -315,15 +349,27 @@ export const checkSchema = z
       .default(1)
       .meta({ description: `This check's weight in a grade: a whole number from 0 to ${MAX_POINTS} (default 1).`, examples: [2] }),
     level: z.enum(CHECK_LEVELS).default('error').meta({
-      description: 'error (default): a failure fails the lab; warning: a failure is reported but does not fail the grade (`netlab check` exits 3 when only warnings fail).',
+      description:
+        'error (default): a failure fails the lab; warning: a failure is reported but does not fail the grade (`netlab check` exits 3 when only warnings fail).',
     }),
-    pass: z.string().min(1).optional().meta({ description: 'A message shown to the student when the check passes.', examples: ['The Service finds its pods again.'] }),
-    fail: z.string().min(1).optional().meta({ description: 'A message shown to the student when the check fails.', examples: ['The Service has no endpoints.'] }),
+    pass: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'A message shown to the student when the check passes.', examples: ['The Service finds its pods again.'] }),
+    fail: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'A message shown to the student when the check fails.', examples: ['The Service has no endpoints.'] }),
     hint: z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'A hint shown to the student when the check fails: where to look.', examples: ['Compare the Service\'s selector with the pods\' labels.'] }),
+      .meta({
+        description: 'A hint shown to the student when the check fails: where to look.',
+        examples: ["Compare the Service's selector with the pods' labels."],
+      }),
   })
   .meta({ description: 'A communication path to test with `netlab check`.' });
 
@@ -339,7 +385,10 @@ export const labNameSchema = dnsLabel('lab name', LAB_NAME_MAX, 'multi-node').me
 /** The header of a lab file: everything but topology, workloads, checks and exercises, read first. */
 const labHeader = {
   name: labNameSchema,
-  title: z.string().optional().meta({ description: 'A one-line title.', examples: ['Pod to pod across nodes'] }),
+  title: z
+    .string()
+    .optional()
+    .meta({ description: 'A one-line title.', examples: ['Pod to pod across nodes'] }),
   description: z.string().optional().meta({ description: 'Free text: what the lab shows.' }),
 };
 
@@ -352,10 +401,9 @@ export const labFileSchema = z
       .optional()
       .meta({ description: 'Kubernetes manifests (Pod, Deployment, Service) written inline, or `- file: manifests.yaml` naming a file of them.' }),
     checks: z.array(checkSchema).optional().meta({ description: 'Communication paths `netlab check` tests.' }),
-    exercises: z
-      .array(exerciseSchema)
-      .optional()
-      .meta({ description: 'Troubleshooting exercises: each breaks the running lab (faults), tells the student what is wrong, and names the checks that prove the fix.' }),
+    exercises: z.array(exerciseSchema).optional().meta({
+      description: 'Troubleshooting exercises: each breaks the running lab (faults), tells the student what is wrong, and names the checks that prove the fix.',
+    }),
   })
   .meta({
     title: 'netlab lab file',

@@ -17,7 +17,11 @@ const nodePortError = (iss: { input?: unknown }) =>
 
 const targetPortName = z.string().superRefine((text, ctx) => {
   if (/^\d+$/.test(text.trim())) {
-    ctx.addIssue({ code: 'custom', input: text, message: withHint(`targetPort "${text}" is a number in quotes`, `remove the quotes: \`targetPort: ${text.trim()}\``) });
+    ctx.addIssue({
+      code: 'custom',
+      input: text,
+      message: withHint(`targetPort "${text}" is a number in quotes`, `remove the quotes: \`targetPort: ${text.trim()}\``),
+    });
     return;
   }
   const problem = portNameProblem(text);
@@ -29,7 +33,8 @@ export const servicePortSchema = z
     name: portName()
       .optional()
       .meta({
-        description: 'Port name (at most 15 lowercase letters, digits and "-"); required when the Service has more than one port. Checks may name it (web:http); DNS serves _<name>._<protocol> SRV records.',
+        description:
+          'Port name (at most 15 lowercase letters, digits and "-"); required when the Service has more than one port. Checks may name it (web:http); DNS serves _<name>._<protocol> SRV records.',
         examples: ['http'],
       }),
     protocol: z
@@ -38,17 +43,24 @@ export const servicePortSchema = z
       })
       .default('TCP')
       .meta({ description: 'TCP (default) or UDP.' }),
-    port: z.int().min(1).max(65535).meta({ description: 'The port the Service listens on at its cluster IP (1-65535).', examples: [80] }),
+    port: z
+      .int()
+      .min(1)
+      .max(65535)
+      .meta({ description: 'The port the Service listens on at its cluster IP (1-65535).', examples: [80] }),
     targetPort: z
       .union([z.int().min(1).max(65535), targetPortName], {
         error: (iss) =>
           iss.code === 'invalid_union'
-            ? withHint('targetPort must be a port number or a port name', 'write a number (e.g. targetPort: 8080) or the name of a container port (e.g. targetPort: http)')
+            ? withHint(
+                'targetPort must be a port number or a port name',
+                'write a number (e.g. targetPort: 8080) or the name of a container port (e.g. targetPort: http)',
+              )
             : undefined,
       })
       .optional()
       .meta({
-        description: 'The pods\' port: a number, or the name of a container port of the selected pods (resolved per pod). Default: the same as `port`.',
+        description: "The pods' port: a number, or the name of a container port of the selected pods (resolved per pod). Default: the same as `port`.",
         examples: [8080, 'http'],
       }),
     nodePort: z
@@ -70,9 +82,15 @@ export const serviceSpecSchema = z
       .enum(['ClusterIP', 'NodePort'], {
         error: (iss) => {
           if (iss.input === 'LoadBalancer')
-            return withHint('netlab cannot run a LoadBalancer Service', 'use NodePort: netlab has no cloud load balancer (a NodePort is reached at <node IP>:<nodePort>, e.g. from `external`)');
+            return withHint(
+              'netlab cannot run a LoadBalancer Service',
+              'use NodePort: netlab has no cloud load balancer (a NodePort is reached at <node IP>:<nodePort>, e.g. from `external`)',
+            );
           if (iss.input === 'ExternalName')
-            return withHint('ExternalName Services are not supported by netlab', 'netlab serves no CNAME records for names outside the lab; use type: ClusterIP with a selector');
+            return withHint(
+              'ExternalName Services are not supported by netlab',
+              'netlab serves no CNAME records for names outside the lab; use type: ClusterIP with a selector',
+            );
           return undefined;
         },
       })
@@ -82,7 +100,8 @@ export const serviceSpecSchema = z
       .string()
       .optional()
       .meta({
-        description: 'An IPv4 address inside topology.serviceCIDR, or None for a headless Service (DNS answers with the pods\' addresses). Default: one is allocated.',
+        description:
+          "An IPv4 address inside topology.serviceCIDR, or None for a headless Service (DNS answers with the pods' addresses). Default: one is allocated.",
         examples: ['10.96.0.20', 'None'],
       }),
     clusterIPs: z
@@ -91,11 +110,14 @@ export const serviceSpecSchema = z
       .meta({ description: 'Kubernetes field; netlab is IPv4 only and takes it only as [clusterIP] (a warning says so).' }),
     selector: labelMap()
       .optional()
-      .meta({ description: 'The labels of the pods that answer for the Service (its endpoints). Without one the Service has no endpoints.', examples: [{ app: 'web' }] }),
+      .meta({
+        description: 'The labels of the pods that answer for the Service (its endpoints). Without one the Service has no endpoints.',
+        examples: [{ app: 'web' }],
+      }),
     ports: z
       .array(servicePortSchema)
       .min(1, { error: withHint('a Service needs at least one port', 'add a port under spec.ports, e.g. `- {port: 80, targetPort: 8080}`') })
-      .meta({ description: 'The Service\'s ports (at least one).' }),
+      .meta({ description: "The Service's ports (at least one)." }),
     sessionAffinity: z
       .enum(['None', 'ClientIP'])
       .default('None')
@@ -109,7 +131,10 @@ export const serviceSpecSchema = z
               .min(1)
               .max(MAX_AFFINITY_SECONDS)
               .optional()
-              .meta({ description: 'How long a client sticks to its pod after its last connection (1-86400 s; default 10800).', examples: [DEFAULT_AFFINITY_SECONDS] }),
+              .meta({
+                description: 'How long a client sticks to its pod after its last connection (1-86400 s; default 10800).',
+                examples: [DEFAULT_AFFINITY_SECONDS],
+              }),
           })
           .optional(),
       })
@@ -126,13 +151,17 @@ export const serviceManifestSchema = z
     kind: z.literal('Service'),
     metadata: metadataSchema.extend({
       name: dns1035Label('Service name', 63, 'web').meta({
-        description: 'The Service\'s name, also its DNS name (<name>.<namespace>.svc.cluster.local): lowercase letters, digits and "-", starting with a letter.',
+        description:
+          'The Service\'s name, also its DNS name (<name>.<namespace>.svc.cluster.local): lowercase letters, digits and "-", starting with a letter.',
         examples: ['web'],
       }),
     }),
     spec: serviceSpecSchema,
     ...ignoring(IGNORED_FIELDS.manifest),
   })
-  .meta({ title: 'Service', description: 'A Kubernetes Service manifest (apiVersion v1): a stable address and name for a set of pods, programmed by kube-proxy.' });
+  .meta({
+    title: 'Service',
+    description: 'A Kubernetes Service manifest (apiVersion v1): a stable address and name for a set of pods, programmed by kube-proxy.',
+  });
 
 export type ServiceManifest = z.output<typeof serviceManifestSchema>;

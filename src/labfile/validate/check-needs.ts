@@ -33,7 +33,11 @@ export function validateNeeds(entries: readonly NeedsEntry[], problems: Problems
         problems.error(
           at,
           `needs: no check named "${need}"`,
-          suggestion(need, names.filter((n) => n !== entry.name), 'the lab\'s checks') ?? 'this lab has no other checks: remove needs',
+          suggestion(
+            need,
+            names.filter((n) => n !== entry.name),
+            "the lab's checks",
+          ) ?? 'this lab has no other checks: remove needs',
         );
     });
     edges.set(entry, list);

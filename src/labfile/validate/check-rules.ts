@@ -94,7 +94,11 @@ function checkSource({ input, from, error }: Draft): void {
       'write the name of the pod or node the probe runs in, e.g. from: client',
     );
   else if (from.kind === 'service')
-    error('from', 'a check starts from a pod, a node, router or external, not a Service', 'write the name of the pod or node the probe runs in (e.g. a pod the Service selects), and put the Service in `to`');
+    error(
+      'from',
+      'a check starts from a pod, a node, router or external, not a Service',
+      'write the name of the pod or node the probe runs in (e.g. a pod the Service selects), and put the Service in `to`',
+    );
   else if (from.kind === 'pod' && from.port)
     error('from', `from: ${input.from} names a port, but a check's source has none`, `write from: ${input.from.split(':')[0]} and put the port in \`to\``);
 }
@@ -137,13 +141,20 @@ function checkTarget(draft: Draft, probe: ProbeKind, fields: ProbeFields): void 
   if (to.kind === 'service') checkServiceTarget(to, input.to, probe, input, lab, error);
   checkTargetPort(draft, to, input.to, probe, fields);
   const wrong = fields.to === 'pod' ? to.kind !== 'pod' : fields.to === 'service' && to.kind !== 'service';
-  if (wrong && fields.wrongTo) error('to', fields.wrongTo.message.replace('{to}', () => input.to!), fields.wrongTo.hint);
+  if (wrong && fields.wrongTo)
+    error(
+      'to',
+      fields.wrongTo.message.replace('{to}', () => input.to!),
+      fields.wrongTo.hint,
+    );
 }
 
 /** A port where the probe needs one, none where it does not (a Service's port is checked with the Service). */
 function checkTargetPort({ lab, error }: Draft, to: EndpointRef, text: string, probe: ProbeKind, fields: ProbeFields): void {
   const hasPort =
-    to.kind === 'service' ? portWritten(text) : ((to.kind === 'pod' || to.kind === 'ip' || to.kind === 'node') && to.port !== undefined) || to.kind === 'localhost';
+    to.kind === 'service'
+      ? portWritten(text)
+      : ((to.kind === 'pod' || to.kind === 'ip' || to.kind === 'node') && to.port !== undefined) || to.kind === 'localhost';
   if (fields.port) {
     if (to.kind !== 'service' && fields.to === 'endpoint') checkPortTarget(to, text, probe, fields.port, hasPort, lab.services, error);
   } else if (hasPort && to.kind !== 'localhost') {
@@ -163,13 +174,22 @@ function checkExpect({ input, error }: Draft, probe: ProbeKind, fields: ProbeFie
   }
   const owner = claimedBy(expect);
   if (owner)
-    error('expect', `expect: ${expect} only applies to probe: ${owner}`, `${PROBE_FIELDS[owner].claimHint ?? `write probe: ${owner}`}, or expect: reachable / unreachable`);
+    error(
+      'expect',
+      `expect: ${expect} only applies to probe: ${owner}`,
+      `${PROBE_FIELDS[owner].claimHint ?? `write probe: ${owner}`}, or expect: reachable / unreachable`,
+    );
 }
 
 function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fields: ProbeFields): void {
   if (input.via !== undefined) {
     if (!fields.via)
-      error('via', `\`via\` only applies to ${andList(kindsTaking('via'))} checks, and this is a ${probe} check`, `remove via, or set probe: ${kindsTaking('via')[0]}`, true);
+      error(
+        'via',
+        `\`via\` only applies to ${andList(kindsTaking('via'))} checks, and this is a ${probe} check`,
+        `remove via, or set probe: ${kindsTaking('via')[0]}`,
+        true,
+      );
     else checkVia(input.via, fields.via, lab, (message, hint) => error('via', message, hint));
   }
   if (input.contains !== undefined && !fields.options.includes('contains'))

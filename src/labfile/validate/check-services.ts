@@ -57,7 +57,7 @@ export function checkServiceTarget(to: ServiceRef, text: string, probe: ProbeKin
   // A check of pods (netns) says that `to` is not a pod instead.
   if (headless && !byDns && fields.to !== 'pod') {
     const dnsHint = fields.options.includes('by')
-      ? 'write by: dns (the name resolves to the pods\' addresses), or name a pod'
+      ? "write by: dns (the name resolves to the pods' addresses), or name a pod"
       : (fields.headless?.hint ?? 'name a pod instead');
     error(input.by === undefined ? 'to' : 'by', `${name} is headless (clusterIP: None): it has no cluster IP to ${fields.headless?.verb ?? 'probe'}`, dnsHint);
   }
@@ -70,13 +70,23 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
     if (!takes.includes('by'))
       error('by', `\`by\` only applies to ${andList(kindsTaking('by'))} checks of a Service, and this is ${a(probe)} check`, 'remove by', true);
     else if (to && to.kind !== 'service')
-      error('by', `\`by\` only applies when \`to\` is a Service, and ${input.to} is ${to.kind === 'ip' ? 'an address' : `a ${to.kind}`}`, 'remove by, or name a Service in `to`', true);
+      error(
+        'by',
+        `\`by\` only applies when \`to\` is a Service, and ${input.to} is ${to.kind === 'ip' ? 'an address' : `a ${to.kind}`}`,
+        'remove by, or name a Service in `to`',
+        true,
+      );
     else if (input.by === 'dns' && !lab.topology.dns)
       error('by', 'by: dns needs the cluster DNS, and this lab runs none (topology.dns is off)', 'set topology.dns: true, or write by: ip');
   }
   for (const field of ['count', 'distinct'] as const) {
     if (input[field] !== undefined && !takes.includes(field))
-      error(field, `\`${field}\` only applies to ${andList(kindsTaking(field))} checks, and this is ${a(probe)} check`, `remove ${field}, or use probe: ${orList(kindsTaking(field))}`, true);
+      error(
+        field,
+        `\`${field}\` only applies to ${andList(kindsTaking(field))} checks, and this is ${a(probe)} check`,
+        `remove ${field}, or use probe: ${orList(kindsTaking(field))}`,
+        true,
+      );
   }
   if (input.distinct !== undefined && takes.includes('distinct')) {
     const count = input.count ?? 1;
@@ -90,7 +100,12 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
       error('distinct', '`distinct` counts the pods that answer, so it needs expect: reachable', 'remove distinct, or write expect: reachable', true);
   }
   if (input.record !== undefined && !takes.includes('record'))
-    error('record', `\`record\` only applies to ${andList(kindsTaking('record'))} checks, and this is ${a(probe)} check`, `remove record, or set probe: ${orList(kindsTaking('record'))}`, true);
+    error(
+      'record',
+      `\`record\` only applies to ${andList(kindsTaking('record'))} checks, and this is ${a(probe)} check`,
+      `remove record, or set probe: ${orList(kindsTaking('record'))}`,
+      true,
+    );
 }
 
 const DNS_NAME = /^[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?)*\.?$/;
@@ -117,7 +132,11 @@ export function checkDnsTarget(input: CheckInput, lab: LabView, error: FieldErro
     return;
   }
   if (to.includes(':') && DNS_NAME.test(to.slice(0, to.indexOf(':')))) {
-    error('to', `a dns check looks up a name, and ${to} has a port`, `drop ":${to.slice(to.indexOf(':') + 1)}" (write to: ${to.slice(0, to.indexOf(':'))}), or use probe: http with by: dns to reach the port by name`);
+    error(
+      'to',
+      `a dns check looks up a name, and ${to} has a port`,
+      `drop ":${to.slice(to.indexOf(':') + 1)}" (write to: ${to.slice(0, to.indexOf(':'))}), or use probe: http with by: dns to reach the port by name`,
+    );
     return;
   }
   if (!DNS_NAME.test(to) || to.length > 253)

@@ -40,7 +40,12 @@ export function validateClusterCidrs(draft: LabDraft, problems: Problems, report
     return [{ cidr, what, entry, errorAt: podCidrAt(entry), ...(entry.cidrWritten ? { at: podCidrAt(entry) } : {}) }];
   });
   const others: Block[] = [
-    { cidr: cluster, what: `clusterCIDR ${topo.clusterCIDR}${clusterAt ? '' : ' (the default)'}`, errorAt: clusterAt ?? topo.place?.yaml.start() ?? start, ...(clusterAt ? { at: clusterAt } : {}) },
+    {
+      cidr: cluster,
+      what: `clusterCIDR ${topo.clusterCIDR}${clusterAt ? '' : ' (the default)'}`,
+      errorAt: clusterAt ?? topo.place?.yaml.start() ?? start,
+      ...(clusterAt ? { at: clusterAt } : {}),
+    },
   ];
   const underlay = topo.underlay === undefined ? undefined : parseCidr(topo.underlay);
   const underlayAt = at('underlay', true);
@@ -75,7 +80,9 @@ export function validateClusterCidrs(draft: LabDraft, problems: Problems, report
   const avoid = [service, ...(underlay ? [underlay] : []), ...pods.map((p) => p.cidr)];
   const widened = (blocks: Cidr[]) => {
     const cover = covering(blocks);
-    return cover && cover.prefix >= CLUSTER_CIDR_PREFIX.min && !overlaps(cover, service) && !(underlay && overlaps(cover, underlay)) ? formatCidr(cover) : undefined;
+    return cover && cover.prefix >= CLUSTER_CIDR_PREFIX.min && !overlaps(cover, service) && !(underlay && overlaps(cover, underlay))
+      ? formatCidr(cover)
+      : undefined;
   };
   const mine = clusterAt ? [cluster] : [];
   for (const p of pods) {

@@ -45,13 +45,17 @@ export function validateServices(draft: LabDraft, topology: Topology, pods: PodS
     // Names.
     const first = names.get(key);
     if (first)
-      problems.error(nameAt(entry), `${label} is defined twice in namespace ${service.namespace} (first at ${formatLocation(nameAt(first))})`, 'Service names must be unique in a namespace: rename one of them');
+      problems.error(
+        nameAt(entry),
+        `${label} is defined twice in namespace ${service.namespace} (first at ${formatLocation(nameAt(first))})`,
+        'Service names must be unique in a namespace: rename one of them',
+      );
     else names.set(key, entry);
     if (topology.dns && service.name === DNS_SERVICE.name && service.namespace === DNS_SERVICE.namespace && !draft.broken.topology)
       problems.error(
         nameAt(entry),
-        'kube-dns in kube-system is netlab\'s own cluster DNS (CoreDNS) while topology.dns is on',
-        'rename this Service, or set topology.dns: false to run without netlab\'s DNS',
+        "kube-dns in kube-system is netlab's own cluster DNS (CoreDNS) while topology.dns is on",
+        "rename this Service, or set topology.dns: false to run without netlab's DNS",
       );
 
     // Cluster IP: inside serviceCIDR, not its network or broadcast address, not the DNS address, not taken.
@@ -137,7 +141,8 @@ export function validateServices(draft: LabDraft, topology: Topology, pods: PodS
 function selectorHint(service: ServiceSpec, pods: PodSpec[]): string {
   const [key, value] = Object.entries(service.selector)[0]!;
   const values = [...new Set(pods.filter((p) => p.namespace === service.namespace && p.labels[key] !== undefined).map((p) => p.labels[key]!))];
-  if (values.length) return `pods in namespace ${service.namespace} have ${key}: ${values.slice(0, 5).join(', ')}, not ${value}: make the selector match a pod's labels`;
+  if (values.length)
+    return `pods in namespace ${service.namespace} have ${key}: ${values.slice(0, 5).join(', ')}, not ${value}: make the selector match a pod's labels`;
   const inOthers = pods.filter((p) => p.namespace !== service.namespace && Object.entries(service.selector).every(([k, v]) => p.labels[k] === v));
   if (inOthers.length) return `the matching pods are in namespace ${inOthers[0]!.namespace}: a Service selects pods of its own namespace only`;
   return 'make the selector match the labels of the pods that should answer (spec.template.metadata.labels of a Deployment)';

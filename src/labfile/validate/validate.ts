@@ -45,7 +45,11 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
   if (!draft.broken.nodes) validatePlacement(draft, pods, problems);
   const services = validateServices(draft, topology, pods, problems);
   if (drafted.publish && drafted.place && !services.some((s) => s.type === 'NodePort') && draft.workloads.broken.length === 0)
-    problems.warn(valueAt(drafted.place, 'publish'), 'topology.publish is true, but no Service has type NodePort: nothing is published', 'add a Service with type: NodePort, or remove publish');
+    problems.warn(
+      valueAt(drafted.place, 'publish'),
+      'topology.publish is true, but no Service has type NodePort: nothing is published',
+      'add a Service with type: NodePort, or remove publish',
+    );
 
   const checks: CheckSpec[] = [];
   const checkNames = new Map<string, SourceLocation>();
@@ -105,10 +109,19 @@ function validateNodes(draft: LabDraft, problems: Problems): Set<NodeEntry> {
   for (const entry of nodes) {
     const { name } = entry.node;
     if (RESERVED.includes(name)) {
-      problems.error(nodeNameAt(entry), `"${name}" is reserved for netlab's own ${name === 'localhost' ? 'loopback endpoint' : `${name} container`} and cannot name a node`, `rename the node, e.g. node${nodes.indexOf(entry) + 1}`);
+      problems.error(
+        nodeNameAt(entry),
+        `"${name}" is reserved for netlab's own ${name === 'localhost' ? 'loopback endpoint' : `${name} container`} and cannot name a node`,
+        `rename the node, e.g. node${nodes.indexOf(entry) + 1}`,
+      );
     }
     const first = seen.get(name);
-    if (first) problems.error(nodeNameAt(entry), `node name "${name}" is used twice (first at ${formatLocation(nodeNameAt(first))})`, `give each node its own name, e.g. node${nodes.length + 1}`);
+    if (first)
+      problems.error(
+        nodeNameAt(entry),
+        `node name "${name}" is used twice (first at ${formatLocation(nodeNameAt(first))})`,
+        `give each node its own name, e.g. node${nodes.length + 1}`,
+      );
     else seen.set(name, entry);
   }
 
@@ -190,7 +203,8 @@ function validateWorkloads(draft: LabDraft, problems: Problems): void {
       if (first) problems.error(here, `Deployment ${key} is defined twice (first at ${formatLocation(nameAt(first))})`, 'rename one of them');
       else deployments.set(key, w);
       const longest = w.pods.at(-1)?.name;
-      if (longest && longest.length > 63) problems.error(here, `pod name ${longest} (from Deployment ${w.name}) is longer than 63 characters`, 'shorten the Deployment\'s name');
+      if (longest && longest.length > 63)
+        problems.error(here, `pod name ${longest} (from Deployment ${w.name}) is longer than 63 characters`, "shorten the Deployment's name");
     }
     let clashed = false;
     for (const pod of w.pods) {
@@ -208,9 +222,15 @@ function validateWorkloads(draft: LabDraft, problems: Problems): void {
     if (w.pods.some((p) => p.name === SERVICE_PREFIX))
       problems.error(here, '"service" cannot name a pod: checks write service/<name> for a Service', 'rename the pod, e.g. service-pod');
     const reservedPod = w.pods.find((p) => RESERVED.includes(p.name));
-    if (reservedPod) problems.error(here, `"${reservedPod.name}" is reserved for checks (router, external, localhost) and cannot name a pod`, `rename the pod, e.g. ${reservedPod.name}-pod`);
+    if (reservedPod)
+      problems.error(
+        here,
+        `"${reservedPod.name}" is reserved for checks (router, external, localhost) and cannot name a pod`,
+        `rename the pod, e.g. ${reservedPod.name}-pod`,
+      );
     const nodeNamed = w.pods.find((p) => nodeNames.includes(p.name));
-    if (nodeNamed) problems.error(here, `pod ${nodeNamed.name} has the same name as a node`, `rename the pod: checks name pods and nodes alike, so they must differ`);
+    if (nodeNamed)
+      problems.error(here, `pod ${nodeNamed.name} has the same name as a node`, `rename the pod: checks name pods and nodes alike, so they must differ`);
 
     // Inside the pod: container names, ports.
     const specAt = (...steps: (string | number)[]) => valueAt(w.place, ...w.podSpecPath, ...steps);
@@ -220,13 +240,20 @@ function validateWorkloads(draft: LabDraft, problems: Problems): void {
     w.containers.forEach((c, i) => {
       const firstIndex = containerNames.get(c.name);
       if (firstIndex !== undefined)
-        problems.error(specAt('containers', i, 'name'), `container name ${c.name} is used twice in ${describe(w)}`, 'give each container of a pod its own name');
+        problems.error(
+          specAt('containers', i, 'name'),
+          `container name ${c.name} is used twice in ${describe(w)}`,
+          'give each container of a pod its own name',
+        );
       else containerNames.set(c.name, i);
       c.ports.forEach((p, j) => {
         const key = `${p.containerPort}/${p.protocol}`;
         const prior = portsUsed.get(key);
         if (prior) {
-          const free = freePort(p.containerPort, w.containers.flatMap((x) => x.ports.map((q) => q.containerPort)));
+          const free = freePort(
+            p.containerPort,
+            w.containers.flatMap((x) => x.ports.map((q) => q.containerPort)),
+          );
           problems.error(
             specAt('containers', i, 'ports', j, 'containerPort'),
             `port ${key} is already used by container ${prior.container} of this pod`,
@@ -236,7 +263,11 @@ function validateWorkloads(draft: LabDraft, problems: Problems): void {
         if (p.name !== undefined) {
           const owner = portNames.get(p.name);
           if (owner !== undefined)
-            problems.error(specAt('containers', i, 'ports', j, 'name'), `port name ${p.name} is already used in this pod (container ${owner})`, 'port names must be unique in a pod: rename one of them');
+            problems.error(
+              specAt('containers', i, 'ports', j, 'name'),
+              `port name ${p.name} is already used in this pod (container ${owner})`,
+              'port names must be unique in a pod: rename one of them',
+            );
           else portNames.set(p.name, c.name);
         }
       });
@@ -263,7 +294,10 @@ function freePort(port: number, used: number[]): number {
 
 function validatePlacement(draft: LabDraft, pods: PodSpec[], problems: Problems): void {
   const nodes = draft.topology.nodes;
-  const placed = placePods(pods, nodes.map((n) => n.node));
+  const placed = placePods(
+    pods,
+    nodes.map((n) => n.node),
+  );
   const onNode = new Map<NodeSpec, PodSpec[]>();
   for (const [pod, node] of placed) onNode.set(node, [...(onNode.get(node) ?? []), pod]);
   for (const entry of nodes) {

@@ -22,11 +22,7 @@ export function resolvConf(namespace: string, dnsIP: string, domain = 'cluster.l
 /** The text of that file, in the order the container runtime writes it: search, nameserver, options. */
 export function resolvConfText(namespace: string, dnsIP: string, domain = 'cluster.local'): string {
   const conf = resolvConf(namespace, dnsIP, domain);
-  return [
-    `search ${conf.search.join(' ')}`,
-    ...conf.nameservers.map((ip) => `nameserver ${ip}`),
-    `options ${conf.options.join(' ')}`,
-  ].join('\n') + '\n';
+  return [`search ${conf.search.join(' ')}`, ...conf.nameservers.map((ip) => `nameserver ${ip}`), `options ${conf.options.join(' ')}`].join('\n') + '\n';
 }
 
 /** The cluster DNS's service IP: the 10th address of the service CIDR (10.96.0.0/12 -> 10.96.0.10), as kubeadm picks it. */

@@ -99,8 +99,7 @@ const SOA_LAST_NOTE = [
 function serviceRecords(service: DnsService, domain: string): string[] {
   const name = serviceName(service, domain);
   const named = service.ports.filter((p) => p.name);
-  const srvOwner = (p: { name: string; protocol: string }) =>
-    `_${label(p.name.toLowerCase(), 'port name')}._${p.protocol.toLowerCase()}.${name}`;
+  const srvOwner = (p: { name: string; protocol: string }) => `_${label(p.name.toLowerCase(), 'port name')}._${p.protocol.toLowerCase()}.${name}`;
   const title = `; ${service.namespace}/${service.name}`;
   if (service.clusterIP) {
     ipv4(service.clusterIP, `cluster IP of ${service.namespace}/${service.name}`);

@@ -22,7 +22,7 @@ export interface ServiceRef {
   protocol: 'tcp' | 'udp';
   /** The driver's serviceChain. */
   chain: string;
-  endpoints: readonly { ip: string; port: number; node: string; pod?: string; /** The driver's endpointChain. */ chain: string }[];
+  endpoints: readonly { ip: string; port: number; node: string; pod?: string /** The driver's endpointChain. */; chain: string }[];
 }
 
 /**

@@ -24,9 +24,7 @@ function base32Prefix(data: Buffer, chars: number): string {
 // crypto.hash (Node >= 20.12) is a one-shot digest, about twice as fast as createHash
 // for short inputs; hashing is most of the cost of a sync of thousands of endpoints.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
-const sha256: (text: string) => Buffer = oneShot
-  ? (text) => oneShot('sha256', text, 'buffer')
-  : (text) => crypto.createHash('sha256').update(text).digest();
+const sha256: (text: string) => Buffer = oneShot ? (text) => oneShot('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text).digest();
 
 /** Hashes already computed, per length (a sync repeats nearly all of the previous one's names). */
 const memos = new Map<number, Map<string, string>>();

@@ -25,4 +25,3 @@ export function proxyModeDriver(mode: string): ProxyModeDriver {
   if (isProxyMode(mode)) return DRIVERS[mode];
   throw new NetlabError(`Unknown proxy mode ${mode}.`, { hint: `Use one of ${PROXY_MODES.join(', ')}.`, exitCode: 2 });
 }
-

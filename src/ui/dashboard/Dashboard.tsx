@@ -105,7 +105,11 @@ export function Dashboard({ initial, refresh, runChecks, onExit, intervalMs = 20
   });
 
   const { graph } = state;
-  const drawing = toText(graph, { services: false, width: Math.min(columns - 1, 110) }).split('\n').slice(2).join('\n').trimEnd();
+  const drawing = toText(graph, { services: false, width: Math.min(columns - 1, 110) })
+    .split('\n')
+    .slice(2)
+    .join('\n')
+    .trimEnd();
   const drawingWidth = Math.max(...drawing.split('\n').map((l) => [...l].length));
   // The tables beside the drawing when the terminal is wide enough, under it otherwise.
   const beside = columns >= drawingWidth + 3 + 60;
@@ -114,8 +118,8 @@ export function Dashboard({ initial, refresh, runChecks, onExit, intervalMs = 20
       <Box>
         <Text bold>{`netlab ui  ${graph.lab}`}</Text>
         <Text>{`  proxy ${graph.proxyMode ?? '?'}  underlay ${graph.underlay.subnet}`}</Text>
-        {graph.planned ? <Text color={tint('yellow')}>  (planned)</Text> : null}
-        {state.refreshing ? <Text dimColor>  refreshing…</Text> : null}
+        {graph.planned ? <Text color={tint('yellow')}> (planned)</Text> : null}
+        {state.refreshing ? <Text dimColor> refreshing…</Text> : null}
       </Box>
       <Box marginTop={1} flexDirection={beside ? 'row' : 'column'}>
         <Box flexDirection="column" marginRight={beside ? 3 : 0} marginBottom={beside ? 0 : 1} flexShrink={0}>
@@ -132,7 +136,7 @@ export function Dashboard({ initial, refresh, runChecks, onExit, intervalMs = 20
         <Text bold>
           {'checks'}
           {state.checking === 'running' ? <Text dimColor>{`  running… ${state.checks.length} so far`}</Text> : null}
-          {state.checking === 'idle' ? <Text dimColor>  press c to run them</Text> : null}
+          {state.checking === 'idle' ? <Text dimColor> press c to run them</Text> : null}
         </Text>
         {state.checks.map((check, i) => (
           <CheckRow key={i} check={check} />

@@ -18,7 +18,7 @@ export function PodsTable({ pods, selected }: { pods: readonly GraphPod[]; selec
   return (
     <Box flexDirection="column">
       <Text bold>{`  ${pad('NAME', w.name)}${pad('NAMESPACE', w.ns)}${pad('NODE', w.node)}${pad('IP', w.ip)}READY`}</Text>
-      {pods.length === 0 ? <Text dimColor>  (no pods)</Text> : null}
+      {pods.length === 0 ? <Text dimColor> (no pods)</Text> : null}
       {pods.map((p, i) => {
         const ready = p.ready === undefined ? '-' : p.ready ? 'yes' : 'no';
         const row = `${pad(p.name, w.name)}${pad(p.namespace, w.ns)}${pad(p.node, w.node)}${pad(p.ip, w.ip)}`;

@@ -6,7 +6,7 @@ export function ServicesList({ services }: { services: readonly GraphService[] }
   return (
     <Box flexDirection="column">
       <Text bold>SERVICES</Text>
-      {services.length === 0 ? <Text dimColor>  (none)</Text> : null}
+      {services.length === 0 ? <Text dimColor> (none)</Text> : null}
       {services.map((s) => (
         <Box key={`${s.namespace}/${s.name}`} flexDirection="column">
           <Text>
@@ -14,7 +14,7 @@ export function ServicesList({ services }: { services: readonly GraphService[] }
             <Text bold>{s.clusterIP ?? 'headless'}</Text>
             {`  ${s.ports.join(', ')}`}
           </Text>
-          {s.endpoints.length === 0 ? <Text dimColor>    → no ready endpoints</Text> : null}
+          {s.endpoints.length === 0 ? <Text dimColor> → no ready endpoints</Text> : null}
           {s.endpoints.map((e) => (
             <Text key={e.ip} dimColor>{`    → ${e.pod}  ${e.ip}:${e.ports.join(',')}`}</Text>
           ))}

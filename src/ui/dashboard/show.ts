@@ -20,9 +20,12 @@ export async function showDashboard(props: Omit<DashboardProps, 'onExit'>): Prom
   const { Dashboard } = await import('./Dashboard.js');
   const color = colorEnabled(process.stdout, process.env);
   let closed: DashboardExit | undefined;
-  const app = render(createElement(ColorContext.Provider, { value: color }, createElement(Dashboard, { ...props, onExit: (e: DashboardExit) => (closed = e) })), {
-    exitOnCtrlC: true,
-  });
+  const app = render(
+    createElement(ColorContext.Provider, { value: color }, createElement(Dashboard, { ...props, onExit: (e: DashboardExit) => (closed = e) })),
+    {
+      exitOnCtrlC: true,
+    },
+  );
   await app.waitUntilExit();
   app.cleanup();
   return closed;

@@ -23,7 +23,14 @@ export function toSvg(graph: LabGraph): string {
   const columns = graph.nodes.length + (graph.external ? 1 : 0);
   const width = Math.max(MARGIN * 2 + columns * NODE_W + (columns - 1) * GAP, 500);
   let y = MARGIN;
-  out.push(text(MARGIN, y + 10, [`lab ${graph.lab}${graph.planned ? ' (planned: not up)' : ''}${graph.proxyMode ? ` · kube-proxy ${graph.proxyMode}` : ''}`], 'class="title"'));
+  out.push(
+    text(
+      MARGIN,
+      y + 10,
+      [`lab ${graph.lab}${graph.planned ? ' (planned: not up)' : ''}${graph.proxyMode ? ` · kube-proxy ${graph.proxyMode}` : ''}`],
+      'class="title"',
+    ),
+  );
   y += 30;
 
   // The router, centred above the underlay.

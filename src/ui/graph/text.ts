@@ -56,7 +56,13 @@ function sideBySide(boxes: string[][]): string[] {
   const height = Math.max(...boxes.map((b) => b.length));
   const widths = boxes.map((b) => Math.max(...b.map(len)));
   const out: string[] = [];
-  for (let row = 0; row < height; row++) out.push(boxes.map((b, i) => pad(b[row] ?? '', widths[i]!)).join(' '.repeat(GAP)).trimEnd());
+  for (let row = 0; row < height; row++)
+    out.push(
+      boxes
+        .map((b, i) => pad(b[row] ?? '', widths[i]!))
+        .join(' '.repeat(GAP))
+        .trimEnd(),
+    );
   return out;
 }
 

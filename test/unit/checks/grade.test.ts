@@ -7,7 +7,19 @@ import type { CheckResult } from '../../../src/core/events.js';
 import type { ExerciseSpec, Lab } from '../../../src/labfile/model.js';
 
 function result(name: string, ok: boolean, extra: Partial<CheckResult> = {}): CheckResult {
-  return { name, from: 'client', to: 'service-test:80', expect: 'reachable', ok, ms: 120, detail: ok ? 'HTTP 200 Hello' : 'connection refused', level: 'error', points: 1, attempts: 1, ...extra };
+  return {
+    name,
+    from: 'client',
+    to: 'service-test:80',
+    expect: 'reachable',
+    ok,
+    ms: 120,
+    detail: ok ? 'HTTP 200 Hello' : 'connection refused',
+    level: 'error',
+    points: 1,
+    attempts: 1,
+    ...extra,
+  };
 }
 
 const pass = result('reaches the service', true, { points: 2, message: 'the service answers' });
@@ -63,12 +75,14 @@ describe('findExercise', () => {
 
 describe('text', () => {
   it('one line per check, then the score', () => {
-    const lines = formatText(gradeOf('pts', [pass, fail, warn, blocked])).trimEnd().split('\n');
+    const lines = formatText(gradeOf('pts', [pass, fail, warn, blocked]))
+      .trimEnd()
+      .split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe('PASS      2/2  reaches the service  the service answers (HTTP 200 Hello)');
     expect(lines[1]).toBe(`FAIL      0/1  DNS <answers> & "resolves"  no DNS (connection refused)  hint: check CoreDNS's pod`);
-    expect(lines[2]).toMatch(/^WARN {6}0\/1  spread over pods  20\/20 answered/);
-    expect(lines[3]).toMatch(/^BLOCKED   0\/1  hairpin # by name  blocked by/);
+    expect(lines[2]).toMatch(/^WARN {6}0\/1 {2}spread over pods {2}20\/20 answered/);
+    expect(lines[3]).toMatch(/^BLOCKED {3}0\/1 {2}hairpin # by name {2}blocked by/);
     expect(lines[4]).toBe('score 2/5  1 passed, 1 failed, 1 warning(s), 1 blocked  (pts)');
   });
 });
@@ -100,10 +114,17 @@ describe('junit', () => {
       python = false;
     }
     if (!python) return;
-    const out = execFileSync('python3', ['-c', `import sys, xml.etree.ElementTree as ET
+    const out = execFileSync(
+      'python3',
+      [
+        '-c',
+        `import sys, xml.etree.ElementTree as ET
 r = ET.fromstring(sys.stdin.read())
 s = r.find('testsuite')
-print(len(s.findall('testcase')), len(s.findall('testcase/failure')), s.find('testcase/failure').get('message'))`], { input: xml }).toString();
+print(len(s.findall('testcase')), len(s.findall('testcase/failure')), s.find('testcase/failure').get('message'))`,
+      ],
+      { input: xml },
+    ).toString();
     expect(out.trim()).toBe('4 3 no DNS: connection refused');
   });
 
@@ -136,7 +157,12 @@ describe('tap 14', () => {
     const start = lines.indexOf('  ---', 3);
     const end = lines.indexOf('  ...', start);
     expect(start).toBe(4);
-    const diag = parseYaml(lines.slice(start + 1, end).map((l) => l.slice(2)).join('\n')) as Record<string, unknown>;
+    const diag = parseYaml(
+      lines
+        .slice(start + 1, end)
+        .map((l) => l.slice(2))
+        .join('\n'),
+    ) as Record<string, unknown>;
     expect(diag).toMatchObject({ message: 'no DNS: connection refused', severity: 'fail', hint: "check CoreDNS's pod", points: 1 });
     const blockedDiag = tap.slice(tap.indexOf('not ok 4'));
     expect(blockedDiag).toContain('  message: "blocked by \\"DNS <answers> & \\"resolves\\"\\""');

@@ -52,7 +52,7 @@ describe('image tags', () => {
     expect(changed(before, await imageTags(root))).toEqual(['base', 'app', 'node', 'router', 'probe', 'coredns']);
   });
 
-  it("changes the images that carry the pause binary when pause.c changes, and not app", async () => {
+  it('changes the images that carry the pause binary when pause.c changes, and not app', async () => {
     const before = await imageTags(root);
     await appendFile(join(root, 'pause', 'pause.c'), '/* edited */\n');
     expect(changed(before, await imageTags(root))).toEqual(['pause', 'node', 'router', 'probe']);

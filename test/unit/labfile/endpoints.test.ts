@@ -65,7 +65,12 @@ describe('resolveEndpoint: pods', () => {
 
   it('resolves pod/container and pod/container:port, where a port name must be on that container', () => {
     expect(ok('server/sidecar')).toEqual({ kind: 'pod', pod: server, container: server.containers[1] });
-    expect(ok('server/sidecar:metrics')).toEqual({ kind: 'pod', pod: server, container: server.containers[1], port: { name: 'metrics', containerPort: 9090, protocol: 'TCP' } });
+    expect(ok('server/sidecar:metrics')).toEqual({
+      kind: 'pod',
+      pod: server,
+      container: server.containers[1],
+      port: { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+    });
     expect(fails('server/sidecar:http')).toEqual({
       error: 'container server/sidecar declares no port named "http"',
       hint: 'its port names: metrics (9090/TCP); or write a number',
@@ -86,7 +91,10 @@ describe('resolveEndpoint: pods', () => {
     expect(fails('nod2')).toMatchObject({ hint: 'did you mean "node2"?' });
     expect(fails('zzzzzz').hint).toBe('known names: server, client, web, tools, node1, node2, router, external');
     expect(fails('server:htp')).toEqual({ error: 'pod server declares no port named "htp"', hint: 'did you mean "http"?' });
-    expect(fails('client:http')).toEqual({ error: 'pod client declares no port named "http"', hint: 'it declares no named ports; write a number, e.g. client:8080' });
+    expect(fails('client:http')).toEqual({
+      error: 'pod client declares no port named "http"',
+      hint: 'it declares no named ports; write a number, e.g. client:8080',
+    });
   });
 
   it('rejects ports out of range and empty ports', () => {
@@ -105,14 +113,20 @@ describe('resolveEndpoint: nodes, router, external, addresses', () => {
   });
 
   it('rejects router with direct routing and external when not enabled', () => {
-    expect(fails('router', direct)).toEqual({ error: 'this lab has no router (topology.routing is direct)', hint: 'set topology.routing: router, or name a node' });
+    expect(fails('router', direct)).toEqual({
+      error: 'this lab has no router (topology.routing is direct)',
+      hint: 'set topology.routing: router, or name a node',
+    });
     expect(fails('external', direct)).toEqual({ error: 'this lab has no external client', hint: 'set topology.external: true' });
     expect(fails('clinet', direct).hint).toBe('did you mean "client"?');
   });
 
   it('takes a port number on a node (a nodePort on its own address), but none on the router or external', () => {
     expect(ok('node1:30500')).toEqual({ kind: 'node', node: lab.topology.nodes[0], port: 30500 });
-    expect(fails('node1:http')).toEqual({ error: '"http" is not a port number', hint: 'a node has no named ports: write a number, e.g. node1:30080 (a nodePort)' });
+    expect(fails('node1:http')).toEqual({
+      error: '"http" is not a port number',
+      hint: 'a node has no named ports: write a number, e.g. node1:30080 (a nodePort)',
+    });
     expect(fails('router:80')).toEqual({
       error: 'router takes no port here',
       hint: 'drop ":80"; to reach a port, name a pod (e.g. server:8080), a Service, a node (a nodePort) or an IP address',
@@ -189,7 +203,10 @@ describe('resolveEndpoint: Services', () => {
     });
     expect(svcFails('multi:9999')).toEqual({ error: 'Service multi has no port 9999', hint: 'its ports: http (80/TCP), dns (53/UDP), dns-tcp (53/TCP)' });
     expect(svcFails('multi:htp')).toEqual({ error: 'Service multi has no port named "htp"', hint: 'did you mean "http"?' });
-    expect(svcFails('service-test:http')).toEqual({ error: 'Service service-test has no port named "http"', hint: 'its ports have no names; write the number, e.g. service-test:80' });
+    expect(svcFails('service-test:http')).toEqual({
+      error: 'Service service-test has no port named "http"',
+      hint: 'its ports have no names; write the number, e.g. service-test:80',
+    });
   });
 
   it('needs <service>.<namespace> when a name is in several namespaces', () => {
@@ -199,13 +216,22 @@ describe('resolveEndpoint: Services', () => {
       error: '"shared" names Services in several namespaces (default, ops)',
       hint: 'write service/shared.default or service/shared.ops',
     });
-    expect(svcFails('service/metrics.default')).toEqual({ error: 'no Service metrics in namespace default', hint: 'metrics is in namespace ops: write service/metrics.ops' });
+    expect(svcFails('service/metrics.default')).toEqual({
+      error: 'no Service metrics in namespace default',
+      hint: 'metrics is in namespace ops: write service/metrics.ops',
+    });
   });
 
   it('suggests Services for unknown names, and rejects service/ without a name', () => {
     expect(svcFails('service/sevice-test')).toEqual({ error: 'no Service named "sevice-test"', hint: 'did you mean "service-test"?' });
     expect(svcFails('servce-test')).toEqual({ error: 'no pod, Service or node named "servce-test"', hint: 'did you mean "service-test"?' });
-    expect(svcFails('service/')).toEqual({ error: '"service/" names no Service', hint: 'write service/<name>[.<namespace>][:<port>], e.g. service/service-test' });
-    expect(fails('service/web')).toEqual({ error: 'no Service named "web"', hint: 'this lab has no Services; add a Service manifest (kind: Service) under workloads' });
+    expect(svcFails('service/')).toEqual({
+      error: '"service/" names no Service',
+      hint: 'write service/<name>[.<namespace>][:<port>], e.g. service/service-test',
+    });
+    expect(fails('service/web')).toEqual({
+      error: 'no Service named "web"',
+      hint: 'this lab has no Services; add a Service manifest (kind: Service) under workloads',
+    });
   });
 });

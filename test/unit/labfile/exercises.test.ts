@@ -107,7 +107,11 @@ describe('exercises', () => {
         '`title` has no Korean text (`ko`)',
         "add `ko:` with the Korean text beside `en:`: the seed's readers are Korean, so every text is written in both languages",
       ],
-      ['30:19', '`instructions` needs the text in English and Korean, not the text "Only English" alone', 'write {en: "Only English", ko: <the same in Korean>}'],
+      [
+        '30:19',
+        '`instructions` needs the text in English and Korean, not the text "Only English" alone',
+        'write {en: "Only English", ko: <the same in Korean>}',
+      ],
       ['32:9', '`hints[0]` has no English text (`en`)', 'add `en:` with the English text beside `ko:`: every text is written in both languages'],
       ['34:21', 'exec on: no pod, Service or node named "routr"', 'did you mean "router"?'],
       ['35:21', 'exec on: web is a Service; a command runs in router, a node, a pod or <pod>/<container>', 'name one of its pods, e.g. on: web-0'],
@@ -122,7 +126,11 @@ describe('exercises', () => {
       ],
       // Inside the `apply: |` block: the line and column of the lab file.
       ['51:45', '`spec.ports[0].targetPort` must be at most 65535, not the number 70000', 'write a number up to 65535'],
-      ['53:9', 'a fault does one thing, and this one has both `delete` and `exec`', 'make each its own fault: start the second with "- " on a line of its own, under faults:'],
+      [
+        '53:9',
+        'a fault does one thing, and this one has both `delete` and `exec`',
+        'make each its own fault: start the second with "- " on a line of its own, under faults:',
+      ],
       ['54:13', 'an exercise needs at least one check', "list the names of the lab's checks that prove the fix, e.g. checks: [client reaches web]"],
     ]);
   });

@@ -22,7 +22,7 @@ describe('YAML syntax', () => {
     expect(problem!.hint).toContain('a lab file is one YAML document');
   });
 
-  it("explains the seed's \\\\\" inside double quotes, in the manifests file", async () => {
+  it('explains the seed\'s \\\\" inside double quotes, in the manifests file', async () => {
     const problems = await problemsOf('seed-escape.yaml');
     expect(problems).toEqual([
       {
@@ -34,7 +34,9 @@ describe('YAML syntax', () => {
   });
 
   it('reports an empty file and a file that is not a mapping', async () => {
-    expect(summary(await problemsOf('empty.yaml'))).toEqual([['1:1', 'the lab file is empty', 'start with `name: my-lab`, then topology, workloads and checks']]);
+    expect(summary(await problemsOf('empty.yaml'))).toEqual([
+      ['1:1', 'the lab file is empty', 'start with `name: my-lab`, then topology, workloads and checks'],
+    ]);
     expect(summary(await problemsOf('not-a-mapping.yaml'))).toEqual([
       ['1:1', 'a lab file is a mapping of keys (name, topology, workloads, checks)', 'start with `name: my-lab` at the beginning of a line'],
     ]);
@@ -62,8 +64,16 @@ describe('fields', () => {
       ['4:12', '`topology.routing` must be one of router, direct, not the text "routed"', 'did you mean "router"?'],
       ['10:17', '`workloads[0].spec.replicas` must be a number, not the text "two"', 'write a number, e.g. `replicas: 2`'],
       ['20:26', '`workloads[0].spec.template.spec.containers[0].env[0].value` must be text, not the number 8080', 'put it in quotes: `value: "8080"`'],
-      ['22:34', '`workloads[0].spec.template.spec.containers[0].ports[0].containerPort` must be a number, not the text "8080"', 'remove the quotes: `containerPort: 8080`'],
-      ['27:12', '`checks[0].probe` must be one of http, tcp, udp, ping, traceroute, netns, gateway, dns, conntrack, not the text "htp"', 'did you mean "http"?'],
+      [
+        '22:34',
+        '`workloads[0].spec.template.spec.containers[0].ports[0].containerPort` must be a number, not the text "8080"',
+        'remove the quotes: `containerPort: 8080`',
+      ],
+      [
+        '27:12',
+        '`checks[0].probe` must be one of http, tcp, udp, ping, traceroute, netns, gateway, dns, conntrack, not the text "htp"',
+        'did you mean "http"?',
+      ],
     ]);
   });
 
@@ -102,7 +112,11 @@ describe('addresses', () => {
   it('rejects pod CIDRs that overlap each other or the underlay, and duplicate node names', async () => {
     const file = shown(join(BAD, 'overlaps.yaml'));
     expect(summary(await problemsOf('overlaps.yaml'))).toEqual([
-      ['8:16', `pod CIDR 192.168.0.0/16 of node node2 overlaps node node1's 192.168.1.0/24 (${file}:6:16)`, 'give this node a block of its own, e.g. podCIDR: 10.1.0.0/16'],
+      [
+        '8:16',
+        `pod CIDR 192.168.0.0/16 of node node2 overlaps node node1's 192.168.1.0/24 (${file}:6:16)`,
+        'give this node a block of its own, e.g. podCIDR: 10.1.0.0/16',
+      ],
       ['9:13', `node name "node1" is used twice (first at ${file}:5:13)`, 'give each node its own name, e.g. node4'],
       [
         '10:16',
@@ -203,7 +217,11 @@ describe('checks', () => {
       ['25:11', 'from: no pod or node named "clinet"', 'did you mean "client"?'],
       ['27:11', `check name "typo in from" is used twice (first at ${file}:24:11)`, 'give each check its own name'],
       ['29:9', 'to: pod server declares no port named "htp"', 'did you mean "http"?'],
-      ['31:11', 'a check starts from a pod, a node, router or external, not an IP address', 'write the name of the pod or node the probe runs in, e.g. from: client'],
+      [
+        '31:11',
+        'a check starts from a pod, a node, router or external, not an IP address',
+        'write the name of the pod or node the probe runs in, e.g. from: client',
+      ],
       ['35:9', 'an http check needs a port in `to`, and server has none', 'write server:http'],
       ['39:9', 'a netns check compares network namespaces of pods: to: node1 is not a pod', 'write to: <pod> or to: <pod>/<container>'],
       ['44:13', 'expect: same-netns only applies to probe: netns', 'write probe: netns, or expect: reachable / unreachable'],

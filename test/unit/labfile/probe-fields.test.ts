@@ -10,7 +10,7 @@ describe('what each probe kind takes in a check', () => {
     expect(PROBE_KIND_NAMES.map((k) => PROBE_FIELDS[k].expects[0])).toEqual(PROBE_KIND_NAMES.map((k) => (k === 'netns' ? 'same-netns' : 'reachable')));
   });
 
-  it('lists the kinds that take each optional field, in the language\'s order', () => {
+  it("lists the kinds that take each optional field, in the language's order", () => {
     expect(kindsTaking('by')).toEqual(['http', 'tcp', 'udp']);
     expect(kindsTaking('count')).toEqual(['http', 'udp']);
     expect(kindsTaking('distinct')).toEqual(['http', 'udp']);
@@ -21,7 +21,11 @@ describe('what each probe kind takes in a check', () => {
   });
 
   it('gives every expectation a kind, and the ones only one kind takes to that kind', () => {
-    for (const e of EXPECTATIONS) expect(PROBE_KIND_NAMES.some((k) => PROBE_FIELDS[k].expects.includes(e)), e).toBe(true);
+    for (const e of EXPECTATIONS)
+      expect(
+        PROBE_KIND_NAMES.some((k) => PROBE_FIELDS[k].expects.includes(e)),
+        e,
+      ).toBe(true);
     expect(EXPECTATIONS.map((e) => claimedBy(e))).toEqual([undefined, undefined, 'netns', 'netns', 'dns']);
   });
 

@@ -85,16 +85,44 @@ describe('Services that load, with warnings', () => {
       ['39:7', '`ipFamilies` is accepted but ignored', 'netlab is IPv4 only'],
       ['40:7', '`ipFamilyPolicy` is accepted but ignored', 'netlab is IPv4 only'],
       ['41:7', '`internalTrafficPolicy` is accepted but ignored', 'netlab behaves as Cluster (the default): any pod of the Service may answer'],
-      ['46:53', '`appProtocol` is accepted but ignored', 'netlab\'s probes choose their protocol themselves (probe: http, tcp, udp)'],
-      ['48:52', 'no pod selected by Service echo.team-a declares a TCP container port named metrics: Kubernetes would give this port no endpoints', 'name one of their TCP ports (http), or write the port number'],
-      ['54:7', '`externalTrafficPolicy` is accepted but ignored', 'netlab behaves as Cluster (the default): a NodePort may forward to a pod on another node, masquerading the source'],
+      ['46:53', '`appProtocol` is accepted but ignored', "netlab's probes choose their protocol themselves (probe: http, tcp, udp)"],
+      [
+        '48:52',
+        'no pod selected by Service echo.team-a declares a TCP container port named metrics: Kubernetes would give this port no endpoints',
+        'name one of their TCP ports (http), or write the port number',
+      ],
+      [
+        '54:7',
+        '`externalTrafficPolicy` is accepted but ignored',
+        'netlab behaves as Cluster (the default): a NodePort may forward to a pod on another node, masquerading the source',
+      ],
       ['55:7', '`allocateLoadBalancerNodePorts` is accepted but ignored', 'netlab has no LoadBalancer Services'],
-      ['59:61', 'no pod selected by Service echo-np.team-a declares a UDP container port named http: Kubernetes would give this port no endpoints', 'their port http is TCP: write protocol: TCP on this Service port'],
+      [
+        '59:61',
+        'no pod selected by Service echo-np.team-a declares a UDP container port named http: Kubernetes would give this port no endpoints',
+        'their port http is TCP: write protocol: TCP on this Service port',
+      ],
       ['65:7', '`publishNotReadyAddresses` is accepted but ignored', 'netlab does not probe readiness: every selected pod is an endpoint'],
-      ['71:5', 'Service manual has no selector: it will have no endpoints', 'add a selector matching the pods\' labels, e.g. selector: {app: web}; netlab has no Endpoints objects to fill in by hand'],
-      ['77:17', 'Service empty-selector has an empty selector: it will have no endpoints', 'add a selector matching the pods\' labels, e.g. selector: {app: web}; netlab has no Endpoints objects to fill in by hand'],
-      ['83:17', 'the selector of Service typo matches no pod: it will have no endpoints', 'make the selector match the labels of the pods that should answer (spec.template.metadata.labels of a Deployment)'],
-      ['89:17', 'the selector of Service elsewhere matches no pod: it will have no endpoints', 'the matching pods are in namespace team-a: a Service selects pods of its own namespace only'],
+      [
+        '71:5',
+        'Service manual has no selector: it will have no endpoints',
+        "add a selector matching the pods' labels, e.g. selector: {app: web}; netlab has no Endpoints objects to fill in by hand",
+      ],
+      [
+        '77:17',
+        'Service empty-selector has an empty selector: it will have no endpoints',
+        "add a selector matching the pods' labels, e.g. selector: {app: web}; netlab has no Endpoints objects to fill in by hand",
+      ],
+      [
+        '83:17',
+        'the selector of Service typo matches no pod: it will have no endpoints',
+        'make the selector match the labels of the pods that should answer (spec.template.metadata.labels of a Deployment)',
+      ],
+      [
+        '89:17',
+        'the selector of Service elsewhere matches no pod: it will have no endpoints',
+        'the matching pods are in namespace team-a: a Service selects pods of its own namespace only',
+      ],
     ]);
   });
 
@@ -118,25 +146,69 @@ describe('Service manifests', () => {
   it('rejects what Kubernetes rejects or netlab cannot run, each at its value, with what to write', async () => {
     const file = shown(join(BAD, 'services.yaml'));
     expect(summary(await problemsOf('services.yaml'))).toEqual([
-      ['7:13', 'netlab cannot run a LoadBalancer Service', 'use NodePort: netlab has no cloud load balancer (a NodePort is reached at <node IP>:<nodePort>, e.g. from `external`)'],
+      [
+        '7:13',
+        'netlab cannot run a LoadBalancer Service',
+        'use NodePort: netlab has no cloud load balancer (a NodePort is reached at <node IP>:<nodePort>, e.g. from `external`)',
+      ],
       ['14:7', '`workloads[1].spec.ports` is missing', 'add `ports: [{port: 80, targetPort: 8080}]`'],
-      ['14:13', 'ExternalName Services are not supported by netlab', 'netlab serves no CNAME records for names outside the lab; use type: ClusterIP with a selector'],
-      ['18:23', 'Service name "1web" must start with a letter', 'Service names become DNS names (DNS-1035 labels): start with a lowercase letter, e.g. svc-1web'],
+      [
+        '14:13',
+        'ExternalName Services are not supported by netlab',
+        'netlab serves no CNAME records for names outside the lab; use type: ClusterIP with a selector',
+      ],
+      [
+        '18:23',
+        'Service name "1web" must start with a letter',
+        'Service names become DNS names (DNS-1035 labels): start with a lowercase letter, e.g. svc-1web',
+      ],
       ['22:33', 'SCTP is not supported by netlab', 'write protocol: TCP or protocol: UDP'],
       ['23:35', 'targetPort "8080" is a number in quotes', 'remove the quotes: `targetPort: 8080`'],
       ['24:33', 'nodePort 80 is outside the NodePort range 30000-32767', 'write a nodePort from 30000 to 32767, or leave it out to have one allocated'],
-      ['25:35', 'targetPort must be a port number or a port name', 'write a number (e.g. targetPort: 8080) or the name of a container port (e.g. targetPort: http)'],
+      [
+        '25:35',
+        'targetPort must be a port number or a port name',
+        'write a number (e.g. targetPort: 8080) or the name of a container port (e.g. targetPort: http)',
+      ],
       ['33:11', 'Service many-ports has 5 ports, so each needs a name', 'add name: tcp-81 (or any name: at most 15 lowercase letters, digits and "-")'],
       ['34:19', `port name http is used twice in Service many-ports (first at ${file}:32:19)`, 'give each port of a Service its own name'],
-      ['35:32', `port 80/TCP is listed twice in Service many-ports (first at ${file}:32:31)`, 'list each port and protocol once: pick another port, or write protocol: UDP for the UDP one'],
-      ['41:18', 'clusterIP "10.96.0.300" is not an IPv4 address', 'write an address inside topology.serviceCIDR (e.g. 10.96.0.20), None for a headless Service, or leave clusterIP out to have one allocated'],
+      [
+        '35:32',
+        `port 80/TCP is listed twice in Service many-ports (first at ${file}:32:31)`,
+        'list each port and protocol once: pick another port, or write protocol: UDP for the UDP one',
+      ],
+      [
+        '41:18',
+        'clusterIP "10.96.0.300" is not an IPv4 address',
+        'write an address inside topology.serviceCIDR (e.g. 10.96.0.20), None for a headless Service, or leave clusterIP out to have one allocated',
+      ],
       ['42:19', 'clusterIPs [10.96.0.30] is not [clusterIP] ([10.96.0.300])', 'netlab is IPv4 only: remove clusterIPs and write the address in clusterIP'],
-      ['45:33', 'nodePort only applies to type NodePort, and Service cluster-ip is ClusterIP (the default type)', 'add `type: NodePort` under spec, or remove nodePort'],
-      ['46:7', 'sessionAffinityConfig only applies with sessionAffinity: ClientIP', 'add `sessionAffinity: ClientIP` under spec, or remove sessionAffinityConfig'],
-      ['52:18', 'a NodePort Service cannot be headless (clusterIP: None): Service headless needs a cluster IP', 'remove clusterIP: None, or use type: ClusterIP for a headless Service'],
+      [
+        '45:33',
+        'nodePort only applies to type NodePort, and Service cluster-ip is ClusterIP (the default type)',
+        'add `type: NodePort` under spec, or remove nodePort',
+      ],
+      [
+        '46:7',
+        'sessionAffinityConfig only applies with sessionAffinity: ClientIP',
+        'add `sessionAffinity: ClientIP` under spec, or remove sessionAffinityConfig',
+      ],
+      [
+        '52:18',
+        'a NodePort Service cannot be headless (clusterIP: None): Service headless needs a cluster IP',
+        'remove clusterIP: None, or use type: ClusterIP for a headless Service',
+      ],
       ['62:18', 'clusterIP "none" is not an IPv4 address', 'write None (with a capital N) for a headless Service'],
-      ['66:42', `nodePort 30080/TCP is used twice in Service nodeports (first at ${file}:65:42)`, 'give each port its own nodePort, or leave it out to have one allocated'],
-      ['72:7', '`externalIPs` is not supported by netlab', 'netlab routes no external IPs to Services: use type: NodePort and reach <node IP>:<nodePort> (from `external`, or from the host with topology.publish)'],
+      [
+        '66:42',
+        `nodePort 30080/TCP is used twice in Service nodeports (first at ${file}:65:42)`,
+        'give each port its own nodePort, or leave it out to have one allocated',
+      ],
+      [
+        '72:7',
+        '`externalIPs` is not supported by netlab',
+        'netlab routes no external IPs to Services: use type: NodePort and reach <node IP>:<nodePort> (from `external`, or from the host with topology.publish)',
+      ],
       ['74:60', '`workloads[7].spec.sessionAffinityConfig.clientIP.timeoutSeconds` must be at most 86400, not the number 90000', 'write a number up to 86400'],
       ['75:14', 'a Service needs at least one port', 'add a port under spec.ports, e.g. `- {port: 80, targetPort: 8080}`'],
     ]);
@@ -148,20 +220,52 @@ describe('Services across the lab', () => {
     const file = shown(join(BAD, 'services-lab.yaml'));
     expect(summary(await problemsOf('services-lab.yaml'))).toEqual([
       ['7:23', '"service" cannot name a pod: checks write service/<name> for a Service', 'rename the pod, e.g. service-pod'],
-      ['20:23', `Service web is defined twice in namespace default (first at ${file}:12:23)`, 'Service names must be unique in a namespace: rename one of them'],
-      ['28:18', `clusterIP 10.96.0.20 is already Service web's (${file}:14:18)`, 'give each Service its own clusterIP, or leave clusterIP out to have one allocated'],
-      ['35:18', 'clusterIP 10.96.1.5 is outside serviceCIDR 10.96.0.0/24', 'write an address inside it, e.g. clusterIP: 10.96.0.21, or leave clusterIP out to have one allocated'],
-      ['42:18', 'clusterIP 10.96.0.10 is the cluster DNS address (kube-dns, the 10th address of serviceCIDR)', 'write another address, e.g. clusterIP: 10.96.0.21, or leave clusterIP out (or set topology.dns: false)'],
-      ['49:18', 'clusterIP 10.96.0.0 is the network address of serviceCIDR 10.96.0.0/24', 'write another address, e.g. clusterIP: 10.96.0.21, or leave clusterIP out'],
-      ['54:23', 'kube-dns in kube-system is netlab\'s own cluster DNS (CoreDNS) while topology.dns is on', 'rename this Service, or set topology.dns: false to run without netlab\'s DNS'],
-      ['73:52', `nodePort 30080 is already used by Service web (${file}:16:37)`, 'every node listens on a nodePort for one Service: pick another, e.g. nodePort: 30081, or leave it out'],
+      [
+        '20:23',
+        `Service web is defined twice in namespace default (first at ${file}:12:23)`,
+        'Service names must be unique in a namespace: rename one of them',
+      ],
+      [
+        '28:18',
+        `clusterIP 10.96.0.20 is already Service web's (${file}:14:18)`,
+        'give each Service its own clusterIP, or leave clusterIP out to have one allocated',
+      ],
+      [
+        '35:18',
+        'clusterIP 10.96.1.5 is outside serviceCIDR 10.96.0.0/24',
+        'write an address inside it, e.g. clusterIP: 10.96.0.21, or leave clusterIP out to have one allocated',
+      ],
+      [
+        '42:18',
+        'clusterIP 10.96.0.10 is the cluster DNS address (kube-dns, the 10th address of serviceCIDR)',
+        'write another address, e.g. clusterIP: 10.96.0.21, or leave clusterIP out (or set topology.dns: false)',
+      ],
+      [
+        '49:18',
+        'clusterIP 10.96.0.0 is the network address of serviceCIDR 10.96.0.0/24',
+        'write another address, e.g. clusterIP: 10.96.0.21, or leave clusterIP out',
+      ],
+      [
+        '54:23',
+        "kube-dns in kube-system is netlab's own cluster DNS (CoreDNS) while topology.dns is on",
+        "rename this Service, or set topology.dns: false to run without netlab's DNS",
+      ],
+      [
+        '73:52',
+        `nodePort 30080 is already used by Service web (${file}:16:37)`,
+        'every node listens on a nodePort for one Service: pick another, e.g. nodePort: 30081, or leave it out',
+      ],
     ]);
   });
 
   it('leaves kube-dns and 10.96.0.10 to the lab when topology.dns is false, and then refuses DNS checks', async () => {
     expect(summary(await problemsOf('dns-off.yaml'))).toEqual([
       ['21:9', 'by: dns needs the cluster DNS, and this lab runs none (topology.dns is off)', 'set topology.dns: true, or write by: ip'],
-      ['25:12', 'a dns check asks the cluster DNS, and this lab runs none (topology.dns is off)', 'set topology.dns: true (it is on by default only in labs with a Service)'],
+      [
+        '25:12',
+        'a dns check asks the cluster DNS, and this lab runs none (topology.dns is off)',
+        'set topology.dns: true (it is on by default only in labs with a Service)',
+      ],
     ]);
   });
 });

@@ -28,7 +28,15 @@ describe('pod placement and addresses', () => {
     const lab = twoNodeLab([pod('s-0'), pod('s-1'), pod('s-2'), pod('c', { nodeName: 'node1' })]);
     const placed = placePods(lab.pods, lab.topology.nodes);
     // c ran as 10.0.1.3 before s-2 (node1) was added: it keeps it, s-2 gets the next free one.
-    const ips = assignPodIPs(placed, lab.topology.nodes, new Map([['default/s-0', '10.0.1.2'], ['default/c', '10.0.1.3'], ['default/s-1', '10.0.2.2']]));
+    const ips = assignPodIPs(
+      placed,
+      lab.topology.nodes,
+      new Map([
+        ['default/s-0', '10.0.1.2'],
+        ['default/c', '10.0.1.3'],
+        ['default/s-1', '10.0.2.2'],
+      ]),
+    );
     expect([...ips.entries()].map(([p, ip]) => `${p.name}=${ip}`)).toEqual(['s-0=10.0.1.2', 's-1=10.0.2.2', 's-2=10.0.1.4', 'c=10.0.1.3']);
     // An address that no longer fits its node (the pod moved) is not kept.
     const moved = assignPodIPs(placed, lab.topology.nodes, new Map([['default/s-1', '10.0.1.9']]));

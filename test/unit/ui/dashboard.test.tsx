@@ -26,7 +26,12 @@ async function until(frame: () => string | undefined, pred: (f: string) => boole
 
 /** The pod name on the selected (❯) row. */
 function selectedRow(frame: string): string | undefined {
-  return frame.split('\n').find((l) => l.includes('❯ '))?.split('❯ ')[1]?.trim().split(/\s+/)[0];
+  return frame
+    .split('\n')
+    .find((l) => l.includes('❯ '))
+    ?.split('❯ ')[1]
+    ?.trim()
+    .split(/\s+/)[0];
 }
 
 function setup(overrides: Partial<Parameters<typeof Dashboard>[0]> = {}) {

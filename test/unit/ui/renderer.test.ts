@@ -104,8 +104,8 @@ describe('plain renderer', () => {
   describe('color', () => {
     const saved = { ...process.env };
     beforeEach(() => {
-      delete process.env['NO_COLOR'];
-      process.env['TERM'] = 'xterm-256color';
+      delete process.env.NO_COLOR;
+      process.env.TERM = 'xterm-256color';
     });
     afterEach(() => {
       process.env = { ...saved };
@@ -117,7 +117,7 @@ describe('plain renderer', () => {
       r.sink({ type: 'check', result: failCheck });
       await r.finish();
       expect(out.text).toContain('\u001B[31mFAIL\u001B[39m');
-      expect(stripAnsi(out.lines[0]!)).toMatch(/^FAIL  client -> db:5432/);
+      expect(stripAnsi(out.lines[0]!)).toMatch(/^FAIL {2}client -> db:5432/);
     });
 
     it('respects NO_COLOR even on a TTY', async () => {
@@ -147,11 +147,7 @@ describe('json renderer', () => {
   it('writes each event as one JSON line, unchanged', async () => {
     const out = new FakeStream();
     const r = createRenderer('json', { out });
-    const events: LabEvent[] = [
-      ...upEvents,
-      { type: 'task-progress', id: 'x', text: 'line\nwith "quotes"' },
-      { type: 'message', level: 'error', text: 'bad' },
-    ];
+    const events: LabEvent[] = [...upEvents, { type: 'task-progress', id: 'x', text: 'line\nwith "quotes"' }, { type: 'message', level: 'error', text: 'bad' }];
     for (const e of events) r.sink(e);
     await r.finish('done');
     const lines = out.text.split('\n');

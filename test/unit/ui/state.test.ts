@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  groupTasks,
-  initialState,
-  liveTasks,
-  reduce,
-  reduceAll,
-  tally,
-} from '../../../src/ui/state.js';
+import { groupTasks, initialState, liveTasks, reduce, reduceAll, tally } from '../../../src/ui/state.js';
 import { failCheck, passCheck, upEvents } from '../../helpers/ui-fixtures.js';
 
 describe('reduce', () => {
   it('tracks a task from start through progress to done', () => {
     let s = reduce(initialState, { type: 'task-start', id: 'img', title: 'image netlab/node' }, 1000);
-    expect(s.tasks).toEqual([
-      { id: 'img', title: 'image netlab/node', status: 'running', startedAt: 1000, settled: false },
-    ]);
+    expect(s.tasks).toEqual([{ id: 'img', title: 'image netlab/node', status: 'running', startedAt: 1000, settled: false }]);
     s = reduce(s, { type: 'task-progress', id: 'img', text: 'Step 2/5' }, 1100);
     expect(s.tasks[0]?.progress).toBe('Step 2/5');
     expect(s.tasks[0]?.startedAt).toBe(1000);
@@ -78,9 +69,7 @@ describe('reduce', () => {
 
   it('invents a task for events about an unknown id', () => {
     const s = reduceAll([{ type: 'task-done', id: 'router', ms: 7, detail: '10.0.0.1' }]);
-    expect(s.tasks).toEqual([
-      expect.objectContaining({ id: 'router', title: 'router', status: 'done', detail: '10.0.0.1' }),
-    ]);
+    expect(s.tasks).toEqual([expect.objectContaining({ id: 'router', title: 'router', status: 'done', detail: '10.0.0.1' })]);
   });
 
   it('restarts a task that starts again', () => {
@@ -104,13 +93,7 @@ describe('reduce', () => {
     const s = reduceAll(upEvents);
     expect(s.tasks.map((t) => t.status)).toEqual(['done', 'done', 'done', 'failed']);
     expect(tally(s.checks)).toEqual({ passed: 1, failed: 1 });
-    expect(s.log.map((e) => (e.kind === 'tasks' ? `tasks:${e.group ?? '-'}` : e.kind))).toEqual([
-      'tasks:-',
-      'tasks:nodes',
-      'tasks:pods',
-      'check',
-      'check',
-    ]);
+    expect(s.log.map((e) => (e.kind === 'tasks' ? `tasks:${e.group ?? '-'}` : e.kind))).toEqual(['tasks:-', 'tasks:nodes', 'tasks:pods', 'check', 'check']);
   });
 });
 

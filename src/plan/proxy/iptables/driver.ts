@@ -5,11 +5,26 @@ import { endpointString, servicePortName } from '../names.js';
 import { eachInNodeNet, heredoc, inNodeNet, servicePortsLine } from '../shared.js';
 import type { ProxyInput } from '../types.js';
 import { iptablesHops, natRuleMissing } from './evidence.js';
-import { iptablesJumps, iptablesRestore, KUBE_CHAIN_PATTERN, KUBE_NODEPORTS, KUBE_SERVICES, servicePortChainName, servicePortEndpointChainName } from './rules.js';
+import {
+  iptablesJumps,
+  iptablesRestore,
+  KUBE_CHAIN_PATTERN,
+  KUBE_NODEPORTS,
+  KUBE_SERVICES,
+  servicePortChainName,
+  servicePortEndpointChainName,
+} from './rules.js';
 
 /** The kube-proxy chains a restore input declares, sorted (the ones a sync keeps). */
 function declaredChains(rules: string): string[] {
-  return [...new Set(rules.split('\n').filter((l) => l.startsWith(':KUBE-')).map((l) => l.slice(1).split(' ')[0]!))].sort();
+  return [
+    ...new Set(
+      rules
+        .split('\n')
+        .filter((l) => l.startsWith(':KUBE-'))
+        .map((l) => l.slice(1).split(' ')[0]!),
+    ),
+  ].sort();
 }
 
 /** Deletes the per-service and per-endpoint chains not in `wanted` (services and endpoints that are gone). */
@@ -38,7 +53,7 @@ function syncScript(input: ProxyInput, nodePid: number): string {
 export const iptablesDriver: ProxyModeDriverOf<'iptables'> = {
   name: 'iptables',
   title: 'iptables (KUBE-SERVICES chains)',
-  description: 'kube-proxy\'s default: nat chains KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…, an endpoint chosen at random (-m statistic) and DNATed to.',
+  description: "kube-proxy's default: nat chains KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…, an endpoint chosen at random (-m statistic) and DNATed to.",
   syncScript,
   serviceChain: (sp) => servicePortChainName('KUBE-SVC', servicePortName(sp), sp.protocol),
   endpointChain: (sp, ep) => servicePortEndpointChainName(servicePortName(sp), sp.protocol, endpointString(ep)),

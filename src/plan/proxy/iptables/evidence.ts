@@ -13,7 +13,8 @@ import { KUBE_SERVICES } from './rules.js';
 export function natRuleMissing(evidence: ProxyEvidence, s: ServiceRef, node: string, lab: string, chain: string, endpoints: boolean): string | undefined {
   if (evidence.nat === undefined) return undefined;
   const rules = parseIptablesSave(evidence.nat);
-  if (!entryRule(rules, chain, s)) return `node ${node} has no ${chain} rule for ${s.clusterIP}:${s.port}/${s.protocol} in its nat table (sync the lab: netlab sync ${lab})`;
+  if (!entryRule(rules, chain, s))
+    return `node ${node} has no ${chain} rule for ${s.clusterIP}:${s.port}/${s.protocol} in its nat table (sync the lab: netlab sync ${lab})`;
   if (endpoints && !rules.some((r) => r.chain === s.chain && r.target?.startsWith('KUBE-SEP-'))) {
     return `node ${node}'s ${s.chain} (${s.namespace}/${s.name}) jumps to no KUBE-SEP chain`;
   }
@@ -31,7 +32,9 @@ export function iptablesHops({ service: s, where, before: read, sections }: Expl
   hops.push({
     hop: 'KUBE-SERVICES',
     where,
-    what: e1 ? `nat PREROUTING → KUBE-SERVICES: ${s.clusterIP}:${s.port}/${s.protocol} matches, jump to ${e1.target}` : `no KUBE-SERVICES rule matches ${s.clusterIP}:${s.port}/${s.protocol}`,
+    what: e1
+      ? `nat PREROUTING → KUBE-SERVICES: ${s.clusterIP}:${s.port}/${s.protocol} matches, jump to ${e1.target}`
+      : `no KUBE-SERVICES rule matches ${s.clusterIP}:${s.port}/${s.protocol}`,
     evidence: e1 ? rulesText([e1]) : [],
     counters: e1 ? counters(e0?.packets, e1.packets) : undefined,
   });

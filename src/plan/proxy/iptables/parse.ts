@@ -28,7 +28,10 @@ export function parseIptablesSave(out: string, table = 'nat'): IptRule[] {
       bytes: Number(m[2] ?? 0),
       spec,
       target: /(?:^|\s)-[jg] (\S+)/.exec(spec)?.[1],
-      comment: /--comment (?:"([^"]*)"|(\S+))/.exec(spec)?.slice(1).find((x) => x !== undefined),
+      comment: /--comment (?:"([^"]*)"|(\S+))/
+        .exec(spec)
+        ?.slice(1)
+        .find((x) => x !== undefined),
     });
   }
   return rules;
@@ -36,7 +39,11 @@ export function parseIptablesSave(out: string, table = 'nat'): IptRule[] {
 
 /** Whether a KUBE-SERVICES-style rule matches destination ip:port/proto. */
 export function ruleMatchesDestination(rule: IptRule, ip: string, port: number, proto: 'tcp' | 'udp'): boolean {
-  return new RegExp(`(^|\\s)-d ${ip.replace(/\./g, '\\.')}(/32)?(\\s|$)`).test(rule.spec) && new RegExp(`--dport ${port}(\\s|$)`).test(rule.spec) && new RegExp(`-p ${proto}(\\s|$)`).test(rule.spec);
+  return (
+    new RegExp(`(^|\\s)-d ${ip.replace(/\./g, '\\.')}(/32)?(\\s|$)`).test(rule.spec) &&
+    new RegExp(`--dport ${port}(\\s|$)`).test(rule.spec) &&
+    new RegExp(`-p ${proto}(\\s|$)`).test(rule.spec)
+  );
 }
 
 /** The first rule of `chain` that sends ip:port/proto somewhere (a service's entry rule). */

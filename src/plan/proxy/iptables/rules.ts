@@ -124,7 +124,13 @@ interface JumpRule {
 /** pkg/proxy/iptables iptablesJumpChains, then iptablesKubeletJumpChains, in upstream's order. */
 const JUMPS: readonly JumpRule[] = [
   { table: 'filter', dst: KUBE_EXTERNAL_SERVICES, src: 'INPUT', comment: 'kubernetes externally-visible service portals', extra: '-m conntrack --ctstate NEW' },
-  { table: 'filter', dst: KUBE_EXTERNAL_SERVICES, src: 'FORWARD', comment: 'kubernetes externally-visible service portals', extra: '-m conntrack --ctstate NEW' },
+  {
+    table: 'filter',
+    dst: KUBE_EXTERNAL_SERVICES,
+    src: 'FORWARD',
+    comment: 'kubernetes externally-visible service portals',
+    extra: '-m conntrack --ctstate NEW',
+  },
   { table: 'filter', dst: KUBE_NODEPORTS, src: 'INPUT', comment: 'kubernetes health check service ports', extra: '' },
   { table: 'filter', dst: KUBE_SERVICES, src: 'FORWARD', comment: 'kubernetes service portals', extra: '-m conntrack --ctstate NEW' },
   { table: 'filter', dst: KUBE_SERVICES, src: 'OUTPUT', comment: 'kubernetes service portals', extra: '-m conntrack --ctstate NEW' },
@@ -245,8 +251,7 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
       natChains += `:${extChain} - [0:0]\n`;
       active.add(extChain);
       natRules +=
-        `-A ${extChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}\n` +
-        `-A ${extChain} -j ${svcChain}\n`;
+        `-A ${extChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}\n` + `-A ${extChain} -j ${svcChain}\n`;
     }
 
     natChains += `:${svcChain} - [0:0]\n`;
@@ -261,7 +266,8 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
       });
     }
     p.endpoints.forEach((e, i) => {
-      natRules += i < n - 1 ? `${comments[i]} -m statistic --mode random --probability ${probability(n - i)} -j ${e.chain}\n` : `${comments[i]} -j ${e.chain}\n`;
+      natRules +=
+        i < n - 1 ? `${comments[i]} -m statistic --mode random --probability ${probability(n - i)} -j ${e.chain}\n` : `${comments[i]} -j ${e.chain}\n`;
     });
 
     const sepComment = largeCluster ? '' : ` -m comment --comment ${name}`;
@@ -271,8 +277,7 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
       // Hairpin: a pod reaching itself through its service is masqueraded.
       const recent = affinity !== undefined ? ` -m recent --name ${e.chain} --set` : '';
       natRules +=
-        `-A ${e.chain}${sepComment} -s ${e.ip} -j ${KUBE_MARK_MASQ}\n` +
-        `-A ${e.chain}${sepComment}${recent} ${match} -j DNAT --to-destination ${e.ep}\n`;
+        `-A ${e.chain}${sepComment} -s ${e.ip} -j ${KUBE_MARK_MASQ}\n` + `-A ${e.chain}${sepComment}${recent} ${match} -j DNAT --to-destination ${e.ep}\n`;
     }
   }
 

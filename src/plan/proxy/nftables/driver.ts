@@ -13,7 +13,7 @@ function syncScript(input: ProxyInput, nodePid: number): string {
 export const nftablesDriver: ProxyModeDriverOf<'nftables'> = {
   name: 'nftables',
   title: 'nftables (the ip kube-proxy table)',
-  description: 'kube-proxy\'s nftables mode: one verdict-map lookup (service-ips) per packet, then numgen random picks an endpoint chain that DNATs.',
+  description: "kube-proxy's nftables mode: one verdict-map lookup (service-ips) per packet, then numgen random picks an endpoint chain that DNATs.",
   syncScript,
   serviceChain: (sp) => `service-${servicePortChainNameBase(sp)}`,
   endpointChain: (sp, ep) => `endpoint-${servicePortEndpointChainNameBase(sp, ep)}`,

@@ -12,7 +12,8 @@ import { TABLE } from './rules.js';
 /** No kube-proxy table, or no service-ips element for the service's cluster IP:port. */
 export function serviceElementMissing(evidence: ProxyEvidence, s: ServiceRef, node: string, lab: string): string | undefined {
   if (evidence.nft === undefined) return undefined;
-  if (!evidence.nft.includes(`table ip ${TABLE}`)) return `node ${node} has no kube-proxy nftables table (nft list table ip ${TABLE}: ${evidence.nft.split('\n')[0]})`;
+  if (!evidence.nft.includes(`table ip ${TABLE}`))
+    return `node ${node} has no kube-proxy nftables table (nft list table ip ${TABLE}: ${evidence.nft.split('\n')[0]})`;
   if (!serviceIpsElements(evidence.nft).some((e) => e.key === `${s.clusterIP} . ${s.protocol} . ${s.port}`)) {
     return `node ${node}'s kube-proxy map service-ips has no element for ${s.clusterIP}:${s.port}/${s.protocol} (sync the lab: netlab sync ${lab})`;
   }
@@ -50,7 +51,9 @@ export function nftablesHops({ service: s, where, before: read, sections }: Expl
   hops.push({
     hop: 'service-ips',
     where,
-    what: element ? `nat prerouting → services: map service-ips sends ${element.key} to ${element.verdict}` : `map service-ips has no element for ${s.clusterIP} . ${s.protocol} . ${s.port}`,
+    what: element
+      ? `nat prerouting → services: map service-ips sends ${element.key} to ${element.verdict}`
+      : `map service-ips has no element for ${s.clusterIP} . ${s.protocol} . ${s.port}`,
     evidence: element ? [`${element.key} : ${element.verdict}`] : [],
   });
   const svc = after.filter((r) => r.chain === s.chain && !r.text.includes(EXPLAIN_MARK));

@@ -85,7 +85,15 @@ export function nftablesScript(input: ProxyInput): string {
     '',
   ];
   for (const c of BASE_CHAINS) out.push(`add chain ${T} ${c.name} { type ${c.type} hook ${c.hook} priority ${c.priority} ; }`);
-  for (const c of ['cluster-ips-check', 'firewall-check', 'mark-for-masquerade', 'masquerading', 'nodeport-endpoints-check', 'services', 'service-endpoints-check']) {
+  for (const c of [
+    'cluster-ips-check',
+    'firewall-check',
+    'mark-for-masquerade',
+    'masquerading',
+    'nodeport-endpoints-check',
+    'services',
+    'service-endpoints-check',
+  ]) {
     out.push(`add chain ${T} ${c}`);
   }
   out.push(`add chain ${T} reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`, '');

@@ -49,7 +49,8 @@ function syncScript(input: ProxyInput, nodePid: number, kept: NodeProxyState = {
 export const userspaceDriver: ProxyModeDriverOf<'userspace'> = {
   name: 'userspace',
   title: 'userspace (a proxy process per node)',
-  description: 'The seed\'s mode (kube-proxy before 1.26): nat rules REDIRECT a cluster IP:port to netlab-proxy in the node, which opens its own connection to an endpoint (round robin).',
+  description:
+    "The seed's mode (kube-proxy before 1.26): nat rules REDIRECT a cluster IP:port to netlab-proxy in the node, which opens its own connection to an endpoint (round robin).",
   nodeSetup: { what: 'the userspace proxy', script: setupScript, state: proxyPorts },
   syncScript,
   serviceChain: () => KUBE_PORTALS_CONTAINER,

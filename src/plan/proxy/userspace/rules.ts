@@ -90,11 +90,7 @@ export function userspaceJumps(): string[] {
  * to keep every port that still exists where it is, so its listener and open connections
  * survive the reload.
  */
-export function userspaceConfig(
-  input: ProxyInput,
-  basePort = USERSPACE_BASE_PORT,
-  previous: Readonly<Record<string, number>> = {},
-): UserspaceResult {
+export function userspaceConfig(input: ProxyInput, basePort = USERSPACE_BASE_PORT, previous: Readonly<Record<string, number>> = {}): UserspaceResult {
   const ordered = [...input.services].sort((a, b) => {
     const ka = proxyPortKey(a);
     const kb = proxyPortKey(b);

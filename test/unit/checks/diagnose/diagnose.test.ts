@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { analyzePath } from '../../../../src/checks/diagnose/diagnose.js';
 import { lookupRoute, parseConntrack, parseIptablesSave, parseLinks, parseListening, parseRoutes } from '../../../../src/checks/diagnose/evidence.js';
 import { walkRoutes } from '../../../../src/checks/diagnose/path.js';
-import { CLIENT_LINKS, CONNTRACK_AFTER, LISTEN_8080, LISTEN_9090, NAT_AFTER, NAT_NO_SERVICE, NODE1_LINKS, NODE1_ROUTES, ROUTER_ROUTES_BROKEN, serviceFacts } from '../../../helpers/diagnose-fixtures.js';
+import {
+  CLIENT_LINKS,
+  CONNTRACK_AFTER,
+  LISTEN_8080,
+  LISTEN_9090,
+  NAT_AFTER,
+  NAT_NO_SERVICE,
+  NODE1_LINKS,
+  NODE1_ROUTES,
+  ROUTER_ROUTES_BROKEN,
+  serviceFacts,
+} from '../../../helpers/diagnose-fixtures.js';
 
 describe('evidence parsers (captured outputs)', () => {
   it('links: veth peers, master, state', () => {
@@ -21,7 +32,12 @@ describe('evidence parsers (captured outputs)', () => {
     const sep = parseIptablesSave(NAT_AFTER).find((r) => r.chain === 'KUBE-SEP-CCUNI5TAEJBRFII7' && r.target === 'DNAT');
     expect(sep?.packets).toBe(1);
     const [e] = parseConntrack(CONNTRACK_AFTER);
-    expect(e).toMatchObject({ proto: 'tcp', state: 'TIME_WAIT', original: { src: '10.0.1.3', dst: '10.3.241.152', sport: 49146, dport: 80 }, reply: { src: '10.0.2.2', sport: 8080 } });
+    expect(e).toMatchObject({
+      proto: 'tcp',
+      state: 'TIME_WAIT',
+      original: { src: '10.0.1.3', dst: '10.3.241.152', sport: 49146, dport: 80 },
+      reply: { src: '10.0.2.2', sport: 8080 },
+    });
     expect(parseListening(LISTEN_8080)[0]?.port).toBe(8080);
   });
 });

@@ -41,7 +41,11 @@ describe('explainPath (iptables, captured before/after)', () => {
     expect(formatExplanation(e)).toContain('[packets 0 → 1, moved]');
   });
   it('a failed request carries the diagnosis', () => {
-    const broken = explainPath(serviceFacts({ router: '10.0.1.0/24 via 10.250.1.11 dev eth0' }), new Map([['probe', 'curl: (28) Connection timed out after 1001 milliseconds\nHTTP 000 SPORT 0']]), { from: 'client', to: 'service-test:80' });
+    const broken = explainPath(
+      serviceFacts({ router: '10.0.1.0/24 via 10.250.1.11 dev eth0' }),
+      new Map([['probe', 'curl: (28) Connection timed out after 1001 milliseconds\nHTTP 000 SPORT 0']]),
+      { from: 'client', to: 'service-test:80' },
+    );
     expect(broken.ok).toBe(false);
     expect(broken.diagnosis).toMatch(/^router has no route to 10\.0\.2\.0\/24/);
   });
@@ -58,17 +62,29 @@ describe('explainPath (nftables, temporary counters)', () => {
         { ip: '10.0.2.2', port: 8080, node: 'node2', pod: 'server-1', chain: 'endpoint-TQ2NHXDT-default/service-test/tcp/__10.0.2.2/8080' },
       ],
     };
-    const e = explainPath(f, new Map([['probe', 'Hello from server-0 (10.0.1.2:8080)\n\nHTTP 200 SPORT 1234'], ['nft.after', NFT_AFTER]]), { from: 'client', to: 'service-test:80' });
+    const e = explainPath(
+      f,
+      new Map([
+        ['probe', 'Hello from server-0 (10.0.1.2:8080)\n\nHTTP 200 SPORT 1234'],
+        ['nft.after', NFT_AFTER],
+      ]),
+      { from: 'client', to: 'service-test:80' },
+    );
     expect(e.hops[3]).toMatchObject({ hop: 'service-ips', where: 'node1' });
     expect(e.hops.find((h) => h.hop.startsWith('endpoint-3WTJTVM4'))!.counters).toEqual({ before: 0, after: 1, moved: true });
-    expect(e.hops.find((h) => h.hop.startsWith('endpoint-3WTJTVM4'))!.evidence).toEqual(['ip saddr 10.0.1.2 jump mark-for-masquerade', 'meta l4proto tcp dnat to 10.0.1.2:8080']);
+    expect(e.hops.find((h) => h.hop.startsWith('endpoint-3WTJTVM4'))!.evidence).toEqual([
+      'ip saddr 10.0.1.2 jump mark-for-masquerade',
+      'meta l4proto tcp dnat to 10.0.1.2:8080',
+    ]);
     expect(e.hops.filter((h) => h.hop === 'route').map((h) => h.where)).toEqual(['node1']);
     expect(e.hops.at(-2)).toMatchObject({ hop: 'pod', where: 'server-0' });
   });
   it('scripts: insert and remove exactly the marked counter rules', () => {
     const s = nftCounterScripts(42, ['service-X-default/a/tcp/']);
-    expect(s.add).toBe(`nsenter --net=/proc/42/ns/net nft insert rule ip kube-proxy 'service-X-default/a/tcp/' counter comment '"netlab-explain"' >/dev/null 2>&1`);
+    expect(s.add).toBe(
+      `nsenter --net=/proc/42/ns/net nft insert rule ip kube-proxy 'service-X-default/a/tcp/' counter comment '"netlab-explain"' >/dev/null 2>&1`,
+    );
     expect(s.remove).toContain('comment "netlab-explain" # handle');
-    expect(probeScript(7, 'tcp', '10.3.241.152', 80)).toContain("SPORT %{local_port}");
+    expect(probeScript(7, 'tcp', '10.3.241.152', 80)).toContain('SPORT %{local_port}');
   });
 });

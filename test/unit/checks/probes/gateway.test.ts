@@ -13,12 +13,12 @@ describe('judging', () => {
 });
 
 describe('gateway', () => {
-  it('reads the pod\'s default route and its node\'s cbr0 (the node\'s namespace entered)', () => {
+  it("reads the pod's default route and its node's cbr0 (the node's namespace entered)", () => {
     expect(gateway.enters).toBe('node');
     expect(probeCommand({ kind: 'gateway', expect: 'reachable', sourcePid: 1, nodePid: 2 })).toBe('gateway_probe /proc/1/ns/net /proc/2/ns/net');
   });
 
-  it('expects cbr0 on the source\'s node unless `via` names another gateway', () => {
+  it("expects cbr0 on the source's node unless `via` names another gateway", () => {
     const site = { node: 'node1', enteredPid: 7, viaIps: () => ['10.250.0.2'] };
     expect(gateway.prepare!({ ...site, check: {} as CheckSpec })).toEqual({ nodePid: 7, viaName: 'cbr0 on node1' });
     expect(gateway.prepare!({ ...site, check: { via: 'cbr0' } as CheckSpec })).toEqual({ nodePid: 7, viaName: 'cbr0' });

@@ -4,7 +4,7 @@ import { judge, probeCommand, type ResolvedProbe } from '../../../../src/checks/
 const http: ResolvedProbe = { kind: 'http', expect: 'reachable', sourcePid: 10, targetIp: '10.0.2.2', port: 8080 };
 
 describe('http command', () => {
-  it('asks the pod\'s resolver for a name, and repeats through `repeat` for a count', () => {
+  it("asks the pod's resolver for a name, and repeats through `repeat` for a count", () => {
     expect(probeCommand({ ...http, targetName: 'web.team-a', port: 80, count: 20 })).toBe(
       "repeat 20 in_pod 10 curl -sS --connect-timeout 1 --max-time 2 -w '\\nHTTP %{http_code}' http://web.team-a:80/",
     );

@@ -9,7 +9,8 @@ describe('ping', () => {
   });
 
   it('reports the round trip, or the last lines of what ping said', () => {
-    const reply = '64 bytes from 10.0.2.2: icmp_seq=1 ttl=62 time=0.093 ms\n\n--- 10.0.2.2 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss';
+    const reply =
+      '64 bytes from 10.0.2.2: icmp_seq=1 ttl=62 time=0.093 ms\n\n--- 10.0.2.2 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss';
     expect(judge(ping, { exitCode: 0, output: reply })).toEqual({ ok: true, detail: 'echo reply in 0.093 ms' });
     const lost = '--- 10.0.2.2 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n';
     expect(judge(ping, { exitCode: 1, output: lost })).toEqual({

@@ -16,7 +16,9 @@ describe('judging', () => {
 
 describe('traceroute', () => {
   it('traces from the source namespace, at most 8 hops', () => {
-    expect(probeCommand({ kind: 'traceroute', expect: 'reachable', sourcePid: 1, targetIp: '10.0.2.2' })).toBe('nsenter --net=/proc/1/ns/net traceroute -n -q 1 -w 1 -m 8 10.0.2.2');
+    expect(probeCommand({ kind: 'traceroute', expect: 'reachable', sourcePid: 1, targetIp: '10.0.2.2' })).toBe(
+      'nsenter --net=/proc/1/ns/net traceroute -n -q 1 -w 1 -m 8 10.0.2.2',
+    );
   });
 
   it('takes `via` as the hop by name and its addresses', () => {

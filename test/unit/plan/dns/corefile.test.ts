@@ -46,7 +46,10 @@ describe('corefile', () => {
     expect(directives).not.toContain('cache');
     expect(directives).not.toContain('forward');
     expect(directives).not.toContain('kubernetes');
-    const comments = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    const comments = text
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join('\n');
     for (const why of ['`file` instead of `kubernetes`', 'reload 1s', 'no `cache`', 'no `forward`', 'NXDOMAIN at once', 'lameduck']) {
       expect(comments).toContain(why);
     }

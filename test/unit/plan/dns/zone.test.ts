@@ -68,9 +68,7 @@ describe('clusterZone', () => {
     expect(() => clusterZone({ ...fixture, serial: -1 })).toThrow(/serial/);
     expect(() => clusterZone({ ...fixture, serial: 2 ** 32 })).toThrow(/serial/);
     expect(() => clusterZone({ ...fixture, serial: 1.5 })).toThrow(/serial/);
-    expect(() => clusterZone({ ...fixture, services: [{ namespace: 'default', name: 'Bad_Name', ports: [], endpoints: [] }] })).toThrow(
-      /not a DNS label/,
-    );
+    expect(() => clusterZone({ ...fixture, services: [{ namespace: 'default', name: 'Bad_Name', ports: [], endpoints: [] }] })).toThrow(/not a DNS label/);
     expect(() => clusterZone({ ...fixture, pods: [{ namespace: 'default', name: 'p', ip: '10.0.0.256' }] })).toThrow(/IPv4/);
   });
 });

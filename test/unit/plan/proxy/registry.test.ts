@@ -28,7 +28,7 @@ function webRef(mode: string): ServiceRef {
 }
 
 describe('the proxy-mode registry', () => {
-  it('has one driver per mode name, under its own name, in the names\' order', () => {
+  it("has one driver per mode name, under its own name, in the names' order", () => {
     expect(PROXY_MODES).toEqual(['iptables', 'nftables', 'userspace']);
     expect(PROXY_MODES).toBe(PROXY_MODE_NAMES);
     expect(PROXY_MODES.map((m) => proxyModeDriver(m).name)).toEqual([...PROXY_MODES]);
@@ -39,8 +39,8 @@ describe('the proxy-mode registry', () => {
   });
 
   it('the lab-file language offers exactly the registered modes, iptables by default', () => {
-    const topology = (labJsonSchema() as { properties: { topology: { properties: { proxyMode: { enum: string[]; default: string } } } } }).properties.topology.properties
-      .proxyMode;
+    const topology = (labJsonSchema() as { properties: { topology: { properties: { proxyMode: { enum: string[]; default: string } } } } }).properties.topology
+      .properties.proxyMode;
     expect(topology.enum).toEqual([...PROXY_MODES]);
     expect(topology.default).toBe(DEFAULT_PROXY_MODE);
     expect(DEFAULT_PROXY_MODE).toBe('iptables');
@@ -68,13 +68,18 @@ describe.each(PROXY_MODES)('the %s driver', (mode) => {
   const d = proxyModeDriver(mode);
   const script = d.syncScript(fixture, nodePid);
 
-  it('writes its rules inside the node\'s network namespace and says how many service ports it programmed', () => {
+  it("writes its rules inside the node's network namespace and says how many service ports it programmed", () => {
     const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
     const loads = script.split('\n').filter((l) => /iptables-restore|nft -f/.test(l));
     expect(loads.length).toBe(1);
     expect(loads[0]!.startsWith(`${ns} `)).toBe(true);
     expect(script.split('\n').at(-1)).toBe(`echo "${fixture.services.length} service ports"`);
-    expect(d.syncScript({ ...fixture, services: [] }, nodePid).split('\n').at(-1)).toBe('echo "0 service ports"');
+    expect(
+      d
+        .syncScript({ ...fixture, services: [] }, nodePid)
+        .split('\n')
+        .at(-1),
+    ).toBe('echo "0 service ports"');
   });
 
   it('names chains its own rules declare', () => {
@@ -89,7 +94,7 @@ describe.each(PROXY_MODES)('the %s driver', (mode) => {
     expect(d.serviceChain({ ...web, protocol: 'TCP' })).toBe(chain);
   });
 
-  it('reads the node\'s rules back in sections the facts know (nat, nft, proxyconfig)', () => {
+  it("reads the node's rules back in sections the facts know (nat, nft, proxyconfig)", () => {
     const lines = d.evidenceScript(nodePid);
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(l).toMatch(/^sec (nat|nft|proxyconfig) /);
@@ -99,13 +104,13 @@ describe.each(PROXY_MODES)('the %s driver', (mode) => {
     expect(d.serviceRuleMissing({}, webRef(mode), 'node1', 'lab')).toBeUndefined();
   });
 
-  it('narrates conntrack\'s translation', () => {
+  it("narrates conntrack's translation", () => {
     expect(d.explain.conntrack.translated({ src: '10.0.1.3', sport: 8080 })).toMatch(/ 10\.0\.1\.3:8080$/);
   });
 });
 
 describe('each mode loads its rules with its own tool', () => {
-  it('iptables: iptables-restore of KUBE-SERVICES chains; nftables: nft -f of the ip kube-proxy table; userspace: iptables-restore of the portals and the proxy\'s config', () => {
+  it("iptables: iptables-restore of KUBE-SERVICES chains; nftables: nft -f of the ip kube-proxy table; userspace: iptables-restore of the portals and the proxy's config", () => {
     const sync = (m: string) => proxyModeDriver(m).syncScript(fixture, nodePid);
     expect(sync('iptables')).toMatch(/iptables-restore --noflush <<'NETLAB_RULES'\n\*filter\n[\s\S]*-A KUBE-SERVICES /);
     expect(sync('iptables')).not.toContain('nft ');

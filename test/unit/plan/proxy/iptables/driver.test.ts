@@ -7,12 +7,27 @@ import { fixture } from '../../../../helpers/proxy-fixture.js';
 
 const ns = 'nsenter --net=/proc/42/ns/net';
 const seedService = { namespace: 'default', service: 'service-test', portName: '', protocol: 'TCP' as const };
-const web = { namespace: 'default', name: 'web', clusterIP: '10.96.0.50', port: 80, protocol: 'tcp' as const, chain: d.serviceChain(fixture.services[0]!), endpoints: [] };
+const web = {
+  namespace: 'default',
+  name: 'web',
+  clusterIP: '10.96.0.50',
+  port: 80,
+  protocol: 'tcp' as const,
+  chain: d.serviceChain(fixture.services[0]!),
+  endpoints: [],
+};
 
 describe('iptables driver', () => {
   it('sync: the jumps, one iptables-restore, then the chains no longer declared are flushed and deleted', () => {
     const rules = iptablesRestore(fixture);
-    const declared = [...new Set(rules.split('\n').filter((l) => l.startsWith(':KUBE-')).map((l) => l.slice(1).split(' ')[0]!))].sort();
+    const declared = [
+      ...new Set(
+        rules
+          .split('\n')
+          .filter((l) => l.startsWith(':KUBE-'))
+          .map((l) => l.slice(1).split(' ')[0]!),
+      ),
+    ].sort();
     expect(d.syncScript(fixture, 42)).toBe(
       [
         'set -e',
@@ -42,7 +57,10 @@ describe('iptables driver', () => {
     expect(d.serviceRuleMissing({ nat: rules }, { ...web, clusterIP: '10.96.0.99' }, 'node1', 'lab')).toBe(
       'node node1 has no KUBE-SERVICES rule for 10.96.0.99:80/tcp in its nat table (sync the lab: netlab sync lab)',
     );
-    const noSep = rules.split('\n').filter((l) => !(l.startsWith(`-A ${web.chain} `) && l.includes('-j KUBE-SEP-'))).join('\n');
+    const noSep = rules
+      .split('\n')
+      .filter((l) => !(l.startsWith(`-A ${web.chain} `) && l.includes('-j KUBE-SEP-')))
+      .join('\n');
     expect(d.serviceRuleMissing({ nat: noSep }, web, 'node1', 'lab')).toBe(`node node1's ${web.chain} (default/web) jumps to no KUBE-SEP chain`);
   });
 

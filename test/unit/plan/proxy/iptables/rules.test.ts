@@ -40,10 +40,16 @@ describe('chain names', () => {
     expect(servicePortName({ namespace: 'ns1', service: 'svc1', portName: 'p80' })).toBe('ns1/svc1:p80');
   });
 
-  it('tells kube-proxy\'s per-service chains from the others, also as a sed pattern', () => {
+  it("tells kube-proxy's per-service chains from the others, also as a sed pattern", () => {
     // The sed BRE as a JavaScript pattern: \{m,n\} is {m,n}.
     const bre = new RegExp(`^${KUBE_CHAIN_PATTERN.replaceAll('\\', '')}$`);
-    for (const c of ['KUBE-SVC-XPGD46QRK7WJZT7O', 'KUBE-SEP-SXIVWICOYRO3J4NJ', 'KUBE-EXT-X27LE4BHSL4DOUIK', 'KUBE-FW-NUKIZ6OKUXPJNT4C', 'KUBE-SVL-XPGD46QRK7WJZT7O']) {
+    for (const c of [
+      'KUBE-SVC-XPGD46QRK7WJZT7O',
+      'KUBE-SEP-SXIVWICOYRO3J4NJ',
+      'KUBE-EXT-X27LE4BHSL4DOUIK',
+      'KUBE-FW-NUKIZ6OKUXPJNT4C',
+      'KUBE-SVL-XPGD46QRK7WJZT7O',
+    ]) {
       expect(isServiceChainName(c)).toBe(true);
       expect(bre.test(c), c).toBe(true);
     }
@@ -55,7 +61,7 @@ describe('chain names', () => {
 });
 
 describe('probabilities', () => {
-  it('are 1/(endpoints left) with 10 decimals, as Go\'s %0.10f', () => {
+  it("are 1/(endpoints left) with 10 decimals, as Go's %0.10f", () => {
     expect(probability(2)).toBe('0.5000000000');
     expect(probability(3)).toBe('0.3333333333');
     expect(probability(4)).toBe('0.2500000000');
@@ -150,7 +156,9 @@ describe('iptablesRestore', () => {
   it('declares every chain it fills or jumps to, once, in the table it is used in', () => {
     const out = iptablesRestore(fixture, ['KUBE-SEP-ZZZZZZZZZZZZZZZZ']);
     for (const table of out.split('COMMIT\n').filter(Boolean)) {
-      const declared = lines(table).filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!);
+      const declared = lines(table)
+        .filter((l) => l.startsWith(':'))
+        .map((l) => l.slice(1).split(' ')[0]!);
       expect(new Set(declared).size).toBe(declared.length);
       for (const l of lines(table).filter((x) => x.startsWith('-A '))) {
         const chain = l.split(' ')[1]!;
@@ -161,7 +169,7 @@ describe('iptablesRestore', () => {
     }
   });
 
-  it('matches the lines of upstream\'s TestOverallIPTablesRules for the same services', () => {
+  it("matches the lines of upstream's TestOverallIPTablesRules for the same services", () => {
     const sp = (name: string, svc: Partial<ServicePortState>): ServicePortState => ({
       namespace: name.split('/')[0]!,
       service: name.split('/')[1]!,
@@ -255,7 +263,7 @@ describe('iptablesRestore', () => {
     expect(out[out.length - 3]).toMatch(/^-A KUBE-SERVICES .* -j KUBE-NODEPORTS$/);
   });
 
-  it('drops the per-endpoint comments above 1000 endpoints, as kube-proxy\'s large cluster mode', () => {
+  it("drops the per-endpoint comments above 1000 endpoints, as kube-proxy's large cluster mode", () => {
     const big: ProxyInput = { ...fixture, services: [] };
     for (let s = 0; big.services.reduce((n, x) => n + x.endpoints.length, 0) <= LARGE_CLUSTER_ENDPOINTS_THRESHOLD; s++) {
       big.services.push({

@@ -19,8 +19,10 @@ const service = {
 };
 
 describe('nftables driver', () => {
-  it('sync: the whole table in one nft -f, inside the node\'s network namespace', () => {
-    expect(d.syncScript(fixture, 7)).toBe(`nsenter --net=/proc/7/ns/net nft -f - <<'NETLAB_RULES'\n${nftablesScript(fixture)}\nNETLAB_RULES\necho "4 service ports"`);
+  it("sync: the whole table in one nft -f, inside the node's network namespace", () => {
+    expect(d.syncScript(fixture, 7)).toBe(
+      `nsenter --net=/proc/7/ns/net nft -f - <<'NETLAB_RULES'\n${nftablesScript(fixture)}\nNETLAB_RULES\necho "4 service ports"`,
+    );
   });
 
   it('chains: service- and endpoint- as kube-proxy named them in a running lab', () => {
@@ -43,7 +45,8 @@ describe('nftables driver', () => {
   });
 
   it('nodePort: an element of the service-nodeports map', () => {
-    const map = 'table ip kube-proxy {\n\tmap service-nodeports {\n\t\ttype inet_proto . inet_service : verdict\n\t\telements = { tcp . 30500 : goto external-X-default/hello/tcp/ }\n\t}\n}';
+    const map =
+      'table ip kube-proxy {\n\tmap service-nodeports {\n\t\ttype inet_proto . inet_service : verdict\n\t\telements = { tcp . 30500 : goto external-X-default/hello/tcp/ }\n\t}\n}';
     expect(d.nodePortRule.command).toEqual(['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-nodeports']);
     expect(d.nodePortRule.where).toBe('the service-nodeports map');
     expect(d.nodePortRule.present(map, 30500)).toBe(true);

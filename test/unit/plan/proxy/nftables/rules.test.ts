@@ -71,7 +71,9 @@ describe('nftablesScript', () => {
     expect(out).toContain('add rule ip kube-proxy service-SUSTUHLJ-default/web/tcp/http ip daddr 10.96.0.50 ip saddr != 10.0.0.0/16 jump mark-for-masquerade');
     expect(out).toContain('add rule ip kube-proxy endpoint-JNFACM46-default/web/tcp/http__10.0.1.2/8080 ip saddr 10.0.1.2 jump mark-for-masquerade');
     expect(out).toContain('add rule ip kube-proxy endpoint-JNFACM46-default/web/tcp/http__10.0.1.2/8080 meta l4proto tcp dnat to 10.0.1.2:8080');
-    expect(out.find((l) => l.includes('service-VWC6Q5KY-default/hello/tcp/ numgen'))).toMatch(/numgen random mod 3 vmap \{ 0 : .* , 1 : .* , 2 : goto endpoint-5ZY5O2GQ-default\/hello\/tcp\/__10\.0\.2\.3\/8080 \}$/);
+    expect(out.find((l) => l.includes('service-VWC6Q5KY-default/hello/tcp/ numgen'))).toMatch(
+      /numgen random mod 3 vmap \{ 0 : .* , 1 : .* , 2 : goto endpoint-5ZY5O2GQ-default\/hello\/tcp\/__10\.0\.2\.3\/8080 \}$/,
+    );
     expect(out).toContain('add rule ip kube-proxy external-VWC6Q5KY-default/hello/tcp/ jump mark-for-masquerade');
     expect(out).toContain('add rule ip kube-proxy external-VWC6Q5KY-default/hello/tcp/ goto service-VWC6Q5KY-default/hello/tcp/');
   });
@@ -119,7 +121,7 @@ describe('nftablesScript', () => {
     }
   });
 
-  it('matches the lines of upstream\'s TestOverallNFTablesRules for the same services', () => {
+  it("matches the lines of upstream's TestOverallNFTablesRules for the same services", () => {
     const sp = (name: string, svc: Partial<ServicePortState>): ServicePortState => ({
       namespace: name.split('/')[0]!,
       service: name.split('/')[1]!,

@@ -59,7 +59,7 @@ describe('userspace driver', () => {
     expect(d.endpointChain(fixture.services[0]!, fixture.services[0]!.endpoints[0]!)).toBe('');
   });
 
-  it('evidence: the nat table and the proxy\'s config', () => {
+  it("evidence: the nat table and the proxy's config", () => {
     expect(d.evidenceScript(42)).toEqual([`sec nat ${ns} iptables-save -t nat -c`, 'sec proxyconfig cat /proc/42/root/etc/netlab/proxy.json']);
   });
 

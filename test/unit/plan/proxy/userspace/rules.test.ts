@@ -22,7 +22,14 @@ describe('userspaceConfig', () => {
           proxyPort: 10401,
           endpoints: ['10.0.1.3:8080', '10.0.1.4:8080', '10.0.2.3:8080'],
         },
-        { serviceport: 'default/web:http', protocol: 'TCP', clusterIP: '10.96.0.50', port: 80, proxyPort: 10402, endpoints: ['10.0.1.2:8080', '10.0.2.2:8080'] },
+        {
+          serviceport: 'default/web:http',
+          protocol: 'TCP',
+          clusterIP: '10.96.0.50',
+          port: 80,
+          proxyPort: 10402,
+          endpoints: ['10.0.1.2:8080', '10.0.2.2:8080'],
+        },
         {
           serviceport: 'shop/cart:http',
           protocol: 'TCP',
@@ -45,7 +52,15 @@ describe('userspaceConfig', () => {
     const next: ProxyInput = {
       ...fixture,
       services: [
-        { namespace: 'aaa', service: 'first', portName: '', protocol: 'UDP', clusterIP: '10.96.0.9', port: 53, endpoints: [{ ip: '10.0.1.9', port: 53, node: 'node1' }] },
+        {
+          namespace: 'aaa',
+          service: 'first',
+          portName: '',
+          protocol: 'UDP',
+          clusterIP: '10.96.0.9',
+          port: 53,
+          endpoints: [{ ip: '10.0.1.9', port: 53, node: 'node1' }],
+        },
         ...fixture.services.filter((s) => s.service !== 'hello'),
       ],
     };
@@ -60,7 +75,7 @@ describe('userspaceConfig', () => {
     expect(userspaceConfig(fixture, 20000).config.services.map((s) => s.proxyPort)).toEqual([20000, 20001, 20002, 20003]);
   });
 
-  it('writes the old proxier\'s portal rules: REDIRECT from containers, DNAT to the node IP from the node', () => {
+  it("writes the old proxier's portal rules: REDIRECT from containers, DNAT to the node IP from the node", () => {
     const { iptablesRestore } = userspaceConfig(fixture);
     expect(iptablesRestore.split('\n')).toEqual([
       '*filter',
@@ -93,14 +108,24 @@ describe('userspaceConfig', () => {
   it('writes UDP portals with udp matches', () => {
     const udp: ProxyInput = {
       ...fixture,
-      services: [{ namespace: 'kube-system', service: 'kube-dns', portName: 'dns', protocol: 'UDP', clusterIP: '10.96.0.10', port: 53, endpoints: [{ ip: '10.0.1.9', port: 53, node: 'node1' }] }],
+      services: [
+        {
+          namespace: 'kube-system',
+          service: 'kube-dns',
+          portName: 'dns',
+          protocol: 'UDP',
+          clusterIP: '10.96.0.10',
+          port: 53,
+          endpoints: [{ ip: '10.0.1.9', port: 53, node: 'node1' }],
+        },
+      ],
     };
     expect(userspaceConfig(udp).iptablesRestore).toContain(
       '-A KUBE-PORTALS-CONTAINER -m comment --comment kube-system/kube-dns:dns -p udp -m udp --dport 53 -d 10.96.0.10/32 -j REDIRECT --to-ports 10400',
     );
   });
 
-  it('ensures the jumps as the old proxier\'s iptablesInit: portals first, NodePorts last', () => {
+  it("ensures the jumps as the old proxier's iptablesInit: portals first, NodePorts last", () => {
     const jumps = userspaceJumps();
     expect(userspaceConfig(fixture).jumps).toEqual(jumps);
     expect(jumps).toEqual([
