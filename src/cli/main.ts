@@ -17,6 +17,10 @@ const grade = () => import('./commands/grade.js');
 
 export const DEFAULT_LAB = 'pod-to-service';
 
+type Run = (fn: () => Promise<number>) => () => Promise<void>;
+
+const JSON_OPTION = ['--json', 'print JSON instead of the terminal UI'] as const;
+
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('netlab')
     .description('Kubernetes networking labs on real Docker containers: pods, nodes, CNI bridges, a router, checks.')
@@ -24,9 +28,14 @@ function program(setExit: (code: number) => void): Command {
     .option('--debug', 'print every Docker API call and toolbox request on stderr, with durations (also NETLAB_DEBUG=1)')
     .showHelpAfterError()
     .exitOverride();
-  const run = (fn: () => Promise<number>) => async () => setExit(await fn());
-  const json = ['--json', 'print JSON instead of the terminal UI'] as const;
+  const run: Run = (fn) => async () => setExit(await fn());
+  for (const add of [lifecycleCommands, kubectlCommands, learningCommands, maintenanceCommands]) add(cli, run);
+  return cli;
+}
 
+/** A lab's life: list, up, check, status, exec, down. */
+function lifecycleCommands(cli: Command, run: Run): void {
+  const json = JSON_OPTION;
   cli
     .command('list')
     .description('the labs netlab ships, and which are up')
@@ -49,18 +58,6 @@ function program(setExit: (code: number) => void): Command {
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).checkCommand(lab, o))());
   cli
-    .command('grade')
-    .argument('<lab>', 'a lab that is up')
-    .description(
-      "grade a running lab (or one exercise): its checks from netlab's own probe container, a score; exit 0 all passed, 1 a check failed, 2 no checks, 3 only warnings failed",
-    )
-    .option('--exercise <n|id>', "only this exercise's checks (its number, from 1, or its id)")
-    .option('--json', 'print the grade as JSON')
-    .option('--junit <file>', 'also write JUnit XML to this file')
-    .option('--tap', 'print TAP version 14')
-    .option('--classroom', "GitHub Classroom's autograding result: base64 JSON, as `result=` in $GITHUB_OUTPUT when set, else on stdout")
-    .action((lab: string, o) => run(async () => (await grade()).gradeCommand(lab, o))());
-  cli
     .command('status')
     .argument('[lab]', 'a lab that is up (default: all labs)')
     .description('what is running: nodes, router, pods, their IPs and states')
@@ -73,6 +70,18 @@ function program(setExit: (code: number) => void): Command {
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
     .description('run a command (or a shell) inside a part of a lab')
     .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
+  cli
+    .command('down')
+    .argument('[lab]')
+    .option('--all', 'every lab on this engine')
+    .option(...json)
+    .description('remove everything of a lab (also after a crash half-way through up)')
+    .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());
+}
+
+/** Changing and reading a running lab as kubectl would. */
+function kubectlCommands(cli: Command, run: Run): void {
+  const json = JSON_OPTION;
   cli
     .command('get')
     .argument('<lab>')
@@ -117,6 +126,23 @@ function program(setExit: (code: number) => void): Command {
     .option('--interval <ms>', 'how often to look', '1000')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).watchCommand(lab, o))());
+}
+
+/** Exercises, grading, explanations and pictures. */
+function learningCommands(cli: Command, run: Run): void {
+  const json = JSON_OPTION;
+  cli
+    .command('grade')
+    .argument('<lab>', 'a lab that is up')
+    .description(
+      "grade a running lab (or one exercise): its checks from netlab's own probe container, a score; exit 0 all passed, 1 a check failed, 2 no checks, 3 only warnings failed",
+    )
+    .option('--exercise <n|id>', "only this exercise's checks (its number, from 1, or its id)")
+    .option('--json', 'print the grade as JSON')
+    .option('--junit <file>', 'also write JUnit XML to this file')
+    .option('--tap', 'print TAP version 14')
+    .option('--classroom', "GitHub Classroom's autograding result: base64 JSON, as `result=` in $GITHUB_OUTPUT when set, else on stdout")
+    .action((lab: string, o) => run(async () => (await grade()).gradeCommand(lab, o))());
   cli
     .command('exercise')
     .argument('<lab>')
@@ -137,13 +163,6 @@ function program(setExit: (code: number) => void): Command {
     .option(...json)
     .action((lab: string, from: string, to: string, o) => run(async () => (await explainCmd()).explainCommand(lab, from, to, o))());
   cli
-    .command('down')
-    .argument('[lab]')
-    .option('--all', 'every lab on this engine')
-    .option(...json)
-    .description('remove everything of a lab (also after a crash half-way through up)')
-    .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());
-  cli
     .command('graph')
     .argument('[lab]', 'a lab that is up, or a lab file (drawn with planned addresses)', DEFAULT_LAB)
     .description('a picture of a lab: router, nodes, pods, services and their endpoints')
@@ -155,17 +174,22 @@ function program(setExit: (code: number) => void): Command {
     .argument('[lab]', 'a lab that is up (default: pick from the labs that are up)')
     .description('the dashboard: topology, pods, services, checks (c), a shell in a pod (s)')
     .action((lab: string | undefined) => run(async () => (await ui()).uiCommand(lab))());
+}
+
+/** netlab's images, and whether this machine can run labs. */
+function maintenanceCommands(cli: Command, run: Run): void {
+  const json = JSON_OPTION;
   const imagesCmd = cli.command('images').description("netlab's images (built locally: no registry needed)");
+  imagesCmd
+    .command('list')
+    .option(...json)
+    .action((o) => run(async () => (await images()).imagesListCommand(o))());
   imagesCmd
     .command('build')
     .argument('[names...]', 'base, pause, app, node, router, probe (default: all)')
     .option('--rebuild', 'build even if present')
     .option(...json)
     .action((names: string[], o) => run(async () => (await images()).imagesBuildCommand(names, o))());
-  imagesCmd
-    .command('list')
-    .option(...json)
-    .action((o) => run(async () => (await images()).imagesListCommand(o))());
   imagesCmd
     .command('save')
     .argument('<file>', 'a tar file')
@@ -181,7 +205,6 @@ function program(setExit: (code: number) => void): Command {
     .description('check the engine, kernel features and images')
     .option(...json)
     .action((o) => run(async () => (await doctor()).doctorCommand(o))());
-  return cli;
 }
 
 export async function main(argv: string[]): Promise<number> {
