@@ -202,7 +202,7 @@ describe('needs, wait, levels and points on a real lab', () => {
     from: server-0
     probe: tcp
     to: client:9999
-    wait: 1.2
+    wait: 3
     points: 3
     fail: nothing listens on 9999
     hint: start something on 9999
@@ -230,7 +230,7 @@ describe('needs, wait, levels and points on a real lab', () => {
     expect(exitCode).toBe(1);
     const by = Object.fromEntries(grade.checks.map((c) => [c.name, c as Record<string, unknown>]));
     expect(by['client answers on 9999']).toMatchObject({ ok: false, points: 3, message: 'nothing listens on 9999', hint: 'start something on 9999' });
-    // Tried at 0 s, then every 0.5 s while within 1.2 s.
+    // Tried at 0 s, then every 0.5 s while within 3 s (a slow first try on a loaded machine still leaves room).
     expect(by['client answers on 9999']!.attempts).toBeGreaterThanOrEqual(2);
     expect(by['through 9999 by name']).toMatchObject({
       ok: false,
