@@ -3,8 +3,8 @@
 // iptables and in nftables mode, through netlab's real sync path (rules generated, then loaded
 // into a real node's netfilter from the toolbox in one exec), and the time to apply a one-service
 // change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
-import { connectEngine, execIn } from '../dist/engine/engine.js';
 import { down } from '../dist/cluster/down.js';
+import { connectEngine } from '../dist/engine/connect.js';
 import { ensureImages } from '../dist/images/index.js';
 import { parallelScript, parseParallelOutput } from '../dist/plan/scripts.js';
 import { nodeProxyScript } from '../dist/cluster/sync.js';
@@ -12,8 +12,8 @@ import { up } from '../dist/cluster/up.js';
 
 const nServices = Number(process.argv[2] ?? 1000);
 const nEndpoints = Number(process.argv[3] ?? 10);
-const { docker } = await connectEngine();
-const images = await ensureImages(docker, () => {}, { only: ['base', 'pause', 'app', 'node', 'router', 'probe'] });
+const engine = await connectEngine();
+const images = await ensureImages(engine, () => {}, { only: ['base', 'pause', 'app', 'node', 'router', 'probe'] });
 const at = { file: 'bench', line: 1, column: 1 };
 
 function input(change = 0) {
@@ -41,7 +41,7 @@ async function timeSync(mode, pid, toolbox, inp) {
   const t0 = performance.now();
   const script = nodeProxyScript(mode, inp, pid);
   const t1 = performance.now();
-  const out = await execIn(docker, toolbox, ['sh', '-s'], { stdin: parallelScript([{ index: 0, command: script }]) });
+  const out = await engine.exec(toolbox, ['sh', '-s'], { stdin: parallelScript([{ index: 0, command: script }]) });
   const t2 = performance.now();
   const r = parseParallelOutput(out.stdout)[0];
   if (r?.exitCode !== 0) throw new Error(`sync failed: ${r?.output ?? out.stderr}`);
@@ -71,18 +71,18 @@ for (const mode of ['iptables', 'nftables']) {
     },
   };
   try {
-    const { plan } = await up(docker, lab, () => {}, { images });
-    const pid = (await docker.getContainer(plan.nodes[0].container.name).inspect()).State.Pid;
+    const { plan } = await up(engine, lab, () => {}, { images });
+    const pid = await engine.pidOf(plan.nodes[0].container.name);
     const first = await timeSync(mode, pid, plan.toolbox.name, input());
     const again = await timeSync(mode, pid, plan.toolbox.name, input(1)); // one service's endpoints changed
-    const count = await execIn(docker, plan.nodes[0].container.name, [
+    const count = await engine.exec(plan.nodes[0].container.name, [
       'sh',
       '-c',
       mode === 'iptables' ? 'iptables-save | grep -c "^-A"' : 'nft list table ip kube-proxy | wc -l',
     ]);
     rows.push({ mode, first, again, size: count.stdout.trim() });
   } finally {
-    await down(docker, name, () => {});
+    await down(engine, name, () => {});
   }
 }
 console.log(`kube-proxy sync of ${nServices} services x ${nEndpoints} endpoints on one node (rules generated + loaded in one exec)`);

@@ -28,12 +28,12 @@ export interface EngineEndpoint {
   options: Docker.DockerOptions;
 }
 
-function optionsFromHost(host: string): Docker.DockerOptions {
+function optionsFromHost(host: string, env: NodeJS.ProcessEnv): Docker.DockerOptions {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length).replace(/\//g, '\\') };
   const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
-  const tls = process.env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
-  const certDir = process.env.DOCKER_CERT_PATH;
+  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
+  const certDir = env.DOCKER_CERT_PATH;
   return {
     host: url.hostname,
     port: Number(url.port || (tls ? 2376 : 2375)),
@@ -49,8 +49,8 @@ function optionsFromHost(host: string): Docker.DockerOptions {
 }
 
 /** The endpoint of the current `docker context` (as the docker CLI resolves it), if one is set. */
-function contextEndpoint(dockerConfigDir: string): EngineEndpoint | undefined {
-  let name = process.env.DOCKER_CONTEXT;
+function contextEndpoint(dockerConfigDir: string, env: NodeJS.ProcessEnv): EngineEndpoint | undefined {
+  let name = env.DOCKER_CONTEXT;
   if (!name) {
     try {
       name = (JSON.parse(readFileSync(join(dockerConfigDir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
@@ -65,7 +65,7 @@ function contextEndpoint(dockerConfigDir: string): EngineEndpoint | undefined {
       Endpoints?: { docker?: { Host?: string } };
     };
     const host = meta.Endpoints?.docker?.Host;
-    return host ? { source: `docker context ${name}`, options: optionsFromHost(host) } : undefined;
+    return host ? { source: `docker context ${name}`, options: optionsFromHost(host, env) } : undefined;
   } catch {
     return undefined;
   }
@@ -73,11 +73,11 @@ function contextEndpoint(dockerConfigDir: string): EngineEndpoint | undefined {
 
 /** Candidate endpoints in the order the Docker ecosystem (docker CLI, testcontainers) tries them. */
 export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): EngineEndpoint[] {
-  if (env.DOCKER_HOST) return [{ source: `DOCKER_HOST=${env.DOCKER_HOST}`, options: optionsFromHost(env.DOCKER_HOST) }];
+  if (env.DOCKER_HOST) return [{ source: `DOCKER_HOST=${env.DOCKER_HOST}`, options: optionsFromHost(env.DOCKER_HOST, env) }];
   const home = homedir();
   const configDir = env.DOCKER_CONFIG ?? join(home, '.docker');
   const found: EngineEndpoint[] = [];
-  const ctx = contextEndpoint(configDir);
+  const ctx = contextEndpoint(configDir, env);
   if (ctx) found.push(ctx);
   if (process.platform === 'win32') {
     found.push({ source: 'npipe docker_engine', options: { socketPath: '//./pipe/docker_engine' } });

@@ -63,7 +63,7 @@ export class Engine {
 
   /** A container's details, or undefined when there is no such container. */
   inspectContainer(nameOrId: string): Promise<ContainerDetails | undefined> {
-    return this.call(`container inspect ${nameOrId}`, async () => {
+    return this.call(`container inspect ${short(nameOrId)}`, async () => {
       try {
         return await this.docker.getContainer(nameOrId).inspect();
       } catch (err) {
@@ -127,7 +127,7 @@ export class Engine {
 
   /** Runs a command in a running container and collects its output. */
   exec(container: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const what = `exec ${container} ${debugText(cmd.join(' '))}${options.stdin !== undefined ? ` <stdin ${options.stdin.length} bytes>` : ''}`;
+    const what = `exec ${short(container)} ${debugText(cmd.join(' '))}${options.stdin !== undefined ? ` <stdin ${options.stdin.length} bytes>` : ''}`;
     return this.call(
       what,
       () => this.execCollect(container, cmd, options),
@@ -172,7 +172,7 @@ export class Engine {
 
   /** Starts a command attached to the caller's streams (a shell for a person). */
   attach(container: string, cmd: string[], options: { tty: boolean; env?: string[] }): Promise<AttachedExec> {
-    return this.call(`exec (attached${options.tty ? ', tty' : ''}) ${container} ${debugText(cmd.join(' '))}`, async () => {
+    return this.call(`exec (attached${options.tty ? ', tty' : ''}) ${short(container)} ${debugText(cmd.join(' '))}`, async () => {
       const exec = await this.docker.getContainer(container).exec({
         Cmd: cmd,
         AttachStdin: options.tty,
@@ -195,7 +195,7 @@ export class Engine {
 
   /** Writes small files into a container's directory (like `docker cp`): one tar, one call. */
   putFiles(container: string, dir: string, files: Record<string, string>): Promise<void> {
-    return this.call(`put ${container}:${dir} ${Object.keys(files).join(',')}`, async () => {
+    return this.call(`put ${short(container)}:${dir} ${Object.keys(files).join(',')}`, async () => {
       const tar = pack();
       for (const [name, content] of Object.entries(files)) tar.entry({ name, mode: 0o644 }, content);
       tar.finalize();

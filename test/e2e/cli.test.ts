@@ -126,6 +126,20 @@ describe('looking at a lab', () => {
     expect(plain.stdout).toMatch(/7 passed, 0 failed/);
   });
 
+  it('--debug and NETLAB_DEBUG=1 trace every engine call and toolbox request on stderr, with durations', async () => {
+    const traced = await netlab(['check', name, '--debug']);
+    expect(traced.exitCode, traced.stderr).toBe(0);
+    expect(traced.stdout).toMatch(/7 passed, 0 failed/);
+    expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s docker ping \d+ms$/m);
+    expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s docker containers list \{"label":\["netlab\.lab=[^"]+"\]\} \d+ms \d+ found$/m);
+    expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s toolbox \d+ probe\(s\): sh -c .* \d+ms$/m);
+    expect(traced.stderr).toMatch(new RegExp(`^netlab \\+\\d+\\.\\d{3}s docker exec ${name}-toolbox sh -c .* \\d+ms exit 0$`, 'm'));
+    const byEnv = await netlab(['status', name], { env: { NETLAB_DEBUG: '1' } });
+    expect(byEnv.stderr).toMatch(/ docker containers list .* \d+ms \d+ found$/m);
+    const quiet = await netlab(['status', name]);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('doctor finds the engine, the kernel features and the images', async () => {
     const r = await netlab(['doctor', '--json']);
     const report = JSON.parse(r.stdout) as { ok: boolean; findings: { name: string; ok: boolean }[] };
