@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { enableDebug } from '../core/debug.js';
 import { LabFileError, NetlabError } from '../core/errors.js';
 
-// Commands load on demand: `netlab --help` should not pay for dockerode.
+// Commands load on demand: `netlab --help` should not pay for the engine client or Ink.
 const lifecycle = () => import('./commands/lifecycle.js');
 const inspect = () => import('./commands/inspect.js');
 const images = () => import('./commands/images.js');

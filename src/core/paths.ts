@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: two levels above this module (dist/topology or src/topology). */
+/** The package root: two levels above this module (dist/core or src/core). */
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const labsDir = join(packageRoot, 'labs');
 export const dockerDir = join(packageRoot, 'docker');

@@ -1,5 +1,5 @@
 // The typed lab model: what a lab file means once parsed and validated.
-// Everything here is plain data; planning (src/lab/plan) turns it into containers.
+// Everything here is plain data; planning (src/plan) turns it into containers.
 import type { ProxyMode } from '../core/proxy-modes.js';
 
 /** Where something was written, for error messages that point at the line. */

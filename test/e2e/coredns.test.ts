@@ -1,5 +1,5 @@
 // netlab's CoreDNS image against the real engine, serving the zone files and Corefile
-// that src/lab/dns generates: every kind of record, NXDOMAIN and REFUSED where the
+// that src/plan/dns generates: every kind of record, NXDOMAIN and REFUSED where the
 // Kubernetes DNS spec and netlab's Corefile say so, a pod's resolv.conf search list,
 // and a zone update served within about a second. Traffic flows only between the two
 // containers this test starts, on an internal network it creates; everything it
