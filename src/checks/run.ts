@@ -2,7 +2,7 @@
 // `needs` order, batching the probes per source into one toolbox exec each (all sources in
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
 import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
-import { podContainerName } from '../core/names.js';
+import { findNamed, podContainerName } from '../core/names.js';
 import { rawScriptRequest, type Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
@@ -40,7 +40,7 @@ interface Place {
 function place(plan: LabPlan, ref: EndpointRef): Place {
   switch (ref.kind) {
     case 'pod': {
-      const pod = plan.pods.find((p) => p.name === ref.pod.name && p.namespace === ref.pod.namespace)!;
+      const pod = findNamed(plan.pods, ref.pod)!;
       const base = podContainerName(plan.lab, ref.pod);
       return {
         container: ref.container ? `${base}-${ref.container.name}` : base,

@@ -1,5 +1,6 @@
 // Why a connectivity check failed: the hop that broke, from evidence read off the lab in one
 // toolbox exec, then pure analysis (analyzePath, unit-tested on captured outputs).
+import { findNamed } from '../../core/names.js';
 import type { CheckResult } from '../../core/events.js';
 import { planServices } from '../../plan/services.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
@@ -64,7 +65,7 @@ async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, 
   const planned = planServices(
     lab.services,
     plan.pods.map((p) => ({
-      pod: lab.pods.find((x) => x.name === p.name && x.namespace === p.namespace)!,
+      pod: findNamed(lab.pods, p)!,
       ip: p.ip,
       node: p.node,
       ready: ready.get(`${p.namespace}/${p.name}`) ?? false,
