@@ -4,7 +4,7 @@ import type { ContainerCreate } from '../core/container-create.js';
 import { networkName, podContainerName, podKey } from '../core/names.js';
 import { nth, parseCidr } from '../core/cidr.js';
 import { NetlabError } from '../core/errors.js';
-import type { ContainerSpec, Lab, PodSpec } from '../labfile/model.js';
+import type { ContainerSpec, Lab, NodeSpec, PodSpec } from '../labfile/model.js';
 import { placePods } from '../labfile/placement.js';
 import { isDnsPod } from './addons.js';
 import { allocateNodePorts, dnsIP } from './services.js';
@@ -24,7 +24,7 @@ import {
   type Role,
 } from '../core/labels.js';
 import { UNDERLAY_EXTERNAL, UNDERLAY_FIRST_NODE, UNDERLAY_ROUTER, assignPodIPs, underlayAddress } from './addresses.js';
-import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type NodePlan, type PodPlan, type Route } from './types.js';
+import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type NetworkPlan, type NodePlan, type PodPlan, type Route } from './types.js';
 
 export interface PlanInputs {
   images: ImageRefs;
@@ -131,176 +131,27 @@ export function dnsConfig(namespace: string, nameserver: string) {
   return { Dns: conf.nameservers, DnsSearch: conf.search, DnsOptions: conf.options };
 }
 
+/** What every part of a lab's plan is built from. */
+interface PlanContext {
+  lab: Lab;
+  images: ImageRefs;
+  underlay: string;
+  /** The lab's Docker network. */
+  net: string;
+  routerIP: string;
+}
+
 export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
-  const { images, underlay } = inputs;
-  const net = networkName(lab.name);
-  const underlayCidr = parseCidr(underlay);
-  if (!underlayCidr) throw new NetlabError(`The underlay ${underlay} is not a CIDR.`);
-  const routerIP = underlayAddress(underlay, UNDERLAY_ROUTER);
-  const hasRouter = lab.topology.routing === 'router';
-
-  const nodeIPs = new Map(lab.topology.nodes.map((n, i) => [n.name, underlayAddress(underlay, UNDERLAY_FIRST_NODE + i)]));
-  // --publish: every nodePort also on 127.0.0.1 of the host, through the first node.
-  const published = lab.topology.publish ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`) : [];
-  const nodes: NodePlan[] = lab.topology.nodes.map((n, index) => {
-    const publish = index === 0 && published.length > 0;
-    const ip = nodeIPs.get(n.name)!;
-    const bridgeIP = nth(parseCidr(n.podCIDR)!, 1);
-    const routes: Route[] = hasRouter
-      ? [{ dst: 'default', via: routerIP }]
-      : lab.topology.nodes.filter((o) => o.name !== n.name).map((o) => ({ dst: o.podCIDR, via: nodeIPs.get(o.name)! }));
-    return {
-      name: n.name,
-      podCIDR: n.podCIDR,
-      bridgeIP,
-      ip,
-      routes,
-      cniConfig: cniConfig(n.podCIDR, bridgeIP),
-      container: container(
-        lab,
-        `node/${n.name}`,
-        `${lab.name}-${n.name}`,
-        'node',
-        {
-          Image: images.node,
-          Hostname: n.name,
-          ...(publish ? { ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])) } : {}),
-          HostConfig: {
-            NetworkMode: net,
-            CapAdd: NET_CAPS,
-            // Loopback only: a lab is never reachable from other machines.
-            ...(publish ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0]! }]])) } : {}),
-            // /proc/sys is read-only inside containers: sysctls are set at create time. A node
-            // forwards NodePort traffic back out eth0 (to the router): no ICMP redirects for it.
-            Sysctls: { 'net.ipv4.ip_forward': '1', ...NO_REDIRECTS },
-            RestartPolicy: { Name: 'no' },
-          },
-          NetworkingConfig: onUnderlay(net, ip),
-        },
-        // kube-proxy's mode is part of the node: switching modes starts from a clean netfilter.
-        { [LABEL_NODE]: n.name, [LABEL_PROXY_MODE]: lab.topology.proxyMode },
-        ip,
-      ),
-    };
-  });
-
-  const router = hasRouter
-    ? {
-        ...container(
-          lab,
-          'router',
-          `${lab.name}-router`,
-          'router',
-          {
-            Image: images.router,
-            Hostname: 'router',
-            HostConfig: {
-              NetworkMode: net,
-              CapAdd: NET_CAPS,
-              Sysctls: {
-                'net.ipv4.ip_forward': '1',
-                // A router forwarding back out the interface it received on would otherwise
-                // tell nodes to bypass it (ICMP redirect); the seed's picture has every hop pass it.
-                ...NO_REDIRECTS,
-              },
-              RestartPolicy: { Name: 'no' },
-            },
-            NetworkingConfig: onUnderlay(net, routerIP),
-          },
-          {},
-          routerIP,
-        ),
-        ip: routerIP,
-        routes: nodes.map((n) => ({ dst: n.podCIDR, via: n.ip })),
-      }
-    : undefined;
-
-  const externalIP = underlayAddress(underlay, UNDERLAY_EXTERNAL);
-  const external = lab.topology.external
-    ? {
-        ...container(
-          lab,
-          'external',
-          `${lab.name}-external`,
-          'external',
-          {
-            Image: images.probe,
-            Hostname: 'external',
-            HostConfig: { NetworkMode: net, RestartPolicy: { Name: 'no' } },
-            NetworkingConfig: onUnderlay(net, externalIP),
-          },
-          {},
-          externalIP,
-        ),
-        ip: externalIP,
-      }
-    : undefined;
-
-  const toolbox = container(
-    lab,
-    'toolbox',
-    `${lab.name}-toolbox`,
-    'toolbox',
-    {
-      Image: images.probe,
-      Hostname: 'toolbox',
-      HostConfig: {
-        NetworkMode: 'none',
-        // Sees every container's /proc/<pid>/ns/net, so CNI and probes can enter pods and nodes.
-        PidMode: 'host',
-        CapAdd: TOOLBOX_CAPS,
-        RestartPolicy: { Name: 'no' },
-      },
-    },
-    {},
-  );
-
-  const placed = placePods(lab.pods, lab.topology.nodes);
-  const ips = assignPodIPs(placed, lab.topology.nodes, inputs.previousIPs);
-  const pods: PodPlan[] = lab.pods.map((pod) => {
-    const node = placed.get(pod)!.name;
-    const ip = ips.get(pod)!;
-    const pauseName = podContainerName(lab.name, pod);
-    const podLabels = { [LABEL_POD]: pod.name, [LABEL_NAMESPACE]: pod.namespace, [LABEL_NODE]: node, [LABEL_POD_IP]: ip };
-    const pause = container(
-      lab,
-      podKey(pod),
-      pauseName,
-      'pause',
-      {
-        Image: images.pause,
-        Hostname: pod.name,
-        // The sandbox starts with no network; CNI gives it eth0 and the pod IP.
-        HostConfig: {
-          NetworkMode: 'none',
-          IpcMode: 'shareable',
-          RestartPolicy: { Name: 'no' },
-          // kubelet's resolv.conf (dnsPolicy ClusterFirst); the pod's containers share this file.
-          ...(lab.topology.dns && !isDnsPod(pod) ? dnsConfig(pod.namespace, dnsIP(lab.topology.serviceCIDR)) : {}),
-        },
-      },
-      { ...podLabels, ...Object.fromEntries(Object.entries(pod.labels).map(([k, v]) => [`netlab.k8s/${k}`, v])) },
-    );
-    return {
-      name: pod.name,
-      namespace: pod.namespace,
-      node,
-      ip,
-      labels: pod.labels,
-      pause,
-      containers: pod.containers.map((c) => appContainer(lab, pod, c, node, ip, pauseName, images)),
-    };
-  });
-
+  const ctx = planContext(lab, inputs);
+  const nodes = planNodes(ctx);
+  const router = planRouter(ctx, nodes);
+  const external = planExternal(ctx);
+  const toolbox = planToolbox(ctx);
+  const pods = planPods(ctx, inputs.previousIPs);
   const plan: LabPlan = {
     lab: lab.name,
     file: lab.file,
-    network: {
-      name: net,
-      subnet: underlay,
-      gateway: underlayAddress(underlay, 1),
-      labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: 'network', [LABEL_LAB_FILE]: lab.file },
-    },
+    network: planNetwork(ctx),
     nodes,
     router,
     external,
@@ -311,6 +162,188 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
   };
   assertUniqueNames(plan);
   return plan;
+}
+
+function planContext(lab: Lab, { images, underlay }: PlanInputs): PlanContext {
+  const net = networkName(lab.name);
+  if (!parseCidr(underlay)) throw new NetlabError(`The underlay ${underlay} is not a CIDR.`);
+  return { lab, images, underlay, net, routerIP: underlayAddress(underlay, UNDERLAY_ROUTER) };
+}
+
+function planNetwork({ lab, net, underlay }: PlanContext): NetworkPlan {
+  return {
+    name: net,
+    subnet: underlay,
+    gateway: underlayAddress(underlay, 1),
+    labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: 'network', [LABEL_LAB_FILE]: lab.file },
+  };
+}
+
+function planNodes(ctx: PlanContext): NodePlan[] {
+  const { nodes } = ctx.lab.topology;
+  const nodeIPs = new Map(nodes.map((n, i) => [n.name, underlayAddress(ctx.underlay, UNDERLAY_FIRST_NODE + i)]));
+  const published = publishedPorts(ctx.lab);
+  return nodes.map((n, index) => planNode(ctx, n, nodeIPs, index === 0 ? published : []));
+}
+
+/** --publish: every nodePort also on 127.0.0.1 of the host, through the first node (`30080/tcp`). */
+function publishedPorts(lab: Lab): string[] {
+  return lab.topology.publish ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`) : [];
+}
+
+function planNode(ctx: PlanContext, n: NodeSpec, nodeIPs: ReadonlyMap<string, string>, published: readonly string[]): NodePlan {
+  const ip = nodeIPs.get(n.name)!;
+  const bridgeIP = nth(parseCidr(n.podCIDR)!, 1);
+  return {
+    name: n.name,
+    podCIDR: n.podCIDR,
+    bridgeIP,
+    ip,
+    routes: nodeRoutes(ctx, n, nodeIPs),
+    cniConfig: cniConfig(n.podCIDR, bridgeIP),
+    container: nodeContainer(ctx, n, ip, published),
+  };
+}
+
+/** The other nodes' pod CIDRs: all through the router, or each straight to its node. */
+function nodeRoutes({ lab, routerIP }: PlanContext, n: NodeSpec, nodeIPs: ReadonlyMap<string, string>): Route[] {
+  if (lab.topology.routing === 'router') return [{ dst: 'default', via: routerIP }];
+  return lab.topology.nodes.filter((o) => o.name !== n.name).map((o) => ({ dst: o.podCIDR, via: nodeIPs.get(o.name)! }));
+}
+
+function nodeContainer({ lab, images, net }: PlanContext, n: NodeSpec, ip: string, published: readonly string[]): ContainerPlan {
+  return container(
+    lab,
+    `node/${n.name}`,
+    `${lab.name}-${n.name}`,
+    'node',
+    {
+      Image: images.node,
+      Hostname: n.name,
+      ...exposedPorts(published),
+      HostConfig: {
+        NetworkMode: net,
+        CapAdd: NET_CAPS,
+        ...portBindings(published),
+        // /proc/sys is read-only inside containers: sysctls are set at create time. A node
+        // forwards NodePort traffic back out eth0 (to the router): no ICMP redirects for it.
+        Sysctls: { 'net.ipv4.ip_forward': '1', ...NO_REDIRECTS },
+        RestartPolicy: { Name: 'no' },
+      },
+      NetworkingConfig: onUnderlay(net, ip),
+    },
+    // kube-proxy's mode is part of the node: switching modes starts from a clean netfilter.
+    { [LABEL_NODE]: n.name, [LABEL_PROXY_MODE]: lab.topology.proxyMode },
+    ip,
+  );
+}
+
+function exposedPorts(published: readonly string[]): Pick<ContainerCreate, 'ExposedPorts'> {
+  return published.length > 0 ? { ExposedPorts: Object.fromEntries(published.map((p) => [p, {}])) } : {};
+}
+
+/** Loopback only: a lab is never reachable from other machines. */
+function portBindings(published: readonly string[]): Pick<NonNullable<ContainerCreate['HostConfig']>, 'PortBindings'> {
+  return published.length > 0 ? { PortBindings: Object.fromEntries(published.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: p.split('/')[0]! }]])) } : {};
+}
+
+function planRouter({ lab, images, net, routerIP }: PlanContext, nodes: readonly NodePlan[]): LabPlan['router'] {
+  if (lab.topology.routing !== 'router') return undefined;
+  const create: ContainerCreate = {
+    Image: images.router,
+    Hostname: 'router',
+    HostConfig: {
+      NetworkMode: net,
+      CapAdd: NET_CAPS,
+      Sysctls: {
+        'net.ipv4.ip_forward': '1',
+        // A router forwarding back out the interface it received on would otherwise
+        // tell nodes to bypass it (ICMP redirect); the seed's picture has every hop pass it.
+        ...NO_REDIRECTS,
+      },
+      RestartPolicy: { Name: 'no' },
+    },
+    NetworkingConfig: onUnderlay(net, routerIP),
+  };
+  return {
+    ...container(lab, 'router', `${lab.name}-router`, 'router', create, {}, routerIP),
+    ip: routerIP,
+    routes: nodes.map((n) => ({ dst: n.podCIDR, via: n.ip })),
+  };
+}
+
+function planExternal({ lab, images, net, underlay }: PlanContext): LabPlan['external'] {
+  if (!lab.topology.external) return undefined;
+  const ip = underlayAddress(underlay, UNDERLAY_EXTERNAL);
+  const create: ContainerCreate = {
+    Image: images.probe,
+    Hostname: 'external',
+    HostConfig: { NetworkMode: net, RestartPolicy: { Name: 'no' } },
+    NetworkingConfig: onUnderlay(net, ip),
+  };
+  return { ...container(lab, 'external', `${lab.name}-external`, 'external', create, {}, ip), ip };
+}
+
+function planToolbox({ lab, images }: PlanContext): ContainerPlan {
+  const create: ContainerCreate = {
+    Image: images.probe,
+    Hostname: 'toolbox',
+    HostConfig: {
+      NetworkMode: 'none',
+      // Sees every container's /proc/<pid>/ns/net, so CNI and probes can enter pods and nodes.
+      PidMode: 'host',
+      CapAdd: TOOLBOX_CAPS,
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+  return container(lab, 'toolbox', `${lab.name}-toolbox`, 'toolbox', create, {});
+}
+
+function planPods(ctx: PlanContext, previousIPs: ReadonlyMap<string, string> | undefined): PodPlan[] {
+  const { pods, topology } = ctx.lab;
+  const placed = placePods(pods, topology.nodes);
+  const ips = assignPodIPs(placed, topology.nodes, previousIPs);
+  return pods.map((pod) => planPod(ctx, pod, placed.get(pod)!.name, ips.get(pod)!));
+}
+
+function planPod(ctx: PlanContext, pod: PodSpec, node: string, ip: string): PodPlan {
+  const pause = pauseContainer(ctx, pod, node, ip);
+  return {
+    name: pod.name,
+    namespace: pod.namespace,
+    node,
+    ip,
+    labels: pod.labels,
+    pause,
+    containers: pod.containers.map((c) => appContainer(ctx.lab, pod, c, node, ip, pause.name, ctx.images)),
+  };
+}
+
+function pauseContainer({ lab, images }: PlanContext, pod: PodSpec, node: string, ip: string): ContainerPlan {
+  const create: ContainerCreate = {
+    Image: images.pause,
+    Hostname: pod.name,
+    // The sandbox starts with no network; CNI gives it eth0 and the pod IP.
+    HostConfig: {
+      NetworkMode: 'none',
+      IpcMode: 'shareable',
+      RestartPolicy: { Name: 'no' },
+      // kubelet's resolv.conf (dnsPolicy ClusterFirst); the pod's containers share this file.
+      ...(lab.topology.dns && !isDnsPod(pod) ? dnsConfig(pod.namespace, dnsIP(lab.topology.serviceCIDR)) : {}),
+    },
+  };
+  return container(lab, podKey(pod), podContainerName(lab.name, pod), 'pause', create, pauseLabels(pod, node, ip));
+}
+
+/** Where the pod runs, and the pod's own labels under netlab.k8s/. */
+function pauseLabels(pod: PodSpec, node: string, ip: string): Record<string, string> {
+  return {
+    [LABEL_POD]: pod.name,
+    [LABEL_NAMESPACE]: pod.namespace,
+    [LABEL_NODE]: node,
+    [LABEL_POD_IP]: ip,
+    ...Object.fromEntries(Object.entries(pod.labels).map(([k, v]) => [`netlab.k8s/${k}`, v])),
+  };
 }
 
 function assertUniqueNames(plan: LabPlan): void {
