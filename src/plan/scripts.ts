@@ -7,6 +7,11 @@ export function shq(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** One shell word for `value`, whatever it holds: as it is when it has only plain characters, else quoted. */
+export function shArg(value: string): string {
+  return /^[A-Za-z0-9._:/@%+=,-]+$/.test(value) ? value : shq(value);
+}
+
 export interface PlumbInput {
   /** Pause container ID: the CNI container ID, as kubelet passed the sandbox ID. */
   containerId: string;

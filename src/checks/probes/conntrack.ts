@@ -1,5 +1,6 @@
 // conntrack: a request from the source pod to a Service, then the source node's conntrack
 // table must show the translation (original destination the cluster IP, reply from a pod).
+import { shArg } from '../../plan/scripts.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
 import { CONNECT_TIMEOUT_S, MAX_TIME_S } from './shell.js';
 
@@ -11,7 +12,7 @@ export const conntrack: ProbeDriver = {
   enters: 'node',
   helpers: [CONNTRACK_PROBE],
   prepare: ({ enteredPid, sourceIp }: ProbeSite) => ({ nodePid: enteredPid, sourceIp }),
-  command: (p) => `conntrack_probe ${p.sourcePid} /proc/${p.nodePid}/ns/net ${p.targetIp} ${p.port}`,
+  command: (p) => `conntrack_probe ${p.sourcePid} /proc/${p.nodePid}/ns/net ${shArg(p.targetIp ?? '')} ${p.port}`,
   judge: (p, { output }) => judgeEntries(p, output),
 };
 

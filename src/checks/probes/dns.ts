@@ -1,6 +1,7 @@
 // dns: the source pod's resolver (its resolv.conf: search list, ndots) answers `to`, a name;
 // `record` picks A (default), SRV or PTR; expect nxdomain for a name that must not exist.
 import { oneLine } from '../../core/text.js';
+import { shArg } from '../../plan/scripts.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
 import { IN_POD } from './shell.js';
 import { DETAIL_MAX } from './verdicts.js';
@@ -11,8 +12,8 @@ export const dns: ProbeDriver = {
   prepare: ({ check }: ProbeSite) => ({ targetName: check.to, record: check.record }),
   command: (p) =>
     p.record === 'PTR'
-      ? `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -x ${p.targetName}`
-      : `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -t ${p.record ?? 'A'} ${p.targetName}`,
+      ? `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -x ${shArg(p.targetName ?? '')}`
+      : `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -t ${shArg(p.record ?? 'A')} ${shArg(p.targetName ?? '')}`,
   judge: (p, { output }) => judgeAnswer(p, output),
   // The path to the cluster DNS, and what it answers for the name.
   diagnosis: { proto: 'udp', lookup: true },

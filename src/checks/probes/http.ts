@@ -2,20 +2,24 @@
 // any HTTP answer, which must contain `contains` when the check names it.
 import { oneLine } from '../../core/text.js';
 import type { ProbeDriver, ProbeOutput, ResolvedProbe, Verdict } from './driver.js';
-import { CONNECT_TIMEOUT_S, enterSource, IN_POD, MAX_TIME_S, REPEAT, repeated, targetHost } from './shell.js';
+import { shArg } from '../../plan/scripts.js';
+import { CONNECT_TIMEOUT_S, enterSource, IN_POD, MAX_TIME_S, REPEAT, repeated } from './shell.js';
 import { DETAIL_MAX, judgeRepeated, reached } from './verdicts.js';
 
 export const http: ProbeDriver = {
   kind: 'http',
   helpers: [IN_POD, REPEAT],
   command: (p) =>
-    repeated(p, `${enterSource(p)} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code}' http://${hostPort(p)}/`),
+    repeated(
+      p,
+      `${enterSource(p)} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code}' ${shArg(`http://${hostPort(p)}/`)}`,
+    ),
   judge: (p, out) => ((p.count ?? 1) > 1 ? judgeRepeated(p, out.output, answered) : judgeOne(p, out)),
   diagnosis: { proto: 'tcp' },
 };
 
 function hostPort(p: ResolvedProbe): string {
-  const host = targetHost(p);
+  const host = p.targetName ?? p.targetIp ?? '';
   return p.port === undefined ? host : `${host}:${p.port}`;
 }
 

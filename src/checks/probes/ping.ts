@@ -1,4 +1,5 @@
 // ping: one ICMP echo from the source's namespace; reachable = a reply.
+import { shArg } from '../../plan/scripts.js';
 import { oneLine } from '../../core/text.js';
 import type { ProbeDriver } from './driver.js';
 import { CONNECT_TIMEOUT_S, sourceNetns } from './shell.js';
@@ -7,7 +8,7 @@ import { DETAIL_MAX, reached } from './verdicts.js';
 export const ping: ProbeDriver = {
   kind: 'ping',
   helpers: [],
-  command: (p) => `nsenter --net=${sourceNetns(p)} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${p.targetIp}`,
+  command: (p) => `nsenter --net=${sourceNetns(p)} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${shArg(p.targetIp ?? '')}`,
   judge: (p, { exitCode, output }) => {
     const rtt = /time=([\d.]+ ms)/.exec(output)?.[1];
     return reached(

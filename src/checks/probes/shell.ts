@@ -1,5 +1,6 @@
 // Shell that more than one probe kind uses: the deadlines, entering the source's namespace
 // (or the pod's own resolver too), and repeated requests.
+import { shArg } from '../../plan/scripts.js';
 import type { ResolvedProbe } from './driver.js';
 
 /** Connect / answer deadlines: short, because expected drops are checks too. */
@@ -26,9 +27,9 @@ export function enterSource(p: ResolvedProbe): string {
   return p.targetName ? `in_pod ${p.sourcePid}` : `nsenter --net=${sourceNetns(p)}`;
 }
 
-/** What the probe reaches: the name for the pod's resolver, else the address. */
+/** What the probe reaches: the name for the pod's resolver, else the address (as one shell word). */
 export function targetHost(p: ResolvedProbe): string {
-  return p.targetName ?? p.targetIp ?? '';
+  return shArg(p.targetName ?? p.targetIp ?? '');
 }
 
 /** The command once, or `count` times through `repeat`. */

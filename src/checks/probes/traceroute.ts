@@ -1,5 +1,6 @@
 // traceroute: the path from the source's namespace to the target, hop by hop; it must arrive,
 // and pass `via` (the router, a node or an IP) when the check names one.
+import { shArg } from '../../plan/scripts.js';
 import { oneLine } from '../../core/text.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
 import { sourceNetns } from './shell.js';
@@ -9,7 +10,7 @@ export const traceroute: ProbeDriver = {
   kind: 'traceroute',
   helpers: [],
   prepare: ({ check, viaIps }: ProbeSite) => (check.via ? { viaName: check.via, viaIps: viaIps(check.via) } : {}),
-  command: (p) => `nsenter --net=${sourceNetns(p)} traceroute -n -q 1 -w 1 -m 8 ${p.targetIp}`,
+  command: (p) => `nsenter --net=${sourceNetns(p)} traceroute -n -q 1 -w 1 -m 8 ${shArg(p.targetIp ?? '')}`,
   judge: (p, { output }) => judgePath(p, output),
   diagnosis: { proto: 'icmp' },
 };
