@@ -145,8 +145,12 @@ export class RunningLab {
   /** The container `netlab exec <lab> <target>` means: a pod (or pod/container), a node, router, external. */
   containerFor(target: string): string {
     const plan = this.plan;
-    const ref = resolveEndpoint(this.lab, target);
     const hint = 'Targets: a pod, pod/container, a node, router, external.';
+    if (target === 'toolbox') {
+      // It enters every namespace of the host's containers: a shell there is a root shell on the host.
+      throw new NetlabError("The toolbox is netlab's own container, not part of the lab: it is not open to `exec`.", { hint, exitCode: 2 });
+    }
+    const ref = resolveEndpoint(this.lab, target);
     if ('error' in ref) throw new NetlabError(`No ${target} in lab ${plan.lab}: ${ref.error}`, { hint: ref.hint ?? hint });
     switch (ref.kind) {
       case 'pod':

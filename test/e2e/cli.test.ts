@@ -115,6 +115,11 @@ describe('looking at a lab', () => {
     expect(inPod.stdout.trim()).toBe('server-1');
     expect(inPod.exitCode).toBe(3);
 
+    const toolbox = await netlab(['exec', name, 'toolbox', '--', 'id']);
+    expect(toolbox.exitCode).toBe(2);
+    expect(toolbox.stderr).toContain("The toolbox is netlab's own container");
+    expect(toolbox.stdout).not.toContain('uid=');
+
     const { exitCode, report } = await checkJson(name);
     expect(exitCode).toBe(0);
     expect(report.lab).toBe(name);
