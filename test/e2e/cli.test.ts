@@ -60,6 +60,14 @@ describe('bad lab files', () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/multi-node/);
   });
+
+  it('an empty --name is refused, not taken as the shared lab', async () => {
+    const before = await labObjects('pod-to-service');
+    const r = await netlab(['up', 'pod-to-service', '--name', '']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('lab name "" is not a valid name');
+    expect(await labObjects('pod-to-service')).toEqual(before);
+  });
 });
 
 describe('interrupted and crashed bring-up', () => {
