@@ -3,7 +3,8 @@
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
 import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
 import { findNamed, podContainerName } from '../core/names.js';
-import { rawScriptRequest, type Toolbox } from '../engine/toolbox.js';
+import { rawScriptRequest, type ToolboxRequest } from '../core/toolbox-request.js';
+import type { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
 import type { CheckResult, EventSink } from '../core/events.js';
@@ -88,12 +89,12 @@ function resolve(lab: Lab, plan: LabPlan, text: string): Place {
   return place(plan, ref);
 }
 
-/** Probes of one source through netlab's own toolbox: one exec of a batched script, judged. */
-export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
+/** Probes of one source, as one toolbox request: every probe's command at once, each judged. */
+export function probeBatchRequest(jobs: ProbeJob[]): ToolboxRequest<Map<number, ProbeOutcome>> {
+  const script = batchScript(jobs.map((j) => ({ index: j.index, command: probeCommand(j.probe) })));
   return {
-    async runBatch(jobs: ProbeJob[]): Promise<Map<number, ProbeOutcome>> {
-      const script = batchScript(jobs.map((j) => ({ index: j.index, command: probeCommand(j.probe) })));
-      const out = await toolbox.run(rawScriptRequest(`${jobs.length} probe(s)`, script));
+    ...rawScriptRequest(`${jobs.length} probe(s)`, script),
+    parse(out) {
       const raw = new Map(parseBatchOutput(out.stdout).map((r) => [r.index, r]));
       const verdicts = new Map<number, ProbeOutcome>();
       for (const j of jobs) {
@@ -107,6 +108,13 @@ export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
       }
       return verdicts;
     },
+  };
+}
+
+/** Probes of one source through netlab's own toolbox: one exec of a batched script, judged. */
+export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
+  return {
+    runBatch: (jobs: ProbeJob[]): Promise<Map<number, ProbeOutcome>> => toolbox.run(probeBatchRequest(jobs)),
   };
 }
 

@@ -3,7 +3,7 @@
 import { NetlabError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Engine } from '../engine/engine.js';
-import { lastWords } from '../engine/toolbox.js';
+import { lastWords } from '../core/toolbox-request.js';
 import type { ExerciseSpec, Lab } from '../labfile/model.js';
 
 export type { Localized } from '../labfile/model.js';

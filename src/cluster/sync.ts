@@ -8,9 +8,10 @@ import { type EventSink, task } from '../core/events.js';
 import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
 import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import { lastWords, rawScriptRequest, type Toolbox } from '../engine/toolbox.js';
+import { lastWords } from '../core/toolbox-request.js';
+import type { Toolbox } from '../engine/toolbox.js';
+import { proxySyncRequest } from '../plan/requests.js';
 import { readPodSources } from './running-lab.js';
-import { parallelScript, parseParallelOutput } from '../plan/scripts.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 import type { NodeProxyState, ProxyNodeSetup } from '../plan/proxy/driver.js';
@@ -57,7 +58,7 @@ export async function syncServices(target: SyncTarget, emit: EventSink): Promise
       const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
       const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => startNodeProxy(engine, setup, node.container.name, node.name))) : [];
       const jobs = nodes.map(({ node, pid }, index) => ({
-        index,
+        node: node.name,
         command: nodeProxyScript(
           lab.topology.proxyMode,
           proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
@@ -66,20 +67,7 @@ export async function syncServices(target: SyncTarget, emit: EventSink): Promise
         ),
       }));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && lab.services.length) {
-        work.push(
-          (async () => {
-            const out = await target.toolbox.run(rawScriptRequest('kube-proxy sync', parallelScript(jobs), true));
-            for (const r of parseParallelOutput(out.stdout)) {
-              if (r.exitCode !== 0) {
-                throw new NetlabError(`kube-proxy sync failed on ${nodes[r.index]!.node.name}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
-                  hint: 'Run `netlab doctor` to check iptables/nftables support.',
-                });
-              }
-            }
-          })(),
-        );
-      }
+      if (jobs.length && lab.services.length) work.push(target.toolbox.run(proxySyncRequest(jobs)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
       return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };

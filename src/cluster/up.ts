@@ -10,12 +10,13 @@ import { ensureContainer, type EnsuredContainer, type EnsureOptions } from '../e
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { readLabState, runningPodIPs, type LabState } from '../engine/state.js';
-import { scriptRequest, Toolbox } from '../engine/toolbox.js';
+import { Toolbox } from '../engine/toolbox.js';
+import { plumbPodsRequest, routesRequest, unplumbPodRequest } from '../plan/requests.js';
 import type { ContainerSummary } from '../engine/types.js';
 import type { Lab } from '../labfile/model.js';
 import { pickUnderlay } from '../plan/addresses.js';
 import { planLab } from '../plan/plan.js';
-import { parallelScript, parseParallelOutput, plumbPodScript, routesScript, unplumbPodScript, type PlumbInput } from '../plan/scripts.js';
+import type { PlumbInput } from '../plan/scripts.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type PodPlan } from '../plan/types.js';
 import { syncServices } from './sync.js';
 
@@ -215,7 +216,7 @@ async function setRoutes(
         ...(plan.router && router ? [{ pid: router.pid, routes: plan.router.routes, dropDefault: true }] : []),
         ...(external ? [{ pid: external.pid, routes: [], dropDefault: true }] : []),
       ];
-      await run.limit(() => new Toolbox(run.engine, toolbox.id).run(scriptRequest('setting routes', routesScript(targets))));
+      await run.limit(() => new Toolbox(run.engine, toolbox.id).run(routesRequest(targets)));
       return plan.router ? `router holds ${plan.router.routes.map((r) => r.dst).join(', ')}` : `direct routes between ${plan.nodes.length} nodes`;
     },
     (d) => d,
@@ -230,21 +231,7 @@ interface PlumbJob {
 
 /** CNI ADDs of pods that become ready together run in one toolbox exec; each pod gets its own answer. */
 function plumber(run: UpRun): (job: PlumbJob) => Promise<string | Error> {
-  return batcher((jobs: PlumbJob[]) =>
-    run.limit(async () => {
-      const script = parallelScript(jobs.map((j, index) => ({ index, command: plumbPodScript(j.input) })));
-      const out = await new Toolbox(run.engine, jobs[0]!.toolboxId).run(scriptRequest('plumbing pods', script));
-      const results = new Map(parseParallelOutput(out).map((r) => [r.index, r]));
-      return jobs.map((j, i) => {
-        const r = results.get(i);
-        if (r?.exitCode === 0) return r.output;
-        const said = r?.output.trim().split('\n').slice(-3).join(' / ');
-        return new NetlabError(`CNI ADD for pod ${j.pod.name} on ${j.pod.node} failed: ${said || 'no result'}`, {
-          hint: 'Run `netlab doctor` to check the CNI plugins and kernel features; `netlab up` again retries.',
-        });
-      });
-    }),
-  );
+  return batcher((jobs: PlumbJob[]) => run.limit(() => new Toolbox(run.engine, jobs[0]!.toolboxId).run(plumbPodsRequest(jobs))));
 }
 
 function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<string, Promise<EnsuredContainer>>): Promise<string>[] {
@@ -320,7 +307,6 @@ async function releasePodAddresses(run: UpRun, ensured: Map<string, EnsuredConta
     const node = run.plan.nodes.find((n) => n.name === c.Labels[LABEL_NODE]);
     const nodeState = node && ensured.get(node.container.key);
     if (!node || !nodeState) continue;
-    const script = unplumbPodScript({ containerId: c.Id, nodePid: nodeState.pid, cniConfig: node.cniConfig });
-    await toolbox.run(scriptRequest('CNI DEL', script)).catch(() => undefined);
+    await toolbox.run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, cniConfig: node.cniConfig })).catch(() => undefined);
   }
 }

@@ -5,15 +5,12 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import type { ContainerCreate } from '../core/container-create.js';
 import { debugText, traced } from '../core/debug.js';
+import type { ExecResult } from '../core/toolbox-request.js';
 import type { EngineEndpoint } from './connect.js';
 import { isConflict, isNotFound } from './errors.js';
 import type { ContainerDetails, ContainerSummary, EngineVersion, ImageDetails, ImageSummary, NetworkCreate, NetworkSummary, VolumeSummary } from './types.js';
 
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecResult };
 
 export interface ExecOptions {
   stdin?: string;

@@ -3,7 +3,7 @@
 // each namespace's links, addresses, routes and sockets, and kube-proxy's rules on the
 // source's node. Building the facts is pure; gatherFacts() reads them in ONE toolbox exec.
 import { nsName, podContainerName } from '../../core/names.js';
-import { rawScriptRequest } from '../../engine/toolbox.js';
+import { rawScriptRequest } from '../../core/toolbox-request.js';
 import type { LabTarget } from '../target.js';
 import { DNS_NAMESPACE, DNS_POD } from '../../plan/addons.js';
 import { shq } from '../../plan/scripts.js';

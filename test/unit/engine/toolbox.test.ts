@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { NetlabError } from '../../../src/core/errors.js';
-import type { Engine, ExecResult } from '../../../src/engine/engine.js';
-import { lastWords, rawScriptRequest, scriptRequest, Toolbox } from '../../../src/engine/toolbox.js';
+import { type ExecResult, lastWords, rawScriptRequest, scriptRequest } from '../../../src/core/toolbox-request.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import { Toolbox } from '../../../src/engine/toolbox.js';
 
 /** An engine that answers every exec with `result` and records what it was asked. */
 function fakeEngine(result: ExecResult) {
