@@ -1,6 +1,8 @@
 // `NETLAB_DEBUG=1` (or `--debug`): every Docker API call and toolbox request on stderr, with its
 // duration. The first thing to paste into a bug report; off, it costs one boolean test per call.
 
+import { oneLine } from './text.js';
+
 let enabled = /^(1|true|yes|on)$/i.test(process.env.NETLAB_DEBUG ?? '');
 let sink: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 const started = Date.now();
@@ -31,17 +33,15 @@ export async function traced<T>(scope: string, what: string, fn: () => Promise<T
     return result;
   } catch (err) {
     const code = (err as { statusCode?: number }).statusCode;
-    debugLine(scope, `${what} ${Math.round(performance.now() - t0)}ms FAILED${code ? ` ${code}` : ''}: ${short(String((err as Error)?.message ?? err))}`);
+    debugLine(
+      scope,
+      `${what} ${Math.round(performance.now() - t0)}ms FAILED${code ? ` ${code}` : ''}: ${oneLine(String((err as Error)?.message ?? err), 300)}`,
+    );
     throw err;
   }
 }
 
-function short(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** A request's text for the log: one line, cut short. */
 export function debugText(text: string): string {
-  return short(text);
+  return oneLine(text, 300);
 }
