@@ -23,20 +23,23 @@ export function debugLine(scope: string, text: string): void {
 }
 
 /** Runs `fn`, and when debugging logs what it was, how long it took and whether it failed. */
-export async function traced<T>(scope: string, what: string, fn: () => Promise<T>, summary?: (result: T) => string): Promise<T> {
+/**
+ * Runs `fn`, and when debugging logs what it was, how long it took and whether it failed:
+ * `<scope> <what> <ms>ms[ <summary>][ | <detail>]` (the detail, a command's text, comes last).
+ */
+export async function traced<T>(scope: string, what: string, fn: () => Promise<T>, summary?: (result: T) => string, detail?: () => string): Promise<T> {
   if (!enabled) return fn();
   const t0 = performance.now();
+  const tail = () => (detail ? ` | ${debugText(detail())}` : '');
   try {
     const result = await fn();
     const extra = summary ? ` ${summary(result)}` : '';
-    debugLine(scope, `${what} ${Math.round(performance.now() - t0)}ms${extra}`);
+    debugLine(scope, `${what} ${Math.round(performance.now() - t0)}ms${extra}${tail()}`);
     return result;
   } catch (err) {
     const code = (err as { statusCode?: number }).statusCode;
-    debugLine(
-      scope,
-      `${what} ${Math.round(performance.now() - t0)}ms FAILED${code ? ` ${code}` : ''}: ${oneLine(String((err as Error)?.message ?? err), 300)}`,
-    );
+    const why = oneLine(String((err as Error)?.message ?? err), 300);
+    debugLine(scope, `${what} ${Math.round(performance.now() - t0)}ms FAILED${code ? ` ${code}` : ''}: ${why}${tail()}`);
     throw err;
   }
 }

@@ -36,8 +36,8 @@ export class Engine {
     readonly endpoint: EngineEndpoint,
   ) {}
 
-  private call<T>(what: string, fn: () => Promise<T>, summary?: (r: T) => string): Promise<T> {
-    return traced('docker', what, fn, summary);
+  private call<T>(what: string, fn: () => Promise<T>, summary?: (r: T) => string, detail?: () => string): Promise<T> {
+    return traced('docker', what, fn, summary, detail);
   }
 
   ping(): Promise<unknown> {
@@ -124,11 +124,12 @@ export class Engine {
 
   /** Runs a command in a running container and collects its output. */
   exec(container: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const what = `exec ${short(container)} ${debugText(cmd.join(' '))}${options.stdin !== undefined ? ` <stdin ${options.stdin.length} bytes>` : ''}`;
+    const stdin = options.stdin !== undefined ? ` (stdin ${options.stdin.length} bytes)` : '';
     return this.call(
-      what,
+      `exec ${short(container)}${stdin}`,
       () => this.execCollect(container, cmd, options),
       (r) => `exit ${r.exitCode}`,
+      () => cmd.join(' '),
     );
   }
 

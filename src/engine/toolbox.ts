@@ -1,7 +1,7 @@
 // netlab's own trusted container in every lab: it enters nodes' and pods' namespaces to plumb,
 // program and probe them. Requests are typed (what to do, and how to read the answer); the
 // Toolbox carries them out in one exec each and hands back the parsed result.
-import { debugText, traced } from '../core/debug.js';
+import { traced } from '../core/debug.js';
 import type { ToolboxRequest } from '../core/toolbox-request.js';
 import type { Engine } from './engine.js';
 
@@ -13,9 +13,15 @@ export class Toolbox {
   ) {}
 
   run<T>(request: ToolboxRequest<T>): Promise<T> {
-    return traced('toolbox', `${request.what}: ${debugText([...request.argv, request.stdin ?? ''].join(' '))}`, async () => {
-      const result = await this.engine.exec(this.container, request.argv, request.stdin !== undefined ? { stdin: request.stdin } : {});
-      return request.parse(result);
-    });
+    return traced(
+      'toolbox',
+      request.what,
+      async () => {
+        const result = await this.engine.exec(this.container, request.argv, request.stdin !== undefined ? { stdin: request.stdin } : {});
+        return request.parse(result);
+      },
+      undefined,
+      () => [...request.argv, request.stdin ?? ''].join(' '),
+    );
   }
 }

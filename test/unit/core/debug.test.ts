@@ -36,6 +36,13 @@ describe('debug tracing', () => {
     expect(lines[0]).toMatch(/^netlab \+\S+ docker container inspect x \d+ms FAILED 404: no such container at line two$/);
   });
 
+  it("puts a command's text last, after the duration", async () => {
+    const lines: string[] = [];
+    enableDebug(true, (l) => lines.push(l));
+    await traced('toolbox', 'setting routes', async () => 0, undefined, () => 'sh -c ip route\nreplace x');
+    expect(lines[0]).toMatch(/^netlab \+\S+ toolbox setting routes \d+ms \| sh -c ip route replace x$/);
+  });
+
   it('keeps a request on one short line', () => {
     const text = debugText(`set -e\n${'x'.repeat(1000)}`);
     expect(text).not.toContain('\n');
