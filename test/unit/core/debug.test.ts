@@ -39,7 +39,13 @@ describe('debug tracing', () => {
   it("puts a command's text last, after the duration", async () => {
     const lines: string[] = [];
     enableDebug(true, (l) => lines.push(l));
-    await traced('toolbox', 'setting routes', async () => 0, undefined, () => 'sh -c ip route\nreplace x');
+    await traced(
+      'toolbox',
+      'setting routes',
+      async () => 0,
+      undefined,
+      () => 'sh -c ip route\nreplace x',
+    );
     expect(lines[0]).toMatch(/^netlab \+\S+ toolbox setting routes \d+ms \| sh -c ip route replace x$/);
   });
 
