@@ -45,135 +45,193 @@ export function isEndpointError(value: EndpointRef | EndpointError): value is En
 export function resolveEndpoint(lab: LabView, text: string): EndpointRef | EndpointError {
   const written = text.trim();
   if (!written) return { error: 'empty endpoint', hint: `write ${SYNTAX}` };
+  const parts = splitPort(written);
+  if ('error' in parts) return parts;
+  // The first form that claims the text resolves it (a pod cannot shadow an IP, localhost, service/..., router, external or a node).
+  return (
+    resolveIp(parts) ??
+    resolveLocalhost(parts) ??
+    resolveServicePath(lab, parts) ??
+    resolveRouter(lab, parts) ??
+    resolveExternal(lab, parts) ??
+    resolveNode(lab, parts) ??
+    resolvePodOrService(lab, parts)
+  );
+}
 
-  // Split off ":port" (pod, container and namespace names never hold ":").
+/** Endpoint text split at its first ":"; `portNumber` is set when the port is written as a number. */
+interface Written {
+  written: string;
+  target: string;
+  portText?: string;
+  portNumber?: number;
+}
+
+/** A resolution, or undefined when the text is not of this form. */
+type Resolved = EndpointRef | EndpointError | undefined;
+
+function splitPort(written: string): Written | EndpointError {
+  // Pod, container and namespace names never hold ":".
   const colon = written.indexOf(':');
   const target = colon < 0 ? written : written.slice(0, colon);
   const portText = colon < 0 ? undefined : written.slice(colon + 1);
   if (portText !== undefined && portText === '')
     return { error: `"${written}" ends with ":" but names no port`, hint: `write a port after ":", e.g. ${target}:8080, or drop the ":"` };
+  if (portText === undefined || !/^\d+$/.test(portText)) return { written, target, portText };
+  const portNumber = Number(portText);
+  if (portNumber < 1 || portNumber > 65535) return { error: `port ${portText} is out of range`, hint: 'ports are 1 to 65535' };
+  return { written, target, portText, portNumber };
+}
 
-  let portNumber: number | undefined;
-  if (portText !== undefined && /^\d+$/.test(portText)) {
-    portNumber = Number(portText);
-    if (portNumber < 1 || portNumber > 65535) return { error: `port ${portText} is out of range`, hint: 'ports are 1 to 65535' };
-  }
+function resolveIp({ target, portText, portNumber }: Written): Resolved {
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(target)) return undefined;
+  if (parseIp(target) === undefined) return { error: `${target} is not a valid IPv4 address`, hint: 'each of the four numbers is 0 to 255' };
+  if (portText === undefined) return { kind: 'ip', ip: target };
+  if (portNumber === undefined) return { error: `"${portText}" is not a port number`, hint: `after an IP address write a number, e.g. ${target}:8080` };
+  return { kind: 'ip', ip: target, port: portNumber };
+}
 
-  // IP addresses.
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(target)) {
-    if (parseIp(target) === undefined) return { error: `${target} is not a valid IPv4 address`, hint: 'each of the four numbers is 0 to 255' };
-    if (portText === undefined) return { kind: 'ip', ip: target };
-    if (portNumber === undefined) return { error: `"${portText}" is not a port number`, hint: `after an IP address write a number, e.g. ${target}:8080` };
-    return { kind: 'ip', ip: target, port: portNumber };
-  }
+function resolveLocalhost({ target, portText, portNumber }: Written): Resolved {
+  if (target !== 'localhost') return undefined;
+  if (portNumber === undefined)
+    return {
+      error: portText === undefined ? 'localhost needs a port' : `"${portText}" is not a port number`,
+      hint: 'write localhost:<port>, e.g. localhost:8080 (a port of another container in the same pod)',
+    };
+  return { kind: 'localhost', port: portNumber };
+}
 
-  if (target === 'localhost') {
-    if (portNumber === undefined)
-      return {
-        error: portText === undefined ? 'localhost needs a port' : `"${portText}" is not a port number`,
-        hint: 'write localhost:<port>, e.g. localhost:8080 (a port of another container in the same pod)',
-      };
-    return { kind: 'localhost', port: portNumber };
-  }
+/** `service/<name>[.<namespace>][:<port>]`. */
+function resolveServicePath(lab: LabView, parts: Written): Resolved {
+  if (!parts.target.startsWith(`${SERVICE_PREFIX}/`)) return undefined;
+  const rest = parts.target.slice(SERVICE_PREFIX.length + 1);
+  if (!rest || rest.includes('/'))
+    return {
+      error: `"${parts.written}" names no Service`,
+      hint: `write service/<name>[.<namespace>][:<port>], e.g. service/${lab.services[0]?.name ?? 'web'}`,
+    };
+  const found = findService(lab, rest, true);
+  if ('error' in found) return found;
+  return serviceRef(lab, found.service, parts.portText, parts.portNumber, parts.written);
+}
 
-  if (target.startsWith(`${SERVICE_PREFIX}/`)) {
-    const rest = target.slice(SERVICE_PREFIX.length + 1);
-    if (!rest || rest.includes('/'))
-      return { error: `"${written}" names no Service`, hint: `write service/<name>[.<namespace>][:<port>], e.g. service/${lab.services[0]?.name ?? 'web'}` };
-    const found = findService(lab, rest, true);
-    if ('error' in found) return found;
-    return serviceRef(lab, found.service, portText, portNumber, written);
-  }
+function resolveRouter(lab: LabView, parts: Written): Resolved {
+  if (parts.target !== 'router') return undefined;
+  if (lab.topology.routing !== 'router')
+    return { error: 'this lab has no router (topology.routing is direct)', hint: 'set topology.routing: router, or name a node' };
+  return parts.portText === undefined ? { kind: 'router' } : noPort('router', parts.portText);
+}
 
-  const noPort = (what: string): EndpointError => ({
+function resolveExternal(lab: LabView, parts: Written): Resolved {
+  if (parts.target !== 'external') return undefined;
+  if (!lab.topology.external) return { error: 'this lab has no external client', hint: 'set topology.external: true' };
+  return parts.portText === undefined ? { kind: 'external' } : noPort('external', parts.portText);
+}
+
+function noPort(what: string, portText: string): EndpointError {
+  return {
     error: `${what} takes no port here`,
     hint: `drop ":${portText}"; to reach a port, name a pod (e.g. server:8080), a Service, a node (a nodePort) or an IP address`,
-  });
+  };
+}
 
-  if (target === 'router') {
-    if (lab.topology.routing !== 'router')
-      return { error: 'this lab has no router (topology.routing is direct)', hint: 'set topology.routing: router, or name a node' };
-    return portText === undefined ? { kind: 'router' } : noPort('router');
-  }
-  if (target === 'external') {
-    if (!lab.topology.external) return { error: 'this lab has no external client', hint: 'set topology.external: true' };
-    return portText === undefined ? { kind: 'external' } : noPort('external');
-  }
-
+function resolveNode(lab: LabView, { target, portText, portNumber }: Written): Resolved {
   const node = lab.topology.nodes.find((n) => n.name === target);
-  if (node) {
-    if (portText === undefined) return { kind: 'node', node };
-    if (portNumber === undefined)
-      return {
-        error: `"${portText}" is not a port number`,
-        hint: `a node has no named ports: write a number, e.g. ${node.name}:${nodePortOf(lab) ?? 30080} (a nodePort)`,
-      };
-    return { kind: 'node', node, port: portNumber };
-  }
+  if (!node) return undefined;
+  if (portText === undefined) return { kind: 'node', node };
+  if (portNumber === undefined)
+    return {
+      error: `"${portText}" is not a port number`,
+      hint: `a node has no named ports: write a number, e.g. ${node.name}:${nodePortOf(lab) ?? 30080} (a nodePort)`,
+    };
+  return { kind: 'node', node, port: portNumber };
+}
 
-  // Pods: <pod>[.<namespace>][/<container>]
+/** `<pod>[.<namespace>][/<container>]`, split. */
+interface PodText {
+  /** `<pod>[.<namespace>]`. */
+  podPart: string;
+  podName: string;
+  namespace?: string;
+  containerName?: string;
+}
+
+function splitPodText(target: string): PodText {
   const slash = target.indexOf('/');
   const podPart = slash < 0 ? target : target.slice(0, slash);
   const containerName = slash < 0 ? undefined : target.slice(slash + 1);
   const dot = podPart.indexOf('.');
   const podName = dot < 0 ? podPart : podPart.slice(0, dot);
   const namespace = dot < 0 ? undefined : podPart.slice(dot + 1);
+  return { podPart, podName, namespace, containerName };
+}
 
-  // A Service by its bare name, when no pod has that name (in that namespace).
-  if (containerName === undefined && !lab.pods.some((p) => p.name === podName && (namespace === undefined || p.namespace === namespace))) {
-    if (lab.services.some((s) => s.name === podName && (namespace === undefined || s.namespace === namespace))) {
-      const service = findService(lab, podPart, false);
-      if ('error' in service) return service;
-      return serviceRef(lab, service.service, portText, portNumber, written);
-    }
-  }
-
-  const found = findPod(lab, podName, namespace);
+/** A pod (maybe a container of it, maybe a port), or a Service by its bare name. */
+function resolvePodOrService(lab: LabView, parts: Written): EndpointRef | EndpointError {
+  const podText = splitPodText(parts.target);
+  const service = resolveBareService(lab, parts, podText);
+  if (service) return service;
+  const found = findPod(lab, podText.podName, podText.namespace);
   if ('error' in found) return found;
   const { pod } = found;
   const podLabel = displayPod(pod, lab.pods);
-
-  let container: ContainerSpec | undefined;
-  if (containerName !== undefined) {
-    container = pod.containers.find((c) => c.name === containerName);
-    if (!container) {
-      const names = pod.containers.map((c) => c.name);
-      return {
-        error: `pod ${podLabel} has no container "${containerName}"`,
-        hint: didYouMean(containerName, names) ?? `its containers: ${names.join(', ')}`,
-      };
-    }
-  }
-
-  if (portText === undefined) return container ? { kind: 'pod', pod, container } : { kind: 'pod', pod };
-
-  const scope = container ? [container] : pod.containers;
-  const declared = scope.flatMap((c) => c.ports);
-  let port: ContainerPort | undefined;
-  if (portNumber !== undefined) {
-    port = declared.find((p) => p.containerPort === portNumber && p.protocol === 'TCP') ?? declared.find((p) => p.containerPort === portNumber);
-    port ??= { containerPort: portNumber, protocol: 'TCP' };
-  } else {
-    port = declared.find((p) => p.name === portText);
-    if (!port) {
-      const names = declared.flatMap((p) => (p.name ? [p.name] : []));
-      const owner = container ? `container ${podLabel}/${container.name}` : `pod ${podLabel}`;
-      return {
-        error: `${owner} declares no port named "${portText}"`,
-        hint:
-          didYouMean(portText!, names) ??
-          (names.length
-            ? `its port names: ${declared
-                .filter((p) => p.name)
-                .map((p) => `${p.name} (${p.containerPort}/${p.protocol})`)
-                .join(', ')}; or write a number`
-            : `it declares no named ports; write a number, e.g. ${target}:${declared[0]?.containerPort ?? 8080}`),
-      };
-    }
-  }
+  const container = findContainer(pod, podLabel, podText.containerName);
+  if (container && 'error' in container) return container;
+  if (parts.portText === undefined) return container ? { kind: 'pod', pod, container } : { kind: 'pod', pod };
+  const port = podPort(parts, podLabel, pod, container);
+  if ('error' in port) return port;
   const ref: EndpointRef = { kind: 'pod', pod, port };
   if (container) ref.container = container;
   return ref;
+}
+
+/** A Service by its bare name, when no pod has that name (in that namespace). */
+function resolveBareService(lab: LabView, parts: Written, { podPart, podName, namespace, containerName }: PodText): Resolved {
+  if (containerName !== undefined) return undefined;
+  const inScope = (o: { name: string; namespace: string }) => o.name === podName && (namespace === undefined || o.namespace === namespace);
+  if (lab.pods.some(inScope) || !lab.services.some(inScope)) return undefined;
+  const service = findService(lab, podPart, false);
+  if ('error' in service) return service;
+  return serviceRef(lab, service.service, parts.portText, parts.portNumber, parts.written);
+}
+
+/** The container named (undefined when none is written). */
+function findContainer(pod: PodSpec, podLabel: string, containerName: string | undefined): ContainerSpec | EndpointError | undefined {
+  if (containerName === undefined) return undefined;
+  const container = pod.containers.find((c) => c.name === containerName);
+  if (container) return container;
+  const names = pod.containers.map((c) => c.name);
+  return {
+    error: `pod ${podLabel} has no container "${containerName}"`,
+    hint: didYouMean(containerName, names) ?? `its containers: ${names.join(', ')}`,
+  };
+}
+
+/** The port written after a pod: a number (declared or not, TCP first) or a declared port's name. */
+function podPort(parts: Written, podLabel: string, pod: PodSpec, container: ContainerSpec | undefined): ContainerPort | EndpointError {
+  const declared = (container ? [container] : pod.containers).flatMap((c) => c.ports);
+  const { portNumber } = parts;
+  if (portNumber !== undefined)
+    return (
+      declared.find((p) => p.containerPort === portNumber && p.protocol === 'TCP') ??
+      declared.find((p) => p.containerPort === portNumber) ?? { containerPort: portNumber, protocol: 'TCP' }
+    );
+  const portText = parts.portText!;
+  const port = declared.find((p) => p.name === portText);
+  if (port) return port;
+  const names = declared.flatMap((p) => (p.name ? [p.name] : []));
+  const owner = container ? `container ${podLabel}/${container.name}` : `pod ${podLabel}`;
+  return {
+    error: `${owner} declares no port named "${portText}"`,
+    hint:
+      didYouMean(portText, names) ??
+      (names.length
+        ? `its port names: ${declared
+            .filter((p) => p.name)
+            .map((p) => `${p.name} (${p.containerPort}/${p.protocol})`)
+            .join(', ')}; or write a number`
+        : `it declares no named ports; write a number, e.g. ${parts.target}:${declared[0]?.containerPort ?? 8080}`),
+  };
 }
 
 function findPod(lab: LabView, name: string, namespace: string | undefined): { pod: PodSpec } | EndpointError {

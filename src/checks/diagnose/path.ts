@@ -14,9 +14,9 @@ import { podSourcesFrom } from '../../plan/readiness.js';
 import { labFilter } from '../../core/labels.js';
 import { containerName } from '../../engine/types.js';
 import { proxyModeDriver, type ProxyMode } from '../../plan/proxy/registry.js';
-import { resolveEndpoint } from '../../labfile/endpoints.js';
+import { type EndpointRef, resolveEndpoint } from '../../labfile/endpoints.js';
 import { NetlabError } from '../../core/errors.js';
-import type { Lab, PodSpec } from '../../labfile/model.js';
+import type { Lab, PodSpec, ServiceSpec } from '../../labfile/model.js';
 import {
   dumpNetnsScript,
   lookupRoute,
@@ -121,8 +121,44 @@ export interface PathPlan {
 export const podLabel = (p: { namespace: string; name: string }) => `pod:${p.namespace}/${p.name}`;
 export const nodeLabel = (n: string) => `node:${n}`;
 
-function ipOf(plan: LabPlan, ip: string): { pod?: LabPlan['pods'][number]; node?: LabPlan['nodes'][number] } {
+type PlannedPod = LabPlan['pods'][number];
+type ProxyDriver = ReturnType<typeof proxyModeDriver>;
+
+function ipOf(plan: LabPlan, ip: string): { pod?: PlannedPod; node?: LabPlan['nodes'][number] } {
   return { pod: plan.pods.find((p) => p.ip === ip), node: plan.nodes.find((n) => n.ip === ip || n.bridgeIP === ip) };
+}
+
+/** What planPath collects while resolving: the containers and sockets to read, and the pods on the path. */
+interface PathReads {
+  plan: LabPlan;
+  isReady: (p: { namespace: string; name: string }) => boolean;
+  containers: Map<string, string>;
+  listen: Set<string>;
+  pods: Map<string, PodFacts>;
+}
+
+interface PathSource {
+  source: PathFacts['source'];
+  label: string;
+  nodeLabel?: string;
+}
+
+interface PathTarget {
+  target: PathFacts['target'];
+  service?: ServiceFacts;
+}
+
+/** What the probe sends: the `to` text and the protocol; `sourceIP` is what localhost means. */
+interface Sent {
+  text: string;
+  proto: Proto;
+  sourceIP?: string;
+}
+
+/** The lab's services as planned from the pods' readiness, and the proxy mode's driver (for chain names). */
+interface PathServices {
+  planned: PlannedService[];
+  driver: ProxyDriver;
 }
 
 /**
@@ -130,162 +166,185 @@ function ipOf(plan: LabPlan, ip: string): { pod?: LabPlan['pods'][number]; node?
  * readiness. `proto` is the probe's (http/tcp: tcp, udp: udp, ping/traceroute: icmp).
  */
 export function planPath(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, from: string, to: string, proto: Proto): PathPlan {
-  const containers = new Map<string, string>();
-  const listen = new Set<string>();
-  const fromRef = resolveEndpoint(lab, from);
-  if ('error' in fromRef) throw new NetlabError(`"${from}": ${fromRef.error}`, { hint: fromRef.hint });
-  const toRef = resolveEndpoint(lab, to);
-  if ('error' in toRef) throw new NetlabError(`"${to}": ${toRef.error}`, { hint: toRef.hint });
-  const isReady = (p: { namespace: string; name: string }) => ready.get(`${p.namespace}/${p.name}`) ?? false;
-  const podFacts = (p: LabPlan['pods'][number]): PodFacts => ({
-    name: p.name,
-    namespace: p.namespace,
-    ip: p.ip,
-    node: p.node,
-    running: isReady(p),
-    labels: p.labels,
-  });
-  const pods = new Map<string, PodFacts>();
-  const addPod = (p: LabPlan['pods'][number], sockets: boolean) => {
-    const label = podLabel(p);
-    if (!pods.has(label)) pods.set(label, podFacts(p));
-    containers.set(label, podContainerName(plan.lab, p));
-    if (sockets) listen.add(label);
-    return label;
+  const fromRef = resolveOrThrow(lab, from);
+  const toRef = resolveOrThrow(lab, to);
+  const reads: PathReads = {
+    plan,
+    isReady: (p) => ready.get(`${p.namespace}/${p.name}`) ?? false,
+    containers: new Map(),
+    listen: new Set(),
+    pods: new Map(),
   };
+  const source = planSource(reads, fromRef, from);
+  addNodeAndRouterContainers(reads);
+  const services = pathServices(lab, reads);
+  const { target, service } = planTarget(reads, services, toRef, { text: to, proto, sourceIP: source.source.ip });
+  if (source.label !== 'external' && !reads.containers.has(source.label)) throw new NetlabError(`No container for ${from}.`);
+  return {
+    facts: pathFacts(lab, reads, source.source, target, service),
+    containers: reads.containers,
+    listen: reads.listen,
+    sourceLabel: source.label,
+    sourceNodeLabel: source.nodeLabel,
+  };
+}
 
-  let source: PathFacts['source'];
-  let sourceLabel: string;
-  let sourceNodeLabel: string | undefined;
-  switch (fromRef.kind) {
+function resolveOrThrow(lab: Lab, text: string): EndpointRef {
+  const ref = resolveEndpoint(lab, text);
+  if ('error' in ref) throw new NetlabError(`"${text}": ${ref.error}`, { hint: ref.hint });
+  return ref;
+}
+
+/** Adds a pod to the path (its netns read, its sockets too when `sockets`); returns its label. */
+function addPod(reads: PathReads, p: PlannedPod, sockets: boolean): string {
+  const label = podLabel(p);
+  if (!reads.pods.has(label))
+    reads.pods.set(label, { name: p.name, namespace: p.namespace, ip: p.ip, node: p.node, running: reads.isReady(p), labels: p.labels });
+  reads.containers.set(label, podContainerName(reads.plan.lab, p));
+  if (sockets) reads.listen.add(label);
+  return label;
+}
+
+function findPlannedPod(plan: LabPlan, pod: { name: string; namespace: string }): PlannedPod {
+  return plan.pods.find((x) => x.name === pod.name && x.namespace === pod.namespace)!;
+}
+
+/** Who sends: a pod, a node, the router or the external client. */
+function planSource(reads: PathReads, ref: EndpointRef, from: string): PathSource {
+  const { plan } = reads;
+  switch (ref.kind) {
     case 'pod': {
-      const p = plan.pods.find((x) => x.name === fromRef.pod.name && x.namespace === fromRef.pod.namespace)!;
-      source = { kind: 'pod', name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`, ip: p.ip, node: p.node };
-      sourceLabel = addPod(p, false);
-      sourceNodeLabel = nodeLabel(p.node);
-      break;
+      const p = findPlannedPod(plan, ref.pod);
+      const source = { kind: 'pod' as const, name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`, ip: p.ip, node: p.node };
+      return { source, label: addPod(reads, p, false), nodeLabel: nodeLabel(p.node) };
     }
     case 'node': {
-      const n = plan.nodes.find((x) => x.name === fromRef.node.name)!;
-      source = { kind: 'node', name: n.name, ip: n.ip, node: n.name };
-      sourceLabel = sourceNodeLabel = nodeLabel(n.name);
-      break;
+      const n = plan.nodes.find((x) => x.name === ref.node.name)!;
+      return { source: { kind: 'node', name: n.name, ip: n.ip, node: n.name }, label: nodeLabel(n.name), nodeLabel: nodeLabel(n.name) };
     }
     case 'router':
       if (!plan.router) throw new NetlabError('This lab has no router.');
-      source = { kind: 'router', name: 'router', ip: plan.router.ip };
-      sourceLabel = 'router';
-      break;
+      return { source: { kind: 'router', name: 'router', ip: plan.router.ip }, label: 'router' };
     case 'external':
       if (!plan.external) throw new NetlabError('This lab has no external client.');
-      source = { kind: 'external', name: 'external', ip: plan.external.ip };
-      sourceLabel = 'external';
-      containers.set('external', plan.external.name);
-      break;
+      reads.containers.set('external', plan.external.name);
+      return { source: { kind: 'external', name: 'external', ip: plan.external.ip }, label: 'external' };
     default:
       throw new NetlabError(`"${from}" cannot send: name a pod, a node, router or external.`);
   }
+}
+
+function addNodeAndRouterContainers({ plan, containers }: PathReads): void {
   for (const n of plan.nodes) containers.set(nodeLabel(n.name), n.container.name);
   if (plan.router) containers.set('router', plan.router.name);
+}
 
+function pathServices(lab: Lab, { plan, isReady }: PathReads): PathServices {
   const planned = planServices(
     lab.services,
     plan.pods.map((p) => ({ pod: lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace)!, ip: p.ip, node: p.node, ready: isReady(p) })),
     lab.topology.serviceCIDR,
   );
-  const mode = lab.topology.proxyMode;
-  const driver = proxyModeDriver(mode);
-  let service: ServiceFacts | undefined;
-  let target: PathFacts['target'];
-  const serviceFacts = (s: PlannedService, portIndex: number): ServiceFacts => {
-    const sp = s.ports[portIndex]!;
-    const state = { namespace: s.spec.namespace, service: s.spec.name, portName: sp.spec.name ?? '', protocol: sp.spec.protocol };
-    const name = servicePortName(state);
-    const proto = sp.spec.protocol.toLowerCase() as 'tcp' | 'udp';
-    const chain = driver.serviceChain(state);
-    return {
-      name: s.spec.name,
-      namespace: s.spec.namespace,
-      clusterIP: s.clusterIP ?? '',
-      port: sp.spec.port,
-      protocol: proto,
-      targetPort: sp.spec.targetPort,
-      selector: s.spec.selector,
-      portName: name,
-      chain,
-      endpoints: sp.endpoints.map((e) => {
-        const pod = plan.pods.find((p) => p.ip === e.ip);
-        if (pod) addPod(pod, true);
-        return { ...e, pod: pod?.name, chain: driver.endpointChain(state, e) };
-      }),
-    };
-  };
-  const pickPort = (s: PlannedService, port?: { port: number }) => Math.max(0, port ? s.ports.findIndex((p) => p.spec.port === port.port) : 0);
-  switch (toRef.kind) {
+  return { planned, driver: proxyModeDriver(lab.topology.proxyMode) };
+}
+
+/** What is sent to: a pod, a service's cluster IP, a node, the router, the external client or an address. */
+function planTarget(reads: PathReads, services: PathServices, ref: EndpointRef, sent: Sent): PathTarget {
+  const { text, proto } = sent;
+  switch (ref.kind) {
     case 'pod': {
-      const p = plan.pods.find((x) => x.name === toRef.pod.name && x.namespace === toRef.pod.namespace)!;
-      addPod(p, true);
-      target = { text: to, ip: p.ip, port: toRef.port?.containerPort, proto, pod: podLabel(p), node: p.node };
-      break;
+      const p = findPlannedPod(reads.plan, ref.pod);
+      addPod(reads, p, true);
+      return { target: { text, ip: p.ip, port: ref.port?.containerPort, proto, pod: podLabel(p), node: p.node } };
     }
-    case 'service': {
-      const s =
-        planned.find((x) => x.spec === toRef.service) ??
-        planned.find((x) => x.spec.name === toRef.service.name && x.spec.namespace === toRef.service.namespace)!;
-      service = serviceFacts(s, pickPort(s, toRef.port));
-      target = { text: to, ip: service.clusterIP, port: service.port, proto: proto === 'icmp' ? proto : service.protocol };
-      break;
-    }
+    case 'service':
+      return serviceTarget(reads, services, ref.service, ref.port?.port, sent);
     case 'node': {
-      const n = plan.nodes.find((x) => x.name === toRef.node.name)!;
-      listen.add(nodeLabel(n.name));
-      target = { text: to, ip: n.ip, port: toRef.port, proto, node: n.name };
-      break;
+      const n = reads.plan.nodes.find((x) => x.name === ref.node.name)!;
+      reads.listen.add(nodeLabel(n.name));
+      return { target: { text, ip: n.ip, port: ref.port, proto, node: n.name } };
     }
     case 'router':
-      target = { text: to, ip: plan.router?.ip ?? '', proto };
-      listen.add('router');
-      break;
+      reads.listen.add('router');
+      return { target: { text, ip: reads.plan.router?.ip ?? '', proto } };
     case 'external':
-      target = { text: to, ip: plan.external?.ip ?? '', proto };
-      break;
+      return { target: { text, ip: reads.plan.external?.ip ?? '', proto } };
     case 'ip':
-    case 'localhost': {
-      const ip = toRef.kind === 'ip' ? toRef.ip : (source.ip ?? '127.0.0.1');
-      const at = ipOf(plan, ip);
-      const svc = planned.find((s) => s.clusterIP === ip);
-      if (svc) {
-        const idx = svc.ports.findIndex((p) => p.spec.port === toRef.port);
-        service = serviceFacts(svc, Math.max(0, idx));
-        target = { text: to, ip, port: toRef.port ?? service.port, proto: proto === 'icmp' ? proto : service.protocol };
-      } else if (at.pod) {
-        addPod(at.pod, true);
-        target = { text: to, ip, port: toRef.port, proto, pod: podLabel(at.pod), node: at.pod.node };
-      } else {
-        if (at.node) listen.add(nodeLabel(at.node.name));
-        target = { text: to, ip, port: toRef.port, proto, node: at.node?.name };
-      }
-      break;
-    }
+      return addressTarget(reads, services, sent, ref.ip, ref.port);
+    case 'localhost':
+      return addressTarget(reads, services, sent, sent.sourceIP ?? '127.0.0.1', ref.port);
   }
-  if (sourceLabel !== 'external' && !containers.has(sourceLabel)) throw new NetlabError(`No container for ${from}.`);
+}
+
+/** A service (a written port picks its first port of that number) as the target, at its cluster IP. */
+function serviceTarget(reads: PathReads, services: PathServices, spec: ServiceSpec, port: number | undefined, sent: Sent): PathTarget {
+  const s = services.planned.find((x) => x.spec === spec) ?? services.planned.find((x) => x.spec.name === spec.name && x.spec.namespace === spec.namespace)!;
+  const service = serviceFacts(reads, services.driver, s, port === undefined ? 0 : portIndex(s, port));
+  return { target: { text: sent.text, ip: service.clusterIP, port: service.port, proto: serviceProto(sent.proto, service) }, service };
+}
+
+/** The first port of that number, else the first. */
+function portIndex(s: PlannedService, port: number | undefined): number {
+  const index = s.ports.findIndex((p) => p.spec.port === port);
+  return Math.max(0, index);
+}
+
+/** A probe's own protocol, unless it sends TCP or UDP to a service port: then the port's. */
+function serviceProto(proto: Proto, service: ServiceFacts): Proto {
+  return proto === 'icmp' ? proto : service.protocol;
+}
+
+/** An address: a service's cluster IP, a pod's IP, a node's or anything else. */
+function addressTarget(reads: PathReads, services: PathServices, { text, proto }: Sent, ip: string, port?: number): PathTarget {
+  const at = ipOf(reads.plan, ip);
+  const svc = services.planned.find((s) => s.clusterIP === ip);
+  if (svc) {
+    const service = serviceFacts(reads, services.driver, svc, portIndex(svc, port));
+    return { target: { text, ip, port: port ?? service.port, proto: serviceProto(proto, service) }, service };
+  }
+  if (at.pod) {
+    addPod(reads, at.pod, true);
+    return { target: { text, ip, port, proto, pod: podLabel(at.pod), node: at.pod.node } };
+  }
+  if (at.node) reads.listen.add(nodeLabel(at.node.name));
+  return { target: { text, ip, port, proto, node: at.node?.name } };
+}
+
+/** One port of a planned service, its endpoints' pods added to the path. */
+function serviceFacts(reads: PathReads, driver: ProxyDriver, s: PlannedService, index: number): ServiceFacts {
+  const sp = s.ports[index]!;
+  const state = { namespace: s.spec.namespace, service: s.spec.name, portName: sp.spec.name ?? '', protocol: sp.spec.protocol };
   return {
-    facts: {
-      lab: plan.lab,
-      mode,
-      underlay: plan.network.subnet,
-      source,
-      target,
-      nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, bridgeIP: n.bridgeIP, podCIDR: n.podCIDR, running: false })),
-      router: plan.router ? { ip: plan.router.ip, running: false } : undefined,
-      pods: [...pods.values()],
-      service,
-      allPods: plan.pods.map((p) => ({ name: p.name, namespace: p.namespace, labels: p.labels, ready: isReady(p) })),
-    },
-    containers,
-    listen,
-    sourceLabel,
-    sourceNodeLabel,
+    name: s.spec.name,
+    namespace: s.spec.namespace,
+    clusterIP: s.clusterIP ?? '',
+    port: sp.spec.port,
+    protocol: sp.spec.protocol.toLowerCase() as 'tcp' | 'udp',
+    targetPort: sp.spec.targetPort,
+    selector: s.spec.selector,
+    portName: servicePortName(state),
+    chain: driver.serviceChain(state),
+    endpoints: sp.endpoints.map((e) => {
+      const pod = reads.plan.pods.find((p) => p.ip === e.ip);
+      if (pod) addPod(reads, pod, true);
+      return { ...e, pod: pod?.name, chain: driver.endpointChain(state, e) };
+    }),
+  };
+}
+
+function pathFacts(lab: Lab, reads: PathReads, source: PathFacts['source'], target: PathFacts['target'], service?: ServiceFacts): PathFacts {
+  const { plan, isReady } = reads;
+  return {
+    lab: plan.lab,
+    mode: lab.topology.proxyMode,
+    underlay: plan.network.subnet,
+    source,
+    target,
+    nodes: plan.nodes.map((n) => ({ name: n.name, ip: n.ip, bridgeIP: n.bridgeIP, podCIDR: n.podCIDR, running: false })),
+    router: plan.router ? { ip: plan.router.ip, running: false } : undefined,
+    pods: [...reads.pods.values()],
+    service,
+    allPods: plan.pods.map((p) => ({ name: p.name, namespace: p.namespace, labels: p.labels, ready: isReady(p) })),
   };
 }
 
