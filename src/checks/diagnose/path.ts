@@ -16,7 +16,7 @@ import { containerName } from '../../engine/types.js';
 import { proxyModeDriver, type ProxyMode } from '../../plan/proxy/registry.js';
 import { type EndpointRef, resolveEndpoint } from '../../labfile/endpoints.js';
 import { NetlabError } from '../../core/errors.js';
-import type { Lab, PodSpec, ServiceSpec } from '../../labfile/model.js';
+import type { Lab, PodSpec, ServicePortSpec, ServiceSpec } from '../../labfile/model.js';
 import {
   dumpNetnsScript,
   lookupRoute,
@@ -258,7 +258,7 @@ function planTarget(reads: PathReads, services: PathServices, ref: EndpointRef, 
       return { target: { text, ip: p.ip, port: ref.port?.containerPort, proto, pod: podLabel(p), node: p.node } };
     }
     case 'service':
-      return serviceTarget(reads, services, ref.service, ref.port?.port, sent);
+      return serviceTarget(reads, services, ref.service, ref.port, sent);
     case 'node': {
       const n = reads.plan.nodes.find((x) => x.name === ref.node.name)!;
       reads.listen.add(nodeLabel(n.name));
@@ -277,16 +277,18 @@ function planTarget(reads: PathReads, services: PathServices, ref: EndpointRef, 
 }
 
 /** A service (a written port picks its first port of that number) as the target, at its cluster IP. */
-function serviceTarget(reads: PathReads, services: PathServices, spec: ServiceSpec, port: number | undefined, sent: Sent): PathTarget {
-  const s = services.planned.find((x) => x.spec === spec) ?? services.planned.find((x) => x.spec.name === spec.name && x.spec.namespace === spec.namespace)!;
-  const service = serviceFacts(reads, services.driver, s, port === undefined ? 0 : portIndex(s, port));
+function serviceTarget(reads: PathReads, services: PathServices, spec: ServiceSpec, port: ServicePortSpec | undefined, sent: Sent): PathTarget {
+  const planned = services.planned.find((x) => x.spec === spec) ?? services.planned.find((x) => nsName(x.spec) === nsName(spec))!;
+  // A port the check names by name is that port; by number, the one in the probe's protocol.
+  const byName = port && !/:\d+$/.test(sent.text) ? planned.ports.findIndex((p) => p.spec === port) : -1;
+  const service = serviceFacts(reads, services.driver, planned, byName >= 0 ? byName : port ? portIndex(planned, port.port, sent.proto) : 0);
   return { target: { text: sent.text, ip: service.clusterIP, port: service.port, proto: serviceProto(sent.proto, service) }, service };
 }
 
-/** The first port of that number, else the first. */
-function portIndex(s: PlannedService, port: number | undefined): number {
-  const index = s.ports.findIndex((p) => p.spec.port === port);
-  return Math.max(0, index);
+/** The port of that number in the probe's protocol, else the first of that number, else the first. */
+function portIndex(s: PlannedService, port: number | undefined, proto: Proto): number {
+  const sameProto = s.ports.findIndex((p) => p.spec.port === port && p.spec.protocol.toLowerCase() === proto);
+  return Math.max(0, sameProto >= 0 ? sameProto : s.ports.findIndex((p) => p.spec.port === port));
 }
 
 /** A probe's own protocol, unless it sends TCP or UDP to a service port: then the port's. */
@@ -299,7 +301,7 @@ function addressTarget(reads: PathReads, services: PathServices, { text, proto }
   const at = ipOf(reads.plan, ip);
   const svc = services.planned.find((s) => s.clusterIP === ip);
   if (svc) {
-    const service = serviceFacts(reads, services.driver, svc, portIndex(svc, port));
+    const service = serviceFacts(reads, services.driver, svc, portIndex(svc, port, proto));
     return { target: { text, ip, port: port ?? service.port, proto: serviceProto(proto, service) }, service };
   }
   if (at.pod) {
