@@ -10,7 +10,7 @@
 // replaces the whole table, which removes them as well). A nat chain sees only a
 // connection's first packet, so a counter that moved by one is the connection's choice.
 import type { LabTarget } from '../target.js';
-import { shq } from '../../plan/scripts.js';
+import { shArg, shq } from '../../plan/scripts.js';
 import { NetlabError } from '../../core/errors.js';
 import { formatTuple, listensOn, describeListening, lookupRoute, parseConntrack, type ConntrackEntry } from './evidence.js';
 import type { ProxyHop } from '../../plan/proxy/driver.js';
@@ -41,10 +41,11 @@ const UDP_SPORT = 40999;
 /** The one request, from the source's network namespace. */
 export function probeScript(sourcePid: number, proto: Proto, ip: string, port?: number): string {
   const ns = `nsenter --net=/proc/${sourcePid}/ns/net`;
-  if (proto === 'icmp' || port === undefined) return `sec probe ${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${ip}`;
+  const host = shArg(ip);
+  if (proto === 'icmp' || port === undefined) return `sec probe ${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${host}`;
   if (proto === 'udp')
-    return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${ip} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
-  return `sec probe ${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code} SPORT %{local_port}' http://${ip}:${port}/`;
+    return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${host} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
+  return `sec probe ${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code} SPORT %{local_port}' ${shArg(`http://${ip}:${port}/`)}`;
 }
 
 export { nftCounterScripts } from '../../plan/proxy/nftables/evidence.js';
