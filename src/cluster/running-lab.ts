@@ -3,7 +3,7 @@
 // Commands about a running lab open one and ask it; nothing else re-derives these.
 import { NetlabError, LabFileError } from '../core/errors.js';
 import { LABEL_PROXY_MODE, LABEL_ROLE, labFilter } from '../core/labels.js';
-import { nsName, podContainerName } from '../core/names.js';
+import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
 import { listLabsOnEngine, readLabState, runningPodIPs, type LabState } from '../engine/state.js';
 import { Toolbox } from '../engine/toolbox.js';
@@ -164,11 +164,6 @@ export class RunningLab {
       default:
         throw new NetlabError(`${target} is an address, not a container.`, { hint });
     }
-  }
-
-  /** Whether a pod of the plan is ready, keyed `ns/name`. */
-  static readiness(sources: readonly PodEndpointSource[]): Map<string, boolean> {
-    return new Map(sources.map((s) => [nsName(s.pod), s.ready]));
   }
 }
 

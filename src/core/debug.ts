@@ -7,10 +7,6 @@ let enabled = /^(1|true|yes|on)$/i.test(process.env.NETLAB_DEBUG ?? '');
 let sink: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 const started = Date.now();
 
-export function debugEnabled(): boolean {
-  return enabled;
-}
-
 export function enableDebug(on = true, to?: (line: string) => void): void {
   enabled = on;
   if (to) sink = to;
