@@ -28,6 +28,7 @@ export function formatText(g: Grade): string {
     `score ${g.score}/${g.maxScore}  ${g.passed} passed, ${g.failed} failed, ${g.warnings} warning(s), ${g.blocked} blocked` +
       `  (${g.lab}${g.exercise !== undefined ? `, exercise ${g.exercise}` : ''})`,
   );
+  if (g.checkFile) lines.push(`checks from ${g.checkFile.path} (sha256 ${g.checkFile.sha256})`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -102,6 +103,7 @@ const yamlString = (s: string) => JSON.stringify(s);
  */
 export function formatTap(g: Grade): string {
   const out = ['TAP version 14', `1..${g.checks.length}`];
+  if (g.checkFile) out.push(`# checks from ${g.checkFile.path} (sha256 ${g.checkFile.sha256})`);
   g.checks.forEach((r, i) => {
     const n = i + 1;
     if (r.ok) {

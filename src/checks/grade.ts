@@ -1,6 +1,7 @@
 // A grade: the checks' results weighed by their points, counted by outcome, and the exit code
 // ipspace/netlab `validate` uses: 0 all passed, 1 an error-level check failed (or was blocked),
 // 2 no usable checks, 3 only warning-level checks failed.
+import type { CheckFileId } from './check-file.js';
 import type { CheckResult } from '../core/events.js';
 
 export interface Grade {
@@ -18,6 +19,8 @@ export interface Grade {
   /** Checks not run because a check they need failed (either level). */
   blocked: number;
   checks: CheckResult[];
+  /** The check file whose checks were graded instead of the lab's own (`--checks FILE`). */
+  checkFile?: CheckFileId;
 }
 
 export type GradeExitCode = 0 | 1 | 2 | 3;
@@ -26,9 +29,10 @@ export type GradeExitCode = 0 | 1 | 2 | 3;
 export const levelOf = (r: CheckResult): 'error' | 'warning' => r.level ?? 'error';
 export const pointsOf = (r: CheckResult): number => r.points ?? 1;
 
-export function gradeOf(lab: string, checks: CheckResult[], exercise?: string): Grade {
+export function gradeOf(lab: string, checks: CheckResult[], exercise?: string, checkFile?: CheckFileId): Grade {
   const g: Grade = { lab, score: 0, maxScore: 0, passed: 0, failed: 0, warnings: 0, blocked: 0, checks };
   if (exercise !== undefined) g.exercise = exercise;
+  if (checkFile !== undefined) g.checkFile = checkFile;
   for (const r of checks) {
     g.maxScore += pointsOf(r);
     if (r.ok) {

@@ -10,6 +10,7 @@ import { diagnose } from './diagnose/diagnose.js';
 import type { CheckResult, EventSink } from '../core/events.js';
 import { labFilter } from '../core/labels.js';
 import type { LabPlan } from '../plan/types.js';
+import type { CheckFileId } from './check-file.js';
 import type { LabTarget } from './target.js';
 import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
 import { NetlabError } from '../core/errors.js';
@@ -23,6 +24,8 @@ export interface CheckReport {
   lab: string;
   ok: boolean;
   checks: CheckResult[];
+  /** The check file whose checks ran instead of the lab's own (`--checks FILE`). */
+  checkFile?: CheckFileId;
 }
 
 /** What a name in a check stands for on the running lab. */

@@ -23,9 +23,9 @@ import { isEmptyOverlay, overlaid } from './manifests.js';
 import { EMPTY_OVERLAY, readOverlay, type Overlay } from './overlay.js';
 
 /** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
-export async function loadLabArg(labArg: string, name?: string, warn = false): Promise<Lab> {
+export async function loadLabArg(labArg: string, name?: string, warn = false, checksFile?: string): Promise<Lab> {
   const file = resolveLabFile(labArg);
-  const { lab, warnings } = await loadLab(file, name !== undefined ? { name } : undefined);
+  const { lab, warnings } = await loadLab(file, { ...(name !== undefined ? { name } : {}), ...(checksFile !== undefined ? { checksFile } : {}) });
   if (warn) for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
   return withAddons(lab);
 }
@@ -109,11 +109,15 @@ export class RunningLab {
 
   /**
    * A lab on the engine by that name (its lab file is on its labels, so `netlab check alice`
-   * finds the copy's file), else the lab file by name/path; it must be up.
+   * finds the copy's file), else the lab file by name/path; it must be up. `checksFile`: an
+   * instructor's check file whose checks replace the lab's own.
    */
-  static async open(engine: Engine, labArg: string): Promise<RunningLab> {
+  static async open(engine: Engine, labArg: string, options: { checksFile?: string } = {}): Promise<RunningLab> {
+    const { checksFile } = options;
     const onEngine = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
-    const loaded = onEngine?.file ? withAddons((await loadLab(onEngine.file, { name: labArg })).lab) : await loadLabArg(labArg);
+    const loaded = onEngine?.file
+      ? withAddons((await loadLab(onEngine.file, { name: labArg, ...(checksFile !== undefined ? { checksFile } : {}) })).lab)
+      : await loadLabArg(labArg, undefined, false, checksFile);
     const state = await readLabState(engine, loaded.name);
     const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;
     if (!subnet) throw new NetlabError(`Lab ${loaded.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });

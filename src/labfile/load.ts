@@ -6,7 +6,7 @@ import { LabFileError, NetlabError, type LabFileProblem } from '../core/errors.j
 import type { Lab } from './model.js';
 import { displayPath, YamlFile } from './read/positions.js';
 import { Problems, sortProblems } from './read/problems.js';
-import { readLab } from './read/read-lab.js';
+import { readChecksFile, readLab } from './read/read-lab.js';
 import { dnsLabelProblem, LAB_NAME_MAX } from './schema/schema.js';
 import { validateLab } from './validate/validate.js';
 
@@ -23,6 +23,8 @@ export interface LoadOptions {
   name?: string;
   /** Files given in memory by absolute path (the lab file itself, or manifests it names). */
   files?: ReadonlyMap<string, string>;
+  /** A check file whose checks replace the lab's own (an instructor's, that the student cannot edit). */
+  checksFile?: string;
 }
 
 /**
@@ -35,22 +37,19 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
     const problem = dnsLabelProblem(options.name, 'lab name', LAB_NAME_MAX, 'alice');
     if (problem) throw new NetlabError(problem.message, { hint: problem.hint, exitCode: 2 });
   }
-  let text: string;
-  try {
-    text = options.files?.get(path) ?? (await readFile(path, 'utf8'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new NetlabError(
-      code === 'ENOENT' ? `lab file ${displayPath(path)} does not exist` : `cannot read lab file ${displayPath(path)}: ${(err as Error).message}`,
-      { hint: code === 'ENOENT' ? 'name a lab from `netlab list`, or the path of a lab.yaml' : undefined, exitCode: 2, cause: err },
-    );
-  }
+  const text = options.files?.get(path) ?? (await readText(path, 'lab file', 'name a lab from `netlab list`, or the path of a lab.yaml'));
 
   const { yaml, problems: syntax } = YamlFile.parse(path, text, false);
   if (syntax.length) throw new LabFileError(sortProblems(syntax, yaml.display));
 
   const problems = new Problems();
   const draft = await readLab(yaml, dirname(path), problems, options.files);
+  if (draft && options.checksFile !== undefined) {
+    const checksPath = resolve(options.checksFile);
+    const parsed = YamlFile.parse(checksPath, await readText(checksPath, 'check file', 'give the path of a YAML file with a `checks:` list'), false);
+    if (parsed.problems.length) throw new LabFileError(sortProblems(parsed.problems, parsed.yaml.display));
+    readChecksFile(parsed.yaml, draft, problems);
+  }
   const lab = draft ? validateLab(draft, problems, path, dirname(path)) : undefined;
   if (!problems.ok || !lab) {
     // No errors but no lab cannot happen (a missing name is an error); keep the type honest.
@@ -60,4 +59,16 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
   }
   if (options.name !== undefined) lab.name = options.name;
   return { lab, warnings: sortProblems(problems.warnings, yaml.display) };
+}
+
+async function readText(path: string, what: string, hint: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NetlabError(
+      code === 'ENOENT' ? `${what} ${displayPath(path)} does not exist` : `cannot read ${what} ${displayPath(path)}: ${(err as Error).message}`,
+      { hint: code === 'ENOENT' ? hint : undefined, exitCode: 2, cause: err },
+    );
+  }
 }

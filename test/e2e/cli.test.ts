@@ -1,10 +1,11 @@
 // The CLI's promises on a real engine: bad input creates nothing, an interrupted or crashed `up`
 // is resumable and removable, and the inspection commands tell the truth.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkJson, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
+import { type CheckJson, checkJson, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -137,6 +138,28 @@ describe('looking at a lab', () => {
     const plain = await netlab(['check', name]);
     expect(plain.stdout).toMatch(/^PASS .*via router/m);
     expect(plain.stdout).toMatch(/7 passed, 0 failed/);
+  });
+
+  it("--checks FILE runs and grades only an instructor's checks, and names the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-instructor-'));
+    const file = join(dir, 'checks.yaml');
+    writeFileSync(
+      file,
+      'checks:\n  - { name: across nodes, from: client, to: "server-1:http", points: 3 }\n  - { name: no such port, from: client, to: "server-1:9", probe: tcp }\n',
+    );
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const checked = await netlab(['check', name, '--checks', file, '--json']);
+    const report = JSON.parse(checked.stdout) as CheckJson & { checkFile: { path: string; sha256: string } };
+    expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['across nodes', true],
+      ['no such port', false],
+    ]);
+    expect(report.checkFile).toEqual({ path: file, sha256 });
+    expect(checked.exitCode).toBe(1);
+    const graded = await netlab(['grade', name, '--checks', file]);
+    expect(graded.exitCode).toBe(1);
+    expect(graded.stdout).toContain('score 3/4');
+    expect(graded.stdout).toContain(`checks from ${file} (sha256 ${sha256})`);
   });
 
   it('--debug and NETLAB_DEBUG=1 trace every engine call and toolbox request on stderr, with durations', async () => {

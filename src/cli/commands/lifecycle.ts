@@ -45,13 +45,15 @@ export async function downCommand(labArg: string | undefined, opts: OutputOption
   return 0;
 }
 
-export async function checkCommand(labArg: string, opts: OutputOptions & { only?: string[] }): Promise<number> {
+export async function checkCommand(labArg: string, opts: OutputOptions & { only?: string[]; checks?: string }): Promise<number> {
   // Loaded here: `up` and `down` need none of the probing and diagnosis code.
   const { runChecks } = await import('../../checks/run.js');
-  const running = await RunningLab.open(await connectEngine(), labArg);
+  const { checkFileId } = await import('../../checks/check-file.js');
+  const running = await RunningLab.open(await connectEngine(), labArg, opts.checks !== undefined ? { checksFile: opts.checks } : {});
+  const checkFile = opts.checks !== undefined ? await checkFileId(opts.checks) : undefined;
   if (opts.json) {
     // One JSON document on stdout, for graders and scripts.
-    const report = await runChecks(running, () => {}, opts.only);
+    const report = { ...(await runChecks(running, () => {}, opts.only)), ...(checkFile ? { checkFile } : {}) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return report.ok ? 0 : 1;
   }
@@ -62,7 +64,8 @@ export async function checkCommand(labArg: string, opts: OutputOptions & { only?
     (r) => runChecks(running, r.sink, opts.only),
     (rep) => {
       const failed = rep.checks.filter((c) => !c.ok).length;
-      return `${rep.checks.length - failed} passed, ${failed} failed (${seconds(started, 2)} s)`;
+      const from = checkFile ? `; checks from ${checkFile.path} (sha256 ${checkFile.sha256.slice(0, 12)})` : '';
+      return `${rep.checks.length - failed} passed, ${failed} failed (${seconds(started, 2)} s)${from}`;
     },
   );
   return report.ok ? 0 : 1;

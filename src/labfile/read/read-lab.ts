@@ -129,17 +129,37 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
 
   if (Array.isArray(value.workloads)) draft.workloads = await readWorkloads(value.workloads, child(root, 'workloads'), labDir, problems, files);
 
-  if (Array.isArray(value.checks)) {
-    value.checks.forEach((raw, i) => {
-      const place = child(root, 'checks', i);
-      const check = parseAt(checkSchema, raw, place, problems);
-      if (check) draft.checks.push({ check, place });
-      else draft.broken.checks.push(brokenCheck(raw, place));
-    });
-  }
+  if (Array.isArray(value.checks)) readChecks(value.checks, root, draft, problems);
 
   if (Array.isArray(value.exercises)) draft.exercises = await readExercises(value.exercises, child(root, 'exercises'), labDir, problems);
   return draft;
+}
+
+function readChecks(items: unknown[], root: Place, draft: Pick<LabDraft, 'checks' | 'broken'>, problems: Problems): void {
+  items.forEach((raw, i) => {
+    const place = child(root, 'checks', i);
+    const check = parseAt(checkSchema, raw, place, problems);
+    if (check) draft.checks.push({ check, place });
+    else draft.broken.checks.push(brokenCheck(raw, place));
+  });
+}
+
+/**
+ * The checks of a check file (an instructor's: `checks:` as a lab file writes them, or a whole
+ * lab file, whose checks are taken) in place of the lab's own; its exercises go with its checks.
+ */
+export function readChecksFile(yaml: YamlFile, draft: LabDraft, problems: Problems): void {
+  const root: Place = { yaml, doc: 0, path: [] };
+  const doc = yaml.docs[0];
+  const value = doc && !isEmptyDocument(doc) ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
+  draft.checks = [];
+  draft.broken.checks = [];
+  draft.exercises = [];
+  if (!isRecord(value) || !Array.isArray(value.checks)) {
+    problems.error(valueAt(root), 'a check file holds a `checks:` list', 'write `checks:` and the checks as in a lab file (a whole lab file also works)');
+    return;
+  }
+  readChecks(value.checks, root, draft, problems);
 }
 
 function brokenCheck(raw: unknown, place: Place): BrokenCheck {

@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LabFileError } from '../../../src/core/errors.js';
+import { loadLab, resolveLabFile } from '../../../src/labfile/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'netlab-check-file-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const multiNode = resolveLabFile('multi-node');
+
+describe("an instructor's check file", () => {
+  it("replaces the lab's own checks (and its exercises, which name them)", async () => {
+    const checks = file(
+      'checks.yaml',
+      'checks:\n  - { name: across, from: client, to: "server-1:http", points: 4 }\n  - { name: via, from: client, to: server-1, probe: traceroute, via: router, needs: [across] }\n',
+    );
+    const { lab } = await loadLab(multiNode, { checksFile: checks });
+    expect(lab.checks.map((c) => [c.name, c.points ?? 1])).toEqual([
+      ['across', 4],
+      ['via', 1],
+    ]);
+    expect(lab.exercises).toEqual([]);
+  });
+
+  it('a whole lab file also works: its checks are taken', async () => {
+    const { lab } = await loadLab(multiNode, { checksFile: multiNode });
+    expect(lab.checks.length).toBe(7);
+  });
+
+  it("names the check file's own lines when a check is wrong", async () => {
+    const checks = file('bad.yaml', 'checks:\n  - { name: ok, from: client, to: "server-1:http" }\n  - { name: typo, from: clinet, to: server-1 }\n');
+    const err = await loadLab(multiNode, { checksFile: checks }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabFileError);
+    const problems = (err as LabFileError).problems;
+    expect(problems.map((p) => `${p.at.file.endsWith('bad.yaml') ? 'bad.yaml' : p.at.file}:${p.at.line}`)).toEqual(['bad.yaml:3']);
+    expect(problems[0]!.hint).toContain('client');
+  });
+
+  it('without a checks: list it says what to write', async () => {
+    const err = await loadLab(multiNode, { checksFile: file('none.yaml', 'name: x\n') }).catch((e: unknown) => e);
+    expect((err as LabFileError).problems[0]!.message).toContain('a check file holds a `checks:` list');
+    const missing = await loadLab(multiNode, { checksFile: join(dir, 'nope.yaml') }).catch((e: unknown) => e);
+    expect((missing as Error).message).toContain('check file');
+    expect((missing as Error).message).toContain('does not exist');
+  });
+});
