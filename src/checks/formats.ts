@@ -181,3 +181,24 @@ export function classroomResult(g: Grade): ClassroomResult {
 export function formatClassroom(g: Grade): string {
   return Buffer.from(JSON.stringify(classroomResult(g)), 'utf8').toString('base64');
 }
+
+/**
+ * Gradescope's autograder `results.json`: the score, the run's seconds, and one test per check
+ * (its points, passed or failed, and what it said; a blocked check scores 0 and says why).
+ */
+export function formatGradescope(g: Grade, options: { elapsedMs?: number } = {}): string {
+  const ms = options.elapsedMs ?? g.checks.reduce((t, r) => t + r.ms, 0);
+  const results = {
+    score: g.score,
+    execution_time: Math.round(ms / 1000),
+    output: `${g.passed} passed, ${g.failed} failed, ${g.warnings} warning(s), ${g.blocked} blocked (${g.lab}${g.exercise !== undefined ? `, exercise ${g.exercise}` : ''})`,
+    tests: g.checks.map((r) => ({
+      name: r.name,
+      score: r.ok ? pointsOf(r) : 0,
+      max_score: pointsOf(r),
+      status: r.ok ? 'passed' : 'failed',
+      output: `${said(r)}${!r.ok && r.hint ? `\nhint: ${oneLine(r.hint)}` : ''}`,
+    })),
+  };
+  return `${JSON.stringify(results, null, 2)}\n`;
+}

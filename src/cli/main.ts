@@ -142,6 +142,7 @@ function learningCommands(cli: Command, run: Run): void {
     .option('--checks <file>', "an instructor's check file: its checks (a `checks:` list, or a whole lab file) replace the lab's own")
     .option('--json', 'print the grade as JSON')
     .option('--junit <file>', 'also write JUnit XML to this file')
+    .option('--gradescope <file>', "also write Gradescope's autograder results.json to this file")
     .option('--tap', 'print TAP version 14')
     .option('--classroom', "GitHub Classroom's autograding result: base64 JSON, as `result=` in $GITHUB_OUTPUT when set, else on stdout")
     .action((lab: string, o) => run(async () => (await grade()).gradeCommand(lab, o))());

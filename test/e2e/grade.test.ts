@@ -122,8 +122,13 @@ describe(`${COPIES} copies of pod-to-service side by side`, () => {
     const lab = names[0]!;
     const junit = join(dir, 'junit.xml');
 
-    const text = await netlab(['grade', lab, '--junit', junit]);
+    const gradescope = join(dir, 'results.json');
+    const text = await netlab(['grade', lab, '--junit', junit, '--gradescope', gradescope]);
     expect(text.exitCode, text.all).toBe(0);
+    const results = JSON.parse(readFileSync(gradescope, 'utf8')) as { score: number; tests: { status: string; score: number; max_score: number }[] };
+    expect(results.tests.length).toBe(text.stdout.trimEnd().split('\n').length - 1);
+    expect(results.tests.every((t) => t.status === 'passed' && t.score === t.max_score)).toBe(true);
+    expect(results.score).toBe(results.tests.reduce((n, t) => n + t.score, 0));
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines.at(-1)).toMatch(/^score (\d+)\/\1 /);
     expect(lines.slice(0, -1).every((l) => l.startsWith('PASS'))).toBe(true);

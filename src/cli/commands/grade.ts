@@ -3,7 +3,7 @@
 // Exit code as ipspace/netlab validate: 0 all passed, 1 failure, 2 nothing to grade, 3 warnings only.
 import { appendFile, writeFile } from 'node:fs/promises';
 import { checkFileId } from '../../checks/check-file.js';
-import { formatClassroom, formatJson, formatJunit, formatTap, formatText } from '../../checks/formats.js';
+import { formatClassroom, formatGradescope, formatJson, formatJunit, formatTap, formatText } from '../../checks/formats.js';
 import { findExercise, gradeExitCode, gradeOf } from '../../checks/grade.js';
 import { runChecks } from '../../checks/run.js';
 import { ignoreEvents } from '../../core/events.js';
@@ -17,6 +17,8 @@ export interface GradeOptions {
   checks?: string;
   json?: boolean;
   junit?: string;
+  /** Gradescope's results.json, written to this file. */
+  gradescope?: string;
   tap?: boolean;
   classroom?: boolean;
 }
@@ -25,7 +27,7 @@ export async function gradeCommand(labArg: string, opts: GradeOptions): Promise<
   const formats = [opts.json && '--json', opts.tap && '--tap', opts.classroom && '--classroom'].filter(Boolean);
   if (formats.length > 1) {
     throw new NetlabError(`Choose one of ${formats.join(', ')}: each prints its own document on stdout.`, {
-      hint: '--junit FILE writes a file and combines with any of them.',
+      hint: '--junit FILE and --gradescope FILE write files and combine with any of them.',
       exitCode: 2,
     });
   }
@@ -42,6 +44,7 @@ export async function gradeCommand(labArg: string, opts: GradeOptions): Promise<
   const grade = gradeOf(lab.name, report.checks, exercise?.exercise.id, checkFile);
 
   if (opts.junit) await writeFile(opts.junit, formatJunit(grade, { elapsedMs }));
+  if (opts.gradescope) await writeFile(opts.gradescope, formatGradescope(grade, { elapsedMs }));
   if (opts.json) process.stdout.write(formatJson(grade));
   else if (opts.tap) process.stdout.write(formatTap(grade));
   else if (opts.classroom) {

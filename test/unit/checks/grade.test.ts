@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { classroomResult, formatClassroom, formatJson, formatJunit, formatTap, formatText, xmlEscape } from '../../../src/checks/formats.js';
+import { classroomResult, formatClassroom, formatGradescope, formatJson, formatJunit, formatTap, formatText, xmlEscape } from '../../../src/checks/formats.js';
 import { findExercise, gradeExitCode, gradeOf } from '../../../src/checks/grade.js';
 import type { CheckResult } from '../../../src/core/events.js';
 import type { ExerciseSpec, Lab } from '../../../src/labfile/model.js';
@@ -200,5 +200,27 @@ describe('github classroom', () => {
     expect(classroomResult(gradeOf('l', [pass, warn])).status).toBe('pass');
     expect(classroomResult(gradeOf('l', [pass, blocked])).status).toBe('fail');
     expect(classroomResult(gradeOf('l', []))).toEqual({ version: 1, status: 'error', max_score: 0, tests: [] });
+  });
+});
+
+describe("Gradescope's results.json", () => {
+  it('one test per check with its points; the score and the seconds of the run', () => {
+    const r = JSON.parse(formatGradescope(gradeOf('pts', [pass, fail, warn, blocked], 'x'), { elapsedMs: 2600 }));
+    expect(r).toMatchObject({ score: 2, execution_time: 3, output: '1 passed, 1 failed, 1 warning(s), 1 blocked (pts, exercise x)' });
+    expect(r.tests.map((t: { name: string; score: number; max_score: number; status: string }) => [t.name, t.score, t.max_score, t.status])).toEqual([
+      ['reaches the service', 2, 2, 'passed'],
+      ['DNS <answers> & "resolves"', 0, 1, 'failed'],
+      ['spread over pods', 0, 1, 'failed'],
+      ['hairpin # by name', 0, 1, 'failed'],
+    ]);
+    expect(r.tests[1].output).toContain("hint: check CoreDNS's pod");
+    expect(r.tests[3].output).toContain('blocked by');
+  });
+
+  it('names an instructor check file in every text format that has room for it', () => {
+    const g = gradeOf('pts', [pass], undefined, { path: '/course/checks.yaml', sha256: 'ab'.repeat(32) });
+    expect(formatText(g)).toContain(`checks from /course/checks.yaml (sha256 ${'ab'.repeat(32)})`);
+    expect(formatTap(g)).toContain('# checks from /course/checks.yaml');
+    expect(JSON.parse(formatJson(g)).checkFile).toEqual({ path: '/course/checks.yaml', sha256: 'ab'.repeat(32) });
   });
 });
