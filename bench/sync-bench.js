@@ -4,6 +4,7 @@
 // into a real node's netfilter from the toolbox in one exec), and the time to apply a one-service
 // change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
 import { down } from '../dist/cluster/down.js';
+import { DEFAULT_LIMITS } from '../dist/labfile/limits.js';
 import { connectEngine } from '../dist/engine/connect.js';
 import { ensureImages } from '../dist/images/index.js';
 import { parallelScript, parseParallelOutput } from '../dist/plan/scripts.js';
@@ -67,6 +68,7 @@ for (const mode of ['iptables', 'nftables']) {
       proxyMode: mode,
       dns: false,
       publish: false,
+      limits: DEFAULT_LIMITS,
       nodes: [{ name: 'node1', podCIDR: '10.0.1.0/24', at }],
     },
   };

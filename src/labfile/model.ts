@@ -4,6 +4,7 @@ import type { ProxyMode } from '../core/proxy-modes.js';
 
 /** Where something was written, for error messages that point at the line. */
 import type { SourceLocation } from '../core/errors.js';
+import type { LabLimits } from './limits.js';
 
 export type { SourceLocation };
 
@@ -37,6 +38,8 @@ export interface Topology {
   nodes: NodeSpec[];
   /** Whether the lab has an "external" client container on the underlay. */
   external: boolean;
+  /** Ceilings on every container's memory, CPU and processes. */
+  limits: LabLimits;
 }
 
 export type Protocol = 'TCP' | 'UDP';

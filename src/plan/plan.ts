@@ -1,4 +1,5 @@
 // planLab: the lab model -> every Docker object, address, route and CNI config. Pure.
+import { type ContainerLimits, TOOLBOX_LIMITS } from '../labfile/limits.js';
 import { createHash } from 'node:crypto';
 import type { ContainerCreate } from '../core/container-create.js';
 import { networkName, podContainerName, podKey } from '../core/names.js';
@@ -51,12 +52,20 @@ function specHash(create: ContainerCreate): string {
 
 /** Stamps the labels every object carries, and the hash of the rest of the spec. */
 function container(lab: Lab, key: string, name: string, role: Role, create: ContainerCreate, labels: Record<string, string>, ip?: string): ContainerPlan {
+  const limits = limitsOf(lab, role);
   const withLabels: ContainerCreate = {
     ...create,
+    HostConfig: { ...create.HostConfig, Memory: limits.memoryBytes, NanoCpus: limits.nanoCpus, PidsLimit: limits.pids },
     Labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: role, [LABEL_LAB_FILE]: lab.file, ...labels },
   };
   withLabels.Labels![LABEL_SPEC] = specHash(withLabels);
   return { key, name, role, create: withLabels, ip };
+}
+
+/** Every container has ceilings: a pod's containers the lab's pod limits, nodes, router and external client its node limits. */
+function limitsOf(lab: Lab, role: Role): ContainerLimits {
+  if (role === 'toolbox') return TOOLBOX_LIMITS;
+  return role === 'pause' || role === 'container' ? lab.topology.limits.pod : lab.topology.limits.node;
 }
 
 function onUnderlay(network: string, ip: string): ContainerCreate['NetworkingConfig'] {

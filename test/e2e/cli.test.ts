@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CheckJson, checkJson, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
+import { type CheckJson, checkJson, engine, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -138,6 +138,18 @@ describe('looking at a lab', () => {
     const plain = await netlab(['check', name]);
     expect(plain.stdout).toMatch(/^PASS .*via router/m);
     expect(plain.stdout).toMatch(/7 passed, 0 failed/);
+  });
+
+  it('every container has memory, CPU and process limits; a pod sees its own', async () => {
+    const e = await engine();
+    const containers = await e.listContainers({ label: [`netlab.lab=${name}`] });
+    expect(containers.length).toBeGreaterThan(8);
+    for (const c of containers) {
+      const host = (await e.inspectContainer(c.Id))!.HostConfig;
+      expect([c.Names[0], host.Memory! > 0, host.NanoCpus! > 0, (host.PidsLimit ?? 0) > 0]).toEqual([c.Names[0], true, true, true]);
+    }
+    const max = await netlab(['exec', name, 'server-1', '--', 'cat', '/sys/fs/cgroup/pids/pids.max']);
+    expect(max.stdout.trim()).toBe('256');
   });
 
   it("--checks FILE runs and grades only an instructor's checks, and names the file", async () => {

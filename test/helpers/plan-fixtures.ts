@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../src/labfile/limits.js';
 import type { Lab, PodSpec } from '../../src/labfile/model.js';
 import type { ImageRefs } from '../../src/plan/types.js';
 
@@ -37,6 +38,7 @@ export function twoNodeLab(pods: PodSpec[], routing: 'router' | 'direct' = 'rout
       proxyMode: 'iptables',
       dns: false,
       publish: false,
+      limits: DEFAULT_LIMITS,
       nodes: [
         { name: 'node1', podCIDR: '10.0.1.0/24', at },
         { name: 'node2', podCIDR: '10.0.2.0/24', at },

@@ -1,5 +1,6 @@
 // A parsed lab file -> its sections, each read on its own so that one broken
 // section does not hide the problems of the others.
+import { type ContainerLimits, DEFAULT_LIMITS, type LabLimits, memoryBytes, nanoCpus } from '../limits.js';
 import { readExercises, type ExerciseEntry } from './exercises.js';
 import { parseAt } from './issues.js';
 import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
@@ -54,6 +55,7 @@ export interface LabDraft {
     /** As written; undefined = on when the lab has a Service. */
     dns?: boolean;
     publish: boolean;
+    limits: LabLimits;
     routing: Routing;
     external: boolean;
     nodes: NodeEntry[];
@@ -110,6 +112,7 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
       written: { serviceCIDR: false, clusterCIDR: false },
       proxyMode: DEFAULT_PROXY_MODE,
       publish: false,
+      limits: DEFAULT_LIMITS,
       routing: 'router',
       external: false,
       nodes: [],
@@ -183,6 +186,7 @@ function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Pro
       topology.proxyMode = shell.proxyMode;
       if (shell.dns !== undefined) topology.dns = shell.dns;
       topology.publish = shell.publish;
+      if (shell.limits) topology.limits = limitsOf(shell.limits);
       topology.routing = shell.routing;
       topology.external = shell.external;
     } else {
@@ -208,4 +212,16 @@ function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Pro
       cidrWritten: node.podCIDR !== undefined,
     });
   });
+}
+
+type WrittenLimits = { memory?: string | number; cpu?: string | number; pids?: number };
+
+/** The limits as written over the defaults (each value was checked by the schema). */
+function limitsOf(written: { pod?: WrittenLimits; node?: WrittenLimits }): LabLimits {
+  const over = (base: ContainerLimits, w: WrittenLimits | undefined): ContainerLimits => ({
+    memoryBytes: w?.memory !== undefined ? (memoryBytes(w.memory) ?? base.memoryBytes) : base.memoryBytes,
+    nanoCpus: w?.cpu !== undefined ? (nanoCpus(w.cpu) ?? base.nanoCpus) : base.nanoCpus,
+    pids: w?.pids ?? base.pids,
+  });
+  return { pod: over(DEFAULT_LIMITS.pod, written.pod), node: over(DEFAULT_LIMITS.node, written.node) };
 }

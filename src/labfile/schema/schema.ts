@@ -8,6 +8,7 @@ import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
 import { PROBE_KIND_NAMES } from '../model.js';
+import { MIN_MEMORY_BYTES, MIN_NANO_CPUS, MIN_PIDS, memoryBytes, nanoCpus } from '../limits.js';
 
 export { IGNORED_FIELDS, IGNORED_REASONS } from '../read/fields.js';
 export { DNS_LABEL, dnsLabelLike, dnsLabelProblem, metadataSchema } from './parts.js';
@@ -160,6 +161,42 @@ export type PodSpecInput = z.output<typeof podSpecSchema>;
 
 // ---------------------------------------------------------------- lab file
 
+const memoryQuantity = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  const bytes = memoryBytes(value);
+  if (bytes === undefined || bytes < MIN_MEMORY_BYTES)
+    ctx.addIssue({
+      code: 'custom',
+      message: withHint(`${describeValue(value)} is not a memory limit of 16Mi or more`, 'write it as Kubernetes does, e.g. memory: 256Mi or 1Gi'),
+      input: value,
+    });
+});
+
+const cpuQuantity = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  const nano = nanoCpus(value);
+  if (nano === undefined || nano < MIN_NANO_CPUS)
+    ctx.addIssue({
+      code: 'custom',
+      message: withHint(`${describeValue(value)} is not a CPU limit`, 'write it as Kubernetes does, e.g. cpu: 500m or cpu: "1"'),
+      input: value,
+    });
+});
+
+function limitsSchema(what: string, memory: string, cpu: string, pids: number) {
+  return z
+    .strictObject({
+      memory: memoryQuantity.optional().meta({ description: `Memory of each of ${what} (default ${memory}).` }),
+      cpu: cpuQuantity.optional().meta({ description: `CPUs of each of ${what} (default ${cpu}).` }),
+      pids: z
+        .number()
+        .int()
+        .min(MIN_PIDS)
+        .max(1_000_000)
+        .optional()
+        .meta({ description: `Processes and threads of each of ${what} (default ${pids}).` }),
+    })
+    .meta({ description: `Limits of ${what}.` });
+}
+
 export const nodeSchema = z
   .strictObject({
     name: dnsLabel('node name', 30, 'node1').meta({
@@ -212,6 +249,13 @@ export const topologySchema = z
     publish: z.boolean().default(false).meta({
       description: 'Also publish every nodePort on 127.0.0.1 of the host, so a browser or curl on the host reaches NodePort Services (default false).',
     }),
+    limits: z
+      .strictObject({
+        pod: limitsSchema('every container of a pod', '256Mi', '1', 256).optional(),
+        node: limitsSchema('nodes, the router and the external client', '512Mi', '1', 1024).optional(),
+      })
+      .optional()
+      .meta({ description: "Ceilings on each container's memory, CPU and processes, so one student's fork bomb or memory hog stays in its container." }),
     nodes: z
       .array(nodeSchema)
       .min(1, {

@@ -36,6 +36,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     proxyMode: drafted.proxyMode,
     dns: drafted.dns ?? draft.workloads.services.length > 0,
     publish: drafted.publish,
+    limits: drafted.limits,
     routing: drafted.routing,
     external: drafted.external,
     nodes: nodes.map((n) => n.node),

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../../src/labfile/limits.js';
 import { describe, expect, it } from 'vitest';
 import { resolveEndpoint, type EndpointRef } from '../../../src/labfile/endpoints.js';
 import type { ContainerSpec, Lab, PodSpec, ServicePortSpec, ServiceSpec } from '../../../src/labfile/model.js';
@@ -32,6 +33,7 @@ const lab: Pick<Lab, 'pods' | 'topology' | 'services'> = {
     proxyMode: 'iptables',
     dns: false,
     publish: false,
+    limits: DEFAULT_LIMITS,
     routing: 'router',
     external: true,
     nodes: [

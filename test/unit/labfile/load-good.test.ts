@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../../src/labfile/limits.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NetlabError } from '../../../src/core/errors.js';
@@ -23,6 +24,7 @@ describe('loadLab: multi-node lab', () => {
       // No Service: no cluster DNS unless asked for.
       dns: false,
       publish: false,
+      limits: DEFAULT_LIMITS,
       routing: 'router',
       external: true,
       nodes: [
