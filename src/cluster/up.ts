@@ -4,8 +4,8 @@ import { networkInterfaces } from 'node:os';
 import { batcher, ENGINE_PARALLEL, limiter, mapLimit, settleAll } from '../core/concurrency.js';
 import { NetlabError } from '../core/errors.js';
 import { type EventSink, task } from '../core/events.js';
-import { LABEL_NODE, LABEL_ROLE } from '../core/labels.js';
-import { podTitle } from '../core/names.js';
+import { LABEL_CONTAINER, LABEL_NODE, LABEL_ROLE } from '../core/labels.js';
+import { findNamed, podTitle } from '../core/names.js';
 import { ensureContainer, type EnsuredContainer, type EnsureOptions } from '../engine/containers.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
@@ -70,6 +70,7 @@ export async function up(engine: Engine, lab: Lab, emit: EventSink, options: UpO
       if (options.signal?.aborted) throw new InterruptedError(lab.name);
     },
   };
+  await preflightImages(engine, lab, run.plan, options.images);
   await replaceStaleNetwork(run);
   await ensureNetwork(run, chosen.taken);
   run.checkAbort();
@@ -77,6 +78,32 @@ export async function up(engine: Engine, lab: Lab, emit: EventSink, options: UpO
   await pruneStale(run, ensured);
   if (lab.services.length) await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
   return { plan: run.plan, changed: run.changed };
+}
+
+/**
+ * Before anything is created: every image a pod names must be on the engine (netlab's own are
+ * built before `up`). A missing one is named with where the lab file asks for it.
+ */
+async function preflightImages(engine: Engine, lab: Lab, plan: LabPlan, netlabImages: ImageRefs): Promise<void> {
+  const ours = new Set(Object.values(netlabImages));
+  const uses = new Map<string, string[]>();
+  for (const pod of plan.pods) {
+    const spec = findNamed(lab.pods, pod);
+    for (const c of pod.containers.filter((c) => !ours.has(c.create.Image))) {
+      const container = spec?.containers.find((s) => s.name === c.create.Labels?.[LABEL_CONTAINER]);
+      const where = container ? `${container.at.file}:${container.at.line}:${container.at.column}` : c.name;
+      uses.set(c.create.Image, [...(uses.get(c.create.Image) ?? []), `${where} (pod ${podTitle(pod)}, container ${container?.name ?? c.name})`]);
+    }
+  }
+  const missing = (await Promise.all([...uses.keys()].map(async (image) => ((await engine.inspectImage(image)) ? undefined : image)))).filter(
+    (i): i is string => i !== undefined,
+  );
+  if (!missing.length) return;
+  const lines = missing.flatMap((image) => uses.get(image)!.map((where) => `${where}: image ${image} is not on this Docker engine`));
+  throw new NetlabError(`${lines.join('\n')}\nNothing was created.`, {
+    hint: 'netlab does not pull images: load them first (docker load, or docker pull where a registry is reachable), or use netlab/app.',
+    exitCode: 2,
+  });
 }
 
 /** The underlay subnet: the running lab's, the lab file's, or a free one (`taken` says what to avoid). */

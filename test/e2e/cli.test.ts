@@ -62,6 +62,21 @@ describe('bad lab files', () => {
     expect(r.stderr).toMatch(/multi-node/);
   });
 
+  it('an image the engine lacks is named with its line before anything is created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netlab-image-'));
+    const name = uniqueName('noimg');
+    const file = join(dir, 'lab.yaml');
+    writeFileSync(
+      file,
+      `name: ${name}\nworkloads:\n  - apiVersion: v1\n    kind: Pod\n    metadata: { name: web }\n    spec:\n      containers:\n        - { name: app, image: netlab-test/not-here:1 }\n`,
+    );
+    const r = await netlab(['up', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/lab\.yaml:8:\d+ \(pod web, container app\): image netlab-test\/not-here:1 is not on this Docker engine/);
+    expect(r.stderr).toContain('Nothing was created.');
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+
   it('an empty --name is refused, not taken as the shared lab', async () => {
     const before = await labObjects('pod-to-service');
     const r = await netlab(['up', 'pod-to-service', '--name', '']);
