@@ -253,13 +253,16 @@ export class Engine {
     );
   }
 
+  /** An image's details, or undefined when the engine has no such image. */
   inspectImage(ref: string): Promise<ImageDetails | undefined> {
-    return this.call(`image inspect ${ref}`, () =>
-      this.docker
-        .getImage(ref)
-        .inspect()
-        .catch(() => undefined),
-    );
+    return this.call(`image inspect ${ref}`, async () => {
+      try {
+        return await this.docker.getImage(ref).inspect();
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    });
   }
 
   /** Removes an image; without force, one a container still uses stays (that is no error). */

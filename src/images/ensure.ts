@@ -118,7 +118,7 @@ async function buildFromDockerfile(job: BuildJob, name: ImageName, waitFor: Imag
  * untagged copies behind. Without force: an image a container still uses is kept.
  */
 async function dropReplaced(engine: Engine, ref: string, old: string): Promise<void> {
-  const now = await engine.inspectImage(ref);
+  const now = await engine.inspectImage(ref).catch(() => undefined);
   if (!now || now.Id === old) return;
   await engine.removeImage(old);
 }
