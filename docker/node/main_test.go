@@ -68,9 +68,27 @@ func freePort(t *testing.T, network string) int {
 	}
 }
 
-// deadTCPEndpoint is an address on 127.0.0.1 where nothing listens (a dial is refused).
+// lastDeadPort is the last low port handed out by deadTCPEndpoint.
+var lastDeadPort = 0
+
+// deadTCPEndpoint is an address on 127.0.0.1 where nothing listens (a dial is refused). It is
+// a port below 1024, which the kernel never hands out for port 0: a port freed by a test could
+// be given to the proxy's own listener next, and a proxy dialling itself loops.
 func deadTCPEndpoint(t *testing.T) string {
-	return "127.0.0.1:" + strconv.Itoa(freePort(t, "tcp"))
+	t.Helper()
+	for lastDeadPort++; lastDeadPort < 1024; lastDeadPort++ {
+		addr := "127.0.0.1:" + strconv.Itoa(lastDeadPort)
+		conn, err := net.DialTimeout("tcp4", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return addr
+		}
+	}
+	t.Fatal("no port below 1024 refuses connections on 127.0.0.1")
+	return ""
 }
 
 // tcpBackend is an endpoint that answers every line it reads with "<name>:<line>"
