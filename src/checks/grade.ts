@@ -1,7 +1,7 @@
 // A grade: the checks' results weighed by their points, counted by outcome, and the exit code
 // ipspace/netlab `validate` uses: 0 all passed, 1 an error-level check failed (or was blocked),
 // 2 no usable checks, 3 only warning-level checks failed.
-import type { CheckFileId } from './check-file.js';
+import type { CheckFileId } from '../labfile/load.js';
 import type { CheckResult } from '../core/events.js';
 
 export interface Grade {

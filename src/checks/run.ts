@@ -10,7 +10,7 @@ import { diagnose } from './diagnose/diagnose.js';
 import type { CheckResult, EventSink } from '../core/events.js';
 import { labFilter } from '../core/labels.js';
 import type { LabPlan } from '../plan/types.js';
-import type { CheckFileId } from './check-file.js';
+import type { CheckFileId } from '../labfile/load.js';
 import type { LabTarget } from './target.js';
 import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
 import { NetlabError } from '../core/errors.js';

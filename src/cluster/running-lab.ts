@@ -10,7 +10,7 @@ import { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { imageRefs } from '../images/index.js';
 import { resolveEndpoint } from '../labfile/endpoints.js';
-import { loadLab, resolveLabFile } from '../labfile/load.js';
+import { type CheckFileId, loadLab, resolveLabFile } from '../labfile/load.js';
 import type { Lab, ProxyMode } from '../labfile/model.js';
 import { isProxyMode } from '../core/proxy-modes.js';
 import { withAddons } from '../plan/addons.js';
@@ -23,9 +23,9 @@ import { isEmptyOverlay, overlaid } from './manifests.js';
 import { EMPTY_OVERLAY, readOverlay, type Overlay } from './overlay.js';
 
 /** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
-export async function loadLabArg(labArg: string, name?: string, warn = false, checksFile?: string): Promise<Lab> {
+export async function loadLabArg(labArg: string, name?: string, warn = false): Promise<Lab> {
   const file = resolveLabFile(labArg);
-  const { lab, warnings } = await loadLab(file, { ...(name !== undefined ? { name } : {}), ...(checksFile !== undefined ? { checksFile } : {}) });
+  const { lab, warnings } = await loadLab(file, name !== undefined ? { name } : {});
   if (warn) for (const w of warnings) process.stderr.write(`warning: ${w.at.file}:${w.at.line}:${w.at.column}: ${w.message}\n`);
   return withAddons(lab);
 }
@@ -103,6 +103,8 @@ export class RunningLab {
     readonly base: Lab,
     readonly plan: LabPlan,
     readonly overlay: Overlay,
+    /** The instructor's check file whose checks replaced the lab's own, when one was given. */
+    readonly checkFile?: CheckFileId,
   ) {
     this.toolbox = new Toolbox(engine, plan.toolbox.name);
   }
@@ -113,17 +115,19 @@ export class RunningLab {
    * instructor's check file whose checks replace the lab's own.
    */
   static async open(engine: Engine, labArg: string, options: { checksFile?: string } = {}): Promise<RunningLab> {
-    const { checksFile } = options;
     const onEngine = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
-    const loaded = onEngine?.file
-      ? withAddons((await loadLab(onEngine.file, { name: labArg, ...(checksFile !== undefined ? { checksFile } : {}) })).lab)
-      : await loadLabArg(labArg, undefined, false, checksFile);
+    const file = onEngine?.file ?? resolveLabFile(labArg);
+    const read = await loadLab(file, {
+      ...(onEngine?.file ? { name: labArg } : {}),
+      ...(options.checksFile !== undefined ? { checksFile: options.checksFile } : {}),
+    });
+    const loaded = withAddons(read.lab);
     const state = await readLabState(engine, loaded.name);
     const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;
     if (!subnet) throw new NetlabError(`Lab ${loaded.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });
     const { lab, base, overlay } = await asRunning(engine, loaded, state);
     const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) });
-    return new RunningLab(engine, lab, base, plan, overlay);
+    return new RunningLab(engine, lab, base, plan, overlay, read.checkFile);
   }
 
   get name(): string {

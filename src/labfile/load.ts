@@ -1,5 +1,6 @@
 // Lab file -> validated Lab: read, parse with positions, read each section, check
 // cross-references; every problem found is reported at once, each at its line.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LabFileError, NetlabError, type LabFileProblem } from '../core/errors.js';
@@ -12,8 +13,16 @@ import { validateLab } from './validate/validate.js';
 
 export { listLabs, resolveLabFile, type LabListing } from './catalog.js';
 
+/** A check file, named by its path and the sha256 of the text whose checks were taken. */
+export interface CheckFileId {
+  path: string;
+  sha256: string;
+}
+
 export interface LoadedLab {
   lab: Lab;
+  /** With `checksFile`: the file whose checks replaced the lab's own. */
+  checkFile?: CheckFileId;
   /** Things accepted but worth knowing (Kubernetes fields netlab ignores). */
   warnings: LabFileProblem[];
 }
@@ -44,9 +53,12 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
 
   const problems = new Problems();
   const draft = await readLab(yaml, dirname(path), problems, options.files);
+  let checkFile: CheckFileId | undefined;
   if (draft && options.checksFile !== undefined) {
     const checksPath = resolve(options.checksFile);
-    const parsed = YamlFile.parse(checksPath, await readText(checksPath, 'check file', 'give the path of a YAML file with a `checks:` list'), false);
+    const checksText = await readText(checksPath, 'check file', 'give the path of a YAML file with a `checks:` list');
+    checkFile = { path: checksPath, sha256: createHash('sha256').update(checksText).digest('hex') };
+    const parsed = YamlFile.parse(checksPath, checksText, false);
     if (parsed.problems.length) throw new LabFileError(sortProblems(parsed.problems, parsed.yaml.display));
     readChecksFile(parsed.yaml, draft, problems);
   }
@@ -58,7 +70,7 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
     );
   }
   if (options.name !== undefined) lab.name = options.name;
-  return { lab, warnings: sortProblems(problems.warnings, yaml.display) };
+  return { lab, warnings: sortProblems(problems.warnings, yaml.display), ...(checkFile ? { checkFile } : {}) };
 }
 
 async function readText(path: string, what: string, hint: string): Promise<string> {

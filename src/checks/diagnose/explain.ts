@@ -44,7 +44,8 @@ export function probeScript(sourcePid: number, proto: Proto, ip: string, port?: 
   const host = shArg(ip);
   if (proto === 'icmp' || port === undefined) return `sec probe ${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${host}`;
   if (proto === 'udp')
-    return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | ${ns} nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} ${host} ${port}; echo; echo "SPORT ${UDP_SPORT}"`)}`;
+    // The pipe needs a shell: its text is constant, the address and port reach it as arguments.
+    return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | nsenter --net="$1" nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} "$2" "$3"; echo; echo "SPORT ${UDP_SPORT}"`)} probe /proc/${sourcePid}/ns/net ${host} ${port}`;
   return `sec probe ${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code} SPORT %{local_port}' ${shArg(`http://${ip}:${port}/`)}`;
 }
 

@@ -2,7 +2,6 @@
 // `check` runs them, weighed into a score and printed for people, CI or GitHub Classroom.
 // Exit code as ipspace/netlab validate: 0 all passed, 1 failure, 2 nothing to grade, 3 warnings only.
 import { appendFile, writeFile } from 'node:fs/promises';
-import { checkFileId } from '../../checks/check-file.js';
 import { formatClassroom, formatGradescope, formatJson, formatJunit, formatTap, formatText } from '../../checks/formats.js';
 import { findExercise, gradeExitCode, gradeOf } from '../../checks/grade.js';
 import { runChecks } from '../../checks/run.js';
@@ -32,7 +31,6 @@ export async function gradeCommand(labArg: string, opts: GradeOptions): Promise<
     });
   }
   const running = await RunningLab.open(await connectEngine(), labArg, opts.checks !== undefined ? { checksFile: opts.checks } : {});
-  const checkFile = opts.checks !== undefined ? await checkFileId(opts.checks) : undefined;
   const { lab } = running;
   const exercise = opts.exercise !== undefined ? findExercise(lab, opts.exercise) : undefined;
   const only = exercise ? exercise.exercise.checks : undefined;
@@ -41,7 +39,7 @@ export async function gradeCommand(labArg: string, opts: GradeOptions): Promise<
   // Nothing selected: nothing to run (and `only: []` would mean exactly that).
   const report = only && only.length === 0 ? { checks: [] } : await runChecks(running, ignoreEvents, only);
   const elapsedMs = Math.round(performance.now() - started);
-  const grade = gradeOf(lab.name, report.checks, exercise?.exercise.id, checkFile);
+  const grade = gradeOf(lab.name, report.checks, exercise?.exercise.id, running.checkFile);
 
   if (opts.junit) await writeFile(opts.junit, formatJunit(grade, { elapsedMs }));
   if (opts.gradescope) await writeFile(opts.gradescope, formatGradescope(grade, { elapsedMs }));

@@ -48,9 +48,8 @@ export async function downCommand(labArg: string | undefined, opts: OutputOption
 export async function checkCommand(labArg: string, opts: OutputOptions & { only?: string[]; checks?: string }): Promise<number> {
   // Loaded here: `up` and `down` need none of the probing and diagnosis code.
   const { runChecks } = await import('../../checks/run.js');
-  const { checkFileId } = await import('../../checks/check-file.js');
   const running = await RunningLab.open(await connectEngine(), labArg, opts.checks !== undefined ? { checksFile: opts.checks } : {});
-  const checkFile = opts.checks !== undefined ? await checkFileId(opts.checks) : undefined;
+  const { checkFile } = running;
   if (opts.json) {
     // One JSON document on stdout, for graders and scripts.
     const report = { ...(await runChecks(running, () => {}, opts.only)), ...(checkFile ? { checkFile } : {}) };

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,9 @@ describe("an instructor's check file", () => {
       'checks.yaml',
       'checks:\n  - { name: across, from: client, to: "server-1:http", points: 4 }\n  - { name: via, from: client, to: server-1, probe: traceroute, via: router, needs: [across] }\n',
     );
-    const { lab } = await loadLab(multiNode, { checksFile: checks });
+    const { lab, checkFile } = await loadLab(multiNode, { checksFile: checks });
+    // Named by the sha256 of the very text whose checks were taken.
+    expect(checkFile).toEqual({ path: checks, sha256: createHash('sha256').update(readFileSync(checks)).digest('hex') });
     expect(lab.checks.map((c) => [c.name, c.points ?? 1])).toEqual([
       ['across', 4],
       ['via', 1],
