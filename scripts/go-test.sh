@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs `go vet` and the Go unit tests of netlab's own Go programs: docker/node
-# (netlab-proxy, the userspace kube-proxy) and docker/app (netlab-app). The tests
+# (netlab-proxy, the userspace kube-proxy), docker/app (netlab-app) and docker/probe
+# (netlab-agent, the toolbox's typed requests). The tests
 # listen on 127.0.0.1 only and need no Docker and no root.
 #
 #   scripts/go-test.sh [extra `go test` flags, e.g. -v or -race]
@@ -17,7 +18,7 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 
-modules=(docker/node docker/app)
+modules=(docker/node docker/app docker/probe)
 for module in "${modules[@]}"; do
   echo "==> ${module} ($(cd "${root}/${module}" && go list -m)): go vet"
   (cd "${root}/${module}" && go vet ./...)

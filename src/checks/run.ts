@@ -3,7 +3,7 @@
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
 import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
 import { findNamed, podContainerName } from '../core/names.js';
-import { rawScriptRequest, type ToolboxRequest } from '../core/toolbox-request.js';
+import { rawScriptRequest, type ShellRequest } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
@@ -93,7 +93,7 @@ function resolve(lab: Lab, plan: LabPlan, text: string): Place {
 }
 
 /** Probes of one source, as one toolbox request: every probe's command at once, each judged. */
-export function probeBatchRequest(jobs: ProbeJob[]): ToolboxRequest<Map<number, ProbeOutcome>> {
+export function probeBatchRequest(jobs: ProbeJob[]): ShellRequest<Map<number, ProbeOutcome>> {
   const script = batchScript(jobs.map((j) => ({ index: j.index, command: probeCommand(j.probe) })));
   return {
     ...rawScriptRequest(`${jobs.length} probe(s)`, script),

@@ -1,5 +1,8 @@
-// A request to netlab's toolbox, typed: what to do (argv, and stdin), and how to read what it
-// printed. Planning and checks build requests; src/engine's Toolbox carries them out.
+// A request to netlab's toolbox, typed: steps, each a program from the agent's fixed list with
+// its arguments as argv, run in one lab container's network namespace, and how to read what
+// they printed. Planning and checks build requests; src/engine's Toolbox hands them to
+// netlab-agent (docker/probe/main.go) in one exec. No shell is involved anywhere: a value from
+// a lab file stays one argument, whatever characters it holds.
 import { NetlabError } from './errors.js';
 
 /** What a command run in a container gave back. */
@@ -9,29 +12,115 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** The programs netlab-agent runs (it refuses any other). */
+export type AgentProgram =
+  | 'arping'
+  | 'bridge'
+  | 'cat'
+  | 'conntrack'
+  | 'curl'
+  | 'dig'
+  | 'ip'
+  | 'ip6tables'
+  | 'ip6tables-restore'
+  | 'ip6tables-save'
+  | 'iptables'
+  | 'iptables-restore'
+  | 'iptables-save'
+  | 'nc'
+  | 'nft'
+  | 'ping'
+  | 'ss'
+  | 'sysctl'
+  | 'tcpdump'
+  | 'tc'
+  | 'traceroute'
+  | 'cni-bridge'
+  | 'cni-host-local';
+
+/** A lab container's network namespace: its host PID and, when known, its ID (the agent checks they match). */
+export interface NamespaceRef {
+  pid: number;
+  container?: string;
+}
+
+/** One program the agent runs. */
+export interface AgentStep {
+  argv: [AgentProgram, ...string[]];
+  /** The network namespace it runs in; none: the toolbox's own (which has no network). */
+  netns?: NamespaceRef;
+  /** Shown to the program as /etc/resolv.conf: this text, or the named container's file. */
+  resolvConf?: string;
+  resolvConfFrom?: NamespaceRef;
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Killed after this long (exit code 124); the agent's default is 30 s. */
+  timeoutMs?: number;
+  /** Started and left running; its result is only whether it started. */
+  detach?: boolean;
+}
+
+/** What one step gave back. exitCode -1: it never ran (the agent says why in `error`). */
+export interface StepResult extends ExecResult {
+  ms: number;
+  error?: string;
+}
+
 /** One thing to do in the toolbox, and how to read what it printed. */
 export interface ToolboxRequest<T> {
   /** What it is, for errors and the debug log: "plumbing pods", "kube-proxy sync". */
   what: string;
-  /** The command, as argv (no shell involved unless the request itself is a script). */
-  argv: string[];
-  /** Given on stdin (a script for `sh -s`, a rule set). */
-  stdin?: string;
-  /** Turns the exec's result into the answer; throws a NetlabError when it says the request failed. */
-  parse(result: ExecResult): T;
+  steps: AgentStep[];
+  /** How many steps run at once (default 1: in order). */
+  parallel?: number;
+  /** Turns the steps' results (in the order of the steps) into the answer; throws a NetlabError when they say it failed. */
+  parse(results: StepResult[]): T;
 }
 
 /** The last lines a failed command printed, on one line. */
-export function lastWords(result: ExecResult, lines = 3): string {
-  return (result.stderr || result.stdout).trim().split('\n').slice(-lines).join(' / ');
+export function lastWords(result: StepResult | ExecResult, lines = 3): string {
+  const error = 'error' in result && result.error ? result.error : '';
+  return (error || result.stderr || result.stdout).trim().split('\n').slice(-lines).join(' / ');
 }
 
-/** A shell script whose stdout is the answer; a non-zero exit is an error saying what it printed. */
-export function scriptRequest(
-  what: string,
-  script: string,
-  hint = 'Run `netlab doctor` to check the engine and kernel features; `netlab up` again retries.',
-): ToolboxRequest<string> {
+export const DOCTOR_HINT = 'Run `netlab doctor` to check the engine and kernel features; `netlab up` again retries.';
+
+/** Fails with what the first failed step printed. */
+export function requireSuccess(what: string, results: StepResult[], hint = DOCTOR_HINT): void {
+  const bad = results.find((r) => r.exitCode !== 0);
+  if (bad) throw new NetlabError(`Failed ${what}: ${lastWords(bad) || `exit code ${bad.exitCode}, nothing printed`}`, { hint });
+}
+
+/** Steps that must all succeed; the answer is what each printed. */
+export function stepsRequest(what: string, steps: AgentStep[], parallel = 1, hint = DOCTOR_HINT): ToolboxRequest<string[]> {
+  return {
+    what,
+    steps,
+    parallel,
+    parse(results) {
+      requireSuccess(what, results, hint);
+      return results.map((r) => r.stdout);
+    },
+  };
+}
+
+/** Steps whose results are read whatever their exit codes (probe batches judge each one). */
+export function rawStepsRequest(what: string, steps: AgentStep[], parallel = 1): ToolboxRequest<StepResult[]> {
+  return { what, steps, parallel, parse: (results) => results };
+}
+
+// ---- Being removed: shell-script requests, until every caller builds agent steps. ----
+
+/** @deprecated a shell script run in the toolbox; callers move to agent steps. */
+export interface ShellRequest<T> {
+  what: string;
+  argv: string[];
+  stdin?: string;
+  parse(result: ExecResult): T;
+}
+
+/** @deprecated */
+export function scriptRequest(what: string, script: string, hint = DOCTOR_HINT): ShellRequest<string> {
   return {
     what,
     argv: ['sh', '-c', script],
@@ -42,7 +131,7 @@ export function scriptRequest(
   };
 }
 
-/** A script whose output is read whatever its exit code (probe batches report per probe). */
-export function rawScriptRequest(what: string, script: string, viaStdin = false): ToolboxRequest<ExecResult> {
+/** @deprecated */
+export function rawScriptRequest(what: string, script: string, viaStdin = false): ShellRequest<ExecResult> {
   return viaStdin ? { what, argv: ['sh', '-s'], stdin: script, parse: (r) => r } : { what, argv: ['sh', '-c', script], parse: (r) => r };
 }

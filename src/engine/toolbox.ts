@@ -1,9 +1,12 @@
-// netlab's own trusted container in every lab: it enters nodes' and pods' namespaces to plumb,
-// program and probe them. Requests are typed (what to do, and how to read the answer); the
-// Toolbox carries them out in one exec each and hands back the parsed result.
+// netlab's own trusted container in every lab: it enters nodes' and pods' network namespaces to
+// plumb, program and probe them. Every request goes to netlab-agent (docker/probe/main.go) as
+// JSON on stdin, in one exec; the agent runs each step by argv, never through a shell.
 import { traced } from '../core/debug.js';
-import type { ToolboxRequest } from '../core/toolbox-request.js';
+import { NetlabError } from '../core/errors.js';
+import type { ShellRequest, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
 import type { Engine } from './engine.js';
+
+export const AGENT_PATH = '/usr/local/bin/netlab-agent';
 
 export class Toolbox {
   constructor(
@@ -12,16 +15,48 @@ export class Toolbox {
     readonly container: string,
   ) {}
 
-  run<T>(request: ToolboxRequest<T>): Promise<T> {
+  run<T>(request: ToolboxRequest<T> | ShellRequest<T>): Promise<T> {
+    if ('argv' in request) return this.runShell(request);
+    const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
     return traced(
       'toolbox',
       request.what,
       async () => {
-        const result = await this.engine.exec(this.container, request.argv, request.stdin !== undefined ? { stdin: request.stdin } : {});
-        return request.parse(result);
+        if (request.steps.length === 0) return request.parse([]);
+        const result = await this.engine.exec(this.container, [AGENT_PATH], { stdin: body });
+        return request.parse(agentResults(request.what, result.exitCode, result.stdout, result.stderr, request.steps.length));
       },
+      undefined,
+      () => body,
+    );
+  }
+
+  /** @deprecated until every request is agent steps. */
+  private runShell<T>(request: ShellRequest<T>): Promise<T> {
+    return traced(
+      'toolbox',
+      request.what,
+      async () => request.parse(await this.engine.exec(this.container, request.argv, request.stdin !== undefined ? { stdin: request.stdin } : {})),
       undefined,
       () => [...request.argv, request.stdin ?? ''].join(' '),
     );
   }
+}
+
+/** The agent's answer, or an error saying why there is none. */
+export function agentResults(what: string, exitCode: number, stdout: string, stderr: string, expected: number): StepResult[] {
+  let parsed: { results?: StepResult[] } | undefined;
+  try {
+    parsed = exitCode === 0 ? (JSON.parse(stdout) as { results?: StepResult[] }) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const results = parsed?.results;
+  if (!Array.isArray(results) || results.length !== expected) {
+    const said = (stderr || stdout).trim().split('\n').slice(-2).join(' / ');
+    throw new NetlabError(`Failed ${what}: the toolbox's agent gave no answer (exit code ${exitCode}${said ? `: ${said}` : ''}).`, {
+      hint: 'The toolbox image may be older than this netlab: run `netlab images build`, then `netlab up` again.',
+    });
+  }
+  return results;
 }

@@ -55,7 +55,12 @@ export const RECIPES: Readonly<Record<ImageName, ImageRecipe>> = {
     compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'netlab-proxy' },
   },
   router: { name: 'router', ...fromBaseWithPause },
-  probe: { name: 'probe', ...fromBaseWithPause },
+  // The probe image is the toolbox: it carries netlab-agent (docker/probe/), its only way into namespaces.
+  probe: {
+    name: 'probe',
+    ...fromBaseWithPause,
+    compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'netlab-agent' },
+  },
   // CoreDNS compiled from its Go module at a pinned version (docker/coredns/go.mod), no registry.
   coredns: {
     name: 'coredns',

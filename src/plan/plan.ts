@@ -43,8 +43,12 @@ const NO_REDIRECTS = {
 
 /** Capabilities only (never privileged mode): nodes and the router program their own network stack. */
 const NET_CAPS = ['NET_ADMIN', 'NET_RAW'];
-/** The toolbox enters other containers' namespaces (setns needs SYS_ADMIN, /proc/<pid>/ns SYS_PTRACE). */
-const TOOLBOX_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_PTRACE'];
+/**
+ * The toolbox enters lab containers' network namespaces (setns needs SYS_ADMIN). Without
+ * SYS_PTRACE it can open /proc/<pid>/ns only of processes whose capabilities are a subset of
+ * its own: lab containers, never dockerd or the host's services.
+ */
+const TOOLBOX_CAPS = ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'];
 
 function specHash(create: ContainerCreate): string {
   return createHash('sha256').update(JSON.stringify(create)).digest('hex').slice(0, 12);

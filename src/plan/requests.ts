@@ -1,7 +1,7 @@
 // The toolbox requests of a lab's life, typed: what each does, and its answer read back.
 // (Plumbing pods with the real CNI plugins, routes, CNI DEL, a kube-proxy sync of every node.)
 import { NetlabError } from '../core/errors.js';
-import { rawScriptRequest, scriptRequest, type ToolboxRequest } from '../core/toolbox-request.js';
+import { rawScriptRequest, scriptRequest, type ShellRequest } from '../core/toolbox-request.js';
 import { parallelScript, parseParallelOutput, plumbPodScript, routesScript, unplumbPodScript, type PlumbInput, type RouteTarget } from './scripts.js';
 import type { PodPlan } from './types.js';
 
@@ -9,7 +9,7 @@ const LAST_LINES = 3;
 const tail = (text: string) => text.trim().split('\n').slice(-LAST_LINES).join(' / ');
 
 /** Every target's routes, replaced (one exec for the whole lab). */
-export function routesRequest(targets: RouteTarget[]): ToolboxRequest<string> {
+export function routesRequest(targets: RouteTarget[]): ShellRequest<string> {
   return scriptRequest('setting routes', routesScript(targets));
 }
 
@@ -17,7 +17,7 @@ export function routesRequest(targets: RouteTarget[]): ToolboxRequest<string> {
  * CNI ADD of several pods at once (pods that became ready together). Each pod gets its own
  * answer: the plugin's output (`unchanged` when already plumbed), or the error saying why not.
  */
-export function plumbPodsRequest(jobs: { pod: PodPlan; input: PlumbInput }[]): ToolboxRequest<(string | NetlabError)[]> {
+export function plumbPodsRequest(jobs: { pod: PodPlan; input: PlumbInput }[]): ShellRequest<(string | NetlabError)[]> {
   const script = scriptRequest('plumbing pods', parallelScript(jobs.map((j, index) => ({ index, command: plumbPodScript(j.input) }))));
   return {
     ...script,
@@ -35,12 +35,12 @@ export function plumbPodsRequest(jobs: { pod: PodPlan; input: PlumbInput }[]): T
 }
 
 /** CNI DEL for a pod about to be removed, so its node's host-local frees the address. */
-export function unplumbPodRequest(input: Parameters<typeof unplumbPodScript>[0]): ToolboxRequest<string> {
+export function unplumbPodRequest(input: Parameters<typeof unplumbPodScript>[0]): ShellRequest<string> {
   return scriptRequest('CNI DEL', unplumbPodScript(input));
 }
 
 /** One kube-proxy sync: every node's rules in one exec; a node that refused them is named. */
-export function proxySyncRequest(jobs: { node: string; command: string }[]): ToolboxRequest<void> {
+export function proxySyncRequest(jobs: { node: string; command: string }[]): ShellRequest<void> {
   const raw = rawScriptRequest('kube-proxy sync', parallelScript(jobs.map((j, index) => ({ index, command: j.command }))), true);
   return {
     ...raw,

@@ -1,0 +1,3 @@
+module netlab.dev/agent
+
+go 1.19

@@ -1,0 +1,374 @@
+// netlab-agent: the toolbox's only way in. netlab sends one JSON request on stdin naming
+// steps; each step is a program from a fixed list, with its arguments as argv, run in the
+// network namespace of one lab container (entered with setns). No shell is ever involved,
+// so nothing in a request can become a command: values from lab files stay arguments.
+//
+//	netlab-agent < request.json > results.json
+//
+// Request: {"parallel": 8, "steps": [{"netns": {"pid": 4242, "container": "<id>"},
+// "resolvConf": "nameserver 10.96.0.10\n...", "resolvConfFrom": {"pid": ..., "container": ...},
+// "argv": ["curl", "-s", "http://10.96.0.20/"], "env": {"K": "V"}, "stdin": "...",
+// "timeoutMs": 5000, "detach": false}]}
+//
+// Results, in the order of the steps: {"results": [{"exitCode": 0, "stdout": "...",
+// "stderr": "...", "ms": 12, "error": ""}]}. A step that cannot start (a program not on the
+// list, a PID that is not the named container's) has exitCode -1 and says why in error; the
+// agent itself exits non-zero only when the request cannot be read.
+//
+// A namespace is entered in a child: the agent runs itself again (`netlab-agent enter`),
+// which unshares its mount namespace when it must show the program another resolv.conf,
+// enters the network namespace, and execs the program.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Programs a step may run, by name. Anything else is refused: the agent is not a shell.
+var programs = map[string]string{
+	"arping":            "/usr/bin/arping",
+	"bridge":            "/usr/sbin/bridge",
+	"cat":               "/usr/bin/cat",
+	"conntrack":         "/usr/sbin/conntrack",
+	"curl":              "/usr/bin/curl",
+	"dig":               "/usr/bin/dig",
+	"ip":                "/usr/sbin/ip",
+	"ip6tables":         "/usr/sbin/ip6tables",
+	"ip6tables-restore": "/usr/sbin/ip6tables-restore",
+	"ip6tables-save":    "/usr/sbin/ip6tables-save",
+	"iptables":          "/usr/sbin/iptables",
+	"iptables-restore":  "/usr/sbin/iptables-restore",
+	"iptables-save":     "/usr/sbin/iptables-save",
+	"nc":                "/usr/bin/nc",
+	"nft":               "/usr/sbin/nft",
+	"ping":              "/usr/bin/ping",
+	"ss":                "/usr/bin/ss",
+	"sysctl":            "/usr/sbin/sysctl",
+	"tcpdump":           "/usr/bin/tcpdump",
+	"tc":                "/usr/sbin/tc",
+	"traceroute":        "/usr/bin/traceroute",
+	"cni-bridge":        "/usr/lib/cni/bridge",
+	"cni-host-local":    "/usr/lib/cni/host-local",
+}
+
+const (
+	maxOutput       = 16 << 20
+	defaultTimeout  = 30 * time.Second
+	maxParallel     = 64
+	enterEnv        = "NETLAB_AGENT_ENTER"
+	resolvConfLimit = 64 << 10
+)
+
+// Namespace names a lab container by its host PID and its ID; the PID must belong to the ID.
+type Namespace struct {
+	Pid       int    `json:"pid"`
+	Container string `json:"container,omitempty"`
+}
+
+type Step struct {
+	Netns          *Namespace        `json:"netns,omitempty"`
+	ResolvConf     *string           `json:"resolvConf,omitempty"`
+	ResolvConfFrom *Namespace        `json:"resolvConfFrom,omitempty"`
+	Argv           []string          `json:"argv"`
+	Env            map[string]string `json:"env,omitempty"`
+	Stdin          string            `json:"stdin,omitempty"`
+	TimeoutMs      int               `json:"timeoutMs,omitempty"`
+	Detach         bool              `json:"detach,omitempty"`
+}
+
+type Request struct {
+	Parallel int    `json:"parallel,omitempty"`
+	Steps    []Step `json:"steps"`
+}
+
+type Result struct {
+	ExitCode int    `json:"exitCode"`
+	Stdout   string `json:"stdout"`
+	Stderr   string `json:"stderr"`
+	Ms       int64  `json:"ms"`
+	Error    string `json:"error,omitempty"`
+}
+
+// enterSpec is what the child needs: already-checked paths and the program's argv.
+type enterSpec struct {
+	Netns      string   `json:"netns,omitempty"`
+	ResolvFile string   `json:"resolvFile,omitempty"`
+	Path       string   `json:"path"`
+	Argv       []string `json:"argv"`
+	Env        []string `json:"env"`
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "enter" {
+		enter()
+		return
+	}
+	var req Request
+	dec := json.NewDecoder(os.Stdin)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		fmt.Fprintf(os.Stderr, "netlab-agent: unreadable request: %v\n", err)
+		os.Exit(2)
+	}
+	results := runAll(req)
+	out := json.NewEncoder(os.Stdout)
+	out.SetEscapeHTML(false)
+	if err := out.Encode(map[string][]Result{"results": results}); err != nil {
+		os.Exit(3)
+	}
+}
+
+func runAll(req Request) []Result {
+	parallel := req.Parallel
+	if parallel < 1 {
+		parallel = 1
+	}
+	if parallel > maxParallel {
+		parallel = maxParallel
+	}
+	results := make([]Result, len(req.Steps))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i := range req.Steps {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = runStep(req.Steps[i])
+		}(i)
+	}
+	wg.Wait()
+	return results
+}
+
+func failed(err error) Result { return Result{ExitCode: -1, Error: err.Error()} }
+
+func runStep(step Step) Result {
+	start := time.Now()
+	spec, cleanup, err := prepare(step)
+	if cleanup != nil {
+		defer cleanup()
+	}
+	if err != nil {
+		return failed(err)
+	}
+	encoded, err := json.Marshal(spec)
+	if err != nil {
+		return failed(err)
+	}
+	timeout := defaultTimeout
+	if step.TimeoutMs > 0 {
+		timeout = time.Duration(step.TimeoutMs) * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	self, err := os.Executable()
+	if err != nil {
+		return failed(err)
+	}
+	cmd := exec.CommandContext(ctx, self, "enter")
+	cmd.Env = []string{enterEnv + "=" + string(encoded)}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if spec.ResolvFile != "" {
+		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+	}
+	cmd.Stdin = strings.NewReader(step.Stdin)
+	if step.Detach {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+		if err := cmd.Start(); err != nil {
+			return failed(err)
+		}
+		go func() { _ = cmd.Wait() }()
+		return Result{Ms: time.Since(start).Milliseconds()}
+	}
+	var stdout, stderr capped
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	runErr := cmd.Run()
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String(), Ms: time.Since(start).Milliseconds()}
+	var exitErr *exec.ExitError
+	switch {
+	case runErr == nil:
+	case ctx.Err() == context.DeadlineExceeded:
+		res.ExitCode, res.Error = 124, fmt.Sprintf("timed out after %v", timeout)
+	case errors.As(runErr, &exitErr):
+		res.ExitCode = exitErr.ExitCode()
+		if res.ExitCode < 0 {
+			res.ExitCode = 128 + int(exitErr.Sys().(syscall.WaitStatus).Signal())
+		}
+	default:
+		return failed(runErr)
+	}
+	return res
+}
+
+// prepare checks a step and turns it into what the child runs; cleanup removes its temporary file.
+func prepare(step Step) (enterSpec, func(), error) {
+	spec := enterSpec{}
+	if len(step.Argv) == 0 {
+		return spec, nil, errors.New("empty argv")
+	}
+	path, ok := programs[step.Argv[0]]
+	if !ok {
+		return spec, nil, fmt.Errorf("%q is not a program the agent runs", step.Argv[0])
+	}
+	spec.Path, spec.Argv = path, append([]string{filepath.Base(path)}, step.Argv[1:]...)
+	spec.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	for k, v := range step.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {
+			return spec, nil, fmt.Errorf("bad environment variable %q", k)
+		}
+		spec.Env = append(spec.Env, k+"="+v)
+	}
+	for _, a := range step.Argv {
+		if strings.Contains(a, "\x00") {
+			return spec, nil, errors.New("argument holds a NUL byte")
+		}
+	}
+	if step.Netns != nil {
+		ns, err := namespacePath(*step.Netns)
+		if err != nil {
+			return spec, nil, err
+		}
+		spec.Netns = ns
+	}
+	var conf []byte
+	switch {
+	case step.ResolvConf != nil:
+		conf = []byte(*step.ResolvConf)
+	case step.ResolvConfFrom != nil:
+		read, err := readResolvConf(*step.ResolvConfFrom)
+		if err != nil {
+			return spec, nil, err
+		}
+		conf = read
+	default:
+		return spec, nil, nil
+	}
+	f, err := os.CreateTemp("", "resolv-*.conf")
+	if err != nil {
+		return spec, nil, err
+	}
+	cleanup := func() { _ = os.Remove(f.Name()) }
+	_, werr := f.Write(conf)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return spec, cleanup, werr
+	}
+	spec.ResolvFile = f.Name()
+	return spec, cleanup, nil
+}
+
+// namespacePath is /proc/<pid>/ns/net, once the PID is known to be the named container's.
+func namespacePath(ns Namespace) (string, error) {
+	if ns.Pid <= 1 {
+		return "", fmt.Errorf("bad PID %d", ns.Pid)
+	}
+	if err := belongsTo(ns); err != nil {
+		return "", err
+	}
+	return "/proc/" + strconv.Itoa(ns.Pid) + "/ns/net", nil
+}
+
+// belongsTo: the process's cgroup names the container (so a reused PID is never entered).
+func belongsTo(ns Namespace) error {
+	if ns.Container == "" {
+		return nil
+	}
+	if len(ns.Container) < 12 || strings.Trim(ns.Container, "0123456789abcdef") != "" {
+		return fmt.Errorf("bad container ID %q", ns.Container)
+	}
+	cgroup, err := os.ReadFile("/proc/" + strconv.Itoa(ns.Pid) + "/cgroup")
+	if err != nil {
+		return fmt.Errorf("process %d is gone: %v", ns.Pid, err)
+	}
+	if !bytes.Contains(cgroup, []byte(ns.Container)) {
+		return fmt.Errorf("process %d is not in container %.12s", ns.Pid, ns.Container)
+	}
+	return nil
+}
+
+// readResolvConf reads a container's /etc/resolv.conf without following links out of it.
+func readResolvConf(ns Namespace) ([]byte, error) {
+	if err := belongsTo(ns); err != nil {
+		return nil, err
+	}
+	root := "/proc/" + strconv.Itoa(ns.Pid) + "/root"
+	if info, err := os.Lstat(root + "/etc"); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("the container has no /etc directory")
+	}
+	fd, err := syscall.Open(root+"/etc/resolv.conf", syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading the container's /etc/resolv.conf: %v", err)
+	}
+	f := os.NewFile(uintptr(fd), "resolv.conf")
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, errors.New("the container's /etc/resolv.conf is not a regular file")
+	}
+	return io.ReadAll(io.LimitReader(f, resolvConfLimit))
+}
+
+// enter runs in the child: shows the resolv.conf, enters the namespace, becomes the program.
+func enter() {
+	var spec enterSpec
+	if err := json.Unmarshal([]byte(os.Getenv(enterEnv)), &spec); err != nil {
+		die("bad spec: %v", err)
+	}
+	runtime.LockOSThread()
+	if spec.ResolvFile != "" {
+		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+			die("making mounts private: %v", err)
+		}
+		if err := syscall.Mount(spec.ResolvFile, "/etc/resolv.conf", "", syscall.MS_BIND, ""); err != nil {
+			die("showing the pod's resolv.conf: %v", err)
+		}
+	}
+	if spec.Netns != "" {
+		fd, err := syscall.Open(spec.Netns, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			die("opening %s: %v", spec.Netns, err)
+		}
+		if _, _, errno := syscall.RawSyscall(sysSetns, uintptr(fd), syscall.CLONE_NEWNET, 0); errno != 0 {
+			die("entering %s: %v", spec.Netns, errno)
+		}
+	}
+	err := syscall.Exec(spec.Path, spec.Argv, spec.Env)
+	die("running %s: %v", spec.Path, err)
+}
+
+func die(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "netlab-agent: "+format+"\n", args...)
+	os.Exit(126)
+}
+
+// capped keeps the first maxOutput bytes and drops the rest.
+type capped struct{ bytes.Buffer }
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := maxOutput - c.Len(); room > 0 {
+		if len(p) > room {
+			c.Buffer.Write(p[:room])
+		} else {
+			c.Buffer.Write(p)
+		}
+	}
+	return len(p), nil
+}

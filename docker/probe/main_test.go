@@ -1,0 +1,88 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The tests run the agent's child as the test binary itself.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "enter" {
+		enter()
+		return
+	}
+	programs["cat"] = "/bin/cat"
+	programs["sleep-for-test"] = "/bin/sleep"
+	programs["printenv-for-test"] = "/usr/bin/printenv"
+	os.Exit(m.Run())
+}
+
+func TestRefusesWhatIsNotAProgram(t *testing.T) {
+	for _, argv := range [][]string{{"sh", "-c", "touch /tmp/x"}, {"/bin/sh"}, {"cat; id"}, {}} {
+		r := runAll(Request{Steps: []Step{{Argv: argv}}})[0]
+		if r.ExitCode != -1 || r.Error == "" {
+			t.Errorf("%q ran: %+v", argv, r)
+		}
+	}
+}
+
+func TestArgumentsStayArguments(t *testing.T) {
+	payload := "$(touch /tmp/agent-canary); `id` ; | & > x\n'\""
+	r := runAll(Request{Steps: []Step{{Argv: []string{"cat", "--", payload}}}})[0]
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "touch /tmp/agent-canary") {
+		t.Fatalf("cat did not get the payload as one file name: %+v", r)
+	}
+	if _, err := os.Stat("/tmp/agent-canary"); err == nil {
+		t.Fatal("the payload ran")
+	}
+}
+
+func TestStdinEnvOrderAndParallel(t *testing.T) {
+	steps := []Step{
+		{Argv: []string{"sleep-for-test", "0.3"}},
+		{Argv: []string{"cat"}, Stdin: "hello"},
+		{Argv: []string{"printenv-for-test", "GREETING"}, Env: map[string]string{"GREETING": "a b;c"}},
+	}
+	rs := runAll(Request{Parallel: 3, Steps: steps})
+	if rs[1].Stdout != "hello" || strings.TrimSpace(rs[2].Stdout) != "a b;c" || rs[0].ExitCode != 0 {
+		t.Fatalf("results: %+v", rs)
+	}
+	if rs[1].Ms > 250 {
+		t.Errorf("steps did not run in parallel: %+v", rs)
+	}
+}
+
+func TestBadEnvironmentAndNul(t *testing.T) {
+	for _, s := range []Step{
+		{Argv: []string{"cat"}, Env: map[string]string{"A=B": "x"}},
+		{Argv: []string{"cat", "a\x00b"}},
+	} {
+		if r := runAll(Request{Steps: []Step{s}})[0]; r.ExitCode != -1 {
+			t.Errorf("%+v ran: %+v", s, r)
+		}
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	r := runAll(Request{Steps: []Step{{Argv: []string{"sleep-for-test", "5"}, TimeoutMs: 200}}})[0]
+	if r.ExitCode != 124 || r.Ms > 2000 {
+		t.Fatalf("no timeout: %+v", r)
+	}
+}
+
+func TestNamespaceMustBeTheContainers(t *testing.T) {
+	self := Namespace{Pid: os.Getpid(), Container: "0123456789abcdef0123"}
+	if _, err := namespacePath(self); err == nil || !strings.Contains(err.Error(), "not in container") {
+		t.Fatalf("a PID outside the container was accepted: %v", err)
+	}
+	for _, bad := range []Namespace{{Pid: 0}, {Pid: 1}, {Pid: os.Getpid(), Container: "../../x"}} {
+		if _, err := namespacePath(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if p, err := namespacePath(Namespace{Pid: os.Getpid()}); err != nil || p != "/proc/"+strconv.Itoa(os.Getpid())+"/ns/net" {
+		t.Fatalf("own namespace: %q %v", p, err)
+	}
+}

@@ -1,0 +1,4 @@
+package main
+
+// setns(2): not in package syscall.
+const sysSetns = 268
