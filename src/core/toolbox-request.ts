@@ -109,6 +109,24 @@ export function rawStepsRequest(what: string, steps: AgentStep[], parallel = 1):
   return { what, steps, parallel, parse: (results) => results };
 }
 
+/** A step whose output is read by name (diagnosis reads "node1 routes", "nat", "conntrack"...). */
+export interface SectionStep {
+  section: string;
+  step: AgentStep;
+}
+
+/**
+ * Steps run in order, each one's result under its section's name (a later one of the same name
+ * wins). Failures are data here: a namespace that is gone is a fact of the diagnosis.
+ */
+export function sectionsRequest(what: string, sections: SectionStep[]): ToolboxRequest<Map<string, StepResult>> {
+  return {
+    what,
+    steps: sections.map((s) => s.step),
+    parse: (results) => new Map(results.map((r, i) => [sections[i]!.section, r])),
+  };
+}
+
 // ---- Being removed: shell-script requests, until every caller builds agent steps. ----
 
 /** @deprecated a shell script run in the toolbox; callers move to agent steps. */
