@@ -55,7 +55,8 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
     .description("run the lab's checks from netlab's own probe container; exit 1 if any fails")
     .option('--only <names...>', 'run only these checks')
-    .option('--checks <file>', "an instructor's check file: its checks (a `checks:` list, or a whole lab file) replace the lab's own")
+    .option('--exercise <n|id>', "run only this exercise's checks (its number, from 1, or its id)")
+    .option('--checks <file>', "an instructor's check file: its checks and exercises (a `checks:` list, or a whole lab file or folder) replace the lab's own")
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).checkCommand(lab, o))());
   cli
@@ -138,8 +139,8 @@ function learningCommands(cli: Command, run: Run): void {
     .description(
       "grade a running lab (or one exercise): its checks from netlab's own probe container, a score; exit 0 all passed, 1 a check failed, 2 no checks, 3 only warnings failed",
     )
-    .option('--exercise <n|id>', "only this exercise's checks (its number, from 1, or its id)")
-    .option('--checks <file>', "an instructor's check file: its checks (a `checks:` list, or a whole lab file) replace the lab's own")
+    .option('--exercise <n|id>', "only this exercise's checks (its number, from 1, or its id; from --checks when given)")
+    .option('--checks <file>', "an instructor's check file: its checks and exercises (a `checks:` list, or a whole lab file or folder) replace the lab's own")
     .option('--json', 'print the grade as JSON')
     .option('--junit <file>', 'also write JUnit XML to this file')
     .option('--gradescope <file>', "also write Gradescope's autograder results.json to this file")

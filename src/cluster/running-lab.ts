@@ -124,7 +124,15 @@ export class RunningLab {
     const loaded = withAddons(read.lab);
     const state = await readLabState(engine, loaded.name);
     const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;
-    if (!subnet) throw new NetlabError(`Lab ${loaded.name} is not up.`, { hint: `Bring it up first: netlab up ${labArg}` });
+    if (!subnet) {
+      // A lab file by path (a course's): the lab it names may run under another name.
+      const byPath = !onEngine && labArg !== loaded.name;
+      throw new NetlabError(`Lab ${loaded.name}${byPath ? ` (named in ${labArg})` : ''} is not up.`, {
+        hint: `Bring it up first: netlab up ${labArg}${
+          byPath ? `; or, for a copy that runs under another name, take this file's checks and exercises: --checks ${labArg} on that copy` : ''
+        }`,
+      });
+    }
     const { lab, base, overlay } = await asRunning(engine, loaded, state);
     const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) });
     return new RunningLab(engine, lab, base, plan, overlay, read.checkFile);

@@ -4,8 +4,9 @@ import { networkInterfaces } from 'node:os';
 import { batcher, ENGINE_PARALLEL, limiter, mapLimit, settleAll } from '../core/concurrency.js';
 import { NetlabError } from '../core/errors.js';
 import { type EventSink, task } from '../core/events.js';
-import { LABEL_CONTAINER, LABEL_NODE, LABEL_ROLE } from '../core/labels.js';
-import { findNamed, podTitle } from '../core/names.js';
+import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from '../core/labels.js';
+import { podTitle } from '../core/names.js';
+import { overlaps, parseCidr } from '../core/cidr.js';
 import { ensureContainer, type EnsuredContainer, type EnsureOptions } from '../engine/containers.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
@@ -18,6 +19,8 @@ import { pickUnderlay } from '../plan/addresses.js';
 import { planLab } from '../plan/plan.js';
 import type { PlumbInput } from '../plan/scripts.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type PodPlan } from '../plan/types.js';
+import type { SubnetHolder } from '../plan/preflight.js';
+import { preflight, readSubnetHolders } from './preflight.js';
 import { syncServices } from './sync.js';
 
 export class InterruptedError extends NetlabError {
@@ -56,7 +59,8 @@ interface UpRun {
 
 export async function up(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
   const state = await readLabState(engine, lab.name);
-  const chosen = await chooseUnderlay(engine, lab, state);
+  const holders = await readSubnetHolders(engine, lab.name);
+  const chosen = chooseUnderlay(lab, state, holders);
   const run: UpRun = {
     engine,
     lab,
@@ -70,7 +74,16 @@ export async function up(engine: Engine, lab: Lab, emit: EventSink, options: UpO
       if (options.signal?.aborted) throw new InterruptedError(lab.name);
     },
   };
-  await preflightImages(engine, lab, run.plan, options.images);
+  // Everything is checked before anything is created, removed or replaced: a failed `up` of a
+  // running lab leaves it running as it was.
+  await preflight(engine, {
+    lab,
+    plan: run.plan,
+    images: options.images,
+    holders,
+    createsNetwork: networkIsStale(state, run.plan),
+    running: state.containers.size > 0,
+  });
   await replaceStaleNetwork(run);
   await ensureNetwork(run, chosen.taken);
   run.checkAbort();
@@ -81,39 +94,15 @@ export async function up(engine: Engine, lab: Lab, emit: EventSink, options: UpO
 }
 
 /**
- * Before anything is created: every image a pod names must be on the engine (netlab's own are
- * built before `up`). A missing one is named with where the lab file asks for it.
+ * The underlay subnet: the running lab's, the lab file's, or a free one (`taken` says what to
+ * avoid: other networks, the host's routes and addresses, the lab's own blocks).
  */
-async function preflightImages(engine: Engine, lab: Lab, plan: LabPlan, netlabImages: ImageRefs): Promise<void> {
-  const ours = new Set(Object.values(netlabImages));
-  const uses = new Map<string, string[]>();
-  for (const pod of plan.pods) {
-    const spec = findNamed(lab.pods, pod);
-    for (const c of pod.containers.filter((c) => !ours.has(c.create.Image))) {
-      const container = spec?.containers.find((s) => s.name === c.create.Labels?.[LABEL_CONTAINER]);
-      const where = container ? `${container.at.file}:${container.at.line}:${container.at.column}` : c.name;
-      uses.set(c.create.Image, [...(uses.get(c.create.Image) ?? []), `${where} (pod ${podTitle(pod)}, container ${container?.name ?? c.name})`]);
-    }
-  }
-  const missing = (await Promise.all([...uses.keys()].map(async (image) => ((await engine.inspectImage(image)) ? undefined : image)))).filter(
-    (i): i is string => i !== undefined,
-  );
-  if (!missing.length) return;
-  const lines = missing.flatMap((image) => uses.get(image)!.map((where) => `${where}: image ${image} is not on this Docker engine`));
-  throw new NetlabError(`${lines.join('\n')}\nNothing was created.`, {
-    hint: 'netlab does not pull images: load them first (docker load, or docker pull where a registry is reachable), or use netlab/app.',
-    exitCode: 2,
-  });
-}
-
-/** The underlay subnet: the running lab's, the lab file's, or a free one (`taken` says what to avoid). */
-async function chooseUnderlay(engine: Engine, lab: Lab, state: LabState): Promise<{ subnet: string; taken?: string[] }> {
+function chooseUnderlay(lab: Lab, state: LabState, holders: readonly SubnetHolder[]): { subnet: string; taken?: string[] } {
   const existing = state.network?.IPAM?.Config?.[0]?.Subnet;
   if (existing && (!lab.topology.underlay || lab.topology.underlay === existing)) return { subnet: existing };
   if (lab.topology.underlay) return { subnet: lab.topology.underlay };
-  const networks = await engine.listNetworks();
   const taken = [
-    ...networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s)),
+    ...holders.map((h) => h.cidr),
     ...Object.values(networkInterfaces())
       .flat()
       .filter((a) => a && a.family === 'IPv4' && !a.internal)
@@ -126,16 +115,55 @@ async function chooseUnderlay(engine: Engine, lab: Lab, state: LabState): Promis
   return { subnet: pickUnderlay(taken), taken };
 }
 
-/** A network whose subnet no longer matches the lab file is replaced with everything on it. */
+/** The lab's network is missing, or must be replaced (another subnet, or an old internal network). */
+function networkIsStale(state: LabState, plan: LabPlan): boolean {
+  return !state.network || state.network.IPAM?.Config?.[0]?.Subnet !== plan.network.subnet || !!state.network.Internal;
+}
+
+/**
+ * A network whose subnet no longer matches the lab file (or an old internal one) is replaced with
+ * everything on it. A new subnet must be accepted by the engine first: a network is created on
+ * it, and removed, before anything of the running lab is touched.
+ */
 async function replaceStaleNetwork(run: UpRun): Promise<void> {
   const { state, plan, engine } = run;
-  if (!state.network || (state.network.IPAM?.Config?.[0]?.Subnet === plan.network.subnet && !state.network.Internal)) return;
+  const old = state.network;
+  if (!old || !networkIsStale(state, plan)) return;
   await task(run.emit, 'network-replace', `replace network ${plan.network.name}`, async () => {
+    const oldSubnet = parseCidr(old.IPAM?.Config?.[0]?.Subnet ?? '', false);
+    const newSubnet = parseCidr(plan.network.subnet, false);
+    // A new subnet that overlaps the old one cannot be tried beside it: preflight's word stands.
+    if (!oldSubnet || !newSubnet || !overlaps(oldSubnet, newSubnet)) await tryNetwork(run, old.IPAM?.Config?.[0]?.Subnet);
     await mapLimit([...state.containers.values()], ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
-    await engine.removeNetwork(state.network!.Id);
+    await engine.removeNetwork(old.Id);
     state.network = undefined;
     state.containers.clear();
   });
+}
+
+/** Creates the planned network under a trial name and removes it: does the engine take its subnet? */
+async function tryNetwork(run: UpRun, oldSubnet: string | undefined): Promise<void> {
+  const { engine, plan } = run;
+  // `_` is in no lab name (they are DNS labels): the trial is never another lab's network.
+  const name = `${plan.network.name}_trial`;
+  // A trial left by an `up` that was killed halfway (only ours: it carries the lab's label).
+  for (const n of await engine.listNetworks({ name: [name] })) {
+    if (n.Name === name && n.Labels?.[LABEL_LAB] === run.lab.name) await engine.removeNetwork(n.Id);
+  }
+  try {
+    await createNetwork(engine, { ...plan, network: { ...plan.network, name } });
+  } catch (err) {
+    throw new NetlabError(
+      `The Docker engine refuses the underlay ${plan.network.subnet} for lab ${run.lab.name}: ${engineMessage(err)}\n` +
+        `Nothing was changed: lab ${run.lab.name} runs as it was${oldSubnet ? ` on ${oldSubnet}` : ''}.`,
+      {
+        hint: `pick another subnet for topology.underlay, or remove it and let netlab choose; or \`netlab down ${run.lab.name}\` first`,
+        exitCode: 2,
+        cause: err,
+      },
+    );
+  }
+  await engine.removeNetwork(name);
 }
 
 async function ensureNetwork(run: UpRun, taken: string[] | undefined): Promise<void> {
@@ -151,7 +179,16 @@ async function ensureNetwork(run: UpRun, taken: string[] | undefined): Promise<v
           break;
         } catch (err) {
           // Another lab (or program) took the picked subnet in the meantime: pick the next one.
-          if (!taken || !/overlaps/i.test(engineMessage(err)) || attempt >= 8) throw err;
+          const overlap = /overlaps/i.test(engineMessage(err));
+          if (overlap && !taken) {
+            // A subnet the lab file names, taken since preflight looked.
+            throw new NetlabError(`The Docker engine refuses the underlay ${run.plan.network.subnet}: ${engineMessage(err)}`, {
+              hint: 'pick another subnet for topology.underlay, or remove it and let netlab choose one',
+              exitCode: 2,
+              cause: err,
+            });
+          }
+          if (!taken || !overlap || attempt >= 8) throw err;
           taken.push(run.plan.network.subnet);
           run.plan = planLab(run.lab, { images: run.options.images, underlay: pickUnderlay(taken), previousIPs: runningPodIPs(run.state) });
         }

@@ -76,6 +76,18 @@ export function freeBlock(prefix: number, taken: Cidr[]): string | undefined {
   return undefined;
 }
 
+/** The first block of `prefix` inside `outer` (at most 4096 tried) that overlaps none of `taken`. */
+export function freeBlockIn(outer: Cidr, prefix: number, taken: readonly Cidr[]): string | undefined {
+  if (prefix < outer.prefix) return undefined;
+  const step = 2 ** (32 - prefix);
+  const count = Math.min(4096, 2 ** (prefix - outer.prefix));
+  for (let k = 0; k < count; k++) {
+    const candidate: Cidr = { base: ((outer.base & mask(outer.prefix)) + k * step) >>> 0, prefix };
+    if (!taken.some((t) => overlaps(t, candidate))) return formatCidr(candidate);
+  }
+  return undefined;
+}
+
 /** The smallest block that holds all of `blocks`. */
 export function covering(blocks: Cidr[]): Cidr | undefined {
   const first = blocks[0];

@@ -26,6 +26,23 @@ export interface EngineEndpoint {
   /** A human description: "DOCKER_HOST", "docker context colima", "/var/run/docker.sock". */
   source: string;
   options: Docker.DockerOptions;
+  /**
+   * The engine runs on this machine (a local socket, or TCP to a loopback address): the ports it
+   * publishes on 127.0.0.1 are this machine's, and a Linux engine's networks are routes in this
+   * machine's table. Preflight then also asks the host (its routes, its listening ports).
+   */
+  local: boolean;
+}
+
+/** Whether these options reach an engine on this machine: a socket or named pipe, or a loopback address. */
+export function isLocalEngine(options: Docker.DockerOptions): boolean {
+  if (options.socketPath) return true;
+  const host = (options.host ?? '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function endpoint(source: string, options: Docker.DockerOptions): EngineEndpoint {
+  return { source, options, local: isLocalEngine(options) };
 }
 
 function optionsFromHost(host: string, env: NodeJS.ProcessEnv): Docker.DockerOptions {
@@ -65,7 +82,7 @@ function contextEndpoint(dockerConfigDir: string, env: NodeJS.ProcessEnv): Engin
       Endpoints?: { docker?: { Host?: string } };
     };
     const host = meta.Endpoints?.docker?.Host;
-    return host ? { source: `docker context ${name}`, options: optionsFromHost(host, env) } : undefined;
+    return host ? endpoint(`docker context ${name}`, optionsFromHost(host, env)) : undefined;
   } catch {
     return undefined;
   }
@@ -73,14 +90,14 @@ function contextEndpoint(dockerConfigDir: string, env: NodeJS.ProcessEnv): Engin
 
 /** Candidate endpoints in the order the Docker ecosystem (docker CLI, testcontainers) tries them. */
 export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): EngineEndpoint[] {
-  if (env.DOCKER_HOST) return [{ source: `DOCKER_HOST=${env.DOCKER_HOST}`, options: optionsFromHost(env.DOCKER_HOST, env) }];
+  if (env.DOCKER_HOST) return [endpoint(`DOCKER_HOST=${env.DOCKER_HOST}`, optionsFromHost(env.DOCKER_HOST, env))];
   const home = homedir();
   const configDir = env.DOCKER_CONFIG ?? join(home, '.docker');
   const found: EngineEndpoint[] = [];
   const ctx = contextEndpoint(configDir, env);
   if (ctx) found.push(ctx);
   if (process.platform === 'win32') {
-    found.push({ source: 'npipe docker_engine', options: { socketPath: '//./pipe/docker_engine' } });
+    found.push(endpoint('npipe docker_engine', { socketPath: '//./pipe/docker_engine' }));
     return found;
   }
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
@@ -94,9 +111,9 @@ export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): Engine
     join(home, '.orbstack', 'run', 'docker.sock'),
   ];
   for (const socket of new Set(sockets)) {
-    if (socket && existsSync(socket)) found.push({ source: socket, options: { socketPath: socket } });
+    if (socket && existsSync(socket)) found.push(endpoint(socket, { socketPath: socket }));
   }
-  if (found.length === 0) found.push({ source: '/var/run/docker.sock', options: { socketPath: '/var/run/docker.sock' } });
+  if (found.length === 0) found.push(endpoint('/var/run/docker.sock', { socketPath: '/var/run/docker.sock' }));
   return found;
 }
 

@@ -2,7 +2,9 @@
 // cross-references; every problem found is reported at once, each at its line.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { LAB_FILE_NAME } from './catalog.js';
 import { LabFileError, NetlabError, type LabFileProblem } from '../core/errors.js';
 import type { Lab } from './model.js';
 import { displayPath, YamlFile } from './read/positions.js';
@@ -55,12 +57,12 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
   const draft = await readLab(yaml, dirname(path), problems, options.files);
   let checkFile: CheckFileId | undefined;
   if (draft && options.checksFile !== undefined) {
-    const checksPath = resolve(options.checksFile);
+    const checksPath = checkFilePath(options.checksFile);
     const checksText = await readText(checksPath, 'check file', 'give the path of a YAML file with a `checks:` list');
     checkFile = { path: checksPath, sha256: createHash('sha256').update(checksText).digest('hex') };
     const parsed = YamlFile.parse(checksPath, checksText, false);
     if (parsed.problems.length) throw new LabFileError(sortProblems(parsed.problems, parsed.yaml.display));
-    readChecksFile(parsed.yaml, draft, problems);
+    await readChecksFile(parsed.yaml, dirname(checksPath), draft, problems);
   }
   const lab = draft ? validateLab(draft, problems, path, dirname(path)) : undefined;
   if (!problems.ok || !lab) {
@@ -71,6 +73,15 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
   }
   if (options.name !== undefined) lab.name = options.name;
   return { lab, warnings: sortProblems(problems.warnings, yaml.display), ...(checkFile ? { checkFile } : {}) };
+}
+
+/** A check file by its path, or a lab folder's lab.yaml (a course's lab, its checks and exercises). */
+function checkFilePath(file: string): string {
+  const path = resolve(file);
+  try {
+    if (statSync(path).isDirectory()) return join(path, LAB_FILE_NAME);
+  } catch {}
+  return path;
 }
 
 async function readText(path: string, what: string, hint: string): Promise<string> {

@@ -15,6 +15,8 @@ export interface NodeSpec {
   /** The node's pod CIDR (kubelet's podCIDR / the seed's 10.0.1.0/24). */
   podCIDR: string;
   at: SourceLocation;
+  /** Where podCIDR was written; undefined when the node has the default for its position. */
+  podCIDRAt?: SourceLocation;
 }
 
 /** The mode names live in src/core/proxy-modes.ts (one list for the language and the drivers). */
@@ -23,6 +25,8 @@ export type { ProxyMode };
 export interface Topology {
   /** Underlay (node network) subnet; undefined = pick a free one at `up`. */
   underlay?: string;
+  /** Where the underlay was written (when it was). */
+  underlayAt?: SourceLocation;
   /** Service cluster IPs come from here (kube-apiserver's --service-cluster-ip-range). Default 10.96.0.0/12. */
   serviceCIDR: string;
   /** kube-proxy's --cluster-cidr: all pod CIDRs. Default: 10.0.0.0/16 (covers 10.0.<n>.0/24). */

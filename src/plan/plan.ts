@@ -8,7 +8,8 @@ import { NetlabError } from '../core/errors.js';
 import type { ContainerSpec, Lab, NodeSpec, PodSpec } from '../labfile/model.js';
 import { placePods } from '../labfile/placement.js';
 import { isDnsPod } from './addons.js';
-import { allocateNodePorts, dnsIP } from './services.js';
+import { dnsIP } from './services.js';
+import { portKey, publishedNodePorts } from './preflight.js';
 import { resolvConf } from './dns/resolv.js';
 import {
   LABEL_CONTAINER,
@@ -201,7 +202,7 @@ function planNodes(ctx: PlanContext): NodePlan[] {
 
 /** --publish: every nodePort also on 127.0.0.1 of the host, through the first node (`30080/tcp`). */
 function publishedPorts(lab: Lab): string[] {
-  return lab.topology.publish ? [...allocateNodePorts(lab.services)].map(([port, nodePort]) => `${nodePort}/${port.protocol.toLowerCase()}`) : [];
+  return publishedNodePorts(lab).map((p) => portKey(p.nodePort, p.protocol));
 }
 
 function planNode(ctx: PlanContext, n: NodeSpec, nodeIPs: ReadonlyMap<string, string>, published: readonly string[]): NodePlan {

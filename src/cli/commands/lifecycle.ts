@@ -45,14 +45,18 @@ export async function downCommand(labArg: string | undefined, opts: OutputOption
   return 0;
 }
 
-export async function checkCommand(labArg: string, opts: OutputOptions & { only?: string[]; checks?: string }): Promise<number> {
+export async function checkCommand(labArg: string, opts: OutputOptions & { only?: string[]; exercise?: string; checks?: string }): Promise<number> {
+  if (opts.only && opts.exercise !== undefined) {
+    throw new NetlabError('Give --only or --exercise, not both.', { hint: "--exercise n runs exactly that exercise's checks", exitCode: 2 });
+  }
   // Loaded here: `up` and `down` need none of the probing and diagnosis code.
-  const { runChecks } = await import('../../checks/run.js');
+  const [{ runChecks }, { findExercise }] = await Promise.all([import('../../checks/run.js'), import('../../checks/grade.js')]);
   const running = await RunningLab.open(await connectEngine(), labArg, opts.checks !== undefined ? { checksFile: opts.checks } : {});
   const { checkFile } = running;
+  const only = opts.exercise !== undefined ? findExercise(running.lab, opts.exercise).exercise.checks : opts.only;
   if (opts.json) {
     // One JSON document on stdout, for graders and scripts.
-    const report = { ...(await runChecks(running, () => {}, opts.only)), ...(checkFile ? { checkFile } : {}) };
+    const report = { ...(await runChecks(running, () => {}, only)), ...(checkFile ? { checkFile } : {}) };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return report.ok ? 0 : 1;
   }
@@ -60,7 +64,7 @@ export async function checkCommand(labArg: string, opts: OutputOptions & { only?
   const report = await rendered(
     opts,
     `netlab check ${running.name}`,
-    (r) => runChecks(running, r.sink, opts.only),
+    (r) => runChecks(running, r.sink, only),
     (rep) => {
       const failed = rep.checks.filter((c) => !c.ok).length;
       const from = checkFile ? `; checks from ${checkFile.path} (sha256 ${checkFile.sha256.slice(0, 12)})` : '';

@@ -149,9 +149,11 @@ function readChecks(items: unknown[], root: Place, draft: Pick<LabDraft, 'checks
 
 /**
  * The checks of a check file (an instructor's: `checks:` as a lab file writes them, or a whole
- * lab file, whose checks are taken) in place of the lab's own; its exercises go with its checks.
+ * lab file, whose checks are taken) in place of the lab's own. The lab's exercises go with its
+ * checks, which they name; the check file's own `exercises:` (a course's lab file) come with its
+ * checks instead, their manifests files read from the check file's folder.
  */
-export function readChecksFile(yaml: YamlFile, draft: LabDraft, problems: Problems): void {
+export async function readChecksFile(yaml: YamlFile, checksDir: string, draft: LabDraft, problems: Problems): Promise<void> {
   const root: Place = { yaml, doc: 0, path: [] };
   const doc = yaml.docs[0];
   const value = doc && !isEmptyDocument(doc) ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
@@ -163,6 +165,7 @@ export function readChecksFile(yaml: YamlFile, draft: LabDraft, problems: Proble
     return;
   }
   readChecks(value.checks, root, draft, problems);
+  if (Array.isArray(value.exercises)) draft.exercises = await readExercises(value.exercises, child(root, 'exercises'), checksDir, problems);
 }
 
 function brokenCheck(raw: unknown, place: Place): BrokenCheck {
@@ -207,7 +210,12 @@ function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Pro
       return;
     }
     topology.nodes.push({
-      node: { name: node.name, podCIDR: node.podCIDR ?? defaultPodCIDR(i), at: valueAt(nodePlace) },
+      node: {
+        name: node.name,
+        podCIDR: node.podCIDR ?? defaultPodCIDR(i),
+        at: valueAt(nodePlace),
+        ...(node.podCIDR !== undefined ? { podCIDRAt: valueAt(nodePlace, 'podCIDR') } : {}),
+      },
       place: nodePlace,
       cidrWritten: node.podCIDR !== undefined,
     });

@@ -1,6 +1,6 @@
 // The cluster's address blocks beside the pod CIDRs: serviceCIDR (cluster IPs) must
 // overlap nothing; clusterCIDR (kube-proxy's --cluster-cidr) must hold every pod CIDR.
-import { covering, formatCidr, freeBlock, mask, overlaps, parseCidr, within, type Cidr } from '../../core/cidr.js';
+import { covering, formatCidr, freeBlock, freeBlockIn, overlaps, parseCidr, within, type Cidr } from '../../core/cidr.js';
 import { formatLocation } from '../../core/errors.js';
 import type { SourceLocation } from '../model.js';
 import { valueAt } from '../read/positions.js';
@@ -56,7 +56,7 @@ export function validateClusterCidrs(draft: LabDraft, problems: Problems, report
   const clashes = others.filter((b) => overlaps(b.cidr, service));
   const taken = others.map((b) => b.cidr);
   const free = (prefix: number) =>
-    freeBlock(prefix, taken) ?? freeInside({ base: 0xac100000, prefix: 12 }, prefix, taken) ?? freeInside({ base: 0xc0a80000, prefix: 16 }, prefix, taken);
+    freeBlock(prefix, taken) ?? freeBlockIn({ base: 0xac100000, prefix: 12 }, prefix, taken) ?? freeBlockIn({ base: 0xc0a80000, prefix: 16 }, prefix, taken);
   if (clashes.length && serviceAt) {
     const suggested = free(service.prefix) ?? free(Math.max(service.prefix, 16));
     problems.error(
@@ -89,7 +89,7 @@ export function validateClusterCidrs(draft: LabDraft, problems: Problems, report
     if (reported.has(p.entry) || within(p.cidr, cluster)) continue;
     const written = p.entry.cidrWritten;
     const widen = widened([...mine, ...pods.map((q) => q.cidr)]);
-    const inside = freeInside(cluster, p.cidr.prefix, avoid);
+    const inside = freeBlockIn(cluster, p.cidr.prefix, avoid);
     problems.error(
       written || !clusterAt ? p.errorAt : clusterAt,
       `${p.what} is outside clusterCIDR ${topo.clusterCIDR}${clusterAt ? (written ? ` (${formatLocation(clusterAt)})` : '') : ' (the default)'}`,
@@ -105,16 +105,4 @@ export function validateClusterCidrs(draft: LabDraft, problems: Problems, report
 /** "a", "a and b", "a, b and c" */
 function list(items: string[]): string {
   return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-}
-
-/** A block of `prefix` inside `outer` that overlaps none of `taken`. */
-function freeInside(outer: Cidr, prefix: number, taken: Cidr[]): string | undefined {
-  if (prefix < outer.prefix) return undefined;
-  const step = 2 ** (32 - prefix);
-  const count = Math.min(4096, 2 ** (prefix - outer.prefix));
-  for (let k = 0; k < count; k++) {
-    const candidate: Cidr = { base: ((outer.base & mask(outer.prefix)) + k * step) >>> 0, prefix };
-    if (!taken.some((t) => overlaps(t, candidate))) return formatCidr(candidate);
-  }
-  return undefined;
 }

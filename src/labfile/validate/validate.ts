@@ -41,7 +41,10 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     external: drafted.external,
     nodes: nodes.map((n) => n.node),
   };
-  if (drafted.underlay !== undefined) topology.underlay = drafted.underlay;
+  if (drafted.underlay !== undefined) {
+    topology.underlay = drafted.underlay;
+    if (drafted.place) topology.underlayAt = valueAt(drafted.place, 'underlay');
+  }
 
   if (!draft.broken.nodes) validatePlacement(draft, pods, problems);
   const services = validateServices(draft, topology, pods, problems);

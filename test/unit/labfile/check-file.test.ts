@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabFileError } from '../../../src/core/errors.js';
 import { loadLab, resolveLabFile } from '../../../src/labfile/load.js';
@@ -33,6 +33,31 @@ describe("an instructor's check file", () => {
   it('a whole lab file also works: its checks are taken', async () => {
     const { lab } = await loadLab(multiNode, { checksFile: multiNode });
     expect(lab.checks.length).toBe(7);
+  });
+
+  it("a course's lab file brings its exercises with its checks; a lab folder names its lab.yaml", async () => {
+    const podToService = resolveLabFile('pod-to-service');
+    const { lab: own } = await loadLab(podToService);
+    const course = mkdtempSync(join(tmpdir(), 'netlab-course-'));
+    // The course's copy: the lab's checks, one exercise of its own, whose fault's manifests sit beside it.
+    writeFileSync(
+      join(course, 'broken.yaml'),
+      'apiVersion: v1\nkind: Service\nmetadata: { name: service-test }\nspec: { selector: { app: nothing }, ports: [{ port: 80, targetPort: 8080 }] }\n',
+    );
+    const text = readFileSync(podToService, 'utf8').replace(/\nexercises:[\s\S]*$/, '\n');
+    writeFileSync(
+      join(course, 'lab.yaml'),
+      `${text}exercises:\n  - id: course-one\n    title: { en: One, ko: 하나 }\n    instructions: { en: Fix it, ko: 고쳐라 }\n    hints: [{ en: Look, ko: 봐라 }]\n` +
+        `    faults: [{ apply: { file: broken.yaml } }]\n    checks: [${JSON.stringify(own.checks[0]!.name)}]\n    solution: ["netlab apply {lab} -f {dir}/service.yaml"]\n`,
+    );
+    for (const checksFile of [course, join(course, 'lab.yaml')]) {
+      const { lab, checkFile } = await loadLab(podToService, { checksFile });
+      expect(checkFile?.path).toBe(join(course, 'lab.yaml'));
+      expect(lab.exercises.map((e) => [e.id, e.checks, e.faults[0]?.kind])).toEqual([['course-one', [own.checks[0]!.name], 'apply']]);
+    }
+    // The lab's own folder as the check file: its own exercises.
+    const { lab } = await loadLab(podToService, { checksFile: dirname(podToService) });
+    expect(lab.exercises.map((e) => e.id)).toEqual(own.exercises.map((e) => e.id));
   });
 
   it("names the check file's own lines when a check is wrong", async () => {

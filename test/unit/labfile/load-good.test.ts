@@ -18,6 +18,8 @@ describe('loadLab: multi-node lab', () => {
     expect(lab.dir).toBe(join(GOOD, 'multi-node'));
     expect(lab.topology).toEqual({
       underlay: '172.30.5.0/24',
+      // Where the underlay and a written podCIDR are: preflight names these lines.
+      underlayAt: { file: shown(file), line: 7, column: 13 },
       serviceCIDR: '10.96.0.0/12',
       clusterCIDR: '10.0.0.0/16',
       proxyMode: 'iptables',
@@ -28,7 +30,12 @@ describe('loadLab: multi-node lab', () => {
       routing: 'router',
       external: true,
       nodes: [
-        { name: 'node1', podCIDR: '10.0.1.0/24', at: { file: shown(file), line: 11, column: 7 } },
+        {
+          name: 'node1',
+          podCIDR: '10.0.1.0/24',
+          at: { file: shown(file), line: 11, column: 7 },
+          podCIDRAt: { file: shown(file), line: 12, column: 16 },
+        },
         // No podCIDR written: the second node gets 10.0.2.0/24.
         { name: 'node2', podCIDR: '10.0.2.0/24', at: { file: shown(file), line: 13, column: 7 } },
       ],
