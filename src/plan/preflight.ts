@@ -1,7 +1,7 @@
 // Preflight, the pure part: what a lab is about to take (its underlay and pod CIDRs, the host
 // ports `--publish` binds) against what the engine and the host already hold. Decided before
 // anything is created; each problem names the holder, and the lab file's line when it has one.
-import { type Cidr, formatCidr, formatIp, freeBlockIn, overlaps, parseCidr } from '../core/cidr.js';
+import { formatCidr, formatIp, overlaps, parseCidr } from '../core/cidr.js';
 import { formatLocation, type SourceLocation } from '../core/errors.js';
 import { networkName, podTitle } from '../core/names.js';
 import type { Lab, Protocol, ServicePortSpec, ServiceSpec } from '../labfile/model.js';
@@ -93,33 +93,23 @@ export interface SubnetClaim {
   cidr: string;
   what: string;
   at?: SourceLocation;
-  /** The node whose pod CIDR it is; undefined for the underlay. */
-  node?: string;
 }
 
 /**
- * What the lab claims: the underlay, when its network is about to be created (`underlay`), and
- * every node's pod CIDR. Lines are given for what the lab file writes.
+ * What the lab claims on the engine and the host: the underlay, when its network is about to be
+ * created (`underlay`). Pod CIDRs are not claimed: they live only inside the lab's nodes (as
+ * several copies of one lab side by side show), and pods never reach the host's routes.
  */
 export function subnetClaims(lab: Lab, underlay: string | undefined): SubnetClaim[] {
-  const claims: SubnetClaim[] = [];
-  if (underlay !== undefined) {
-    const written = lab.topology.underlay === underlay;
-    claims.push({
+  if (underlay === undefined) return [];
+  const written = lab.topology.underlay === underlay;
+  return [
+    {
       cidr: underlay,
       what: `underlay ${underlay}${written ? '' : ' (picked by netlab)'}`,
       ...(written && lab.topology.underlayAt ? { at: lab.topology.underlayAt } : {}),
-    });
-  }
-  for (const n of lab.topology.nodes) {
-    claims.push({
-      cidr: n.podCIDR,
-      what: `pod CIDR ${n.podCIDR}${n.podCIDRAt ? '' : ' (the default)'} of node ${n.name}`,
-      node: n.name,
-      ...(n.podCIDRAt ? { at: n.podCIDRAt } : {}),
-    });
-  }
-  return claims;
+    },
+  ];
 }
 
 /** Each claim that overlaps a holder, naming every holder it overlaps, with a free block to use instead. */
@@ -136,7 +126,7 @@ export function subnetProblems(lab: Lab, claims: readonly SubnetClaim[], holders
     if (!clashes.length) continue;
     problems.push({
       message: `${claim.at ? `${formatLocation(claim.at)}: ` : ''}${claim.what} overlaps ${listText(clashes.map((h) => `${h.holder} ${h.cidr}`))}`,
-      hint: claim.node === undefined ? underlayHint(lab, claims, held, claim) : podCidrHint(lab, claims, held, claim, block),
+      hint: underlayHint(lab, claims, held, claim),
     });
   }
   return problems;
@@ -150,18 +140,6 @@ function underlayHint(lab: Lab, claims: readonly SubnetClaim[], held: readonly {
   } catch {}
   if (!claim.at) return 'run `netlab up` again: netlab picks another free subnet';
   return `pick another subnet for topology.underlay${free ? ` (${free} is free)` : ''}, or remove topology.underlay and let netlab choose a free one`;
-}
-
-function podCidrHint(lab: Lab, claims: readonly SubnetClaim[], held: readonly { block: Cidr }[], claim: SubnetClaim, block: Cidr): string {
-  const avoid = [
-    ...held.map((h) => h.block),
-    ...claims.filter((c) => c !== claim).flatMap((c) => parseCidr(c.cidr, false) ?? []),
-    ...[lab.topology.serviceCIDR].flatMap((s) => parseCidr(s, false) ?? []),
-  ];
-  const cluster = parseCidr(lab.topology.clusterCIDR, false);
-  const free = cluster ? freeBlockIn(cluster, block.prefix, avoid) : undefined;
-  const example = free ? `, e.g. podCIDR: ${free} (free, inside clusterCIDR ${lab.topology.clusterCIDR})` : '';
-  return claim.at ? `give node ${claim.node} another podCIDR${example}` : `write a podCIDR for node ${claim.node}${example}`;
 }
 
 // ---------------------------------------------------------------- host ports

@@ -111,26 +111,12 @@ describe('subnets the lab claims', () => {
     expect(p!.message).toContain("underlay 10.8.4.0/24 overlaps the host's route via dev tun0 (gateway 10.8.0.1) 10.8.0.0/16");
   });
 
-  it('the underlay of a network that is kept is not claimed again; pod CIDRs always are', async () => {
-    const l = await withUnderlay('172.17.3.0/24');
-    expect(subnetClaims(l, undefined).map((c) => c.what)).toEqual(['pod CIDR 10.0.1.0/24 of node node1', 'pod CIDR 10.0.2.0/24 (the default) of node node2']);
-    expect(subnetProblems(l, subnetClaims(l, undefined), holders)).toEqual([]);
-  });
-
-  it('a pod CIDR over a holder: its line (or its node for a default one), and a free block inside clusterCIDR', async () => {
+  it('the underlay of a network that is kept is not claimed again, and pod CIDRs never are (they live inside the nodes)', async () => {
     const l = await withUnderlay('10.250.9.0/24');
-    const held: SubnetHolder[] = [
-      { cidr: '10.0.1.0/24', holder: 'Docker network kind' },
-      { cidr: '10.0.2.0/23', holder: "the host's route via dev wg0" },
-    ];
-    const problems = subnetProblems(l, subnetClaims(l, undefined), held);
-    expect(problems.map((p) => p.message)).toEqual([
-      `${l.topology.nodes[0]!.podCIDRAt!.file}:5:31: pod CIDR 10.0.1.0/24 of node node1 overlaps Docker network kind 10.0.1.0/24`,
-      "pod CIDR 10.0.2.0/24 (the default) of node node2 overlaps the host's route via dev wg0 10.0.2.0/23",
-    ]);
-    expect(problems.map((p) => p.hint)).toEqual([
-      'give node node1 another podCIDR, e.g. podCIDR: 10.0.0.0/24 (free, inside clusterCIDR 10.0.0.0/16)',
-      'write a podCIDR for node node2, e.g. podCIDR: 10.0.0.0/24 (free, inside clusterCIDR 10.0.0.0/16)',
+    expect(subnetClaims(l, undefined)).toEqual([]);
+    const held: SubnetHolder[] = [{ cidr: '10.0.0.0/8', holder: "the host's route via dev wg0" }];
+    expect(subnetProblems(l, subnetClaims(l, '10.250.9.0/24'), held).map((p) => p.message)).toEqual([
+      `${l.topology.underlayAt!.file}:${l.topology.underlayAt!.line}:${l.topology.underlayAt!.column}: underlay 10.250.9.0/24 overlaps the host's route via dev wg0 10.0.0.0/8`,
     ]);
   });
 
