@@ -8,8 +8,8 @@ import type { CheckSpec } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
-import { PROBE_HELPERS, probeDriver } from '../probes/index.js';
-import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts } from './path.js';
+import { probeDriver } from '../probes/index.js';
+import { gatherFacts, labNamespaces, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts } from './path.js';
 
 /**
  * One sentence naming the hop that broke a failed connectivity check, with its evidence
@@ -23,7 +23,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     // A probe kind without a diagnosis is not about connectivity (netns, gateway, conntrack).
     const how = probeDriver(check.probe).diagnosis;
     if (!how) return undefined;
-    const { ready, pid } = await labPids(target);
+    const { ready, ns } = await labNamespaces(target);
     // A lookup (probe dns) is diagnosed on the path to the cluster DNS, and by what it answers.
     const dnsProbe = how.lookup === true;
     const to = dnsProbe ? `service/kube-dns.kube-system:53` : check.to;
@@ -31,7 +31,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     const path = planPath(lab, plan, ready, check.from, to, how.proto);
     if (dnsProbe) path.facts.target = { ...path.facts.target, proto: 'udp' };
     const byName = check.by === 'dns' && path.facts.service ? path.facts.service.name : dnsProbe ? check.to : undefined;
-    const { facts } = await gatherFacts(target, path, pid, { helpers: PROBE_HELPERS, dnsName: byName });
+    const { facts } = await gatherFacts(target, path, ns, { dnsName: byName });
     if (facts.dns && !dnsProbe) facts.dns.expected = facts.service?.clusterIP;
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = analyzePath(facts, { dnsOnly: dnsProbe });

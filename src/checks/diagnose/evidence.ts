@@ -1,44 +1,39 @@
-// Evidence read off a running lab for `diagnose` and `explain`: the shell that gathers it in
-// ONE toolbox exec (sections of plain command output), and pure parsers of that output
-// (`ip -o link`, `ip -o addr`, `ip route`, `ss -ltnu`, `iptables-save -c`, `nft -a list`,
+// Evidence read off a running lab for `diagnose` and `explain`: the agent steps that gather it
+// in ONE toolbox exec (each step's output is one named section), and pure parsers of that
+// output (`ip -o link`, `ip -o addr`, `ip route`, `ss -ltnu`, `iptables-save -c`, `nft -a list`,
 // `conntrack -L`). Unit-tested on captured outputs.
 import { contains, parseCidr, parseIp } from '../../core/cidr.js';
-import { shq } from '../../plan/scripts.js';
+import type { ExecResult, NamespaceRef, SectionStep, StepResult } from '../../core/toolbox-request.js';
 
 // ---------------------------------------------------------------- gathering
 
-/** Shell helper: `sec NAME cmd...` prints `### NAME`, then the command's output. */
-export const SECTION_HELPER = `sec() { echo "### $1"; shift; "$@" 2>&1; echo; }`;
-
-/** The commands that dump one network namespace (links, IPv4 addresses, routes, listening sockets). */
-export function dumpNetnsScript(label: string, pid: number, listening = false): string[] {
-  const ns = `nsenter --net=/proc/${pid}/ns/net`;
-  const lines = [
-    `sec ${shq(`${label} links`)} ${ns} ip -o link show`,
-    `sec ${shq(`${label} addrs`)} ${ns} ip -4 -o addr show`,
-    `sec ${shq(`${label} routes`)} ${ns} ip -4 route show`,
+/** The steps that dump one network namespace (links, IPv4 addresses, routes, listening sockets). */
+export function dumpNetnsSteps(label: string, netns: NamespaceRef, listening = false): SectionStep[] {
+  const steps: SectionStep[] = [
+    { section: `${label} links`, step: { argv: ['ip', '-o', 'link', 'show'], netns } },
+    { section: `${label} addrs`, step: { argv: ['ip', '-4', '-o', 'addr', 'show'], netns } },
+    { section: `${label} routes`, step: { argv: ['ip', '-4', 'route', 'show'], netns } },
   ];
-  if (listening) lines.push(`sec ${shq(`${label} listen`)} ${ns} ss -Hltnu`);
-  return lines;
+  if (listening) steps.push({ section: `${label} listen`, step: { argv: ['ss', '-Hltnu'], netns } });
+  return steps;
 }
 
-/** Splits gathered output into its `### NAME` sections. */
-export function parseSections(out: string): Map<string, string> {
-  const sections = new Map<string, string>();
-  let name: string | undefined;
-  let body: string[] = [];
-  const flush = () => {
-    if (name !== undefined) sections.set(name, body.join('\n').trim());
-  };
-  for (const line of out.split('\n')) {
-    if (line.startsWith('### ')) {
-      flush();
-      name = line.slice(4).trim();
-      body = [];
-    } else body.push(line);
-  }
-  flush();
-  return sections;
+/**
+ * What one step printed, as a section's text: its output, then its errors (or why it never
+ * ran), trimmed; what `cmd 2>&1` showed when the sections were shell.
+ */
+export function sectionText(r: StepResult | ExecResult): string {
+  const error = 'error' in r ? r.error : undefined;
+  return [r.stdout, r.stderr, error ?? '']
+    .filter((t) => t.trim())
+    .map((t) => t.replace(/\n+$/, ''))
+    .join('\n')
+    .trim();
+}
+
+/** Every step's result as its section's text. */
+export function sectionTexts(results: ReadonlyMap<string, StepResult>): Map<string, string> {
+  return new Map([...results].map(([name, r]) => [name, sectionText(r)]));
 }
 
 // ---------------------------------------------------------------- interfaces and routes

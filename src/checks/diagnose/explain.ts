@@ -6,19 +6,23 @@
 // Counters: iptables keeps packet counters on every rule (`iptables-save -c`), read before
 // and after. kube-proxy's nftables table has no counters, so explain inserts one rule
 // `counter comment "netlab-explain"` at the top of the service chain and of each endpoint
-// chain, probes, reads them and deletes exactly those rules by handle (a sync in between
-// replaces the whole table, which removes them as well). A nat chain sees only a
-// connection's first packet, so a counter that moved by one is the connection's choice.
+// chain, probes, reads them and deletes exactly those rules by the handles the table listed
+// after the request, in a second exec (a sync in between replaces the whole table, which
+// removes them as well). A nat chain sees only a connection's first packet, so a counter
+// that moved by one is the connection's choice.
+//
+// No shell: every read and the request are agent steps (src/core/toolbox-request.ts), in
+// order (reads, counters, the request, the reads again), each one's output a section.
 import type { LabTarget } from '../target.js';
-import { shArg, shq } from '../../plan/scripts.js';
+import { rawStepsRequest, type AgentStep, type NamespaceRef, type StepResult } from '../../core/toolbox-request.js';
 import { NetlabError } from '../../core/errors.js';
 import { formatTuple, listensOn, describeListening, lookupRoute, parseConntrack, type ConntrackEntry } from './evidence.js';
 import type { ProxyHop } from '../../plan/proxy/driver.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { EXPLAIN_MARK } from '../../plan/proxy/shared.js';
-import { CONNECT_TIMEOUT_S, MAX_TIME_S, PROBE_HELPERS } from '../probes/index.js';
+import { CONNECT_TIMEOUT_S, MAX_TIME_S } from '../probes/index.js';
 import { analyzePath } from './diagnose.js';
-import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
+import { gatherFacts, labNamespaces, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
 
 export type { Counters } from '../../plan/proxy/driver.js';
 /** One step of the narration (the proxy-mode drivers make the steps through kube-proxy's rules). */
@@ -38,44 +42,86 @@ export interface Explanation {
 /** A UDP source port for the one datagram, so conntrack's entry is ours. */
 const UDP_SPORT = 40999;
 
-/** The one request, from the source's network namespace. */
-export function probeScript(sourcePid: number, proto: Proto, ip: string, port?: number): string {
-  const ns = `nsenter --net=/proc/${sourcePid}/ns/net`;
-  const host = shArg(ip);
-  if (proto === 'icmp' || port === undefined) return `sec probe ${ns} ping -n -c 1 -W ${CONNECT_TIMEOUT_S} ${host}`;
-  if (proto === 'udp')
-    // The pipe needs a shell: its text is constant, the address and port reach it as arguments.
-    return `sec probe sh -c ${shq(`echo ${EXPLAIN_MARK} | nsenter --net="$1" nc -u -p ${UDP_SPORT} -W 1 -w ${CONNECT_TIMEOUT_S} "$2" "$3"; echo; echo "SPORT ${UDP_SPORT}"`)} probe /proc/${sourcePid}/ns/net ${host} ${port}`;
-  return `sec probe ${ns} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code} SPORT %{local_port}' ${shArg(`http://${ip}:${port}/`)}`;
+/** explain's one request, from the source's network namespace, and how its result reads as the section `probe`. */
+export interface Probe {
+  step: AgentStep;
+  /** What the request printed, as explainPath reads it (curl's errors before its `-w` line, nc's answer then `SPORT`). */
+  text(result: StepResult): string;
 }
 
-export { nftCounterScripts } from '../../plan/proxy/nftables/evidence.js';
+const joined = (...parts: (string | undefined)[]) =>
+  parts
+    .filter((t): t is string => !!t?.trim())
+    .map((t) => t.replace(/\n+$/, ''))
+    .join('\n');
+
+/** The one request, from the source's network namespace: ping, the datagram (its payload on stdin) or curl. */
+export function probeStep(source: NamespaceRef, proto: Proto, ip: string, port?: number): Probe {
+  if (proto === 'icmp' || port === undefined)
+    return {
+      step: { argv: ['ping', '-n', '-c', '1', '-W', String(CONNECT_TIMEOUT_S), ip], netns: source },
+      text: (r) => joined(r.stdout, r.stderr, r.error).trim(),
+    };
+  if (proto === 'udp')
+    return {
+      step: {
+        argv: ['nc', '-u', '-p', String(UDP_SPORT), '-W', '1', '-w', String(CONNECT_TIMEOUT_S), ip, String(port)],
+        netns: source,
+        stdin: `${EXPLAIN_MARK}\n`,
+      },
+      text: (r) => `${joined(r.stdout, r.stderr, r.error)}\nSPORT ${UDP_SPORT}`.trim(),
+    };
+  return {
+    step: {
+      argv: [
+        'curl',
+        '-sS',
+        '--connect-timeout',
+        String(CONNECT_TIMEOUT_S),
+        '--max-time',
+        String(MAX_TIME_S),
+        '-w',
+        '\\nHTTP %{http_code} SPORT %{local_port}',
+        `http://${ip}:${port}/`,
+      ],
+      netns: source,
+    },
+    // curl's error line first: the `-w` line stays last, where explainPath reads it.
+    text: (r) => `${joined(r.error, r.stderr)}${r.error || r.stderr.trim() ? '\n' : ''}${r.stdout}`.trim(),
+  };
+}
+
+export { nftCounterSteps } from '../../plan/proxy/nftables/evidence.js';
 
 /** Reads the lab, sends one request, and explains it. */
 export async function explain(target: LabTarget, from: string, to: string, proto: Proto = 'tcp'): Promise<Explanation> {
   const { lab, plan } = target;
-  const { ready, pid } = await labPids(target);
+  const { ready, ns } = await labNamespaces(target);
   const path = planPath(lab, plan, ready, from, to, proto);
   const f = path.facts;
+  const notRunning = () => new NetlabError(`${from} is not running.`, { hint: `netlab up ${plan.lab} repairs the lab.` });
+  const sourceContainer = path.containers.get(path.sourceLabel);
+  if (!sourceContainer || !(await ns(sourceContainer))) throw notRunning();
   // Modes whose rules count nothing themselves get counters for the one request (nftables).
   const count = proxyModeDriver(f.mode).explain.counters;
-  const counting = f.service && count ? (nodePid: number) => count(nodePid, f.service!) : undefined;
-  const nodePidOf = (pids: ReadonlyMap<string, number>) => (path.sourceNodeLabel ? (pids.get(path.sourceNodeLabel) ?? 0) : 0);
-  const { facts, sections, pids } = await gatherFacts(target, path, pid, {
-    helpers: PROBE_HELPERS,
-    middle: (pids) => {
-      const sourcePid = pids.get(path.sourceLabel) ?? 0;
-      if (!sourcePid) return 'sec probe echo "the source is not running"';
-      const nodePid = nodePidOf(pids);
-      const add = counting && nodePid ? counting(nodePid).add : '';
-      return [add, probeScript(sourcePid, f.target.proto, f.target.ip, f.target.port)].join('\n');
-    },
-    end: (pids) => {
-      const nodePid = nodePidOf(pids);
-      return counting && nodePid ? counting(nodePid).remove : '';
+  let counting: ReturnType<NonNullable<typeof count>> | undefined;
+  let probe: Probe | undefined;
+  const { facts, sections, results } = await gatherFacts(target, path, ns, {
+    probe: (namespaces) => {
+      const source = namespaces.get(path.sourceLabel);
+      if (!source) return undefined;
+      const node = path.sourceNodeLabel ? namespaces.get(path.sourceNodeLabel) : undefined;
+      counting = f.service && count && node ? count(node, f.service) : undefined;
+      probe = probeStep(source, f.target.proto, f.target.ip, f.target.port);
+      return { before: counting?.add ?? [], probe: probe.step };
     },
   });
-  if (!pids.get(path.sourceLabel)) throw new NetlabError(`${from} is not running.`, { hint: `netlab up ${plan.lab} repairs the lab.` });
+  // Exactly the counter rules added, by the handles the table listed after the request.
+  const remove = counting?.remove(sections) ?? [];
+  if (remove.length) await target.toolbox.run(rawStepsRequest("removing explain's counters", remove));
+  const probed = results.get('probe');
+  if (!probe || !probed) throw notRunning();
+  sections.set('probe', probe.text(probed));
   return explainPath(facts, sections, { from, to });
 }
 

@@ -1,12 +1,12 @@
 // The path a packet takes through a lab, as facts read off the running lab (for `diagnose`
 // and `explain`): who sends, what it is sent to (a pod, a service's endpoints, a node, an IP),
 // each namespace's links, addresses, routes and sockets, and kube-proxy's rules on the
-// source's node. Building the facts is pure; gatherFacts() reads them in ONE toolbox exec.
+// source's node. Building the facts is pure; gatherFacts() reads them in ONE toolbox exec
+// (agent steps, each one's output a named section).
 import { nsName, podContainerName } from '../../core/names.js';
-import { rawScriptRequest } from '../../core/toolbox-request.js';
+import { sectionsRequest, type AgentStep, type NamespaceRef, type SectionStep, type StepResult } from '../../core/toolbox-request.js';
 import type { LabTarget } from '../target.js';
 import { DNS_NAMESPACE, DNS_POD } from '../../plan/addons.js';
-import { shq } from '../../plan/scripts.js';
 import { dnsIP, planServices, type PlannedService } from '../../plan/services.js';
 import type { LabPlan } from '../../plan/types.js';
 import { servicePortName } from '../../plan/proxy/names.js';
@@ -18,14 +18,14 @@ import { type EndpointRef, resolveEndpoint } from '../../labfile/endpoints.js';
 import { NetlabError } from '../../core/errors.js';
 import type { Lab, PodSpec, ServicePortSpec, ServiceSpec } from '../../labfile/model.js';
 import {
-  dumpNetnsScript,
+  dumpNetnsSteps,
   lookupRoute,
   parseAddrs,
   parseLinks,
   parseListening,
   parseRoutes,
-  parseSections,
-  SECTION_HELPER,
+  sectionText,
+  sectionTexts,
   type Addr,
   type Link,
   type Listening,
@@ -350,42 +350,77 @@ function pathFacts(lab: Lab, reads: PathReads, source: PathFacts['source'], targ
   };
 }
 
-/** Host PIDs of the containers (0: not running), and the pods' readiness (all containers running). */
-export async function labPids({ engine, lab, plan }: LabTarget): Promise<{ ready: Map<string, boolean>; pid: (container: string) => Promise<number> }> {
+/** The network namespaces of the lab's containers (undefined: not running), and the pods' readiness (all containers running). */
+export async function labNamespaces({ engine, lab, plan }: LabTarget): Promise<{
+  ready: Map<string, boolean>;
+  ns: (container: string) => Promise<NamespaceRef | undefined>;
+}> {
   const containers = await engine.listContainers(labFilter(plan.lab));
-  const sources = podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
+  const running = containers.filter((c) => c.State === 'running');
+  const sources = podSourcesFrom(lab, plan, new Set(running.map(containerName)));
   const ready = new Map(sources.map((s) => [nsName(s.pod), s.ready]));
-  const cache = new Map<string, Promise<number>>();
-  const pid = (container: string) => {
+  const ids = new Map(containers.map((c) => [containerName(c), c.Id]));
+  const cache = new Map<string, Promise<NamespaceRef | undefined>>();
+  const ns = (container: string) => {
     let p = cache.get(container);
     if (!p) {
-      p = engine.pidOf(container).catch(() => 0);
+      p = engine
+        .pidOf(container)
+        .catch(() => 0)
+        .then((pid) => (pid > 0 ? { pid, container: ids.get(container) } : undefined));
       cache.set(container, p);
     }
     return p;
   };
-  return { ready, pid };
+  return { ready, ns };
 }
 
-/** The script lines that read every namespace on the path, and the source node's netfilter state. */
-export function gatherScript(
-  path: PathPlan,
-  pids: ReadonlyMap<string, number>,
-  extra: { conntrack?: boolean; dns?: { sourcePid: number; name: string } } = {},
-): string {
-  const lines = [SECTION_HELPER];
-  for (const [label, pid] of pids) if (pid) lines.push(...dumpNetnsScript(label, pid, path.listen.has(label)));
-  const nodePid = path.sourceNodeLabel ? pids.get(path.sourceNodeLabel) : undefined;
-  if (nodePid && path.facts.service) {
-    const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
-    lines.push(...proxyModeDriver(path.facts.mode).evidenceScript(nodePid));
-    if (extra.conntrack) lines.push(`sec conntrack ${ns} conntrack -L -p ${path.facts.service.protocol} --orig-dst ${path.facts.service.clusterIP}`);
+/** The network namespace of each label of the path that runs. */
+export type PathNamespaces = ReadonlyMap<string, NamespaceRef>;
+
+/** Node-side reads that explain repeats after its request, as `<section>.after`. */
+const REREAD = new Set(['nat', 'nft', 'conntrack']);
+
+/** The source node's kube-proxy rules and conntrack entries for the service (none without a service or a running node). */
+function netfilterSteps(path: PathPlan, namespaces: PathNamespaces): SectionStep[] {
+  const node = path.sourceNodeLabel ? namespaces.get(path.sourceNodeLabel) : undefined;
+  const service = path.facts.service;
+  if (!node || !service) return [];
+  return [
+    ...proxyModeDriver(path.facts.mode).evidenceSteps(node),
+    {
+      section: 'conntrack',
+      step: { argv: ['conntrack', '-L', '-p', service.protocol, '--orig-dst', service.clusterIP], netns: node },
+    },
+  ];
+}
+
+/** The steps that read every namespace on the path, the source node's netfilter state and (`dnsName`) the source's resolver and its answer. */
+export function gatherSteps(path: PathPlan, namespaces: PathNamespaces, extra: { dnsName?: string } = {}): SectionStep[] {
+  const steps: SectionStep[] = [];
+  for (const [label, netns] of namespaces) steps.push(...dumpNetnsSteps(label, netns, path.listen.has(label)));
+  steps.push(...netfilterSteps(path, namespaces));
+  const source = namespaces.get(path.sourceLabel);
+  if (extra.dnsName && source) {
+    // The source's own resolv.conf, shown to the programs as /etc/resolv.conf by the agent.
+    steps.push({ section: 'resolv', step: { argv: ['cat', '/etc/resolv.conf'], resolvConfFrom: source } });
+    steps.push({
+      section: 'dig',
+      step: {
+        argv: ['dig', '+search', '+time=1', '+tries=1', '+noall', '+comments', '+answer', extra.dnsName],
+        netns: source,
+        resolvConfFrom: source,
+      },
+    });
   }
-  if (extra.dns) {
-    lines.push(`sec resolv cat /proc/${extra.dns.sourcePid}/root/etc/resolv.conf`);
-    lines.push(`sec dig in_pod ${extra.dns.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer ${shq(extra.dns.name)}`);
-  }
-  return lines.join('\n');
+  return steps;
+}
+
+/** The same netfilter reads again, after explain's request, as `<section>.after`. */
+export function rereadSteps(path: PathPlan, namespaces: PathNamespaces): SectionStep[] {
+  return netfilterSteps(path, namespaces)
+    .filter((s) => REREAD.has(s.section))
+    .map((s) => ({ ...s, section: `${s.section}.after` }));
 }
 
 /** Fills the facts from gathered sections (pure). */
@@ -415,47 +450,64 @@ export function applySections(path: PathPlan, sections: ReadonlyMap<string, stri
   return out;
 }
 
-/** Reads the facts of the path in one toolbox exec. `prelude`/`helpers` add shell of the caller's own. */
+/** What explain does between the reads and the same netfilter reads again: steps before its request, and the request (the section `probe`). */
+export interface ProbeSteps {
+  before: AgentStep[];
+  probe: AgentStep;
+}
+
+/** The source node's own reads (evidenceInNode: run in the node container, beside the toolbox's). */
+async function readInNode(target: LabTarget, path: PathPlan, namespaces: PathNamespaces): Promise<Map<string, string>> {
+  const sections = new Map<string, string>();
+  const label = path.sourceNodeLabel;
+  const container = label ? path.containers.get(label) : undefined;
+  const reads = proxyModeDriver(path.facts.mode).evidenceInNode ?? [];
+  if (!label || !container || !namespaces.has(label) || !path.facts.service) return sections;
+  await Promise.all(
+    reads.map(async (r) => {
+      const out = await target.engine.exec(container, [...r.command]).catch(() => undefined);
+      if (out) sections.set(r.section, sectionText(out));
+    }),
+  );
+  return sections;
+}
+
+/**
+ * Reads the facts of the path in one toolbox exec. With `probe` (explain): then the steps
+ * before its request, the request, and the netfilter reads again (`<name>.after`), in order.
+ */
 export async function gatherFacts(
   target: LabTarget,
   path: PathPlan,
-  pid: (c: string) => Promise<number>,
-  options: {
-    helpers?: string;
-    middle?: (pids: ReadonlyMap<string, number>) => string;
-    end?: (pids: ReadonlyMap<string, number>) => string;
-    dnsName?: string;
-  } = {},
-): Promise<{ facts: PathFacts; sections: Map<string, string>; pids: Map<string, number> }> {
+  nsOf: (container: string) => Promise<NamespaceRef | undefined>,
+  options: { probe?: (namespaces: PathNamespaces) => ProbeSteps | undefined; dnsName?: string } = {},
+): Promise<{ facts: PathFacts; sections: Map<string, string>; results: Map<string, StepResult>; namespaces: Map<string, NamespaceRef> }> {
   const { plan } = target;
-  const pids = new Map<string, number>();
-  await Promise.all([...path.containers].map(async ([label, container]) => pids.set(label, await pid(container))));
-  const running = new Map([...pids].map(([l, p]) => [l, p > 0]));
-  const sourcePid = pids.get(path.sourceLabel) ?? 0;
-  let script = gatherScript(path, pids, { conntrack: true, dns: options.dnsName && sourcePid ? { sourcePid, name: options.dnsName } : undefined });
-  // Before / one probe / after: the same netfilter reads again, as `<name>.after` sections.
-  if (options.middle) {
-    const after = gatherScript(path, pids, { conntrack: true })
-      .split('\n')
-      .filter((l) => /^sec (nat|nft|conntrack) /.test(l))
-      .map((l) => l.replace(/^sec (\S+) /, 'sec $1.after '));
-    script = [script, options.middle(pids), ...after, options.end?.(pids) ?? ''].join('\n');
+  const namespaces = new Map<string, NamespaceRef>();
+  const found = await Promise.all([...path.containers].map(async ([label, container]) => [label, await nsOf(container)] as const));
+  for (const [label, netns] of found) if (netns) namespaces.set(label, netns);
+  const running = new Map(found.map(([label, netns]) => [label, netns !== undefined]));
+  const steps = gatherSteps(path, namespaces, { dnsName: options.dnsName });
+  const probing = options.probe?.(namespaces);
+  if (probing) {
+    const { before, probe } = probing;
+    steps.push(...before.map((step) => ({ section: 'counters', step })), { section: 'probe', step: probe }, ...rereadSteps(path, namespaces));
   }
-  const out = await target.toolbox.run(rawScriptRequest('reading the path', `${options.helpers ?? ''}\n${script}\n`, true));
-  const sections = parseSections(out.stdout);
+  const [results, inNode] = await Promise.all([target.toolbox.run(sectionsRequest('reading the path', steps)), readInNode(target, path, namespaces)]);
+  const sections = new Map([...sectionTexts(results), ...inNode]);
   const facts = applySections(path, sections, running);
   const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
   if (options.dnsName) {
     facts.dns = {
       resolv: sections.get('resolv'),
       dnsIP: dnsIP(plan.serviceCIDR),
-      corednsRunning: dnsPod ? (await pid(podContainerName(plan.lab, dnsPod))) > 0 : false,
+      corednsRunning: dnsPod ? (await nsOf(podContainerName(plan.lab, dnsPod))) !== undefined : false,
       answer: sections.get('dig'),
       name: options.dnsName,
       expected: facts.service?.clusterIP,
     };
   }
-  return { facts, sections, pids };
+  return { facts, sections, results, namespaces };
 }
 
 // ---------------------------------------------------------------- walking the routes

@@ -1,13 +1,14 @@
 // One kube-proxy mode as a driver: everything netlab does differently per mode, in one
 // place. Syncing writes a node's rules with syncScript (and nodeSetup for a mode that runs a
 // process in the node); the path facts name a service's chains with serviceChain and
-// endpointChain; the diagnosis reads the node's rules with evidenceScript and judges them
+// endpointChain; the diagnosis reads the node's rules with evidenceSteps and judges them
 // with serviceRuleMissing and nodePortRule; `explain` narrates them with explain.
 //
 // A mode is a folder (iptables/, nftables/, userspace/) whose driver.ts implements this, plus
 // one line in registry.ts. Every member is pure: drivers build text and read text, and the
 // callers (src/cluster, src/checks) run it in the lab.
 import type { ProxyMode } from '../../core/proxy-modes.js';
+import type { AgentStep, NamespaceRef, SectionStep } from '../../core/toolbox-request.js';
 import type { ProxyInput, ServicePortState } from './types.js';
 
 /** What names a service port's chains (kube-proxy's ServicePortName and protocol). */
@@ -26,8 +27,8 @@ export interface ServiceRef {
 }
 
 /**
- * A node's kube-proxy state as evidenceScript read it (the sections `nat`, `nft` and
- * `proxyconfig`); each mode reads what it wrote, the rest is undefined.
+ * A node's kube-proxy state as evidenceSteps (and evidenceInNode) read it (the sections `nat`,
+ * `nft` and `proxyconfig`); each mode reads what it wrote, the rest is undefined.
  */
 export interface ProxyEvidence {
   /** `iptables-save -t nat -c`. */
@@ -92,10 +93,11 @@ export interface ExplainInput {
 
 export interface ExplainHooks {
   /**
-   * For a mode whose rules count nothing by themselves: shell that adds counters to the
-   * service's chains before the request, and removes exactly those after it.
+   * For a mode whose rules count nothing by themselves: steps (in the node's network namespace)
+   * that add counters to the service's chains before the request, and the steps that remove
+   * exactly those, found in what was read after it (the `<section>.after` sections).
    */
-  counters?(nodePid: number, service: ServiceRef): { add: string; remove: string };
+  counters?(node: NamespaceRef, service: ServiceRef): { add: AgentStep[]; remove(after: ReadonlyMap<string, string>): AgentStep[] };
   /** The hops of the service's rules on the node (entry rule, service, endpoints) and the endpoint IP the counters show chosen. */
   serviceHops(input: ExplainInput): { hops: ProxyHop[]; chosen?: string };
   /** conntrack's reply tuple: its source is the chosen endpoint (DNAT modes), and what the translation was. */
@@ -123,8 +125,13 @@ export interface ProxyModeDriver {
   /** The chain of one endpoint (KUBE-SEP-…, endpoint-…; '' when the mode has none). */
   endpointChain(sp: ServicePortRef, ep: { ip: string; port: number }): string;
 
-  /** `sec <section> <command>` lines that read the node's rules (sections of ProxyEvidence). */
-  evidenceScript(nodePid: number): string[];
+  /** Steps (in the toolbox) that read the node's rules, each a section of ProxyEvidence. */
+  evidenceSteps(node: NamespaceRef): SectionStep[];
+  /**
+   * Commands run in the node container itself (a file of the node's, read where its own root
+   * resolves its links), each a section of ProxyEvidence. Absent: none.
+   */
+  readonly evidenceInNode?: readonly { readonly section: string; readonly command: readonly string[] }[];
   /** Why the node's rules do not send the service's cluster IP:port on (undefined: they do, or nothing was read). */
   serviceRuleMissing(evidence: ProxyEvidence, service: ServiceRef, node: string, lab: string): string | undefined;
   readonly nodePortRule: NodePortRule;

@@ -4,7 +4,7 @@ import type { ProxyModeDriverOf } from '../driver.js';
 import { endpointString, servicePortName } from '../names.js';
 import { eachInNodeNet, heredoc, inNodeNet, servicePortsLine } from '../shared.js';
 import type { ProxyInput } from '../types.js';
-import { iptablesHops, natRuleMissing } from './evidence.js';
+import { iptablesHops, natEvidence, natRuleMissing } from './evidence.js';
 import {
   iptablesJumps,
   iptablesRestore,
@@ -57,7 +57,7 @@ export const iptablesDriver: ProxyModeDriverOf<'iptables'> = {
   syncScript,
   serviceChain: (sp) => servicePortChainName('KUBE-SVC', servicePortName(sp), sp.protocol),
   endpointChain: (sp, ep) => servicePortEndpointChainName(servicePortName(sp), sp.protocol, endpointString(ep)),
-  evidenceScript: (nodePid) => [`sec nat ${inNodeNet(nodePid)} iptables-save -t nat -c`],
+  evidenceSteps: natEvidence,
   serviceRuleMissing: (evidence, s, node, lab) => natRuleMissing(evidence, s, node, lab, KUBE_SERVICES, true),
   nodePortRule: {
     command: ['iptables-save', '-t', 'nat'],

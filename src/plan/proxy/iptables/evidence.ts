@@ -1,10 +1,16 @@
 // What a node's iptables rules say about a service, read back from `iptables-save -t nat -c`:
 // whether its rules are there (the diagnosis) and which rules one request went through
 // (explain's hops, from the counters before and after). Pure.
+import type { NamespaceRef, SectionStep } from '../../../core/toolbox-request.js';
 import type { ExplainInput, ProxyEvidence, ProxyHop, ServiceRef } from '../driver.js';
 import { counters } from '../shared.js';
 import { entryRule, parseIptablesSave, rulesText } from './parse.js';
 import { KUBE_SERVICES } from './rules.js';
+
+/** The node's nat table with its counters (`iptables-save -t nat -c`), as the section `nat`. */
+export function natEvidence(node: NamespaceRef): SectionStep[] {
+  return [{ section: 'nat', step: { argv: ['iptables-save', '-t', 'nat', '-c'], netns: node } }];
+}
 
 /**
  * No rule in `chain` (the nat table's entry: KUBE-SERVICES, or the userspace portals) for the

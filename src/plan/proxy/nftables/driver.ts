@@ -3,7 +3,7 @@
 import type { ProxyModeDriverOf } from '../driver.js';
 import { heredoc, inNodeNet, servicePortsLine } from '../shared.js';
 import type { ProxyInput } from '../types.js';
-import { nftablesHops, serviceCounters, serviceElementMissing } from './evidence.js';
+import { nftablesHops, nftEvidence, serviceCounters, serviceElementMissing } from './evidence.js';
 import { nftablesScript, servicePortChainNameBase, servicePortEndpointChainNameBase, TABLE } from './rules.js';
 
 function syncScript(input: ProxyInput, nodePid: number): string {
@@ -17,7 +17,7 @@ export const nftablesDriver: ProxyModeDriverOf<'nftables'> = {
   syncScript,
   serviceChain: (sp) => `service-${servicePortChainNameBase(sp)}`,
   endpointChain: (sp, ep) => `endpoint-${servicePortEndpointChainNameBase(sp, ep)}`,
-  evidenceScript: (nodePid) => [`sec nft ${inNodeNet(nodePid)} nft -a list table ip ${TABLE}`],
+  evidenceSteps: nftEvidence,
   serviceRuleMissing: serviceElementMissing,
   nodePortRule: {
     command: ['nft', 'list', 'map', 'ip', TABLE, 'service-nodeports'],

@@ -1,9 +1,9 @@
 // What a node's `ip kube-proxy` table says about a service, read back from `nft -a list
 // table`: whether the service's map element is there (the diagnosis) and which chains one
 // request went through (explain's hops). The table has no counters of its own, so explain
-// adds one marked counter rule at the top of each chain for the request (nftCounterScripts).
+// adds one marked counter rule at the top of each chain for the request (nftCounterSteps).
 // Pure.
-import { shq } from '../../scripts.js';
+import type { AgentStep, NamespaceRef, SectionStep } from '../../../core/toolbox-request.js';
 import type { ExplainInput, ProxyEvidence, ProxyHop, ServiceRef } from '../driver.js';
 import { counters, EXPLAIN_MARK } from '../shared.js';
 import { parseNftRules, serviceIpsElements, type NftRule } from './parse.js';
@@ -20,23 +20,32 @@ export function serviceElementMissing(evidence: ProxyEvidence, s: ServiceRef, no
   return undefined;
 }
 
-/** A counter rule at the top of each chain (and the removal of exactly those rules, by handle). */
-export function nftCounterScripts(nodePid: number, chains: string[]): { add: string; remove: string } {
-  const nft = `nsenter --net=/proc/${nodePid}/ns/net nft`;
+/** The node's kube-proxy table with rule handles (`nft -a list table ip kube-proxy`), as the section `nft`. */
+export function nftEvidence(node: NamespaceRef): SectionStep[] {
+  return [{ section: 'nft', step: { argv: ['nft', '-a', 'list', 'table', 'ip', TABLE], netns: node } }];
+}
+
+/** A marked counter rule in one chain (nft reads its arguments as one command: the comment keeps its quotes). */
+const counterRule = (chain: string): string[] => [chain, 'counter', 'comment', `"${EXPLAIN_MARK}"`];
+
+/**
+ * A counter rule at the top of each chain, and the removal of exactly those rules by handle,
+ * the handles read from the table as listed after the request (`nft.after`, `nft -a`). A sync
+ * in between replaces the whole table, which removes them as well (and lists none).
+ */
+export function nftCounterSteps(node: NamespaceRef, chains: readonly string[]): { add: AgentStep[]; remove(after: ReadonlyMap<string, string>): AgentStep[] } {
   return {
-    add: chains.map((c) => `${nft} insert rule ip ${TABLE} ${shq(c)} counter comment '"${EXPLAIN_MARK}"' >/dev/null 2>&1`).join('\n'),
-    remove: chains
-      .map(
-        (c) =>
-          `for h in $(${nft} -a list chain ip ${TABLE} ${shq(c)} 2>/dev/null | sed -n 's/.*comment "${EXPLAIN_MARK}" # handle \\([0-9]*\\).*/\\1/p'); do ${nft} delete rule ip ${TABLE} ${shq(c)} handle $h; done`,
-      )
-      .join('\n'),
+    add: chains.map((c) => ({ argv: ['nft', 'insert', 'rule', 'ip', TABLE, ...counterRule(c)], netns: node })),
+    remove: (after) =>
+      parseNftRules(after.get('nft.after') ?? '')
+        .filter((r) => chains.includes(r.chain) && r.handle !== undefined && r.text.includes(`comment "${EXPLAIN_MARK}"`))
+        .map((r) => ({ argv: ['nft', 'delete', 'rule', 'ip', TABLE, r.chain, 'handle', String(r.handle)], netns: node })),
   };
 }
 
 /** The service's chain and its endpoints' chains: where explain counts. */
-export function serviceCounters(nodePid: number, s: ServiceRef): { add: string; remove: string } {
-  return nftCounterScripts(nodePid, [s.chain, ...s.endpoints.map((e) => e.chain)]);
+export function serviceCounters(node: NamespaceRef, s: ServiceRef): ReturnType<typeof nftCounterSteps> {
+  return nftCounterSteps(node, [s.chain, ...s.endpoints.map((e) => e.chain)]);
 }
 
 const marked = (rules: NftRule[], chain: string) => rules.find((r) => r.chain === chain && r.text.includes(EXPLAIN_MARK));

@@ -3,7 +3,7 @@
 // NodePort) to its local port (rules.ts); read back with iptables-save and the config.
 import { shq } from '../../scripts.js';
 import type { NodeProxyState, ProxyModeDriverOf } from '../driver.js';
-import { natRuleMissing } from '../iptables/evidence.js';
+import { natEvidence, natRuleMissing } from '../iptables/evidence.js';
 import { eachInNodeNet, heredoc, inNodeNet, servicePortsLine } from '../shared.js';
 import type { ProxyInput } from '../types.js';
 import { userspaceHops } from './evidence.js';
@@ -55,7 +55,9 @@ export const userspaceDriver: ProxyModeDriverOf<'userspace'> = {
   syncScript,
   serviceChain: () => KUBE_PORTALS_CONTAINER,
   endpointChain: () => '',
-  evidenceScript: (nodePid) => [`sec nat ${inNodeNet(nodePid)} iptables-save -t nat -c`, `sec proxyconfig cat /proc/${nodePid}/root${PROXY_CONFIG}`],
+  evidenceSteps: natEvidence,
+  // The node's own `cat` reads its config: a link in the node resolves inside the node.
+  evidenceInNode: [{ section: 'proxyconfig', command: ['cat', PROXY_CONFIG] }],
   serviceRuleMissing: (evidence, s, node, lab) => natRuleMissing(evidence, s, node, lab, KUBE_PORTALS_CONTAINER, false),
   nodePortRule: {
     command: ['iptables-save', '-t', 'nat'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainPath, formatExplanation, nftCounterScripts, probeScript } from '../../../../src/checks/diagnose/explain.js';
+import { explainPath, formatExplanation, nftCounterSteps, probeStep } from '../../../../src/checks/diagnose/explain.js';
 import { CONNTRACK_AFTER, NAT_AFTER, NFT_AFTER, PROBE_OK, serviceFacts } from '../../../helpers/diagnose-fixtures.js';
 
 describe('explainPath (iptables, captured before/after)', () => {
@@ -79,12 +79,57 @@ describe('explainPath (nftables, temporary counters)', () => {
     expect(e.hops.filter((h) => h.hop === 'route').map((h) => h.where)).toEqual(['node1']);
     expect(e.hops.at(-2)).toMatchObject({ hop: 'pod', where: 'server-0' });
   });
-  it('scripts: insert and remove exactly the marked counter rules', () => {
-    const s = nftCounterScripts(42, ['service-X-default/a/tcp/']);
-    expect(s.add).toBe(
-      `nsenter --net=/proc/42/ns/net nft insert rule ip kube-proxy 'service-X-default/a/tcp/' counter comment '"netlab-explain"' >/dev/null 2>&1`,
+  it('steps: insert the marked counter rules, then remove exactly those by the handles listed after the request', () => {
+    const node = { pid: 42, container: 'c0ffee0000000000' };
+    const chains = ['service-EAFHE2E3-default/service-test/tcp/', 'endpoint-3WTJTVM4-default/service-test/tcp/__10.0.1.2/8080'];
+    const s = nftCounterSteps(node, chains);
+    expect(s.add).toEqual([
+      { argv: ['nft', 'insert', 'rule', 'ip', 'kube-proxy', chains[0], 'counter', 'comment', '"netlab-explain"'], netns: node },
+      { argv: ['nft', 'insert', 'rule', 'ip', 'kube-proxy', chains[1], 'counter', 'comment', '"netlab-explain"'], netns: node },
+    ]);
+    // Only the marked rules of those chains (handle 80 is in a chain not asked for).
+    expect(s.remove(new Map([['nft.after', NFT_AFTER]]))).toEqual([
+      { argv: ['nft', 'delete', 'rule', 'ip', 'kube-proxy', chains[0], 'handle', '78'], netns: node },
+      { argv: ['nft', 'delete', 'rule', 'ip', 'kube-proxy', chains[1], 'handle', '79'], netns: node },
+    ]);
+    // Nothing listed after the request (a sync replaced the table, or the read failed): nothing to delete.
+    expect(s.remove(new Map([['nft.after', 'Error: No such file or directory']]))).toEqual([]);
+    expect(s.remove(new Map())).toEqual([]);
+  });
+});
+
+describe("explain's one request", () => {
+  const source = { pid: 7, container: 'c0ffee0000000000' };
+  const result = (stdout: string, stderr = '', exitCode = 0) => ({ stdout, stderr, exitCode, ms: 1 });
+
+  it('tcp: curl in the source, its -w line last (after its error, as 2>&1 printed them)', () => {
+    const p = probeStep(source, 'tcp', '10.3.241.152', 80);
+    expect(p.step).toEqual({
+      argv: ['curl', '-sS', '--connect-timeout', '1', '--max-time', '2', '-w', '\\nHTTP %{http_code} SPORT %{local_port}', 'http://10.3.241.152:80/'],
+      netns: source,
+    });
+    expect(p.text(result('Hello from server-1 (10.0.2.2:8080)\n\nHTTP 200 SPORT 49146'))).toBe(PROBE_OK);
+    expect(p.text(result('\nHTTP 000 SPORT 0', 'curl: (28) Connection timed out after 1001 milliseconds\n', 28))).toBe(
+      'curl: (28) Connection timed out after 1001 milliseconds\n\nHTTP 000 SPORT 0',
     );
-    expect(s.remove).toContain('comment "netlab-explain" # handle');
-    expect(probeScript(7, 'tcp', '10.3.241.152', 80)).toContain('SPORT %{local_port}');
+  });
+
+  it('udp: nc from a fixed source port, the payload on stdin', () => {
+    const p = probeStep(source, 'udp', '10.3.240.10', 53);
+    expect(p.step).toEqual({ argv: ['nc', '-u', '-p', '40999', '-W', '1', '-w', '1', '10.3.240.10', '53'], netns: source, stdin: 'netlab-explain\n' });
+    expect(p.text(result('answer'))).toBe('answer\nSPORT 40999');
+    expect(p.text(result(''))).toBe('SPORT 40999');
+  });
+
+  it('icmp (or no port): one ping', () => {
+    expect(probeStep(source, 'icmp', '10.0.2.2').step).toEqual({ argv: ['ping', '-n', '-c', '1', '-W', '1', '10.0.2.2'], netns: source });
+    expect(probeStep(source, 'tcp', '10.0.2.2').step.argv[0]).toBe('ping');
+  });
+
+  it('a hostile address stays one argument', () => {
+    const hostile = '10.0.0.1; touch /tmp/x $(id) `id`';
+    expect(probeStep(source, 'icmp', hostile).step.argv.at(-1)).toBe(hostile);
+    expect(probeStep(source, 'udp', hostile, 53).step.argv.at(-2)).toBe(hostile);
+    expect(probeStep(source, 'tcp', hostile, 80).step.argv.at(-1)).toBe(`http://${hostile}:80/`);
   });
 });

@@ -95,9 +95,14 @@ describe.each(PROXY_MODES)('the %s driver', (mode) => {
   });
 
   it("reads the node's rules back in sections the facts know (nat, nft, proxyconfig)", () => {
-    const lines = d.evidenceScript(nodePid);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(l).toMatch(/^sec (nat|nft|proxyconfig) /);
+    const node = { pid: nodePid, container: 'c0ffee0000000000' };
+    const steps = d.evidenceSteps(node);
+    expect(steps.length).toBeGreaterThan(0);
+    for (const s of steps) {
+      expect(s.section).toMatch(/^(nat|nft)$/);
+      expect(s.step.netns).toEqual(node);
+    }
+    for (const r of d.evidenceInNode ?? []) expect(r.section).toBe('proxyconfig');
   });
 
   it('finds nothing missing when nothing was read', () => {

@@ -48,7 +48,9 @@ describe('iptables driver', () => {
   });
 
   it('evidence: the nat table with counters', () => {
-    expect(d.evidenceScript(42)).toEqual([`sec nat ${ns} iptables-save -t nat -c`]);
+    const node = { pid: 42, container: 'c0ffee0000000000' };
+    expect(d.evidenceSteps(node)).toEqual([{ section: 'nat', step: { argv: ['iptables-save', '-t', 'nat', '-c'], netns: node } }]);
+    expect(d.evidenceInNode).toBeUndefined();
   });
 
   it('diagnosis: its own rules send the service on; a missing KUBE-SERVICES rule or KUBE-SEP jump is named', () => {

@@ -2,7 +2,7 @@
 // had them, the service-ips and service-nodeports maps read back, explain's counters.
 import { describe, expect, it } from 'vitest';
 import { nftablesDriver as d } from '../../../../../src/plan/proxy/nftables/driver.js';
-import { nftCounterScripts } from '../../../../../src/plan/proxy/nftables/evidence.js';
+import { nftCounterSteps } from '../../../../../src/plan/proxy/nftables/evidence.js';
 import { nftablesScript } from '../../../../../src/plan/proxy/nftables/rules.js';
 import { fixture } from '../../../../helpers/proxy-fixture.js';
 import { NFT_AFTER } from '../../../../helpers/diagnose-fixtures.js';
@@ -31,7 +31,8 @@ describe('nftables driver', () => {
   });
 
   it('evidence: the kube-proxy table with handles', () => {
-    expect(d.evidenceScript(7)).toEqual(['sec nft nsenter --net=/proc/7/ns/net nft -a list table ip kube-proxy']);
+    const node = { pid: 7, container: 'c0ffee0000000000' };
+    expect(d.evidenceSteps(node)).toEqual([{ section: 'nft', step: { argv: ['nft', '-a', 'list', 'table', 'ip', 'kube-proxy'], netns: node } }]);
   });
 
   it('diagnosis: the service-ips element, or the table itself, missing', () => {
@@ -54,7 +55,13 @@ describe('nftables driver', () => {
   });
 
   it('explain: a counter on the service chain and each endpoint chain; conntrack shows the DNAT', () => {
-    expect(d.explain.counters!(7, service)).toEqual(nftCounterScripts(7, [service.chain, service.endpoints[0]!.chain]));
+    const node = { pid: 7, container: 'c0ffee0000000000' };
+    const counters = d.explain.counters!(node, service);
+    const mine = nftCounterSteps(node, [service.chain, service.endpoints[0]!.chain]);
+    expect(counters.add).toEqual(mine.add);
+    expect(counters.add.map((s) => s.argv[5])).toEqual([service.chain, service.endpoints[0]!.chain]);
+    const after = new Map([['nft.after', NFT_AFTER]]);
+    expect(counters.remove(after)).toEqual(mine.remove(after));
     expect(d.explain.conntrack.replyIsEndpoint).toBe(true);
     expect(d.explain.conntrack.translated({ src: '10.0.1.2', sport: 8080 })).toBe('DNATed to 10.0.1.2:8080');
   });

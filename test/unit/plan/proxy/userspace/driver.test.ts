@@ -60,7 +60,10 @@ describe('userspace driver', () => {
   });
 
   it("evidence: the nat table and the proxy's config", () => {
-    expect(d.evidenceScript(42)).toEqual([`sec nat ${ns} iptables-save -t nat -c`, 'sec proxyconfig cat /proc/42/root/etc/netlab/proxy.json']);
+    const node = { pid: 42, container: 'c0ffee0000000000' };
+    expect(d.evidenceSteps(node)).toEqual([{ section: 'nat', step: { argv: ['iptables-save', '-t', 'nat', '-c'], netns: node } }]);
+    // The config is read by the node's own `cat`, in the node: a link there resolves inside the node.
+    expect(d.evidenceInNode).toEqual([{ section: 'proxyconfig', command: ['cat', '/etc/netlab/proxy.json'] }]);
   });
 
   it('diagnosis: the portal rule for the cluster IP:port (no KUBE-SEP chains in this mode)', () => {
