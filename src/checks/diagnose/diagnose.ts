@@ -8,7 +8,8 @@ import type { CheckSpec } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
-import { PROBE_HELPERS, probeDriver } from '../probes/index.js';
+import { probeDriver } from '../probes/index.js';
+import { PROBE_HELPERS } from './probe-helpers.js';
 import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts } from './path.js';
 
 /**

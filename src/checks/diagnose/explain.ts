@@ -16,7 +16,8 @@ import { formatTuple, listensOn, describeListening, lookupRoute, parseConntrack,
 import type { ProxyHop } from '../../plan/proxy/driver.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { EXPLAIN_MARK } from '../../plan/proxy/shared.js';
-import { CONNECT_TIMEOUT_S, MAX_TIME_S, PROBE_HELPERS } from '../probes/index.js';
+import { CONNECT_TIMEOUT_S, MAX_TIME_S } from '../probes/index.js';
+import { PROBE_HELPERS } from './probe-helpers.js';
 import { analyzePath } from './diagnose.js';
 import { gatherFacts, labPids, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
 
