@@ -8,7 +8,8 @@
 // Request: {"parallel": 8, "steps": [{"netns": {"pid": 4242, "container": "<id>"},
 // "resolvConf": "nameserver 10.96.0.10\n...", "resolvConfFrom": {"pid": ..., "container": ...},
 // "argv": ["curl", "-s", "http://10.96.0.20/"], "env": {"K": "V"}, "stdin": "...",
-// "timeoutMs": 5000, "detach": false}]}
+// "timeoutMs": 5000, "detach": false, "after": 0}]}. Steps run in order, or `parallel` at once;
+// a step with `after` starts only once that earlier step (by index) has finished.
 //
 // Results, in the order of the steps: {"results": [{"exitCode": 0, "stdout": "...",
 // "stderr": "...", "ms": 12, "error": ""}]}. A step that cannot start (a program not on the
@@ -56,6 +57,7 @@ var programs = map[string]string{
 	"nc":                "/usr/bin/nc",
 	"nft":               "/usr/sbin/nft",
 	"ping":              "/usr/bin/ping",
+	"readlink":          "/usr/bin/readlink",
 	"ss":                "/usr/bin/ss",
 	"sysctl":            "/usr/sbin/sysctl",
 	"tcpdump":           "/usr/bin/tcpdump",
@@ -88,6 +90,8 @@ type Step struct {
 	Stdin          string            `json:"stdin,omitempty"`
 	TimeoutMs      int               `json:"timeoutMs,omitempty"`
 	Detach         bool              `json:"detach,omitempty"`
+	// After names an earlier step (by index) this one starts after, whatever its result.
+	After *int `json:"after,omitempty"`
 }
 
 type Request struct {
@@ -141,14 +145,29 @@ func runAll(req Request) []Result {
 		parallel = maxParallel
 	}
 	results := make([]Result, len(req.Steps))
+	done := make([]chan struct{}, len(req.Steps))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i := range req.Steps {
+		after := req.Steps[i].After
+		if after != nil && (*after < 0 || *after >= i) {
+			results[i] = failed(fmt.Errorf("step %d is to start after step %d, not an earlier one", i, *after))
+			close(done[i])
+			continue
+		}
 		wg.Add(1)
+		// Slots are taken in step order, so the step waited for already has one: no deadlock.
 		sem <- struct{}{}
 		go func(i int) {
 			defer wg.Done()
+			defer close(done[i])
 			defer func() { <-sem }()
+			if after != nil {
+				<-done[*after]
+			}
 			results[i] = runStep(req.Steps[i])
 		}(i)
 	}

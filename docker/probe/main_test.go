@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The tests run the agent's child as the test binary itself.
@@ -84,5 +85,57 @@ func TestNamespaceMustBeTheContainers(t *testing.T) {
 	}
 	if p, err := namespacePath(Namespace{Pid: os.Getpid()}); err != nil || p != "/proc/"+strconv.Itoa(os.Getpid())+"/ns/net" {
 		t.Fatalf("own namespace: %q %v", p, err)
+	}
+}
+
+func TestAfterWaitsForTheEarlierStep(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/written"
+	first := 0
+	steps := []Step{
+		// Writes the file only after a while; the second step must see it.
+		{Argv: []string{"sleep-for-test", "0.3"}},
+		{Argv: []string{"cat", file}, After: &first},
+		{Argv: []string{"cat", file}},
+	}
+	if err := os.WriteFile(file+".later", []byte("there"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		_ = os.Rename(file+".later", file)
+	}()
+	rs := runAll(Request{Parallel: 3, Steps: steps})
+	if rs[1].ExitCode != 0 || rs[1].Stdout != "there" {
+		t.Fatalf("the step with after did not wait: %+v", rs)
+	}
+	if rs[2].ExitCode == 0 {
+		t.Fatalf("the step without after waited: %+v", rs)
+	}
+	for _, bad := range []int{1, 5, -1} {
+		after := bad
+		r := runAll(Request{Parallel: 2, Steps: []Step{{Argv: []string{"cat", "/dev/null"}}, {Argv: []string{"cat", "/dev/null"}, After: &after}}})[1]
+		if r.ExitCode != -1 || !strings.Contains(r.Error, "earlier") {
+			t.Errorf("after %d was accepted: %+v", bad, r)
+		}
+	}
+}
+
+func TestAfterNeverDeadlocks(t *testing.T) {
+	// Every step waits for the one before it, with one slot: they run one by one.
+	steps := make([]Step, 20)
+	for i := range steps {
+		steps[i] = Step{Argv: []string{"cat", "/dev/null"}}
+		if i > 0 {
+			prev := i - 1
+			steps[i].After = &prev
+		}
+	}
+	for _, parallel := range []int{1, 2, 64} {
+		for i, r := range runAll(Request{Parallel: parallel, Steps: steps}) {
+			if r.ExitCode != 0 {
+				t.Fatalf("parallel %d, step %d: %+v", parallel, i, r)
+			}
+		}
 	}
 }

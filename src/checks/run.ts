@@ -1,9 +1,9 @@
 // Running a lab's checks: resolve names to addresses and PIDs, then schedule.ts runs them in
-// `needs` order, batching the probes per source into one toolbox exec each (all sources in
+// `needs` order, batching the probes per source into one toolbox request each (all sources in
 // parallel), retrying those with a `wait`, and emitting each result once, when final.
 import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
 import { findNamed, podContainerName } from '../core/names.js';
-import { rawScriptRequest, type ShellRequest } from '../core/toolbox-request.js';
+import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
@@ -16,7 +16,7 @@ import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
 import { NetlabError } from '../core/errors.js';
 import type { CheckSpec, Lab, ServiceSpec } from '../labfile/model.js';
 import { allocateClusterIPs } from '../plan/services.js';
-import { batchScript, judge, parseBatchOutput, probeCommand, probeDriver, type ProbeDriver, type ResolvedProbe } from './probes/index.js';
+import { judge, probeDriver, probeSteps, type ProbeDriver, type ResolvedProbe } from './probes/index.js';
 import { PROBE_FIELDS } from '../labfile/probe-fields.js';
 import { schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
 
@@ -92,29 +92,45 @@ function resolve(lab: Lab, plan: LabPlan, text: string): Place {
   return place(plan, ref);
 }
 
-/** Probes of one source, as one toolbox request: every probe's command at once, each judged. */
-export function probeBatchRequest(jobs: ProbeJob[]): ShellRequest<Map<number, ProbeOutcome>> {
-  const script = batchScript(jobs.map((j) => ({ index: j.index, command: probeCommand(j.probe) })));
+/**
+ * Probes of one source, as one toolbox request: every probe's steps at once (a step that must
+ * follow another of its probe waits for it alone), each probe judged on its own results.
+ */
+export function probeBatchRequest(jobs: ProbeJob[]): ToolboxRequest<Map<number, ProbeOutcome>> {
+  const steps: AgentStep[] = [];
+  const spans = jobs.map((job) => {
+    const start = steps.length;
+    for (const step of probeSteps(job.probe)) steps.push(step.after === undefined ? step : { ...step, after: start + step.after });
+    return { job, start, end: steps.length };
+  });
   return {
-    ...rawScriptRequest(`${jobs.length} probe(s)`, script),
-    parse(out) {
-      const raw = new Map(parseBatchOutput(out.stdout).map((r) => [r.index, r]));
+    what: `${jobs.length} probe(s)`,
+    steps,
+    // All at once, as the shell ran them (the agent caps it): expected drops cost one timeout, not one each.
+    parallel: Math.max(1, steps.length),
+    parse(results) {
       const verdicts = new Map<number, ProbeOutcome>();
-      for (const j of jobs) {
-        const r = raw.get(j.index);
-        if (!r) {
-          verdicts.set(j.index, { ok: false, ms: 0, detail: `probe did not report: ${(out.stderr || out.stdout).trim().slice(0, 200)}` });
-          continue;
-        }
-        const v = judge(j.probe, r);
-        verdicts.set(j.index, { ok: v.ok, ms: r.ms, detail: v.detail });
+      for (const { job, start, end } of spans) {
+        const own = results.slice(start, end);
+        const v = judge(job.probe, own);
+        verdicts.set(job.index, { ok: v.ok, ms: elapsed(steps.slice(start, end), own, start), detail: v.detail });
       }
       return verdicts;
     },
   };
 }
 
-/** Probes of one source through netlab's own toolbox: one exec of a batched script, judged. */
+/** How long a probe took: its steps ran at once, each one that follows another after it. */
+function elapsed(steps: AgentStep[], results: StepResult[], start: number): number {
+  const finished: number[] = [];
+  results.forEach((r, i) => {
+    const after = steps[i]?.after;
+    finished.push(Math.max(0, r.ms) + (after === undefined ? 0 : (finished[after - start] ?? 0)));
+  });
+  return Math.max(0, ...finished);
+}
+
+/** Probes of one source through netlab's own toolbox: one exec of the agent, judged. */
 export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
   return {
     runBatch: (jobs: ProbeJob[]): Promise<Map<number, ProbeOutcome>> => toolbox.run(probeBatchRequest(jobs)),
@@ -145,8 +161,9 @@ export async function runChecks(
     });
   }
 
-  // Host PIDs of every container a probe enters, read once.
+  // Host PIDs of every container a probe enters, read once (with the IDs, which the agent checks them against).
   const pids = new Map<string, number>();
+  const idOf = (name: string | undefined) => (name === undefined ? undefined : byName.get(name)?.Id);
   const wanted = new Set<string>();
   const places = checks.map((check) => {
     const from = resolve(lab, plan, check.from);
@@ -172,7 +189,10 @@ export async function runChecks(
     const enteredPid = enters === undefined ? 0 : (pids.get(enters) ?? 0);
     if (driver.enters && !enteredPid) return fail(`${driver.enters} ${notRunning(enters ?? check.to ?? '?')}`);
     const probe = resolvedProbe(check, driver, from, to, sourcePid);
-    Object.assign(probe, driver.prepare?.({ check, sourceIp: from.ip, node: from.node, enteredPid, viaIps: (via) => viaIps(lab, plan, via) }));
+    const sourceContainer = idOf(from.container);
+    if (sourceContainer) probe.sourceContainer = sourceContainer;
+    const site = { check, sourceIp: from.ip, node: from.node, enteredPid, enteredContainer: idOf(enters), viaIps: (via: string) => viaIps(lab, plan, via) };
+    Object.assign(probe, driver.prepare?.(site));
     return { check, hidden, probe };
   });
 

@@ -30,6 +30,7 @@ export type AgentProgram =
   | 'nc'
   | 'nft'
   | 'ping'
+  | 'readlink'
   | 'ss'
   | 'sysctl'
   | 'tcpdump'
@@ -58,6 +59,8 @@ export interface AgentStep {
   timeoutMs?: number;
   /** Started and left running; its result is only whether it started. */
   detach?: boolean;
+  /** Starts only once this earlier step (its index in the request) has finished, whatever it gave. */
+  after?: number;
 }
 
 /** What one step gave back. exitCode -1: it never ran (the agent says why in `error`). */

@@ -1,23 +1,47 @@
 // conntrack: a request from the source pod to a Service, then the source node's conntrack
 // table must show the translation (original destination the cluster IP, reply from a pod).
-import { shArg } from '../../plan/scripts.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
-import { CONNECT_TIMEOUT_S, MAX_TIME_S } from './shell.js';
-
-/** One request through the service, then the source node's conntrack entries for it. */
-const CONNTRACK_PROBE = `conntrack_probe() { nsenter --net="/proc/$1/ns/net" curl -s -o /dev/null --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} "http://$3:$4/" || echo "request failed"; nsenter --net="$2" conntrack -L -p tcp --orig-dst "$3" --dport "$4" 2>/dev/null; }`;
+import { CONNECT_TIMEOUT_S, MAX_TIME_S, namespaceOf, sourceNetns } from './steps.js';
 
 export const conntrack: ProbeDriver = {
   kind: 'conntrack',
   enters: 'node',
-  helpers: [CONNTRACK_PROBE],
-  prepare: ({ enteredPid, sourceIp }: ProbeSite) => ({ nodePid: enteredPid, sourceIp }),
-  command: (p) => `conntrack_probe ${p.sourcePid} /proc/${p.nodePid}/ns/net ${shArg(p.targetIp ?? '')} ${p.port}`,
-  judge: (p, { output }) => judgeEntries(p, output),
+  prepare: ({ enteredPid, enteredContainer, sourceIp }: ProbeSite) => ({
+    nodePid: enteredPid,
+    ...(enteredContainer ? { nodeContainer: enteredContainer } : {}),
+    sourceIp,
+  }),
+  // One request through the service, then (once it is done) the source node's entries for it.
+  steps: (p) => [
+    {
+      argv: [
+        'curl',
+        '-s',
+        '-g',
+        '-o',
+        '/dev/null',
+        '--connect-timeout',
+        `${CONNECT_TIMEOUT_S}`,
+        '--max-time',
+        `${MAX_TIME_S}`,
+        '--',
+        `http://${p.targetIp ?? ''}:${p.port}/`,
+      ],
+      netns: sourceNetns(p),
+    },
+    {
+      argv: ['conntrack', '-L', '-p', 'tcp', '--orig-dst', p.targetIp ?? '', '--dport', `${p.port}`],
+      netns: namespaceOf(p.nodePid ?? 0, p.nodeContainer),
+      after: 0,
+    },
+  ],
+  judge: (p, [request, entries]) =>
+    request!.exitCode !== 0
+      ? { ok: false, detail: `the request to ${p.targetIp}:${p.port} failed, nothing to see in conntrack` }
+      : judgeEntries(p, entries!.stdout.trim()),
 };
 
 function judgeEntries(p: ResolvedProbe, out: string): Verdict {
-  if (out.startsWith('request failed')) return { ok: false, detail: `the request to ${p.targetIp}:${p.port} failed, nothing to see in conntrack` };
   for (const line of out.split('\n')) {
     const srcs = [...line.matchAll(/src=(\S+)/g)].map((m) => m[1]);
     const dsts = [...line.matchAll(/dst=(\S+)/g)].map((m) => m[1]);

@@ -1,20 +1,22 @@
 // dns: the source pod's resolver (its resolv.conf: search list, ndots) answers `to`, a name;
 // `record` picks A (default), SRV or PTR; expect nxdomain for a name that must not exist.
 import { oneLine } from '../../core/text.js';
-import { shArg } from '../../plan/scripts.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
-import { IN_POD } from './shell.js';
+import { printed, sourceNetns } from './steps.js';
 import { DETAIL_MAX } from './verdicts.js';
+
+const DIG = ['dig', '+search', '+time=1', '+tries=1', '+noall', '+comments', '+answer'] as const;
 
 export const dns: ProbeDriver = {
   kind: 'dns',
-  helpers: [IN_POD],
   prepare: ({ check }: ProbeSite) => ({ targetName: check.to, record: check.record }),
-  command: (p) =>
-    p.record === 'PTR'
-      ? `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -x ${shArg(p.targetName ?? '')}`
-      : `in_pod ${p.sourcePid} dig +search +time=1 +tries=1 +noall +comments +answer -t ${shArg(p.record ?? 'A')} ${shArg(p.targetName ?? '')}`,
-  judge: (p, { output }) => judgeAnswer(p, output),
+  // The pod's own resolver: its network namespace and its resolv.conf. The name is the value
+  // of -x (PTR) or -q (the query name): never an option, a server (@) or a dig flag (+).
+  steps: (p) => {
+    const query = p.record === 'PTR' ? ['-x', p.targetName ?? ''] : ['-t', p.record ?? 'A', '-q', p.targetName ?? ''];
+    return [{ argv: [...DIG, ...query], netns: sourceNetns(p), resolvConfFrom: sourceNetns(p) }];
+  },
+  judge: (p, [r]) => judgeAnswer(p, printed(r!)),
   // The path to the cluster DNS, and what it answers for the name.
   diagnosis: { proto: 'udp', lookup: true },
 };

@@ -1,20 +1,27 @@
 // What a probe kind is at run time: one driver per kind (./<kind>.ts), listed in ./index.ts.
 // What a kind takes in a lab file is data of the lab-file language (labfile/probe-fields.ts).
+import type { AgentStep, StepResult } from '../../core/toolbox-request.js';
 import type { CheckSpec, Expectation, ProbeKind } from '../../labfile/model.js';
 import type { Proto } from '../diagnose/path.js';
 
-/** A probe with every name already resolved to addresses and host PIDs. */
+/**
+ * A probe with every name already resolved to addresses, host PIDs and, where known, the IDs
+ * of the containers those PIDs are (the agent then enters a namespace only if they match).
+ */
 export interface ResolvedProbe {
   kind: ProbeKind;
   expect: Expectation;
-  /** PID whose network namespace the probe runs in. */
+  /** PID whose network namespace the probe runs in, and its container. */
   sourcePid: number;
+  sourceContainer?: string;
   targetIp?: string;
   port?: number;
-  /** netns: the target container's PID. */
+  /** netns: the target container's PID and ID. */
   targetPid?: number;
-  /** gateway: the node's PID and bridge address; traceroute: the IPs that count as `via`. */
+  targetContainer?: string;
+  /** gateway, conntrack: the source node's PID and ID; traceroute: the IPs that count as `via`. */
   nodePid?: number;
+  nodeContainer?: string;
   viaIps?: string[];
   viaName?: string;
   contains?: string;
@@ -29,12 +36,6 @@ export interface ResolvedProbe {
   endpointIps?: string[];
 }
 
-/** What a probe printed (trimmed) and how its command exited. */
-export interface ProbeOutput {
-  exitCode: number;
-  output: string;
-}
-
 export interface Verdict {
   ok: boolean;
   detail: string;
@@ -47,8 +48,9 @@ export interface ProbeSite {
   sourceIp?: string;
   /** The source's node (by name). */
   node?: string;
-  /** PID of the namespace it `enters` besides the source's (0 when it enters none). */
+  /** PID of the namespace it `enters` besides the source's (0 when it enters none), and its container's ID. */
   enteredPid: number;
+  enteredContainer?: string;
   /** The addresses that count as passing `via` (the router, a node's underlay and cbr0, an IP). */
   viaIps(via: string): string[];
 }
@@ -60,14 +62,16 @@ export interface ProbeDriver {
    * (gateway, conntrack). Its PID is read with the others; the check fails when it is not running.
    */
   enters?: 'target' | 'node';
-  /** The shell functions its command calls, defined once per batch. */
-  helpers: readonly string[];
   /** Its own fields of the probe, from the check (dns: the name, conntrack: the node's PID...). */
   prepare?(site: ProbeSite): Partial<ResolvedProbe>;
-  /** The command the toolbox runs (in netlab's own container; it enters the namespaces itself). */
-  command(p: ResolvedProbe): string;
-  /** The verdict on what the command printed. */
-  judge(p: ResolvedProbe, out: ProbeOutput): Verdict;
+  /**
+   * The programs the toolbox's agent runs for it, each by argv in the namespace it names (no
+   * shell). They run at once, with the batch's other probes; a step's `after` is the index of
+   * an earlier step of the same probe it must follow (run.ts renumbers it in the batch).
+   */
+  steps(p: ResolvedProbe): AgentStep[];
+  /** The verdict on what its steps gave back: one result per step, in the steps' order. */
+  judge(p: ResolvedProbe, results: StepResult[]): Verdict;
   /**
    * How a failure is diagnosed: the protocol its packets use on the path, and `lookup` when
    * it asks the cluster DNS for `to` (the path is then to kube-dns). None: not a connectivity

@@ -2,26 +2,27 @@
 // off the pod's routing table and the node's cbr0 address.
 import { oneLine } from '../../core/text.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
-import { sourceNetns } from './shell.js';
+import { namespaceOf, printed, sourceNetns } from './steps.js';
 import { DETAIL_MAX } from './verdicts.js';
-
-const GATEWAY_PROBE = `gateway_probe() { nsenter --net="$1" ip -4 route show default; echo '--'; nsenter --net="$2" ip -4 -o addr show dev cbr0; }`;
 
 export const gateway: ProbeDriver = {
   kind: 'gateway',
   enters: 'node',
-  helpers: [GATEWAY_PROBE],
-  prepare: ({ check, node, enteredPid, viaIps }: ProbeSite) => ({
+  prepare: ({ check, node, enteredPid, enteredContainer, viaIps }: ProbeSite) => ({
     nodePid: enteredPid,
+    ...(enteredContainer ? { nodeContainer: enteredContainer } : {}),
     viaName: check.via ?? `cbr0 on ${node}`,
     ...(check.via && check.via !== 'cbr0' ? { viaIps: viaIps(check.via) } : {}),
   }),
-  command: (p) => `gateway_probe ${sourceNetns(p)} /proc/${p.nodePid}/ns/net`,
-  judge: (p, { output }) => judgeRoute(p, output),
+  // The pod's default route and the node's cbr0 address: two reads, at once.
+  steps: (p) => [
+    { argv: ['ip', '-4', 'route', 'show', 'default'], netns: sourceNetns(p) },
+    { argv: ['ip', '-4', '-o', 'addr', 'show', 'dev', 'cbr0'], netns: namespaceOf(p.nodePid ?? 0, p.nodeContainer) },
+  ],
+  judge: (p, [routes, addrs]) => judgeRoute(p, printed(routes!), printed(addrs!)),
 };
 
-function judgeRoute(p: ResolvedProbe, out: string): Verdict {
-  const [routes = '', addrs = ''] = out.split('--');
+function judgeRoute(p: ResolvedProbe, routes: string, addrs: string): Verdict {
   const via = /default via (\S+)/.exec(routes)?.[1];
   const bridge = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(addrs)?.[1];
   const want = p.viaIps?.[0] ?? bridge;

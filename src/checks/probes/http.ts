@@ -1,32 +1,53 @@
-// http: an HTTP GET from the source's namespace (`count` times through `repeat`); reachable =
-// any HTTP answer, which must contain `contains` when the check names it.
+// http: an HTTP GET from the source's namespace (`count` requests, each its own curl);
+// reachable = any HTTP answer, which must contain `contains` when the check names it.
 import { oneLine } from '../../core/text.js';
-import type { ProbeDriver, ProbeOutput, ResolvedProbe, Verdict } from './driver.js';
-import { shArg } from '../../plan/scripts.js';
-import { CONNECT_TIMEOUT_S, enterSource, IN_POD, MAX_TIME_S, REPEAT, repeated } from './shell.js';
+import type { StepResult } from '../../core/toolbox-request.js';
+import type { ProbeDriver, ResolvedProbe, Verdict } from './driver.js';
+import { CONNECT_TIMEOUT_S, fromSource, MAX_TIME_S, repeated, targetHost } from './steps.js';
 import { DETAIL_MAX, judgeRepeated, reached } from './verdicts.js';
 
 export const http: ProbeDriver = {
   kind: 'http',
-  helpers: [IN_POD, REPEAT],
-  command: (p) =>
+  // The URL is one argument after `--` (never an option); -g: brackets and braces in it are not curl's globs.
+  steps: (p) =>
     repeated(
       p,
-      `${enterSource(p)} curl -sS --connect-timeout ${CONNECT_TIMEOUT_S} --max-time ${MAX_TIME_S} -w '\\nHTTP %{http_code}' ${shArg(`http://${hostPort(p)}/`)}`,
+      fromSource(p, [
+        'curl',
+        '-sS',
+        '-g',
+        '--connect-timeout',
+        `${CONNECT_TIMEOUT_S}`,
+        '--max-time',
+        `${MAX_TIME_S}`,
+        '-w',
+        '\\nHTTP %{http_code}',
+        '--',
+        url(p),
+      ]),
     ),
-  judge: (p, out) => ((p.count ?? 1) > 1 ? judgeRepeated(p, out.output, answered) : judgeOne(p, out)),
+  judge: (p, results) =>
+    (p.count ?? 1) > 1 ? judgeRepeated(p, results.map(curlOutput), answered) : judgeOne(p, results[0]!.exitCode, curlOutput(results[0]!)),
   diagnosis: { proto: 'tcp' },
 };
 
-function hostPort(p: ResolvedProbe): string {
-  const host = p.targetName ?? p.targetIp ?? '';
-  return p.port === undefined ? host : `${host}:${p.port}`;
+function url(p: ResolvedProbe): string {
+  const host = targetHost(p);
+  return `http://${p.port === undefined ? host : `${host}:${p.port}`}/`;
+}
+
+/** What curl printed, as one text: its error first, then the answer and the `-w` line (as a shell's 2>&1 showed it). */
+function curlOutput(r: StepResult): string {
+  return [r.error ?? '', r.stderr, r.stdout]
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** One of many requests was answered: it ends with a real status code. */
 const answered = (reply: string) => /HTTP [1-5]\d\d\s*$/.test(reply.trim());
 
-function judgeOne(p: ResolvedProbe, { exitCode, output: out }: ProbeOutput): Verdict {
+function judgeOne(p: ResolvedProbe, exitCode: number, out: string): Verdict {
   const m = /\nHTTP (\d{3})$/.exec(out) ?? /^HTTP (\d{3})$/.exec(out);
   const code = m?.[1];
   if (exitCode !== 0 || !code || code === '000') return reached(p, false, oneLine(out.replace(/\n?HTTP 000$/, ''), DETAIL_MAX) || `curl exit ${exitCode}`);

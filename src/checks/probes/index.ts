@@ -1,9 +1,9 @@
 // The probe kinds: one driver per kind, and what run.ts and the diagnosis ask of a probe
-// (its command, the batch it runs in, its verdict). A kind is added by adding its driver here
-// and its fields to the lab-file language (labfile/model.ts PROBE_KIND_NAMES,
-// labfile/probe-fields.ts); the compiler and a unit test hold the lists equal.
+// (its steps, its verdict). A kind is added by adding its driver here and its fields to the
+// lab-file language (labfile/model.ts PROBE_KIND_NAMES, labfile/probe-fields.ts); the compiler
+// and a unit test hold the lists equal.
+import type { AgentStep, StepResult } from '../../core/toolbox-request.js';
 import type { ProbeKind } from '../../labfile/model.js';
-import { parallelScript, type JobResult, type ParallelJob } from '../../plan/scripts.js';
 import { conntrack } from './conntrack.js';
 import { dns } from './dns.js';
 import type { ProbeDriver, ResolvedProbe, Verdict } from './driver.js';
@@ -11,14 +11,12 @@ import { gateway } from './gateway.js';
 import { http } from './http.js';
 import { netns } from './netns.js';
 import { ping } from './ping.js';
-import { IN_POD } from './shell.js';
 import { tcp } from './tcp.js';
 import { traceroute } from './traceroute.js';
 import { udp } from './udp.js';
 
-export type { ProbeDriver, ProbeOutput, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
-export { CONNECT_TIMEOUT_S, MAX_TIME_S } from './shell.js';
-export { parseParallelOutput as parseBatchOutput, type JobResult as RawResult } from '../../plan/scripts.js';
+export type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
+export { CONNECT_TIMEOUT_S, MAX_TIME_S } from './steps.js';
 
 const DRIVERS: Readonly<Record<ProbeKind, ProbeDriver>> = { http, tcp, udp, ping, traceroute, netns, gateway, dns, conntrack };
 
@@ -31,18 +29,18 @@ export function probeDriver(kind: ProbeKind): ProbeDriver {
   return driver;
 }
 
-export function probeCommand(p: ResolvedProbe): string {
-  return probeDriver(p.kind).command(p);
+/** The programs the toolbox's agent runs for a probe (a step's `after` counts within the probe's own steps). */
+export function probeSteps(p: ResolvedProbe): AgentStep[] {
+  return probeDriver(p.kind).steps(p);
 }
 
-export function judge(p: ResolvedProbe, raw: Pick<JobResult, 'exitCode' | 'output'>): Verdict {
-  return probeDriver(p.kind).judge(p, { exitCode: raw.exitCode, output: raw.output.trim() });
-}
-
-/** Shell helpers the batched script defines once: every driver's (the pod's resolver first, the diagnosis uses it too). */
-export const PROBE_HELPERS = [...new Set([IN_POD, ...PROBE_KINDS.flatMap((k) => DRIVERS[k].helpers)])].join('\n');
-
-/** One script for one source: every probe in parallel (expected drops cost one timeout, not one each). */
-export function batchScript(probes: ParallelJob[]): string {
-  return parallelScript(probes, PROBE_HELPERS);
+/**
+ * The verdict on a probe's results (one per step, in order). A step the agent never ran (its
+ * namespace was not the container's, or gone) fails the probe whatever it expects: a drop
+ * that was never tried is not a drop.
+ */
+export function judge(p: ResolvedProbe, results: StepResult[]): Verdict {
+  const never = results.find((r) => r.exitCode === -1);
+  if (never) return { ok: false, detail: `the probe did not run: ${never.error || 'no reason given'}` };
+  return probeDriver(p.kind).judge(p, results);
 }

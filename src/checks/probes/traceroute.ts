@@ -1,17 +1,16 @@
 // traceroute: the path from the source's namespace to the target, hop by hop; it must arrive,
 // and pass `via` (the router, a node or an IP) when the check names one.
-import { shArg } from '../../plan/scripts.js';
 import { oneLine } from '../../core/text.js';
 import type { ProbeDriver, ProbeSite, ResolvedProbe, Verdict } from './driver.js';
-import { sourceNetns } from './shell.js';
+import { printed, sourceNetns } from './steps.js';
 import { DETAIL_MAX } from './verdicts.js';
 
 export const traceroute: ProbeDriver = {
   kind: 'traceroute',
-  helpers: [],
   prepare: ({ check, viaIps }: ProbeSite) => (check.via ? { viaName: check.via, viaIps: viaIps(check.via) } : {}),
-  command: (p) => `nsenter --net=${sourceNetns(p)} traceroute -n -q 1 -w 1 -m 8 ${shArg(p.targetIp ?? '')}`,
-  judge: (p, { output }) => judgePath(p, output),
+  // The address after `--`: an operand, never an option.
+  steps: (p) => [{ argv: ['traceroute', '-n', '-q', '1', '-w', '1', '-m', '8', '--', p.targetIp ?? ''], netns: sourceNetns(p) }],
+  judge: (p, [r]) => judgePath(p, printed(r!)),
   diagnosis: { proto: 'icmp' },
 };
 

@@ -1,16 +1,32 @@
-// udp: a UDP datagram from the source's namespace (`count` times through `repeat`);
+// udp: a UDP datagram from the source's namespace (`count` of them, each its own nc);
 // reachable = something answered it.
+import { oneLine } from '../../core/text.js';
+import type { StepResult } from '../../core/toolbox-request.js';
 import type { ProbeDriver } from './driver.js';
-import { CONNECT_TIMEOUT_S, IN_POD, REPEAT, repeated, targetHost } from './shell.js';
-import { judgeRepeated, reachedByExit } from './verdicts.js';
+import { CONNECT_TIMEOUT_S, fromSource, repeated, targetHost } from './steps.js';
+import { DETAIL_MAX, judgeRepeated, reached } from './verdicts.js';
 
-/** nc -u exits 0 whether or not anything answered: an answer is what counts. */
-const UDP_PROBE = `udp_probe() { r=$(echo netlab-probe | in_pod "$1" nc -u -W 1 -w ${CONNECT_TIMEOUT_S} "$2" "$3" 2>&1); [ -n "$r" ] || { echo "no UDP answer within ${CONNECT_TIMEOUT_S} s"; return 1; }; echo "$r"; }`;
+const NO_ANSWER = `no UDP answer within ${CONNECT_TIMEOUT_S} s`;
 
 export const udp: ProbeDriver = {
   kind: 'udp',
-  helpers: [IN_POD, UDP_PROBE, REPEAT],
-  command: (p) => repeated(p, `udp_probe ${p.sourcePid} ${targetHost(p)} ${p.port}`),
-  judge: (p, out) => ((p.count ?? 1) > 1 ? judgeRepeated(p, out.output, (reply) => !reply.includes('no UDP answer')) : reachedByExit(p, out)),
+  // Host and port after `--`: operands, never options.
+  steps: (p) =>
+    repeated(p, { ...fromSource(p, ['nc', '-u', '-W', '1', '-w', `${CONNECT_TIMEOUT_S}`, '--', targetHost(p), `${p.port}`]), stdin: 'netlab-probe\n' }),
+  judge: (p, results) => {
+    if ((p.count ?? 1) > 1)
+      return judgeRepeated(
+        p,
+        results.map((r) => answer(r) ?? NO_ANSWER),
+        (reply) => !reply.includes('no UDP answer'),
+      );
+    const said = answer(results[0]!);
+    return reached(p, said !== undefined, oneLine(said ?? NO_ANSWER, DETAIL_MAX));
+  },
   diagnosis: { proto: 'udp' },
 };
+
+/** nc -u exits 0 whether or not anything answered: anything it printed is the answer. */
+function answer(r: StepResult): string | undefined {
+  return [r.stdout, r.stderr].join('\n').trim() || undefined;
+}

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { judge, probeCommand, type ResolvedProbe } from '../../../../src/checks/probes/index.js';
+import { judge, probeSteps, type ResolvedProbe } from '../../../../src/checks/probes/index.js';
+import { ran } from '../../../helpers/probe-fixtures.js';
 
 const udp: ResolvedProbe = { kind: 'udp', expect: 'reachable', sourcePid: 10, targetIp: '10.96.0.30', port: 53 };
+const NC = { argv: ['nc', '-u', '-W', '1', '-w', '1', '--', '10.96.0.30', '53'], netns: { pid: 10 }, stdin: 'netlab-probe\n' };
 
 describe('udp', () => {
-  it('sends through udp_probe (an answer is what counts), `count` times through repeat', () => {
-    expect(probeCommand(udp)).toBe('udp_probe 10 10.96.0.30 53');
-    expect(probeCommand({ ...udp, count: 4 })).toBe('repeat 4 udp_probe 10 10.96.0.30 53');
+  it('sends one datagram with nc (an answer is what counts), `count` of them each with its own nc', () => {
+    expect(probeSteps(udp)).toEqual([NC]);
+    expect(probeSteps({ ...udp, count: 4 })).toEqual([NC, NC, NC, NC]);
+    expect(probeSteps({ ...udp, targetName: 'dns.kube-system' })[0]).toEqual({
+      ...NC,
+      argv: ['nc', '-u', '-W', '1', '-w', '1', '--', 'dns.kube-system', '53'],
+      resolvConfFrom: { pid: 10 },
+    });
   });
 
   it('reached when something answered; many requests are counted by the pods that answered', () => {
-    expect(judge(udp, { exitCode: 1, output: 'no UDP answer within 1 s\n' })).toEqual({ ok: false, detail: 'no UDP answer within 1 s' });
-    const out = 'Hello from echo-0 udp\n\n%%\nno UDP answer within 1 s\n\n%%\n';
-    expect(judge({ ...udp, count: 2 }, { exitCode: 0, output: out })).toEqual({ ok: false, detail: '1/2 answered by 1 pod(s): echo-0 1' });
-    expect(judge({ ...udp, count: 2, expect: 'unreachable' }, { exitCode: 1, output: 'no UDP answer within 1 s\n\n%%\n'.repeat(2) }).ok).toBe(true);
+    expect(judge(udp, [ran('')])).toEqual({ ok: false, detail: 'no UDP answer within 1 s' });
+    expect(judge(udp, [ran('Hello from echo-0 udp\n')])).toEqual({ ok: true, detail: 'Hello from echo-0 udp' });
+    expect(judge({ ...udp, count: 2 }, [ran('Hello from echo-0 udp\n'), ran('')])).toEqual({ ok: false, detail: '1/2 answered by 1 pod(s): echo-0 1' });
+    expect(judge({ ...udp, count: 2, expect: 'unreachable' }, [ran(''), ran('')]).ok).toBe(true);
   });
 });
