@@ -17,16 +17,24 @@ export const udp: ProbeDriver = {
     if ((p.count ?? 1) > 1)
       return judgeRepeated(
         p,
-        results.map((r) => answer(r) ?? NO_ANSWER),
-        (reply) => !reply.includes('no UDP answer'),
+        results.map((r) => answer(r) ?? failure(r)),
+        (reply) => !reply.startsWith(NO_ANSWER_MARK),
       );
     const said = answer(results[0]!);
-    return reached(p, said !== undefined, oneLine(said ?? NO_ANSWER, DETAIL_MAX));
+    return reached(p, said !== undefined, oneLine(said ?? failure(results[0]!), DETAIL_MAX));
   },
   diagnosis: { proto: 'udp' },
 };
 
-/** nc -u exits 0 whether or not anything answered: anything it printed is the answer. */
+const NO_ANSWER_MARK = 'no UDP answer';
+
+/** nc -u exits 0 whether or not anything answered: what it printed on stdout is the answer. */
 function answer(r: StepResult): string | undefined {
-  return [r.stdout, r.stderr].join('\n').trim() || undefined;
+  return r.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+/** Why nothing answered: nc's own complaint (a name that does not resolve), or the silence. */
+function failure(r: StepResult): string {
+  const said = (r.error || r.stderr).trim();
+  return said ? `${NO_ANSWER_MARK}: ${said}` : NO_ANSWER;
 }

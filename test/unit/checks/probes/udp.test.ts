@@ -22,4 +22,13 @@ describe('udp', () => {
     expect(judge({ ...udp, count: 2 }, [ran('Hello from echo-0 udp\n'), ran('')])).toEqual({ ok: false, detail: '1/2 answered by 1 pod(s): echo-0 1' });
     expect(judge({ ...udp, count: 2, expect: 'unreachable' }, [ran(''), ran('')]).ok).toBe(true);
   });
+
+  it("nc's own complaint is no answer (a name that does not resolve is not a reply)", () => {
+    const complaint = { exitCode: 1, stdout: '', stderr: 'nc: getaddrinfo for host "dns.nowhere" port 53: Name or service not known\n', ms: 3 };
+    expect(judge({ ...udp, targetName: 'dns.nowhere' }, [complaint])).toEqual({
+      ok: false,
+      detail: 'no UDP answer: nc: getaddrinfo for host "dns.nowhere" port 53: Name or service not known',
+    });
+    expect(judge({ ...udp, count: 2 }, [ran('Hello from echo-0 udp\n'), complaint]).ok).toBe(false);
+  });
 });
