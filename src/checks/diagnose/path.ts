@@ -11,7 +11,7 @@ import { dnsIP, planServices, type PlannedService } from '../../plan/services.js
 import type { LabPlan } from '../../plan/types.js';
 import { servicePortName } from '../../plan/proxy/names.js';
 import { podSourcesFrom } from '../../plan/readiness.js';
-import { labFilter } from '../../core/labels.js';
+import { listLabContainers } from '../../engine/state.js';
 import { containerName } from '../../engine/types.js';
 import { proxyModeDriver, type ProxyMode } from '../../plan/proxy/registry.js';
 import { type EndpointRef, resolveEndpoint } from '../../labfile/endpoints.js';
@@ -352,7 +352,7 @@ function pathFacts(lab: Lab, reads: PathReads, source: PathFacts['source'], targ
 
 /** Host PIDs of the containers (0: not running), and the pods' readiness (all containers running). */
 export async function labPids({ engine, lab, plan }: LabTarget): Promise<{ ready: Map<string, boolean>; pid: (container: string) => Promise<number> }> {
-  const containers = await engine.listContainers(labFilter(plan.lab));
+  const containers = await listLabContainers(engine, plan.lab);
   const sources = podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
   const ready = new Map(sources.map((s) => [nsName(s.pod), s.ready]));
   const cache = new Map<string, Promise<number>>();
