@@ -8,7 +8,7 @@ import type { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
 import type { CheckResult, EventSink } from '../core/events.js';
-import { labFilter } from '../core/labels.js';
+import { listLabContainers } from '../engine/state.js';
 import type { LabPlan } from '../plan/types.js';
 import type { CheckFileId } from '../labfile/load.js';
 import type { LabTarget } from './target.js';
@@ -152,7 +152,7 @@ export async function runChecks(
   const selected = only ? lab.checks.filter((c) => only.includes(c.name)) : lab.checks;
   const toRun = withNeeds(lab.checks, selected);
   const checks = toRun.map((t) => t.check);
-  const containers = await engine.listContainers(labFilter(plan.lab));
+  const containers = await listLabContainers(engine, plan.lab);
   const byName = new Map(containers.map((c) => [containerName(c), c]));
   const toolbox = byName.get(plan.toolbox.name);
   if (toolbox?.State !== 'running') {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { enableDebug } from '../core/debug.js';
 import { LabFileError, NetlabError } from '../core/errors.js';
+import { handleSignals } from './signals.js';
 
 // Commands load on demand: `netlab --help` should not pay for the engine client or Ink.
 const lifecycle = () => import('./commands/lifecycle.js');
@@ -79,6 +80,12 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .option(...json)
     .description('remove everything of a lab (also after a crash half-way through up)')
     .action((lab: string | undefined, o) => run(async () => (await lifecycle()).downCommand(lab, o))());
+  cli
+    .command('unlock')
+    .argument('<lab>')
+    .option('--force', 'also when the command holding it still runs on this machine')
+    .description("break a lab's lock, left by a command that no longer runs (one command changes a lab at a time)")
+    .action((lab: string, o) => run(async () => (await lifecycle()).unlockCommand(lab, o))());
 }
 
 /** Changing and reading a running lab as kubectl would. */
@@ -222,6 +229,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   // `netlab` alone on a terminal opens the dashboard.
   if (argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY) argv = [...argv, 'ui'];
+  // A signal the command does not handle itself ends netlab, releasing the lab locks it holds first.
+  const restoreSignals = handleSignals();
   try {
     await program((c) => (code = c)).parseAsync(argv);
     return code;
@@ -244,5 +253,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw err;
+  } finally {
+    restoreSignals();
   }
 }

@@ -1,4 +1,5 @@
 // What every command shares: how it prints (terminal UI, plain lines or JSON), and Ctrl-C.
+import { exitReleasingLocks, onInterrupt } from './signals.js';
 import { chooseMode, createRenderer, type Renderer } from '../ui/renderer.js';
 
 export interface OutputOptions {
@@ -12,13 +13,12 @@ export function renderer(opts: OutputOptions, title: string): Renderer {
 /** Ctrl-C: first press asks the running work to stop at a safe point, a second one exits at once. */
 export function interruptible(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
+  const dispose = onInterrupt(() => {
+    if (controller.signal.aborted) return exitReleasingLocks(130);
     process.stderr.write('\nstopping after the steps in flight (Ctrl-C again to quit now)...\n');
     controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  });
+  return { signal: controller.signal, dispose };
 }
 
 /** Runs work that emits events under a renderer, closing it with `summary(result)` or on failure. */

@@ -10,21 +10,29 @@ import type { Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
 import { podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
-import { RunningLab } from './running-lab.js';
+import { withRunningLab } from './running-lab.js';
 import { up } from './up.js';
 
 /** Changes `overlay` for `lab` (the lab as it is now) and says what it did. */
 export type LabChange = (lab: Lab, overlay: Overlay) => Promise<string>;
 
-export async function changeLab(engine: Engine, labArg: string, emit: EventSink, change: LabChange): Promise<string> {
-  const running = await RunningLab.open(engine, labArg);
-  const overlay = structuredClone(running.overlay);
-  const what = await change(running.lab, overlay);
-  // The lab the overlay now describes, read (and so validated) before anything is saved.
-  const nextLab = await overlaid(running.base, overlay);
-  await writeOverlay(engine, running.plan.toolbox.name, overlay);
-  await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit) });
-  return what;
+/** `command` (apply, delete, scale) names the change on the lab's lock, which it holds from reading the overlay to the end of `up`. */
+export function changeLab(engine: Engine, labArg: string, emit: EventSink, change: LabChange, command = 'apply'): Promise<string> {
+  return withRunningLab(
+    engine,
+    labArg,
+    command,
+    async (running) => {
+      const overlay = structuredClone(running.overlay);
+      const what = await change(running.lab, overlay);
+      // The lab the overlay now describes, read (and so validated) before anything is saved.
+      const nextLab = await overlaid(running.base, overlay);
+      await writeOverlay(engine, running.plan.toolbox.name, overlay);
+      await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit) });
+      return what;
+    },
+    { emit },
+  );
 }
 
 /** `apply -f FILE`: its objects replace the ones of the same kind and name (`text`: the file's, when already read). */

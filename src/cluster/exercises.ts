@@ -11,11 +11,17 @@ import { findExercise } from '../labfile/find-exercise.js';
 import { applyChange, changeLab, deleteChange } from './changes.js';
 import { down } from './down.js';
 import { ensureLabImages } from './images.js';
-import { labForUp, RunningLab } from './running-lab.js';
+import { withLabLock } from './lock.js';
+import { loadForUp, RunningLab, runningForUp, runningLabName } from './running-lab.js';
 import { up } from './up.js';
 
-/** Breaks the running lab as the exercise says: commands in its parts, manifests applied, objects deleted. */
+/** Breaks the running lab as the exercise says: commands in its parts, manifests applied, objects deleted (under the lab's lock). */
 export async function applyFaults(engine: Engine, labArg: string, exercise: ExerciseSpec, emit: EventSink): Promise<void> {
+  const name = await runningLabName(engine, labArg);
+  await withLabLock(engine, name, 'exercise', () => applyFaultsLocked(engine, labArg, exercise, emit), { emit });
+}
+
+async function applyFaultsLocked(engine: Engine, labArg: string, exercise: ExerciseSpec, emit: EventSink): Promise<void> {
   for (const fault of exercise.faults) {
     switch (fault.kind) {
       case 'exec': {
@@ -30,19 +36,28 @@ export async function applyFaults(engine: Engine, labArg: string, exercise: Exer
         await changeLab(engine, labArg, emit, applyChange(`${exercise.id}.yaml`, fault.manifests));
         break;
       case 'delete':
-        await changeLab(engine, labArg, emit, deleteChange(labArg, fault.object, fault.namespace));
+        await changeLab(engine, labArg, emit, deleteChange(labArg, fault.object, fault.namespace), 'delete');
         break;
     }
   }
 }
 
-/** Starts an exercise: the lab brought up fresh (under `name`), then broken. */
+/** Starts an exercise: the lab brought up fresh (under `name`), then broken; all under the lab's lock. */
 export async function startExercise(engine: Engine, labArg: string, which: string, name: string | undefined, emit: EventSink) {
-  const lab: Lab = await labForUp(async () => engine, labArg, { name });
-  const found = findExercise(lab, which);
-  await down(engine, lab.name, emit);
-  const fresh = await labForUp(async () => engine, labArg, { name });
-  await up(engine, fresh, emit, { images: await ensureLabImages(engine, fresh, emit) });
-  await applyFaults(engine, lab.name, found.exercise, emit);
-  return { lab: fresh, ...found };
+  const loaded = await loadForUp(async () => engine, labArg, { name });
+  return withLabLock(
+    engine,
+    loaded.name,
+    'exercise',
+    async () => {
+      const lab: Lab = await runningForUp(engine, loaded);
+      const found = findExercise(lab, which);
+      await down(engine, lab.name, emit);
+      const fresh = await runningForUp(engine, loaded);
+      await up(engine, fresh, emit, { images: await ensureLabImages(engine, fresh, emit) });
+      await applyFaultsLocked(engine, lab.name, found.exercise, emit);
+      return { lab: fresh, ...found };
+    },
+    { emit },
+  );
 }

@@ -2,10 +2,10 @@
 // scale changed), its plan on the underlay it got, the overlay of changes, and its toolbox.
 // Commands about a running lab open one and ask it; nothing else re-derives these.
 import { NetlabError, LabFileError } from '../core/errors.js';
-import { LABEL_PROXY_MODE, LABEL_ROLE, labFilter } from '../core/labels.js';
+import { LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
 import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import { listLabsOnEngine, readLabState, runningPodIPs, type LabState } from '../engine/state.js';
+import { listLabContainers, listLabsOnEngine, readLabState, runningPodIPs, type LabState } from '../engine/state.js';
 import { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { imageRefs } from '../images/index.js';
@@ -20,6 +20,7 @@ import { podSourcesFrom } from '../plan/readiness.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 import { isEmptyOverlay, overlaid } from './manifests.js';
+import { type LockOptions, withLabLock } from './lock.js';
 import { EMPTY_OVERLAY, readOverlay, type Overlay } from './overlay.js';
 
 /** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
@@ -63,33 +64,68 @@ async function asRunning(engine: Engine, loaded: Lab, state: LabState): Promise<
 }
 
 /**
- * The lab `up` means: a lab file by name or path (renamed with --name), or else a lab already
- * on the engine by that name, from the file on its labels (so `netlab up alice` repairs a copy).
- * The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
+ * The lab `up` means, as its file says: a lab file by name or path (renamed with --name), or else
+ * a lab already on the engine by that name, from the file on its labels (so `netlab up alice`
+ * repairs a copy). Reads the engine only to find such a copy: what runs is read under the lab's
+ * lock, by `runningForUp`.
  */
-export async function labForUp(
-  connect: () => Promise<Engine>,
-  labArg: string,
-  options: { name?: string; proxyMode?: string; publish?: boolean } = {},
-): Promise<Lab> {
+export async function loadForUp(connect: () => Promise<Engine>, labArg: string, options: { name?: string; proxyMode?: string } = {}): Promise<Lab> {
   const { name } = options;
-  const proxyMode = options.proxyMode === undefined ? undefined : proxyModeDriver(options.proxyMode).name;
-  let loaded: Lab;
+  if (options.proxyMode !== undefined) proxyModeDriver(options.proxyMode); // a wrong mode is refused before anything else
   try {
-    loaded = await loadLabArg(labArg, name, true);
+    return await loadLabArg(labArg, name, true);
   } catch (err) {
     if (name !== undefined || err instanceof LabFileError) throw err;
     const onEngine = (await listLabsOnEngine(await connect())).find((l) => l.name === labArg);
     if (!onEngine?.file) throw err;
-    loaded = withAddons((await loadLab(onEngine.file, { name: labArg })).lab);
+    return withAddons((await loadLab(onEngine.file, { name: labArg })).lab);
   }
-  const engine = await connect();
+}
+
+/**
+ * The loaded lab as it runs now: with what apply/delete/scale changed, its running proxy mode
+ * and publishing. The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
+ */
+export async function runningForUp(engine: Engine, loaded: Lab, options: { proxyMode?: string; publish?: boolean } = {}): Promise<Lab> {
+  const proxyMode = options.proxyMode === undefined ? undefined : proxyModeDriver(options.proxyMode).name;
   const state = await readLabState(engine, loaded.name);
   let { lab } = await asRunning(engine, loaded, state);
   if (proxyMode) lab = withMode(lab, proxyMode);
   // --publish, or a running lab that was brought up with it.
   if (options.publish) lab = { ...lab, topology: { ...lab.topology, publish: true } };
   return lab;
+}
+
+/** `loadForUp`, then `runningForUp`. */
+export async function labForUp(
+  connect: () => Promise<Engine>,
+  labArg: string,
+  options: { name?: string; proxyMode?: string; publish?: boolean } = {},
+): Promise<Lab> {
+  const loaded = await loadForUp(connect, labArg, options);
+  return runningForUp(await connect(), loaded, options);
+}
+
+/** The name of the lab `RunningLab.open(engine, labArg)` opens, found without reading its parts (to take its lock first). */
+export async function runningLabName(engine: Engine, labArg: string): Promise<string> {
+  const onEngine = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
+  if (onEngine?.file) return labArg;
+  return (await loadLab(resolveLabFile(labArg))).lab.name;
+}
+
+/**
+ * A command that changes a running lab: under the lab's lock, the lab opened as it runs now (so
+ * nothing another command changed meanwhile is lost), then `work` on it.
+ */
+export async function withRunningLab<T>(
+  engine: Engine,
+  labArg: string,
+  command: string,
+  work: (running: RunningLab) => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
+  const name = await runningLabName(engine, labArg);
+  return withLabLock(engine, name, command, async () => work(await RunningLab.open(engine, labArg)), options);
 }
 
 export class RunningLab {
@@ -144,7 +180,7 @@ export class RunningLab {
 
   /** The lab's containers by name, with their states, read now. */
   async containerStates(): Promise<Map<string, string>> {
-    const containers = await this.engine.listContainers(labFilter(this.name));
+    const containers = await listLabContainers(this.engine, this.name);
     return new Map(containers.map((c) => [containerName(c), c.State]));
   }
 
@@ -185,6 +221,6 @@ export class RunningLab {
 
 /** Which pods of a plan are ready now, read from the engine in one call. */
 export async function readPodSources(engine: Engine, lab: Pick<Lab, 'pods'>, plan: LabPlan): Promise<PodEndpointSource[]> {
-  const containers = await engine.listContainers(labFilter(plan.lab));
+  const containers = await listLabContainers(engine, plan.lab);
   return podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
 }

@@ -11,7 +11,8 @@ import type { Engine } from '../engine/engine.js';
 import { lastWords } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest } from '../plan/requests.js';
-import { readPodSources } from './running-lab.js';
+import { withLabLock } from './lock.js';
+import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 import type { NodeProxyState, ProxyNodeSetup } from '../plan/proxy/driver.js';
@@ -37,7 +38,17 @@ export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: Proxy
   return proxyModeDriver(mode).syncScript(input, nodePid, previousPorts);
 }
 
-export async function syncServices(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
+/** `netlab sync`: under the lab's lock, the lab opened as it runs now, then one sync. */
+export function syncLab(engine: Engine, labArg: string, emit: EventSink): Promise<{ result: SyncResult; running: RunningLab }> {
+  return withRunningLab(engine, labArg, 'sync', async (running) => ({ result: await syncServices(running, emit), running }), { emit });
+}
+
+/** One sync, under the lab's lock (already held when it is part of `up`). */
+export function syncServices(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
+  return withLabLock(target.engine, target.plan.lab, 'sync', () => syncLocked(target, emit), { emit });
+}
+
+async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
   const { engine, lab, plan } = target;
   return task(
     emit,

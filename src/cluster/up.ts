@@ -21,6 +21,9 @@ import type { PlumbInput } from '../plan/scripts.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type PodPlan } from '../plan/types.js';
 import type { SubnetHolder } from '../plan/preflight.js';
 import { preflight, readSubnetHolders } from './preflight.js';
+import { ensureLabImages } from './images.js';
+import { withLabLock } from './lock.js';
+import { runningForUp } from './running-lab.js';
 import { syncServices } from './sync.js';
 
 export class InterruptedError extends NetlabError {
@@ -57,7 +60,31 @@ interface UpRun {
   checkAbort(): void;
 }
 
-export async function up(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
+/** `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images, then `up`. */
+export function bringUp(
+  engine: Engine,
+  loaded: Lab,
+  emit: EventSink,
+  options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal },
+): Promise<UpResult> {
+  return withLabLock(
+    engine,
+    loaded.name,
+    'up',
+    async () => {
+      const lab = await runningForUp(engine, loaded, options);
+      return up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
+    },
+    { emit, signal: options.signal },
+  );
+}
+
+/** Makes the engine hold `lab` as planned, under the lab's lock (already held when `up` is part of a larger command). */
+export function up(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
+  return withLabLock(engine, lab.name, 'up', () => upLocked(engine, lab, emit, options), { emit, signal: options.signal });
+}
+
+async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
   const state = await readLabState(engine, lab.name);
   const holders = await readSubnetHolders(engine, lab.name);
   const chosen = chooseUnderlay(lab, state, holders);

@@ -13,7 +13,12 @@ export const LABEL_LAB_FILE = 'netlab.lab-file';
 /** A pod container's declared ports, `name:port/PROTO,...` (what containerPort documents). */
 export const LABEL_PORTS = 'netlab.ports';
 
-export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'pause' | 'container';
+export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'pause' | 'container' | 'lock';
+
+/** A lab's lock (src/core/lock.ts): not part of the lab, so no listing of the lab's parts counts it. */
+export function isLock(labels: Record<string, string> | undefined): boolean {
+  return labels?.[LABEL_ROLE] === 'lock';
+}
 
 export function labFilter(lab?: string): Record<string, string[]> {
   return { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
@@ -22,3 +27,10 @@ export function labFilter(lab?: string): Record<string, string[]> {
 export const LABEL_PROXY_MODE = 'netlab.proxy-mode';
 /** A pod sandbox's address: a running pod keeps it when the lab changes. */
 export const LABEL_POD_IP = 'netlab.pod-ip';
+/** On a lab's lock: which command holds it, since when (ISO 8601), its process and machine. */
+export const LABEL_LOCK_COMMAND = 'netlab.lock.command';
+export const LABEL_LOCK_SINCE = 'netlab.lock.since';
+export const LABEL_LOCK_PID = 'netlab.lock.pid';
+export const LABEL_LOCK_HOST = 'netlab.lock.host';
+/** The holder's PID namespace (Linux): a PID is only worth testing from the same one. */
+export const LABEL_LOCK_PIDNS = 'netlab.lock.pidns';

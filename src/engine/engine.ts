@@ -323,9 +323,11 @@ export class Engine {
     return this.call(`images save ${refs.join(' ')}`, () => save.getImages({ names: [...refs] }));
   }
 
-  /** `docker load` of a tar file; the stream carries the engine's messages. */
-  loadImages(file: string): Promise<Readable> {
-    return this.call(`images load ${file}`, async () => (await this.docker.loadImage(file, { quiet: true })) as unknown as Readable);
+  /** `docker load` of a tar file (or of a tar in memory); the stream carries the engine's messages. */
+  loadImages(file: string | Buffer): Promise<Readable> {
+    const what = typeof file === 'string' ? file : `(${file.length} bytes)`;
+    // The client sends a Buffer as the request body as it is (its declarations name only files and streams).
+    return this.call(`images load ${what}`, async () => (await this.docker.loadImage(file as string, { quiet: true })) as unknown as Readable);
   }
 }
 

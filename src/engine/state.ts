@@ -1,6 +1,6 @@
 // What of a lab already exists on the engine, found by its labels.
 import { NetlabError } from '../core/errors.js';
-import { LABEL_LAB, LABEL_LAB_FILE, LABEL_NAMESPACE, LABEL_POD, LABEL_POD_IP, LABEL_ROLE, labFilter } from '../core/labels.js';
+import { isLock, LABEL_LAB, LABEL_LAB_FILE, LABEL_NAMESPACE, LABEL_POD, LABEL_POD_IP, LABEL_ROLE, labFilter } from '../core/labels.js';
 import { networkName } from '../core/names.js';
 import type { Engine } from './engine.js';
 import { containerName, type ContainerSummary, type NetworkSummary } from './types.js';
@@ -11,8 +11,18 @@ export interface LabState {
   containers: Map<string, ContainerSummary>;
 }
 
+/**
+ * The containers of a lab (of every lab, without `lab`), found by their label. A lab's lock
+ * carries the label too but is no part of the lab: it is left out, so that nothing counts,
+ * replaces or removes it as one of the lab's containers. Every listing of a lab's containers
+ * goes through here.
+ */
+export async function listLabContainers(engine: Engine, lab?: string): Promise<ContainerSummary[]> {
+  return (await engine.listContainers(labFilter(lab))).filter((c) => !isLock(c.Labels));
+}
+
 export async function readLabState(engine: Engine, lab: string): Promise<LabState> {
-  const [containers, networks] = await Promise.all([engine.listContainers(labFilter(lab)), engine.listNetworks({ name: [networkName(lab)] })]);
+  const [containers, networks] = await Promise.all([listLabContainers(engine, lab), engine.listNetworks({ name: [networkName(lab)] })]);
   // `name` filters match substrings: keep the exact one.
   const network = networks.find((n) => n.Name === networkName(lab));
   if (network && network.Labels?.[LABEL_LAB] !== lab) {
@@ -33,9 +43,9 @@ export interface LabSummary {
   running: number;
 }
 
-/** Every lab present on the engine (any object with a netlab.lab label). */
+/** Every lab present on the engine (any object with a netlab.lab label; a lock alone is no lab). */
 export async function listLabsOnEngine(engine: Engine): Promise<LabSummary[]> {
-  const [containers, networks] = await Promise.all([engine.listContainers(labFilter()), engine.listNetworks(labFilter())]);
+  const [containers, networks] = await Promise.all([listLabContainers(engine), engine.listNetworks(labFilter())]);
   const labs = new Map<string, LabSummary>();
   const entry = (name: string, file?: string) => {
     let e = labs.get(name);

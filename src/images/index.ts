@@ -5,3 +5,4 @@ export { imageRefs, imageTags } from './tags.js';
 export { ensureImages, planBuilds, type EnsureOptions } from './ensure.js';
 export { listImages, type ImageStatus } from './inventory.js';
 export { loadImages, saveImages } from './archive.js';
+export { LOCK_IMAGE, loadLockImage } from './lock-image.js';

@@ -11,7 +11,7 @@ import { dnsIP, planServices, type PlannedService } from '../../plan/services.js
 import type { LabPlan } from '../../plan/types.js';
 import { servicePortName } from '../../plan/proxy/names.js';
 import { podSourcesFrom } from '../../plan/readiness.js';
-import { labFilter } from '../../core/labels.js';
+import { listLabContainers } from '../../engine/state.js';
 import { containerName } from '../../engine/types.js';
 import { proxyModeDriver, type ProxyMode } from '../../plan/proxy/registry.js';
 import { type EndpointRef, resolveEndpoint } from '../../labfile/endpoints.js';
@@ -355,7 +355,7 @@ export async function labNamespaces({ engine, lab, plan }: LabTarget): Promise<{
   ready: Map<string, boolean>;
   ns: (container: string) => Promise<NamespaceRef | undefined>;
 }> {
-  const containers = await engine.listContainers(labFilter(plan.lab));
+  const containers = await listLabContainers(engine, plan.lab);
   const running = containers.filter((c) => c.State === 'running');
   const sources = podSourcesFrom(lab, plan, new Set(running.map(containerName)));
   const ready = new Map(sources.map((s) => [nsName(s.pod), s.ready]));

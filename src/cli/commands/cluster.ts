@@ -2,10 +2,12 @@
 import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../../cluster/changes.js';
 import { connectEngine } from '../../cluster/connect.js';
 import { RunningLab } from '../../cluster/running-lab.js';
-import { syncServices } from '../../cluster/sync.js';
+import { type SyncResult, syncLab, syncServices } from '../../cluster/sync.js';
 import { NetlabError } from '../../core/errors.js';
+import { LabBusyError } from '../../core/lock.js';
 import { nsName } from '../../core/names.js';
 import { rendered, type OutputOptions } from '../output.js';
+import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
 
 const KINDS = ['pods', 'services', 'endpoints'] as const;
@@ -77,12 +79,11 @@ export async function getCommand(labArg: string, what: string, opts: OutputOptio
 }
 
 export async function syncCommand(labArg: string, opts: OutputOptions): Promise<number> {
-  const running = await RunningLab.open(await connectEngine(), labArg);
   await rendered(
     opts,
-    `netlab sync ${running.name}`,
-    (r) => syncServices(running, r.sink),
-    (res) => `synced ${res.services.length} service(s), ${res.endpoints} endpoint(s) in ${running.lab.topology.proxyMode} mode`,
+    `netlab sync ${labArg}`,
+    async (r) => syncLab(await connectEngine(), labArg, r.sink),
+    ({ result, running }) => `synced ${result.services.length} service(s), ${result.endpoints} endpoint(s) in ${running.lab.topology.proxyMode} mode`,
   );
   return 0;
 }
@@ -94,51 +95,66 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
   const intervalMs = Math.max(200, Number(opts.interval ?? 1000));
   let last = '';
   let stop = false;
-  process.once('SIGINT', () => {
+  // Ctrl-C stops after the sync in flight (and its lock); a second one at once.
+  const dispose = onInterrupt(() => {
+    if (stop) exitReleasingLocks(130);
     stop = true;
   });
   const say = (text: string) =>
     process.stdout.write(opts.json ? `${JSON.stringify({ type: 'message', level: 'info', text })}\n` : `${new Date().toISOString().slice(11, 19)}  ${text}\n`);
   say(`watching ${lab.name}: endpoints follow pods within ${intervalMs} ms (Ctrl-C to stop)`);
-  while (!stop) {
-    const sources = await running.podSources();
-    const now = sources
-      .filter((s) => s.ready)
-      .map((s) => nsName(s.pod))
-      .join(',');
-    if (now !== last) {
-      const gone = last.split(',').filter((p) => p && !now.split(',').includes(p));
-      const back = now.split(',').filter((p) => p && last && !last.split(',').includes(p));
-      const res = await syncServices(running, () => {});
-      say(
-        `${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`,
-      );
-      last = now;
+  try {
+    while (!stop) {
+      const sources = await running.podSources();
+      const now = sources
+        .filter((s) => s.ready)
+        .map((s) => nsName(s.pod))
+        .join(',');
+      if (now !== last) {
+        const gone = last.split(',').filter((p) => p && !now.split(',').includes(p));
+        const back = now.split(',').filter((p) => p && last && !last.split(',').includes(p));
+        let res: SyncResult;
+        try {
+          // Each sync under the lab's lock: a command changing the lab goes first, and the sync is tried again.
+          res = await syncServices(running, () => {});
+        } catch (err) {
+          if (!(err instanceof LabBusyError)) throw err;
+          say(`${err.message}; trying again`);
+          await new Promise((r) => setTimeout(r, intervalMs));
+          continue;
+        }
+        say(
+          `${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`,
+        );
+        last = now;
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+  } finally {
+    dispose();
   }
   return 0;
 }
 
-async function runChange(labArg: string, opts: OutputOptions, change: LabChange): Promise<number> {
+async function runChange(labArg: string, opts: OutputOptions, change: LabChange, command: 'apply' | 'delete' | 'scale'): Promise<number> {
   const engine = await connectEngine();
   await rendered(
     opts,
-    `netlab ${labArg}`,
-    (r) => changeLab(engine, labArg, r.sink, change),
+    `netlab ${command} ${labArg}`,
+    (r) => changeLab(engine, labArg, r.sink, change, command),
     (what) => what,
   );
   return 0;
 }
 
 export async function applyCommand(labArg: string, opts: OutputOptions & { file: string }): Promise<number> {
-  return runChange(labArg, opts, applyChange(opts.file));
+  return runChange(labArg, opts, applyChange(opts.file), 'apply');
 }
 
 export async function deleteCommand(labArg: string, object: string, opts: OutputOptions & { namespace?: string }): Promise<number> {
-  return runChange(labArg, opts, deleteChange(labArg, object, opts.namespace ?? 'default'));
+  return runChange(labArg, opts, deleteChange(labArg, object, opts.namespace ?? 'default'), 'delete');
 }
 
 export async function scaleCommand(labArg: string, object: string, opts: OutputOptions & { replicas: string; namespace?: string }): Promise<number> {
-  return runChange(labArg, opts, scaleChange(labArg, object, opts.replicas, opts.namespace ?? 'default'));
+  return runChange(labArg, opts, scaleChange(labArg, object, opts.replicas, opts.namespace ?? 'default'), 'scale');
 }

@@ -1,28 +1,30 @@
 // `up`, `down`, `check`: a lab's life on the engine.
 import { connectEngine } from '../../cluster/connect.js';
 import { down } from '../../cluster/down.js';
-import { ensureLabImages } from '../../cluster/images.js';
-import { labForUp, RunningLab } from '../../cluster/running-lab.js';
-import { up } from '../../cluster/up.js';
+import { unlockLab } from '../../cluster/lock.js';
+import { loadForUp, RunningLab } from '../../cluster/running-lab.js';
+import { bringUp } from '../../cluster/up.js';
 import { NetlabError } from '../../core/errors.js';
+import { describeHolder } from '../../core/lock.js';
 import { interruptible, rendered, type OutputOptions } from '../output.js';
 
 const seconds = (since: number, digits = 1) => ((performance.now() - since) / 1000).toFixed(digits);
 
 export async function upCommand(labArg: string, opts: OutputOptions & { name?: string; proxyMode?: string; publish?: boolean }): Promise<number> {
-  const lab = await labForUp(connectEngine, labArg, { name: opts.name, proxyMode: opts.proxyMode, publish: opts.publish });
+  // The lab file, read and checked before anything else; what runs is read under the lab's lock.
+  const loaded = await loadForUp(connectEngine, labArg, { name: opts.name, proxyMode: opts.proxyMode });
   const engine = await connectEngine();
   const { signal, dispose } = interruptible();
   const started = performance.now();
   try {
     await rendered(
       opts,
-      `netlab up ${lab.name}`,
-      async (r) => up(engine, lab, r.sink, { images: await ensureLabImages(engine, lab, r.sink), signal }),
+      `netlab up ${loaded.name}`,
+      (r) => bringUp(engine, loaded, r.sink, { proxyMode: opts.proxyMode, publish: opts.publish, signal }),
       (result) =>
         result.changed === 0
-          ? `lab ${lab.name} is already up; nothing changed (${seconds(started)} s)`
-          : `lab ${lab.name} is up: ${result.plan.nodes.length} node(s), ${result.plan.pods.length} pod(s) in ${seconds(started)} s. Next: netlab check ${lab.name}`,
+          ? `lab ${loaded.name} is already up; nothing changed (${seconds(started)} s)`
+          : `lab ${loaded.name} is up: ${result.plan.nodes.length} node(s), ${result.plan.pods.length} pod(s) in ${seconds(started)} s. Next: netlab check ${loaded.name}`,
     );
     return 0;
   } finally {
@@ -72,4 +74,13 @@ export async function checkCommand(labArg: string, opts: OutputOptions & { only?
     },
   );
   return report.ok ? 0 : 1;
+}
+
+export async function unlockCommand(labArg: string, opts: { force?: boolean }): Promise<number> {
+  const engine = await connectEngine();
+  // A lab name as it is (the lab may be gone, its lock left), else a lab file's lab.
+  const lab = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(labArg) ? labArg : (await loadForUp(connectEngine, labArg)).name;
+  const holder = await unlockLab(engine, lab, { force: opts.force });
+  process.stdout.write(holder ? `broke the lock of lab ${lab}, held by ${describeHolder(holder)}\n` : `lab ${lab} is not locked\n`);
+  return 0;
 }
