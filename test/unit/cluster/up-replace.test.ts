@@ -29,6 +29,11 @@ function fakeEngine(calls: string[]): Engine {
     removeContainer: async (id: string) => {
       calls.push(`remove container ${id}`);
     },
+    // The lab's lock (a container that never starts): taken and released around `up`.
+    createContainer: async (name: string) => {
+      calls.push(`lock ${name}`);
+      return 'lock-id';
+    },
   };
   return fake as unknown as Engine;
 }
@@ -42,6 +47,6 @@ describe('up onto a new underlay', () => {
     expect(err).toBeInstanceOf(NetlabError);
     expect((err as Error).message).toContain('The Docker engine refuses the underlay 10.77.0.0/24 for lab t: Pool overlaps');
     expect((err as Error).message).toContain('Nothing was changed: lab t runs as it was on 10.250.0.0/24.');
-    expect(calls).toEqual(['create netlab-t_trial']);
+    expect(calls).toEqual(['lock t.lock', 'create netlab-t_trial', 'remove container lock-id']);
   });
 });
