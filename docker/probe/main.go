@@ -8,8 +8,8 @@
 // Request: {"parallel": 8, "steps": [{"netns": {"pid": 4242, "container": "<id>"},
 // "resolvConf": "nameserver 10.96.0.10\n...", "resolvConfFrom": {"pid": ..., "container": ...},
 // "argv": ["curl", "-s", "http://10.96.0.20/"], "env": {"K": "V"}, "stdin": "...",
-// "timeoutMs": 5000, "detach": false, "after": 0}]}. Steps run in order, or `parallel` at once;
-// a step with `after` starts only once that earlier step (by index) has finished.
+// "timeoutMs": 5000, "detach": false, "after": [0]}]}. Steps run in order, or `parallel` at once;
+// a step with `after` starts only once those earlier steps (by index) have finished.
 //
 // Results, in the order of the steps: {"results": [{"exitCode": 0, "stdout": "...",
 // "stderr": "...", "ms": 12, "error": ""}]}. A step that cannot start (a program not on the
@@ -90,8 +90,8 @@ type Step struct {
 	Stdin          string            `json:"stdin,omitempty"`
 	TimeoutMs      int               `json:"timeoutMs,omitempty"`
 	Detach         bool              `json:"detach,omitempty"`
-	// After names an earlier step (by index) this one starts after, whatever its result.
-	After *int `json:"after,omitempty"`
+	// After names earlier steps (by index) this one starts after, whatever their results.
+	After []int `json:"after,omitempty"`
 }
 
 type Request struct {
@@ -153,8 +153,8 @@ func runAll(req Request) []Result {
 	var wg sync.WaitGroup
 	for i := range req.Steps {
 		after := req.Steps[i].After
-		if after != nil && (*after < 0 || *after >= i) {
-			results[i] = failed(fmt.Errorf("step %d is to start after step %d, not an earlier one", i, *after))
+		if bad, ok := notEarlier(after, i); ok {
+			results[i] = failed(fmt.Errorf("step %d is to start after step %d, not an earlier one", i, bad))
 			close(done[i])
 			continue
 		}
@@ -165,14 +165,24 @@ func runAll(req Request) []Result {
 			defer wg.Done()
 			defer close(done[i])
 			defer func() { <-sem }()
-			if after != nil {
-				<-done[*after]
+			for _, a := range after {
+				<-done[a]
 			}
 			results[i] = runStep(req.Steps[i])
 		}(i)
 	}
 	wg.Wait()
 	return results
+}
+
+// notEarlier finds a step of after that is not an earlier one than step i.
+func notEarlier(after []int, i int) (int, bool) {
+	for _, a := range after {
+		if a < 0 || a >= i {
+			return a, true
+		}
+	}
+	return 0, false
 }
 
 func failed(err error) Result { return Result{ExitCode: -1, Error: err.Error()} }

@@ -95,7 +95,7 @@ func TestAfterWaitsForTheEarlierStep(t *testing.T) {
 	steps := []Step{
 		// Writes the file only after a while; the second step must see it.
 		{Argv: []string{"sleep-for-test", "0.3"}},
-		{Argv: []string{"cat", file}, After: &first},
+		{Argv: []string{"cat", file}, After: []int{first}},
 		{Argv: []string{"cat", file}},
 	}
 	if err := os.WriteFile(file+".later", []byte("there"), 0o600); err != nil {
@@ -114,10 +114,26 @@ func TestAfterWaitsForTheEarlierStep(t *testing.T) {
 	}
 	for _, bad := range []int{1, 5, -1} {
 		after := bad
-		r := runAll(Request{Parallel: 2, Steps: []Step{{Argv: []string{"cat", "/dev/null"}}, {Argv: []string{"cat", "/dev/null"}, After: &after}}})[1]
+		r := runAll(Request{Parallel: 2, Steps: []Step{{Argv: []string{"cat", "/dev/null"}}, {Argv: []string{"cat", "/dev/null"}, After: []int{after}}}})[1]
 		if r.ExitCode != -1 || !strings.Contains(r.Error, "earlier") {
 			t.Errorf("after %d was accepted: %+v", bad, r)
 		}
+	}
+}
+
+func TestAfterWaitsForEveryStepItNames(t *testing.T) {
+	steps := []Step{
+		{Argv: []string{"sleep-for-test", "0.2"}},
+		{Argv: []string{"sleep-for-test", "0.4"}},
+		{Argv: []string{"printenv-for-test", "X"}, Env: map[string]string{"X": "late"}, After: []int{0, 1}},
+	}
+	start := time.Now()
+	rs := runAll(Request{Parallel: 3, Steps: steps})
+	if rs[2].ExitCode != 0 || time.Since(start) < 400*time.Millisecond {
+		t.Fatalf("the step did not wait for both: %+v in %v", rs, time.Since(start))
+	}
+	if time.Since(start) > 900*time.Millisecond {
+		t.Errorf("the first two did not run at once: %v", time.Since(start))
 	}
 }
 
@@ -127,8 +143,7 @@ func TestAfterNeverDeadlocks(t *testing.T) {
 	for i := range steps {
 		steps[i] = Step{Argv: []string{"cat", "/dev/null"}}
 		if i > 0 {
-			prev := i - 1
-			steps[i].After = &prev
+			steps[i].After = []int{i - 1}
 		}
 	}
 	for _, parallel := range []int{1, 2, 64} {

@@ -100,7 +100,7 @@ export function probeBatchRequest(jobs: ProbeJob[]): ToolboxRequest<Map<number, 
   const steps: AgentStep[] = [];
   const spans = jobs.map((job) => {
     const start = steps.length;
-    for (const step of probeSteps(job.probe)) steps.push(step.after === undefined ? step : { ...step, after: start + step.after });
+    for (const step of probeSteps(job.probe)) steps.push(step.after === undefined ? step : { ...step, after: step.after.map((a) => start + a) });
     return { job, start, end: steps.length };
   });
   return {
@@ -124,8 +124,8 @@ export function probeBatchRequest(jobs: ProbeJob[]): ToolboxRequest<Map<number, 
 function elapsed(steps: AgentStep[], results: StepResult[], start: number): number {
   const finished: number[] = [];
   results.forEach((r, i) => {
-    const after = steps[i]?.after;
-    finished.push(Math.max(0, r.ms) + (after === undefined ? 0 : (finished[after - start] ?? 0)));
+    const after = steps[i]?.after ?? [];
+    finished.push(Math.max(0, r.ms) + Math.max(0, ...after.map((a) => finished[a - start] ?? 0)));
   });
   return Math.max(0, ...finished);
 }

@@ -59,8 +59,8 @@ export interface AgentStep {
   timeoutMs?: number;
   /** Started and left running; its result is only whether it started. */
   detach?: boolean;
-  /** Starts only once this earlier step (its index in the request) has finished, whatever it gave. */
-  after?: number;
+  /** Starts only once these earlier steps (their indices in the request) have finished, whatever they gave. */
+  after?: number[];
 }
 
 /** What one step gave back. exitCode -1: it never ran (the agent says why in `error`). */
@@ -119,13 +119,23 @@ export interface SectionStep {
 }
 
 /**
- * Steps run in order, each one's result under its section's name (a later one of the same name
- * wins). Failures are data here: a namespace that is gone is a fact of the diagnosis.
+ * Phases run one after another, the steps of a phase at once; each step's result is kept under
+ * its section's name (a later one of the same name wins). Failures are data here: a namespace
+ * that is gone is a fact of the diagnosis.
  */
-export function sectionsRequest(what: string, sections: SectionStep[]): ToolboxRequest<Map<string, StepResult>> {
+export function sectionsRequest(what: string, phases: SectionStep[][]): ToolboxRequest<Map<string, StepResult>> {
+  const sections: SectionStep[] = [];
+  let previous: number[] = [];
+  for (const phase of phases) {
+    if (phase.length === 0) continue;
+    const start = sections.length;
+    for (const s of phase) sections.push(previous.length ? { ...s, step: { ...s.step, after: previous } } : s);
+    previous = phase.map((_, i) => start + i);
+  }
   return {
     what,
     steps: sections.map((s) => s.step),
+    parallel: Math.max(1, ...phases.map((p) => p.length)),
     parse: (results) => new Map(results.map((r, i) => [sections[i]!.section, r])),
   };
 }

@@ -474,7 +474,7 @@ async function readInNode(target: LabTarget, path: PathPlan, namespaces: PathNam
 
 /**
  * Reads the facts of the path in one toolbox exec. With `probe` (explain): then the steps
- * before its request, the request, and the netfilter reads again (`<name>.after`), in order.
+ * before its request, the request, and the netfilter reads again (`<name>.after`), in that order.
  */
 export async function gatherFacts(
   target: LabTarget,
@@ -487,13 +487,15 @@ export async function gatherFacts(
   const found = await Promise.all([...path.containers].map(async ([label, container]) => [label, await nsOf(container)] as const));
   for (const [label, netns] of found) if (netns) namespaces.set(label, netns);
   const running = new Map(found.map(([label, netns]) => [label, netns !== undefined]));
-  const steps = gatherSteps(path, namespaces, { dnsName: options.dnsName });
+  // The reads at once; explain's counter rules one by one (each takes the xtables lock), its
+  // request, then the netfilter reads again at once.
+  const phases: SectionStep[][] = [gatherSteps(path, namespaces, { dnsName: options.dnsName })];
   const probing = options.probe?.(namespaces);
   if (probing) {
     const { before, probe } = probing;
-    steps.push(...before.map((step) => ({ section: 'counters', step })), { section: 'probe', step: probe }, ...rereadSteps(path, namespaces));
+    phases.push(...before.map((step) => [{ section: 'counters', step }]), [{ section: 'probe', step: probe }], rereadSteps(path, namespaces));
   }
-  const [results, inNode] = await Promise.all([target.toolbox.run(sectionsRequest('reading the path', steps)), readInNode(target, path, namespaces)]);
+  const [results, inNode] = await Promise.all([target.toolbox.run(sectionsRequest('reading the path', phases)), readInNode(target, path, namespaces)]);
   const sections = new Map([...sectionTexts(results), ...inNode]);
   const facts = applySections(path, sections, running);
   const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);

@@ -32,7 +32,7 @@ export const conntrack: ProbeDriver = {
     {
       argv: ['conntrack', '-L', '-p', 'tcp', '--orig-dst', p.targetIp ?? '', '--dport', `${p.port}`],
       netns: namespaceOf(p.nodePid ?? 0, p.nodeContainer),
-      after: 0,
+      after: [0],
     },
   ],
   judge: (p, [request, entries]) =>

@@ -12,7 +12,7 @@ describe('conntrack', () => {
     expect(conntrack.enters).toBe('node');
     expect(probeSteps({ ...p, nodeContainer: 'bbbbbbbbbbbb' })).toEqual([
       { argv: ['curl', '-s', '-g', '-o', '/dev/null', '--connect-timeout', '1', '--max-time', '2', '--', 'http://10.96.0.20:80/'], netns: { pid: 10 } },
-      { argv: ['conntrack', '-L', '-p', 'tcp', '--orig-dst', '10.96.0.20', '--dport', '80'], netns: { pid: 20, container: 'bbbbbbbbbbbb' }, after: 0 },
+      { argv: ['conntrack', '-L', '-p', 'tcp', '--orig-dst', '10.96.0.20', '--dport', '80'], netns: { pid: 20, container: 'bbbbbbbbbbbb' }, after: [0] },
     ]);
   });
 

@@ -32,7 +32,7 @@ describe('batch request', () => {
     expect(request.steps.map((s) => s.argv[0])).toEqual(['curl', 'curl', 'curl', 'conntrack', 'curl']);
     expect(request.parallel).toBe(5);
     // The conntrack listing follows its own probe's request, renumbered in the batch.
-    expect(request.steps.map((s) => s.after)).toEqual([undefined, undefined, undefined, 2, undefined]);
+    expect(request.steps.map((s) => s.after)).toEqual([undefined, undefined, undefined, [2], undefined]);
     const results: StepResult[] = [
       { ...ran('Hello from web-0 (10.0.1.2)\nHTTP 200'), ms: 30 },
       { ...ran('Hello from web-1 (10.0.2.2)\nHTTP 200'), ms: 40 },
@@ -79,7 +79,7 @@ describe('the registry', () => {
       expect(steps.length, kind).toBeGreaterThan(0);
       steps.forEach((s, i) => {
         expect(s.netns?.pid, `${kind} step ${i}`).toBeGreaterThan(0);
-        if (s.after !== undefined) expect(s.after, `${kind} step ${i}`).toBeLessThan(i);
+        for (const a of s.after ?? []) expect(a, `${kind} step ${i}`).toBeLessThan(i);
       });
     }
   });
