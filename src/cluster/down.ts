@@ -1,13 +1,16 @@
 // `down`: remove every object carrying the lab's label, whatever state `up` left it in, under the
-// lab's lock. The lock is no part of the lab: the listings leave it out, and it goes last, when
-// the lock is released.
-import { ENGINE_PARALLEL, mapLimit } from '../core/concurrency.js';
+// lab's lock, and the lab's isolation table on the engine host (removed by the lab's guard once
+// nothing is on the bridge). The lock is no part of the lab: the listings leave it out, and it
+// goes last, when the lock is released.
+import { ENGINE_PARALLEL, limiter, mapLimit, settleAll } from '../core/concurrency.js';
 import { NetlabError } from '../core/errors.js';
 import { type EventSink, task } from '../core/events.js';
-import { LABEL_LAB, labFilter } from '../core/labels.js';
+import { LABEL_LAB, LABEL_ROLE, labFilter, type Role } from '../core/labels.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { listLabContainers } from '../engine/state.js';
+import type { ContainerSummary } from '../engine/types.js';
+import { lifter } from './isolation.js';
 import { withLabLock } from './lock.js';
 
 export interface DownResult {
@@ -46,49 +49,95 @@ async function labsOnEngine(engine: Engine): Promise<string[]> {
   return [...new Set(names)].sort();
 }
 
+/** Roles of the containers attached to the lab's bridge. */
+const ON_BRIDGE: ReadonlySet<string> = new Set<Role>(['node', 'router', 'external']);
+
 async function removeLab(engine: Engine, lab: string, emit: EventSink, idPrefix: string): Promise<DownResult> {
   const filters = labFilter(lab);
-  const removeAll = async () => {
-    const list = await listLabContainers(engine, lab);
-    await mapLimit(list, ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
-    return list.length;
-  };
-  const containers = await task(emit, `${idPrefix}containers`, `remove containers of ${lab}`, removeAll, (n) => `${n} removed`);
-  const [networks, volumes] = await Promise.all([
+  const [found, labNetworks] = await Promise.all([listLabContainers(engine, lab), engine.listNetworks(filters)]);
+  const lift = lifter(engine, labNetworks, found);
+  const limit = limiter(ENGINE_PARALLEL);
+  const remove = (list: readonly ContainerSummary[]) => Promise.all(list.map((c) => limit(() => engine.removeContainer(c.Id))));
+  // The containers on the bridge (nodes, router, external client) go first: once they are gone
+  // nothing is left that the host's rules keep out (pods reach the bridge only through their
+  // node), so the table (removed by the lab's guard) and the network go while the pods still do.
+  const onBridge = found.filter((c) => ON_BRIDGE.has(c.Labels[LABEL_ROLE] ?? ''));
+  const bridgeGone = remove(onBridge);
+  const othersGone = remove(found.filter((c) => !onBridge.includes(c) && c.Id !== lift.guardId));
+  // A table that could not be removed matches nothing once its bridge is gone (and a later down
+  // removes it): the rest of the lab goes regardless, then the failure is reported.
+  const lifted = (async (): Promise<string | Error> => {
+    try {
+      await bridgeGone;
+    } catch (err) {
+      await lift.keep().catch(() => undefined);
+      return err as Error;
+    }
+    try {
+      return await task(
+        emit,
+        `${idPrefix}isolation`,
+        `remove isolation rules of ${lab}`,
+        () => lift.lift(),
+        (d) => d,
+      );
+    } catch (err) {
+      return err as Error;
+    } finally {
+      if (lift.guardId) await limit(() => engine.removeContainer(lift.guardId!));
+    }
+  })();
+  const containersP = task(
+    emit,
+    `${idPrefix}containers`,
+    `remove containers of ${lab}`,
+    async () => {
+      await settleAll<unknown>([bridgeGone, othersGone, lifted]);
+      return found.length;
+    },
+    (n) => `${n} removed`,
+  );
+  const networksP = bridgeGone.then(() =>
     task(
       emit,
       `${idPrefix}networks`,
       `remove networks of ${lab}`,
-      async () => {
-        const list = await engine.listNetworks(filters);
-        const removeNetwork = async (id: string, attempt = 1): Promise<void> => {
-          try {
-            await engine.removeNetwork(id);
-          } catch (err) {
-            // A container attached meanwhile (by netlab from before the lab's lock, or by hand): remove it, then retry.
-            if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
-              await removeAll();
-              return removeNetwork(id, attempt + 1);
-            }
-            throw err;
-          }
-        };
-        await Promise.all(list.map((n) => removeNetwork(n.Id)));
-        return list.length;
-      },
+      () => removeNetworks(engine, lab, lift.guardId),
       (n) => `${n} removed`,
     ),
-    task(
-      emit,
-      `${idPrefix}volumes`,
-      `remove volumes of ${lab}`,
-      async () => {
-        const volumes = await engine.listVolumes(filters);
-        await Promise.all(volumes.map((v) => engine.removeVolume(v.Name)));
-        return volumes.length;
-      },
-      (n) => `${n} removed`,
-    ),
-  ]);
+  );
+  const [containers = 0, networks = 0] = await settleAll([containersP, networksP]);
+  const volumes = await task(
+    emit,
+    `${idPrefix}volumes`,
+    `remove volumes of ${lab}`,
+    async () => {
+      const volumes = await engine.listVolumes(filters);
+      await Promise.all(volumes.map((v) => engine.removeVolume(v.Name)));
+      return volumes.length;
+    },
+    (n) => `${n} removed`,
+  );
+  const liftResult = await lifted;
+  if (liftResult instanceof Error) throw liftResult;
   return { containers, networks, volumes };
+}
+
+/** The lab's networks; a container attached meanwhile (by netlab from before the lab's lock, or by hand) goes first. */
+async function removeNetworks(engine: Engine, lab: string, guard: string | undefined): Promise<number> {
+  const list = await engine.listNetworks(labFilter(lab));
+  const removeNetwork = async (id: string, attempt = 1): Promise<void> => {
+    try {
+      await engine.removeNetwork(id);
+    } catch (err) {
+      if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
+        const late = (await listLabContainers(engine, lab)).filter((c) => c.Id !== guard);
+        await mapLimit(late, ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
+        return removeNetwork(id, attempt + 1);
+      }
+      throw err;
+    }
+  };
+  await Promise.all(list.map((n) => removeNetwork(n.Id)));
+  return list.length;
 }

@@ -24,6 +24,8 @@ import { preflight, readSubnetHolders } from './preflight.js';
 import { ensureLabImages } from './images.js';
 import { withLabLock } from './lock.js';
 import { runningForUp } from './running-lab.js';
+import { labBridge } from '../plan/isolation.js';
+import { isolate, lifter } from './isolation.js';
 import { syncServices } from './sync.js';
 
 export class InterruptedError extends NetlabError {
@@ -54,6 +56,8 @@ interface UpRun {
   options: UpOptions;
   state: LabState;
   plan: LabPlan;
+  /** The lab network's host-side bridge, once the network exists. */
+  bridge?: string;
   changed: number;
   /** One limit on concurrent Docker work for everything below the network. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -161,7 +165,24 @@ async function replaceStaleNetwork(run: UpRun): Promise<void> {
     const newSubnet = parseCidr(plan.network.subnet, false);
     // A new subnet that overlaps the old one cannot be tried beside it: preflight's word stands.
     if (!oldSubnet || !newSubnet || !overlaps(oldSubnet, newSubnet)) await tryNetwork(run, old.IPAM?.Config?.[0]?.Subnet);
-    await mapLimit([...state.containers.values()], ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
+    const containers = [...state.containers.values()];
+    // As `down` does: the old bridge's table goes once nothing is on the bridge, then the guard.
+    const lift = lifter(engine, [old], containers, run.options.images.probe);
+    try {
+      await mapLimit(
+        containers.filter((c) => c.Id !== lift.guardId),
+        ENGINE_PARALLEL,
+        (c) => engine.removeContainer(c.Id),
+      );
+    } catch (err) {
+      await lift.keep().catch(() => undefined);
+      throw err;
+    }
+    try {
+      await lift.lift();
+    } finally {
+      if (lift.guardId) await engine.removeContainer(lift.guardId);
+    }
     await engine.removeNetwork(old.Id);
     state.network = undefined;
     state.containers.clear();
@@ -199,10 +220,13 @@ async function ensureNetwork(run: UpRun, taken: string[] | undefined): Promise<v
     'network',
     `network ${run.plan.network.name}`,
     async () => {
-      if (run.state.network) return 'unchanged';
+      if (run.state.network) {
+        run.bridge = labBridge(run.state.network);
+        return 'unchanged';
+      }
       for (let attempt = 1; ; attempt++) {
         try {
-          await createNetwork(run.engine, run.plan);
+          run.bridge = labBridge({ Id: await createNetwork(run.engine, run.plan) });
           break;
         } catch (err) {
           // Another lab (or program) took the picked subnet in the meantime: pick the next one.
@@ -227,14 +251,15 @@ async function ensureNetwork(run: UpRun, taken: string[] | undefined): Promise<v
   );
 }
 
-function createNetwork(engine: Engine, plan: LabPlan): Promise<void> {
+function createNetwork(engine: Engine, plan: LabPlan): Promise<string> {
   return engine.createNetwork({
     Name: plan.network.name,
     Driver: 'bridge',
     // Not `internal`: Docker's isolation rules for internal networks drop every bridged packet
     // whose source is outside the subnet, i.e. all pod traffic between nodes. Isolation comes
-    // from the routes instead (no container keeps a default route to the host) and from
-    // turning off Docker's masquerade, so nothing in a lab reaches past its own networks.
+    // from the routes (no container keeps a default route to the host), from turning off
+    // Docker's masquerade, and from netlab's own table on the engine host (isolate, below),
+    // which keeps everything on the bridge from the host's services and other interfaces.
     Internal: false,
     Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
     CheckDuplicate: true,
@@ -262,6 +287,7 @@ async function ensureContainers(run: UpRun): Promise<Map<string, EnsuredContaine
     );
 
   const toolboxP = infraTask(plan.toolbox);
+  const isolatedP = isolateFromHost(run, infraTask(plan.guard));
   const nodeP = new Map(plan.nodes.map((n) => [n.name, infraTask(n.container)]));
   // The engine attaches containers to a network one at a time: nodes first, since pods wait on
   // them, and the router and external client (which nothing but routes waits on) after.
@@ -269,8 +295,8 @@ async function ensureContainers(run: UpRun): Promise<Map<string, EnsuredContaine
   const routerP = plan.router ? nodesUp.then(() => infraTask(plan.router!)) : undefined;
   const externalP = plan.external ? nodesUp.then(() => infraTask(plan.external!)) : undefined;
   const routesP = setRoutes(run, toolboxP, nodesUp, routerP, externalP);
-  const podPs = podTasks(run, toolboxP, nodeP);
-  await settleAll<unknown>([toolboxP, ...nodeP.values(), routerP ?? Promise.resolve(), externalP ?? Promise.resolve(), routesP, ...podPs]);
+  const podPs = podTasks(run, toolboxP, nodeP, isolatedP);
+  await settleAll<unknown>([toolboxP, isolatedP, ...nodeP.values(), routerP ?? Promise.resolve(), externalP ?? Promise.resolve(), routesP, ...podPs]);
 
   const ensured = new Map<string, EnsuredContainer>();
   ensured.set(plan.toolbox.key, await toolboxP);
@@ -285,6 +311,20 @@ function ensure(run: UpRun, c: ContainerPlan, options?: EnsureOptions): Promise<
     if (e.action !== 'unchanged') run.changed++;
     return e;
   });
+}
+
+/** The lab's table on the engine host, (re)installed by its guard at every `up`, beside the lab's containers. */
+async function isolateFromHost(run: UpRun, guardP: Promise<EnsuredContainer>): Promise<void> {
+  const bridge = run.bridge!;
+  const guard = await guardP;
+  await task(
+    run.emit,
+    'isolation',
+    'isolation from the host',
+    () => run.limit(() => isolate(run.engine, guard.id, run.lab.name, bridge)),
+    () => `${bridge}: no way to the host or past it`,
+    'infrastructure',
+  );
 }
 
 async function setRoutes(
@@ -325,7 +365,7 @@ function plumber(run: UpRun): (job: PlumbJob) => Promise<string | Error> {
   return batcher((jobs: PlumbJob[]) => run.limit(() => new Toolbox(run.engine, jobs[0]!.toolboxId).run(plumbPodsRequest(jobs))));
 }
 
-function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<string, Promise<EnsuredContainer>>): Promise<string>[] {
+function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<string, Promise<EnsuredContainer>>, isolatedP: Promise<void>): Promise<string>[] {
   const plumb = plumber(run);
   const nodeByName = new Map(run.plan.nodes.map((n) => [n.name, n]));
   return run.plan.pods.map((pod) =>
@@ -346,6 +386,8 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
         });
         if (plumbed instanceof Error) throw plumbed;
         if (plumbed.trim() !== 'unchanged') run.changed++;
+        // A pod's own programs (images a student may have made) start only inside an isolated lab.
+        await isolatedP;
         await settleAll(
           pod.containers.map((c) =>
             ensure(run, c, {

@@ -13,7 +13,8 @@ export const LABEL_LAB_FILE = 'netlab.lab-file';
 /** A pod container's declared ports, `name:port/PROTO,...` (what containerPort documents). */
 export const LABEL_PORTS = 'netlab.ports';
 
-export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'pause' | 'container' | 'lock';
+/** `guard`: the container that writes a lab's isolation rules on the engine host (src/plan/isolation.ts). */
+export type Role = 'network' | 'node' | 'router' | 'external' | 'toolbox' | 'guard' | 'pause' | 'container' | 'lock';
 
 /** A lab's lock (src/core/lock.ts): not part of the lab, so no listing of the lab's parts counts it. */
 export function isLock(labels: Record<string, string> | undefined): boolean {

@@ -213,10 +213,9 @@ export class Engine {
     );
   }
 
-  createNetwork(spec: NetworkCreate): Promise<void> {
-    return this.call(`network create ${spec.Name}`, async () => {
-      await this.docker.createNetwork(spec);
-    });
+  /** Creates a network; its ID. */
+  createNetwork(spec: NetworkCreate): Promise<string> {
+    return this.call(`network create ${spec.Name}`, async () => (await this.docker.createNetwork(spec)).id);
   }
 
   /** Removes a network; one already gone is no error. */

@@ -8,6 +8,7 @@ import { NetlabError } from '../core/errors.js';
 import type { ContainerSpec, Lab, NodeSpec, PodSpec } from '../labfile/model.js';
 import { placePods } from '../labfile/placement.js';
 import { isDnsPod } from './addons.js';
+import { guardContainer } from './isolation.js';
 import { dnsIP } from './services.js';
 import { portKey, publishedNodePorts } from './preflight.js';
 import { resolvConf } from './dns/resolv.js';
@@ -69,7 +70,7 @@ function container(lab: Lab, key: string, name: string, role: Role, create: Cont
 
 /** Every container has ceilings: a pod's containers the lab's pod limits, nodes, router and external client its node limits. */
 function limitsOf(lab: Lab, role: Role): ContainerLimits {
-  if (role === 'toolbox') return TOOLBOX_LIMITS;
+  if (role === 'toolbox' || role === 'guard') return TOOLBOX_LIMITS;
   return role === 'pause' || role === 'container' ? lab.topology.limits.pod : lab.topology.limits.node;
 }
 
@@ -161,6 +162,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
   const router = planRouter(ctx, nodes);
   const external = planExternal(ctx);
   const toolbox = planToolbox(ctx);
+  const guard = planGuard(ctx);
   const pods = planPods(ctx, inputs.previousIPs);
   const plan: LabPlan = {
     lab: lab.name,
@@ -170,6 +172,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
     router,
     external,
     toolbox,
+    guard,
     pods,
     services: lab.services,
     serviceCIDR: lab.topology.serviceCIDR,
@@ -311,6 +314,11 @@ function planToolbox({ lab, images }: PlanContext): ContainerPlan {
     },
   };
   return container(lab, 'toolbox', `${lab.name}-toolbox`, 'toolbox', create, {});
+}
+
+/** The lab's guard: it writes the lab's isolation table on the engine host (src/plan/isolation.ts). */
+function planGuard({ lab, images }: PlanContext): ContainerPlan {
+  return container(lab, 'guard', `${lab.name}-guard`, 'guard', guardContainer(lab.name, images.probe), {});
 }
 
 function planPods(ctx: PlanContext, previousIPs: ReadonlyMap<string, string> | undefined): PodPlan[] {

@@ -60,6 +60,8 @@ export interface LabPlan {
   external?: ContainerPlan & { ip: string };
   /** netlab's own trusted container: plumbs pods (CNI) and runs every probe. */
   toolbox: ContainerPlan;
+  /** netlab's own container on the engine's network: writes the lab's isolation table there. */
+  guard: ContainerPlan;
   pods: PodPlan[];
   /** The lab's services (add-ons included); cluster IPs come from serviceCIDR. */
   services: ServiceSpec[];
@@ -73,6 +75,7 @@ export function allContainers(plan: LabPlan): ContainerPlan[] {
     ...(plan.router ? [plan.router] : []),
     ...(plan.external ? [plan.external] : []),
     plan.toolbox,
+    plan.guard,
     ...plan.pods.flatMap((p) => [p.pause, ...p.containers]),
   ];
 }
