@@ -17,7 +17,7 @@ export function isolate(engine: Engine, guardId: string, lab: string, bridge: st
 
 /** A guard for one operation when the lab has none: created, started, handed to `work`, removed. */
 export async function withGuard<T>(engine: Engine, lab: string, image: string, work: (guard: Toolbox) => Promise<T>): Promise<T> {
-  const id = await engine.createContainer(`${lab}-guard-${randomBytes(3).toString('hex')}`, guardContainer(lab, image));
+  const id = await engine.createContainer(`${lab}.guard-${randomBytes(3).toString('hex')}`, guardContainer(lab, image));
   try {
     await engine.startContainer(id);
     return await work(new Toolbox(engine, id));

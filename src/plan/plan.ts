@@ -313,12 +313,12 @@ function planToolbox({ lab, images }: PlanContext): ContainerPlan {
       RestartPolicy: { Name: 'no' },
     },
   };
-  return container(lab, 'toolbox', `${lab.name}-toolbox`, 'toolbox', create, {});
+  return container(lab, 'toolbox', `${lab.name}.toolbox`, 'toolbox', create, {});
 }
 
 /** The lab's guard: it writes the lab's isolation table on the engine host (src/plan/isolation.ts). */
 function planGuard({ lab, images }: PlanContext): ContainerPlan {
-  return container(lab, 'guard', `${lab.name}-guard`, 'guard', guardContainer(lab.name, images.probe), {});
+  return container(lab, 'guard', `${lab.name}.guard`, 'guard', guardContainer(lab.name, images.probe), {});
 }
 
 function planPods(ctx: PlanContext, previousIPs: ReadonlyMap<string, string> | undefined): PodPlan[] {

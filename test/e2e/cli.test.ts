@@ -195,8 +195,8 @@ describe('looking at a lab', () => {
     expect(traced.stdout).toMatch(/7 passed, 0 failed/);
     expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s docker ping \d+ms$/m);
     expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s docker containers list \{"label":\["netlab\.lab=[^"]+"\]\} \d+ms \d+ found$/m);
-    expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s toolbox \d+ probe\(s\) \d+ms \| sh -c .+$/m);
-    expect(traced.stderr).toMatch(new RegExp(`^netlab \\+\\d+\\.\\d{3}s docker exec ${name}-toolbox \\d+ms exit 0 \\| sh -c .+$`, 'm'));
+    expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s toolbox \d+ probe\(s\) \d+ms \| \{"parallel":\d+,"steps":\[.+$/m);
+    expect(traced.stderr).toMatch(new RegExp(`^netlab \\+\\d+\\.\\d{3}s docker exec ${name}\\.toolbox \\(stdin \\d+ bytes\\) \\d+ms exit 0 \\| /usr/local/bin/netlab-agent$`, 'm'));
     const byEnv = await netlab(['status', name], { env: { NETLAB_DEBUG: '1' } });
     expect(byEnv.stderr).toMatch(/ docker containers list .* \d+ms \d+ found$/m);
     const quiet = await netlab(['status', name]);

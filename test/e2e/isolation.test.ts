@@ -157,8 +157,8 @@ describe('isolation from the host and between labs', () => {
     // Each lab's guard is on the engine's network with NET_ADMIN alone; its table is there.
     for (const lab of [labA, labB]) {
       const guards = await docker.listContainers({ label: ['netlab.role=guard', `netlab.lab=${lab}`] });
-      expect(guards.map((g) => g.Names[0])).toEqual([`/${lab}-guard`]);
-      const info = await docker.inspectContainer(`${lab}-guard`);
+      expect(guards.map((g) => g.Names[0])).toEqual([`/${lab}.guard`]);
+      const info = await docker.inspectContainer(`${lab}.guard`);
       expect(info?.HostConfig).toMatchObject({ NetworkMode: 'host', CapAdd: ['NET_ADMIN'], CapDrop: ['ALL'], Privileged: false });
     }
     const exec = await netlab(['exec', labA, 'guard', '--', 'id']);

@@ -18,7 +18,7 @@ afterAll(async () => {
 
 async function agent(steps: unknown[]) {
   const e = await engine();
-  const r = await e.exec(`${name}-toolbox`, [AGENT_PATH], { stdin: JSON.stringify({ steps }) });
+  const r = await e.exec(`${name}.toolbox`, [AGENT_PATH], { stdin: JSON.stringify({ steps }) });
   return agentResults('test', r.exitCode, r.stdout, r.stderr, steps.length);
 }
 
@@ -44,7 +44,7 @@ const AGENT_OR_STATE = new RegExp(`\\| (${AGENT_PATH}|cat /var/lib/netlab/[a-z.-
 
 describe('the toolbox', () => {
   it('holds NET_ADMIN, NET_RAW and SYS_ADMIN only: no SYS_PTRACE, never privileged', async () => {
-    const info = await (await engine()).inspectContainer(`${name}-toolbox`);
+    const info = await (await engine()).inspectContainer(`${name}.toolbox`);
     expect(info?.HostConfig.Privileged).toBe(false);
     expect([...(info?.HostConfig.CapAdd ?? [])].sort()).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
     expect(info?.HostConfig.NetworkMode).toBe('none');
@@ -90,11 +90,11 @@ describe('the toolbox', () => {
   it('every toolbox request of up, check and explain goes to the agent, none to a shell', async () => {
     const traced = await netlab(['check', name, '--debug']);
     expect(traced.exitCode, traced.all).toBe(0);
-    const execs = traced.stderr.split('\n').filter((l) => l.includes(`docker exec ${name}-toolbox`));
+    const execs = traced.stderr.split('\n').filter((l) => l.includes(`docker exec ${name}.toolbox`));
     expect(execs.length).toBeGreaterThan(0);
     for (const line of execs) expect(line).toMatch(AGENT_OR_STATE);
     const explained = await netlab(['explain', name, 'client', 'server-1', '--debug']);
-    const explainExecs = explained.stderr.split('\n').filter((l) => l.includes(`docker exec ${name}-toolbox`));
+    const explainExecs = explained.stderr.split('\n').filter((l) => l.includes(`docker exec ${name}.toolbox`));
     expect(explainExecs.length).toBeGreaterThan(0);
     for (const line of explainExecs) expect(line).toMatch(AGENT_OR_STATE);
   });

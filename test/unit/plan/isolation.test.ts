@@ -134,7 +134,7 @@ describe('the guard and its requests: agent steps, argv, no shell', () => {
 
   it("is part of every lab's plan, beside the toolbox: the probe image, spec-hashed, under the lab's limits for netlab's own", () => {
     const plan = planLab(twoNodeLab([pod('web')]), { images, underlay: '10.250.0.0/24' });
-    expect(plan.guard.name).toBe('t-guard');
+    expect(plan.guard.name).toBe('t.guard');
     expect(plan.guard.role).toBe('guard');
     expect(plan.guard.create.Image).toBe(images.probe);
     expect(plan.guard.create.HostConfig).toMatchObject({ NetworkMode: 'host', CapDrop: ['ALL'], CapAdd: ['NET_ADMIN'] });
