@@ -4,14 +4,14 @@
 // exists neither on the host nor in any container of the lab (toolbox included), read through
 // /proc/<pid>/root. Then lab files and check files the loader refuses, mutated by the fuzzer:
 // each is refused by the CLI with file:line:column, and leaves nothing on the engine.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadLab } from '../../src/labfile/load.js';
-import { canaryPath, mutationArb, mutateText, shellPayloads } from '../helpers/fuzz.js';
+import { canariesIn, canaryPath, checksArb, mutationArb, mutateText, shellPayloads } from '../helpers/fuzz.js';
 import { engine, labObjects, netlab, uniqueName } from '../helpers/e2e.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'netlab-fuzz-e2e-'));
@@ -63,7 +63,14 @@ function payloadLab(): unknown {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'client', labels: { app: 'client' } },
-        spec: { containers: [{ name: 'app', image: 'netlab/app', env: [{ name: 'X', value: p(4) }], ports: [{ containerPort: 8080 }] }] },
+        spec: {
+          containers: [
+            { name: 'app', image: 'netlab/app', env: [{ name: 'X', value: p(4) }], ports: [{ containerPort: 8080 }] },
+            // A command whose arguments are payloads: as argv they are data ($1, $2... of a script
+            // that ignores them); joined into a shell command line anywhere, they would run.
+            { name: 'args', image: 'netlab/app', command: ['sh', '-c', 'exec sleep infinity'], args: payloads, env: [{ name: 'Y', value: p(5) }] },
+          ],
+        },
       },
     ],
     checks: payloadChecks(10),
@@ -95,7 +102,7 @@ function payloadChecks(from: number): unknown[] {
 
 /** Where the canary (or `path`) is: on the host, or in the root of a running container of the lab, toolbox included. */
 async function canaryFound(name: string, path = canary): Promise<{ found: string[]; scanned: string[] }> {
-  const found = existsSync(path) ? ['host'] : [];
+  const found = canariesIn(path).map((f) => `host ${f}`);
   const e = await engine();
   const containers = await e.listContainers({ label: [`netlab.lab=${name}`] });
   const scanned: string[] = [];
@@ -104,13 +111,13 @@ async function canaryFound(name: string, path = canary): Promise<{ found: string
     if (!pid) continue;
     const where = `${c.Names[0]} (${c.Labels['netlab.role']})`;
     scanned.push(where);
-    if (existsSync(`/proc/${pid}/root${path}`)) found.push(where);
+    for (const f of canariesIn(path, `/proc/${pid}/root`)) found.push(`${where} ${f.replace(`/proc/${pid}/root`, '')}`);
   }
   return { found, scanned };
 }
 
 beforeAll(() => {
-  rmSync(canary, { force: true });
+  for (const f of canariesIn(canary)) rmSync(f, { force: true });
 });
 
 afterAll(async () => {
@@ -120,7 +127,7 @@ afterAll(async () => {
   for (const name of made) await netlab(['down', name]);
   for (const name of made) expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   rmSync(dir, { recursive: true, force: true });
-  rmSync(canary, { force: true });
+  for (const f of canariesIn(canary)) rmSync(f, { force: true });
 });
 
 const LOCATED = /\.yaml:\d+:\d+: /;
@@ -177,7 +184,7 @@ describe('fuzzing on the real engine', () => {
       scanned.some((s) => s.includes('(toolbox)')),
       scanned.join(', '),
     ).toBe(true);
-    expect(scanned.length).toBeGreaterThanOrEqual(4);
+    expect(scanned.length).toBeGreaterThanOrEqual(5);
     expect(found, `canary ${canary} created`).toEqual([]);
 
     // The scan sees what it looks for: a file made in a pod's /tmp is found there, and only there.
@@ -185,8 +192,31 @@ describe('fuzzing on the real engine', () => {
     const [app] = await e.listContainers({ label: [`netlab.lab=${lab}`, 'netlab.role=container'] });
     const probe = `${canaryPath()}-selfcheck`;
     expect((await e.exec(app!.Id, ['touch', probe])).exitCode).toBe(0);
-    expect((await canaryFound(lab, probe)).found).toEqual([`${app!.Names[0]} (container)`]);
+    expect((await canaryFound(lab, probe)).found).toEqual([`${app!.Names[0]} (container) ${probe}`]);
     await e.exec(app!.Id, ['rm', '-f', probe]);
+  });
+
+  it('check files the fuzzer writes that the loader accepts run, and their payloads run nowhere', async () => {
+    const accepted: string[] = [];
+    // Checks written field by field (a fixed seed: the same files every run), as the unit fuzz writes them.
+    for (const checks of fc.sample(checksArb(canary), { numRuns: 100, seed: 8 })) {
+      if (accepted.length >= 3) break;
+      const file = join(dir, `written-${accepted.length}.yaml`);
+      writeFileSync(file, stringify({ checks }));
+      try {
+        await loadLab(labFile, { checksFile: file });
+        accepted.push(file);
+      } catch {}
+    }
+    expect(accepted).toHaveLength(3);
+    await pool(accepted, AT_ONCE, async (file) => {
+      const r = await netlab(['check', lab, '--checks', file, '--json']);
+      expect([0, 1, 3], r.all).toContain(r.exitCode);
+      tally.checksRun += (JSON.parse(r.stdout) as { checks: unknown[] }).checks.length;
+    });
+    const { found } = await canaryFound(lab);
+    tally.canaries += found.length;
+    expect(found, `canary ${canary} created`).toEqual([]);
   });
 
   it('check files the loader refuses are refused by check and grade with file:line:column, and change nothing', async () => {
@@ -238,6 +268,6 @@ describe('fuzzing on the real engine', () => {
       expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
       tally.refused++;
     });
-    expect(existsSync(canary)).toBe(false);
+    expect(canariesIn(canary)).toEqual([]);
   });
 });

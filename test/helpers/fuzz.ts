@@ -7,7 +7,7 @@
 // (through the loader, in-process) and test/e2e/fuzz.test.ts (on the real engine).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { parseAllDocuments, Scalar, stringify, visit } from 'yaml';
 import { LabFileError, NetlabError, visible } from '../../src/core/errors.js';
@@ -17,6 +17,22 @@ export const labsDir = resolve(import.meta.dirname, '..', '..', 'labs');
 /** A canary file that only an executed payload would create: `/tmp/netlab-canary-<random>`. */
 export function canaryPath(): string {
   return `/tmp/netlab-canary-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * The files a payload made in folder `root` (`/tmp` on the host, or `/proc/<pid>/root/tmp` in a
+ * container): the canary, or any name that starts with it (a payload with a suffix appended
+ * by its field, `…/netlab-canary-x.in-addr.arpa`, makes a longer name).
+ */
+export function canariesIn(canary: string, root = ''): string[] {
+  const folder = `${root}${dirname(canary)}`;
+  try {
+    return readdirSync(folder)
+      .filter((f) => f.startsWith(basename(canary)))
+      .map((f) => join(folder, f));
+  } catch {
+    return [];
+  }
 }
 
 /** Shell payloads that create `canary` if any shell ever runs them as code. */

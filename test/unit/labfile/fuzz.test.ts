@@ -6,7 +6,7 @@
 // request they build (probe batches, kube-proxy syncs) is run by a real `sh` with the tools
 // stubbed: the payloads' canary file is never created, and every probe still reports.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -30,7 +30,7 @@ import { proxySyncRequest } from '../../../src/plan/requests.js';
 import { planServices, proxyInput } from '../../../src/plan/services.js';
 import { allContainers } from '../../../src/plan/types.js';
 import { images } from '../../helpers/plan-fixtures.js';
-import { canaryPath, checkFileSeeds, checksArb, mutationArb, mutateText, shellPayloads, shippedLabs, unclearError } from '../../helpers/fuzz.js';
+import { canariesIn, canaryPath, checkFileSeeds, checksArb, mutationArb, mutateText, shellPayloads, shippedLabs, unclearError } from '../../helpers/fuzz.js';
 
 const LAB_RUNS = Number(process.env.NETLAB_FUZZ_RUNS ?? 700);
 const CHECK_RUNS = Math.ceil(LAB_RUNS / 2);
@@ -79,7 +79,7 @@ async function bounded<T>(property: number, index: number, fn: () => Promise<T>)
 afterAll(async () => {
   await watchdog.terminate();
   rmSync(dir, { recursive: true, force: true });
-  rmSync(canary, { force: true });
+  for (const f of canariesIn(canary)) rmSync(f, { force: true });
 });
 
 // ---------------------------------------------------------------- a shell with the tools stubbed
@@ -197,10 +197,11 @@ async function probeAccepted(loaded: Lab): Promise<void> {
 }
 
 function expectNoCanary(script: string): void {
-  if (existsSync(canary)) {
+  const made = canariesIn(canary);
+  if (made.length) {
     stats.canaries++;
-    rmSync(canary, { force: true });
-    expect.fail(`a payload ran: ${canary} was created by\n${script.slice(0, 4000)}`);
+    for (const f of made) rmSync(f, { force: true });
+    expect.fail(`a payload ran: ${made.join(', ')} was created by\n${script.slice(0, 4000)}`);
   }
 }
 
