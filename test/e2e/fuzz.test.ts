@@ -1,9 +1,11 @@
 // Fuzzing on the real engine (issue 8): a lab whose every free-text field carries shell
-// payloads that try to create a canary file (`netlab up --name`), checked and graded with an
-// instructor's check file full of them (`check --checks`, `grade --checks`): the canary
-// exists neither on the host nor in any container of the lab (toolbox included), read through
-// /proc/<pid>/root. Then lab files and check files the loader refuses, mutated by the fuzzer:
-// each is refused by the CLI with file:line:column, and leaves nothing on the engine.
+// payloads that try to create a canary file (titles, annotations, env values, a command's
+// arguments, check names and messages, `contains`, names for PTR lookups, exercise texts),
+// brought up with `netlab up --name`, then checked and graded with an instructor's check file
+// full of them (`check --checks`, `grade --checks`) and with check files the fuzzer writes:
+// the canary exists neither on the host nor in any container of the lab (toolbox included),
+// read through /proc/<pid>/root/tmp. Then lab files and check files the loader refuses,
+// mutated by the fuzzer: each is refused by the CLI with file:line:column, and leaves nothing.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -30,7 +30,18 @@ import { proxySyncRequest } from '../../../src/plan/requests.js';
 import { planServices, proxyInput } from '../../../src/plan/services.js';
 import { allContainers } from '../../../src/plan/types.js';
 import { images } from '../../helpers/plan-fixtures.js';
-import { canariesIn, canaryPath, checkFileSeeds, checksArb, mutationArb, mutateText, shellPayloads, shippedLabs, unclearError } from '../../helpers/fuzz.js';
+import {
+  canariesIn,
+  canaryPath,
+  checkFileSeeds,
+  checksArb,
+  textArb,
+  mutationArb,
+  mutateText,
+  shellPayloads,
+  shippedLabs,
+  unclearError,
+} from '../../helpers/fuzz.js';
 
 const LAB_RUNS = Number(process.env.NETLAB_FUZZ_RUNS ?? 700);
 const CHECK_RUNS = Math.ceil(LAB_RUNS / 2);
@@ -57,10 +68,11 @@ const watchdog = new Worker(
    setInterval(() => {
      const started = Atomics.load(s, 0);
      if (started && Math.floor(Date.now() / 1000) - started > workerData.limit / 1000) {
-       process.stderr.write('fuzz: case ' + Atomics.load(s, 1) + ' of property ' + Atomics.load(s, 2) + ' hangs (seed ' + workerData.seed + '): rerun with NETLAB_FUZZ_SEED=' + workerData.seed + '\\n');
+       // Straight to fd 2: a worker's process.stderr goes through the main thread, which is the one stuck.
+       require('node:fs').writeSync(2, 'fuzz: case ' + Atomics.load(s, 1) + ' of property ' + Atomics.load(s, 2) + ' hangs (seed ' + workerData.seed + '): rerun with NETLAB_FUZZ_SEED=' + workerData.seed + '\\n');
        process.kill(process.pid, 'SIGKILL');
      }
-   }, 200).unref();`,
+   }, 200);`,
   { eval: true, workerData: { buffer: shared.buffer, limit: HANG_MS, seed: SEED } },
 );
 watchdog.unref();
@@ -305,6 +317,24 @@ describe('fuzzing lab files and check files', () => {
     }
     // Only those with a NUL or a name the resolver could never ask for are refused.
     expect(accepted).toBeGreaterThan(shellPayloads(canary).length / 2);
+  });
+
+  it("a copy's name (--name) is a DNS label, or refused before anything is read", async () => {
+    const seed = seeds.find((s) => s.name === 'pod-to-pod')!;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(textArb(canary), fc.stringMatching(/^[a-z0-9-]{0,40}$/)), async (name) => {
+        try {
+          const { lab } = await loadLab(seed.labFile, { files: seed.files, name });
+          expect(lab.name).toBe(name);
+          expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,28}[a-z0-9])?$/);
+        } catch (err) {
+          expect(err, String(err)).toBeInstanceOf(NetlabError);
+          expect((err as NetlabError).exitCode).toBe(2);
+          expect((err as Error).message).toMatch(/lab name/);
+        }
+      }),
+      params(200),
+    );
   });
 
   it('reports its counts', () => {
