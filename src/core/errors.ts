@@ -34,11 +34,26 @@ export class LabFileError extends NetlabError {
   readonly problems: LabFileProblem[];
 
   constructor(problems: LabFileProblem[]) {
-    super(problems.map((p) => `${p.at.file}:${p.at.line}:${p.at.column}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n'), { exitCode: 2 });
+    super(
+      problems.map((p) => `${visible(p.at.file)}:${p.at.line}:${p.at.column}: ${visible(p.message)}${p.hint ? `\n  hint: ${visible(p.hint)}` : ''}`).join('\n'),
+      { exitCode: 2 },
+    );
     this.problems = problems;
   }
 }
 
 export function formatLocation(at: SourceLocation): string {
   return `${at.file}:${at.line}:${at.column}`;
+}
+
+/** Control characters, and the marks that reorder text on screen (bidi overrides and isolates). */
+const INVISIBLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text that quotes a file (which may come from a student) as a terminal shows it: a carriage
+ * return, a line break, an escape sequence or a bidi override is written as its \u escape,
+ * so what a file holds cannot rewrite or forge the lines around it.
+ */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

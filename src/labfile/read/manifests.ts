@@ -1,6 +1,6 @@
 // Kubernetes manifests (inline under `workloads:` or in a `file:`) -> pods and Services.
 // Each supported kind is one entry in KINDS; adding a kind means adding a reader.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { IGNORED_FIELDS, isRecord, valueIn, warnIgnored } from './fields.js';
 import { parseAt } from './issues.js';
@@ -127,7 +127,7 @@ export async function readManifestsFile(
   const file = resolve(labDir, name);
   let text: string;
   try {
-    text = files?.get(file) ?? (await readFile(file, 'utf8'));
+    text = files?.get(file) ?? (await readManifestsFrom(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const here = valueAt(filePlace);
@@ -141,6 +141,14 @@ export async function readManifestsFile(
       );
     } else if (code === 'EISDIR') {
       problems.error(here, `${name} is a folder, not a manifests file`, 'name a YAML file, e.g. file: manifests.yaml');
+    } else if (code === NOT_A_FILE) {
+      problems.error(here, `${name} is not a file (a device, a pipe or a socket), so not a manifests file`, 'name a YAML file, e.g. file: manifests.yaml');
+    } else if (code === 'EFBIG') {
+      problems.error(
+        here,
+        `${name} is too big for a manifests file (${(err as Error).message}; at most ${MAX_MANIFESTS_BYTES / 1024} KiB)`,
+        'name a YAML file of manifests, e.g. file: manifests.yaml',
+      );
     } else {
       problems.error(here, `cannot read ${name}: ${(err as Error).message}`);
     }
@@ -149,6 +157,22 @@ export async function readManifestsFile(
   }
   readManifestsText(YamlFile.parse(file, text, true), problems, out);
   return text;
+}
+
+/** A manifests file's size limit: ample for manifests, and no lab file makes netlab read a disk image. */
+export const MAX_MANIFESTS_BYTES = 1024 * 1024;
+const NOT_A_FILE = 'NETLAB_NOT_A_FILE';
+
+/**
+ * A manifests file's text. A lab file may come from a student: a name that is a device
+ * (/dev/zero never ends), a pipe or /dev/stdin (never answer) is refused before it is read.
+ */
+async function readManifestsFrom(file: string): Promise<string> {
+  const info = await stat(file);
+  if (info.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+  if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: NOT_A_FILE });
+  if (info.size > MAX_MANIFESTS_BYTES) throw Object.assign(new Error(`${info.size} bytes`), { code: 'EFBIG' });
+  return readFile(file, 'utf8');
 }
 
 /** Reads parsed manifests (`---`-separated documents, as a manifests file holds them) into `out`. */
@@ -161,15 +185,13 @@ export function readManifestsText(parsed: ReturnType<typeof YamlFile.parse>, pro
   }
   for (const [d, doc] of yaml.docs.entries()) {
     if (isEmptyDocument(doc)) continue; // an empty document (e.g. after a trailing ---)
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 1000 });
-    } catch (err) {
-      problems.error(yaml.valueAt(d, []), `cannot read this document: ${(err as Error).message}`);
+    const read = yaml.value(d);
+    if ('problem' in read) {
+      problems.error(read.problem.at, read.problem.message, read.problem.hint);
       out.broken.push({ replicated: true });
       continue;
     }
-    readManifest(value, { yaml, doc: d, path: [] }, problems, out, false);
+    readManifest(read.value, { yaml, doc: d, path: [] }, problems, out, false);
   }
 }
 

@@ -1,11 +1,34 @@
 // Where things are in a YAML file: parse with positions kept, then map a path
 // (["workloads", 0, "spec", "replicas"]) to the line and column it was written at.
 import { relative, isAbsolute } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import {
+  CST,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+  Scalar,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { LabFileProblem } from '../../core/errors.js';
 import type { SourceLocation } from '../model.js';
 
 export type Path = readonly (string | number)[];
+
+/** Deeper than this, a YAML file is refused before it is read: no lab needs more than a dozen levels. */
+export const MAX_NESTING = 64;
+/** What aliases (*name) may expand to in all: a "billion laughs" file expands to billions of nodes. */
+export const MAX_ALIAS_COUNT = 1000;
+
+const TOO_DEEP = `YAML nested more than ${MAX_NESTING} levels deep`;
+const TOO_DEEP_HINT = 'a lab file needs a few levels of lists and mappings: look for brackets or "- " that never close or repeat';
 
 /** How a file is named in messages: relative to the working directory when inside it. */
 export function displayPath(file: string): string {
@@ -44,23 +67,85 @@ export class YamlFile {
    */
   static parse(file: string, text: string, multi: boolean, embedding?: Embedding): { yaml: YamlFile; problems: LabFileProblem[] } {
     const lines = new LineCounter();
-    const options = { lineCounter: lines, prettyErrors: false, keepSourceTokens: false } as const;
-    const docs = multi ? parseAllDocuments(text, options) : [parseDocument(text, options)];
+    // logLevel: what cannot be read is reported as a problem, never as a warning printed on stderr.
+    const options = { lineCounter: lines, prettyErrors: false, keepSourceTokens: false, logLevel: 'error' } as const;
+    const shownFile = embedding?.file ?? file;
+    // The parser recurses once per level: nesting that deep is refused before it runs (or
+    // when it runs out of stack), not left to crash it.
+    const tooDeep = (offset: number) => {
+      const counted = new LineCounter();
+      counted.addNewLine(0);
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) counted.addNewLine(i + 1);
+      const yaml = new YamlFile(shownFile, displayPath(shownFile), [], counted, text, embedding);
+      return { yaml, problems: [{ at: yaml.location(offset), message: TOO_DEEP, hint: TOO_DEEP_HINT }] };
+    };
+    const deepAt = nestedTooDeep(text);
+    if (deepAt !== undefined) return tooDeep(deepAt);
+    let docs: ReturnType<typeof parseAllDocuments> | Document.Parsed[];
+    try {
+      docs = multi ? parseAllDocuments(text, options) : [parseDocument(text, options)];
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return tooDeep(deepestOffset(text));
+    }
     // parseAllDocuments returns an EmptyStream (no documents) for an empty text.
     const list = Array.isArray(docs) ? docs : [];
-    const shownFile = embedding?.file ?? file;
     const yaml = new YamlFile(shownFile, displayPath(shownFile), list as Document.Parsed[], lines, text, embedding);
     const problems: LabFileProblem[] = [];
     for (const doc of list) {
       for (const error of doc.errors) {
+        const deep = /Maximum call stack/.test(error.message);
         problems.push({
           at: yaml.location(Math.max(0, error.pos[0])),
-          message: syntaxMessage(error.message),
-          hint: syntaxHint(error.code, text, error.pos[0]),
+          message: deep ? TOO_DEEP : syntaxMessage(error.message),
+          hint: deep ? TOO_DEEP_HINT : syntaxHint(error.code, text, error.pos[0]),
         });
       }
+      if (doc.errors.length) continue;
+      const { deep, nuls } = scan(doc.contents as Node | null, MAX_NESTING);
+      if (deep) problems.push({ at: yaml.location(deep.range?.[0] ?? 0), message: TOO_DEEP, hint: TOO_DEEP_HINT });
+      for (const nul of nuls)
+        problems.push({
+          at: yaml.location(nul.range?.[0] ?? 0),
+          message: 'text holds a NUL character (\\0), which no command, name or value can carry',
+          hint: 'remove the \\0 (or \\x00, \\u0000) from this text',
+        });
     }
     return { yaml, problems };
+  }
+
+  /**
+   * Document `doc` as plain data, or the problem why it cannot be: aliases that expand to
+   * more than MAX_ALIAS_COUNT nodes (a "billion laughs" file), reported at the first alias.
+   */
+  value(doc: number): { value: unknown } | { problem: LabFileProblem } {
+    const document = this.docs[doc];
+    try {
+      return { value: document?.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch (err) {
+      let alias: Node | undefined;
+      if (document?.contents) {
+        const stack: unknown[] = [document.contents];
+        while (stack.length && !alias) {
+          const node = stack.pop();
+          if (isAlias(node)) alias = node;
+          else if (isCollection(node)) stack.push(...[...node.items].reverse());
+          else if (isPair(node)) stack.push(node.value, node.key);
+        }
+      }
+      const excessive = err instanceof ReferenceError && /alias/i.test(err.message);
+      return {
+        problem: {
+          at: this.location(alias?.range?.[0] ?? document?.range?.[0] ?? 0),
+          message: excessive
+            ? `aliases (*name) here expand to more than ${MAX_ALIAS_COUNT} values`
+            : `cannot read this YAML: ${(err as Error).message.split('\n')[0]}`,
+          hint: excessive
+            ? 'write the values out, or use fewer aliases: a lab file needs few'
+            : 'check the anchors (&name), aliases (*name) and tags (!!...) here',
+        },
+      };
+    }
   }
 
   /** 1-based line and column of a character offset. */
@@ -127,7 +212,7 @@ export class YamlFile {
       parent = node;
       key = undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(step));
+        const pair = node.items.find((p) => keyMatches(p.key, String(step)));
         if (!pair) return { parent };
         key = (pair.key ?? undefined) as Node | undefined;
         node = (pair.value ?? undefined) as Node | undefined;
@@ -142,6 +227,93 @@ export class YamlFile {
       }
     }
     return { node, key, parent };
+  }
+}
+
+/**
+ * Walks a document without recursion: the first node nested more than `max` levels deep, and
+ * the scalars (values or keys) whose text holds a NUL character.
+ */
+function scan(root: Node | null, max: number): { deep?: Node; nuls: Node[] } {
+  const nuls: Node[] = [];
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (isCollection(node)) {
+      if (depth + 1 > max) return { deep: node as Node, nuls };
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    } else if (isPair(node)) {
+      stack.push({ node: node.value, depth }, { node: node.key, depth });
+    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('\0')) {
+      nuls.push(node);
+    }
+  }
+  return { nuls: nuls.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0)) };
+}
+
+/**
+ * Where flow collections (`[`, `{`) open more than MAX_NESTING levels deep, or a line holds more
+ * than MAX_NESTING block indicators (`- - - ...`), read from the tokens (brackets in quotes do
+ * not count); undefined when nothing is, or when the text is too small to be.
+ */
+function nestedTooDeep(text: string): number | undefined {
+  let opening = 0;
+  for (let i = 0; i < text.length && opening <= MAX_NESTING; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b || c === 0x2d || c === 0x3f) opening++; // [ { - ?
+  }
+  if (opening <= MAX_NESTING) return undefined;
+  let offset = 0;
+  let flow = 0;
+  let indicators = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if ((type === 'flow-seq-end' || type === 'flow-map-end') && flow > 0) flow--;
+    else if (type === 'seq-item-ind' || type === 'explicit-key-ind') indicators++;
+    else if (type === 'newline') indicators = 0;
+    else if (type === 'doc-start' || type === 'doc-end') flow = 0;
+    if (flow > MAX_NESTING || indicators > MAX_NESTING) return offset;
+    // Markers the lexer adds (document, scalar, flow error end) are not in the text.
+    if (type !== 'doc-mode' && type !== 'scalar' && type !== 'flow-error-end') offset += token.length;
+  }
+  return undefined;
+}
+
+/** Where nesting too deep for the parser is: where brackets open deepest, else the most indented line. */
+function deepestOffset(text: string): number {
+  let depth = 0;
+  let deepest = { depth: 0, at: 0 };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && depth > 0) depth--;
+    if (depth > deepest.depth) deepest = { depth, at: i };
+  }
+  if (deepest.depth > MAX_NESTING) return deepest.at;
+  let line = { width: -1, at: 0 };
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const stop = end < 0 ? text.length : end;
+    const width = /^[\s-]*/.exec(text.slice(start, stop))![0].length;
+    if (width > line.width) line = { width, at: start + width };
+    start = stop + 1;
+  }
+  return line.at;
+}
+
+/**
+ * Whether a key node is the key `step` names: a scalar by its text, a collection (`? [a, b]`)
+ * by the text the YAML library made of it (`[ a, b ]`), spaces and quotes aside.
+ */
+function keyMatches(key: unknown, step: string): boolean {
+  if (isScalar(key)) return String(key.value) === step || (key.value === null && step === '');
+  if (!isCollection(key)) return false;
+  const loose = (text: string) => text.replace(/[\s"']/g, '');
+  try {
+    return loose(JSON.stringify(key.toJSON())) === loose(step);
+  } catch {
+    return false;
   }
 }
 

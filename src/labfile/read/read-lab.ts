@@ -86,13 +86,12 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
     problems.error(yaml.start(), 'the lab file is empty', 'start with `name: my-lab`, then topology, workloads and checks');
     return undefined;
   }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 1000 });
-  } catch (err) {
-    problems.error(yaml.start(), `cannot read the lab file: ${(err as Error).message}`);
+  const read = yaml.value(0);
+  if ('problem' in read) {
+    problems.error(read.problem.at, read.problem.message, read.problem.hint);
     return undefined;
   }
+  const value = read.value;
   if (!isRecord(value)) {
     problems.error(
       valueAt(root),
@@ -156,10 +155,15 @@ function readChecks(items: unknown[], root: Place, draft: Pick<LabDraft, 'checks
 export async function readChecksFile(yaml: YamlFile, checksDir: string, draft: LabDraft, problems: Problems): Promise<void> {
   const root: Place = { yaml, doc: 0, path: [] };
   const doc = yaml.docs[0];
-  const value = doc && !isEmptyDocument(doc) ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
+  const read = doc && !isEmptyDocument(doc) ? yaml.value(0) : { value: undefined };
   draft.checks = [];
   draft.broken.checks = [];
   draft.exercises = [];
+  if ('problem' in read) {
+    problems.error(read.problem.at, read.problem.message, read.problem.hint);
+    return;
+  }
+  const value = read.value;
   if (!isRecord(value) || !Array.isArray(value.checks)) {
     problems.error(valueAt(root), 'a check file holds a `checks:` list', 'write `checks:` and the checks as in a lab file (a whole lab file also works)');
     return;
