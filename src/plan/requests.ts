@@ -54,27 +54,36 @@ export function podLookRequest(inputs: PlumbInput[]): ToolboxRequest<PodLook[]> 
 const CNI_HINT = 'Run `netlab doctor` to check the CNI plugins and kernel features; `netlab up` again retries.';
 
 /**
- * CNI ADD of several pods (pods that became ready together), in one exec; each pod's steps in
- * order (the agent runs a request's steps in order). Each pod gets its own answer: the plugin's
- * result, or the error saying why not.
+ * CNI ADD of several pods (pods that became ready together), in one exec: each pod's steps in
+ * order (each starts `after` the one before it), the pods at once. The steps are laid out by
+ * their place in their pod's chain (every pod's first step, then every second...), so the
+ * agent's slots go to steps that can run. Each pod gets its own answer: the plugin's result,
+ * or the error saying why not.
  */
 export function plumbPodsRequest(jobs: { pod: PodPlan; input: PlumbInput; release: PlumbRelease }[]): ToolboxRequest<(string | NetlabError)[]> {
   const plans = jobs.map((j) => plumbSteps(j.input, j.release));
-  const offsets: number[] = [];
-  let at = 0;
-  for (const p of plans) {
-    offsets.push(at);
-    at += p.steps.length;
+  const steps: AgentStep[] = [];
+  /** Where each pod's steps are in the request. */
+  const at: number[][] = plans.map(() => []);
+  for (let level = 0; plans.some((p) => level < p.steps.length); level++) {
+    for (const [i, p] of plans.entries()) {
+      const step = p.steps[level];
+      if (!step) continue;
+      at[i]!.push(steps.length);
+      steps.push(level ? { ...step, after: [at[i]![level - 1]!] } : step);
+    }
   }
   return {
     what: 'plumbing pods',
-    steps: plans.flatMap((p) => p.steps),
+    steps,
+    parallel: PARALLEL,
     parse(results) {
       return jobs.map((j, i) => {
-        const add = results[offsets[i]! + plans[i]!.add];
+        const mine = at[i]!.map((k) => results[k]!);
+        const add = mine[plans[i]!.add];
         if (add?.exitCode === 0) return add.stdout;
         // A release that failed is why, when there is one; else the ADD's own words.
-        const why = results.slice(offsets[i]!, offsets[i]! + plans[i]!.add).find((r) => r.exitCode !== 0) ?? add;
+        const why = mine.slice(0, plans[i]!.add).find((r) => r.exitCode !== 0) ?? add;
         return new NetlabError(`CNI ADD for pod ${j.pod.name} on ${j.pod.node} failed: ${(why && tail(why)) || 'no result'}`, { hint: CNI_HINT });
       });
     },

@@ -49,11 +49,11 @@ const job = (name: string, id: string, ip: string, sandbox: PlumbJob['sandbox'],
 });
 
 describe('plumbing pods', () => {
-  it('new sandboxes: CNI ADD at once, one exec for them all', async () => {
+  it('new sandboxes: CNI ADD at once (the ARP after each), one exec for them all', async () => {
     const { toolbox, requests } = fakeToolbox({});
     const answers = await plumbPods(toolbox, [job('a', 'A', '10.0.1.2', 'created'), job('b', 'B', '10.0.1.3', 'created')]);
     expect(answers).toEqual(['{"ips":[{"address":"10.0.1.2/24"}]}', '{"ips":[{"address":"10.0.1.3/24"}]}']);
-    expect(requests).toEqual([['cni-bridge ADD A', 'arping', 'cni-bridge ADD B', 'arping']]);
+    expect(requests).toEqual([['cni-bridge ADD A', 'cni-bridge ADD B', 'arping', 'arping']]);
   });
 
   it('running sandboxes: looked at first; one that holds its IP is unchanged, one that lost eth0 is re-plumbed', async () => {
@@ -88,7 +88,7 @@ describe('plumbing pods', () => {
     expect(answers[0]).toContain('10.0.1.2');
     expect(answers[1]).toContain('10.0.1.3');
     expect(requests).toEqual([
-      ['cni-bridge ADD A', 'arping', 'cni-bridge ADD B', 'arping'],
+      ['cni-bridge ADD A', 'cni-bridge ADD B', 'arping', 'arping'],
       ['ip', 'cat'],
       ['cni-bridge DEL GHOST', 'cni-bridge DEL A', 'cni-bridge ADD A', 'arping'],
     ]);
