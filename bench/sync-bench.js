@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Benchmark (not a test): one kube-proxy sync of 1000 services x 10 endpoints on one node, in
 // iptables and in nftables mode, through netlab's real sync path (rules generated, then loaded
-// into a real node's netfilter from the toolbox in one exec), and the time to apply a one-service
-// change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
+// into a real node's netfilter by the toolbox's agent, and read back), and the time to apply a
+// one-service change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
 import { down } from '../dist/cluster/down.js';
 import { DEFAULT_LIMITS } from '../dist/labfile/limits.js';
 import { connectEngine } from '../dist/engine/connect.js';
 import { ensureImages } from '../dist/images/index.js';
-import { parallelScript, parseParallelOutput } from '../dist/plan/scripts.js';
-import { nodeProxyScript } from '../dist/cluster/sync.js';
+import { Toolbox } from '../dist/engine/toolbox.js';
+import { nodeProxySync, runProxySync } from '../dist/cluster/sync.js';
 import { up } from '../dist/cluster/up.js';
 
 const nServices = Number(process.argv[2] ?? 1000);
@@ -38,15 +38,13 @@ function input(change = 0) {
   return { node: 'node1', nodeIP: '10.250.0.11', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/12', services };
 }
 
-async function timeSync(mode, pid, toolbox, inp) {
+async function timeSync(mode, node, toolbox, inp) {
   const t0 = performance.now();
-  const script = nodeProxyScript(mode, inp, pid);
+  const sync = nodeProxySync(mode, inp, node);
   const t1 = performance.now();
-  const out = await engine.exec(toolbox, ['sh', '-s'], { stdin: parallelScript([{ index: 0, command: script }]) });
+  await runProxySync(new Toolbox(engine, toolbox), [{ node: 'node1', sync }]);
   const t2 = performance.now();
-  const r = parseParallelOutput(out.stdout)[0];
-  if (r?.exitCode !== 0) throw new Error(`sync failed: ${r?.output ?? out.stderr}`);
-  return { generate: t1 - t0, load: t2 - t1, total: t2 - t0, lines: script.split('\n').length };
+  return { generate: t1 - t0, load: t2 - t1, total: t2 - t0, lines: sync.steps[0].stdin.split('\n').length };
 }
 
 const rows = [];
@@ -74,9 +72,10 @@ for (const mode of ['iptables', 'nftables']) {
   };
   try {
     const { plan } = await up(engine, lab, () => {}, { images });
-    const pid = await engine.pidOf(plan.nodes[0].container.name);
-    const first = await timeSync(mode, pid, plan.toolbox.name, input());
-    const again = await timeSync(mode, pid, plan.toolbox.name, input(1)); // one service's endpoints changed
+    const info = await engine.inspectContainer(plan.nodes[0].container.name);
+    const node = { pid: info.State.Pid, container: info.Id };
+    const first = await timeSync(mode, node, plan.toolbox.name, input());
+    const again = await timeSync(mode, node, plan.toolbox.name, input(1)); // one service's endpoints changed
     const count = await engine.exec(plan.nodes[0].container.name, [
       'sh',
       '-c',
@@ -87,7 +86,7 @@ for (const mode of ['iptables', 'nftables']) {
     await down(engine, name, () => {});
   }
 }
-console.log(`kube-proxy sync of ${nServices} services x ${nEndpoints} endpoints on one node (rules generated + loaded in one exec)`);
+console.log(`kube-proxy sync of ${nServices} services x ${nEndpoints} endpoints on one node (rules generated, loaded and read back)`);
 for (const r of rows) {
   const target = r.mode === 'iptables' ? 1000 : 300;
   console.log(

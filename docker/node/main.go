@@ -12,6 +12,10 @@
 //	netlab-proxy [--config /etc/netlab/proxy.json] [--log /var/log/netlab-proxy.log|-]
 //	             [--pid-file /run/netlab-proxy.pid]
 //	netlab-proxy --reload     send SIGHUP to the running proxy (from --pid-file)
+//	netlab-proxy --reload-or-start [--config ...]
+//	                          the running proxy re-reads its config (SIGHUP); when none
+//	                          runs, one is started in the background (its own session,
+//	                          no output) and this returns once it listens
 //
 // Config (JSON): {"services": [{"serviceport": "ns/svc:port", "protocol": "TCP"|"UDP",
 // "clusterIP": "10.96.0.10", "port": 80, "proxyPort": 10400,
@@ -31,7 +35,9 @@ import (
 	"log"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -478,10 +484,14 @@ func main() {
 	logPath := flag.String("log", "/var/log/netlab-proxy.log", "log file, or - for stderr")
 	pidFile := flag.String("pid-file", "/run/netlab-proxy.pid", "where to write the process id ('' for none)")
 	reload := flag.Bool("reload", false, "send SIGHUP to the running proxy (its pid from --pid-file) and exit")
+	reloadOrStart := flag.Bool("reload-or-start", false, "send SIGHUP to the running proxy, or start one in the background when none runs, and exit")
 	flag.Parse()
 
 	if *reload {
 		os.Exit(signalRunning(*pidFile, syscall.SIGHUP))
+	}
+	if *reloadOrStart {
+		os.Exit(reloadOrStartProxy(*configPath, *logPath, *pidFile, startTimeout))
 	}
 	if *logPath != "-" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -497,18 +507,95 @@ func main() {
 		fmt.Fprintf(os.Stderr, "netlab-proxy: %v\n", err)
 		os.Exit(1)
 	}
-	if *pidFile != "" {
-		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			logger.Printf("cannot write %s: %v", *pidFile, err)
-		}
-	}
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 
 	p := &proxy{listeners: map[string]*listener{}}
 	logger.Printf("netlab-proxy %d starting: %d service ports from %s", os.Getpid(), len(services), *configPath)
 	p.sync(services)
+	// Written once it listens (and handles SIGHUP): --reload-or-start waits for it.
+	if *pidFile != "" {
+		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			logger.Printf("cannot write %s: %v", *pidFile, err)
+		}
+	}
 	os.Exit(p.serve(*configPath, *pidFile, signals))
+}
+
+// startTimeout bounds how long --reload-or-start waits for the proxy it started.
+const startTimeout = 5 * time.Second
+
+// runningProxy is the pid in pidFile when that process runs this same program (after a
+// node restart the file may name a process that is something else now).
+func runningProxy(pidFile string) (int, bool) {
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return 0, false
+	}
+	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	if err != nil || filepath.Clean(exe) != filepath.Clean(self) {
+		return 0, false
+	}
+	return pid, true
+}
+
+// reloadOrStartProxy: SIGHUP to the running proxy; when none runs, the config is checked
+// (so that a bad one is reported here, not only in the log), a proxy is started detached
+// from this process (its own session, no inherited output, which would hold the caller's
+// exec open), and this returns 0 once it wrote its pid file, i.e. listens.
+func reloadOrStartProxy(configPath, logPath, pidFile string, timeout time.Duration) int {
+	if pid, ok := runningProxy(pidFile); ok && syscall.Kill(pid, syscall.SIGHUP) == nil {
+		return 0
+	}
+	if pidFile == "" {
+		fmt.Fprintln(os.Stderr, "netlab-proxy: --reload-or-start needs a --pid-file")
+		return 1
+	}
+	if _, err := readConfig(configPath); err != nil {
+		fmt.Fprintf(os.Stderr, "netlab-proxy: %v\n", err)
+		return 1
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "netlab-proxy: %v\n", err)
+		return 1
+	}
+	_ = os.Remove(pidFile)
+	cmd := exec.Command(self, "--config", configPath, "--log", logPath, "--pid-file", pidFile)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// nil: /dev/null for stdin, stdout and stderr.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "netlab-proxy: %v\n", err)
+		return 1
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(timeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if pid, ok := runningProxy(pidFile); ok && pid == cmd.Process.Pid {
+			return 0
+		}
+		select {
+		case err := <-exited:
+			fmt.Fprintf(os.Stderr, "netlab-proxy: the proxy stopped as it started (%v); see %s\n", err, logPath)
+			return 1
+		case <-deadline:
+			fmt.Fprintf(os.Stderr, "netlab-proxy: the proxy did not start within %v; see %s\n", timeout, logPath)
+			return 1
+		case <-tick.C:
+		}
+	}
 }
 
 func signalRunning(pidFile string, sig syscall.Signal) int {

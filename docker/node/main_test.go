@@ -23,8 +23,16 @@ import (
 // ioTimeout bounds every network read and write of the tests.
 const ioTimeout = 3 * time.Second
 
+// runAsProxy makes the test binary netlab-proxy itself (main, with its own flags), so that
+// --reload-or-start, which starts os.Executable(), can be tested end to end.
+const runAsProxy = "NETLAB_PROXY_TEST_RUN_MAIN"
+
 func TestMain(m *testing.M) {
 	listenHost = "127.0.0.1"
+	if os.Getenv(runAsProxy) == "1" {
+		main()
+		return
+	}
 	if os.Getenv("NETLAB_PROXY_TEST_LOG") == "" {
 		logger.SetOutput(io.Discard)
 	}
@@ -870,5 +878,78 @@ func TestTCPConcurrentClients(t *testing.T) {
 	}
 	if counts["b1"] != 10 || counts["b2"] != 10 {
 		t.Fatalf("connections per endpoint %v, want 10 each (round robin)", counts)
+	}
+}
+
+// --reload-or-start: starts a proxy in the background (returning once it listens), then the
+// next call reloads that one (SIGHUP) instead of starting another; a bad config is refused
+// before anything starts; a pid file naming some other program is not trusted.
+func TestReloadOrStart(t *testing.T) {
+	t.Setenv(runAsProxy, "1")
+	b1, b2 := tcpBackend(t, "b1"), tcpBackend(t, "b2")
+	port := freePort(t, "tcp")
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "proxy.json")
+	logPath := filepath.Join(dir, "proxy.log")
+	pidFile := filepath.Join(dir, "netlab-proxy.pid")
+
+	writeFile(t, cfg, "{not json")
+	if code := reloadOrStartProxy(cfg, logPath, pidFile, ioTimeout); code != 1 {
+		t.Fatalf("bad config: got %d, want 1", code)
+	}
+	if _, err := os.Stat(pidFile); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a proxy started on a bad config: %v", err)
+	}
+
+	// A pid file that names another program (pid 1: a node restarted since) is not trusted.
+	writeFile(t, pidFile, "1\n")
+	writeFile(t, cfg, proxyConfig(serviceJSON("default/web:http", "TCP", port, b1)))
+	if code := reloadOrStartProxy(cfg, logPath, pidFile, ioTimeout); code != 0 {
+		t.Fatalf("start: got %d, want 0", code)
+	}
+	pid, ok := runningProxy(pidFile)
+	if !ok || pid == 1 || pid == os.Getpid() {
+		t.Fatalf("no proxy started (pid file names %d)", pid)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	// It listens as soon as the call returns.
+	if got := tcpRequest(t, addr, "x"); got != "b1:x" {
+		t.Fatalf("after start got %q", got)
+	}
+
+	writeFile(t, cfg, proxyConfig(serviceJSON("default/web:http", "TCP", port, b2)))
+	if code := reloadOrStartProxy(cfg, logPath, pidFile, ioTimeout); code != 0 {
+		t.Fatalf("reload: got %d, want 0", code)
+	}
+	if again, _ := runningProxy(pidFile); again != pid {
+		t.Fatalf("reload started another proxy (%d, was %d)", again, pid)
+	}
+	eventually(t, "SIGHUP to move the service to b2", func() bool { return tcpRequest(t, addr, "y") == "b2:y" })
+
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the proxy to exit and remove its pid file", func() bool {
+		_, err := os.Stat(pidFile)
+		return errors.Is(err, os.ErrNotExist)
+	})
+}
+
+func TestRunningProxyNeedsThisProgram(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.pid")
+	writeFile(t, path, strconv.Itoa(os.Getpid())+"\n")
+	if pid, ok := runningProxy(path); !ok || pid != os.Getpid() {
+		t.Errorf("own pid: got %d %v", pid, ok)
+	}
+	for _, content := range []string{"1\n", "", "x\n", "-3\n"} {
+		writeFile(t, path, content)
+		if _, ok := runningProxy(path); ok {
+			t.Errorf("pid file %q taken for a running proxy", content)
+		}
+	}
+	if _, ok := runningProxy(filepath.Join(dir, "absent")); ok {
+		t.Error("a missing pid file taken for a running proxy")
 	}
 }

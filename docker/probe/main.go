@@ -211,6 +211,11 @@ func runStep(step Step) Result {
 		return failed(err)
 	}
 	cmd := exec.CommandContext(ctx, self, "enter")
+	if step.Detach {
+		// Left running once the agent has answered: not bound to ctx, whose cancel (when this
+		// returns) would kill it, often before it did anything.
+		cmd = exec.Command(self, "enter")
+	}
 	cmd.Env = []string{enterEnv + "=" + string(encoded)}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if spec.ResolvFile != "" {

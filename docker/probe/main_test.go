@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -152,5 +153,36 @@ func TestAfterNeverDeadlocks(t *testing.T) {
 				t.Fatalf("parallel %d, step %d: %+v", parallel, i, r)
 			}
 		}
+	}
+}
+
+// A detached step keeps running after the agent has answered (and after the steps after it).
+func TestDetachedStepIsLeftRunning(t *testing.T) {
+	marker := "3.14159"
+	rs := runAll(Request{Steps: []Step{
+		{Argv: []string{"sleep-for-test", marker}, Detach: true},
+		{Argv: []string{"sleep-for-test", "0.3"}},
+	}})
+	if rs[0].ExitCode != 0 || rs[1].ExitCode != 0 {
+		t.Fatalf("results: %+v", rs)
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(cmdline), "sleep\x00"+marker+"\x00") {
+			found = pid
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	if found == 0 {
+		t.Fatal("the detached step was killed when the agent moved on")
 	}
 }

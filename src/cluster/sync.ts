@@ -1,5 +1,6 @@
 // One kube-proxy sync for the whole lab (and the cluster DNS's records): endpoints from the pods
-// that are running now, rules for every node written in one toolbox exec, zones into CoreDNS.
+// that are running now, rules for every node written in one toolbox exec (a second only when
+// the rules read back lack something), zones into CoreDNS.
 import { NetlabError } from '../core/errors.js';
 import type { Lab } from '../labfile/model.js';
 import { corefile } from '../plan/dns/corefile.js';
@@ -8,14 +9,14 @@ import { type EventSink, task } from '../core/events.js';
 import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
 import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import { lastWords } from '../core/toolbox-request.js';
+import { lastWords, type NamespaceRef } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
-import { proxySyncRequest } from '../plan/requests.js';
+import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { withLabLock } from './lock.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
-import type { NodeProxyState, ProxyNodeSetup } from '../plan/proxy/driver.js';
+import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
 
@@ -33,9 +34,15 @@ export interface SyncTarget {
   plan: LabPlan;
 }
 
-/** The script that programs one node's kube-proxy rules in the lab's proxy mode (its driver's). */
-export function nodeProxyScript(mode: Lab['topology']['proxyMode'], input: ProxyInput, nodePid: number, previousPorts: Record<string, number> = {}): string {
-  return proxyModeDriver(mode).syncScript(input, nodePid, previousPorts);
+/** What programs one node's kube-proxy rules in the lab's proxy mode (its driver's agent steps). */
+export function nodeProxySync(mode: Lab['topology']['proxyMode'], input: ProxyInput, node: NamespaceRef, previousPorts: NodeProxyState = {}): NodeSync {
+  return proxyModeDriver(mode).sync(input, node, previousPorts);
+}
+
+/** Every node's sync: loaded and read back in one toolbox exec; what the reads show missing in a second. */
+export async function runProxySync(toolbox: Toolbox, jobs: { node: string; sync: NodeSync }[]): Promise<void> {
+  const left = (await toolbox.run(proxySyncRequest(jobs))).filter((l) => l.steps.length);
+  if (left.length) await toolbox.run(proxySyncRestRequest(left));
 }
 
 /** `netlab sync`: under the lab's lock, the lab opened as it runs now, then one sync. */
@@ -59,26 +66,30 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
       const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
       const nodes = await Promise.all(
         plan.nodes.map(async (n) => {
-          const pid = await engine.pidOf(n.container.name);
-          if (!pid) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
-          return { node: n, pid };
+          const info = await engine.inspectContainer(n.container.name);
+          if (!info?.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
+          return { node: n, ref: { pid: info.State.Pid, container: info.Id } };
         }),
       );
       // A mode that runs a process in the node (userspace: the proxy, which keeps the local ports
-      // it listens on from sync to sync) starts it first.
+      // it listens on from sync to sync) reads what it keeps there first.
       const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
-      const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => startNodeProxy(engine, setup, node.container.name, node.name))) : [];
-      const jobs = nodes.map(({ node, pid }, index) => ({
+      const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => readNodeProxy(engine, setup, node.container.name))) : [];
+      const jobs = nodes.map(({ node, ref }, index) => ({
         node: node.name,
-        command: nodeProxyScript(
+        container: node.container.name,
+        sync: nodeProxySync(
           lab.topology.proxyMode,
           proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
-          pid,
+          ref,
           previousPorts[index],
         ),
       }));
+      // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
+      await Promise.all(jobs.map((j) => (j.sync.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && lab.services.length) work.push(target.toolbox.run(proxySyncRequest(jobs)));
+      if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs));
+      if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
       return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
@@ -113,9 +124,14 @@ async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[]
   if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${lastWords(r) || `exit code ${r.exitCode}`}`);
 }
 
-/** Starts the mode's process in a node like kube-proxy ran there (userspace: started once, reloaded with SIGHUP); the state it keeps. */
-async function startNodeProxy(engine: Engine, setup: ProxyNodeSetup, container: string, node: string): Promise<NodeProxyState> {
-  const r = await engine.exec(container, ['sh', '-c', setup.script(node)]);
+/** What the mode's process keeps in a node from one sync to the next ({} before the first). */
+async function readNodeProxy(engine: Engine, setup: ProxyNodeSetup, container: string): Promise<NodeProxyState> {
+  const r = await engine.exec(container, [...setup.read]);
+  return r.exitCode === 0 ? setup.state(r.stdout) : {};
+}
+
+/** Starts the mode's process in a node like kube-proxy ran there (userspace: started once, reloaded with SIGHUP). */
+async function startNodeProxy(engine: Engine, setup: ProxyNodeSetup, container: string, node: string): Promise<void> {
+  const r = await engine.exec(container, [...setup.start]);
   if (r.exitCode !== 0) throw new NetlabError(`Could not start ${setup.what} on ${node}: ${lastWords(r) || `exit code ${r.exitCode}`}`);
-  return setup.state(r.stdout);
 }

@@ -12,12 +12,11 @@ import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { readLabState, runningPodIPs, type LabState } from '../engine/state.js';
 import { Toolbox } from '../engine/toolbox.js';
-import { plumbPodsRequest, routesRequest, unplumbPodRequest } from '../plan/requests.js';
+import { routesRequest, unplumbPodRequest } from '../plan/requests.js';
 import type { ContainerSummary } from '../engine/types.js';
 import type { Lab } from '../labfile/model.js';
 import { pickUnderlay } from '../plan/addresses.js';
 import { planLab } from '../plan/plan.js';
-import type { PlumbInput } from '../plan/scripts.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type PodPlan } from '../plan/types.js';
 import type { SubnetHolder } from '../plan/preflight.js';
 import { preflight, readSubnetHolders } from './preflight.js';
@@ -26,6 +25,7 @@ import { withLabLock } from './lock.js';
 import { runningForUp } from './running-lab.js';
 import { labBridge } from '../plan/isolation.js';
 import { isolate, lifter } from './isolation.js';
+import { type PlumbJob, plumbPods } from './plumb.js';
 import { syncServices } from './sync.js';
 
 export class InterruptedError extends NetlabError {
@@ -343,9 +343,14 @@ async function setRoutes(
     async () => {
       const targets = [
         // Direct routing: no default route at all, so pod traffic never leaves toward the host.
-        ...plan.nodes.map((n, i) => ({ pid: nodes[i]!.pid, routes: n.routes, dropDefault: !n.routes.some((r) => r.dst === 'default') })),
-        ...(plan.router && router ? [{ pid: router.pid, routes: plan.router.routes, dropDefault: true }] : []),
-        ...(external ? [{ pid: external.pid, routes: [], dropDefault: true }] : []),
+        ...plan.nodes.map((n, i) => ({
+          pid: nodes[i]!.pid,
+          container: nodes[i]!.id,
+          routes: n.routes,
+          dropDefault: !n.routes.some((r) => r.dst === 'default'),
+        })),
+        ...(plan.router && router ? [{ pid: router.pid, container: router.id, routes: plan.router.routes, dropDefault: true }] : []),
+        ...(external ? [{ pid: external.pid, container: external.id, routes: [], dropDefault: true }] : []),
       ];
       await run.limit(() => new Toolbox(run.engine, toolbox.id).run(routesRequest(targets)));
       return plan.router ? `router holds ${plan.router.routes.map((r) => r.dst).join(', ')}` : `direct routes between ${plan.nodes.length} nodes`;
@@ -354,15 +359,9 @@ async function setRoutes(
   );
 }
 
-interface PlumbJob {
-  pod: PodPlan;
-  toolboxId: string;
-  input: PlumbInput;
-}
-
 /** CNI ADDs of pods that become ready together run in one toolbox exec; each pod gets its own answer. */
-function plumber(run: UpRun): (job: PlumbJob) => Promise<string | Error> {
-  return batcher((jobs: PlumbJob[]) => run.limit(() => new Toolbox(run.engine, jobs[0]!.toolboxId).run(plumbPodsRequest(jobs))));
+function plumber(run: UpRun): (job: PlumbJob & { toolboxId: string }) => Promise<string | Error> {
+  return batcher((jobs: (PlumbJob & { toolboxId: string })[]) => run.limit(() => plumbPods(new Toolbox(run.engine, jobs[0]!.toolboxId), jobs)));
 }
 
 function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<string, Promise<EnsuredContainer>>, isolatedP: Promise<void>): Promise<string>[] {
@@ -375,6 +374,7 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
       `pod ${podTitle(pod)}`,
       async () => {
         const node = nodeByName.get(pod.node)!;
+        const before = run.state.containers.get(pod.pause.name);
         const pause = await ensure(run, pod.pause);
         if (pause.action !== 'unchanged') await dropOldPodContainers(run, pod);
         const [nodeState, toolbox] = await Promise.all([nodeP.get(pod.node)!, toolboxP]);
@@ -382,7 +382,9 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
         const plumbed = await plumb({
           pod,
           toolboxId: toolbox.id,
-          input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, ip: pod.ip, cniConfig: node.cniConfig },
+          input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, nodeId: nodeState.id, ip: pod.ip, cniConfig: node.cniConfig },
+          sandbox: pause.action,
+          ...(pause.action === 'recreated' && before ? { replaced: before.Id } : {}),
         });
         if (plumbed instanceof Error) throw plumbed;
         if (plumbed.trim() !== 'unchanged') run.changed++;
@@ -440,6 +442,6 @@ async function releasePodAddresses(run: UpRun, ensured: Map<string, EnsuredConta
     const node = run.plan.nodes.find((n) => n.name === c.Labels[LABEL_NODE]);
     const nodeState = node && ensured.get(node.container.key);
     if (!node || !nodeState) continue;
-    await toolbox.run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, cniConfig: node.cniConfig })).catch(() => undefined);
+    await toolbox.run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, nodeId: nodeState.id, cniConfig: node.cniConfig })).catch(() => undefined);
   }
 }

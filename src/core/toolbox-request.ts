@@ -139,30 +139,3 @@ export function sectionsRequest(what: string, phases: SectionStep[][]): ToolboxR
     parse: (results) => new Map(results.map((r, i) => [sections[i]!.section, r])),
   };
 }
-
-// ---- Being removed: shell-script requests, until every caller builds agent steps. ----
-
-/** @deprecated a shell script run in the toolbox; callers move to agent steps. */
-export interface ShellRequest<T> {
-  what: string;
-  argv: string[];
-  stdin?: string;
-  parse(result: ExecResult): T;
-}
-
-/** @deprecated */
-export function scriptRequest(what: string, script: string, hint = DOCTOR_HINT): ShellRequest<string> {
-  return {
-    what,
-    argv: ['sh', '-c', script],
-    parse(r) {
-      if (r.exitCode !== 0) throw new NetlabError(`Failed ${what}: ${lastWords(r) || `exit code ${r.exitCode}, nothing printed`}`, { hint });
-      return r.stdout;
-    },
-  };
-}
-
-/** @deprecated */
-export function rawScriptRequest(what: string, script: string, viaStdin = false): ShellRequest<ExecResult> {
-  return viaStdin ? { what, argv: ['sh', '-s'], stdin: script, parse: (r) => r } : { what, argv: ['sh', '-c', script], parse: (r) => r };
-}

@@ -3,7 +3,7 @@
 // JSON on stdin, in one exec; the agent runs each step by argv, never through a shell.
 import { traced } from '../core/debug.js';
 import { NetlabError } from '../core/errors.js';
-import type { ShellRequest, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
+import type { StepResult, ToolboxRequest } from '../core/toolbox-request.js';
 import type { Engine } from './engine.js';
 
 export const AGENT_PATH = '/usr/local/bin/netlab-agent';
@@ -15,8 +15,7 @@ export class Toolbox {
     readonly container: string,
   ) {}
 
-  run<T>(request: ToolboxRequest<T> | ShellRequest<T>): Promise<T> {
-    if ('argv' in request) return this.runShell(request);
+  run<T>(request: ToolboxRequest<T>): Promise<T> {
     const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
     return traced(
       'toolbox',
@@ -28,17 +27,6 @@ export class Toolbox {
       },
       undefined,
       () => body,
-    );
-  }
-
-  /** @deprecated until every request is agent steps. */
-  private runShell<T>(request: ShellRequest<T>): Promise<T> {
-    return traced(
-      'toolbox',
-      request.what,
-      async () => request.parse(await this.engine.exec(this.container, request.argv, request.stdin !== undefined ? { stdin: request.stdin } : {})),
-      undefined,
-      () => [...request.argv, request.stdin ?? ''].join(' '),
     );
   }
 }

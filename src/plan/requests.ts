@@ -1,57 +1,149 @@
-// The toolbox requests of a lab's life, typed: what each does, and its answer read back.
-// (Plumbing pods with the real CNI plugins, routes, CNI DEL, a kube-proxy sync of every node.)
+// The toolbox requests of a lab's life, typed: agent steps, and their answers read back.
+// (Routes, plumbing pods with the real CNI plugins, CNI DEL, a kube-proxy sync of every node.)
 import { NetlabError } from '../core/errors.js';
-import { rawScriptRequest, scriptRequest, type ShellRequest } from '../core/toolbox-request.js';
-import { parallelScript, parseParallelOutput, plumbPodScript, routesScript, unplumbPodScript, type PlumbInput, type RouteTarget } from './scripts.js';
+import { type AgentStep, requireSuccess, type StepResult, stepsRequest, type ToolboxRequest } from '../core/toolbox-request.js';
+import {
+  type PlumbInput,
+  type PlumbRelease,
+  type PodLook,
+  plumbSteps,
+  podLookSteps,
+  readPodLook,
+  type RouteTarget,
+  routeSteps,
+  unplumbPodStep,
+} from './plumbing.js';
+import type { NodeSync } from './proxy/driver.js';
 import type { PodPlan } from './types.js';
 
-const LAST_LINES = 3;
-const tail = (text: string) => text.trim().split('\n').slice(-LAST_LINES).join(' / ');
+/** How many steps of one request run at once (each is a short program; the engine has few cores). */
+const PARALLEL = 8;
 
-/** Every target's routes, replaced (one exec for the whole lab). */
-export function routesRequest(targets: RouteTarget[]): ShellRequest<string> {
-  return scriptRequest('setting routes', routesScript(targets));
+/** What a failed step printed last: its error, else both its streams (CNI plugins answer errors as JSON on stdout). */
+function tail(r: StepResult, lines = 3): string {
+  if (r.error) return r.error;
+  return `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-lines).join(' / ');
 }
 
-/**
- * CNI ADD of several pods at once (pods that became ready together). Each pod gets its own
- * answer: the plugin's output (`unchanged` when already plumbed), or the error saying why not.
- */
-export function plumbPodsRequest(jobs: { pod: PodPlan; input: PlumbInput }[]): ShellRequest<(string | NetlabError)[]> {
-  const script = scriptRequest('plumbing pods', parallelScript(jobs.map((j, index) => ({ index, command: plumbPodScript(j.input) }))));
+/** Every target's routes, replaced (one exec for the whole lab). */
+export function routesRequest(targets: RouteTarget[]): ToolboxRequest<void> {
+  const steps = routeSteps(targets);
   return {
-    ...script,
-    parse(result) {
-      const results = new Map(parseParallelOutput(script.parse(result)).map((r) => [r.index, r]));
+    what: 'setting routes',
+    steps: steps.map((s) => s.step),
+    parallel: PARALLEL,
+    parse(results) {
+      requireSuccess(
+        'setting routes',
+        results.filter((_, i) => !steps[i]!.mayFail),
+      );
+    },
+  };
+}
+
+/** What each pod's sandbox holds now (read-only, all at once): already plumbed? who holds its IP? */
+export function podLookRequest(inputs: PlumbInput[]): ToolboxRequest<PodLook[]> {
+  return {
+    what: 'looking at pods',
+    steps: inputs.flatMap(podLookSteps),
+    parallel: PARALLEL,
+    parse: (results) => inputs.map((p, i) => readPodLook(p, results.slice(2 * i, 2 * i + 2))),
+  };
+}
+
+const CNI_HINT = 'Run `netlab doctor` to check the CNI plugins and kernel features; `netlab up` again retries.';
+
+/**
+ * CNI ADD of several pods (pods that became ready together), in one exec: each pod's steps in
+ * order (each starts `after` the one before it), the pods at once. The steps are laid out by
+ * their place in their pod's chain (every pod's first step, then every second...), so the
+ * agent's slots go to steps that can run. Each pod gets its own answer: the plugin's result,
+ * or the error saying why not.
+ */
+export function plumbPodsRequest(jobs: { pod: PodPlan; input: PlumbInput; release: PlumbRelease }[]): ToolboxRequest<(string | NetlabError)[]> {
+  const plans = jobs.map((j) => plumbSteps(j.input, j.release));
+  const steps: AgentStep[] = [];
+  /** Where each pod's steps are in the request. */
+  const at: number[][] = plans.map(() => []);
+  for (let level = 0; plans.some((p) => level < p.steps.length); level++) {
+    for (const [i, p] of plans.entries()) {
+      const step = p.steps[level];
+      if (!step) continue;
+      at[i]!.push(steps.length);
+      steps.push(level ? { ...step, after: [at[i]![level - 1]!] } : step);
+    }
+  }
+  return {
+    what: 'plumbing pods',
+    steps,
+    parallel: PARALLEL,
+    parse(results) {
       return jobs.map((j, i) => {
-        const r = results.get(i);
-        if (r?.exitCode === 0) return r.output;
-        return new NetlabError(`CNI ADD for pod ${j.pod.name} on ${j.pod.node} failed: ${(r && tail(r.output)) || 'no result'}`, {
-          hint: 'Run `netlab doctor` to check the CNI plugins and kernel features; `netlab up` again retries.',
-        });
+        const mine = at[i]!.map((k) => results[k]!);
+        const add = mine[plans[i]!.add];
+        if (add?.exitCode === 0) return add.stdout;
+        // A release that failed is why, when there is one; else the ADD's own words.
+        const why = mine.slice(0, plans[i]!.add).find((r) => r.exitCode !== 0) ?? add;
+        return new NetlabError(`CNI ADD for pod ${j.pod.name} on ${j.pod.node} failed: ${(why && tail(why)) || 'no result'}`, { hint: CNI_HINT });
       });
     },
   };
 }
 
 /** CNI DEL for a pod about to be removed, so its node's host-local frees the address. */
-export function unplumbPodRequest(input: Parameters<typeof unplumbPodScript>[0]): ShellRequest<string> {
-  return scriptRequest('CNI DEL', unplumbPodScript(input));
+export function unplumbPodRequest(input: Parameters<typeof unplumbPodStep>[0]): ToolboxRequest<string> {
+  const request = stepsRequest('CNI DEL', [unplumbPodStep(input)]);
+  return { ...request, parse: (results) => request.parse(results)[0]! };
 }
 
-/** One kube-proxy sync: every node's rules in one exec; a node that refused them is named. */
-export function proxySyncRequest(jobs: { node: string; command: string }[]): ShellRequest<void> {
-  const raw = rawScriptRequest('kube-proxy sync', parallelScript(jobs.map((j, index) => ({ index, command: j.command }))), true);
+const SYNC_HINT = 'Run `netlab doctor` to check iptables/nftables support.';
+
+function syncFailed(node: string, why: string): NetlabError {
+  return new NetlabError(`kube-proxy sync failed on ${node}: ${why}`, { hint: SYNC_HINT });
+}
+
+/** What is left of one node's sync after the first request (usually nothing). */
+export interface SyncLeft {
+  node: string;
+  steps: AgentStep[];
+}
+
+/**
+ * One kube-proxy sync: every node's rules loaded and read back, in one exec; a node that
+ * refused them is named. The answer is what each node's driver found left to do.
+ */
+export function proxySyncRequest(jobs: { node: string; sync: NodeSync }[]): ToolboxRequest<SyncLeft[]> {
   return {
-    ...raw,
-    parse(result) {
-      for (const r of parseParallelOutput(result.stdout)) {
-        if (r.exitCode !== 0) {
-          throw new NetlabError(`kube-proxy sync failed on ${jobs[r.index]!.node}: ${tail(r.output)}`, {
-            hint: 'Run `netlab doctor` to check iptables/nftables support.',
-          });
+    what: 'kube-proxy sync',
+    steps: jobs.flatMap((j) => [...j.sync.steps, ...j.sync.checks]),
+    parallel: PARALLEL,
+    parse(results) {
+      let at = 0;
+      return jobs.map(({ node, sync }) => {
+        const loaded = results.slice(at, (at += sync.steps.length));
+        const checks = results.slice(at, (at += sync.checks.length));
+        const bad = loaded.find((r) => r.exitCode !== 0);
+        if (bad) throw syncFailed(node, tail(bad) || `exit code ${bad.exitCode}`);
+        try {
+          return { node, steps: sync.after(checks) };
+        } catch (err) {
+          throw syncFailed(node, err instanceof Error ? err.message : String(err));
         }
-      }
+      });
+    },
+  };
+}
+
+/** What the first request left (jumps that were missing, stale chains): every node's at once. */
+export function proxySyncRestRequest(left: SyncLeft[]): ToolboxRequest<void> {
+  const nodes = left.flatMap((l) => l.steps.map(() => l.node));
+  return {
+    what: 'kube-proxy sync (jumps, stale chains)',
+    steps: left.flatMap((l) => l.steps),
+    parallel: PARALLEL,
+    parse(results) {
+      const i = results.findIndex((r) => r.exitCode !== 0);
+      if (i >= 0) throw syncFailed(nodes[i]!, tail(results[i]!) || `exit code ${results[i]!.exitCode}`);
     },
   };
 }

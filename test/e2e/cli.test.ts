@@ -196,7 +196,10 @@ describe('looking at a lab', () => {
     expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s docker ping \d+ms$/m);
     expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s docker containers list \{"label":\["netlab\.lab=[^"]+"\]\} \d+ms \d+ found$/m);
     expect(traced.stderr).toMatch(/^netlab \+\d+\.\d{3}s toolbox \d+ probe\(s\) \d+ms \| \{"parallel":\d+,"steps":\[.+$/m);
-    expect(traced.stderr).toMatch(new RegExp(`^netlab \\+\\d+\\.\\d{3}s docker exec ${name}\\.toolbox \\(stdin \\d+ bytes\\) \\d+ms exit 0 \\| /usr/local/bin/netlab-agent$`, 'm'));
+    expect(traced.stderr).toMatch(
+      new RegExp(`^netlab \\+\\d+\\.\\d{3}s docker exec ${name}\\.toolbox \\(stdin \\d+ bytes\\) \\d+ms exit 0 \\| /usr/local/bin/netlab-agent$`, 'm'),
+    );
+    expect(traced.stderr).not.toMatch(/\| sh -[cs]\b/);
     const byEnv = await netlab(['status', name], { env: { NETLAB_DEBUG: '1' } });
     expect(byEnv.stderr).toMatch(/ docker containers list .* \d+ms \d+ found$/m);
     const quiet = await netlab(['status', name]);

@@ -14,10 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerCreate } from '../../src/core/container-create.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { ensureImages, type ImageName } from '../../src/images/index.js';
-import { chainsFromSave, iptablesJumps, iptablesRestore } from '../../src/plan/proxy/iptables/rules.js';
+import type { AgentStep } from '../../src/core/toolbox-request.js';
+import type { NodeSync } from '../../src/plan/proxy/driver.js';
+import { iptablesDriver } from '../../src/plan/proxy/iptables/driver.js';
+import { chainsFromSave, iptablesRestore } from '../../src/plan/proxy/iptables/rules.js';
+import { nftablesDriver } from '../../src/plan/proxy/nftables/driver.js';
 import { nftablesScript } from '../../src/plan/proxy/nftables/rules.js';
 import type { ProxyInput, ServicePortState } from '../../src/plan/proxy/types.js';
-import { userspaceConfig } from '../../src/plan/proxy/userspace/rules.js';
+import { userspaceDriver } from '../../src/plan/proxy/userspace/driver.js';
+import { PROXY_CONFIG, userspaceConfig } from '../../src/plan/proxy/userspace/rules.js';
 import { engine } from '../helpers/e2e.js';
 
 const lab = `test-proxy-${randomBytes(4).toString('hex')}`;
@@ -117,6 +122,21 @@ function input(nodeIP: string): ProxyInput {
   };
 }
 
+/**
+ * A driver's sync as netlab runs it (its steps and checks at once, then what `after` finds left),
+ * but run by the test in the node container itself: the same programs, by the same argv, with
+ * the same stdin (netlab's toolbox runs them in the node's network namespace).
+ */
+async function runSync(node: string, sync: NodeSync): Promise<AgentStep[]> {
+  const run = async (s: AgentStep) => ({ ...(await e.exec(node, [...s.argv], s.stdin === undefined ? {} : { stdin: s.stdin })), ms: 0 });
+  if (sync.files) await e.putFiles(node, sync.files.dir, { ...sync.files.files });
+  const [loaded, checks] = await Promise.all([Promise.all(sync.steps.map(run)), Promise.all(sync.checks.map(run))]);
+  for (const r of loaded) expect(r.exitCode, r.stderr).toBe(0);
+  const left = sync.after(checks);
+  for (const r of await Promise.all(left.map(run))) expect(r.exitCode, r.stderr).toBe(0);
+  return left;
+}
+
 /** `count` HTTP requests from the client, in one exec; the answers' "Hello from X" lines. */
 async function requests(url: string, count: number): Promise<string[]> {
   const out = await ok(client, `for i in $(seq ${count}); do curl -s -m 3 ${url} || echo "curl-failed $?"; done`);
@@ -191,11 +211,10 @@ describe('kube-proxy modes on a real node', () => {
   it('iptables: one iptables-restore --noflush, idempotent jumps, load spreading, REJECT, stale chains removed', async () => {
     const { node, nodeIP } = await startNode('iptables');
     const rules = iptablesRestore(input(nodeIP));
-    // Twice: the jumps are ensured, not duplicated, and the restore replaces its chains.
-    for (let i = 0; i < 2; i++) {
-      await ok(node, 'sh -s', iptablesJumps().join('\n'));
-      await ok(node, 'iptables-restore --noflush', rules);
-    }
+    // Twice: the jumps are ensured (by a second restore, the first time only), not duplicated,
+    // and the restore replaces its chains.
+    expect(await runSync(node, iptablesDriver.sync(input(nodeIP), { pid: 0 }))).toHaveLength(1);
+    expect(await runSync(node, iptablesDriver.sync(input(nodeIP), { pid: 0 }))).toEqual([]);
     const save = await ok(node, 'iptables-save');
     // Every rule of the restore is in the kernel (kube-proxy's chains hold nothing else).
     for (const table of ['filter', 'nat']) {
@@ -227,6 +246,12 @@ describe('kube-proxy modes on a real node', () => {
     const without = input(nodeIP);
     without.services = without.services.filter((s) => s.service !== 'sticky');
     await ok(node, 'iptables-restore --noflush', iptablesRestore(without, before));
+    // And by the sync, which finds them in what it reads back: the web service goes too.
+    const webless = { ...without, services: without.services.filter((s) => s.service !== 'web') };
+    expect(await runSync(node, iptablesDriver.sync(webless, { pid: 0 }))).toHaveLength(1);
+    const left = chainsFromSave(await ok(node, 'iptables-save'), 'nat').filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c));
+    expect(left).toEqual([]);
+    await runSync(node, iptablesDriver.sync(without, { pid: 0 }));
     const after = chainsFromSave(await ok(node, 'iptables-save'), 'nat');
     const kept = after.filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c));
     expect(before.filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c)).length - kept.length).toBe(3); // 1 SVC + 2 SEP
@@ -237,7 +262,8 @@ describe('kube-proxy modes on a real node', () => {
   it('nftables: the ip kube-proxy table replaced atomically, verdict maps, numgen, reject', async () => {
     const { node, nodeIP } = await startNode('nftables');
     const script = nftablesScript(input(nodeIP));
-    for (let i = 0; i < 2; i++) await ok(node, 'nft -f -', script);
+    expect(nftablesDriver.sync(input(nodeIP), { pid: 0 }).steps[0]!.stdin).toBe(script);
+    for (let i = 0; i < 2; i++) expect(await runSync(node, nftablesDriver.sync(input(nodeIP), { pid: 0 }))).toEqual([]);
     const table = await ok(node, 'nft list table ip kube-proxy');
     expect(table).toContain('map service-ips {');
     expect(table).toMatch(/numgen random mod 2 vmap \{ 0 : goto endpoint-\w{8}-default\/web\/tcp\/http__/);
@@ -253,15 +279,20 @@ describe('kube-proxy modes on a real node', () => {
 
   it('userspace: netlab-proxy in the node, REDIRECT to its ports, round robin, reload, SIGTERM', async () => {
     const { node, nodeIP } = await startNode('userspace');
-    const { config, iptablesRestore: rules, jumps } = userspaceConfig(input(nodeIP));
-    await ok(node, 'mkdir -p /etc/netlab && cat > /etc/netlab/proxy.json', JSON.stringify(config, null, 1));
-    await ok(node, 'sh -s', jumps.join('\n'));
-    await ok(node, 'iptables-restore --noflush', rules);
-    // As netlab starts it (src/plan/proxy/userspace/driver.ts): in the background of an exec, detached from its output.
-    await ok(node, 'nohup netlab-proxy --config /etc/netlab/proxy.json >/dev/null 2>&1 &');
+    const setup = userspaceDriver.nodeSetup!;
+    // As netlab syncs a new node: nothing kept yet, the config in, the rules loaded, the proxy started (by argv, no shell).
+    expect((await e.exec(node, [...setup.read])).exitCode).not.toBe(0);
+    const { config } = userspaceConfig(input(nodeIP));
+    await runSync(node, userspaceDriver.sync(input(nodeIP), { pid: 0 }));
+    expect(JSON.parse(await ok(node, `cat ${PROXY_CONFIG}`))).toEqual(config);
+    const started = await e.exec(node, [...setup.start]);
+    expect(started.exitCode, started.stderr).toBe(0);
     const web = config.services.find((s) => s.serviceport === 'default/web:http')!;
     expect(web.proxyPort).toBeGreaterThanOrEqual(10400);
-    await ok(node, `for i in $(seq 50); do ss -ltn | grep -q ':${web.proxyPort} ' && exit 0; sleep 0.1; done; exit 1`);
+    // It listens once the start returns.
+    expect(await ok(node, 'ss -ltn')).toContain(`:${web.proxyPort} `);
+    // The jumps were added once: a second sync finds nothing to fix.
+    expect(await runSync(node, userspaceDriver.sync(input(nodeIP), { pid: 0 }))).toEqual([]);
 
     await serviceTraffic(nodeIP);
     // Round robin, as the old proxier: consecutive connections alternate.
@@ -283,10 +314,16 @@ describe('kube-proxy modes on a real node', () => {
     expect(before).toBeTruthy();
     const next = input(nodeIP);
     next.services[0]!.endpoints = next.services[0]!.endpoints.filter((e) => e.ip === ip.a);
-    const reloaded = userspaceConfig(next, 10400, Object.fromEntries(config.services.map((s) => [`${s.serviceport}/${s.protocol}`, s.proxyPort])));
+    const kept = setup.state((await e.exec(node, [...setup.read])).stdout);
+    expect(kept).toEqual(Object.fromEntries(config.services.map((s) => [`${s.serviceport}/${s.protocol}`, s.proxyPort])));
+    const reloaded = userspaceConfig(next, 10400, kept);
     expect(reloaded.config.services.map((s) => s.proxyPort)).toEqual(config.services.map((s) => s.proxyPort));
-    await ok(node, 'cat > /etc/netlab/proxy.json', JSON.stringify(reloaded.config, null, 1));
-    await ok(node, 'netlab-proxy --reload');
+    await runSync(node, userspaceDriver.sync(next, { pid: 0 }, kept));
+    // The proxy runs: the start is a SIGHUP, not a second proxy.
+    const pid = (await ok(node, 'cat /run/netlab-proxy.pid')).trim();
+    expect((await e.exec(node, [...setup.start])).exitCode).toBe(0);
+    expect((await ok(node, 'cat /run/netlab-proxy.pid')).trim()).toBe(pid);
+    expect((await ok(node, 'pgrep -x netlab-proxy')).trim()).toBe(pid);
     await ok(node, `for i in $(seq 50); do grep -q reloading /var/log/netlab-proxy.log && exit 0; sleep 0.1; done; exit 1`);
     expect(backends(await requests(`http://${WEB}/`, 6))).toEqual(new Set(['a']));
     expect(await inode()).toBe(before);

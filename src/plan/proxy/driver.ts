@@ -1,14 +1,14 @@
 // One kube-proxy mode as a driver: everything netlab does differently per mode, in one
-// place. Syncing writes a node's rules with syncScript (and nodeSetup for a mode that runs a
-// process in the node); the path facts name a service's chains with serviceChain and
+// place. Syncing writes a node's rules with sync's agent steps (and nodeSetup for a mode that
+// runs a process in the node); the path facts name a service's chains with serviceChain and
 // endpointChain; the diagnosis reads the node's rules with evidenceSteps and judges them
 // with serviceRuleMissing and nodePortRule; `explain` narrates them with explain.
 //
 // A mode is a folder (iptables/, nftables/, userspace/) whose driver.ts implements this, plus
-// one line in registry.ts. Every member is pure: drivers build text and read text, and the
-// callers (src/cluster, src/checks) run it in the lab.
+// one line in registry.ts. Every member is pure: drivers build text and steps and read what
+// they printed, and the callers (src/cluster, src/checks) run them in the lab.
 import type { ProxyMode } from '../../core/proxy-modes.js';
-import type { AgentStep, NamespaceRef, SectionStep } from '../../core/toolbox-request.js';
+import type { AgentStep, NamespaceRef, SectionStep, StepResult } from '../../core/toolbox-request.js';
 import type { ProxyInput, ServicePortState } from './types.js';
 
 /** What names a service port's chains (kube-proxy's ServicePortName and protocol). */
@@ -42,14 +42,39 @@ export interface ProxyEvidence {
 /** What the mode keeps in a node from one sync to the next (userspace: proxy ports by `ns/svc:port/PROTO`). */
 export type NodeProxyState = Readonly<Record<string, number>>;
 
-/** A process the mode runs in every node (the userspace proxy), started before each sync. */
+/**
+ * A process the mode runs in every node (the userspace proxy). Each is a program in the node
+ * container, by argv (the node image is netlab's own): `read` before the sync, `start` once the
+ * sync's files are in the node.
+ */
 export interface ProxyNodeSetup {
   /** What runs, for an error: "Could not start <what> on node1". */
   readonly what: string;
-  /** `sh -c` script run in the node container: starts it unless it runs, prints its state. */
-  script(node: string): string;
-  /** The state the script printed ({} when it cannot be read), for syncScript. */
+  /** Prints what the mode keeps in the node (a failure: nothing kept yet). */
+  readonly read: readonly [string, ...string[]];
+  /** The state `read` printed ({} when it cannot be read), for sync. */
   state(stdout: string): NodeProxyState;
+  /** Starts the process on the files sync wrote, or has the running one re-read them. */
+  readonly start: readonly [string, ...string[]];
+}
+
+/**
+ * One node's sync as netlab-agent steps, all in the node's network namespace (the toolbox runs
+ * them). `steps` and `checks` run at once; whatever `after` finds left to do runs after them. (Not `then`: a thenable would be taken for a promise.)
+ */
+export interface NodeSync {
+  /** The rules loaded (iptables-restore, nft -f): each must succeed. */
+  readonly steps: AgentStep[];
+  /** Reads whose results `after` judges (the rules as the kernel has them now). */
+  readonly checks: AgentStep[];
+  /**
+   * What is left once steps and checks ran, from the checks' results (in order): steps that
+   * must succeed, run at once, [] when nothing is (the usual case). Throws when the checks
+   * cannot be read.
+   */
+  after(checks: StepResult[]): AgentStep[];
+  /** Files written into the node container before the steps run (the userspace proxy's config). */
+  readonly files?: { readonly dir: string; readonly files: Readonly<Record<string, string>> };
 }
 
 /** Is a NodePort's rule on a node: one command in the node container, and how to read it. */
@@ -113,12 +138,8 @@ export interface ProxyModeDriver {
 
   /** Absent: the mode runs nothing in the node. */
   readonly nodeSetup?: ProxyNodeSetup;
-  /**
-   * The script (`sh`, in the toolbox, which shares the host's PIDs) that programs one node:
-   * its network namespace is /proc/<nodePid>/ns/net; `kept` is what nodeSetup read there.
-   * Prints "<n> service ports" last.
-   */
-  syncScript(input: ProxyInput, nodePid: number, kept?: NodeProxyState): string;
+  /** What programs one node (`node`: its network namespace); `kept` is what nodeSetup read there. */
+  sync(input: ProxyInput, node: NamespaceRef, kept?: NodeProxyState): NodeSync;
 
   /** The chain a service port's traffic goes through (KUBE-SVC-…, service-…, the portal chain). */
   serviceChain(sp: ServicePortRef): string;

@@ -1,23 +1,21 @@
-// Small pieces the proxy-mode drivers share: shell around a node's network namespace, and
-// explain's counters. Pure.
-import { shq } from '../scripts.js';
+// Small pieces the proxy-mode drivers share: the step that loads a node's rules, and explain's
+// counters. Pure.
+import type { AgentStep, NamespaceRef } from '../../core/toolbox-request.js';
 import type { Counters } from './driver.js';
-import type { ProxyInput } from './types.js';
 
 /** The comment on explain's temporary counter rules, and the payload of its one UDP datagram. */
 export const EXPLAIN_MARK = 'netlab-explain';
 
-/** `nsenter` into a node's network namespace, from the toolbox (which shares the host's PIDs). */
-export const inNodeNet = (nodePid: number): string => `nsenter --net=/proc/${nodePid}/ns/net`;
+/** How long one load of a node's rules may take (a thousand services load in seconds). */
+export const LOAD_TIMEOUT_MS = 300_000;
 
-/** Each command line run whole in the node's network namespace. */
-export const eachInNodeNet = (ns: string, commands: readonly string[]): string[] => commands.map((cmd) => `${ns} sh -c ${shq(cmd)}`);
-
-/** A quoted here-document (no expansion) feeding `text` to `command`. */
-export const heredoc = (command: string, tag: string, text: string): string => `${command} <<'${tag}'\n${text}\n${tag}`;
-
-/** The last line of every sync script. */
-export const servicePortsLine = (input: ProxyInput): string => `echo "${input.services.length} service ports"`;
+/** A program that loads rules, in the node's network namespace, the rules on its stdin. */
+export const loadStep = (node: NamespaceRef, argv: AgentStep['argv'], rules: string): AgentStep => ({
+  argv,
+  netns: node,
+  stdin: rules,
+  timeoutMs: LOAD_TIMEOUT_MS,
+});
 
 /** Packet counters read before and after explain's one request (moved: the request went there). */
 export function counters(before: number | undefined, after: number | undefined): Counters | undefined {

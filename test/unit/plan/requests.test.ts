@@ -1,48 +1,99 @@
 import { describe, expect, it } from 'vitest';
 import { NetlabError } from '../../../src/core/errors.js';
-import { plumbPodsRequest, proxySyncRequest, routesRequest } from '../../../src/plan/requests.js';
+import type { StepResult } from '../../../src/core/toolbox-request.js';
+import type { NodeSync } from '../../../src/plan/proxy/driver.js';
+import { plumbPodsRequest, podLookRequest, proxySyncRequest, proxySyncRestRequest, routesRequest, unplumbPodRequest } from '../../../src/plan/requests.js';
 import type { PodPlan } from '../../../src/plan/types.js';
 
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 const pod = (name: string) => ({ name, node: 'node1' }) as PodPlan;
 const input = { containerId: 'c', podPid: 1, nodePid: 2, ip: '10.0.1.2', cniConfig: { ipam: {} } };
+const r = (exitCode: number, stdout = '', stderr = ''): StepResult => ({ exitCode, stdout, stderr, ms: 1 });
 
 describe('toolbox requests of a lab', () => {
-  it('plumbing: one exec for several pods, each pod its own answer', () => {
+  it('plumbing: one exec for several pods at once, each pod its steps in order (after), each its own answer', () => {
     const req = plumbPodsRequest([
-      { pod: pod('a'), input },
-      { pod: pod('b'), input: { ...input, ip: '10.0.1.3' } },
+      { pod: pod('a'), input, release: { others: [], self: false } },
+      { pod: pod('b'), input: { ...input, ip: '10.0.1.3' }, release: { others: ['old'], self: true } },
     ]);
-    expect(req.argv[0]).toBe('sh');
-    expect(req.argv[2]).toContain("IP=10.0.1.3'");
-    const answers = req.parse({ exitCode: 0, stdout: `0 0 5 ${b64('unchanged')}\n1 1 7 ${b64('x\ny\nz\nno IP available')}\n`, stderr: '' });
-    expect(answers[0]).toBe('unchanged');
+    expect(req.parallel).toBeGreaterThan(1);
+    // Every pod's first step, then every second...: a: ADD, ARP; b: DEL old, DEL self, ADD, ARP.
+    expect(req.steps.map((s) => [`${s.argv[0]} ${s.env?.CNI_COMMAND ?? ''}`.trim(), s.env?.CNI_CONTAINERID, s.after])).toEqual([
+      ['cni-bridge ADD', 'c', undefined],
+      ['cni-bridge DEL', 'old', undefined],
+      ['arping', undefined, [0]],
+      ['cni-bridge DEL', 'c', [1]],
+      ['cni-bridge ADD', 'c', [3]],
+      ['arping', undefined, [4]],
+    ]);
+    expect(req.steps[4]!.env!.CNI_ARGS).toBe('IgnoreUnknown=1;IP=10.0.1.3');
+    // b's ADD fails; CNI plugins answer their errors as JSON on stdout.
+    const answers = req.parse([r(0, '{"cniVersion":"1.0.0"}'), r(0), r(0), r(0), r(1, 'x\ny\n{"code":11,"msg":"no IP available"}'), r(0)]);
+    expect(answers[0]).toBe('{"cniVersion":"1.0.0"}');
     expect(answers[1]).toBeInstanceOf(NetlabError);
-    expect((answers[1] as NetlabError).message).toBe('CNI ADD for pod b on node1 failed: y / z / no IP available');
+    expect((answers[1] as NetlabError).message).toBe('CNI ADD for pod b on node1 failed: x / y / {"code":11,"msg":"no IP available"}');
+    // A release that failed is why, when the ADD failed too; a step that never ran says why.
+    const failed = req.parse([r(0), { ...r(-1), error: 'process 2 is not in container f00d' }, r(0), r(0), r(1, 'taken'), r(0)]);
+    expect((failed[1] as NetlabError).message).toBe('CNI ADD for pod b on node1 failed: process 2 is not in container f00d');
   });
 
-  it('plumbing that printed nothing at all fails as a whole', () => {
-    expect(() => plumbPodsRequest([{ pod: pod('a'), input }]).parse({ exitCode: 1, stdout: '', stderr: 'nsenter: no such file' })).toThrow(
-      'Failed plumbing pods: nsenter: no such file',
-    );
+  it('looking at pods: read-only steps at once, two per pod', () => {
+    const req = podLookRequest([input, { ...input, ip: '10.0.1.3' }]);
+    expect(req.steps).toHaveLength(4);
+    expect(req.parallel).toBeGreaterThan(1);
+    expect(req.parse([r(0, 'eth0 inet 10.0.1.2/24'), r(0, 'c\r\neth0'), r(1), r(1)])).toEqual([{ unchanged: true, owner: 'c' }, { unchanged: false }]);
   });
 
-  it('a kube-proxy sync names the node that refused its rules', () => {
+  it('CNI DEL for a pod about to go: must succeed', () => {
+    const req = unplumbPodRequest({ containerId: 'c', nodePid: 2, cniConfig: { ipam: {} } });
+    expect(req.steps).toHaveLength(1);
+    expect(req.parse([r(0, 'ok')])).toBe('ok');
+    expect(() => req.parse([r(1, '', 'gone')])).toThrow('Failed CNI DEL: gone');
+  });
+
+  it('a kube-proxy sync names the node that refused its rules, and hands back what is left per node', () => {
+    const sync = (left: string[]): NodeSync => ({
+      steps: [{ argv: ['iptables-restore'], stdin: 'rules' }],
+      checks: [{ argv: ['iptables-save'] }],
+      after: (checks) => (checks[0]!.stdout === 'complete' ? [] : left.map((t) => ({ argv: ['iptables-restore'] as ['iptables-restore'], stdin: t }))),
+    });
     const req = proxySyncRequest([
-      { node: 'node1', command: 'true' },
-      { node: 'node2', command: 'false' },
+      { node: 'node1', sync: sync(['fix1']) },
+      { node: 'node2', sync: sync(['fix2']) },
     ]);
-    expect(req.argv).toEqual(['sh', '-s']);
-    expect(req.stdin).toContain("run 1 'false' &");
-    expect(() => req.parse({ exitCode: 0, stdout: `0 0 3 \n1 4 9 ${b64('iptables-restore: line 3 failed')}\n`, stderr: '' })).toThrow(
+    expect(req.steps.map((s) => s.argv[0])).toEqual(['iptables-restore', 'iptables-save', 'iptables-restore', 'iptables-save']);
+    expect(() => req.parse([r(0), r(0, 'complete'), r(4, '', 'iptables-restore: line 3 failed'), r(0)])).toThrow(
       'kube-proxy sync failed on node2: iptables-restore: line 3 failed',
     );
-    expect(req.parse({ exitCode: 0, stdout: `0 0 3 \n1 0 9 \n`, stderr: '' })).toBeUndefined();
+    expect(req.parse([r(0), r(0, 'complete'), r(0), r(0, 'partial')])).toEqual([
+      { node: 'node1', steps: [] },
+      { node: 'node2', steps: [{ argv: ['iptables-restore'], stdin: 'fix2' }] },
+    ]);
+    const reading: NodeSync = {
+      ...sync([]),
+      after: () => {
+        throw new Error('iptables-save -t nat failed: no table');
+      },
+    };
+    expect(() => proxySyncRequest([{ node: 'node3', sync: reading }]).parse([r(0), r(1)])).toThrow(
+      'kube-proxy sync failed on node3: iptables-save -t nat failed: no table',
+    );
+
+    const rest = proxySyncRestRequest([
+      { node: 'node1', steps: [{ argv: ['iptables-restore'], stdin: 'a' }] },
+      { node: 'node2', steps: [{ argv: ['iptables-restore'], stdin: 'b' }] },
+    ]);
+    expect(rest.steps.map((s) => s.stdin)).toEqual(['a', 'b']);
+    expect(() => rest.parse([r(0), r(2, '', 'Chain already exists')])).toThrow('kube-proxy sync failed on node2: Chain already exists');
+    expect(rest.parse([r(0), r(0)])).toBeUndefined();
   });
 
-  it('routes replace, so the request is idempotent', () => {
-    expect(routesRequest([{ pid: 9, routes: [{ dst: '10.0.2.0/24', via: '10.250.0.12' }] }]).argv[2]).toContain(
-      'nsenter --net=/proc/9/ns/net ip route replace 10.0.2.0/24 via 10.250.0.12',
-    );
+  it('routes: replaced, so the request is idempotent; only a missing default route may fail', () => {
+    const req = routesRequest([{ pid: 9, container: 'r', routes: [{ dst: '10.0.2.0/24', via: '10.250.0.12' }], dropDefault: true }]);
+    expect(req.steps).toEqual([
+      { argv: ['ip', 'route', 'del', 'default'], netns: { pid: 9, container: 'r' } },
+      { argv: ['ip', 'route', 'replace', '10.0.2.0/24', 'via', '10.250.0.12'], netns: { pid: 9, container: 'r' } },
+    ]);
+    expect(req.parse([r(2, '', 'RTNETLINK answers: No such process'), r(0)])).toBeUndefined();
+    expect(() => req.parse([r(0), r(2, '', 'Error: Nexthop has invalid gateway.')])).toThrow('Failed setting routes: Error: Nexthop has invalid gateway.');
   });
 });

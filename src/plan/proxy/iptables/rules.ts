@@ -34,10 +34,10 @@ export type ServiceChainPrefix = 'KUBE-SVC' | 'KUBE-SVL' | 'KUBE-EXT' | 'KUBE-FW
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'] as const;
 
 /**
- * A sed BRE (no groups) matching the names of per-service and per-endpoint chains
- * (KUBE-SVC-, KUBE-SVL-, KUBE-EXT-, KUBE-FW-, KUBE-SEP- + 16 base32 characters).
+ * The names of per-service and per-endpoint chains (KUBE-SVC-, KUBE-SVL-, KUBE-EXT-,
+ * KUBE-FW-, KUBE-SEP- + 16 base32 characters): a sync deletes the ones it no longer declares.
  */
-export const KUBE_CHAIN_PATTERN = 'KUBE-[A-Z]\\{2,3\\}-[A-Z2-7]\\{16\\}';
+export const KUBE_CHAIN_NAME = /^KUBE-[A-Z]{2,3}-[A-Z2-7]{16}$/;
 
 /** The 16-character hash of a service port's chains: base32(sha256(servicePortName + protocol)). */
 export function portProtoHash(servicePortName: string, protocol: string): string {
@@ -146,22 +146,33 @@ const JUMPS: readonly JumpRule[] = [
 ];
 
 /**
- * Shell commands (one per line of a script, each idempotent) that ensure kube-proxy's
- * chains exist and the built-in chains jump to them, as kube-proxy's EnsureChain and
- * EnsureRule(Prepend) do before every full sync: `iptables -N` (ignoring "exists"),
- * then `iptables -C … || iptables -I …`. Run them in the node's network namespace,
- * each line as a whole (`sh -c` around it when prefixing a command such as nsenter).
+ * A jump from a built-in chain to one of kube-proxy's, which kube-proxy ensures before every
+ * full sync (EnsureChain, then EnsureRule: `iptables -C`, and `-I` (prepend) or `-A` when missing).
  */
-export function iptablesJumps(): string[] {
-  const commands: string[] = [];
-  const created = new Set<string>();
-  for (const j of JUMPS) {
-    const args = [j.extra, j.comment ? `-m comment --comment ${q(j.comment)}` : '', `-j ${j.dst}`].filter(Boolean).join(' ');
-    if (!created.has(`${j.table} ${j.dst}`)) commands.push(`iptables -w -t ${j.table} -N ${j.dst} 2>/dev/null || true`);
-    created.add(`${j.table} ${j.dst}`);
-    commands.push(`iptables -w -t ${j.table} -C ${j.src} ${args} 2>/dev/null || iptables -w -t ${j.table} -I ${j.src} ${args}`);
-  }
-  return commands;
+export interface Jump {
+  table: 'filter' | 'nat';
+  /** The built-in chain that jumps. */
+  chain: string;
+  /** `-I`: prepended when missing; `-A`: appended. */
+  position: '-I' | '-A';
+  /** The rule after the chain's name, as iptables-save prints it (and iptables-restore reads it), ending with `-j <target>`. */
+  rule: string;
+  /** The kube-proxy chain jumped to. */
+  target: string;
+}
+
+/** The rule line of a jump as iptables-save prints it (`-A <chain> <rule>`). */
+export const jumpSaveLine = (j: Jump): string => `-A ${j.chain} ${j.rule}`;
+
+/** pkg/proxy/iptables iptablesJumpChains, then iptablesKubeletJumpChains, in upstream's order (each one missing is prepended in turn). */
+export function iptablesJumps(): Jump[] {
+  return JUMPS.map((j) => ({
+    table: j.table,
+    chain: j.src,
+    position: '-I',
+    rule: [j.extra, j.comment ? `-m comment --comment ${q(j.comment)}` : '', `-j ${j.dst}`].filter(Boolean).join(' '),
+    target: j.dst,
+  }));
 }
 
 /** The per-service-port names computed once (kube-proxy's servicePortInfo / endpointInfo). */

@@ -1,20 +1,22 @@
 // The nftables mode as a driver: kube-proxy's private table `ip kube-proxy`, replaced in one
 // `nft -f` transaction per sync (rules.ts), read back with `nft list` (parse.ts, evidence.ts).
-import type { ProxyModeDriverOf } from '../driver.js';
-import { heredoc, inNodeNet, servicePortsLine } from '../shared.js';
+import type { NamespaceRef } from '../../../core/toolbox-request.js';
+import type { NodeSync, ProxyModeDriverOf } from '../driver.js';
+import { loadStep } from '../shared.js';
 import type { ProxyInput } from '../types.js';
 import { nftablesHops, nftEvidence, serviceCounters, serviceElementMissing } from './evidence.js';
 import { nftablesScript, servicePortChainNameBase, servicePortEndpointChainNameBase, TABLE } from './rules.js';
 
-function syncScript(input: ProxyInput, nodePid: number): string {
-  return [heredoc(`${inNodeNet(nodePid)} nft -f -`, 'NETLAB_RULES', nftablesScript(input)), servicePortsLine(input)].join('\n');
+/** The whole table in one `nft -f -` (one transaction): nothing to read back. */
+function sync(input: ProxyInput, node: NamespaceRef): NodeSync {
+  return { steps: [loadStep(node, ['nft', '-f', '-'], nftablesScript(input))], checks: [], after: () => [] };
 }
 
 export const nftablesDriver: ProxyModeDriverOf<'nftables'> = {
   name: 'nftables',
   title: 'nftables (the ip kube-proxy table)',
   description: "kube-proxy's nftables mode: one verdict-map lookup (service-ips) per packet, then numgen random picks an endpoint chain that DNATs.",
-  syncScript,
+  sync,
   serviceChain: (sp) => `service-${servicePortChainNameBase(sp)}`,
   endpointChain: (sp, ep) => `endpoint-${servicePortEndpointChainNameBase(sp, ep)}`,
   evidenceSteps: nftEvidence,

@@ -9,6 +9,7 @@
 // likewise through KUBE-NODEPORT-CONTAINER / KUBE-NODEPORT-HOST, plus an ACCEPT of new
 // connections to the proxy port in filter KUBE-NODEPORT-NON-LOCAL. It added them one
 // by one (iptables -C/-A); netlab writes the same rules with one iptables-restore.
+import type { Jump } from '../iptables/rules.js';
 import { endpointString, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
@@ -50,8 +51,8 @@ export interface UserspaceResult {
   config: UserspaceConfig;
   /** `iptables-restore --noflush` input that replaces the userspace chains' rules. */
   iptablesRestore: string;
-  /** Idempotent shell commands for the jumps from the built-in chains (see userspaceJumps). */
-  jumps: string[];
+  /** The jumps from the built-in chains (see userspaceJumps). */
+  jumps: Jump[];
 }
 
 /** The key a proxy port is allocated by: `ns/svc:port/TCP`. */
@@ -64,23 +65,20 @@ const q = (s: string) => `"${s}"`;
 /**
  * The jumps of the old proxier's iptablesInit: ClusterIP portals first in PREROUTING
  * and OUTPUT (prepended), NodePorts last (appended), the NodePort ACCEPT chain first in
- * filter INPUT. Each command is idempotent (`-N` ignoring "exists", then `-C … || -I/-A …`).
+ * filter INPUT. Each is ensured as it did: checked (`-C`), then added when missing.
  */
-export function userspaceJumps(): string[] {
+export function userspaceJumps(): Jump[] {
   const portals = `-m comment --comment ${q('handle ClusterIPs; NOTE: this must be before the NodePort rules')}`;
   const nodePorts = `-m addrtype --dst-type LOCAL -m comment --comment ${q('handle service NodePorts; NOTE: this must be the last rule in the chain')}`;
   const nonLocal = `-m comment --comment ${q('Ensure that non-local NodePort traffic can flow')}`;
-  const jumps: { table: string; src: string; how: '-I' | '-A'; args: string; dst: string }[] = [
+  const jumps: { table: Jump['table']; src: string; how: Jump['position']; args: string; dst: string }[] = [
     { table: 'nat', src: 'PREROUTING', how: '-I', args: portals, dst: KUBE_PORTALS_CONTAINER },
     { table: 'nat', src: 'OUTPUT', how: '-I', args: portals, dst: KUBE_PORTALS_HOST },
     { table: 'nat', src: 'PREROUTING', how: '-A', args: nodePorts, dst: KUBE_NODEPORT_CONTAINER },
     { table: 'nat', src: 'OUTPUT', how: '-A', args: nodePorts, dst: KUBE_NODEPORT_HOST },
     { table: 'filter', src: 'INPUT', how: '-I', args: nonLocal, dst: KUBE_NODEPORT_NON_LOCAL },
   ];
-  return jumps.flatMap((j) => [
-    `iptables -w -t ${j.table} -N ${j.dst} 2>/dev/null || true`,
-    `iptables -w -t ${j.table} -C ${j.src} ${j.args} -j ${j.dst} 2>/dev/null || iptables -w -t ${j.table} ${j.how} ${j.src} ${j.args} -j ${j.dst}`,
-  ]);
+  return jumps.map((j) => ({ table: j.table, chain: j.src, position: j.how, rule: `${j.args} -j ${j.dst}`, target: j.dst }));
 }
 
 /**

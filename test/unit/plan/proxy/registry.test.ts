@@ -66,20 +66,18 @@ describe('the proxy-mode registry', () => {
 
 describe.each(PROXY_MODES)('the %s driver', (mode) => {
   const d = proxyModeDriver(mode);
-  const script = d.syncScript(fixture, nodePid);
+  const node = { pid: nodePid, container: 'c0ffee' };
+  const sync = d.sync(fixture, node);
+  const script = sync.steps.map((s) => s.stdin ?? '').join('\n');
 
-  it("writes its rules inside the node's network namespace and says how many service ports it programmed", () => {
-    const ns = `nsenter --net=/proc/${nodePid}/ns/net`;
-    const loads = script.split('\n').filter((l) => /iptables-restore|nft -f/.test(l));
-    expect(loads.length).toBe(1);
-    expect(loads[0]!.startsWith(`${ns} `)).toBe(true);
-    expect(script.split('\n').at(-1)).toBe(`echo "${fixture.services.length} service ports"`);
-    expect(
-      d
-        .syncScript({ ...fixture, services: [] }, nodePid)
-        .split('\n')
-        .at(-1),
-    ).toBe('echo "0 service ports"');
+  it("writes its rules inside the node's network namespace, with one program reading them on stdin (no shell)", () => {
+    expect(sync.steps.length).toBe(1);
+    expect(['iptables-restore', 'nft']).toContain(sync.steps[0]!.argv[0]);
+    for (const s of [...sync.steps, ...sync.checks]) {
+      expect(s.netns).toEqual(node);
+      expect(['iptables-restore', 'iptables-save', 'nft']).toContain(s.argv[0]);
+    }
+    expect(d.sync({ ...fixture, services: [] }, node).steps.length).toBe(1);
   });
 
   it('names chains its own rules declare', () => {
@@ -116,14 +114,18 @@ describe.each(PROXY_MODES)('the %s driver', (mode) => {
 
 describe('each mode loads its rules with its own tool', () => {
   it("iptables: iptables-restore of KUBE-SERVICES chains; nftables: nft -f of the ip kube-proxy table; userspace: iptables-restore of the portals and the proxy's config", () => {
-    const sync = (m: string) => proxyModeDriver(m).syncScript(fixture, nodePid);
-    expect(sync('iptables')).toMatch(/iptables-restore --noflush <<'NETLAB_RULES'\n\*filter\n[\s\S]*-A KUBE-SERVICES /);
-    expect(sync('iptables')).not.toContain('nft ');
-    expect(sync('nftables')).toMatch(/^nsenter --net=\/proc\/4242\/ns\/net nft -f - <<'NETLAB_RULES'\nadd table ip kube-proxy\n/);
-    expect(sync('nftables')).not.toContain('iptables');
-    expect(sync('userspace')).toMatch(/iptables-restore --noflush <<'NETLAB_RULES'\n\*filter\n[\s\S]*-A KUBE-PORTALS-CONTAINER /);
-    expect(sync('userspace')).toContain("cat > /proc/4242/root/etc/netlab/proxy.json.new <<'NETLAB_CONFIG'");
-    expect(sync('userspace')).not.toContain('KUBE-SERVICES');
+    const sync = (m: string) => proxyModeDriver(m).sync(fixture, { pid: nodePid });
+    const rules = (m: string) => sync(m).steps[0]!.stdin!;
+    expect(sync('iptables').steps[0]!.argv).toEqual(['iptables-restore', '-w', '--noflush']);
+    expect(rules('iptables')).toMatch(/^\*filter\n[\s\S]*-A KUBE-SERVICES /);
+    expect(sync('nftables').steps[0]!.argv).toEqual(['nft', '-f', '-']);
+    expect(rules('nftables')).toMatch(/^add table ip kube-proxy\n/);
+    expect(sync('nftables').checks).toEqual([]);
+    expect(sync('userspace').steps[0]!.argv).toEqual(['iptables-restore', '-w', '--noflush']);
+    expect(rules('userspace')).toMatch(/^\*filter\n[\s\S]*-A KUBE-PORTALS-CONTAINER /);
+    expect(Object.keys(sync('userspace').files!.files)).toEqual(['etc/netlab/proxy.json']);
+    expect(rules('userspace')).not.toContain('KUBE-SERVICES');
+    expect(PROXY_MODES.filter((m) => sync(m).files)).toEqual(['userspace']);
   });
 
   it('only the userspace mode runs something in the node before a sync', () => {

@@ -3,10 +3,11 @@
 // idempotent jumps, stale-chain removal, large-cluster mode and generation time.
 import { describe, expect, it } from 'vitest';
 import {
-  KUBE_CHAIN_PATTERN,
+  KUBE_CHAIN_NAME,
   LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
   chainsFromSave,
   iptablesJumps,
+  jumpSaveLine,
   iptablesRestore,
   isServiceChainName,
   probability,
@@ -40,9 +41,8 @@ describe('chain names', () => {
     expect(servicePortName({ namespace: 'ns1', service: 'svc1', portName: 'p80' })).toBe('ns1/svc1:p80');
   });
 
-  it("tells kube-proxy's per-service chains from the others, also as a sed pattern", () => {
-    // The sed BRE as a JavaScript pattern: \{m,n\} is {m,n}.
-    const bre = new RegExp(`^${KUBE_CHAIN_PATTERN.replaceAll('\\', '')}$`);
+  it("tells kube-proxy's per-service chains from the others, also by the names' pattern", () => {
+    const bre = KUBE_CHAIN_NAME;
     for (const c of [
       'KUBE-SVC-XPGD46QRK7WJZT7O',
       'KUBE-SEP-SXIVWICOYRO3J4NJ',
@@ -309,32 +309,28 @@ describe('iptablesRestore', () => {
 });
 
 describe('iptablesJumps', () => {
-  it('ensures each kube-proxy chain once, then checks each jump before inserting it', () => {
-    const cmds = iptablesJumps();
-    const creates = cmds.filter((c) => / -N /.test(c));
-    expect(new Set(creates).size).toBe(creates.length);
-    for (const c of cmds.filter((x) => / -C /.test(x))) {
-      const [check, insert] = c.split(' 2>/dev/null || ');
-      expect(insert, c).toBe(check!.replace(' -C ', ' -I '));
-      // The chain it jumps to was created by an earlier command.
-      const target = / -j (\S+)$/.exec(c)![1]!;
-      const table = / -t (\S+) /.exec(c)![1]!;
-      expect(cmds.indexOf(`iptables -w -t ${table} -N ${target} 2>/dev/null || true`)).toBeLessThan(cmds.indexOf(c));
+  it("are upstream's jumps, each prepended when missing, as iptables-save prints them", () => {
+    const jumps = iptablesJumps();
+    expect(jumps.every((j) => j.position === '-I')).toBe(true);
+    for (const j of jumps) expect(` ${j.rule}`.endsWith(` -j ${j.target}`), j.rule).toBe(true);
+    const lines = jumps.map((j) => `${j.table} ${jumpSaveLine(j)}`);
+    expect(lines).toContain('nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+    expect(lines).toContain('nat -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING');
+    expect(lines).toContain('filter -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+    expect(lines).toContain('filter -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
+    expect(lines).toContain(
+      'filter -A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+    );
+    // kubelet's, last, without a comment.
+    expect(lines.slice(-2)).toEqual(['filter -A INPUT -j KUBE-FIREWALL', 'filter -A OUTPUT -j KUBE-FIREWALL']);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
+  it("jump to chains the restore declares, but for kubelet's KUBE-FIREWALL", () => {
+    const rules = iptablesRestore(fixture);
+    for (const j of iptablesJumps()) {
+      if (j.target === 'KUBE-FIREWALL') expect(chainsFromSave(rules, j.table)).not.toContain(j.target);
+      else expect(chainsFromSave(rules, j.table), `${j.table} ${j.target}`).toContain(j.target);
     }
-    expect(cmds).toContain(
-      'iptables -w -t nat -C PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES 2>/dev/null || iptables -w -t nat -I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    );
-    expect(cmds).toContain(
-      'iptables -w -t nat -C POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING 2>/dev/null || iptables -w -t nat -I POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-    );
-    expect(cmds).toContain(
-      'iptables -w -t filter -C FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES 2>/dev/null || iptables -w -t filter -I FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    );
-    expect(cmds).toContain(
-      'iptables -w -t filter -C FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD 2>/dev/null || iptables -w -t filter -I FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
-    );
-    expect(cmds).toContain(
-      'iptables -w -t filter -C INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES 2>/dev/null || iptables -w -t filter -I INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
-    );
   });
 });

@@ -19,10 +19,13 @@ const service = {
 };
 
 describe('nftables driver', () => {
-  it("sync: the whole table in one nft -f, inside the node's network namespace", () => {
-    expect(d.syncScript(fixture, 7)).toBe(
-      `nsenter --net=/proc/7/ns/net nft -f - <<'NETLAB_RULES'\n${nftablesScript(fixture)}\nNETLAB_RULES\necho "4 service ports"`,
-    );
+  it("sync: the whole table in one nft -f, inside the node's network namespace, nothing read back", () => {
+    const node = { pid: 7, container: 'c0ffee' };
+    const sync = d.sync(fixture, node);
+    expect(sync.steps).toEqual([{ argv: ['nft', '-f', '-'], netns: node, stdin: nftablesScript(fixture), timeoutMs: 300_000 }]);
+    expect(sync.checks).toEqual([]);
+    expect(sync.after([])).toEqual([]);
+    expect(sync.files).toBeUndefined();
   });
 
   it('chains: service- and endpoint- as kube-proxy named them in a running lab', () => {

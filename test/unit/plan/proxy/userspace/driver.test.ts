@@ -1,27 +1,21 @@
-// The userspace driver: netlab-proxy started in the node before a sync (its proxy ports kept
-// from sync to sync), its config and portal rules written, SIGHUP; the portals read back.
+// The userspace driver: the proxy ports of the config in the node kept from sync to sync, the
+// config and the portal rules written, netlab-proxy started or told to re-read it (SIGHUP), by
+// argv in the node; the portals read back.
 import { describe, expect, it } from 'vitest';
 import { userspaceDriver as d } from '../../../../../src/plan/proxy/userspace/driver.js';
 import { PROXY_CONFIG, userspaceConfig } from '../../../../../src/plan/proxy/userspace/rules.js';
+import type { StepResult } from '../../../../../src/core/toolbox-request.js';
 import { fixture } from '../../../../helpers/proxy-fixture.js';
 
-const ns = 'nsenter --net=/proc/42/ns/net';
 const web = { namespace: 'default', name: 'web', clusterIP: '10.96.0.50', port: 80, protocol: 'tcp' as const, chain: 'KUBE-PORTALS-CONTAINER', endpoints: [] };
 
 describe('userspace driver', () => {
-  it('node setup: netlab-proxy started once with an empty config, which is printed', () => {
+  it('node setup: the config read, then netlab-proxy started or reloaded, by argv in the node (no shell)', () => {
     const setup = d.nodeSetup!;
-    const empty = JSON.stringify({ node: 'node1', nodeIP: '0.0.0.0', services: [] });
     expect(PROXY_CONFIG).toBe('/etc/netlab/proxy.json');
     expect(setup.what).toBe('the userspace proxy');
-    expect(setup.script('node1')).toBe(
-      [
-        'mkdir -p /etc/netlab',
-        `[ -f /etc/netlab/proxy.json ] || printf '%s' '${empty}' > /etc/netlab/proxy.json`,
-        'pgrep -x netlab-proxy >/dev/null || { nohup netlab-proxy --config /etc/netlab/proxy.json >/dev/null 2>&1 & }',
-        'cat /etc/netlab/proxy.json',
-      ].join('\n'),
-    );
+    expect(setup.read).toEqual(['cat', '/etc/netlab/proxy.json']);
+    expect(setup.start).toEqual(['netlab-proxy', '--reload-or-start', '--config', '/etc/netlab/proxy.json']);
   });
 
   it('node setup: the proxy ports of the config now in the node, {} when it cannot be read', () => {
@@ -36,22 +30,37 @@ describe('userspace driver', () => {
     expect(d.nodeSetup!.state('{"services": 3}')).toEqual({});
   });
 
-  it('sync: jumps, the config (ports kept), the portal rules, then SIGHUP to the proxy in that node', () => {
+  it('sync: the config (ports kept) into the node, the portal rules into its network namespace, read back', () => {
     const kept = { 'default/web:http/TCP': 10405 };
-    const { config, iptablesRestore, jumps } = userspaceConfig(fixture, undefined, kept);
+    const node = { pid: 42, container: 'c0ffee' };
+    const { config, iptablesRestore } = userspaceConfig(fixture, undefined, kept);
     expect(config.services.find((s) => s.serviceport === 'default/web:http')!.proxyPort).toBe(10405);
-    expect(d.syncScript(fixture, 42, kept)).toBe(
-      [
-        'set -e',
-        ...jumps.map((cmd) => `${ns} sh -c '${cmd.replace(/'/g, `'\\''`)}'`),
-        `cat > /proc/42/root/etc/netlab/proxy.json.new <<'NETLAB_CONFIG'\n${JSON.stringify(config, null, 1)}\nNETLAB_CONFIG`,
-        'mv /proc/42/root/etc/netlab/proxy.json.new /proc/42/root/etc/netlab/proxy.json',
-        `${ns} iptables-restore --noflush <<'NETLAB_RULES'\n${iptablesRestore}\nNETLAB_RULES`,
-        'for p in $(pgrep -x netlab-proxy); do [ "$(readlink /proc/$p/ns/net)" = "$(readlink /proc/42/ns/net)" ] && kill -HUP $p; done; true',
-        'echo "4 service ports"',
-      ].join('\n'),
-    );
-    expect(d.syncScript(fixture, 42)).toBe(d.syncScript(fixture, 42, {}));
+    const sync = d.sync(fixture, node, kept);
+    expect(sync.files).toEqual({ dir: '/', files: { 'etc/netlab/proxy.json': JSON.stringify(config, null, 1) } });
+    expect(sync.steps).toEqual([{ argv: ['iptables-restore', '-w', '--noflush'], netns: node, stdin: iptablesRestore, timeoutMs: 300_000 }]);
+    expect(sync.checks.map((c) => c.argv)).toEqual([
+      ['iptables-save', '-t', 'filter'],
+      ['iptables-save', '-t', 'nat'],
+    ]);
+    expect(d.sync(fixture, node)).toEqual({ ...d.sync(fixture, node, {}), after: expect.any(Function) });
+  });
+
+  it('sync: the jumps the node lacks, prepended or appended as the old proxier did; stale chains are not its business', () => {
+    const sync = d.sync(fixture, { pid: 42 });
+    const save = (table: string, lines = '') => ({ exitCode: 0, stdout: `*${table}\n:INPUT ACCEPT [0:0]\n${lines}COMMIT\n`, stderr: '', ms: 1 }) as StepResult;
+    const [rest] = sync.after([save('filter', ':KUBE-SEP-AAAAAAAAAAAAAAAA - [0:0]\n'), save('nat')]);
+    expect(rest!.stdin!.split('\n')).toEqual([
+      '*filter',
+      '-I INPUT -m comment --comment "Ensure that non-local NodePort traffic can flow" -j KUBE-NODEPORT-NON-LOCAL',
+      'COMMIT',
+      '*nat',
+      '-I PREROUTING -m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules" -j KUBE-PORTALS-CONTAINER',
+      '-I OUTPUT -m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules" -j KUBE-PORTALS-HOST',
+      '-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain" -j KUBE-NODEPORT-CONTAINER',
+      '-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain" -j KUBE-NODEPORT-HOST',
+      'COMMIT',
+      '',
+    ]);
   });
 
   it('chains: every service goes through the portal chain; there are no endpoint chains', () => {

@@ -128,17 +128,20 @@ describe('userspaceConfig', () => {
   it("ensures the jumps as the old proxier's iptablesInit: portals first, NodePorts last", () => {
     const jumps = userspaceJumps();
     expect(userspaceConfig(fixture).jumps).toEqual(jumps);
+    const portals = '-m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules"';
+    const nodePorts = '-m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain"';
     expect(jumps).toEqual([
-      'iptables -w -t nat -N KUBE-PORTALS-CONTAINER 2>/dev/null || true',
-      'iptables -w -t nat -C PREROUTING -m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules" -j KUBE-PORTALS-CONTAINER 2>/dev/null || iptables -w -t nat -I PREROUTING -m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules" -j KUBE-PORTALS-CONTAINER',
-      'iptables -w -t nat -N KUBE-PORTALS-HOST 2>/dev/null || true',
-      'iptables -w -t nat -C OUTPUT -m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules" -j KUBE-PORTALS-HOST 2>/dev/null || iptables -w -t nat -I OUTPUT -m comment --comment "handle ClusterIPs; NOTE: this must be before the NodePort rules" -j KUBE-PORTALS-HOST',
-      'iptables -w -t nat -N KUBE-NODEPORT-CONTAINER 2>/dev/null || true',
-      'iptables -w -t nat -C PREROUTING -m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain" -j KUBE-NODEPORT-CONTAINER 2>/dev/null || iptables -w -t nat -A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain" -j KUBE-NODEPORT-CONTAINER',
-      'iptables -w -t nat -N KUBE-NODEPORT-HOST 2>/dev/null || true',
-      'iptables -w -t nat -C OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain" -j KUBE-NODEPORT-HOST 2>/dev/null || iptables -w -t nat -A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment "handle service NodePorts; NOTE: this must be the last rule in the chain" -j KUBE-NODEPORT-HOST',
-      'iptables -w -t filter -N KUBE-NODEPORT-NON-LOCAL 2>/dev/null || true',
-      'iptables -w -t filter -C INPUT -m comment --comment "Ensure that non-local NodePort traffic can flow" -j KUBE-NODEPORT-NON-LOCAL 2>/dev/null || iptables -w -t filter -I INPUT -m comment --comment "Ensure that non-local NodePort traffic can flow" -j KUBE-NODEPORT-NON-LOCAL',
+      { table: 'nat', chain: 'PREROUTING', position: '-I', rule: `${portals} -j KUBE-PORTALS-CONTAINER`, target: 'KUBE-PORTALS-CONTAINER' },
+      { table: 'nat', chain: 'OUTPUT', position: '-I', rule: `${portals} -j KUBE-PORTALS-HOST`, target: 'KUBE-PORTALS-HOST' },
+      { table: 'nat', chain: 'PREROUTING', position: '-A', rule: `${nodePorts} -j KUBE-NODEPORT-CONTAINER`, target: 'KUBE-NODEPORT-CONTAINER' },
+      { table: 'nat', chain: 'OUTPUT', position: '-A', rule: `${nodePorts} -j KUBE-NODEPORT-HOST`, target: 'KUBE-NODEPORT-HOST' },
+      {
+        table: 'filter',
+        chain: 'INPUT',
+        position: '-I',
+        rule: '-m comment --comment "Ensure that non-local NodePort traffic can flow" -j KUBE-NODEPORT-NON-LOCAL',
+        target: 'KUBE-NODEPORT-NON-LOCAL',
+      },
     ]);
   });
 });
