@@ -3,10 +3,11 @@
 // Each case is a clear refusal (a NetlabError naming file:line:column) or a lab that loads;
 // never a crash, never a hang (a watchdog ends the run if one case takes too long). Every
 // accepted lab is then planned and its checks run against a fake engine, and each toolbox
-// request they build (probe batches, kube-proxy syncs) is run by a real `sh` with the tools
-// stubbed: the payloads' canary file is never created, and every probe still reports.
+// request they build (probe batches, kube-proxy syncs) is run as netlab-agent runs it (its
+// programs by argv, stubbed): each program is one of the agent's list, the payloads' canary
+// file is never created, and every probe is still judged.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -15,9 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { probeBatchRequest, runChecks } from '../../../src/checks/run.js';
 import type { ProbeRunner } from '../../../src/checks/schedule.js';
-import type { ToolboxRequest } from '../../../src/core/toolbox-request.js';
+import type { StepResult, ToolboxRequest } from '../../../src/core/toolbox-request.js';
 import type { Engine } from '../../../src/engine/engine.js';
-import { parseBatchOutput } from '../../../src/checks/probes/index.js';
 import { NetlabError } from '../../../src/core/errors.js';
 import { loadLab } from '../../../src/labfile/load.js';
 import type { Lab } from '../../../src/labfile/model.js';
@@ -94,71 +94,45 @@ afterAll(async () => {
   for (const f of canariesIn(canary)) rmSync(f, { force: true });
 });
 
-// ---------------------------------------------------------------- a shell with the tools stubbed
+// ---------------------------------------------------------------- the agent's programs, stubbed
 
-// nsenter and unshare run the rest of their command line as the real ones do; every other
-// tool a toolbox script calls only exits. Host PIDs are fake (above pid_max): nothing real is entered.
+// Every step is run as netlab-agent runs it: its program (one of the agent's fixed list, read from
+// docker/probe/main.go) by argv, its stdin given, no shell. Each program is a stub that only
+// exits, so a payload could only act if some step handed it to a shell or another interpreter.
 const stubs = join(dir, 'bin');
 mkdirSync(stubs);
-const ENTER = `#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -*) shift;; *) break;; esac; done\n[ $# -gt 0 ] && exec "$@"\nexit 0\n`;
-const TOOLS = [
-  'mount',
-  'dig',
-  'curl',
-  'nc',
-  'ping',
-  'traceroute',
-  'conntrack',
-  'ip',
-  'iptables',
-  'iptables-save',
-  'iptables-restore',
-  'nft',
-  'arping',
-  'pgrep',
-  'sleep',
-];
-for (const tool of ['nsenter', 'unshare']) writeFileSync(join(stubs, tool), ENTER, { mode: 0o755 });
-for (const tool of TOOLS) writeFileSync(join(stubs, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+const AGENT_PROGRAMS = new Set(
+  [...readFileSync(new URL('../../../docker/probe/main.go', import.meta.url), 'utf8').matchAll(/^\t"([\w-]+)":\s+"\/[^"]+",$/gm)].map((m) => m[1]!),
+);
+for (const program of AGENT_PROGRAMS) writeFileSync(join(stubs, program), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
 const FAKE_PID = 4_200_000;
 
-// What each script printed: most accepted cases mutated a field no script holds (a title, a hint),
-// and a script already run once needs no second run.
-const ran = new Map<string, string>();
+// Steps already run once need no second run (most accepted cases mutated a field no step holds).
+const ran = new Set<string>();
 
-/** Runs one toolbox request as the toolbox would (its argv, its stdin) in a real sh; returns stdout. */
-function runInShell(req: Pick<ToolboxRequest<unknown>, 'argv' | 'stdin'>): string {
-  const key = JSON.stringify([req.argv, req.stdin]);
-  let out = ran.get(key);
-  if (out === undefined) {
-    out = runInShellOnce(req);
-    ran.set(key, out);
-  }
-  return out;
-}
-
-function runInShellOnce(req: Pick<ToolboxRequest<unknown>, 'argv' | 'stdin'>): string {
-  stats.scripts++;
-  try {
-    return execFileSync(req.argv[0]!, req.argv.slice(1), {
-      input: req.stdin ?? '',
-      env: { PATH: `${stubs}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir },
-      cwd: dir,
-      timeout: 20_000,
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['pipe', 'pipe', 'ignore'],
-    }).toString();
-  } catch (err) {
-    // A script may fail (set -e, a fake PID); what it printed is still read.
-    const out = (err as { stdout?: Buffer }).stdout;
-    if (out === undefined) throw err;
-    return out.toString();
-  }
+/** Runs each step of one toolbox request as the agent would; results as the agent gives them. */
+function runSteps(req: ToolboxRequest<unknown>): StepResult[] {
+  return req.steps.map((step) => {
+    expect(AGENT_PROGRAMS.has(step.argv[0]), `${step.argv[0]} is not one of the agent's programs`).toBe(true);
+    const key = JSON.stringify(step);
+    if (!ran.has(key)) {
+      ran.add(key);
+      stats.scripts++;
+      execFileSync(join(stubs, step.argv[0]), step.argv.slice(1), {
+        input: step.stdin ?? '',
+        env: { PATH: '/usr/bin:/bin', HOME: dir, TMPDIR: dir, ...step.env },
+        cwd: dir,
+        timeout: 20_000,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+    }
+    return { exitCode: 0, stdout: '', stderr: '', ms: 1 };
+  });
 }
 
 /**
  * Plans an accepted lab, runs its checks against a fake engine (every container running) and
- * runs each toolbox request they build, and the kube-proxy sync's, in a real shell.
+ * runs each toolbox request they build, and the kube-proxy sync's, as the agent would.
  */
 async function probeAccepted(loaded: Lab): Promise<void> {
   // As `netlab check` runs a lab: with its add-ons (CoreDNS), then planned.
@@ -177,7 +151,7 @@ async function probeAccepted(loaded: Lab): Promise<void> {
     listContainers: async () => containers.map((c) => ({ Id: c.name, Names: [`/${c.name}`], State: 'running' })),
     pidOf: async (name: string) => pids.get(name) ?? 0,
   } as unknown as Engine;
-  const batches: { req: ToolboxRequest<unknown>; indices: number[] }[] = [];
+  const batches: { req: ToolboxRequest<Map<number, unknown>>; indices: number[] }[] = [];
   const runner: ProbeRunner = {
     runBatch: async (jobs) => {
       batches.push({ req: probeBatchRequest(jobs), indices: jobs.map((j) => j.index) });
@@ -186,13 +160,10 @@ async function probeAccepted(loaded: Lab): Promise<void> {
   };
   await runChecks({ engine, toolbox: undefined as never, lab, plan }, () => {}, undefined, { runner, sleep: async () => {} });
   for (const { req, indices } of batches) {
-    const reported = parseBatchOutput(runInShell(req)).map((r) => r.index);
-    // Every probe ran to its end (no payload broke the script's quoting), and none ran a payload.
-    expect(
-      reported.sort((a, b) => a - b),
-      req.argv.join(' ').slice(0, 2000),
-    ).toEqual([...indices].sort((a, b) => a - b));
-    expectNoCanary(req.argv.join(' '));
+    const reported = [...req.parse(runSteps(req)).keys()];
+    // Every probe is judged (no payload changed the shape of the request), and none ran a payload.
+    expect(reported.sort((a, b) => a - b)).toEqual([...indices].sort((a, b) => a - b));
+    expectNoCanary(JSON.stringify(req.steps));
   }
   if (lab.services.length) {
     const running = new Set(containers.map((c) => c.name));
@@ -200,11 +171,11 @@ async function probeAccepted(loaded: Lab): Promise<void> {
     const driver = proxyModeDriver(lab.topology.proxyMode);
     const jobs = plan.nodes.map((n) => ({
       node: n.name,
-      command: driver.syncScript(proxyInput(planned, n.name, n.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR), pids.get(n.container.name)!),
+      sync: driver.sync(proxyInput(planned, n.name, n.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR), { pid: pids.get(n.container.name)! }),
     }));
     const req = proxySyncRequest(jobs);
-    runInShell(req);
-    expectNoCanary(req.stdin ?? '');
+    runSteps(req);
+    expectNoCanary(JSON.stringify(req.steps));
   }
 }
 
@@ -338,7 +309,7 @@ describe('fuzzing lab files and check files', () => {
   });
 
   it('reports its counts', () => {
-    const line = `fuzz: ${stats.cases} cases, ${stats.refused} refused, ${stats.accepted} accepted, ${stats.crashes} crashes, ${stats.canaries} canaries (seed ${SEED}; accepted: ${acceptedBy[1]} lab files, ${acceptedBy[2]} + ${acceptedBy[3]} check files, ${acceptedBy[4]} payload check files; ${stats.scripts} distinct toolbox scripts run in sh, ${stats.planRefused} refused by the planner)`;
+    const line = `fuzz: ${stats.cases} cases, ${stats.refused} refused, ${stats.accepted} accepted, ${stats.crashes} crashes, ${stats.canaries} canaries (seed ${SEED}; accepted: ${acceptedBy[1]} lab files, ${acceptedBy[2]} + ${acceptedBy[3]} check files, ${acceptedBy[4]} payload check files; ${stats.scripts} distinct agent steps run by argv, ${stats.planRefused} refused by the planner)`;
     console.log(line);
     expect(stats.crashes).toBe(0);
     expect(stats.canaries).toBe(0);
