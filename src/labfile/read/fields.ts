@@ -124,6 +124,9 @@ export function valueIn(value: unknown, path: Path): unknown {
   return path.reduce<unknown>((v, k) => (isRecord(v) || Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined), value);
 }
 
+/** A YAML mapping as plain data: not an array, and not what a tag makes (`!!binary` bytes, a `!!set`, a date). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

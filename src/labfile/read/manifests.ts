@@ -1,7 +1,7 @@
 // Kubernetes manifests (inline under `workloads:` or in a `file:`) -> pods and Services.
 // Each supported kind is one entry in KINDS; adding a kind means adding a reader.
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { IGNORED_FIELDS, isRecord, valueIn, warnIgnored } from './fields.js';
 import { parseAt } from './issues.js';
 import type { ContainerSpec, DeploymentSpec, PodSpec } from '../model.js';
@@ -127,7 +127,7 @@ export async function readManifestsFile(
   const file = resolve(labDir, name);
   let text: string;
   try {
-    text = files?.get(file) ?? (await readManifestsFrom(file));
+    text = files?.get(file) ?? (await readManifestsFrom(file, labDir));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const here = valueAt(filePlace);
@@ -138,6 +138,12 @@ export async function readManifestsFile(
         here,
         `manifests file ${name} does not exist (looked for ${file})`,
         didYouMean(rel, near) ?? `the path is relative to the lab file's folder${near.length ? `; YAML files there: ${near.join(', ')}` : ''}`,
+      );
+    } else if (code === OUTSIDE) {
+      problems.error(
+        here,
+        `manifests file ${name} is outside the lab's folder (${labDir})`,
+        "a lab file names only files in its own folder (a student's lab file must not read the grader's files): copy it next to the lab file",
       );
     } else if (code === 'EISDIR') {
       problems.error(here, `${name} is a folder, not a manifests file`, 'name a YAML file, e.g. file: manifests.yaml');
@@ -162,17 +168,30 @@ export async function readManifestsFile(
 /** A manifests file's size limit: ample for manifests, and no lab file makes netlab read a disk image. */
 export const MAX_MANIFESTS_BYTES = 1024 * 1024;
 const NOT_A_FILE = 'NETLAB_NOT_A_FILE';
+const OUTSIDE = 'NETLAB_OUTSIDE';
+
+/** Is `file` in `dir` (or below it)? */
+function inside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
 
 /**
- * A manifests file's text. A lab file may come from a student: a name that is a device
- * (/dev/zero never ends), a pipe or /dev/stdin (never answer) is refused before it is read.
+ * A manifests file's text. A lab file may come from a student: a file outside its folder
+ * (by its path or through a link: /etc/shadow, the grader's keys) is refused, and so is a
+ * name that is a device (/dev/zero never ends), a pipe or /dev/stdin (never answer), before
+ * anything is read.
  */
-async function readManifestsFrom(file: string): Promise<string> {
-  const info = await stat(file);
+async function readManifestsFrom(file: string, labDir: string): Promise<string> {
+  const outside = () => Object.assign(new Error('outside'), { code: OUTSIDE });
+  if (!inside(labDir, file)) throw outside();
+  const real = await realpath(file);
+  if (!inside(await realpath(labDir), real)) throw outside();
+  const info = await stat(real);
   if (info.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
   if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: NOT_A_FILE });
   if (info.size > MAX_MANIFESTS_BYTES) throw Object.assign(new Error(`${info.size} bytes`), { code: 'EFBIG' });
-  return readFile(file, 'utf8');
+  return readFile(real, 'utf8');
 }
 
 /** Reads parsed manifests (`---`-separated documents, as a manifests file holds them) into `out`. */

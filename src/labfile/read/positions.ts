@@ -102,7 +102,13 @@ export class YamlFile {
         });
       }
       if (doc.errors.length) continue;
-      const { deep, nuls } = scan(doc.contents as Node | null, MAX_NESTING);
+      const { deep, nuls, odd } = scan(doc.contents as Node | null, MAX_NESTING);
+      for (const node of odd)
+        problems.push({
+          at: yaml.location(node.range?.[0] ?? 0),
+          message: `the tag ${tagName(node)} makes a value netlab does not read (bytes, a date, a set or ordered pairs)`,
+          hint: 'write plain text, numbers, lists and mappings, without the tag',
+        });
       if (deep) problems.push({ at: yaml.location(deep.range?.[0] ?? 0), message: TOO_DEEP, hint: TOO_DEEP_HINT });
       for (const nul of nuls)
         problems.push({
@@ -234,21 +240,35 @@ export class YamlFile {
  * Walks a document without recursion: the first node nested more than `max` levels deep, and
  * the scalars (values or keys) whose text holds a NUL character.
  */
-function scan(root: Node | null, max: number): { deep?: Node; nuls: Node[] } {
+/** `!!binary` for `tag:yaml.org,2002:binary`. */
+function tagName(node: Node): string {
+  const tag = (node as { tag?: string }).tag ?? '';
+  return tag.replace('tag:yaml.org,2002:', '!!') || 'here';
+}
+
+/** Collections YAML 1.1's tags make that are not a plain mapping or list. */
+const ODD_COLLECTIONS = new Set(['tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs']);
+
+function scan(root: Node | null, max: number): { deep?: Node; nuls: Node[]; odd: Node[] } {
   const nuls: Node[] = [];
+  const odd: Node[] = [];
+  const byPlace = (nodes: Node[]) => nodes.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0));
   const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
   while (stack.length) {
     const { node, depth } = stack.pop()!;
     if (isCollection(node)) {
-      if (depth + 1 > max) return { deep: node as Node, nuls };
+      if (depth + 1 > max) return { deep: node as Node, nuls, odd };
+      if (node.tag && ODD_COLLECTIONS.has(node.tag)) odd.push(node as Node);
       for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
     } else if (isPair(node)) {
       stack.push({ node: node.value, depth }, { node: node.key, depth });
-    } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('\0')) {
-      nuls.push(node);
+    } else if (isScalar(node)) {
+      if (typeof node.value === 'string' && node.value.includes('\0')) nuls.push(node);
+      // !!binary makes bytes, !!timestamp a date: values no field of netlab's takes.
+      else if (node.value !== null && typeof node.value === 'object') odd.push(node);
     }
   }
-  return { nuls: nuls.sort((a, b) => (a.range?.[0] ?? 0) - (b.range?.[0] ?? 0)) };
+  return { nuls: byPlace(nuls), odd: byPlace(odd) };
 }
 
 /**

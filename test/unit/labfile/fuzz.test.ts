@@ -98,13 +98,13 @@ afterAll(async () => {
 
 // Every step is run as netlab-agent runs it: its program (one of the agent's fixed list, read from
 // docker/probe/main.go) by argv, its stdin given, no shell. Each program is a stub that only
-// exits, so a payload could only act if some step handed it to a shell or another interpreter.
+// reads its stdin and exits, so a payload could only act if some step handed it to a shell or another interpreter.
 const stubs = join(dir, 'bin');
 mkdirSync(stubs);
 const AGENT_PROGRAMS = new Set(
   [...readFileSync(new URL('../../../docker/probe/main.go', import.meta.url), 'utf8').matchAll(/^\t"([\w-]+)":\s+"\/[^"]+",$/gm)].map((m) => m[1]!),
 );
-for (const program of AGENT_PROGRAMS) writeFileSync(join(stubs, program), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+for (const program of AGENT_PROGRAMS) writeFileSync(join(stubs, program), '#!/bin/sh\ncat >/dev/null\nexit 0\n', { mode: 0o755 });
 const FAKE_PID = 4_200_000;
 
 // Steps already run once need no second run (most accepted cases mutated a field no step holds).

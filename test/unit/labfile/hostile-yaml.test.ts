@@ -2,7 +2,8 @@
 // nesting deep enough to exhaust the parser's stack, NUL characters, keys that are
 // collections. Each is a LabFileError at the line and column where it was written, in the
 // lab file, a manifests file and a check file alike; never a crash, never a warning on stderr.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,23 @@ const checks = () => displayPath(join(dir, 'checks.yaml'));
 describe('hostile YAML', () => {
   it('the lab loads as written (the base of every case below)', async () => {
     expect(await problems({})).toEqual([]);
+  });
+
+  it('a tag that makes something other than a mapping (!!binary bytes, a !!set, an !!omap) is refused where it is, never read as one', async () => {
+    const said = (tag: string) => `the tag ${tag} makes a value netlab does not read (bytes, a date, a set or ordered pairs)`;
+    expect(await problems({ lab: '!!binary aGVsbG8=\n' })).toEqual([`${lab}:1:10: ${said('!!binary')}`]);
+    for (const [tagged, tag] of [
+      ['!!set { a, b }', '!!set'],
+      ['!!omap [ { a: 1 } ]', '!!omap'],
+      ['!!binary aGVsbG8=', '!!binary'],
+      ['!!timestamp 2001-12-14', '!!timestamp'],
+    ]) {
+      const found = await problems({ manifests: POD.replace('metadata: { name: web }', `metadata: ${tagged}`) });
+      expect(
+        found.map((p) => p.replace(/:3:\d+: /, ':3:C: ')),
+        tagged,
+      ).toEqual([`${manifests}:3:C: ${said(tag!)}`]);
+    }
   });
 
   it('an alias bomb is refused at its first alias: in a lab file, a manifests file and a check file', async () => {
@@ -110,11 +128,22 @@ describe('hostile YAML', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('a manifests file that is a device, a pipe, a folder or huge is refused before it is read (/dev/zero never ends, /dev/stdin never answers)', async () => {
+  it("a manifests file outside the lab's folder is refused, by its path or through a link (a student's lab file reads no grader's file)", async () => {
     const at = (name: string) => ({ lab: LAB.replace('file: manifests.yaml', `file: ${name}`) });
-    expect(await problems(at('/dev/zero'))).toEqual([`${lab}:3:11: /dev/zero is not a file (a device, a pipe or a socket), so not a manifests file`]);
-    expect(await problems(at('/dev/stdin'))).toHaveLength(1);
-    expect(await problems(at('/'))).toEqual([`${lab}:3:11: / is a folder, not a manifests file`]);
+    const outside = (name: string) => `${lab}:3:11: manifests file ${name} is outside the lab's folder (${dir})`;
+    expect(await problems(at('/etc/passwd'))).toEqual([outside('/etc/passwd')]);
+    expect(await problems(at('../../etc/passwd'))).toEqual([outside('../../etc/passwd')]);
+    expect(await problems(at('/dev/zero'))).toEqual([outside('/dev/zero')]);
+    symlinkSync('/etc/passwd', join(dir, 'passwd.yaml'));
+    expect(await problems(at('passwd.yaml'))).toEqual([outside('passwd.yaml')]);
+  });
+
+  it('a manifests file that is a pipe, a folder or huge is refused before it is read (a pipe never answers)', async () => {
+    const at = (name: string) => ({ lab: LAB.replace('file: manifests.yaml', `file: ${name}`) });
+    execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    expect(await problems(at('pipe.yaml'))).toEqual([`${lab}:3:11: pipe.yaml is not a file (a device, a pipe or a socket), so not a manifests file`]);
+    mkdirSync(join(dir, 'folder'));
+    expect(await problems(at('folder'))).toEqual([`${lab}:3:11: folder is a folder, not a manifests file`]);
     const big = join(dir, 'big.yaml');
     writeFileSync(big, `# ${'x'.repeat(MAX_MANIFESTS_BYTES)}\n`);
     expect(await problems(at(big))).toEqual([
