@@ -8,9 +8,11 @@ import { engine, netlab, uniqueName } from '../helpers/e2e.js';
 
 const name = uniqueName('toolbox');
 
+let upTrace = '';
 beforeAll(async () => {
-  const up = await netlab(['up', 'multi-node', '--name', name]);
+  const up = await netlab(['up', 'multi-node', '--name', name, '--debug']);
   expect(up.exitCode, up.all).toBe(0);
+  upTrace = up.stderr;
 }, 180_000);
 afterAll(async () => {
   await netlab(['down', name]);
@@ -88,6 +90,10 @@ describe('the toolbox', () => {
   });
 
   it('every toolbox request of up, check and explain goes to the agent, none to a shell', async () => {
+    // up names containers by ID: every exec it makes (the toolbox's and the guard's) is the agent.
+    const upExecs = upTrace.split('\n').filter((l) => / docker exec /.test(l));
+    expect(upExecs.length).toBeGreaterThan(1);
+    for (const line of upExecs) expect(line).toMatch(AGENT_OR_STATE);
     const traced = await netlab(['check', name, '--debug']);
     expect(traced.exitCode, traced.all).toBe(0);
     const execs = traced.stderr.split('\n').filter((l) => l.includes(`docker exec ${name}.toolbox`));
