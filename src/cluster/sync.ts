@@ -98,6 +98,18 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
   );
 }
 
+/**
+ * Run in the CoreDNS container (netlab's own image), with the folder and the new serial as its
+ * arguments ($1, $2): the script itself is constant. A changed Corefile is moved in place and
+ * CoreDNS told (SIGUSR1; the first one lets the container start CoreDNS, which waits for it);
+ * then it waits (3 s at most) until CoreDNS serves the new serial, so records follow a change
+ * at once.
+ */
+const COREDNS_RELOAD = [
+  'cd "$1" && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi',
+  `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "$2" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial $2 within 3 s" >&2`,
+].join('\n');
+
 /** Zone files into the CoreDNS container; CoreDNS's `file` plugin reloads on the new SOA serial. */
 async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[]): Promise<void> {
   const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
@@ -110,17 +122,8 @@ async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[]
     'db.in-addr.arpa': reverseZone(input),
     'Corefile.new': corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
   });
-  // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told (SIGUSR1).
-  // The first one also lets the container start CoreDNS, which waits for it.
-  const r = await engine.exec(container, [
-    'sh',
-    '-c',
-    [
-      `cd ${COREDNS_DIR} && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi`,
-      // Records follow a change at once: wait (3 s at most) until CoreDNS serves the new serial.
-      `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "${input.serial}" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial ${input.serial} within 3 s" >&2`,
-    ].join('\n'),
-  ]);
+  // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told.
+  const r = await engine.exec(container, ['sh', '-c', COREDNS_RELOAD, 'coredns-reload', COREDNS_DIR, String(input.serial)]);
   if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${lastWords(r) || `exit code ${r.exitCode}`}`);
 }
 

@@ -28,7 +28,7 @@ export function withAddons(lab: Lab): Lab {
         name: 'coredns',
         image: 'netlab/coredns',
         // netlab writes the Corefile and zones after the container starts (docker cp), then CoreDNS runs.
-        command: ['sh', '-c', `while [ ! -s ${COREDNS_DIR}/Corefile ]; do sleep 0.05; done; exec coredns -conf ${COREDNS_DIR}/Corefile`],
+        command: ['sh', '-c', 'while [ ! -s "$1/Corefile" ]; do sleep 0.05; done; exec coredns -conf "$1/Corefile"', 'coredns-start', COREDNS_DIR],
         env: [],
         ports: [
           { name: 'dns', containerPort: 53, protocol: 'UDP' },

@@ -59,13 +59,13 @@ const joined = (...parts: (string | undefined)[]) =>
 export function probeStep(source: NamespaceRef, proto: Proto, ip: string, port?: number): Probe {
   if (proto === 'icmp' || port === undefined)
     return {
-      step: { argv: ['ping', '-n', '-c', '1', '-W', String(CONNECT_TIMEOUT_S), ip], netns: source },
+      step: { argv: ['ping', '-n', '-c', '1', '-W', String(CONNECT_TIMEOUT_S), '--', ip], netns: source },
       text: (r) => joined(r.stdout, r.stderr, r.error).trim(),
     };
   if (proto === 'udp')
     return {
       step: {
-        argv: ['nc', '-u', '-p', String(UDP_SPORT), '-W', '1', '-w', String(CONNECT_TIMEOUT_S), ip, String(port)],
+        argv: ['nc', '-u', '-p', String(UDP_SPORT), '-W', '1', '-w', String(CONNECT_TIMEOUT_S), '--', ip, String(port)],
         netns: source,
         stdin: `${EXPLAIN_MARK}\n`,
       },

@@ -116,13 +116,13 @@ describe("explain's one request", () => {
 
   it('udp: nc from a fixed source port, the payload on stdin', () => {
     const p = probeStep(source, 'udp', '10.3.240.10', 53);
-    expect(p.step).toEqual({ argv: ['nc', '-u', '-p', '40999', '-W', '1', '-w', '1', '10.3.240.10', '53'], netns: source, stdin: 'netlab-explain\n' });
+    expect(p.step).toEqual({ argv: ['nc', '-u', '-p', '40999', '-W', '1', '-w', '1', '--', '10.3.240.10', '53'], netns: source, stdin: 'netlab-explain\n' });
     expect(p.text(result('answer'))).toBe('answer\nSPORT 40999');
     expect(p.text(result(''))).toBe('SPORT 40999');
   });
 
   it('icmp (or no port): one ping', () => {
-    expect(probeStep(source, 'icmp', '10.0.2.2').step).toEqual({ argv: ['ping', '-n', '-c', '1', '-W', '1', '10.0.2.2'], netns: source });
+    expect(probeStep(source, 'icmp', '10.0.2.2').step).toEqual({ argv: ['ping', '-n', '-c', '1', '-W', '1', '--', '10.0.2.2'], netns: source });
     expect(probeStep(source, 'tcp', '10.0.2.2').step.argv[0]).toBe('ping');
   });
 
