@@ -5,21 +5,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CheckJson, checkJson, engine, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
+import { type CheckJson, checkJson, engine, failures, labObjects, netlab, netlabSpawn, uniqueName, waitFor } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {
   for (const lab of made) await netlab(['down', lab]);
 });
-
-async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('bad lab files', () => {
   it('name the file, line and fix, exit non-zero and create nothing', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSince, type LockHolder, lockLabels, lockName } from '../../src/core/lock.js';
 import { isNotFound } from '../../src/engine/errors.js';
 import { LOCK_IMAGE, loadLockImage } from '../../src/images/lock-image.js';
-import { checkJson, engine, failures, labObjects, netlab, netlabSpawn, uniqueName } from '../helpers/e2e.js';
+import { checkJson, engine, failures, labObjects, netlab, netlabSpawn, uniqueName, waitFor } from '../helpers/e2e.js';
 
 const made: string[] = [];
 afterAll(async () => {
@@ -35,15 +35,6 @@ function expectTurnTaken(r: Run): void {
 
 async function lockExists(lab: string): Promise<boolean> {
   return (await (await engine()).inspectContainer(lockName(lab))) !== undefined;
-}
-
-async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
 }
 
 /** A lock as another command would have left it. */

@@ -26,6 +26,16 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Polls `pred` every 50 ms until it holds; throws after `ms`. */
+export async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
 /** The engine the CLI uses (DOCKER_HOST, the docker context, the usual sockets). */
 export function engine(): Promise<Engine> {
   return connectEngine();

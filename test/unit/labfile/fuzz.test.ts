@@ -7,7 +7,7 @@
 // programs by argv, stubbed): each program is one of the agent's list, the payloads' canary
 // file is never created, and every probe is still judged.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -29,6 +29,7 @@ import { podSourcesFrom } from '../../../src/plan/readiness.js';
 import { proxySyncRequest } from '../../../src/plan/requests.js';
 import { planServices, proxyInput } from '../../../src/plan/services.js';
 import { allContainers } from '../../../src/plan/types.js';
+import { AGENT_PROGRAMS } from '../../helpers/agent-programs.js';
 import { images } from '../../helpers/plan-fixtures.js';
 import {
   canariesIn,
@@ -101,9 +102,6 @@ afterAll(async () => {
 // reads its stdin and exits, so a payload could only act if some step handed it to a shell or another interpreter.
 const stubs = join(dir, 'bin');
 mkdirSync(stubs);
-const AGENT_PROGRAMS = new Set(
-  [...readFileSync(new URL('../../../docker/probe/main.go', import.meta.url), 'utf8').matchAll(/^\t"([\w-]+)":\s+"\/[^"]+",$/gm)].map((m) => m[1]!),
-);
 for (const program of AGENT_PROGRAMS) writeFileSync(join(stubs, program), '#!/bin/sh\ncat >/dev/null\nexit 0\n', { mode: 0o755 });
 const FAKE_PID = 4_200_000;
 

@@ -3,7 +3,7 @@
 // an operand after `--`, the value of an option that takes one (dig -q/-x/-t, conntrack
 // --orig-dst), or inside a URL; never as an option, a dig flag (+) or server (@). No step runs
 // a shell: every program is one of netlab-agent's fixed list (docker/probe/main.go).
-import { readFileSync } from 'node:fs';
+import { AGENT_PROGRAMS } from '../../../helpers/agent-programs.js';
 import { describe, expect, it } from 'vitest';
 import { PROBE_KINDS, probeSteps, type ResolvedProbe } from '../../../../src/checks/probes/index.js';
 import { probeBatchRequest } from '../../../../src/checks/run.js';
@@ -33,10 +33,6 @@ const payloads = [
   '',
 ];
 
-/** The programs netlab-agent runs, read off its source. */
-const AGENT_PROGRAMS = new Set(
-  [...readFileSync(new URL('../../../../docker/probe/main.go', import.meta.url), 'utf8').matchAll(/^\t"([\w-]+)":\s+"\/[^"]+",$/gm)].map((m) => m[1]!),
-);
 const SHELLS = ['sh', 'bash', 'dash', 'ash', 'busybox', 'env', 'nsenter', 'unshare', 'xargs', 'su', 'sudo'];
 
 /**
