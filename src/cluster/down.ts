@@ -102,7 +102,7 @@ async function removeLab(engine: Engine, lab: string, emit: EventSink, idPrefix:
       emit,
       `${idPrefix}networks`,
       `remove networks of ${lab}`,
-      () => removeNetworks(engine, lab, lift.guardId),
+      () => removeNetworks(engine, lab),
       (n) => `${n} removed`,
     ),
   );
@@ -123,15 +123,19 @@ async function removeLab(engine: Engine, lab: string, emit: EventSink, idPrefix:
   return { containers, networks, volumes };
 }
 
-/** The lab's networks; a container attached meanwhile (by netlab from before the lab's lock, or by hand) goes first. */
-async function removeNetworks(engine: Engine, lab: string, guard: string | undefined): Promise<number> {
+/**
+ * The lab's networks; a container attached meanwhile (by netlab from before the lab's lock, or by
+ * hand) goes first. Guards are never swept: they sit on the host's network, not the lab's, and one
+ * may be lifting the lab's table right now (a guard made for that alone is not in `found`).
+ */
+async function removeNetworks(engine: Engine, lab: string): Promise<number> {
   const list = await engine.listNetworks(labFilter(lab));
   const removeNetwork = async (id: string, attempt = 1): Promise<void> => {
     try {
       await engine.removeNetwork(id);
     } catch (err) {
       if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
-        const late = (await listLabContainers(engine, lab)).filter((c) => c.Id !== guard);
+        const late = (await listLabContainers(engine, lab)).filter((c) => c.Labels[LABEL_ROLE] !== 'guard');
         await mapLimit(late, ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
         return removeNetwork(id, attempt + 1);
       }
