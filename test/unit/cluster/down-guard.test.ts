@@ -37,14 +37,19 @@ function fakeEngine(calls: string[]): Engine {
       // The engine has not yet seen the node's endpoint go: the first removal, made while the guard
       // is at work, is refused.
       while (guardCount === 0) await new Promise((r) => setTimeout(r, 2));
-      if (refusals-- > 0) throw Object.assign(new Error('(HTTP code 403)'), { statusCode: 403, json: { message: 'error while removing network: network netlab-t has active endpoints' } });
+      if (refusals-- > 0)
+        throw Object.assign(new Error('(HTTP code 403)'), {
+          statusCode: 403,
+          json: { message: 'error while removing network: network netlab-t has active endpoints' },
+        });
       calls.push('remove network');
     },
     removeVolume: async () => undefined,
     exec: async (id: string, argv: string[], opts: { stdin: string }) => {
       // The agent in a guard: slow enough that the network's retry happens meanwhile.
       await new Promise((r) => setTimeout(r, 30));
-      if (!containers.has(id) || containers.get(id)!.State !== 'running') throw new Error(`(HTTP code 409) container stopped/paused - Container ${id} is not running`);
+      if (!containers.has(id) || containers.get(id)!.State !== 'running')
+        throw new Error(`(HTTP code 409) container stopped/paused - Container ${id} is not running`);
       calls.push(`exec ${id} ${argv.join(' ')}`);
       const steps = (JSON.parse(opts.stdin) as { steps: unknown[] }).steps;
       const stdout = JSON.stringify({
