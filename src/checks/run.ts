@@ -1,6 +1,6 @@
 // Running a lab's checks: resolve names to addresses and PIDs, then schedule.ts runs them in
 // `needs` order, batching the probes per source into one toolbox request each (all sources in
-// parallel), retrying those with a `wait`, and emitting each result once, when final.
+// parallel), retrying those with a `wait`, and emitting each result once, when final, in file order.
 import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
 import { findNamed, podContainerName } from '../core/names.js';
 import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
@@ -18,7 +18,7 @@ import type { CheckSpec, Lab, ServiceSpec } from '../labfile/model.js';
 import { allocateClusterIPs } from '../plan/services.js';
 import { judge, probeDriver, probeSteps, type ProbeDriver, type ResolvedProbe } from './probes/index.js';
 import { PROBE_FIELDS } from '../labfile/probe-fields.js';
-import { schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
+import { inFileOrder, schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
 
 export interface CheckReport {
   lab: string;
@@ -140,7 +140,7 @@ export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
 /**
  * Runs the lab's checks (`only`: just these names, plus what they `need`, which run but are
  * not reported) from netlab's toolbox: `needs` first, blocked checks not run, `wait` retried.
- * Each result is emitted once, when final; the report lists them in lab order.
+ * Each result is emitted once, when final, in the file's order (runs stay parallel); the report lists them so too.
  */
 export async function runChecks(
   target: LabTarget,
@@ -197,22 +197,28 @@ export async function runChecks(
   });
 
   const runner = options.runner ?? toolboxRunner(target.toolbox);
+  // Results are reported in the file's order, each once those before it are final.
+  const ordered = inFileOrder(
+    toRun.filter((t) => !t.hidden).map((t) => t.check.name),
+    emit,
+  );
   // A failed check is reported with the hop that broke, read off the lab (not with a fake runner).
   const byCheck = new Map(checks.map((c) => [c.name, c]));
   const diagnosing: Promise<void>[] = [];
   const limit = limiter(2);
   const withDiagnosis: EventSink = (event) => {
     const check = event.type === 'check' ? byCheck.get(event.result.name) : undefined;
-    if (event.type !== 'check' || event.result.ok || event.result.blockedBy || options.runner || !check) return emit(event);
+    if (event.type !== 'check' || event.result.ok || event.result.blockedBy || options.runner || !check) return ordered.sink(event);
     diagnosing.push(
       limit(() => diagnose(target, check, event.result)).then((why) => {
         if (why) event.result.diagnosis = why;
-        emit(event);
+        ordered.sink(event);
       }),
     );
   };
   const results = await schedule(items, runner, withDiagnosis, { parallel: ENGINE_PARALLEL, ...options });
   await Promise.all(diagnosing);
+  ordered.flush();
   return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
 }
 
