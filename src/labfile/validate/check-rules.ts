@@ -196,7 +196,7 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
     error(
       'contains',
       `\`contains\` only applies to ${andList(kindsTaking('contains'))} checks, and this is a ${probe} check`,
-      `remove contains, or set probe: ${orList(kindsTaking('contains'))} with a port in \`to\``,
+      `remove contains, or set probe: http with a port in \`to\` (or probe: dns with a name)`,
       true,
     );
 }
@@ -218,6 +218,7 @@ function checkSpec(input: CheckInput, place: Place, probe: ProbeKind, to: Endpoi
   if (input.to !== undefined) check.to = input.to;
   if (input.via !== undefined) check.via = input.via;
   if (input.contains !== undefined) check.contains = input.contains;
+  if (input.answers !== undefined) check.answers = [...input.answers];
   if (to?.kind === 'service' && takes.includes('by')) check.by = input.by ?? 'ip';
   if (input.count !== undefined) check.count = input.count;
   if (input.distinct !== undefined) check.distinct = input.distinct;
