@@ -6,6 +6,7 @@
 import type { CheckResult, EventSink, LabEvent } from '../core/events.js';
 import { NetlabError } from '../core/errors.js';
 import type { CheckSpec } from '../labfile/model.js';
+import { expectationLabel } from './label.js';
 import type { ResolvedProbe } from './probes/index.js';
 
 /** One probe to run, by the check's index in the list given to `schedule`. */
@@ -123,6 +124,7 @@ export function resultOf(check: CheckSpec, outcome: { ok: boolean; detail: strin
     from: check.from,
     to: check.to ?? '',
     expect: check.expect,
+    expected: expectationLabel(check),
     ok: outcome.ok,
     ms: outcome.ms,
     detail: outcome.detail,
