@@ -86,8 +86,8 @@ function clusterIPs(plan: LabPlan): Map<string, string | undefined> {
   return ips;
 }
 
-function resolve(lab: Lab, plan: LabPlan, text: string): Place {
-  const ref = resolveEndpoint(lab, text);
+function resolve(lab: Lab, plan: LabPlan, text: string, from?: Place): Place {
+  const ref = resolveEndpoint(lab, text, from?.namespace ? { namespace: from.namespace } : undefined);
   if ('error' in ref) throw new NetlabError(`Check endpoint "${text}": ${ref.error}`, { hint: ref.hint });
   return place(plan, ref);
 }
@@ -168,7 +168,7 @@ export async function runChecks(
   const places = checks.map((check) => {
     const from = resolve(lab, plan, check.from);
     // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
-    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to) : undefined;
+    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to, from) : undefined;
     for (const c of [from.container, entered(plan, probeDriver(check.probe), from, to)]) if (c) wanted.add(c);
     return { from, to };
   });

@@ -167,7 +167,7 @@ interface PathServices {
  */
 export function planPath(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, from: string, to: string, proto: Proto): PathPlan {
   const fromRef = resolveOrThrow(lab, from);
-  const toRef = resolveOrThrow(lab, to);
+  const toRef = resolveOrThrow(lab, to, fromRef.kind === 'pod' ? fromRef.pod : undefined);
   const reads: PathReads = {
     plan,
     isReady: (p) => ready.get(`${p.namespace}/${p.name}`) ?? false,
@@ -189,8 +189,8 @@ export function planPath(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boo
   };
 }
 
-function resolveOrThrow(lab: Lab, text: string): EndpointRef {
-  const ref = resolveEndpoint(lab, text);
+function resolveOrThrow(lab: Lab, text: string, from?: { namespace: string }): EndpointRef {
+  const ref = resolveEndpoint(lab, text, from);
   if ('error' in ref) throw new NetlabError(`"${text}": ${ref.error}`, { hint: ref.hint });
   return ref;
 }

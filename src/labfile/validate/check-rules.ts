@@ -60,15 +60,15 @@ export function buildCheck(
     problems.error(field === undefined ? valueAt(place) : key ? keyAt(place, field) : valueAt(place, field), message, hint);
 
   // Endpoints. `null` = written but unresolvable (already reported or excused).
-  const resolve = (field: 'from' | 'to', text: string): EndpointRef | null => {
-    const ref = resolveEndpoint(lab, text);
+  const resolve = (field: 'from' | 'to', text: string, sender?: EndpointRef | null): EndpointRef | null => {
+    const ref = resolveEndpoint(lab, text, sender?.kind === 'pod' ? sender.pod : undefined);
     if (!isEndpointError(ref)) return ref;
     if (!excused(text)) error(field, `${field}: ${ref.error}`, ref.hint);
     return null;
   };
   const from = resolve('from', input.from);
   // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
-  const to = input.to === undefined || (input.probe !== undefined && PROBE_FIELDS[input.probe].to === 'name') ? undefined : resolve('to', input.to);
+  const to = input.to === undefined || (input.probe !== undefined && PROBE_FIELDS[input.probe].to === 'name') ? undefined : resolve('to', input.to, from);
   const draft: Draft = { input, lab, error, from, to };
   checkSource(draft);
 
