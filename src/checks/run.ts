@@ -7,6 +7,7 @@ import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-requ
 import type { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
+import { serviceLookupName } from './diagnose/path.js';
 import type { CheckResult, EventSink } from '../core/events.js';
 import { listLabContainers } from '../engine/state.js';
 import type { LabPlan } from '../plan/types.js';
@@ -234,7 +235,7 @@ function resolvedProbe(check: CheckSpec, driver: ProbeDriver, from: Place, to: P
   const probe: ResolvedProbe = { kind: driver.kind, expect: check.expect, sourcePid, targetIp: to?.ip, port: to?.port, contains: check.contains };
   if (to?.service && check.by === 'dns') {
     // The name as a pod of that namespace would write it; others need the namespace too.
-    probe.targetName = to.service.namespace === from.namespace ? to.service.name : `${to.service.name}.${to.service.namespace}`;
+    probe.targetName = serviceLookupName(to.service, from.namespace);
   }
   probe.count = check.count;
   probe.distinct = check.distinct;

@@ -89,7 +89,7 @@ export interface PathFacts {
   lab: string;
   mode: ProxyMode;
   underlay: string;
-  source: { kind: 'pod' | 'node' | 'router' | 'external'; name: string; ip?: string; node?: string };
+  source: { kind: 'pod' | 'node' | 'router' | 'external'; name: string; ip?: string; node?: string; namespace?: string };
   target: { text: string; ip: string; port?: number; proto: Proto; pod?: string; node?: string };
   nodes: NodeFacts[];
   router?: { ip: string; running: boolean; ns?: NetnsFacts };
@@ -103,7 +103,28 @@ export interface PathFacts {
   nft?: string;
   proxyConfig?: string;
   conntrack?: string;
-  dns?: { resolv?: string; dnsIP: string; corednsRunning: boolean; corednsListening?: Listening[]; answer?: string; name: string; expected?: string };
+  dns?: {
+    resolv?: string;
+    dnsIP: string;
+    corednsRunning: boolean;
+    corednsListening?: Listening[];
+    answer?: string;
+    name: string;
+    expected?: string;
+    /** The Service the name is (a dns check's name, or a check by: dns). */
+    service?: DnsServiceFacts;
+  };
+}
+
+/** A Service as its DNS records depend on it: a cluster IP (none: headless), its selector and ready endpoints. */
+export interface DnsServiceFacts {
+  namespace: string;
+  name: string;
+  /** Undefined for a headless Service (clusterIP: None). */
+  clusterIP?: string;
+  selector: Record<string, string>;
+  /** How many ready endpoints it has (CoreDNS answers a headless name with them). */
+  endpoints: number;
 }
 
 /** What explain/diagnose need to know before reading the lab. */
@@ -215,7 +236,13 @@ function planSource(reads: PathReads, ref: EndpointRef, from: string): PathSourc
   switch (ref.kind) {
     case 'pod': {
       const p = findPlannedPod(plan, ref.pod);
-      const source = { kind: 'pod' as const, name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`, ip: p.ip, node: p.node };
+      const source = {
+        kind: 'pod' as const,
+        name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`,
+        ip: p.ip,
+        node: p.node,
+        namespace: p.namespace,
+      };
       return { source, label: addPod(reads, p, false), nodeLabel: nodeLabel(p.node) };
     }
     case 'node': {
@@ -350,6 +377,36 @@ function pathFacts(lab: Lab, reads: PathReads, source: PathFacts['source'], targ
   };
 }
 
+/**
+ * The Service a name means to a pod of `namespace` (its resolver's search list), as its DNS
+ * records depend on it, from the pods' readiness (pure). Undefined: the name is no Service's.
+ */
+export function dnsServiceFacts(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, name: string, namespace?: string): DnsServiceFacts | undefined {
+  const ref = resolveEndpoint(lab, name.replace(/\.$/, ''), namespace ? { namespace } : undefined);
+  if ('error' in ref || ref.kind !== 'service') return undefined;
+  const planned = pathServices(lab, {
+    plan,
+    isReady: (p) => ready.get(`${p.namespace}/${p.name}`) ?? false,
+    containers: new Map(),
+    listen: new Set(),
+    pods: new Map(),
+  });
+  const s = planned.planned.find((x) => x.spec.namespace === ref.service.namespace && x.spec.name === ref.service.name);
+  if (!s) return undefined;
+  return {
+    namespace: s.spec.namespace,
+    name: s.spec.name,
+    ...(s.clusterIP ? { clusterIP: s.clusterIP } : {}),
+    selector: s.spec.selector,
+    endpoints: new Set(s.ports.flatMap((p) => p.endpoints.map((e) => e.ip))).size,
+  };
+}
+
+/** The name a pod of `namespace` looks a Service up by: its short name in its own namespace, `name.namespace` elsewhere. */
+export function serviceLookupName(service: { name: string; namespace: string }, namespace: string | undefined): string {
+  return service.namespace === namespace ? service.name : `${service.name}.${service.namespace}`;
+}
+
 /** The network namespaces of the lab's containers (undefined: not running), and the pods' readiness (all containers running). */
 export async function labNamespaces({ engine, lab, plan }: LabTarget): Promise<{
   ready: Map<string, boolean>;
@@ -480,7 +537,7 @@ export async function gatherFacts(
   target: LabTarget,
   path: PathPlan,
   nsOf: (container: string) => Promise<NamespaceRef | undefined>,
-  options: { probe?: (namespaces: PathNamespaces) => ProbeSteps | undefined; dnsName?: string } = {},
+  options: { probe?: (namespaces: PathNamespaces) => ProbeSteps | undefined; dnsName?: string; dnsService?: DnsServiceFacts } = {},
 ): Promise<{ facts: PathFacts; sections: Map<string, string>; results: Map<string, StepResult>; namespaces: Map<string, NamespaceRef> }> {
   const { plan } = target;
   const namespaces = new Map<string, NamespaceRef>();
@@ -507,6 +564,7 @@ export async function gatherFacts(
       answer: sections.get('dig'),
       name: options.dnsName,
       expected: facts.service?.clusterIP,
+      ...(options.dnsService ? { service: options.dnsService } : {}),
     };
   }
   return { facts, sections, results, namespaces };
