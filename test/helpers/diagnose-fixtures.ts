@@ -163,6 +163,7 @@ export function serviceFacts(over: { router?: string; server1Listen?: string; se
       chain: 'KUBE-SVC-GBTMB5ZTD56ECL5F',
       endpoints,
     },
+    entry: { kind: 'cluster-ip', node: 'node1', hook: 'prerouting', ip: '10.3.241.152', port: 80 },
     allPods: [
       { name: 'client', namespace: 'default', labels: { app: 'client' }, ready: true },
       { name: 'server-0', namespace: 'default', labels: { app: 'server' }, ready: true },

@@ -175,8 +175,10 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
       const others = [...new Set(f.allPods.filter((p) => p.namespace === s.namespace && p.namespace !== 'kube-system').map((p) => labelsText(p.labels)))];
       return `${svc} has no endpoints: no ready pod matches ${labelsText(s.selector)} (pods have ${others.join('; ') || 'none'})`;
     }
-    if (srcNode && f.source.kind !== 'router' && f.source.kind !== 'external') {
-      const missing = ruleMissing(f, srcNode);
+    // kube-proxy's rule for the cluster IP on the node whose rules the packet meets.
+    const ruleNode = f.entry?.kind === 'cluster-ip' ? f.nodes.find((n) => n.name === f.entry!.node) : undefined;
+    if (ruleNode) {
+      const missing = ruleMissing(f, ruleNode);
       if (missing) return missing;
     }
     // Wrong targetPort: no endpoint pod listens on it.
