@@ -138,8 +138,10 @@ export interface CheckSpec {
   expect: Expectation;
   /** traceroute: a hop that must be on the path; gateway: the expected gateway. */
   via?: string;
-  /** http: a substring the answer must contain. */
+  /** http: a substring the answer must contain; dns: a substring one of the answer's records must contain. */
   contains?: string;
+  /** dns: the exact set of records the answer must hold (A: addresses; SRV: "priority weight port target"; PTR: names). */
+  answers?: string[];
   /** Service targets: `ip` (default) probes the cluster IP; `dns` uses the service's name through the pod's resolver. */
   by?: 'ip' | 'dns';
   /** http/udp: send this many requests (default 1)... */

@@ -360,7 +360,19 @@ export const checkSchema = z
     contains: z
       .string()
       .optional()
-      .meta({ description: 'http only: a substring the answer must contain.', examples: ['Hello'] }),
+      .meta({
+        description: "http: a substring the answer must contain; dns: a substring one of the answer's records must contain (an address, a name).",
+        examples: ['Hello'],
+      }),
+    answers: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'probe dns: the exact set of records the answer must hold, in any order: A: addresses (10.96.0.10); SRV: "priority weight port target" as dig prints it (0 100 80 web.default.svc.cluster.local.); PTR: names.',
+        examples: [['10.96.0.10'], ['0 100 80 web.default.svc.cluster.local.']],
+      }),
     by: z.enum(['ip', 'dns']).optional().meta({
       description: "Service targets with http, tcp or udp: `ip` (default) probes the cluster IP; `dns` uses the Service's name through the pod's resolver.",
     }),
