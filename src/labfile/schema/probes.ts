@@ -100,7 +100,7 @@ function probeSchema(kind: 'readinessProbe' | 'livenessProbe') {
     })
     .superRefine((probe, ctx) => {
       const handlers = PROBE_HANDLERS.filter((h) => probe[h] !== undefined);
-      if (handlers.length === 0)
+      if (handlers.length === 0 && probe.grpc === undefined)
         ctx.addIssue({
           code: 'custom',
           message: withHint(`${kind} needs a handler: httpGet, tcpSocket or exec`, 'add e.g. `httpGet: {path: /readyz, port: 8080}`'),
