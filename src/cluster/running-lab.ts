@@ -191,6 +191,11 @@ export class RunningLab {
     return readPodSources(this);
   }
 
+  /** The readiness probes of the running containers, run once now (by container). */
+  probeReadiness(running: ReadonlySet<string>): Promise<Map<string, ProbeVerdict>> {
+    return probeOnce(this, running);
+  }
+
   /** Services with their endpoints from the pods that are ready now. */
   async services(sources?: PodEndpointSource[]): Promise<PlannedService[]> {
     return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR);
