@@ -50,7 +50,13 @@ export async function waitUntilReady(target: SyncTarget, emit: EventSink, option
           synced = ready;
         } else if (synced === undefined) synced = ready;
         const waiting = sources.filter((s) => !s.ready);
-        if (!waiting.length) return `${sources.length} pod(s) ready`;
+        if (!waiting.length) {
+          // A container that exits at once may still run when first seen: every one must have run a moment.
+          const young = await youngestStart(engine, plan);
+          if (Date.now() - young >= SETTLE_MS) return `${sources.length} pod(s) ready`;
+          await new Promise((r) => setTimeout(r, SETTLE_MS - (Date.now() - young)));
+          continue;
+        }
         const dead = await deadContainers(engine, plan, waiting);
         if (dead || Date.now() >= deadline || options.signal?.aborted) {
           const not = await describeNotReady(engine, plan, waiting);
@@ -61,6 +67,16 @@ export async function waitUntilReady(target: SyncTarget, emit: EventSink, option
     },
     (d) => d,
   );
+}
+
+/** How long every container must have been running for `up` to call the lab ready. */
+const SETTLE_MS = 1000;
+
+/** When the most recently started container of the lab's pods started (ms since the epoch). */
+async function youngestStart(engine: Engine, plan: LabPlan): Promise<number> {
+  const names = plan.pods.flatMap((p) => [p.pause.name, ...p.containers.map((c) => c.name)]);
+  const starts = await Promise.all(names.map(async (n) => Date.parse((await engine.inspectContainer(n))?.State.StartedAt ?? '') || 0));
+  return Math.max(0, ...starts);
 }
 
 /** Containers of waiting pods that exited and will not be started again (no restart policy): no use waiting. */
