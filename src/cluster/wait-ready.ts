@@ -57,8 +57,14 @@ export async function waitUntilReady(target: SyncTarget, emit: EventSink, option
           await new Promise((r) => setTimeout(r, SETTLE_MS - (Date.now() - young)));
           continue;
         }
+        if (options.signal?.aborted) {
+          throw new NetlabError(`Interrupted while waiting for the pods of lab ${plan.lab} to be ready; the lab is up.`, {
+            hint: `netlab get ${plan.lab} pods shows which are ready; netlab watch ${plan.lab} keeps probing and syncing`,
+            exitCode: 130,
+          });
+        }
         const dead = await deadContainers(engine, plan, waiting);
-        if (dead || Date.now() >= deadline || options.signal?.aborted) {
+        if (dead || Date.now() >= deadline) {
           const not = await describeNotReady(engine, plan, waiting);
           throw notReadyError(plan.lab, not, dead ? undefined : options.seconds);
         }
