@@ -59,7 +59,7 @@ export async function waitUntilReady(target: SyncTarget, emit: EventSink, option
         }
         if (options.signal?.aborted) {
           throw new NetlabError(`Interrupted while waiting for the pods of lab ${plan.lab} to be ready; the lab is up.`, {
-            hint: `netlab get ${plan.lab} pods shows which are ready; netlab watch ${plan.lab} keeps probing and syncing`,
+            hint: `netlab get ${plan.lab} pods shows which are ready; netlab up ${plan.lab} again waits again; netlab watch ${plan.lab} keeps probing and syncing`,
             exitCode: 130,
           });
         }
