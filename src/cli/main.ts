@@ -49,6 +49,7 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
     .option('--publish', 'also publish every nodePort on 127.0.0.1 of this machine (through the first node)')
     .option('--proxy-mode <mode>', "kube-proxy's mode: iptables, nftables or userspace (default: the lab's)")
+    .option('--wait <seconds>', 'wait this long for every pod to be ready (containers running, readiness probes passing); 0: do not wait', '60')
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).upCommand(lab, o))());
   cli
@@ -73,6 +74,15 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
     .description('run a command (or a shell) inside a part of a lab')
     .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
+  cli
+    .command('logs')
+    .argument('<lab>')
+    .argument('<pod>', 'a pod (<pod>, <pod>.<namespace>) or <pod>/<container>')
+    .option('-c, --container <name>', "the pod's container (default: its first)")
+    .option('-f, --follow', 'keep printing what it prints until Ctrl-C')
+    .option('--tail <lines>', 'only the last lines')
+    .description("what a pod's container printed (the engine's log), like kubectl logs")
+    .action((lab: string, pod: string, o) => run(async () => (await inspect()).logsCommand(lab, pod, o))());
   cli
     .command('down')
     .argument('[lab]')
@@ -125,13 +135,15 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('sync')
     .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
-    .description('one kube-proxy sync now: endpoints from the pods that are running, rules on every node, DNS records')
+    .description('one kube-proxy sync now: endpoints from the pods that are ready (readiness probes run once), rules on every node, DNS records')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).syncCommand(lab, o))());
   cli
     .command('watch')
     .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
-    .description('keep endpoints, rules and DNS following the pods (a pod that dies drops out within a second)')
+    .description(
+      "the lab's control loop: run readiness and liveness probes on their periods (restarting containers whose liveness fails), and keep endpoints, rules and DNS following ready pods",
+    )
     .option('--interval <ms>', 'how often to look', '1000')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).watchCommand(lab, o))());

@@ -17,6 +17,8 @@ import { withAddons } from '../plan/addons.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
 import { planLab } from '../plan/plan.js';
 import { podSourcesFrom } from '../plan/readiness.js';
+import type { ProbeVerdict } from '../plan/probes.js';
+import { probeOnce, type ProbeTarget } from './probing.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 import { isEmptyOverlay, overlaid } from './manifests.js';
@@ -184,9 +186,14 @@ export class RunningLab {
     return new Map(containers.map((c) => [containerName(c), c.State]));
   }
 
-  /** Every pod with its address, node and readiness now (sandbox and every container running). */
+  /** Every pod with its address, node and readiness now (its containers running, its readiness probes run once and passing). */
   async podSources(): Promise<PodEndpointSource[]> {
-    return readPodSources(this.engine, this.lab, this.plan);
+    return readPodSources(this);
+  }
+
+  /** The readiness probes of the running containers, run once now (by container). */
+  probeReadiness(running: ReadonlySet<string>): Promise<Map<string, ProbeVerdict>> {
+    return probeOnce(this, running);
   }
 
   /** Services with their endpoints from the pods that are ready now. */
@@ -219,8 +226,17 @@ export class RunningLab {
   }
 }
 
-/** Which pods of a plan are ready now, read from the engine in one call. */
-export async function readPodSources(engine: Engine, lab: Pick<Lab, 'pods'>, plan: LabPlan): Promise<PodEndpointSource[]> {
-  const containers = await listLabContainers(engine, plan.lab);
-  return podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
+/** The names of the lab's containers that run now, read from the engine in one call. */
+export async function runningContainers(engine: Engine, lab: string): Promise<Set<string>> {
+  const containers = await listLabContainers(engine, lab);
+  return new Set(containers.filter((c) => c.State === 'running').map(containerName));
+}
+
+/**
+ * Which pods of a plan are ready now: their containers running (one engine call) and their
+ * readiness probes passing, given by a Prober's published results (`probes`) or else run once.
+ */
+export async function readPodSources(target: ProbeTarget, probes?: ReadonlyMap<string, ProbeVerdict>): Promise<PodEndpointSource[]> {
+  const running = await runningContainers(target.engine, target.plan.lab);
+  return podSourcesFrom(target.lab, target.plan, running, probes ?? (await probeOnce(target, running)));
 }

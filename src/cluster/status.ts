@@ -4,6 +4,7 @@ import { LABEL_LAB } from '../core/labels.js';
 import { podContainerName, podTitle } from '../core/names.js';
 import type { Engine, AttachedExec } from '../engine/engine.js';
 import { listLabsOnEngine, type LabSummary } from '../engine/state.js';
+import { resolveEndpoint } from '../labfile/endpoints.js';
 import { listLabs, type LabListing } from '../labfile/load.js';
 import { RunningLab } from './running-lab.js';
 
@@ -68,4 +69,19 @@ export async function attachTo(engine: Engine, labArg: string, target: string, c
   }
   const command = cmd.length === 0 ? ['sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'] : cmd;
   return engine.attach(name, command, { tty, env: [`TERM=${process.env.TERM ?? 'xterm'}`] });
+}
+
+/** The engine's container of a pod's container (`pod`, `pod.namespace`, `pod/container`) in a running lab, for `netlab logs`. */
+export async function podContainerFor(engine: Engine, labArg: string, target: string): Promise<string> {
+  const running = await RunningLab.open(engine, labArg);
+  const ref = resolveEndpoint(running.lab, target);
+  if ('error' in ref || ref.kind !== 'pod')
+    throw new NetlabError(`No pod ${target} in lab ${running.name}${'error' in ref ? `: ${ref.error}` : ''}.`, {
+      hint: `${'error' in ref && ref.hint ? `${ref.hint}; ` : ''}netlab get ${running.name} pods lists them`,
+      exitCode: 2,
+    });
+  const name = running.containerFor(target);
+  if (!(await engine.inspectContainer(name)))
+    throw new NetlabError(`${target} has no container on the engine.`, { hint: `netlab up ${running.name} creates it` });
+  return name;
 }

@@ -27,6 +27,7 @@ import { labBridge } from '../plan/isolation.js';
 import { isolate, lifter } from './isolation.js';
 import { type PlumbJob, plumbPods } from './plumb.js';
 import { syncServices } from './sync.js';
+import { waitUntilReady } from './wait-ready.js';
 
 export class InterruptedError extends NetlabError {
   constructor(lab: string) {
@@ -64,23 +65,32 @@ interface UpRun {
   checkAbort(): void;
 }
 
-/** `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images, then `up`. */
-export function bringUp(
+/**
+ * `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images,
+ * then `up`; then, unless `wait` is 0, up to `wait` seconds for every pod to be ready.
+ */
+export async function bringUp(
   engine: Engine,
   loaded: Lab,
   emit: EventSink,
-  options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal },
+  options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal; wait?: number },
 ): Promise<UpResult> {
-  return withLabLock(
+  let lab = loaded;
+  const result = await withLabLock(
     engine,
     loaded.name,
     'up',
     async () => {
-      const lab = await runningForUp(engine, loaded, options);
+      lab = await runningForUp(engine, loaded, options);
       return up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
     },
     { emit, signal: options.signal },
   );
+  if (options.wait) {
+    const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
+    await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
+  }
+  return result;
 }
 
 /** Makes the engine hold `lab` as planned, under the lab's lock (already held when `up` is part of a larger command). */

@@ -66,6 +66,27 @@ export interface ContainerSpec {
   args?: string[];
   env: EnvVar[];
   ports: ContainerPort[];
+  /** Until it passes, the pod is no endpoint. */
+  readinessProbe?: ContainerProbe;
+  /** Failing failureThreshold times in a row, the container is restarted (by `netlab watch`). */
+  livenessProbe?: ContainerProbe;
+  at: SourceLocation;
+}
+
+/** What a container probe does; a named port is already resolved to the container's number. */
+export type ProbeHandler =
+  | { kind: 'httpGet'; path: string; port: number; scheme: 'HTTP' | 'HTTPS'; host?: string; headers: EnvVar[] }
+  | { kind: 'tcpSocket'; port: number; host?: string }
+  | { kind: 'exec'; command: string[] };
+
+/** A readinessProbe or livenessProbe, with Kubernetes' defaults filled in. */
+export interface ContainerProbe {
+  handler: ProbeHandler;
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  successThreshold: number;
+  failureThreshold: number;
   at: SourceLocation;
 }
 

@@ -444,14 +444,15 @@ export function serviceLookupName(service: { name: string; namespace: string }, 
   return service.namespace === namespace ? service.name : `${service.name}.${service.namespace}`;
 }
 
-/** The network namespaces of the lab's containers (undefined: not running), and the pods' readiness (all containers running). */
-export async function labNamespaces({ engine, lab, plan }: LabTarget): Promise<{
+/** The network namespaces of the lab's containers (undefined: not running), and the pods' readiness (containers running, readiness probes passing). */
+export async function labNamespaces(target: LabTarget): Promise<{
   ready: Map<string, boolean>;
   ns: (container: string) => Promise<NamespaceRef | undefined>;
 }> {
+  const { engine, lab, plan } = target;
   const containers = await listLabContainers(engine, plan.lab);
-  const running = containers.filter((c) => c.State === 'running');
-  const sources = podSourcesFrom(lab, plan, new Set(running.map(containerName)));
+  const running = new Set(containers.filter((c) => c.State === 'running').map(containerName));
+  const sources = podSourcesFrom(lab, plan, running, await target.probeReadiness?.(running));
   const ready = new Map(sources.map((s) => [nsName(s.pod), s.ready]));
   const ids = new Map(containers.map((c) => [containerName(c), c.Id]));
   const cache = new Map<string, Promise<NamespaceRef | undefined>>();

@@ -2,10 +2,9 @@
 import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../../cluster/changes.js';
 import { connectEngine } from '../../cluster/connect.js';
 import { RunningLab } from '../../cluster/running-lab.js';
-import { type SyncResult, syncLab, syncServices } from '../../cluster/sync.js';
+import { watchLab } from '../../cluster/watch.js';
+import { syncLab } from '../../cluster/sync.js';
 import { NetlabError } from '../../core/errors.js';
-import { LabBusyError } from '../../core/lock.js';
-import { nsName } from '../../core/names.js';
 import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
@@ -37,7 +36,7 @@ export async function getCommand(labArg: string, what: string, opts: OutputOptio
       rows = sources.map((s) => [
         s.pod.namespace,
         s.pod.name,
-        s.ready ? `${s.pod.containers.length}/${s.pod.containers.length}` : `0/${s.pod.containers.length}`,
+        `${s.containers ? s.containers.filter((c) => c.ready).length : s.ready ? s.pod.containers.length : 0}/${s.pod.containers.length}`,
         s.ready ? 'Running' : 'NotReady',
         s.ip,
         s.node,
@@ -88,12 +87,13 @@ export async function syncCommand(labArg: string, opts: OutputOptions): Promise<
   return 0;
 }
 
-/** Like kube-proxy's loop: when the set of ready pods changes, sync (checked every second). */
+/**
+ * The lab's control loop (src/cluster/watch.ts): readiness and liveness probes on their periods,
+ * liveness failures restart containers, endpoints follow the ready pods.
+ */
 export async function watchCommand(labArg: string, opts: OutputOptions & { interval?: string }): Promise<number> {
   const running = await RunningLab.open(await connectEngine(), labArg);
-  const { lab } = running;
   const intervalMs = Math.max(200, Number(opts.interval ?? 1000));
-  let last = '';
   let stop = false;
   // Ctrl-C stops after the sync in flight (and its lock); a second one at once.
   const dispose = onInterrupt(() => {
@@ -102,34 +102,8 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
   });
   const say = (text: string) =>
     process.stdout.write(opts.json ? `${JSON.stringify({ type: 'message', level: 'info', text })}\n` : `${new Date().toISOString().slice(11, 19)}  ${text}\n`);
-  say(`watching ${lab.name}: endpoints follow pods within ${intervalMs} ms (Ctrl-C to stop)`);
   try {
-    while (!stop) {
-      const sources = await running.podSources();
-      const now = sources
-        .filter((s) => s.ready)
-        .map((s) => nsName(s.pod))
-        .join(',');
-      if (now !== last) {
-        const gone = last.split(',').filter((p) => p && !now.split(',').includes(p));
-        const back = now.split(',').filter((p) => p && last && !last.split(',').includes(p));
-        let res: SyncResult;
-        try {
-          // Each sync under the lab's lock: a command changing the lab goes first, and the sync is tried again.
-          res = await syncServices(running, () => {});
-        } catch (err) {
-          if (!(err instanceof LabBusyError)) throw err;
-          say(`${err.message}; trying again`);
-          await new Promise((r) => setTimeout(r, intervalMs));
-          continue;
-        }
-        say(
-          `${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`,
-        );
-        last = now;
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
+    await watchLab(running, { intervalMs, say, stopped: () => stop });
   } finally {
     dispose();
   }

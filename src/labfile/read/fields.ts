@@ -38,8 +38,6 @@ export const IGNORED_FIELDS = {
   container: [
     'imagePullPolicy',
     'resources',
-    'readinessProbe',
-    'livenessProbe',
     'startupProbe',
     'securityContext',
     'volumeMounts',
@@ -74,9 +72,7 @@ export const IGNORED_FIELDS = {
 export const IGNORED_REASONS: Partial<Record<string, string>> = {
   imagePullPolicy: 'netlab builds its images locally and never pulls them',
   resources: 'netlab containers run without requests or limits',
-  readinessProbe: 'netlab does not probe containers; `netlab check` tests paths instead',
-  livenessProbe: 'netlab does not restart containers on failed probes',
-  startupProbe: 'netlab does not probe containers',
+  startupProbe: 'netlab runs readiness and liveness probes only',
   restartPolicy: 'netlab starts each container once',
   terminationGracePeriodSeconds: 'netlab stops pods at `down` without a grace period',
   strategy: 'netlab creates all replicas at once; there are no rolling updates',
@@ -90,7 +86,7 @@ export const IGNORED_REASONS: Partial<Record<string, string>> = {
   ipFamilies: 'netlab is IPv4 only',
   ipFamilyPolicy: 'netlab is IPv4 only',
   clusterIPs: 'netlab is IPv4 only: clusterIP says it all',
-  publishNotReadyAddresses: 'netlab does not probe readiness: every selected pod is an endpoint',
+  publishNotReadyAddresses: 'netlab publishes only ready pods as endpoints (in rules and DNS)',
   allocateLoadBalancerNodePorts: 'netlab has no LoadBalancer Services',
   loadBalancerIP: 'netlab has no cloud load balancer',
   loadBalancerSourceRanges: 'netlab has no cloud load balancer',

@@ -9,6 +9,7 @@ import { child, isEmptyDocument, keyAt, valueAt, YamlFile, type Path, type Place
 import type { Problems } from './problems.js';
 import { deploymentManifestSchema, podManifestSchema, workloadFileSchema, type PodSpecInput } from '../schema/schema.js';
 import { readService, type ServiceEntry } from './services.js';
+import { readProbe } from './probes.js';
 import { didYouMean, suggestion } from '../../core/suggest.js';
 
 export { isRecord } from './fields.js';
@@ -286,7 +287,7 @@ function readPod(value: unknown, place: Place, problems: Problems): Workload | u
   warnIgnoredFields(value, place, problems, ['spec']);
   const at = valueAt(place);
   const namespace = manifest.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const containers = readContainers(manifest.spec, child(place, 'spec'));
+  const containers = readContainers(manifest.spec, child(place, 'spec'), problems);
   const pod = makePod(manifest.metadata.name, namespace, manifest.metadata.labels ?? {}, manifest.spec.nodeName, containers, at);
   return {
     kind: 'Pod',
@@ -341,7 +342,7 @@ function readDeployment(value: unknown, place: Place, problems: Problems): Workl
   if (!selects) return undefined;
 
   const podSpecPlace = child(place, 'spec', 'template', 'spec');
-  const containers = readContainers(spec.template.spec, podSpecPlace);
+  const containers = readContainers(spec.template.spec, podSpecPlace, problems);
   const pods: PodSpec[] = [];
   for (let i = 0; i < spec.replicas; i++) {
     pods.push(makePod(`${name}-${i}`, namespace, templateLabels, spec.template.spec.nodeName, containers, at, name));
@@ -360,7 +361,7 @@ function readDeployment(value: unknown, place: Place, problems: Problems): Workl
   };
 }
 
-function readContainers(spec: PodSpecInput, specPlace: Place): ContainerSpec[] {
+function readContainers(spec: PodSpecInput, specPlace: Place, problems: Problems): ContainerSpec[] {
   return spec.containers.map((c, i) => {
     const container: ContainerSpec = {
       name: c.name,
@@ -371,6 +372,11 @@ function readContainers(spec: PodSpecInput, specPlace: Place): ContainerSpec[] {
     };
     if (c.command) container.command = [...c.command];
     if (c.args) container.args = [...c.args];
+    for (const kind of ['readinessProbe', 'livenessProbe'] as const) {
+      const input = c[kind];
+      const probe = input && readProbe(input, container.ports, child(specPlace, 'containers', i, kind), problems);
+      if (probe) container[kind] = probe;
+    }
     return container;
   });
 }

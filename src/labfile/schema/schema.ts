@@ -7,6 +7,7 @@ import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
+import { livenessProbeSchema, readinessProbeSchema } from './probes.js';
 import { PROBE_KIND_NAMES } from '../model.js';
 import { MIN_MEMORY_BYTES, MIN_NANO_CPUS, MIN_PIDS, memoryBytes, nanoCpus } from '../limits.js';
 
@@ -79,6 +80,8 @@ export const containerSchema = z
     args: z.array(z.string()).optional().meta({ description: 'Arguments to the command.' }),
     env: z.array(envVarSchema).default([]).meta({ description: 'Environment variables.' }),
     ports: z.array(containerPortSchema).default([]).meta({ description: 'Ports the container listens on.' }),
+    readinessProbe: readinessProbeSchema.optional(),
+    livenessProbe: livenessProbeSchema.optional(),
     ...ignoring(IGNORED_FIELDS.container),
   })
   .meta({ description: 'A container of the pod. All containers of a pod share its network namespace (localhost).' });

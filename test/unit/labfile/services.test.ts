@@ -102,7 +102,7 @@ describe('Services that load, with warnings', () => {
         'no pod selected by Service echo-np.team-a declares a UDP container port named http: Kubernetes would give this port no endpoints',
         'their port http is TCP: write protocol: TCP on this Service port',
       ],
-      ['65:7', '`publishNotReadyAddresses` is accepted but ignored', 'netlab does not probe readiness: every selected pod is an endpoint'],
+      ['65:7', '`publishNotReadyAddresses` is accepted but ignored', 'netlab publishes only ready pods as endpoints (in rules and DNS)'],
       [
         '71:5',
         'Service manual has no selector: it will have no endpoints',
