@@ -225,12 +225,12 @@ export class RunningLab {
     }
     const pod = this.podFor(target, options.namespace);
     if (pod) return `${podContainerName(plan.lab, pod.pod)}-${this.containerOf(pod.pod, options.container ?? pod.container)}`;
-    if (options.container !== undefined) throw new NetlabError(`-c ${options.container}: ${target} is not a pod.`, { hint, exitCode: 2 });
     const ref = resolveEndpoint(this.lab, target);
     if ('error' in ref) throw new NetlabError(`No ${target} in lab ${plan.lab}: ${ref.error}`, { hint: ref.hint ?? hint });
+    if (ref.kind !== 'pod' && options.container !== undefined) throw new NetlabError(`-c ${options.container}: ${target} is not a pod.`, { hint, exitCode: 2 });
     switch (ref.kind) {
       case 'pod':
-        return `${podContainerName(plan.lab, ref.pod)}-${(ref.container ?? ref.pod.containers[0]!).name}`;
+        return `${podContainerName(plan.lab, ref.pod)}-${this.containerOf(ref.pod, options.container ?? ref.container?.name)}`;
       case 'node':
         return plan.nodes.find((n) => n.name === ref.node.name)!.container.name;
       case 'router':
