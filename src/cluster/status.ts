@@ -70,6 +70,17 @@ export async function attachTo(
   const running = await RunningLab.open(engine, labArg);
   const name = running.containerFor(target, options);
   const info = await engine.inspectContainer(name);
+  if (info?.State.Restarting) {
+    throw new NetlabError(`${name} is restarting (CrashLoopBackOff): it exited with code ${info.State.ExitCode} and waits out its back-off.`, {
+      hint: `See what it printed: docker logs ${name}`,
+    });
+  }
+  if (info && info.Config.Labels?.[LABEL_LAB] === running.name && !info.State.Running && info.HostConfig.RestartPolicy?.Name !== 'always') {
+    // kubelet leaves it so, and so does `up`: its pod's restartPolicy is Never or OnFailure.
+    throw new NetlabError(`${name} has ended (exit code ${info.State.ExitCode}); its pod's restartPolicy does not start it again.`, {
+      hint: `See what it printed: docker logs ${name}; delete the pod and apply it again to run it anew.`,
+    });
+  }
   if (!info || info.Config.Labels?.[LABEL_LAB] !== running.name || !info.State.Running) {
     throw new NetlabError(`${name} is not running.`, { hint: `netlab up ${labArg} brings it back.` });
   }

@@ -144,6 +144,9 @@ describe('pods as Kubernetes runs them', () => {
     const wrong = await netlab(['exec', name, 'envpod', '-c', 'nope', '--', 'true']);
     expect(wrong.exitCode).toBe(2);
     expect(wrong.all).toContain('container nope is not valid for pod envpod');
+    const ended = await netlab(['exec', name, 'job', '--', 'true']);
+    expect(ended.exitCode).not.toBe(0);
+    expect(ended.all).toContain(`${name}-job-once has ended (exit code 0); its pod's restartPolicy does not start it again.`);
     const help = await netlab(['exec', '--help']);
     expect(help.stdout).toContain('-n shop api');
   });
