@@ -70,10 +70,29 @@ function lifecycleCommands(cli: Command, run: Run): void {
   cli
     .command('exec')
     .argument('<lab>')
-    .argument('<target>', 'a pod, pod/container, a node, router, external')
+    .argument('<target>', 'a pod (or ns/pod, pod.ns), pod/container, a node, router, external')
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
+    .option('-n, --namespace <ns>', "the pod's namespace (default: default)")
+    .option('-c, --container <name>', "which of the pod's containers (default: its first)")
     .description('run a command (or a shell) inside a part of a lab')
-    .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
+    .addHelpText(
+      'after',
+      `
+Targets:
+  web                      pod web in namespace default (its first container)
+  web -c sidecar           container sidecar of pod web
+  web/sidecar              the same
+  shop/api                 pod api in namespace shop (when shop is a namespace of the lab)
+  -n shop api              the same; also api.shop
+  node1, router, external  a node, the router, the external client
+
+Examples:
+  netlab exec mylab web -- ip addr
+  netlab exec mylab -n shop api -c app -- cat /etc/resolv.conf`,
+    )
+    .action((lab: string, target: string, cmd: string[], o: { namespace?: string; container?: string }) =>
+      run(async () => (await inspect()).execCommand(lab, target, cmd, o))(),
+    );
   cli
     .command('logs')
     .argument('<lab>')
@@ -104,8 +123,10 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('get')
     .argument('<lab>')
-    .argument('<what>', 'pods, services or endpoints')
-    .description('pods, services and endpoints of a running lab, as kubectl prints them')
+    .argument('<what>', 'pods, services, endpoints or namespaces')
+    .description('pods, services, endpoints and namespaces of a running lab, as kubectl prints them')
+    .option('-n, --namespace <ns>', 'only this namespace (default: default)')
+    .option('-A, --all-namespaces', 'every namespace (a NAMESPACE column)')
     .option(...json)
     .action((lab: string, what: string, o) => run(async () => (await cluster()).getCommand(lab, what, o))());
   cli
@@ -118,10 +139,10 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('delete')
     .argument('<lab>')
-    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x')
+    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, namespace/x')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option(...json)
-    .description('delete a pod, deployment or service from a running lab')
+    .description('delete a pod, deployment, service or namespace (with everything in it) from a running lab')
     .action((lab: string, object: string, o) => run(async () => (await cluster()).deleteCommand(lab, object, o))());
   cli
     .command('scale')

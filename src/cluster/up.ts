@@ -406,6 +406,8 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
               // Joined to a sandbox that has since been replaced: it must join the new one.
               keep: (existing) => existing.HostConfig?.NetworkMode === `container:${pause.id}`,
               needPid: false,
+              // As kubelet: a container that ended is started again only under restartPolicy Always.
+              leaveExited: c.create.HostConfig?.RestartPolicy?.Name !== 'always',
             }),
           ),
         );

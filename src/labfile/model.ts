@@ -56,7 +56,26 @@ export interface ContainerPort {
 
 export interface EnvVar {
   name: string;
+  /** The value as written (`$(VAR)` references expanded at planning, as kubelet does). */
   value: string;
+  /** valueFrom.fieldRef.fieldPath (metadata.name, status.podIP...): the value is that field of the pod, known at planning. */
+  fieldPath?: string;
+}
+
+/** An env var's valueFrom.fieldRef.fieldPath naming one label of the pod: metadata.labels['app']. */
+export const LABEL_FIELD = /^metadata\.labels\['([^']+)'\]$/;
+
+/** spec.restartPolicy: what happens to a container that exits (kubelet's, on Docker's restart policies). */
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** The namespaces every cluster has (kube-apiserver makes them); a Namespace manifest makes others. */
+export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/** A namespace a Namespace manifest created. */
+export interface NamespaceSpec {
+  name: string;
+  labels: Record<string, string>;
+  at: SourceLocation;
 }
 
 export interface ContainerSpec {
@@ -65,6 +84,8 @@ export interface ContainerSpec {
   command?: string[];
   args?: string[];
   env: EnvVar[];
+  /** workingDir: the process's current directory (else the image's). */
+  workingDir?: string;
   ports: ContainerPort[];
   /** Until it passes, the pod is no endpoint. */
   readinessProbe?: ContainerProbe;
@@ -99,6 +120,8 @@ export interface PodSpec {
   containers: ContainerSpec[];
   /** The Deployment this pod was stamped from, if any. */
   deployment?: string;
+  /** spec.restartPolicy; undefined = Always (Kubernetes' default). */
+  restartPolicy?: RestartPolicy;
   at: SourceLocation;
 }
 
@@ -226,6 +249,8 @@ export interface Lab {
   file: string;
   dir: string;
   topology: Topology;
+  /** Namespaces the lab's Namespace manifests create (the DEFAULT_NAMESPACES exist without them). */
+  namespaces: NamespaceSpec[];
   deployments: DeploymentSpec[];
   /** Every pod, Deployments expanded into their replicas. */
   pods: PodSpec[];

@@ -60,11 +60,11 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
   return 0;
 }
 
-export async function execCommand(labArg: string, target: string, cmd: string[]): Promise<number> {
+export async function execCommand(labArg: string, target: string, cmd: string[], options: { namespace?: string; container?: string } = {}): Promise<number> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (cmd.length === 0 && !tty)
     throw new NetlabError('An interactive shell needs a terminal.', { hint: `Give a command: netlab exec ${labArg} ${target} -- ip addr` });
-  const exec = await attachTo(await connectEngine(), labArg, target, cmd, tty);
+  const exec = await attachTo(await connectEngine(), labArg, target, cmd, tty, options);
   const { stream } = exec;
   const resize = () => void exec.resize(process.stdout.rows, process.stdout.columns);
   try {

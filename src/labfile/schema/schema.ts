@@ -47,6 +47,18 @@ export const containerPortSchema = z
   })
   .meta({ description: 'A port the container listens on.' });
 
+/** The pod fields an env var's valueFrom.fieldRef may name (kube-apiserver's list, less uid and annotations). */
+export const ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+] as const;
+
 export const envVarSchema = z
   .strictObject({
     name: z
@@ -62,7 +74,31 @@ export const envVarSchema = z
     value: z
       .string()
       .default('')
-      .meta({ description: 'Value (text: quote numbers, e.g. "8080").', examples: ['hello'] }),
+      .meta({
+        description: 'Value (text: quote numbers, e.g. "8080"). $(OTHER) is replaced by an earlier variable\'s value, $$ by $, as kubelet does.',
+        examples: ['hello'],
+      }),
+    valueFrom: z
+      .strictObject({
+        fieldRef: z
+          .strictObject({
+            fieldPath: z.string().meta({
+              description: `A field of the pod: ${ENV_FIELD_PATHS.join(', ')}, or metadata.labels['<key>'].`,
+              examples: ['status.podIP'],
+            }),
+            apiVersion: z.literal('v1').optional().meta({ description: 'v1 (the default).' }),
+          })
+          .optional()
+          .meta({ description: 'The value of a field of the pod (the downward API).' }),
+        ...(Object.fromEntries(
+          (['secretKeyRef', 'configMapKeyRef', 'resourceFieldRef', 'fileKeyRef'] as const).map((k) => [
+            k,
+            z.unknown().optional().meta({ description: 'Not supported: netlab has no Secrets, ConfigMaps, resources or volumes (an error says so).' }),
+          ]),
+        ) as Record<'secretKeyRef' | 'configMapKeyRef' | 'resourceFieldRef' | 'fileKeyRef', z.ZodOptional<z.ZodUnknown>>),
+      })
+      .optional()
+      .meta({ description: 'Where the value comes from instead of `value`: fieldRef (a field of the pod).' }),
   })
   .meta({ description: 'An environment variable.' });
 
@@ -76,9 +112,19 @@ export const containerSchema = z
     command: z
       .array(z.string())
       .optional()
-      .meta({ description: "Replaces the image's entrypoint.", examples: [['/bin/sh', '-c']] }),
-    args: z.array(z.string()).optional().meta({ description: 'Arguments to the command.' }),
+      .meta({
+        description: "Replaces the image's entrypoint (and its CMD). $(VAR) is replaced by the env var's value, $$ by $.",
+        examples: [['/bin/sh', '-c']],
+      }),
+    args: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Arguments to the command: replace the image's CMD (alone they keep its entrypoint). $(VAR) is replaced as in command." }),
     env: z.array(envVarSchema).default([]).meta({ description: 'Environment variables.' }),
+    workingDir: z
+      .string()
+      .optional()
+      .meta({ description: "The process's current directory (an absolute path); default: the image's.", examples: ['/tmp'] }),
     ports: z.array(containerPortSchema).default([]).meta({ description: 'Ports the container listens on.' }),
     readinessProbe: readinessProbeSchema.optional(),
     livenessProbe: livenessProbeSchema.optional(),
@@ -93,6 +139,10 @@ export const podSpecSchema = z
       .optional()
       .meta({ description: 'The node to run on (a name from topology.nodes). Without it netlab spreads pods over the nodes in turn.', examples: ['node1'] }),
     containers: z.array(containerSchema).min(1).meta({ description: "The pod's containers (at least one)." }),
+    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional().meta({
+      description:
+        'What happens to a container that exits: Always (default) restarts it, OnFailure when its exit code is not 0, Never leaves it exited. Restarts back off.',
+    }),
     ...ignoring(IGNORED_FIELDS.podSpec),
   })
   .meta({ description: 'Pod spec: where it runs and its containers.' });
@@ -146,6 +196,19 @@ export const deploymentManifestSchema = z
   })
   .meta({ title: 'Deployment', description: 'A Kubernetes Deployment manifest (apiVersion apps/v1): replicas pods from one template.' });
 
+export const namespaceManifestSchema = z
+  .strictObject({
+    apiVersion: apiVersion('v1', 'Namespace'),
+    kind: z.literal('Namespace'),
+    metadata: metadataSchema,
+    spec: z
+      .strictObject({ ...ignoring(['finalizers'] as const) })
+      .optional()
+      .meta({ description: 'Namespace spec (finalizers only; ignored).' }),
+    ...ignoring(IGNORED_FIELDS.manifest),
+  })
+  .meta({ title: 'Namespace', description: 'A Kubernetes Namespace manifest (apiVersion v1): pods and Services may then be in it.' });
+
 export const workloadFileSchema = z
   .strictObject({
     file: z
@@ -161,6 +224,7 @@ export const workloadFileSchema = z
 export type PodManifest = z.output<typeof podManifestSchema>;
 export type DeploymentManifest = z.output<typeof deploymentManifestSchema>;
 export type PodSpecInput = z.output<typeof podSpecSchema>;
+export type NamespaceManifest = z.output<typeof namespaceManifestSchema>;
 
 // ---------------------------------------------------------------- lab file
 

@@ -226,6 +226,11 @@ describe('Services across the lab', () => {
         'Service names must be unique in a namespace: rename one of them',
       ],
       [
+        '26:39',
+        'Service web: namespaces "other" not found',
+        'namespaces here: default, kube-system, kube-public, kube-node-lease; or create it: add a manifest `apiVersion: v1, kind: Namespace, metadata: {name: other}`',
+      ],
+      [
         '28:18',
         `clusterIP 10.96.0.20 is already Service web's (${file}:14:18)`,
         'give each Service its own clusterIP, or leave clusterIP out to have one allocated',
