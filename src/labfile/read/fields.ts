@@ -36,7 +36,6 @@ export const IGNORED_FIELDS = {
     'runtimeClassName',
   ],
   container: [
-    'imagePullPolicy',
     'resources',
     'readinessProbe',
     'livenessProbe',
@@ -72,7 +71,6 @@ export const IGNORED_FIELDS = {
 
 /** Why an ignored field has no effect, where there is more to say than "not modelled". */
 export const IGNORED_REASONS: Partial<Record<string, string>> = {
-  imagePullPolicy: 'netlab builds its images locally and never pulls them',
   resources: 'netlab containers run without requests or limits',
   readinessProbe: 'netlab does not probe containers; `netlab check` tests paths instead',
   livenessProbe: 'netlab does not restart containers on failed probes',

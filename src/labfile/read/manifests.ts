@@ -365,10 +365,12 @@ function readContainers(spec: PodSpecInput, specPlace: Place): ContainerSpec[] {
     const container: ContainerSpec = {
       name: c.name,
       image: c.image,
+      imageAt: valueAt(specPlace, 'containers', i, 'image'),
       env: c.env.map((e) => ({ name: e.name, value: e.value })),
       ports: c.ports.map((p) => ({ ...(p.name === undefined ? {} : { name: p.name }), containerPort: p.containerPort, protocol: p.protocol })),
       at: valueAt(specPlace, 'containers', i),
     };
+    if (c.imagePullPolicy) container.imagePullPolicy = c.imagePullPolicy;
     if (c.command) container.command = [...c.command];
     if (c.args) container.args = [...c.args];
     return container;
