@@ -66,8 +66,11 @@ export class PullProgress {
 
   /** What the pull did, once it is over. */
   summary(): string {
-    if (this.upToDate || (this.total > 0 && this.fetched === 0)) return 'pulled: up to date';
+    if (this.upToDate) return 'up to date';
+    // The engine names no layer when it holds every one of them already.
+    if (this.total === 0) return 'pulled';
     const reused = this.total - this.fetched;
+    if (this.fetched === 0) return `pulled (its ${reused} layer${reused === 1 ? ' was' : 's were'} on the engine already)`;
     return `pulled ${this.fetched} layer${this.fetched === 1 ? '' : 's'}${reused ? ` (${reused} already on the engine)` : ''}`;
   }
 }
@@ -103,6 +106,16 @@ export function followPull(stream: Readable, onMessage: (m: PullMessage) => void
   });
 }
 
+/**
+ * The engine's reason: a pull refused before its stream starts comes as the client's
+ * `(HTTP code 404) unexpected - <reason>`, which says nothing more than the reason.
+ */
+export function pullReason(err: unknown): string {
+  return engineMessage(err)
+    .replace(/^\(HTTP code \d+\) [^-]*- /, '')
+    .trim();
+}
+
 /** Why a pull failed, in the engine's words. */
 export class PullFailure extends Error {}
 
@@ -126,7 +139,7 @@ export async function pullImage(engine: Engine, ref: ImageRef, pullAs: string, e
           if (progress.take(m)) emit({ type: 'task-progress', id, text: progress.text(pullAs) });
         });
       } catch (err) {
-        throw new PullFailure(engineMessage(err));
+        throw new PullFailure(pullReason(err));
       }
       return progress.summary();
     },

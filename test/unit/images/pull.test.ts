@@ -2,7 +2,7 @@
 // engine's error (mid-stream) becoming the pull's failure.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { followPull, type PullMessage, PullProgress } from '../../../src/images/pull.js';
+import { followPull, type PullMessage, PullProgress, pullReason } from '../../../src/images/pull.js';
 
 const REF = '127.0.0.1:5000/course/web:1';
 
@@ -44,8 +44,16 @@ describe('PullProgress', () => {
     p.take({ status: 'Pulling from course/web', id: '1' });
     p.take({ status: 'Digest: sha256:abc' });
     p.take({ status: `Status: Image is up to date for ${REF}` });
-    expect(p.summary()).toBe('pulled: up to date');
+    expect(p.summary()).toBe('up to date');
     expect(p.total).toBe(0);
+  });
+
+  it('a new tag whose layers the engine holds already', () => {
+    const p = new PullProgress();
+    p.take({ status: 'Already exists', id: 'aaa' });
+    p.take({ status: 'Already exists', id: 'bbb' });
+    p.take({ status: `Status: Downloaded newer image for ${REF}` });
+    expect(p.summary()).toBe('pulled (its 2 layers were on the engine already)');
   });
 });
 
@@ -67,5 +75,15 @@ describe('followPull', () => {
     stream.write(`${JSON.stringify(PULL[0])}\n`);
     stream.end(`${JSON.stringify({ errorDetail: { message: 'unexpected EOF' }, error: 'unexpected EOF' })}\n`);
     await expect(done).rejects.toThrow('unexpected EOF');
+  });
+});
+
+describe('pullReason', () => {
+  it("drops the client's HTTP prefix: the engine's reason says it all", () => {
+    const err = Object.assign(new Error('(HTTP code 404) unexpected - manifest for r/web:nope not found: manifest unknown: manifest unknown '), {
+      statusCode: 404,
+    });
+    expect(pullReason(err)).toBe('manifest for r/web:nope not found: manifest unknown: manifest unknown');
+    expect(pullReason(new Error('unexpected EOF'))).toBe('unexpected EOF');
   });
 });

@@ -1,0 +1,178 @@
+// Pulls against a real registry on 127.0.0.1:5000 (Debian's docker-registry; start it with
+// scripts/registry.sh): an image a pod names that the engine lacks is pulled before anything is
+// created, with its layers counted, and the lab works on it; imagePullPolicy: Never with a
+// missing image, a tag the registry lacks, and a reference the engine would refuse each stop
+// `up` before anything is created, naming the manifest's line.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { pack } from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followMessages } from '../../src/images/engine-build.js';
+import { checkJson, engine, failures, labObjects, netlab, uniqueName } from '../helpers/e2e.js';
+
+const REGISTRY = '127.0.0.1:5000';
+const dir = mkdtempSync(join(tmpdir(), 'netlab-pull-'));
+const made: string[] = [];
+const images: string[] = [];
+const tag = uniqueName('t');
+/** An image only the registry holds (its last layer is new), pushed by beforeAll. */
+const pushed = `${REGISTRY}/course/web:${tag}`;
+
+async function docker(): Promise<Docker> {
+  return new Docker((await engine()).endpoint.options);
+}
+
+/** Builds `ref` from netlab/app with one layer of its own (a file unique to this run). */
+async function buildOwn(ref: string): Promise<void> {
+  const tar = pack();
+  tar.entry({ name: 'Dockerfile' }, 'FROM netlab/app:latest\nCOPY marker /netlab-pull-marker\n');
+  tar.entry({ name: 'marker' }, `${ref}\n`);
+  tar.finalize();
+  const stream = (await (
+    await docker()
+  ).buildImage(tar as unknown as NodeJS.ReadableStream, {
+    t: ref,
+    networkmode: 'none',
+    rm: true,
+  })) as unknown as Readable;
+  await followMessages(stream, `build ${ref}`);
+}
+
+beforeAll(async () => {
+  const answer = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(3000) }).catch((err: Error) => err);
+  if (answer instanceof Error || !answer.ok) {
+    throw new Error(
+      `No image registry answers on http://${REGISTRY}/v2/ (${answer instanceof Error ? answer.message : `HTTP ${answer.status}`}). ` +
+        "Start one: scripts/registry.sh (it needs Debian's docker-registry: apt-get install -y docker-registry).",
+    );
+  }
+  await buildOwn(pushed);
+  images.push(pushed);
+  const d = await docker();
+  // The engine wants X-Registry-Auth on a push, even an empty one (this registry takes anyone).
+  const push = (await d.getImage(pushed).push({ authconfig: {} })) as unknown as Readable;
+  await followMessages(push, `push ${pushed}`);
+  // Only the registry has it now (its own layer went with the tag).
+  await d.getImage(pushed).remove();
+  expect(await (await engine()).inspectImage(pushed)).toBeUndefined();
+}, 120_000);
+
+afterAll(async () => {
+  for (const name of made) await netlab(['down', name]);
+  const d = await docker();
+  for (const image of images)
+    await d
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A one-node lab: a pod `web` on `image` (extra fields at line 10 on), a client, and a check between them. */
+function lab(name: string, image: string, extra = ''): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `name: ${name}
+workloads:
+  - apiVersion: v1
+    kind: Pod
+    metadata: { name: web, labels: { app: web } }
+    spec:
+      containers:
+        - name: app
+          image: ${image}
+          ports: [{ containerPort: 8080 }]${extra}
+  - apiVersion: v1
+    kind: Pod
+    metadata: { name: client }
+    spec:
+      containers:
+        - { name: app, image: netlab/app }
+checks:
+  - { name: client reaches web, from: client, to: web:8080 }
+`,
+  );
+  made.push(name);
+  return file;
+}
+
+describe('pulls', () => {
+  it('pulls the image a pod names from the registry before anything is created; the lab works on it', async () => {
+    const name = uniqueName('pull');
+    const r = await netlab(['up', lab(name, pushed), '--json']);
+    expect(r.exitCode, r.all).toBe(0);
+    const events = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { type: string; id?: string; text?: string; detail?: string });
+    const id = `pull:${pushed}`;
+    const mine = events.filter((e) => e.id === id);
+    expect(mine[0]).toMatchObject({ type: 'task-start', id });
+    // Its own layer was fetched; netlab/app's were on the engine already.
+    const done = mine.at(-1);
+    expect(done).toMatchObject({ type: 'task-done', detail: expect.stringMatching(/^pulled 1 layer \(\d+ already on the engine\)$/) });
+    const layers = Number(/\((\d+)/.exec(done?.detail ?? '')?.[1]) + 1;
+    const progress = mine.filter((e) => e.type === 'task-progress').map((e) => e.text);
+    expect(progress).toContain(`pulling ${pushed}: ${layers}/${layers} layers`);
+    // And counted them as they landed: some progress said fewer than all.
+    const counts = progress.flatMap((t) => {
+      const m = / (\d+)\/(\d+) layers$/.exec(t ?? '');
+      return m ? [[Number(m[1]), Number(m[2])]] : [];
+    });
+    expect(
+      counts.some(([done, total]) => done! < total!),
+      progress.join('\n'),
+    ).toBe(true);
+    // The pull came first: the lab's network (the first thing `up` creates) was started after it.
+    const network = events.findIndex((e) => e.type === 'task-start' && e.id === 'network');
+    expect(network).toBeGreaterThan(0);
+    expect(events.findIndex((e) => e.type === 'task-done' && e.id === id)).toBeLessThan(network);
+
+    expect(await (await engine()).inspectImage(pushed)).toBeDefined();
+    const { report } = await checkJson(name);
+    expect(report.ok, failures(report).join('\n')).toBe(true);
+    // A second `up` keeps the pod as it runs: nothing to pull.
+    const again = await netlab(['up', join(dir, `${name}.yaml`)]);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).not.toContain('pulling');
+    expect(again.stdout).toContain('nothing changed');
+  });
+
+  it('imagePullPolicy: Never with a missing image: kubelet’s ErrImageNeverPull at its line, no pull, nothing created', async () => {
+    const name = uniqueName('never');
+    const absent = `${REGISTRY}/course/web:${tag}-absent`;
+    const r = await netlab(['up', lab(name, absent, '\n          imagePullPolicy: Never')]);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr).toContain(`${name}.yaml:9:18 (pod web, container app): container image "${absent}" is not present with pull policy of Never`);
+    expect(r.stderr).toContain('hint: put the image on the engine first');
+    expect(r.stderr).toContain('Nothing was created.');
+    expect(r.all).not.toContain('pulling');
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+
+  it('a tag the registry does not have: the failed pull names the manifest’s line, and nothing is created', async () => {
+    const name = uniqueName('nopull');
+    const missing = `${REGISTRY}/course/web:${tag}-missing`;
+    const r = await netlab(['up', lab(name, missing)]);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`${name}\\.yaml:9:18 \\(pod web, container app\\): failed to pull image "${missing.replace(/\./g, '\\.')}": .*manifest unknown`),
+    );
+    expect(r.stderr).toContain(`hint: ${REGISTRY} has no ${missing}: check the name and the tag, or push the image there first`);
+    expect(r.stderr).toContain('Nothing was created.');
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+
+  it('a reference the engine would refuse is a lab-file error at its line, never an engine call', async () => {
+    const name = uniqueName('badref');
+    const r = await netlab(['up', lab(name, 'APP_IMAGE')]);
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stderr).toContain(`${name}.yaml:9:18: image "APP_IMAGE" is not a valid image reference: repository name must be lowercase`);
+    expect(r.stderr).not.toContain('invalid reference format');
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
