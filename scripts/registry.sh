@@ -10,12 +10,19 @@ set -euo pipefail
 addr=127.0.0.1:5000
 dir=${NETLAB_REGISTRY_DIR:-/tmp/netlab-registry}
 
-answers() { curl -fsS -m 2 -o /dev/null "http://$addr/v2/" 2>/dev/null; }
+# The HTTP status of the registry's API root: 200 for a registry that takes anyone, 000 for nothing there.
+status() { curl -s -m 2 -o /dev/null -w '%{http_code}' "http://$addr/v2/" 2>/dev/null || true; }
+answers() { [ "$(status)" = 200 ]; }
 
-if answers; then
-  echo "registry: http://$addr answers already"
-  exit 0
-fi
+case "$(status)" in
+  200) echo "registry: http://$addr answers already"; exit 0 ;;
+  000 | '') ;;
+  *)
+    # Debian's packaged service (systemd) listens there with htpasswd: the tests push anonymously.
+    echo "registry: something else answers on $addr (HTTP $(status) on /v2/): stop it (systemctl stop docker-registry) and run this again" >&2
+    exit 1
+    ;;
+esac
 if ! command -v docker-registry >/dev/null 2>&1; then
   echo "registry: docker-registry is not installed: apt-get install -y docker-registry (Debian, Ubuntu)" >&2
   exit 1
