@@ -3,11 +3,13 @@
 // created, with its layers counted, and the lab works on it; imagePullPolicy: Never with a
 // missing image, a tag the registry lacks, and a reference the engine would refuse each stop
 // `up` before anything is created, naming the manifest's line.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { execa, type ResultPromise } from 'execa';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followMessages } from '../../src/images/engine-build.js';
@@ -23,6 +25,16 @@ const pushed = `${REGISTRY}/course/web:${tag}`;
 
 async function docker(): Promise<Docker> {
   return new Docker((await engine()).endpoint.options);
+}
+
+/** Pushes `ref` (with credentials, or anonymously) and removes it here: only the registry has it then. */
+async function pushAway(ref: string, auth: Record<string, string> = {}): Promise<void> {
+  const d = await docker();
+  // The engine wants X-Registry-Auth on a push, even an empty one.
+  const push = (await d.getImage(ref).push({ authconfig: auth })) as unknown as Readable;
+  await followMessages(push, `push ${ref}`);
+  await d.getImage(ref).remove();
+  expect(await (await engine()).inspectImage(ref)).toBeUndefined();
 }
 
 /** Builds `ref` from netlab/app with one layer of its own (a file unique to this run). */
@@ -51,13 +63,7 @@ beforeAll(async () => {
   }
   await buildOwn(pushed);
   images.push(pushed);
-  const d = await docker();
-  // The engine wants X-Registry-Auth on a push, even an empty one (this registry takes anyone).
-  const push = (await d.getImage(pushed).push({ authconfig: {} })) as unknown as Readable;
-  await followMessages(push, `push ${pushed}`);
-  // Only the registry has it now (its own layer went with the tag).
-  await d.getImage(pushed).remove();
-  expect(await (await engine()).inspectImage(pushed)).toBeUndefined();
+  await pushAway(pushed);
 }, 120_000);
 
 afterAll(async () => {
@@ -174,5 +180,72 @@ describe('pulls', () => {
     expect(r.stderr).toContain(`${name}.yaml:9:18: image "APP_IMAGE" is not a valid image reference: repository name must be lowercase`);
     expect(r.stderr).not.toContain('invalid reference format');
     expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
+
+describe('credentials', () => {
+  // A registry of this test's own that wants a login (htpasswd: bcrypt of PASSWORD, cost 4).
+  const USER = 'student';
+  const PASSWORD = 'netlab-pull-test';
+  const HTPASSWD = `${USER}:$2b$04$i4I3HwIjW.Tl/WS1yUkYburLixKa7PHotNL4Px7L7PyQIQ8wFTlt.\n`;
+  const home = join(dir, 'auth-registry');
+  let registry: ResultPromise | undefined;
+  let address = '';
+  let image = '';
+
+  beforeAll(async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    address = `127.0.0.1:${(free.address() as AddressInfo).port}`;
+    await new Promise((resolve) => free.close(resolve));
+    mkdirSync(join(home, 'data'), { recursive: true });
+    writeFileSync(join(home, 'htpasswd'), HTPASSWD);
+    writeFileSync(
+      join(home, 'config.yml'),
+      `version: 0.1\nlog: { level: warn }\nstorage: { filesystem: { rootdirectory: ${join(home, 'data')} } }\nhttp: { addr: ${address} }\nauth: { htpasswd: { realm: netlab-test, path: ${join(home, 'htpasswd')} } }\n`,
+    );
+    registry = execa('docker-registry', ['serve', join(home, 'config.yml')], { reject: false, all: true });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const status = await fetch(`http://${address}/v2/`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 401) break;
+      if (registry.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`docker-registry did not start on ${address} (apt-get install -y docker-registry): ${(await registry).all ?? ''}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    image = `${address}/private/web:${tag}`;
+    await buildOwn(image);
+    images.push(image);
+    await pushAway(image, { username: USER, password: PASSWORD, serveraddress: address });
+  }, 120_000);
+
+  afterAll(async () => {
+    registry?.kill();
+    await registry;
+  });
+
+  it('pulls with the login in the docker config (DOCKER_CONFIG); without it, says to log in', async () => {
+    const config = join(home, 'docker-config');
+    mkdirSync(config, { recursive: true });
+    const name = uniqueName('auth');
+    const file = lab(name, image);
+
+    const anonymous = await netlab(['up', file], { env: { DOCKER_CONFIG: config } });
+    expect(anonymous.exitCode, anonymous.all).toBe(2);
+    expect(anonymous.stderr).toContain(`${name}.yaml:9:18 (pod web, container app): failed to pull image "${image}": `);
+    expect(anonymous.stderr).toContain(`hint: log in to ${address} (docker login ${address}: netlab pulls with the credentials in your docker config)`);
+    expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+
+    // As `docker login` writes it.
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: { [address]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+    const r = await netlab(['up', file], { env: { DOCKER_CONFIG: config } });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`done +image ${image.replace(/\./g, '\\.')} +pulled 1 layer`));
+    const { report } = await checkJson(name);
+    expect(report.ok, failures(report).join('\n')).toBe(true);
   });
 });
