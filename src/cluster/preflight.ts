@@ -180,9 +180,10 @@ async function pullPlan(engine: Engine, inputs: PreflightInputs): Promise<PullPl
   };
   const uses: ImageUse[] = [];
   for (const pod of plan.pods) {
-    if (kept(pod.pause) && pod.containers.every(kept)) continue;
     const spec = findNamed(lab.pods, pod);
-    for (const c of pod.containers.filter((c) => !ours.has(c.create.Image))) {
+    // A new sandbox takes every container of the pod with it.
+    const starts = (c: ContainerPlan) => !kept(pod.pause) || !kept(c);
+    for (const c of pod.containers.filter((c) => !ours.has(c.create.Image) && starts(c))) {
       const name = c.create.Labels?.[LABEL_CONTAINER] ?? c.name;
       const container = spec?.containers.find((s) => s.name === name);
       uses.push({
