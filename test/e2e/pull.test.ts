@@ -20,8 +20,9 @@ const dir = mkdtempSync(join(tmpdir(), 'netlab-pull-'));
 const made: string[] = [];
 const images: string[] = [];
 const tag = uniqueName('t');
-/** An image only the registry holds (its last layer is new), pushed by beforeAll. */
+/** Images only the registry holds (each with a last layer of its own), pushed by beforeAll. */
 const pushed = `${REGISTRY}/course/web:${tag}`;
+const pushedClient = `${REGISTRY}/course/client:${tag}`;
 
 async function docker(): Promise<Docker> {
   return new Docker((await engine()).endpoint.options);
@@ -61,9 +62,11 @@ beforeAll(async () => {
         "Start one: scripts/registry.sh (it needs Debian's docker-registry: apt-get install -y docker-registry).",
     );
   }
-  await buildOwn(pushed);
-  images.push(pushed);
-  await pushAway(pushed);
+  for (const image of [pushed, pushedClient]) {
+    await buildOwn(image);
+    images.push(image);
+    await pushAway(image);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -78,7 +81,7 @@ afterAll(async () => {
 });
 
 /** A one-node lab: a pod `web` on `image` (extra fields at line 10 on), a client, and a check between them. */
-function lab(name: string, image: string, extra = ''): string {
+function lab(name: string, image: string, extra = '', client = 'netlab/app'): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
@@ -97,7 +100,7 @@ workloads:
     metadata: { name: client }
     spec:
       containers:
-        - { name: app, image: netlab/app }
+        - { name: app, image: ${client} }
 checks:
   - { name: client reaches web, from: client, to: web:8080 }
 `,
@@ -109,7 +112,7 @@ checks:
 describe('pulls', () => {
   it('pulls the image a pod names from the registry before anything is created; the lab works on it', async () => {
     const name = uniqueName('pull');
-    const r = await netlab(['up', lab(name, pushed), '--json']);
+    const r = await netlab(['up', lab(name, pushed, '', pushedClient), '--json']);
     expect(r.exitCode, r.all).toBe(0);
     const events = r.stdout
       .split('\n')
@@ -138,6 +141,10 @@ describe('pulls', () => {
     expect(network).toBeGreaterThan(0);
     expect(events.findIndex((e) => e.type === 'task-done' && e.id === id)).toBeLessThan(network);
 
+    // The two images were pulled side by side: both started before either was done.
+    const at = (type: string, image: string) => events.findIndex((e) => e.type === type && e.id === `pull:${image}`);
+    expect(Math.max(at('task-start', pushed), at('task-start', pushedClient))).toBeLessThan(Math.min(at('task-done', pushed), at('task-done', pushedClient)));
+    expect(await (await engine()).inspectImage(pushedClient)).toBeDefined();
     expect(await (await engine()).inspectImage(pushed)).toBeDefined();
     const { report } = await checkJson(name);
     expect(report.ok, failures(report).join('\n')).toBe(true);
