@@ -124,6 +124,8 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     holders,
     createsNetwork: networkIsStale(state, run.plan),
     running: state.containers.size > 0,
+    existing: state.containers,
+    emit,
   });
   await replaceStaleNetwork(run);
   await ensureNetwork(run, chosen.taken);
