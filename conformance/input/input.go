@@ -1,0 +1,42 @@
+// Package input reads the conformance harness's JSON input: Kubernetes
+// Services and EndpointSlices plus the node facts kube-proxy needs.
+package input
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	v1 "k8s.io/api/core/v1"
+	discovery "k8s.io/api/discovery/v1"
+)
+
+// Input is the file format; see conformance/README.md.
+type Input struct {
+	NodeName       string                    `json:"nodeName"`
+	NodeIP         string                    `json:"nodeIP"`
+	ClusterCIDR    string                    `json:"clusterCIDR"`
+	ServiceCIDR    string                    `json:"serviceCIDR,omitempty"`
+	Services       []*v1.Service             `json:"services"`
+	EndpointSlices []*discovery.EndpointSlice `json:"endpointSlices"`
+}
+
+// Read loads the file named by NETLAB_CONFORMANCE_INPUT.
+func Read() (*Input, error) {
+	path := os.Getenv("NETLAB_CONFORMANCE_INPUT")
+	if path == "" {
+		return nil, fmt.Errorf("NETLAB_CONFORMANCE_INPUT is not set")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	in := &Input{}
+	if err := json.Unmarshal(data, in); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if in.NodeName == "" || in.NodeIP == "" || in.ClusterCIDR == "" {
+		return nil, fmt.Errorf("%s: nodeName, nodeIP and clusterCIDR are required", path)
+	}
+	return in, nil
+}

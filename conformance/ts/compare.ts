@@ -1,0 +1,158 @@
+// netlab side of the upstream-conformance harness (see conformance/README.md).
+//
+//   node conformance/build/compare.mjs input LAB.yaml NODE OUT.json   -> the harness's JSON input
+//   node conformance/build/compare.mjs netlab iptables|nftables IN.json -> netlab's generator output
+//   node conformance/build/compare.mjs diff UPSTREAM.txt NETLAB.txt     -> sorted line diff
+//
+// Bundled by scripts/conformance-compare.sh with esbuild; not part of dist/.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadLab } from '../../src/labfile/load.js';
+import { withAddons } from '../../src/plan/addons.js';
+import { planLab } from '../../src/plan/plan.js';
+import { planServices, proxyInput } from '../../src/plan/services.js';
+import type { ImageRefs } from '../../src/plan/types.js';
+import type { ProxyInput, ServicePortState } from '../../src/plan/proxy/types.js';
+import { iptablesRestore } from '../../src/plan/proxy/iptables/rules.js';
+import { nftablesScript } from '../../src/plan/proxy/nftables/rules.js';
+
+const images: ImageRefs = {
+  base: 'netlab/base:c',
+  pause: 'netlab/pause:c',
+  app: 'netlab/app:c',
+  node: 'netlab/node:c',
+  router: 'netlab/router:c',
+  probe: 'netlab/probe:c',
+  coredns: 'netlab/coredns:c',
+};
+
+/** The harness's input file: Kubernetes objects plus the node facts. */
+interface HarnessInput {
+  nodeName: string;
+  nodeIP: string;
+  clusterCIDR: string;
+  serviceCIDR?: string;
+  services: unknown[];
+  endpointSlices: unknown[];
+  /** netlab's own ProxyInput, so `netlab` mode generates from exactly the same data. */
+  netlab: ProxyInput;
+}
+
+/** The lab planned offline (every pod ready), as kube-proxy on `node` would see it. */
+async function labProxyInput(labFile: string, node: string): Promise<ProxyInput> {
+  const lab = withAddons((await loadLab(labFile)).lab);
+  const plan = planLab(lab, { images, underlay: '10.250.0.0/24' });
+  const sources = plan.pods.map((p) => {
+    const pod = lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace);
+    if (!pod) throw new Error(`planned pod ${p.namespace}/${p.name} not in the lab`);
+    return { pod, ip: p.ip, node: p.node, ready: true };
+  });
+  const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+  const n = plan.nodes.find((x) => x.name === node);
+  if (!n) throw new Error(`no node ${node} (nodes: ${plan.nodes.map((x) => x.name).join(', ')})`);
+  return proxyInput(planned, n.name, n.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR);
+}
+
+/** ProxyInput -> Services and EndpointSlices (one slice per service port and target port). */
+export function toHarnessInput(input: ProxyInput): HarnessInput {
+  const byService = new Map<string, ServicePortState[]>();
+  for (const sp of input.services) {
+    const key = `${sp.namespace}/${sp.service}`;
+    byService.set(key, [...(byService.get(key) ?? []), sp]);
+  }
+  const services: unknown[] = [];
+  const endpointSlices: unknown[] = [];
+  for (const ports of byService.values()) {
+    const first = ports[0]!;
+    const nodePort = ports.some((p) => p.nodePort !== undefined);
+    services.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { namespace: first.namespace, name: first.service },
+      spec: {
+        type: nodePort ? 'NodePort' : 'ClusterIP',
+        clusterIP: first.clusterIP,
+        clusterIPs: [first.clusterIP],
+        ipFamilies: ['IPv4'],
+        ports: ports.map((p) => ({
+          ...(p.portName ? { name: p.portName } : {}),
+          protocol: p.protocol,
+          port: p.port,
+          ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+        })),
+        ...(nodePort ? { externalTrafficPolicy: 'Cluster' } : {}),
+        sessionAffinity: first.affinitySeconds !== undefined ? 'ClientIP' : 'None',
+        ...(first.affinitySeconds !== undefined ? { sessionAffinityConfig: { clientIP: { timeoutSeconds: first.affinitySeconds } } } : {}),
+      },
+    });
+    let slice = 0;
+    for (const p of ports) {
+      const byTarget = new Map<number, typeof p.endpoints>();
+      for (const e of p.endpoints) byTarget.set(e.port, [...(byTarget.get(e.port) ?? []), e]);
+      for (const [target, eps] of byTarget) {
+        endpointSlices.push({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: {
+            namespace: first.namespace,
+            name: `${first.service}-${slice++}`,
+            labels: { 'kubernetes.io/service-name': first.service },
+          },
+          addressType: 'IPv4',
+          ports: [{ name: p.portName, protocol: p.protocol, port: target }],
+          endpoints: eps.map((e) => ({
+            addresses: [e.ip],
+            conditions: { ready: true, serving: true, terminating: false },
+            nodeName: e.node,
+          })),
+        });
+      }
+    }
+  }
+  return {
+    nodeName: input.node,
+    nodeIP: input.nodeIP,
+    clusterCIDR: input.clusterCIDR,
+    ...(input.serviceCIDR ? { serviceCIDR: input.serviceCIDR } : {}),
+    services,
+    endpointSlices,
+    netlab: input,
+  };
+}
+
+/** Lines only upstream has ("- "), lines only netlab has ("+ "); both sorted, multiplicity kept. */
+export function sortedLineDiff(upstream: string, netlab: string): string[] {
+  const count = (text: string) => {
+    const m = new Map<string, number>();
+    for (const l of text.split('\n')) if (l.trim() !== '') m.set(l, (m.get(l) ?? 0) + 1);
+    return m;
+  };
+  const u = count(upstream);
+  const n = count(netlab);
+  const out: string[] = [];
+  for (const [l, c] of [...u].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) for (let i = 0; i < c - (n.get(l) ?? 0); i++) out.push(`- ${l}`);
+  for (const [l, c] of [...n].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) for (let i = 0; i < c - (u.get(l) ?? 0); i++) out.push(`+ ${l}`);
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, a, b, c] = argv;
+  if (cmd === 'input' && a && b && c) {
+    writeFileSync(c, `${JSON.stringify(toHarnessInput(await labProxyInput(a, b)), null, 2)}\n`);
+    return 0;
+  }
+  if (cmd === 'netlab' && (a === 'iptables' || a === 'nftables') && b) {
+    const input = (JSON.parse(readFileSync(b, 'utf8')) as HarnessInput).netlab;
+    process.stdout.write(a === 'iptables' ? iptablesRestore(input) : nftablesScript(input));
+    return 0;
+  }
+  if (cmd === 'diff' && a && b) {
+    const lines = sortedLineDiff(readFileSync(a, 'utf8'), readFileSync(b, 'utf8'));
+    process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+    return 0;
+  }
+  process.stderr.write('usage: compare input LAB.yaml NODE OUT.json | netlab iptables|nftables IN.json | diff UPSTREAM NETLAB\n');
+  return 2;
+}
+
+process.exitCode = await main(process.argv.slice(2));
