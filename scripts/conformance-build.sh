@@ -25,7 +25,7 @@ if [[ "${FORCE:-}" != 1 && -x "$build/bin/iptables.test" && -x "$build/bin/nftab
 fi
 
 start=$SECONDS
-kver="$(sed -n 's/^require k8s.io\/kubernetes \(v[^ ]*\)$/\1/p' go.mod)"
+kver="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 echo "conformance-build: k8s.io/kubernetes $kver"
 go mod download "k8s.io/kubernetes@$kver"
 kdir="$(go mod download -json "k8s.io/kubernetes@$kver" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"

@@ -2,7 +2,7 @@
 //
 //   node conformance/build/compare.mjs input LAB.yaml NODE OUT.json   -> the harness's JSON input
 //   node conformance/build/compare.mjs netlab iptables|nftables IN.json -> netlab's generator output
-//   node conformance/build/compare.mjs diff UPSTREAM.txt NETLAB.txt     -> sorted line diff
+//   node conformance/build/compare.mjs diff UPSTREAM.txt NETLAB.txt     -> sorted line diff, then per-chain rule order
 //
 // Bundled by scripts/conformance-compare.sh with esbuild; not part of dist/.
 
@@ -135,6 +135,60 @@ export function sortedLineDiff(upstream: string, netlab: string): string[] {
   return out;
 }
 
+/** Rules of one chain: iptables-restore "-A CHAIN ...", nft "add rule FAMILY TABLE CHAIN ...". */
+function chainOf(line: string): string | undefined {
+  return /^-A (\S+) /.exec(line)?.[1] ?? /^add rule \S+ \S+ (\S+) /.exec(line)?.[1];
+}
+
+/**
+ * iptables chains whose per-service rules upstream writes while iterating a Go map
+ * (svcPortMap): their order between services changes from run to run and means nothing.
+ */
+const MAP_ORDERED_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-EXTERNAL-SERVICES', 'KUBE-PROXY-FIREWALL']);
+
+/** A rule that belongs to one service: its comment starts with "ns/name". */
+const isServiceRule = (line: string): boolean => /--comment "?[a-z0-9-]+\/[a-z0-9.-]+/.test(line);
+
+/** In a map-ordered chain, each run of consecutive per-service rules is sorted; the rest keep their places. */
+function normalizeOrder(chain: string, lines: string[]): string[] {
+  if (!MAP_ORDERED_CHAINS.has(chain)) return lines;
+  const out: string[] = [];
+  let run: string[] = [];
+  for (const l of lines) {
+    if (isServiceRule(l)) run.push(l);
+    else {
+      out.push(...run.sort(), l);
+      run = [];
+    }
+  }
+  return [...out, ...run.sort()];
+}
+
+/** Chains whose rules both sides have, in a different order (the sorted diff cannot see that). */
+export function chainOrderDiffs(upstream: string, netlab: string): string[] {
+  const byChain = (text: string) => {
+    const m = new Map<string, string[]>();
+    for (const l of text.split('\n')) {
+      const c = chainOf(l);
+      if (c) m.set(c, [...(m.get(c) ?? []), l]);
+    }
+    for (const [c, ls] of m) m.set(c, normalizeOrder(c, ls));
+    return m;
+  };
+  const u = byChain(upstream);
+  const n = byChain(netlab);
+  const out: string[] = [];
+  for (const [chain, ul] of [...u].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const nl = n.get(chain) ?? [];
+    const shared = new Set(nl);
+    const us = ul.filter((l) => shared.has(l));
+    const inU = new Set(ul);
+    const ns = nl.filter((l) => inU.has(l));
+    if (us.join('\n') !== ns.join('\n')) out.push(`order differs in chain ${chain}`);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, a, b, c] = argv;
   if (cmd === 'input' && a && b && c) {
@@ -147,7 +201,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'diff' && a && b) {
-    const lines = sortedLineDiff(readFileSync(a, 'utf8'), readFileSync(b, 'utf8'));
+    const upstream = readFileSync(a, 'utf8');
+    const netlab = readFileSync(b, 'utf8');
+    const lines = [...sortedLineDiff(upstream, netlab), ...chainOrderDiffs(upstream, netlab)];
     process.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
     return 0;
   }
