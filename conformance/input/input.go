@@ -13,12 +13,24 @@ import (
 
 // Input is the file format; see conformance/README.md.
 type Input struct {
-	NodeName       string                    `json:"nodeName"`
-	NodeIP         string                    `json:"nodeIP"`
-	ClusterCIDR    string                    `json:"clusterCIDR"`
-	ServiceCIDR    string                    `json:"serviceCIDR,omitempty"`
-	Services       []*v1.Service             `json:"services"`
+	NodeName    string `json:"nodeName"`
+	NodeIP      string `json:"nodeIP"`
+	ClusterCIDR string `json:"clusterCIDR"`
+	ServiceCIDR string `json:"serviceCIDR,omitempty"`
+	// Iptables overrides what upstream's fake proxier fixes; unset keeps the fake's value.
+	Iptables       IptablesOptions            `json:"iptables,omitempty"`
+	Services       []*v1.Service              `json:"services"`
 	EndpointSlices []*discovery.EndpointSlice `json:"endpointSlices"`
+}
+
+// IptablesOptions: things a real kube-proxy probes or reads from its config.
+type IptablesOptions struct {
+	// RandomFully: the iptables binary supports MASQUERADE --random-fully (fake: false).
+	RandomFully *bool `json:"randomFully,omitempty"`
+	// LocalhostNodePorts: --iptables-localhost-nodeports (fake: true).
+	LocalhostNodePorts *bool `json:"localhostNodePorts,omitempty"`
+	// Nfacct: the kernel has kube-proxy's nfacct counters (fake: true).
+	Nfacct *bool `json:"nfacct,omitempty"`
 }
 
 // Read loads the file named by NETLAB_CONFORMANCE_INPUT.

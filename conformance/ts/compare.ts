@@ -32,6 +32,8 @@ interface HarnessInput {
   nodeIP: string;
   clusterCIDR: string;
   serviceCIDR?: string;
+  /** Overrides of upstream's fake proxier (see conformance/README.md); unset = the fake's values. */
+  iptables?: { randomFully?: boolean; localhostNodePorts?: boolean; nfacct?: boolean };
   services: unknown[];
   endpointSlices: unknown[];
   /** netlab's own ProxyInput, so `netlab` mode generates from exactly the same data. */
@@ -192,7 +194,11 @@ export function chainOrderDiffs(upstream: string, netlab: string): string[] {
 async function main(argv: string[]): Promise<number> {
   const [cmd, a, b, c] = argv;
   if (cmd === 'input' && a && b && c) {
-    writeFileSync(c, `${JSON.stringify(toHarnessInput(await labProxyInput(a, b)), null, 2)}\n`);
+    const harness = toHarnessInput(await labProxyInput(a, b));
+    // ALIGN=1: give upstream the iptables setup netlab's generator always assumes, so only
+    // generator differences are left.
+    if (process.env.ALIGN === '1') harness.iptables = { randomFully: true, localhostNodePorts: false, nfacct: false };
+    writeFileSync(c, `${JSON.stringify(harness, null, 2)}\n`);
     return 0;
   }
   if (cmd === 'netlab' && (a === 'iptables' || a === 'nftables') && b) {

@@ -27,7 +27,18 @@ func TestNetlabConformanceDump(t *testing.T) {
 		t.Fatal(err)
 	}
 	ipt := iptablestest.NewFake()
+	if in.Iptables.RandomFully != nil {
+		ipt.SetHasRandomFully(*in.Iptables.RandomFully)
+	}
 	fp := NewFakeProxier(ipt)
+	if in.Iptables.LocalhostNodePorts != nil {
+		fp.localhostNodePorts = *in.Iptables.LocalhostNodePorts
+	}
+	if in.Iptables.Nfacct != nil {
+		for name := range fp.nfAcctCounters {
+			fp.nfAcctCounters[name] = *in.Iptables.Nfacct
+		}
+	}
 
 	// NewFakeProxier hard-codes upstream's test node; put the lab's node in.
 	nodeIP := netutils.ParseIPSloppy(in.NodeIP)
