@@ -10,7 +10,7 @@
 // - The local-traffic detector is --detect-local-mode=ClusterCIDR (`! -s <clusterCIDR>`).
 // - Every service port has externalTrafficPolicy and internalTrafficPolicy Cluster, no
 //   external IPs and no load balancer (netlab's services are ClusterIP and NodePort).
-import { endpointString, hashPrefix, servicePortName } from '../names.js';
+import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
@@ -195,7 +195,7 @@ function namesOf(sp: ServicePortState): PortNames {
     protocol,
     svcChain: `KUBE-SVC-${hash}`,
     extChain: `KUBE-EXT-${hash}`,
-    endpoints: sp.endpoints.map((e) => {
+    endpoints: kubeProxyEndpointOrder(sp.endpoints).map((e) => {
       const ep = endpointString(e);
       return { ep, ip: e.ip, chain: servicePortEndpointChainName(name, protocol, ep) };
     }),
