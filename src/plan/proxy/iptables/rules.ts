@@ -23,6 +23,14 @@ export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
 /** kubelet's chain, which kube-proxy also ensures jumps to. */
 export const KUBE_FIREWALL = 'KUBE-FIREWALL';
 
+/**
+ * kube-proxy's canary: an empty chain in mangle, nat and filter that its iptables Monitor
+ * (started with the proxier, not by syncProxyRules) ensures and polls; when it is gone,
+ * someone flushed the tables and kube-proxy re-syncs everything.
+ */
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
+export const CANARY_TABLES = ['mangle', 'nat', 'filter'] as const;
+
 /** kube-proxy's --iptables-masquerade-bit 14. */
 export const MASQUERADE_MARK = '0x4000';
 
@@ -61,7 +69,7 @@ export function isServiceChainName(chain: string): boolean {
 }
 
 /** The chains an `iptables-save` output declares (`:NAME POLICY [p:b]` lines), optionally of one table. */
-export function chainsFromSave(save: string, table?: 'nat' | 'filter'): string[] {
+export function chainsFromSave(save: string, table?: 'nat' | 'filter' | 'mangle'): string[] {
   const chains: string[] = [];
   let current = '';
   for (const line of save.split('\n')) {
