@@ -38,6 +38,7 @@ hash="$( { go version; cat "$self" go.mod go.sum; cat input/*.go harness/*/*.go;
 bin="$cache_root/$hash"
 link_bin() { mkdir -p "$build"; rm -rf "$build/bin"; ln -s "$bin" "$build/bin"; }
 if [[ "${FORCE:-}" != 1 && -x "$bin/iptables.test" && -x "$bin/nftables.test" ]]; then
+  touch "$bin"   # most recently used: the pruning below keeps it
   link_bin
   say "up to date ($bin)"
   echo "$bin"
@@ -81,5 +82,7 @@ done
 [[ "${FORCE:-}" != 1 ]] || rm -rf "$bin"
 mv -T "$tmp" "$bin" 2>/dev/null && tmp=""
 link_bin
+# About 110 MB a build: keep the four most recently used (other branches have other hashes).
+ls -1dt "$cache_root"/*/ 2>/dev/null | tail -n +5 | xargs -r rm -rf
 say "built in $((SECONDS - start))s -> $bin"
 echo "$bin"
