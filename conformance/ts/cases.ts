@@ -41,6 +41,8 @@ export interface ServiceCase {
   // is refused by toNetlab, so it belongs in PENDING cases, not in the run list.
   /** status.loadBalancer.ingress IPs. */
   loadBalancerIngress?: string[];
+  /** spec.loadBalancerSourceRanges (CIDRs): the firewall chains. */
+  loadBalancerSourceRanges?: string[];
   externalTrafficPolicy?: 'Cluster' | 'Local';
   internalTrafficPolicy?: 'Cluster' | 'Local';
   healthCheckNodePort?: number;
@@ -117,6 +119,7 @@ function serviceObject(s: ServiceCase): unknown {
       ...(external ? { externalTrafficPolicy: s.externalTrafficPolicy ?? 'Cluster' } : {}),
       internalTrafficPolicy: s.internalTrafficPolicy ?? 'Cluster',
       ...(s.healthCheckNodePort !== undefined ? { healthCheckNodePort: s.healthCheckNodePort } : {}),
+      ...(s.loadBalancerSourceRanges ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges } : {}),
     },
     status: { loadBalancer: s.loadBalancerIngress ? { ingress: s.loadBalancerIngress.map((ip) => ({ ip })) } : {} },
   };
@@ -190,7 +193,13 @@ const at = { file: 'conformance-case', line: 1, column: 1 };
 /** What netlab plans for the case: its lab model through planServices and proxyInput. */
 export function toNetlab(c: ConformanceCase): ProxyInput {
   const services: ServiceSpec[] = c.services.map((s) => {
-    const lb = s.type === 'LoadBalancer' || s.loadBalancerIngress || s.externalTrafficPolicy || s.internalTrafficPolicy || s.healthCheckNodePort;
+    const lb =
+      s.type === 'LoadBalancer' ||
+      s.loadBalancerIngress ||
+      s.loadBalancerSourceRanges ||
+      s.externalTrafficPolicy ||
+      s.internalTrafficPolicy ||
+      s.healthCheckNodePort;
     if (lb) throw new NotExpressible(`${c.name}: service ${s.name} uses LoadBalancer / traffic policies, which netlab's lab model cannot express yet`);
     return {
       name: s.name,

@@ -189,7 +189,7 @@ export const CASES: ConformanceCase[] = [
  */
 export const PENDING_LB_CASES: ConformanceCase[] = [
   {
-    name: 'LoadBalancer, externalTrafficPolicy Local with a health-check nodePort',
+    name: 'LoadBalancer: externalTrafficPolicy Local with a health-check nodePort; Cluster with source ranges',
     ...cluster,
     services: [
       svc('lb-local', '10.96.3.1', [{ port: 80, targetPort: 8080, nodePort: 30301 }], {
@@ -198,7 +198,11 @@ export const PENDING_LB_CASES: ConformanceCase[] = [
         externalTrafficPolicy: 'Local',
         healthCheckNodePort: 32001,
       }),
-      svc('lb-cluster', '10.96.3.2', [{ port: 80, targetPort: 8080, nodePort: 30302 }], { type: 'LoadBalancer', loadBalancerIngress: ['192.0.2.11'] }),
+      svc('lb-cluster', '10.96.3.2', [{ port: 80, targetPort: 8080, nodePort: 30302 }], {
+        type: 'LoadBalancer',
+        loadBalancerIngress: ['192.0.2.11'],
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+      }),
     ],
     pods: withPods([
       ['lb-local', 3],

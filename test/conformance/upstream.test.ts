@@ -77,7 +77,7 @@ describe('the harness input carries what netlab cannot express yet (LoadBalancer
     expect(out).toMatch(/-A KUBE-SERVICES -m comment --comment "default\/lb-local loadbalancer IP" -m tcp -p tcp -d 192\.0\.2\.10 --dport 80 -j KUBE-EXT-/);
     expect(out).toMatch(/-A KUBE-NODEPORTS -m comment --comment "default\/lb-local health check node port" -m tcp -p tcp --dport 32001 -j ACCEPT/);
     expect(out).toMatch(/:KUBE-SVL-/);
-    expect(out).toContain('-d 192.0.2.11 --dport 80');
+    expect(out).toMatch(/-A KUBE-FW-\w+ -m comment --comment "default\/lb-cluster loadbalancer IP" -s 203\.0\.113\.0\/24 -j KUBE-EXT-/);
     const local = await runUpstream(binDir, 'iptables', { ...toKubernetes(itp), iptables: harnessIptablesOptions() });
     expect(local).toMatch(/:KUBE-SVL-/);
     expect(local).toContain('default/itp-remote has no local endpoints');
@@ -87,6 +87,7 @@ describe('the harness input carries what netlab cannot express yet (LoadBalancer
     const [lb, itp] = PENDING_LB_CASES as [ConformanceCase, ConformanceCase];
     const out = await runUpstream(binDir, 'nftables', toKubernetes(lb));
     expect(out).toContain('192.0.2.10 . tcp . 80 : goto external-');
+    expect(out).toMatch(/add element ip kube-proxy firewall-ips \{ 192\.0\.2\.11 \. tcp \. 80 .*: goto firewall-/);
     const local = await runUpstream(binDir, 'nftables', toKubernetes(itp));
     // Only node1's endpoints of `itp` (pods 0 and 3 of 4 run there).
     expect(local).toMatch(/add rule ip kube-proxy local-\S+-default\/itp\/tcp\/ numgen random mod 2 vmap/);
