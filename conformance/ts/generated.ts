@@ -99,6 +99,15 @@ export const CASES: ConformanceCase[] = [
     ]),
   },
   {
+    name: 'not-ready endpoints count toward the 1000-endpoint threshold (995 ready + 10 not ready)',
+    ...cluster,
+    services: [svc('almost', '10.96.1.10', http), svc('down', '10.96.1.11', http)],
+    pods: withPods([
+      ['almost', 995],
+      ['down', 10, { ready: () => false }],
+    ]),
+  },
+  {
     name: 'NodePort with several ports and protocols',
     ...cluster,
     services: [

@@ -40,4 +40,9 @@ export interface ProxyInput {
    */
   serviceCIDR?: string;
   services: ServicePortState[];
+  /**
+   * Endpoints of these services that are not ready: kube-proxy holds them too (unused), and
+   * they count toward its large-cluster threshold (iptables). Default 0.
+   */
+  notReadyEndpoints?: number;
 }

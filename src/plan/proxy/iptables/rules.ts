@@ -222,7 +222,8 @@ function namesOf(sp: ServicePortState): PortNames {
  */
 export function iptablesRestore(input: ProxyInput, previousChains: readonly string[] = []): string {
   const ports = input.services.map(namesOf);
-  let totalEndpoints = 0;
+  // Every endpoint kube-proxy's endpoints map holds, ready or not (proxier.go totalEndpoints).
+  let totalEndpoints = input.notReadyEndpoints ?? 0;
   for (const p of ports) totalEndpoints += p.endpoints.length;
   const largeCluster = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
   const mark = MASQUERADE_MARK;
