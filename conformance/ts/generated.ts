@@ -71,6 +71,18 @@ export const CASES: ConformanceCase[] = [
     ]),
   },
   {
+    name: 'session affinity on a NodePort with 12 endpoints, and a selector that matches pods of another namespace only',
+    ...cluster,
+    services: [
+      svc('sticky-np', '10.96.0.22', [{ port: 80, targetPort: 8080, nodePort: 30022 }], { type: 'NodePort', affinitySeconds: 300 }),
+      svc('elsewhere', '10.96.0.23', http),
+    ],
+    pods: withPods([
+      ['sticky-np', 12],
+      ['elsewhere', 2, { namespace: 'team-b' }],
+    ]),
+  },
+  {
     name: 'services without endpoints (REJECT, no-endpoint maps), NodePort included',
     ...cluster,
     services: [
