@@ -110,6 +110,8 @@ export interface PlannedServicePort {
   name: string;
   nodePort?: number;
   endpoints: EndpointState[];
+  /** Selected pods that are not ready (and have the target port): published, never used. */
+  notReady: number;
 }
 
 export interface PlannedService {
@@ -128,7 +130,9 @@ export function planServices(
   const ips = allocateClusterIPs(services, serviceCIDR, reserved);
   const nodePorts = allocateNodePorts(services);
   return services.map((s) => {
-    const members = pods.filter((p) => p.ready && selects(s, p.pod));
+    const selected = pods.filter((p) => selects(s, p.pod));
+    const members = selected.filter((p) => p.ready);
+    const unready = selected.filter((p) => !p.ready);
     return {
       spec: s,
       clusterIP: ips.get(s),
@@ -140,6 +144,7 @@ export function planServices(
           .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
           .filter((e): e is EndpointState => e.port !== undefined)
           .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
+        notReady: unready.filter((m) => resolveTargetPort(port, m.pod) !== undefined).length,
       })),
     };
   });
@@ -148,9 +153,11 @@ export function planServices(
 /** What kube-proxy on `node` programs: every non-headless service port. */
 export function proxyInput(planned: readonly PlannedService[], node: string, nodeIP: string, clusterCIDR: string, serviceCIDR?: string): ProxyInput {
   const services: ServicePortState[] = [];
+  let notReadyEndpoints = 0;
   for (const s of planned) {
     if (!s.clusterIP) continue; // headless: no virtual IP, DNS only
     for (const p of s.ports) {
+      notReadyEndpoints += p.notReady;
       services.push({
         namespace: s.spec.namespace,
         service: s.spec.name,
@@ -164,7 +171,7 @@ export function proxyInput(planned: readonly PlannedService[], node: string, nod
       });
     }
   }
-  return { node, nodeIP, clusterCIDR, serviceCIDR, services };
+  return { node, nodeIP, clusterCIDR, serviceCIDR, services, ...(notReadyEndpoints ? { notReadyEndpoints } : {}) };
 }
 
 /** What the cluster DNS serves. */

@@ -25,7 +25,7 @@ export interface ServicePortState {
   nodePort?: number;
   /** sessionAffinity: ClientIP timeout in seconds (default 10800), undefined = None. */
   affinitySeconds?: number;
-  /** Ready endpoints, in a stable order (by IP then port). */
+  /** Ready endpoints, in a stable order (by IP then port); the iptables and nftables generators put them in kube-proxy's order (kubeProxyEndpointOrder). */
   endpoints: EndpointState[];
 }
 
@@ -40,4 +40,9 @@ export interface ProxyInput {
    */
   serviceCIDR?: string;
   services: ServicePortState[];
+  /**
+   * Endpoints of these services that are not ready: kube-proxy holds them too (unused), and
+   * they count toward its large-cluster threshold (iptables). Default 0.
+   */
+  notReadyEndpoints?: number;
 }

@@ -8,7 +8,7 @@
 // kube-proxy updates its table incrementally (flush + re-add of changed chains and map
 // elements); netlab replaces the whole table each sync, which is the same end state
 // (only the dynamic contents of the affinity sets start empty again).
-import { endpointString, hashPrefix, servicePortName } from '../names.js';
+import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const TABLE = 'kube-proxy';
@@ -134,7 +134,7 @@ function servicePortLines(sp: ServicePortState, clusterCIDR: string, clusterIPs:
   const base = servicePortChainNameBase(sp);
   const svcChain = `service-${base}`;
   const extChain = `external-${base}`;
-  const eps = sp.endpoints.map((e) => {
+  const eps = kubeProxyEndpointOrder(sp.endpoints).map((e) => {
     const epBase = servicePortEndpointChainNameBase(sp, e);
     return { ip: e.ip, target: endpointString(e), chain: `endpoint-${epBase}`, affinitySet: `affinity-${epBase}` };
   });
