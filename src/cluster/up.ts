@@ -10,7 +10,8 @@ import { overlaps, parseCidr } from '../core/cidr.js';
 import { ensureContainer, type EnsuredContainer, type EnsureOptions } from '../engine/containers.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
-import { readLabState, runningPodIPs, type LabState } from '../engine/state.js';
+import { readLabState, type LabState } from '../engine/state.js';
+import { currentPlacement } from './placement.js';
 import { Toolbox } from '../engine/toolbox.js';
 import { routesRequest, unplumbPodRequest } from '../plan/requests.js';
 import type { ContainerSummary } from '../engine/types.js';
@@ -98,7 +99,7 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     emit,
     options,
     state,
-    plan: planLab(lab, { images: options.images, underlay: chosen.subnet, previousIPs: runningPodIPs(state) }),
+    plan: planLab(lab, { images: options.images, underlay: chosen.subnet, current: currentPlacement(state) }),
     changed: 0,
     limit: limiter(ENGINE_PARALLEL),
     checkAbort: () => {
@@ -241,7 +242,7 @@ async function ensureNetwork(run: UpRun, taken: string[] | undefined): Promise<v
           }
           if (!taken || !overlap || attempt >= 8) throw err;
           taken.push(run.plan.network.subnet);
-          run.plan = planLab(run.lab, { images: run.options.images, underlay: pickUnderlay(taken), previousIPs: runningPodIPs(run.state) });
+          run.plan = planLab(run.lab, { images: run.options.images, underlay: pickUnderlay(taken), current: currentPlacement(run.state) });
         }
       }
       run.changed++;
