@@ -455,10 +455,16 @@ function title(c: ContainerPlan): string {
 /** CNI DEL for pause containers about to be removed, so their node's host-local frees the address. */
 async function releasePodAddresses(run: UpRun, ensured: Map<string, EnsuredContainer>, stale: ContainerSummary[]): Promise<void> {
   const toolbox = new Toolbox(run.engine, ensured.get(run.plan.toolbox.key)!.id);
-  for (const c of stale.filter((s) => s.Labels[LABEL_ROLE] === 'pause')) {
-    const node = run.plan.nodes.find((n) => n.name === c.Labels[LABEL_NODE]);
-    const nodeState = node && ensured.get(node.container.key);
-    if (!node || !nodeState) continue;
-    await toolbox.run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, nodeId: nodeState.id, cniConfig: node.cniConfig })).catch(() => undefined);
-  }
+  await mapLimit(
+    stale.filter((s) => s.Labels[LABEL_ROLE] === 'pause'),
+    ENGINE_PARALLEL,
+    async (c) => {
+      const node = run.plan.nodes.find((n) => n.name === c.Labels[LABEL_NODE]);
+      const nodeState = node && ensured.get(node.container.key);
+      if (!node || !nodeState) return;
+      await toolbox
+        .run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, nodeId: nodeState.id, cniConfig: node.cniConfig }))
+        .catch(() => undefined);
+    },
+  );
 }

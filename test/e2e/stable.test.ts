@@ -1,7 +1,7 @@
 // Stable workloads on a real engine: a change to one object (scale, apply, delete) touches only
 // what that object owns. Every other pod keeps its node, its IP and its containers (same IDs,
 // never restarted), and the lab's checks still pass.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,7 @@ describe('a change touches only what the changed object owns', () => {
   const name = uniqueName('stable');
   afterAll(async () => {
     await netlab(['down', name]);
+    rmSync(dir, { recursive: true, force: true });
   });
   let state = new Map<string, Seen>();
 
