@@ -6,6 +6,7 @@ import { NetlabError } from '../core/errors.js';
 import { type EventSink, task } from '../core/events.js';
 import { podTitle } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
+import type { ContainerDetails } from '../engine/types.js';
 import { podSourcesFrom } from '../plan/readiness.js';
 import type { PodEndpointSource } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
@@ -85,28 +86,34 @@ async function youngestStart(engine: Engine, plan: LabPlan): Promise<number> {
   return Math.max(0, ...starts);
 }
 
-/** Containers of waiting pods that exited and will not be started again (no restart policy): no use waiting. */
-async function deadContainers(engine: Engine, plan: LabPlan, waiting: PodEndpointSource[]): Promise<boolean> {
-  for (const s of waiting) {
-    for (const c of notRunning(plan, s)) {
-      const info = await engine.inspectContainer(c);
-      if (!info) return true;
-      const policy = info.HostConfig?.RestartPolicy?.Name ?? 'no';
-      if (['exited', 'dead'].includes(info.State.Status) && (policy === 'no' || policy === '')) return true;
-    }
-  }
-  return false;
+/**
+ * Restarts after which a restarting container is crash-looping (kubelet's CrashLoopBackOff): the
+ * engine backs off 0.1, 0.2, 0.4 s..., so a container that dies at start reaches it in a second or
+ * two, and waiting out `--wait` for it would only delay the error.
+ */
+export const CRASH_LOOP_RESTARTS = 3;
+
+/**
+ * Whether a container of a waiting pod will not become ready by waiting: gone, exited for good
+ * (restart policy no, or on-failure after a clean exit), or crash-looping.
+ */
+export function deadContainer(info: ContainerDetails | undefined): boolean {
+  if (!info) return true;
+  const policy = info.HostConfig?.RestartPolicy?.Name ?? 'no';
+  const st = info.State;
+  const exited = ['exited', 'dead'].includes(st.Status);
+  if (exited && (policy === 'no' || policy === '' || (policy === 'on-failure' && st.ExitCode === 0))) return true;
+  return (info.RestartCount ?? 0) >= CRASH_LOOP_RESTARTS && (st.Restarting || exited);
 }
 
-/** The Docker names of a pod's containers (sandbox included) that do not run. */
-function notRunning(plan: LabPlan, source: PodEndpointSource): string[] {
-  const pod = plan.pods.find((p) => p.name === source.pod.name && p.namespace === source.pod.namespace)!;
-  const names: string[] = [];
-  if (source.containers?.some((c) => c.reason === 'its pod sandbox is not running')) names.push(pod.pause.name);
-  source.containers?.forEach((c, i) => {
-    if (!c.running && c.reason !== 'its pod sandbox is not running') names.push(pod.containers[i]!.name);
-  });
-  return names;
+/** Containers of waiting pods that will not become ready: no use waiting. */
+async function deadContainers(engine: Engine, plan: LabPlan, waiting: PodEndpointSource[]): Promise<boolean> {
+  for (const s of waiting) {
+    const pod = plan.pods.find((p) => p.name === s.pod.name && p.namespace === s.pod.namespace)!;
+    const infos = await Promise.all([pod.pause, ...pod.containers].map((c) => engine.inspectContainer(c.name)));
+    if (infos.some(deadContainer)) return true;
+  }
+  return false;
 }
 
 /** Each container of the waiting pods that is not ready: its state (from the engine) and its last log line. */
@@ -121,9 +128,12 @@ export async function describeNotReady(engine: Engine, plan: LabPlan, waiting: P
       continue;
     }
     for (const [i, c] of containers.entries()) {
-      if (c.ready) continue;
       const name = pod.containers[i]!.name;
-      const state = c.running ? (c.reason ?? 'not ready') : await engineState(engine, name);
+      // A crash-looping container may be running for a moment when looked at: still not ready.
+      const info = c.running ? await engine.inspectContainer(name) : undefined;
+      const looping = c.running && (info?.RestartCount ?? 0) >= CRASH_LOOP_RESTARTS;
+      if (c.ready && !looping) continue;
+      const state = looping ? crashLoopState(info!) : c.running ? (c.reason ?? 'not ready') : await engineState(engine, name);
       const lastLog = (await engine.logs(name, 20))
         .split('\n')
         .map((l) => l.trim())
@@ -140,12 +150,16 @@ export async function describeNotReady(engine: Engine, plan: LabPlan, waiting: P
   return out;
 }
 
+function crashLoopState(info: ContainerDetails): string {
+  return `CrashLoopBackOff (exited with code ${info.State.ExitCode}, restarted ${info.RestartCount} time(s))`;
+}
+
 /** A stopped container's state as kubectl would word it. */
 async function engineState(engine: Engine, name: string): Promise<string> {
   const info = await engine.inspectContainer(name);
   if (!info) return 'missing (its container does not exist)';
   const st = info.State;
-  if (st.Restarting) return `CrashLoopBackOff (exited with code ${st.ExitCode}, restarted ${info.RestartCount} time(s))`;
+  if (st.Restarting || (info.RestartCount ?? 0) >= CRASH_LOOP_RESTARTS) return crashLoopState(info);
   if (st.Status === 'exited' || st.Status === 'dead')
     return `exited with code ${st.ExitCode}${st.OOMKilled ? ' (OOMKilled)' : ''}${st.Error ? `: ${st.Error}` : ''}`;
   return st.Status;

@@ -96,8 +96,12 @@ describe('pods as Kubernetes runs them', () => {
     const file = join(dir, 'lab.yaml');
     writeFileSync(file, LAB(name));
     made.push(name);
+    // `up` waits for readiness: web's sidecar ended for good (Never) and job completed, so it
+    // fails at once naming them; the lab stays up.
     const up = await netlab(['up', file]);
-    expect(up.exitCode, up.all).toBe(0);
+    expect(up.exitCode, up.all).toBe(1);
+    expect(up.stderr).toContain('will not become ready');
+    expect(up.stderr).toMatch(/shop\/web\/side: exited with code 3/);
 
     await waitFor(async () => (await podIn(name, 'web'))?.status === 'Error', 30_000);
     expect(await podIn(name, 'web')).toMatchObject({ namespace: 'shop', ready: '1/2', status: 'Error', restarts: '0' });

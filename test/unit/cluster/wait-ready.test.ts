@@ -1,6 +1,7 @@
 // What `up` says when pods are not ready: each container, its state and last log line, and how to look.
 import { describe, expect, it } from 'vitest';
-import { notReadyError } from '../../../src/cluster/wait-ready.js';
+import { CRASH_LOOP_RESTARTS, deadContainer, notReadyError } from '../../../src/cluster/wait-ready.js';
+import type { ContainerDetails } from '../../../src/engine/types.js';
 
 describe("up's not-ready error", () => {
   it('names each container with its state and last log line, keeps the lab up and says how to look (exit code 1)', () => {
@@ -26,5 +27,28 @@ describe("up's not-ready error", () => {
   it('says a container that exited will not become ready, without a time', () => {
     const err = notReadyError('bob', [{ title: 'web/sidecar', target: { pod: 'web', container: 'sidecar' }, state: 'exited with code 3' }]);
     expect(err.message).toMatch(/^Lab bob is up, but 1 container\(s\) are not ready and will not become ready:\n {2}web\/sidecar: exited with code 3\n/);
+  });
+});
+
+describe('deadContainer: no use waiting for it', () => {
+  const info = (state: Partial<ContainerDetails['State']>, policy: string, restarts = 0) =>
+    ({
+      State: { Status: 'running', Running: true, Restarting: false, ExitCode: 0, ...state },
+      HostConfig: { RestartPolicy: { Name: policy } },
+      RestartCount: restarts,
+    }) as unknown as ContainerDetails;
+
+  it('gone, or exited for good', () => {
+    expect(deadContainer(undefined)).toBe(true);
+    expect(deadContainer(info({ Status: 'exited', Running: false, ExitCode: 3 }, 'no'))).toBe(true);
+    expect(deadContainer(info({ Status: 'exited', Running: false, ExitCode: 0 }, 'on-failure'))).toBe(true);
+  });
+
+  it('crash-looping from its third restart on, not before, and not while it runs steadily', () => {
+    expect(deadContainer(info({ Status: 'restarting', Running: true, Restarting: true, ExitCode: 1 }, 'always', CRASH_LOOP_RESTARTS))).toBe(true);
+    expect(deadContainer(info({ Status: 'exited', Running: false, ExitCode: 1 }, 'on-failure', CRASH_LOOP_RESTARTS))).toBe(true);
+    expect(deadContainer(info({ Status: 'restarting', Running: true, Restarting: true, ExitCode: 1 }, 'always', CRASH_LOOP_RESTARTS - 1))).toBe(false);
+    expect(deadContainer(info({}, 'always', 10))).toBe(false);
+    expect(deadContainer(info({ Status: 'exited', Running: false, ExitCode: 1 }, 'on-failure'))).toBe(false);
   });
 });
