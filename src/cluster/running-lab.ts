@@ -18,6 +18,7 @@ import { proxyModeDriver } from '../plan/proxy/registry.js';
 import { planLab } from '../plan/plan.js';
 import { podSourcesFrom } from '../plan/readiness.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import { loadBalancerSetting } from '../plan/load-balancer.js';
 import type { LabPlan } from '../plan/types.js';
 import { isEmptyOverlay, overlaid } from './manifests.js';
 import { type LockOptions, withLabLock } from './lock.js';
@@ -191,7 +192,7 @@ export class RunningLab {
 
   /** Services with their endpoints from the pods that are ready now. */
   async services(sources?: PodEndpointSource[]): Promise<PlannedService[]> {
-    return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR);
+    return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR, [], loadBalancerSetting(this.plan));
   }
 
   /** The container `netlab exec <lab> <target>` means: a pod (or pod/container), a node, router, external. */

@@ -15,6 +15,7 @@ import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { withLabLock } from './lock.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import { loadBalancerSetting } from '../plan/load-balancer.js';
 import type { LabPlan } from '../plan/types.js';
 import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
@@ -63,7 +64,7 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
     `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
     async () => {
       const sources = await readPodSources(engine, lab, plan);
-      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
       const nodes = await Promise.all(
         plan.nodes.map(async (n) => {
           const info = await engine.inspectContainer(n.container.name);
