@@ -16,6 +16,7 @@ import { withLabLock } from './lock.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import { loadBalancerSetting } from '../plan/load-balancer.js';
+import { announcedBy, type Announcement, gratuitousArpStep, withAnnouncements } from '../plan/announce.js';
 import type { LabPlan } from '../plan/types.js';
 import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
@@ -76,20 +77,27 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
       // it listens on from sync to sync) reads what it keeps there first.
       const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
       const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => readNodeProxy(engine, setup, node.container.name))) : [];
-      const jobs = nodes.map(({ node, ref }, index) => ({
-        node: node.name,
-        container: node.container.name,
-        sync: nodeProxySync(
+      const lb = loadBalancerSetting(plan);
+      const added: { ref: NamespaceRef; dev: string; ip: string }[] = [];
+      const jobs = nodes.map(({ node, ref }, index) => {
+        const sync = nodeProxySync(
           lab.topology.proxyMode,
           proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
           ref,
           previousPorts[index],
-        ),
-      }));
+        );
+        // MetalLB layer 2: the elected node holds each address (src/plan/announce.ts); every other node lets go of it.
+        const announced = (a: Announcement) => added.push(...a.add.map((ip) => ({ ref, dev: a.dev, ip })));
+        return {
+          node: node.name,
+          container: node.container.name,
+          sync: lb ? withAnnouncements(sync, ref, node.ip, announcedBy(node.name, planned), lb.pool, announced) : sync,
+        };
+      });
       // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
       await Promise.all(jobs.map((j) => (j.sync.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs));
+      if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs).then(() => sendGratuitousArp(target.toolbox, added)));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
@@ -97,6 +105,12 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
   );
+}
+
+/** A speaker's gratuitous ARP for each address it took over, so that neighbours forget the last speaker's MAC (best effort, as a speaker's). */
+async function sendGratuitousArp(toolbox: Toolbox, added: readonly { ref: NamespaceRef; dev: string; ip: string }[]): Promise<void> {
+  if (!added.length) return;
+  await toolbox.run({ what: 'gratuitous ARP for load-balancer addresses', steps: added.map((a) => gratuitousArpStep(a.ref, a.dev, a.ip)), parallel: added.length, parse: () => undefined });
 }
 
 /**
