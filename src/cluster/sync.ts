@@ -110,7 +110,12 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
 /** A speaker's gratuitous ARP for each address it took over, so that neighbours forget the last speaker's MAC (best effort, as a speaker's). */
 async function sendGratuitousArp(toolbox: Toolbox, added: readonly { ref: NamespaceRef; dev: string; ip: string }[]): Promise<void> {
   if (!added.length) return;
-  await toolbox.run({ what: 'gratuitous ARP for load-balancer addresses', steps: added.map((a) => gratuitousArpStep(a.ref, a.dev, a.ip)), parallel: added.length, parse: () => undefined });
+  await toolbox.run({
+    what: 'gratuitous ARP for load-balancer addresses',
+    steps: added.map((a) => gratuitousArpStep(a.ref, a.dev, a.ip)),
+    parallel: added.length,
+    parse: () => undefined,
+  });
 }
 
 /**

@@ -113,7 +113,11 @@ export function allocateLoadBalancerIPs(services: readonly ServiceSpec[], pool: 
  * The node that announces a LoadBalancer Service's address (undefined: none does, so the address
  * does not answer): Local needs a node with a ready endpoint, Cluster a ready endpoint anywhere.
  */
-export function electSpeaker(service: Pick<ServiceSpec, 'externalTrafficPolicy'>, endpointNodes: readonly string[], nodes: readonly string[]): string | undefined {
+export function electSpeaker(
+  service: Pick<ServiceSpec, 'externalTrafficPolicy'>,
+  endpointNodes: readonly string[],
+  nodes: readonly string[],
+): string | undefined {
   if (endpointNodes.length === 0) return undefined;
   if (service.externalTrafficPolicy === 'Local') return nodes.find((n) => endpointNodes.includes(n));
   return nodes[0];

@@ -157,13 +157,13 @@ export function planServices(
     const lbip = lbIPs.get(s);
     const health = healthPorts.get(s);
     const ports = s.ports.map((port) => ({
-        spec: port,
-        name: `${s.namespace}/${s.name}:${port.name ?? ''}`,
-        nodePort: nodePorts.get(port),
-        endpoints: members
-          .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
-          .filter((e): e is EndpointState => e.port !== undefined)
-          .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
+      spec: port,
+      name: `${s.namespace}/${s.name}:${port.name ?? ''}`,
+      nodePort: nodePorts.get(port),
+      endpoints: members
+        .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
+        .filter((e): e is EndpointState => e.port !== undefined)
+        .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
     }));
     const planned: PlannedService = { spec: s, clusterIP: ips.get(s), ports };
     if (health !== undefined) planned.healthCheckNodePort = health;

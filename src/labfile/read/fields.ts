@@ -55,14 +55,7 @@ export const IGNORED_FIELDS = {
     'restartPolicy',
   ],
   containerPort: ['hostPort', 'hostIP'],
-  serviceSpec: [
-    'ipFamilies',
-    'ipFamilyPolicy',
-    'publishNotReadyAddresses',
-    'allocateLoadBalancerNodePorts',
-    'loadBalancerClass',
-    'trafficDistribution',
-  ],
+  serviceSpec: ['ipFamilies', 'ipFamilyPolicy', 'publishNotReadyAddresses', 'allocateLoadBalancerNodePorts', 'loadBalancerClass', 'trafficDistribution'],
   servicePort: ['appProtocol'],
 } as const;
 

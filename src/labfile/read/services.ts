@@ -242,13 +242,25 @@ function checkExternalFields({ place, spec, label, problems, at }: ServiceRead):
     );
   for (const field of ['loadBalancerIP', 'loadBalancerSourceRanges'] as const)
     if (spec[field] !== undefined && spec.type !== 'LoadBalancer')
-      problems.error(keyAt(place, 'spec', field), `${field} only applies to type LoadBalancer, and ${label} is ${spec.type}`, `write type: LoadBalancer, or remove ${field}`);
+      problems.error(
+        keyAt(place, 'spec', field),
+        `${field} only applies to type LoadBalancer, and ${label} is ${spec.type}`,
+        `write type: LoadBalancer, or remove ${field}`,
+      );
   const lbip = spec.loadBalancerIP?.trim();
   if (lbip && parseIp(lbip) === undefined)
-    problems.error(at('loadBalancerIP'), `loadBalancerIP ${JSON.stringify(spec.loadBalancerIP)} is not an IPv4 address`, 'write an address of topology.loadBalancerPool, or leave loadBalancerIP out to have one allocated');
+    problems.error(
+      at('loadBalancerIP'),
+      `loadBalancerIP ${JSON.stringify(spec.loadBalancerIP)} is not an IPv4 address`,
+      'write an address of topology.loadBalancerPool, or leave loadBalancerIP out to have one allocated',
+    );
   spec.loadBalancerSourceRanges?.forEach((range, i) => {
     if (parseCidr(range.trim(), false) === undefined)
-      problems.error(at('loadBalancerSourceRanges', i), `loadBalancerSourceRanges entry ${JSON.stringify(range)} is not an IPv4 CIDR`, 'write a.b.c.d/n, e.g. 172.30.5.0/24');
+      problems.error(
+        at('loadBalancerSourceRanges', i),
+        `loadBalancerSourceRanges entry ${JSON.stringify(range)} is not an IPv4 CIDR`,
+        'write a.b.c.d/n, e.g. 172.30.5.0/24',
+      );
   });
   if (spec.healthCheckNodePort !== undefined && (spec.type !== 'LoadBalancer' || spec.externalTrafficPolicy !== 'Local'))
     problems.error(

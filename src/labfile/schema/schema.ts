@@ -368,7 +368,11 @@ export const checkSchema = z
     contains: z
       .string()
       .optional()
-      .meta({ description: 'http only: a substring the answer must contain.', examples: ['Hello'] }),
+      .meta({
+        description:
+          "http only: a substring the answer must contain. {external}, {router} and {<node>} stand for that part's address (e.g. `client {external}:` to see the client's own address kept).",
+        examples: ['Hello', 'client {external}:'],
+      }),
     by: z.enum(['ip', 'dns']).optional().meta({
       description: "Service targets with http, tcp or udp: `ip` (default) probes the cluster IP; `dns` uses the Service's name through the pod's resolver.",
     }),

@@ -98,7 +98,7 @@ export const serviceSpecSchema = z
       }),
     externalTrafficPolicy: trafficPolicy.optional().meta({
       description:
-        'NodePort and LoadBalancer only. Cluster (default): traffic from outside may go to any node\'s pods, masqueraded; Local: only to pods on the node it arrived at, keeping the client\'s address.',
+        "NodePort and LoadBalancer only. Cluster (default): traffic from outside may go to any node's pods, masqueraded; Local: only to pods on the node it arrived at, keeping the client's address.",
     }),
     internalTrafficPolicy: trafficPolicy.optional().meta({
       description: "Cluster (default): cluster-IP traffic goes to any endpoint; Local: only to endpoints on the client's own node.",
@@ -106,20 +106,18 @@ export const serviceSpecSchema = z
     loadBalancerIP: z
       .string()
       .optional()
-      .meta({ description: 'LoadBalancer only: the address wanted, inside topology.loadBalancerPool. Default: the lowest free one.', examples: ['172.30.5.240'] }),
+      .meta({
+        description: 'LoadBalancer only: the address wanted, inside topology.loadBalancerPool. Default: the lowest free one.',
+        examples: ['172.30.5.240'],
+      }),
     loadBalancerSourceRanges: z
       .array(z.string())
       .optional()
       .meta({ description: 'LoadBalancer only: the client CIDRs allowed to reach the load-balancer address (others are dropped). Default: everyone.' }),
-    healthCheckNodePort: z
-      .int()
-      .min(NODE_PORT_RANGE.min, { error: nodePortError })
-      .max(NODE_PORT_RANGE.max, { error: nodePortError })
-      .optional()
-      .meta({
-        description:
-          'LoadBalancer with externalTrafficPolicy Local only: the port where every node answers /healthz (200 when it has a local endpoint, else 503). Default: one is allocated.',
-      }),
+    healthCheckNodePort: z.int().min(NODE_PORT_RANGE.min, { error: nodePortError }).max(NODE_PORT_RANGE.max, { error: nodePortError }).optional().meta({
+      description:
+        'LoadBalancer with externalTrafficPolicy Local only: the port where every node answers /healthz (200 when it has a local endpoint, else 503). Default: one is allocated.',
+    }),
     clusterIP: z
       .string()
       .optional()

@@ -199,6 +199,22 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
       `remove contains, or set probe: ${orList(kindsTaking('contains'))} with a port in \`to\``,
       true,
     );
+  if (input.contains !== undefined)
+    for (const name of containsPlaceholders(input.contains)) {
+      const known =
+        name === 'external' ? lab.topology.external : name === 'router' ? lab.topology.routing === 'router' : lab.topology.nodes.some((n) => n.name === name);
+      if (!known)
+        error(
+          'contains',
+          `\`contains\` names {${name}}, which is not a part of this lab`,
+          `write {external}, {router} or a node's name in braces (${lab.topology.nodes.map((n) => `{${n.name}}`).join(', ')}) to mean its address, or remove the braces`,
+        );
+    }
+}
+
+/** The `{name}` placeholders of a `contains`: the address of `external`, `router` or a node, filled in when the check runs. */
+export function containsPlaceholders(text: string): string[] {
+  return [...text.matchAll(/\{([a-z0-9-]+)\}/g)].map((m) => m[1]!);
 }
 
 /** The CheckSpec of a check without problems: defaults filled in. */

@@ -25,11 +25,13 @@ function readPool(text: string): { first: number; last: number } | { error: stri
     const last = parseIp(t.slice(dash + 1).trim());
     if (first === undefined || last === undefined)
       return { error: `loadBalancerPool "${text}" is not a range of two IPv4 addresses`, hint: 'write first-last, e.g. 172.30.5.240-172.30.5.250' };
-    if (last < first) return { error: `loadBalancerPool "${text}" ends before it starts`, hint: `write the lower address first: ${formatIp(last)}-${formatIp(first)}` };
+    if (last < first)
+      return { error: `loadBalancerPool "${text}" ends before it starts`, hint: `write the lower address first: ${formatIp(last)}-${formatIp(first)}` };
     return { first, last };
   }
   const cidr = parseCidr(t, false);
-  if (!cidr) return { error: `loadBalancerPool "${text}" is not a CIDR nor a range`, hint: 'write a CIDR (172.30.5.240/28) or a range (172.30.5.240-172.30.5.250)' };
+  if (!cidr)
+    return { error: `loadBalancerPool "${text}" is not a CIDR nor a range`, hint: 'write a CIDR (172.30.5.240/28) or a range (172.30.5.240-172.30.5.250)' };
   return { first: cidr.base, last: (cidr.base + size(cidr) - 1) >>> 0 };
 }
 
@@ -49,7 +51,7 @@ export function validateLoadBalancerPool(draft: LabDraft, topology: Topology, pr
     problems.error(
       at,
       'loadBalancerPool must be inside the underlay, and this lab names none (netlab picks one at `up`)',
-      'write topology.underlay (e.g. 172.30.5.0/24) with the pool inside it, or remove loadBalancerPool to use the underlay\'s top addresses',
+      "write topology.underlay (e.g. 172.30.5.0/24) with the pool inside it, or remove loadBalancerPool to use the underlay's top addresses",
     );
     return;
   }

@@ -310,7 +310,8 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
       });
     }
     endpoints.forEach((e, i) => {
-      natRules += i < n - 1 ? `${comments[i]} -m statistic --mode random --probability ${probability(n - i)} -j ${e.chain}\n` : `${comments[i]} -j ${e.chain}\n`;
+      natRules +=
+        i < n - 1 ? `${comments[i]} -m statistic --mode random --probability ${probability(n - i)} -j ${e.chain}\n` : `${comments[i]} -j ${e.chain}\n`;
     });
   };
 
@@ -358,7 +359,8 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
     if (!policy.hasEndpoints) continue;
 
     // Internal traffic: from outside the cluster CIDR to the cluster IP is masqueraded.
-    if (policy.hasInternalEndpoints && notLocal) natRules += `-A ${internalChain} -m comment --comment "${name} cluster IP" ${dest}${notLocal} -j ${KUBE_MARK_MASQ}\n`;
+    if (policy.hasInternalEndpoints && notLocal)
+      natRules += `-A ${internalChain} -m comment --comment "${name} cluster IP" ${dest}${notLocal} -j ${KUBE_MARK_MASQ}\n`;
 
     // External traffic (NodePort, load-balancer IP): all of it goes through the EXT chain.
     if (policy.usesExternalChain) {

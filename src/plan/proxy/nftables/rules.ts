@@ -169,10 +169,12 @@ function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: S
   // loadBalancerSourceRanges: every other source is dropped (the node's own requests come from the address itself).
   if (usesFirewall) {
     const nodeIP = parseIp(input.nodeIP);
-    const fromNode = nodeIP !== undefined && ranges.some((r) => {
-      const c = parseCidr(r, false);
-      return c !== undefined && contains(c, nodeIP);
-    });
+    const fromNode =
+      nodeIP !== undefined &&
+      ranges.some((r) => {
+        const c = parseCidr(r, false);
+        return c !== undefined && contains(c, nodeIP);
+      });
     const sources = [...ranges, ...(fromNode ? lbIPs : [])].join(' , ');
     lines.push(`add rule ${T} ${fwChain} ip saddr != { ${sources} } drop`);
   }
@@ -217,10 +219,12 @@ function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: S
     if (policy.hasEndpoints) lines.push(`add element ${T} service-ips { ${key(lbip)} : goto ${extChain} }`);
     if (usesFirewall) lines.push(`add element ${T} firewall-ips { ${key(lbip)} comment "${name}" : goto ${fwChain} }`);
   }
-  if (!policy.hasExternalEndpoints) for (const lbip of lbIPs) lines.push(`add element ${T} no-endpoint-services { ${key(lbip)} comment "${name}" : ${filterVerdict} }`);
+  if (!policy.hasExternalEndpoints)
+    for (const lbip of lbIPs) lines.push(`add element ${T} no-endpoint-services { ${key(lbip)} comment "${name}" : ${filterVerdict} }`);
   if (sp.nodePort) {
     if (policy.hasEndpoints) lines.push(`add element ${T} service-nodeports { ${protocol} . ${sp.nodePort} : goto ${extChain} }`);
-    if (!policy.hasExternalEndpoints) lines.push(`add element ${T} no-endpoint-nodeports { ${protocol} . ${sp.nodePort} comment "${name}" : ${filterVerdict} }`);
+    if (!policy.hasExternalEndpoints)
+      lines.push(`add element ${T} no-endpoint-nodeports { ${protocol} . ${sp.nodePort} comment "${name}" : ${filterVerdict} }`);
   }
   return lines;
 }
