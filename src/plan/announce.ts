@@ -78,7 +78,8 @@ export function announcedBy(node: string, services: readonly { loadBalancerIP?: 
 
 /** A step's output, or an error that says what failed. */
 export function stdoutOf(r: StepResult | undefined, what: string): string {
-  if (!r || r.exitCode !== 0) throw new Error(`${what} failed: ${r?.stderr.trim() || r?.error || `exit code ${r?.exitCode}`}`);
+  if (!r) throw new Error(`${what} gave no result`);
+  if (r.exitCode !== 0) throw new Error(`${what} failed: ${r.stderr.trim() || r.error || `exit code ${r.exitCode}`}`);
   return r.stdout;
 }
 
