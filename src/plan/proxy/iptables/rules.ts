@@ -220,11 +220,11 @@ function namesOf(sp: ServicePortState): PortNames {
  */
 export interface PortPolicy {
   /** Endpoints of the Cluster policy ([] when no traffic uses it). */
-  cluster: EndpointNames[];
+  cluster: readonly EndpointNames[];
   /** Endpoints of the Local policy: those on this node ([] when no traffic uses it). */
-  local: EndpointNames[];
+  local: readonly EndpointNames[];
   /** The endpoints that get a chain: cluster's, or local's when only Local is used. */
-  reachable: EndpointNames[];
+  reachable: readonly EndpointNames[];
   hasEndpoints: boolean;
   externallyAccessible: boolean;
   externalLocal: boolean;
@@ -235,11 +235,13 @@ export interface PortPolicy {
   usesFirewallChain: boolean;
 }
 
+const NONE: readonly never[] = [];
+
 export function portPolicy<E extends { node: string }>(
   sp: ServicePortState,
   endpoints: readonly E[],
   node: string,
-): Omit<PortPolicy, 'cluster' | 'local' | 'reachable'> & { cluster: E[]; local: E[]; reachable: E[] } {
+): Omit<PortPolicy, 'cluster' | 'local' | 'reachable'> & { cluster: readonly E[]; local: readonly E[]; reachable: readonly E[] } {
   const lbIPs = sp.loadBalancerIPs ?? [];
   const externallyAccessible = !!sp.nodePort || lbIPs.length > 0;
   const internalLocal = !!sp.internalPolicyLocal;
@@ -247,8 +249,8 @@ export function portPolicy<E extends { node: string }>(
   // Cluster endpoints are needed for external traffic even under Local (its short-circuits).
   const usesCluster = !internalLocal || externallyAccessible;
   const usesLocal = internalLocal || externalLocal;
-  const cluster = usesCluster ? [...endpoints] : [];
-  const local = usesLocal ? endpoints.filter((e) => e.node === node) : [];
+  const cluster = usesCluster ? endpoints : NONE;
+  const local = usesLocal ? endpoints.filter((e) => e.node === node) : NONE;
   const hasEndpoints = endpoints.length > 0;
   return {
     cluster,

@@ -217,7 +217,7 @@ function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: S
   else lines.push(`add element ${T} no-endpoint-services { ${key(sp.clusterIP)} comment "${name}" : ${filterVerdict} }`);
   for (const lbip of lbIPs) {
     if (policy.hasEndpoints) lines.push(`add element ${T} service-ips { ${key(lbip)} : goto ${extChain} }`);
-    if (usesFirewall) lines.push(`add element ${T} firewall-ips { ${key(lbip)} comment "${name}" : goto ${fwChain} }`);
+    if (usesFirewall) lines.push(`add element ${T} firewall-ips { ${key(lbip)} : goto ${fwChain} }`);
   }
   if (!policy.hasExternalEndpoints)
     for (const lbip of lbIPs) lines.push(`add element ${T} no-endpoint-services { ${key(lbip)} comment "${name}" : ${filterVerdict} }`);
