@@ -4,14 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceSpec } from '../../../src/labfile/model.js';
 import { announcedBy, announcement, announcementSteps, parseAddresses, withAnnouncements } from '../../../src/plan/announce.js';
-import {
-  allocateLoadBalancerIPs,
-  defaultLoadBalancerPool,
-  electSpeaker,
-  formatPool,
-  loadBalancerSetting,
-  parsePool,
-} from '../../../src/plan/load-balancer.js';
+import { allocateLoadBalancerIPs, defaultLoadBalancerPool, electSpeaker, formatPool, loadBalancerSetting, parsePool } from '../../../src/plan/load-balancer.js';
 import { planServices, proxyInput, type PodEndpointSource } from '../../../src/plan/services.js';
 import { pod } from '../../helpers/plan-fixtures.js';
 
@@ -102,7 +95,12 @@ describe('planServices with a load balancer', () => {
   it("tells each node's kube-proxy the address, the policies and the health-check port", () => {
     const planned = planServices([service('local', { externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' })], sources, '10.96.0.0/12', [], setting);
     const [sp] = proxyInput(planned, 'node1', '10.250.3.11', '10.0.0.0/16').services;
-    expect(sp).toMatchObject({ loadBalancerIPs: ['10.250.3.240'], externalPolicyLocal: true, internalPolicyLocal: true, healthCheckNodePort: expect.any(Number) });
+    expect(sp).toMatchObject({
+      loadBalancerIPs: ['10.250.3.240'],
+      externalPolicyLocal: true,
+      internalPolicyLocal: true,
+      healthCheckNodePort: expect.any(Number),
+    });
   });
 
   it('announces nothing for a Local Service without ready endpoints', () => {
@@ -141,7 +139,11 @@ describe('announcing on a node', () => {
 
   it("folds the read into the node's sync and the changes into what is left after it", () => {
     const seen: string[] = [];
-    const base = { steps: [], checks: [{ argv: ['iptables-save', '-t', 'nat'] as ['iptables-save', ...string[]] }], after: () => [{ argv: ['iptables', '-N', 'X'] as ['iptables', ...string[]] }] };
+    const base = {
+      steps: [],
+      checks: [{ argv: ['iptables-save', '-t', 'nat'] as ['iptables-save', ...string[]] }],
+      after: () => [{ argv: ['iptables', '-N', 'X'] as ['iptables', ...string[]] }],
+    };
     const sync = withAnnouncements(base, node, '10.250.3.12', ['10.250.3.240'], pool, (a) => seen.push(...a.add));
     expect(sync.checks.map((s) => s.argv.join(' '))).toEqual(['iptables-save -t nat', 'ip -4 -o addr show']);
     const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: '', ms: 1 });

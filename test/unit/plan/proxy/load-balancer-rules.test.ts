@@ -91,7 +91,9 @@ describe('iptables: LoadBalancer and Local, as upstream writes them', () => {
     ]);
     // The node's own requests come back from the address when the ranges hold the node.
     const fromNode = iptablesRestore({ ...input(svc5), nodeIP: '203.0.113.9' });
-    expect(lines(fromNode)).toContain('-A KUBE-FW-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 loadbalancer IP" -s 5.6.7.8 -j KUBE-EXT-NUKIZ6OKUXPJNT4C');
+    expect(lines(fromNode)).toContain(
+      '-A KUBE-FW-NUKIZ6OKUXPJNT4C -m comment --comment "ns5/svc5:p80 loadbalancer IP" -s 5.6.7.8 -j KUBE-EXT-NUKIZ6OKUXPJNT4C',
+    );
   });
 
   it('gives a Local service with an endpoint here a KUBE-SVL chain of the local endpoints only, which KUBE-EXT falls through to', () => {
@@ -104,7 +106,9 @@ describe('iptables: LoadBalancer and Local, as upstream writes them', () => {
     };
     const text = iptablesRestore(input(local));
     const svl = lines(text).filter((l) => l.startsWith('-A KUBE-SVL-GNZBNJ2PO5MGZ6GT'));
-    expect(svl).toEqual([expect.stringMatching(/^-A KUBE-SVL-GNZBNJ2PO5MGZ6GT -m comment --comment "ns2\/svc2:p80 -> 10\.180\.0\.9:80" -j KUBE-SEP-[A-Z2-7]{16}$/)]);
+    expect(svl).toEqual([
+      expect.stringMatching(/^-A KUBE-SVL-GNZBNJ2PO5MGZ6GT -m comment --comment "ns2\/svc2:p80 -> 10\.180\.0\.9:80" -j KUBE-SEP-[A-Z2-7]{16}$/),
+    ]);
     expectAll(text, [':KUBE-SVL-GNZBNJ2PO5MGZ6GT - [0:0]', '-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -j KUBE-SVL-GNZBNJ2PO5MGZ6GT']);
     // The cluster chain still has both (pods and the node itself short-circuit to it), and nothing is dropped.
     expect(lines(text).filter((l) => l.startsWith('-A KUBE-SVC-GNZBNJ2PO5MGZ6GT') && l.includes(' -> '))).toHaveLength(2);
