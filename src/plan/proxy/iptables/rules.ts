@@ -326,14 +326,13 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
     const internalChain = policy.internalLocal ? svlChain : svcChain;
     const externalPolicyChain = policy.externalLocal ? svlChain : svcChain;
     const loadBalancerChain = policy.usesFirewallChain ? fwChain : extChain;
-    const noEndpoints = { target: 'REJECT', comment: `"${name} has no endpoints"` };
-    const noLocal = { target: 'DROP', comment: `"${name} has no local endpoints"` };
-    const internalFilter = policy.hasEndpoints ? noLocal : noEndpoints;
-    const externalFilter = internalFilter;
+    // What filter does with traffic that has no endpoint to go to: none at all, or none on this node.
+    const filterTarget = policy.hasEndpoints ? 'DROP' : 'REJECT';
+    const filterComment = () => (policy.hasEndpoints ? `"${name} has no local endpoints"` : `"${name} has no endpoints"`);
 
     // Capture the cluster IP.
     if (policy.hasInternalEndpoints) natRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" ${dest} -j ${internalChain}\n`;
-    else filterRules += `-A ${KUBE_SERVICES} -m comment --comment ${internalFilter.comment} ${dest} -j ${internalFilter.target}\n`;
+    else filterRules += `-A ${KUBE_SERVICES} -m comment --comment ${filterComment()} ${dest} -j ${filterTarget}\n`;
 
     // Capture load-balancer ingress.
     for (const lbip of lbIPs) {
@@ -344,14 +343,14 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
     }
     if (!policy.hasExternalEndpoints) {
       for (const lbip of lbIPs)
-        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilter.comment} ${match} -d ${lbip} --dport ${sp.port} -j ${externalFilter.target}\n`;
+        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${filterComment()} ${match} -d ${lbip} --dport ${sp.port} -j ${filterTarget}\n`;
     }
 
     // Capture nodeports.
     if (sp.nodePort) {
       if (policy.hasEndpoints) natRules += `-A ${KUBE_NODEPORTS} -m comment --comment ${name} ${match} --dport ${sp.nodePort} -j ${extChain}\n`;
       if (!policy.hasExternalEndpoints)
-        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilter.comment} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${externalFilter.target}\n`;
+        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${filterComment()} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${filterTarget}\n`;
     }
 
     // Capture health-check nodePorts: accepted whether or not the node has local endpoints.
