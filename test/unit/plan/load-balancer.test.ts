@@ -2,6 +2,7 @@
 // allocation and layer-2 election, nodePorts and health-check ports, and how a node takes
 // and lets go of its addresses.
 import { describe, expect, it } from 'vitest';
+import type { AgentStep, StepResult } from '../../../src/core/toolbox-request.js';
 import type { ServiceSpec } from '../../../src/labfile/model.js';
 import { announcedBy, announcement, announcementSteps, parseAddresses, withAnnouncements } from '../../../src/plan/announce.js';
 import { allocateLoadBalancerIPs, defaultLoadBalancerPool, electSpeaker, formatPool, loadBalancerSetting, parsePool } from '../../../src/plan/load-balancer.js';
@@ -142,7 +143,7 @@ describe('announcing on a node', () => {
     const base = {
       steps: [],
       checks: [{ argv: ['iptables-save', '-t', 'nat'] as ['iptables-save', ...string[]] }],
-      after: () => [{ argv: ['iptables', '-N', 'X'] as ['iptables', ...string[]] }],
+      after: (_checks: StepResult[]): AgentStep[] => [{ argv: ['iptables', '-N', 'X'] }],
     };
     const sync = withAnnouncements(base, node, '10.250.3.12', ['10.250.3.240'], pool, (a) => seen.push(...a.add));
     expect(sync.checks.map((s) => s.argv.join(' '))).toEqual(['iptables-save -t nat', 'ip -4 -o addr show']);
