@@ -16,6 +16,7 @@ import { withLabLock } from './lock.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import { loadBalancerSetting } from '../plan/load-balancer.js';
+import { HEALTH_CONFIG, HEALTH_START, healthCheckConfig, needsHealthChecks } from '../plan/health-check.js';
 import { announcedBy, type Announcement, gratuitousArpStep, withAnnouncements } from '../plan/announce.js';
 import type { LabPlan } from '../plan/types.js';
 import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
@@ -99,12 +100,20 @@ async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResu
       const work: Promise<unknown>[] = [];
       if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs).then(() => sendGratuitousArp(target.toolbox, added)));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
+      if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
       return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
   );
+}
+
+/** kube-proxy's health-check server in a node (iptables and nftables modes): its config, then started or told to re-read it. */
+async function startHealthChecks(engine: Engine, container: string, node: string, planned: PlannedService[]): Promise<void> {
+  await engine.putFiles(container, '/', { [HEALTH_CONFIG.slice(1)]: JSON.stringify(healthCheckConfig(planned, node), null, 1) });
+  const r = await engine.exec(container, [...HEALTH_START]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not start the health-check server on ${node}: ${lastWords(r) || `exit code ${r.exitCode}`}`);
 }
 
 /** A speaker's gratuitous ARP for each address it took over, so that neighbours forget the last speaker's MAC (best effort, as a speaker's). */

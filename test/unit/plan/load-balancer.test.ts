@@ -7,6 +7,7 @@ import type { ServiceSpec } from '../../../src/labfile/model.js';
 import { announcedBy, announcement, announcementSteps, parseAddresses, withAnnouncements } from '../../../src/plan/announce.js';
 import { allocateLoadBalancerIPs, defaultLoadBalancerPool, electSpeaker, formatPool, loadBalancerSetting, parsePool } from '../../../src/plan/load-balancer.js';
 import { planServices, proxyInput, type PodEndpointSource } from '../../../src/plan/services.js';
+import { healthCheckConfig, needsHealthChecks } from '../../../src/plan/health-check.js';
 import { pod } from '../../helpers/plan-fixtures.js';
 
 const at = { file: '/labs/t/manifests.yaml', line: 7, column: 1 };
@@ -152,5 +153,30 @@ describe('announcing on a node', () => {
     expect(left.map((s) => s.argv.join(' '))).toEqual(['iptables -N X', 'ip addr del 10.250.3.241/32 dev eth0', 'ip addr add 10.250.3.240/32 dev eth0']);
     expect(seen).toEqual(['10.250.3.240']);
     expect(() => sync.after([ok(''), { exitCode: 1, stdout: '', stderr: 'no netns', ms: 1 }])).toThrow(/reading the node's addresses failed: no netns/);
+  });
+});
+
+describe("kube-proxy's health-check server", () => {
+  const sources: PodEndpointSource[] = [
+    { pod: pod('web-0', { labels: { app: 'web' } }), ip: '10.0.2.2', node: 'node2', ready: true },
+    { pod: pod('web-1', { labels: { app: 'web' } }), ip: '10.0.2.3', node: 'node2', ready: true },
+  ];
+  const setting = loadBalancerSetting({ loadBalancerPool: '10.250.3.240-10.250.3.254', nodes: [{ name: 'node1' }, { name: 'node2' }] })!;
+
+  it("lists each Local LoadBalancer's health-check port with the node's own endpoints, and runs for any LoadBalancer", () => {
+    const planned = planServices(
+      [service('cluster'), service('local', { externalTrafficPolicy: 'Local', healthCheckNodePort: 30601 })],
+      sources,
+      '10.96.0.0/12',
+      [],
+      setting,
+    );
+    expect(healthCheckConfig(planned, 'node2')).toEqual({
+      services: [],
+      healthChecks: [{ namespace: 'default', name: 'local', port: 30601, localEndpoints: 2 }],
+    });
+    expect(healthCheckConfig(planned, 'node1').healthChecks).toEqual([{ namespace: 'default', name: 'local', port: 30601, localEndpoints: 0 }]);
+    expect(needsHealthChecks(planned)).toBe(true);
+    expect(needsHealthChecks(planServices([service('np', { type: 'NodePort' })], sources, '10.96.0.0/12'))).toBe(false);
   });
 });
