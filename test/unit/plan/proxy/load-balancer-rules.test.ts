@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { iptablesRestore } from '../../../../src/plan/proxy/iptables/rules.js';
 import { nftablesScript } from '../../../../src/plan/proxy/nftables/rules.js';
+import { userspaceConfig } from '../../../../src/plan/proxy/userspace/rules.js';
 import type { ProxyInput, ServicePortState } from '../../../../src/plan/proxy/types.js';
 
 const NODE = 'node1';
@@ -224,6 +225,21 @@ describe('nftables: LoadBalancer and Local, as upstream writes them', () => {
     expect(text).not.toContain('10.180.2.1');
     expect(lines(nftablesScript({ ...input(internal), node: 'node3' }))).toContain(
       'add element ip kube-proxy no-endpoint-services { 172.30.0.41 . tcp . 80 comment "ns1/svc1:p80" : drop }',
+    );
+  });
+});
+
+describe('userspace: the old proxier opened its portals on load-balancer IPs too', () => {
+  it('redirects the load-balancer IP:port to the proxy port, as it does the cluster IP', () => {
+    const { iptablesRestore: rules, config } = userspaceConfig(input(svc5));
+    const port = config.services[0]!.proxyPort;
+    expect(lines(rules)).toEqual(
+      expect.arrayContaining([
+        `-A KUBE-PORTALS-CONTAINER -m comment --comment ns5/svc5:p80 -p tcp -m tcp --dport 80 -d 172.30.0.45/32 -j REDIRECT --to-ports ${port}`,
+        `-A KUBE-PORTALS-CONTAINER -m comment --comment ns5/svc5:p80 -p tcp -m tcp --dport 80 -d 5.6.7.8/32 -j REDIRECT --to-ports ${port}`,
+        `-A KUBE-PORTALS-HOST -m comment --comment ns5/svc5:p80 -p tcp -m tcp --dport 80 -d 5.6.7.8/32 -j DNAT --to-destination 192.168.0.2:${port}`,
+        `-A KUBE-NODEPORT-CONTAINER -m comment --comment ns5/svc5:p80 -p tcp -m tcp --dport 3002 -j REDIRECT --to-ports ${port}`,
+      ]),
     );
   });
 });
