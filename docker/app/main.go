@@ -5,9 +5,12 @@
 //	GET /         Hello from <pod> (<pod ip>:<port>), client <peer ip>:<peer port>
 //	GET /json     {"pod","namespace","node","ip","port","client"}
 //	GET /healthz  ok
+//	GET /readyz   ready (200), or 503 while the --ready-file does not exist
 //
 // Flags: --http PORT (repeatable; default $PORT, else 8080), --udp PORT
-// (repeatable; answers each datagram with the hello line).
+// (repeatable; answers each datagram with the hello line), --ready-file PATH
+// (GET /readyz answers 503 until PATH exists: a readiness probe a student turns
+// with `netlab exec <lab> <pod> -- touch PATH`).
 // No dependencies outside the standard library.
 package main
 
@@ -27,6 +30,9 @@ import (
 )
 
 var logger = log.New(os.Stdout, "", 0)
+
+// readyFile: while set and missing, GET /readyz answers 503.
+var readyFile string
 
 type portList []int
 
@@ -151,6 +157,17 @@ func httpHandler(port int) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "ok\n")
 	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if readyFile != "" {
+			if _, err := os.Stat(readyFile); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintf(w, "not ready: %s does not exist\n", readyFile)
+				return
+			}
+		}
+		fmt.Fprint(w, "ready\n")
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		mux.ServeHTTP(rec, r)
@@ -188,6 +205,7 @@ func serveUDP(conn net.PacketConn, port int) {
 func parseArgs(fs *flag.FlagSet, args []string) (httpPorts, udpPorts portList, err error) {
 	fs.Var(&httpPorts, "http", "serve HTTP on this port (repeatable; default $PORT, else 8080)")
 	fs.Var(&udpPorts, "udp", "answer UDP datagrams on this port (repeatable)")
+	fs.StringVar(&readyFile, "ready-file", "", "GET /readyz answers 503 until this file exists")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}

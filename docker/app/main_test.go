@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -316,6 +317,37 @@ func TestHTTPHealthzAndNotFound(t *testing.T) {
 		t.Fatalf("POST /: %d %q", resp.StatusCode, body)
 	}
 	waitForLog(t, regexp.MustCompile(`(?m) http :4343 `+regexp.QuoteMeta(client)+` POST /\?x=1 -> 200$`))
+}
+
+func TestHTTPReadyzFollowsTheReadyFile(t *testing.T) {
+	setPodEnv(t)
+	file := filepath.Join(t.TempDir(), "ready")
+	readyFile = file
+	t.Cleanup(func() { readyFile = "" })
+	addr := startHTTP(t, 4444)
+	resp, body, _ := get(t, addr, "GET", "/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "not ready: "+file+" does not exist\n" {
+		t.Fatalf("GET /readyz without %s: %d %q, want 503", file, resp.StatusCode, body)
+	}
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resp, body, _ = get(t, addr, "GET", "/readyz")
+	if resp.StatusCode != http.StatusOK || body != "ready\n" {
+		t.Fatalf("GET /readyz with %s: %d %q, want 200 ready", file, resp.StatusCode, body)
+	}
+	// Without the flag it is always ready.
+	readyFile = ""
+	if resp, _, _ = get(t, addr, "GET", "/readyz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /readyz without --ready-file: %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestParseArgsReadyFile(t *testing.T) {
+	t.Cleanup(func() { readyFile = "" })
+	if _, _, err := parse("--ready-file", "/tmp/ready"); err != nil || readyFile != "/tmp/ready" {
+		t.Fatalf("--ready-file /tmp/ready: readyFile %q, %v", readyFile, err)
+	}
 }
 
 // --- UDP -------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // Running a lab's checks: resolve names to addresses and PIDs, then schedule.ts runs them in
 // `needs` order, batching the probes per source into one toolbox request each (all sources in
-// parallel), retrying those with a `wait`, and emitting each result once, when final.
+// parallel), retrying those with a `wait`, and emitting each result once, when final, in file order.
 import { ENGINE_PARALLEL, limiter, mapLimit } from '../core/concurrency.js';
 import { findNamed, podContainerName } from '../core/names.js';
 import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { diagnose } from './diagnose/diagnose.js';
+import { serviceLookupName } from './diagnose/path.js';
 import type { CheckResult, EventSink } from '../core/events.js';
 import { listLabContainers } from '../engine/state.js';
 import type { LabPlan } from '../plan/types.js';
@@ -19,7 +20,7 @@ import { allocateClusterIPs } from '../plan/services.js';
 import { allocateLoadBalancerIPs, loadBalancerSetting } from '../plan/load-balancer.js';
 import { judge, probeDriver, probeSteps, type ProbeDriver, type ResolvedProbe } from './probes/index.js';
 import { PROBE_FIELDS } from '../labfile/probe-fields.js';
-import { schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
+import { inFileOrder, schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
 
 export interface CheckReport {
   lab: string;
@@ -91,8 +92,8 @@ function clusterIPs(plan: LabPlan): Map<string, string | undefined> {
   return ips;
 }
 
-function resolve(lab: Lab, plan: LabPlan, text: string, fromOutside = false): Place {
-  const ref = resolveEndpoint(lab, text);
+function resolve(lab: Lab, plan: LabPlan, text: string, from?: Place, fromOutside = false): Place {
+  const ref = resolveEndpoint(lab, text, from?.namespace ? { namespace: from.namespace } : undefined);
   if ('error' in ref) throw new NetlabError(`Check endpoint "${text}": ${ref.error}`, { hint: ref.hint });
   return place(plan, ref, fromOutside);
 }
@@ -167,7 +168,7 @@ export function toolboxRunner(toolbox: Toolbox): ProbeRunner {
 /**
  * Runs the lab's checks (`only`: just these names, plus what they `need`, which run but are
  * not reported) from netlab's toolbox: `needs` first, blocked checks not run, `wait` retried.
- * Each result is emitted once, when final; the report lists them in lab order.
+ * Each result is emitted once, when final, in the file's order (runs stay parallel); the report lists them so too.
  */
 export async function runChecks(
   target: LabTarget,
@@ -195,7 +196,7 @@ export async function runChecks(
   const places = checks.map((check) => {
     const from = resolve(lab, plan, check.from);
     // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
-    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to, check.from === 'external') : undefined;
+    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to, from, check.from === 'external') : undefined;
     for (const c of [from.container, entered(plan, probeDriver(check.probe), from, to)]) if (c) wanted.add(c);
     return { from, to };
   });
@@ -225,22 +226,28 @@ export async function runChecks(
   });
 
   const runner = options.runner ?? toolboxRunner(target.toolbox);
+  // Results are reported in the file's order, each once those before it are final.
+  const ordered = inFileOrder(
+    toRun.filter((t) => !t.hidden).map((t) => t.check.name),
+    emit,
+  );
   // A failed check is reported with the hop that broke, read off the lab (not with a fake runner).
   const byCheck = new Map(checks.map((c) => [c.name, c]));
   const diagnosing: Promise<void>[] = [];
   const limit = limiter(2);
   const withDiagnosis: EventSink = (event) => {
     const check = event.type === 'check' ? byCheck.get(event.result.name) : undefined;
-    if (event.type !== 'check' || event.result.ok || event.result.blockedBy || options.runner || !check) return emit(event);
+    if (event.type !== 'check' || event.result.ok || event.result.blockedBy || options.runner || !check) return ordered.sink(event);
     diagnosing.push(
       limit(() => diagnose(target, check, event.result)).then((why) => {
         if (why) event.result.diagnosis = why;
-        emit(event);
+        ordered.sink(event);
       }),
     );
   };
   const results = await schedule(items, runner, withDiagnosis, { parallel: ENGINE_PARALLEL, ...options });
   await Promise.all(diagnosing);
+  ordered.flush();
   return { lab: plan.lab, ok: results.every((r) => r.ok), checks: results };
 }
 
@@ -256,7 +263,7 @@ function resolvedProbe(check: CheckSpec, driver: ProbeDriver, from: Place, to: P
   const probe: ResolvedProbe = { kind: driver.kind, expect: check.expect, sourcePid, targetIp: to?.ip, port: to?.port, contains: check.contains };
   if (to?.service && check.by === 'dns') {
     // The name as a pod of that namespace would write it; others need the namespace too.
-    probe.targetName = to.service.namespace === from.namespace ? to.service.name : `${to.service.name}.${to.service.namespace}`;
+    probe.targetName = serviceLookupName(to.service, from.namespace);
   }
   probe.count = check.count;
   probe.distinct = check.distinct;

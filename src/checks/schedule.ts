@@ -3,9 +3,10 @@
 // `wait` is retried (only the failed ones, re-batched per source) every half second until it
 // passes or its `wait` ran out. Pure of Docker: the probes of one source run through a
 // ProbeRunner, so this is testable with a fake.
-import type { CheckResult, EventSink } from '../core/events.js';
+import type { CheckResult, EventSink, LabEvent } from '../core/events.js';
 import { NetlabError } from '../core/errors.js';
 import type { CheckSpec } from '../labfile/model.js';
+import { expectationLabel } from './label.js';
 import type { ResolvedProbe } from './probes/index.js';
 
 /** One probe to run, by the check's index in the list given to `schedule`. */
@@ -123,6 +124,7 @@ export function resultOf(check: CheckSpec, outcome: { ok: boolean; detail: strin
     from: check.from,
     to: check.to ?? '',
     expect: check.expect,
+    expected: expectationLabel(check),
     ok: outcome.ok,
     ms: outcome.ms,
     detail: outcome.detail,
@@ -220,4 +222,35 @@ async function runGrouped(indices: number[], items: readonly ScheduledCheck[], r
   };
   await Promise.all(Array.from({ length: Math.min(parallel, groups.length) }, worker));
   return out;
+}
+
+/**
+ * A sink that passes check results on in the order of `names` (the file's), each as soon as
+ * every one before it has come: checks run in parallel and finish in any order, and the
+ * report reads like the file. Other events pass at once. `flush` passes on what is still held
+ * (a result that never came does not hold the rest back for ever).
+ */
+export function inFileOrder(names: readonly string[], emit: EventSink): { sink: EventSink; flush(): void } {
+  const position = new Map(names.map((n, i) => [n, i]));
+  const held = new Map<number, LabEvent>();
+  let next = 0;
+  const release = () => {
+    for (let e = held.get(next); e; e = held.get(next)) {
+      held.delete(next++);
+      emit(e);
+    }
+  };
+  return {
+    sink: (event) => {
+      const i = event.type === 'check' ? position.get(event.result.name) : undefined;
+      if (i === undefined || i < next) return emit(event);
+      held.set(i, event);
+      release();
+    },
+    flush: () => {
+      for (const i of [...held.keys()].sort((a, b) => a - b)) emit(held.get(i)!);
+      held.clear();
+      next = names.length;
+    },
+  };
 }

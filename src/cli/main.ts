@@ -49,6 +49,7 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
     .option('--publish', 'also publish every nodePort on 127.0.0.1 of this machine (through the first node)')
     .option('--proxy-mode <mode>', "kube-proxy's mode: iptables, nftables or userspace (default: the lab's)")
+    .option('--wait <seconds>', 'wait this long for every pod to be ready (containers running, readiness probes passing); 0: do not wait', '60')
     .option(...json)
     .action((lab: string, o) => run(async () => (await lifecycle()).upCommand(lab, o))());
   cli
@@ -69,10 +70,38 @@ function lifecycleCommands(cli: Command, run: Run): void {
   cli
     .command('exec')
     .argument('<lab>')
-    .argument('<target>', 'a pod, pod/container, a node, router, external')
+    .argument('<target>', 'a pod (or ns/pod, pod.ns), pod/container, a node, router, external')
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
+    .option('-n, --namespace <ns>', "the pod's namespace (default: default)")
+    .option('-c, --container <name>', "which of the pod's containers (default: its first)")
     .description('run a command (or a shell) inside a part of a lab')
-    .action((lab: string, target: string, cmd: string[]) => run(async () => (await inspect()).execCommand(lab, target, cmd))());
+    .addHelpText(
+      'after',
+      `
+Targets:
+  web                      pod web in namespace default (its first container)
+  web -c sidecar           container sidecar of pod web
+  web/sidecar              the same
+  shop/api                 pod api in namespace shop (when shop is a namespace of the lab)
+  -n shop api              the same; also api.shop
+  node1, router, external  a node, the router, the external client
+
+Examples:
+  netlab exec mylab web -- ip addr
+  netlab exec mylab -n shop api -c app -- cat /etc/resolv.conf`,
+    )
+    .action((lab: string, target: string, cmd: string[], o: { namespace?: string; container?: string }) =>
+      run(async () => (await inspect()).execCommand(lab, target, cmd, o))(),
+    );
+  cli
+    .command('logs')
+    .argument('<lab>')
+    .argument('<pod>', 'a pod (<pod>, <pod>.<namespace>) or <pod>/<container>')
+    .option('-c, --container <name>', "the pod's container (default: its first)")
+    .option('-f, --follow', 'keep printing what it prints until Ctrl-C')
+    .option('--tail <lines>', 'only the last lines')
+    .description("what a pod's container printed (the engine's log), like kubectl logs")
+    .action((lab: string, pod: string, o) => run(async () => (await inspect()).logsCommand(lab, pod, o))());
   cli
     .command('down')
     .argument('[lab]')
@@ -94,8 +123,10 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('get')
     .argument('<lab>')
-    .argument('<what>', 'pods, services or endpoints')
-    .description('pods, services and endpoints of a running lab, as kubectl prints them')
+    .argument('<what>', 'pods, services, endpoints or namespaces')
+    .description('pods, services, endpoints and namespaces of a running lab, as kubectl prints them')
+    .option('-n, --namespace <ns>', 'only this namespace (default: default)')
+    .option('-A, --all-namespaces', 'every namespace (a NAMESPACE column)')
     .option(...json)
     .action((lab: string, what: string, o) => run(async () => (await cluster()).getCommand(lab, what, o))());
   cli
@@ -108,10 +139,10 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('delete')
     .argument('<lab>')
-    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x')
+    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, namespace/x')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option(...json)
-    .description('delete a pod, deployment or service from a running lab')
+    .description('delete a pod, deployment, service or namespace (with everything in it) from a running lab')
     .action((lab: string, object: string, o) => run(async () => (await cluster()).deleteCommand(lab, object, o))());
   cli
     .command('scale')
@@ -125,13 +156,15 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('sync')
     .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
-    .description('one kube-proxy sync now: endpoints from the pods that are running, rules on every node, DNS records')
+    .description('one kube-proxy sync now: endpoints from the pods that are ready (readiness probes run once), rules on every node, DNS records')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).syncCommand(lab, o))());
   cli
     .command('watch')
     .argument('[lab]', 'a lab that is up', DEFAULT_LAB)
-    .description('keep endpoints, rules and DNS following the pods (a pod that dies drops out within a second)')
+    .description(
+      "the lab's control loop: run readiness and liveness probes on their periods (restarting containers whose liveness fails), and keep endpoints, rules and DNS following ready pods",
+    )
     .option('--interval <ms>', 'how often to look', '1000')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).watchCommand(lab, o))());

@@ -16,10 +16,14 @@ export function onInterrupt(handler: () => void): () => void {
   };
 }
 
-/** Ends the process now, after releasing the lab locks it holds (2 s at most). */
+/**
+ * Ends the process now, after releasing the lab locks it holds (5 s at most: removing a lock
+ * takes milliseconds, but an engine busy creating the lab's containers may answer late, and a
+ * lock left behind makes the next command wait for the stale-lock check).
+ */
 export function exitReleasingLocks(code: number): void {
   void import('../cluster/lock.js')
-    .then((lock) => lock.releaseHeldLocks(2000))
+    .then((lock) => lock.releaseHeldLocks(5000))
     .catch(() => undefined)
     .finally(() => process.exit(code));
 }

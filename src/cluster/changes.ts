@@ -6,10 +6,10 @@ import { NetlabError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { parseObject, type ObjectRef } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import type { Lab } from '../labfile/model.js';
+import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
-import { podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
+import { namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
 import { withRunningLab } from './running-lab.js';
 import { up } from './up.js';
 
@@ -39,7 +39,7 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
 export function applyChange(file: string, text?: string): LabChange {
   return async (lab, overlay) => {
     const read = await readManifests(lab, file, text);
-    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey)])];
+    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey), ...read.namespaces.map((n) => namespaceKey(n.name))])];
     overlay.applied.push({ name: basename(file), text: text ?? (await readFile(file, 'utf8')) });
     overlay.deleted = overlay.deleted.filter((k) => !keys.includes(k));
     for (const d of read.deployments) delete overlay.replicas[`${d.namespace}/${d.name}`];
@@ -55,6 +55,8 @@ export function objectArg(text: string, namespace: string, verb: string): Object
 }
 
 export function deleteChange(labArg: string, object: string, namespace: string): LabChange {
+  const ns = /^(?:namespaces?|ns)\/(.+)$/i.exec(object.trim());
+  if (ns) return deleteNamespace(labArg, ns[1]!);
   const target = objectArg(object, namespace, 'delete');
   return async (lab, overlay) => {
     const exists = target.kind === 'service' ? lab.services.some((s) => serviceKey(s) === target.key) : lab.pods.some((p) => podOwnerKey(p) === target.key);
@@ -65,6 +67,37 @@ export function deleteChange(labArg: string, object: string, namespace: string):
     }
     overlay.deleted.push(target.key);
     return `deleted ${target.kind}/${target.name}`;
+  };
+}
+
+/** Namespaces kube-apiserver never lets go (its NamespaceLifecycle admission). */
+const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+
+/** `delete namespace/x`: the namespace and every object in it, as the namespace controller deletes them. */
+function deleteNamespace(labArg: string, name: string): LabChange {
+  if (IMMORTAL_NAMESPACES.includes(name)) {
+    throw new NetlabError(`namespaces "${name}" is forbidden: this namespace may not be deleted.`, {
+      hint: `delete the objects in it instead (netlab get ${labArg} pods -n ${name})`,
+      exitCode: 2,
+    });
+  }
+  return async (lab, overlay) => {
+    const created = lab.namespaces.some((n) => n.name === name);
+    if (!created && !(DEFAULT_NAMESPACES as readonly string[]).includes(name)) {
+      throw new NetlabError(`namespaces "${name}" not found in lab ${lab.name}.`, { hint: `netlab get ${labArg} namespaces` });
+    }
+    // Each object by its own key: applying the namespace again later does not bring them back.
+    const keys = new Set([
+      ...lab.pods.filter((p) => p.namespace === name).map(podOwnerKey),
+      ...lab.services.filter((s) => s.namespace === name).map(serviceKey),
+      ...lab.deployments.filter((d) => d.namespace === name).map((d) => `Deployment/${d.namespace}/${d.name}`),
+    ]);
+    // kube-node-lease is made again by kube-apiserver at once: only its objects go.
+    if (created) keys.add(namespaceKey(name));
+    overlay.deleted.push(...[...keys].filter((k) => !overlay.deleted.includes(k)));
+    for (const d of lab.deployments.filter((x) => x.namespace === name)) delete overlay.replicas[`${d.namespace}/${d.name}`];
+    const objects = keys.size - (created ? 1 : 0);
+    return `deleted namespace/${name}${objects ? ` and its ${objects} object(s)` : ''}`;
   };
 }
 

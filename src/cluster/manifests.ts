@@ -7,7 +7,7 @@ import type { Lab } from '../labfile/model.js';
 import { withAddons } from '../plan/addons.js';
 import { applyDeletions, applyReplicas, mergeObjects, type Overlay } from './overlay.js';
 
-export type Workloads = Pick<Lab, 'pods' | 'services' | 'deployments'>;
+export type Workloads = Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces'>;
 
 /** A lab file holding only `manifestsFile`'s manifests, on the running lab's topology. */
 function labFileFor(lab: Lab, manifestsFile: string): string {
@@ -25,7 +25,8 @@ function labFileFor(lab: Lab, manifestsFile: string): string {
       publish: t.publish,
       nodes: t.nodes.map((n) => ({ name: n.name, podCIDR: n.podCIDR })),
     },
-    workloads: [{ file: manifestsFile }],
+    // The running lab's namespaces exist: the file's objects may be in them.
+    workloads: [...lab.namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name } })), { file: manifestsFile }],
   });
 }
 
@@ -39,14 +40,16 @@ export async function readManifests(lab: Lab, file: string, text?: string): Prom
   const files = new Map([[labFile, labFileFor(lab, manifests)]]);
   if (text !== undefined) files.set(manifests, text);
   const { lab: read } = await loadLab(labFile, { files });
-  return { pods: read.pods, services: read.services, deployments: read.deployments };
+  const existing = new Set(lab.namespaces.map((n) => n.name));
+  return { pods: read.pods, services: read.services, deployments: read.deployments, namespaces: read.namespaces.filter((n) => !existing.has(n.name)) };
 }
 
 /** The lab file's lab with an overlay over it. */
 export async function overlaid(lab: Lab, overlay: Overlay): Promise<Lab> {
   let out = lab;
   for (const [i, a] of overlay.applied.entries()) {
-    out = mergeObjects(out, await readManifests(lab, `/netlab/applied/${i}-${a.name.replace(/[^\w.-]/g, '_')}`, a.text));
+    // On the lab as it is so far: a namespace an earlier file created exists for this one.
+    out = mergeObjects(out, await readManifests(out, `/netlab/applied/${i}-${a.name.replace(/[^\w.-]/g, '_')}`, a.text));
   }
   return withAddons(applyReplicas(applyDeletions(out, overlay.deleted), overlay.replicas));
 }

@@ -7,7 +7,7 @@ import type { Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
 export interface Overlay {
   /** Manifests files applied, in order: their text (so the lab does not depend on the file staying). */
   applied: { name: string; text: string }[];
-  /** `Pod/ns/name`, `Deployment/ns/name`, `Service/ns/name` deleted. */
+  /** `Pod/ns/name`, `Deployment/ns/name`, `Service/ns/name`, `Namespace/name` deleted. */
   deleted: string[];
   /** Replicas set with `scale`, by `ns/name` of the Deployment. */
   replicas: Record<string, number>;
@@ -21,12 +21,16 @@ export function podOwnerKey(p: PodSpec): ObjectKey {
   return p.deployment ? `Deployment/${p.namespace}/${p.deployment}` : `Pod/${p.namespace}/${p.name}`;
 }
 
+export function namespaceKey(name: string): ObjectKey {
+  return `Namespace/${name}`;
+}
+
 export function serviceKey(s: Pick<ServiceSpec, 'namespace' | 'name'>): ObjectKey {
   return `Service/${s.namespace}/${s.name}`;
 }
 
 /** Objects in `next` replace objects of the same kind/namespace/name in `base`, as `kubectl apply`. */
-export function mergeObjects(base: Lab, next: Pick<Lab, 'pods' | 'services' | 'deployments'>): Lab {
+export function mergeObjects(base: Lab, next: Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces'>): Lab {
   const replacedOwners = new Set(next.pods.map(podOwnerKey));
   for (const d of next.deployments) replacedOwners.add(`Deployment/${d.namespace}/${d.name}`);
   const replacedServices = new Set(next.services.map(serviceKey));
@@ -35,6 +39,7 @@ export function mergeObjects(base: Lab, next: Pick<Lab, 'pods' | 'services' | 'd
     pods: [...base.pods.filter((p) => !replacedOwners.has(podOwnerKey(p))), ...next.pods],
     deployments: [...base.deployments.filter((d) => !replacedOwners.has(`Deployment/${d.namespace}/${d.name}`)), ...next.deployments],
     services: [...base.services.filter((s) => !replacedServices.has(serviceKey(s))), ...next.services],
+    namespaces: [...base.namespaces.filter((n) => !next.namespaces.some((x) => x.name === n.name)), ...next.namespaces],
   };
 }
 
@@ -45,6 +50,7 @@ export function applyDeletions(lab: Lab, deleted: readonly string[]): Lab {
     pods: lab.pods.filter((p) => !gone.has(podOwnerKey(p))),
     deployments: lab.deployments.filter((d) => !gone.has(`Deployment/${d.namespace}/${d.name}`)),
     services: lab.services.filter((s) => !gone.has(serviceKey(s))),
+    namespaces: lab.namespaces.filter((n) => !gone.has(namespaceKey(n.name))),
   };
 }
 

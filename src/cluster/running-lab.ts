@@ -11,18 +11,22 @@ import { containerName } from '../engine/types.js';
 import { imageRefs } from '../images/index.js';
 import { resolveEndpoint } from '../labfile/endpoints.js';
 import { type CheckFileId, loadLab, resolveLabFile } from '../labfile/load.js';
-import type { Lab, ProxyMode } from '../labfile/model.js';
+import { DEFAULT_NAMESPACES, type Lab, type ProxyMode } from '../labfile/model.js';
 import { isProxyMode } from '../core/proxy-modes.js';
+import { didYouMean, suggestion } from '../core/suggest.js';
 import { withAddons } from '../plan/addons.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
 import { planLab } from '../plan/plan.js';
 import { podSourcesFrom } from '../plan/readiness.js';
+import type { ProbeVerdict } from '../plan/probes.js';
+import { probeOnce, type ProbeTarget } from './probing.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import { loadBalancerSetting } from '../plan/load-balancer.js';
 import type { LabPlan } from '../plan/types.js';
 import { isEmptyOverlay, overlaid } from './manifests.js';
 import { type LockOptions, withLabLock } from './lock.js';
 import { EMPTY_OVERLAY, readOverlay, type Overlay } from './overlay.js';
+import { type PodReport, readPodReports } from './pod-facts.js';
 
 /** Loads a lab file by lab name or path, optionally renamed (`--name alice`). */
 export async function loadLabArg(labArg: string, name?: string, warn = false): Promise<Lab> {
@@ -185,9 +189,37 @@ export class RunningLab {
     return new Map(containers.map((c) => [containerName(c), c.State]));
   }
 
-  /** Every pod with its address, node and readiness now (sandbox and every container running). */
+  /** Every pod with its address, node and readiness now (its containers running, its readiness probes run once and passing). */
   async podSources(): Promise<PodEndpointSource[]> {
-    return readPodSources(this.engine, this.lab, this.plan);
+    return readPodSources(this);
+  }
+
+  /** The readiness probes of the running containers, run once now (by container). */
+  probeReadiness(running: ReadonlySet<string>): Promise<Map<string, ProbeVerdict>> {
+    return probeOnce(this, running);
+  }
+
+  /** Every pod with READY, STATUS and RESTARTS now, as `kubectl get pods` shows them (readiness probes run once). */
+  async podReports(): Promise<PodReport[]> {
+    const sources = await this.podSources();
+    // podSourcesFrom keeps the plan's pod and container order.
+    const notReady = new Set(
+      this.plan.pods.flatMap((p, i) =>
+        p.containers.filter((_, j) => sources[i]?.containers?.[j]?.running && !sources[i]!.containers![j]!.ready).map((c) => c.name),
+      ),
+    );
+    return readPodReports(this.engine, this.lab, this.plan, notReady);
+  }
+
+  /** The lab's namespaces: the defaults and those its Namespace manifests created, by name. */
+  namespaces(): string[] {
+    return [...DEFAULT_NAMESPACES, ...this.lab.namespaces.map((n) => n.name)].sort();
+  }
+
+  /** How long (ms) the lab has been up: since its toolbox was created. */
+  async age(): Promise<number | undefined> {
+    const info = await this.engine.inspectContainer(this.plan.toolbox.name);
+    return info ? Date.now() - new Date(info.Created).getTime() : undefined;
   }
 
   /** Services with their endpoints from the pods that are ready now. */
@@ -195,19 +227,25 @@ export class RunningLab {
     return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR, [], loadBalancerSetting(this.plan));
   }
 
-  /** The container `netlab exec <lab> <target>` means: a pod (or pod/container), a node, router, external. */
-  containerFor(target: string): string {
+  /**
+   * The container `netlab exec <lab> <target>` means: a pod (`pod`, `ns/pod`, `pod.ns`, or `pod`
+   * with `namespace`), its first container or `pod/container` (or `container`), a node, router, external.
+   */
+  containerFor(target: string, options: { namespace?: string; container?: string } = {}): string {
     const plan = this.plan;
-    const hint = 'Targets: a pod, pod/container, a node, router, external.';
+    const hint = 'Targets: a pod (ns/pod, or -n ns pod), pod/container (or pod -c container), a node, router, external.';
     if (target === 'toolbox') {
       // It enters every namespace of the host's containers: a shell there is a root shell on the host.
       throw new NetlabError("The toolbox is netlab's own container, not part of the lab: it is not open to `exec`.", { hint, exitCode: 2 });
     }
+    const pod = this.podFor(target, options.namespace);
+    if (pod) return `${podContainerName(plan.lab, pod.pod)}-${this.containerOf(pod.pod, options.container ?? pod.container)}`;
     const ref = resolveEndpoint(this.lab, target);
     if ('error' in ref) throw new NetlabError(`No ${target} in lab ${plan.lab}: ${ref.error}`, { hint: ref.hint ?? hint });
+    if (ref.kind !== 'pod' && options.container !== undefined) throw new NetlabError(`-c ${options.container}: ${target} is not a pod.`, { hint, exitCode: 2 });
     switch (ref.kind) {
       case 'pod':
-        return `${podContainerName(plan.lab, ref.pod)}-${(ref.container ?? ref.pod.containers[0]!).name}`;
+        return `${podContainerName(plan.lab, ref.pod)}-${this.containerOf(ref.pod, options.container ?? ref.container?.name)}`;
       case 'node':
         return plan.nodes.find((n) => n.name === ref.node.name)!.container.name;
       case 'router':
@@ -218,10 +256,62 @@ export class RunningLab {
         throw new NetlabError(`${target} is an address, not a container.`, { hint });
     }
   }
+
+  /**
+   * The pod an exec target names as kubectl users write it: with -n, `pod` (or `pod/container`);
+   * without, `ns/pod` when ns is one of the lab's namespaces and has that pod. Undefined: let
+   * the lab's endpoint names (pod, pod/container, pod.ns, nodes...) decide.
+   */
+  private podFor(target: string, namespace: string | undefined): { pod: Lab['pods'][number]; container?: string } | undefined {
+    const [first, second, ...rest] = target.split('/');
+    if (rest.length) return undefined;
+    if (namespace !== undefined) {
+      const pod = this.lab.pods.find((p) => p.namespace === namespace && p.name === first);
+      if (!pod) {
+        const here = this.lab.pods.filter((p) => p.namespace === namespace).map((p) => p.name);
+        throw new NetlabError(`pods "${first}" not found in namespace ${namespace} of lab ${this.name}.`, {
+          hint: suggestion(first ?? '', here, `pods in ${namespace}`) ?? `namespace ${namespace} has no pods here (netlab get ${this.name} pods -A)`,
+          exitCode: 2,
+        });
+      }
+      return { pod, ...(second !== undefined ? { container: second } : {}) };
+    }
+    if (second === undefined || !this.namespaces().includes(first!)) return undefined;
+    const pod = this.lab.pods.find((p) => p.namespace === first && p.name === second);
+    if (!pod) return undefined;
+    const alsoContainer = this.lab.pods.find((p) => p.namespace === 'default' && p.name === first && p.containers.some((c) => c.name === second));
+    if (alsoContainer) {
+      throw new NetlabError(`${target} is both pod ${second} in namespace ${first} and container ${second} of pod ${first}.`, {
+        hint: `say which: -n ${first} ${second}, or ${first} -c ${second}`,
+        exitCode: 2,
+      });
+    }
+    return { pod };
+  }
+
+  /** The name of the pod's container `-c` names (its first one when none is named), as kubectl checks it. */
+  private containerOf(pod: Lab['pods'][number], container: string | undefined): string {
+    if (container === undefined) return pod.containers[0]!.name;
+    if (pod.containers.some((c) => c.name === container)) return container;
+    const names = pod.containers.map((c) => c.name);
+    throw new NetlabError(`container ${container} is not valid for pod ${pod.name}.`, {
+      hint: didYouMean(container, names) ?? `its containers: ${names.join(', ')}`,
+      exitCode: 2,
+    });
+  }
 }
 
-/** Which pods of a plan are ready now, read from the engine in one call. */
-export async function readPodSources(engine: Engine, lab: Pick<Lab, 'pods'>, plan: LabPlan): Promise<PodEndpointSource[]> {
-  const containers = await listLabContainers(engine, plan.lab);
-  return podSourcesFrom(lab, plan, new Set(containers.filter((c) => c.State === 'running').map(containerName)));
+/** The names of the lab's containers that run now, read from the engine in one call. */
+export async function runningContainers(engine: Engine, lab: string): Promise<Set<string>> {
+  const containers = await listLabContainers(engine, lab);
+  return new Set(containers.filter((c) => c.State === 'running').map(containerName));
+}
+
+/**
+ * Which pods of a plan are ready now: their containers running (one engine call) and their
+ * readiness probes passing, given by a Prober's published results (`probes`) or else run once.
+ */
+export async function readPodSources(target: ProbeTarget, probes?: ReadonlyMap<string, ProbeVerdict>): Promise<PodEndpointSource[]> {
+  const running = await runningContainers(target.engine, target.plan.lab);
+  return podSourcesFrom(target.lab, target.plan, running, probes ?? (await probeOnce(target, running)));
 }

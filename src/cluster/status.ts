@@ -4,6 +4,7 @@ import { LABEL_LAB } from '../core/labels.js';
 import { podContainerName, podTitle } from '../core/names.js';
 import type { Engine, AttachedExec } from '../engine/engine.js';
 import { listLabsOnEngine, type LabSummary } from '../engine/state.js';
+import { resolveEndpoint } from '../labfile/endpoints.js';
 import { listLabs, type LabListing } from '../labfile/load.js';
 import { RunningLab } from './running-lab.js';
 
@@ -44,28 +45,61 @@ export async function labStatus(running: RunningLab): Promise<StatusRow[]> {
       state: of(plan.router.name),
     });
   if (plan.external) rows.push({ kind: 'external', name: 'external', ip: plan.external.ip, detail: '', state: of(plan.external.name) });
-  for (const p of plan.pods) {
-    const states = [p.pause, ...p.containers].map((c) => of(c.name));
+  // A pod's state in kubectl's words: READY and STATUS (`1/2 CrashLoopBackOff`), with its restarts.
+  for (const { pod: p, status } of await running.podReports()) {
     const containers = p.containers.map((c) => c.name.slice(podContainerName(plan.lab, p).length + 1)).join(', ');
     rows.push({
       kind: 'pod',
       name: podTitle(p),
       ip: p.ip,
       detail: `on ${p.node}: ${containers}`,
-      state: states.every((s) => s === 'running') ? 'running' : states.join('/'),
+      state: `${status.ready}/${status.total} ${status.status}${status.restarts ? ` (${status.restarts} restart${status.restarts === 1 ? '' : 's'})` : ''}`,
     });
   }
   return rows;
 }
 
 /** Starts a command (or a shell, when `cmd` is empty) in a part of a running lab, attached to the caller. */
-export async function attachTo(engine: Engine, labArg: string, target: string, cmd: string[], tty: boolean): Promise<AttachedExec> {
+export async function attachTo(
+  engine: Engine,
+  labArg: string,
+  target: string,
+  cmd: string[],
+  tty: boolean,
+  options: { namespace?: string; container?: string } = {},
+): Promise<AttachedExec> {
   const running = await RunningLab.open(engine, labArg);
-  const name = running.containerFor(target);
+  const name = running.containerFor(target, options);
   const info = await engine.inspectContainer(name);
+  if (info?.State.Restarting) {
+    throw new NetlabError(`${name} is restarting (CrashLoopBackOff): it exited with code ${info.State.ExitCode} and waits out its back-off.`, {
+      hint: `See what it printed: docker logs ${name}`,
+    });
+  }
+  if (info && info.Config.Labels?.[LABEL_LAB] === running.name && !info.State.Running && info.HostConfig.RestartPolicy?.Name !== 'always') {
+    // kubelet leaves it so, and so does `up`: its pod's restartPolicy is Never or OnFailure.
+    throw new NetlabError(`${name} has ended (exit code ${info.State.ExitCode}); its pod's restartPolicy does not start it again.`, {
+      hint: `See what it printed: docker logs ${name}; delete the pod and apply it again to run it anew.`,
+    });
+  }
   if (!info || info.Config.Labels?.[LABEL_LAB] !== running.name || !info.State.Running) {
     throw new NetlabError(`${name} is not running.`, { hint: `netlab up ${labArg} brings it back.` });
   }
   const command = cmd.length === 0 ? ['sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'] : cmd;
   return engine.attach(name, command, { tty, env: [`TERM=${process.env.TERM ?? 'xterm'}`] });
+}
+
+/** The engine's container of a pod's container (`pod`, `pod.namespace`, `pod/container`) in a running lab, for `netlab logs`. */
+export async function podContainerFor(engine: Engine, labArg: string, target: string): Promise<string> {
+  const running = await RunningLab.open(engine, labArg);
+  const ref = resolveEndpoint(running.lab, target);
+  if ('error' in ref || ref.kind !== 'pod')
+    throw new NetlabError(`No pod ${target} in lab ${running.name}${'error' in ref ? `: ${ref.error}` : ''}.`, {
+      hint: `${'error' in ref && ref.hint ? `${ref.hint}; ` : ''}netlab get ${running.name} pods lists them`,
+      exitCode: 2,
+    });
+  const name = running.containerFor(target);
+  if (!(await engine.inspectContainer(name)))
+    throw new NetlabError(`${target} has no container on the engine.`, { hint: `netlab up ${running.name} creates it` });
+  return name;
 }

@@ -1,6 +1,6 @@
 // One kube-proxy sync for the whole lab (and the cluster DNS's records): endpoints from the pods
-// that are running now, rules for every node written in one toolbox exec (a second only when
-// the rules read back lack something), zones into CoreDNS.
+// that are ready now (running, readiness probes passing), rules for every node written in one
+// toolbox exec (a second only when the rules read back lack something), zones into CoreDNS.
 import { NetlabError } from '../core/errors.js';
 import type { Lab } from '../labfile/model.js';
 import { corefile } from '../plan/dns/corefile.js';
@@ -19,6 +19,7 @@ import { loadBalancerSetting } from '../plan/load-balancer.js';
 import { HEALTH_CONFIG, HEALTH_START, healthCheckConfig, needsHealthChecks } from '../plan/health-check.js';
 import { announcedBy, type Announcement, gratuitousArpStep, withAnnouncements } from '../plan/announce.js';
 import type { LabPlan } from '../plan/types.js';
+import type { ProbeVerdict } from '../plan/probes.js';
 import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
@@ -53,19 +54,22 @@ export function syncLab(engine: Engine, labArg: string, emit: EventSink): Promis
   return withRunningLab(engine, labArg, 'sync', async (running) => ({ result: await syncServices(running, emit), running }), { emit });
 }
 
-/** One sync, under the lab's lock (already held when it is part of `up`). */
-export function syncServices(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
-  return withLabLock(target.engine, target.plan.lab, 'sync', () => syncLocked(target, emit), { emit });
+/**
+ * One sync, under the lab's lock (already held when it is part of `up`). `probes`: the readiness
+ * probes' results a control loop keeps (by container); without them the probes run once.
+ */
+export function syncServices(target: SyncTarget, emit: EventSink, probes?: ReadonlyMap<string, ProbeVerdict>): Promise<SyncResult> {
+  return withLabLock(target.engine, target.plan.lab, 'sync', () => syncLocked(target, emit, probes), { emit });
 }
 
-async function syncLocked(target: SyncTarget, emit: EventSink): Promise<SyncResult> {
+async function syncLocked(target: SyncTarget, emit: EventSink, probes?: ReadonlyMap<string, ProbeVerdict>): Promise<SyncResult> {
   const { engine, lab, plan } = target;
   return task(
     emit,
     'sync',
     `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
     async () => {
-      const sources = await readPodSources(engine, lab, plan);
+      const sources = await readPodSources(target, probes);
       const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
       const nodes = await Promise.all(
         plan.nodes.map(async (n) => {

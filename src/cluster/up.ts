@@ -28,6 +28,7 @@ import { labBridge } from '../plan/isolation.js';
 import { isolate, lifter } from './isolation.js';
 import { type PlumbJob, plumbPods } from './plumb.js';
 import { syncServices } from './sync.js';
+import { waitUntilReady } from './wait-ready.js';
 
 export class InterruptedError extends NetlabError {
   constructor(lab: string) {
@@ -65,25 +66,34 @@ interface UpRun {
   checkAbort(): void;
 }
 
-/** `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images, then `up`. */
-export function bringUp(
+/**
+ * `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images,
+ * then `up`; then, unless `wait` is 0, up to `wait` seconds for every pod to be ready.
+ */
+export async function bringUp(
   engine: Engine,
   loaded: Lab,
   emit: EventSink,
-  options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal },
+  options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal; wait?: number },
 ): Promise<UpResult> {
-  return withLabLock(
+  let lab = loaded;
+  const result = await withLabLock(
     engine,
     loaded.name,
     'up',
     async () => {
-      const lab = await runningForUp(engine, loaded, options);
+      lab = await runningForUp(engine, loaded, options);
       const refused = proxyModeRefusal(lab);
       if (refused) throw refused;
       return up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
     },
     { emit, signal: options.signal },
   );
+  if (options.wait) {
+    const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
+    await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
+  }
+  return result;
 }
 
 /** Makes the engine hold `lab` as planned, under the lab's lock (already held when `up` is part of a larger command). */
@@ -399,6 +409,8 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
               // Joined to a sandbox that has since been replaced: it must join the new one.
               keep: (existing) => existing.HostConfig?.NetworkMode === `container:${pause.id}`,
               needPid: false,
+              // As kubelet: a container that ended is started again only under restartPolicy Always.
+              leaveExited: c.create.HostConfig?.RestartPolicy?.Name !== 'always',
             }),
           ),
         );

@@ -11,6 +11,7 @@ export interface ContainerCreate {
   Hostname?: string;
   Entrypoint?: string[];
   Cmd?: string[];
+  WorkingDir?: string;
   Env?: string[];
   Labels?: Record<string, string>;
   ExposedPorts?: Record<string, Record<string, never>>;

@@ -21,6 +21,8 @@ export interface CheckResult {
   from: string;
   to: string;
   expect: string;
+  /** What the check expects, in a few words as its probe kind means it ("resolves to 10.96.0.10", "NXDOMAIN"); `expect` when absent. */
+  expected?: string;
   ok: boolean;
   ms: number;
   detail: string;

@@ -28,6 +28,8 @@ export interface EnsureOptions {
   keep?: (existing: ContainerSummary) => boolean;
   /** Read the PID (one more call); false for containers nothing enters by PID. */
   needPid?: boolean;
+  /** Leave an exited container as it is (a pod's container whose restartPolicy does not restart it). */
+  leaveExited?: boolean;
 }
 
 export async function ensureContainer(
@@ -41,7 +43,8 @@ export async function ensureContainer(
   const sameSpec = existing?.Labels[LABEL_SPEC] === plan.create.Labels?.[LABEL_SPEC];
   if (existing && sameSpec && !options.replace && (options.keep?.(existing) ?? true)) {
     id = existing.Id;
-    if (existing.State === 'running') {
+    // Restarting: the engine is backing off before it starts the container again by its restart policy.
+    if (existing.State === 'running' || existing.State === 'restarting' || (options.leaveExited && existing.State === 'exited')) {
       action = 'unchanged';
     } else {
       await engine.startContainer(id);

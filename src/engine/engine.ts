@@ -93,6 +93,13 @@ export class Engine {
     });
   }
 
+  /** `docker restart`: stopped (SIGTERM, SIGKILL after `seconds`) and started again in place. */
+  restartContainer(id: string, seconds = 10): Promise<void> {
+    return this.call(`container restart ${short(id)}`, async () => {
+      await this.docker.getContainer(id).restart({ t: seconds });
+    });
+  }
+
   /** `docker kill`: SIGKILL, as a crash would end it. */
   killContainer(id: string): Promise<void> {
     return this.call(`container kill ${short(id)}`, async () => {
@@ -119,6 +126,35 @@ export class Engine {
         .logs({ stdout: true, stderr: true, tail })
         .catch(() => Buffer.alloc(0))) as Buffer;
       return demuxBuffer(raw);
+    });
+  }
+
+  /**
+   * A container's log (stdout and stderr, as they came), written to `out` as it arrives: all of
+   * it or its last `tail` lines, then, with `follow`, what it prints until it stops or `signal`.
+   */
+  streamLogs(nameOrId: string, out: Writable, options: { follow?: boolean; tail?: number; signal?: AbortSignal } = {}): Promise<void> {
+    return this.call(`container logs ${nameOrId}${options.follow ? ' (follow)' : ''}`, async () => {
+      const container = this.docker.getContainer(nameOrId);
+      const tail = options.tail ?? 'all';
+      if (!options.follow) {
+        out.write(demuxBuffer((await container.logs({ stdout: true, stderr: true, tail: tail as number })) as Buffer));
+        return;
+      }
+      const stream = (await container.logs({ stdout: true, stderr: true, tail: tail as number, follow: true })) as NodeJS.ReadableStream & {
+        destroy?: () => void;
+      };
+      await new Promise<void>((resolve, reject) => {
+        const stop = () => {
+          stream.destroy?.();
+          resolve();
+        };
+        options.signal?.addEventListener('abort', stop, { once: true });
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+        this.docker.modem.demuxStream(stream, out, out);
+      });
     });
   }
 

@@ -40,13 +40,17 @@ export function isEndpointError(value: EndpointRef | EndpointError): value is En
  * `external` (topology.external), `a.b.c.d[:port]`, `localhost:<port>`, and Services:
  * `service/<name>[.<namespace>][:<port|portName>]`, or without `service/` when no pod
  * (nor node, router, external) has that name. A Service's port is matched by its
- * `port` number or its name.
+ * `port` number or its name. A Service's DNS name is a Service too (`<name>.<namespace>.svc`,
+ * `<name>.<namespace>.svc.cluster.local`, with or without the final dot); `from` is the
+ * namespace of the pod that sends, whose resolv.conf search list tries its own namespace first:
+ * a bare name in several namespaces is the one in that namespace.
  */
-export function resolveEndpoint(lab: LabView, text: string): EndpointRef | EndpointError {
+export function resolveEndpoint(lab: LabView, text: string, from?: { namespace: string }): EndpointRef | EndpointError {
   const written = text.trim();
   if (!written) return { error: 'empty endpoint', hint: `write ${SYNTAX}` };
-  const parts = splitPort(written);
-  if ('error' in parts) return parts;
+  const split = splitPort(written);
+  if ('error' in split) return split;
+  const parts: Written = { ...split, ...serviceDnsName(split.target), ...(from ? { namespace: from.namespace } : {}) };
   // The first form that claims the text resolves it (a pod cannot shadow an IP, localhost, service/..., router, external or a node).
   return (
     resolveIp(parts) ??
@@ -65,6 +69,18 @@ interface Written {
   target: string;
   portText?: string;
   portNumber?: number;
+  /** The sender's namespace (its resolver's search list starts there). */
+  namespace?: string;
+}
+
+/** The cluster domain netlab's CoreDNS serves. */
+const CLUSTER_DOMAIN = 'cluster.local';
+
+/** A Service's DNS name (`web.default.svc[.cluster.local][.]`) as `service/web.default`; other text unchanged. */
+function serviceDnsName(target: string): { target: string } | undefined {
+  const m = /^([^./:]+)\.([^./:]+)\.svc(?:\.([^/:]+?))?\.?$/.exec(target);
+  if (!m || (m[3] !== undefined && m[3] !== CLUSTER_DOMAIN)) return undefined;
+  return { target: `${SERVICE_PREFIX}/${m[1]}.${m[2]}` };
 }
 
 /** A resolution, or undefined when the text is not of this form. */
@@ -110,7 +126,7 @@ function resolveServicePath(lab: LabView, parts: Written): Resolved {
       error: `"${parts.written}" names no Service`,
       hint: `write service/<name>[.<namespace>][:<port>], e.g. service/${lab.services[0]?.name ?? 'web'}`,
     };
-  const found = findService(lab, rest, true);
+  const found = findService(lab, rest, true, parts.namespace);
   if ('error' in found) return found;
   return serviceRef(lab, found.service, parts.portText, parts.portNumber, parts.written);
 }
@@ -190,7 +206,7 @@ function resolveBareService(lab: LabView, parts: Written, { podPart, podName, na
   if (containerName !== undefined) return undefined;
   const inScope = (o: { name: string; namespace: string }) => o.name === podName && (namespace === undefined || o.namespace === namespace);
   if (lab.pods.some(inScope) || !lab.services.some(inScope)) return undefined;
-  const service = findService(lab, podPart, false);
+  const service = findService(lab, podPart, false, parts.namespace);
   if ('error' in service) return service;
   return serviceRef(lab, service.service, parts.portText, parts.portNumber, parts.written);
 }
@@ -282,7 +298,7 @@ export function displayPod(pod: PodSpec, pods: readonly PodSpec[]): string {
 // ---------------------------------------------------------------- Services
 
 /** `<name>[.<namespace>]` -> the Service; `explicit`: written as service/<...>. */
-function findService(lab: LabView, text: string, explicit: boolean): { service: ServiceSpec } | EndpointError {
+function findService(lab: LabView, text: string, explicit: boolean, searchFrom?: string): { service: ServiceSpec } | EndpointError {
   const dot = text.indexOf('.');
   const name = dot < 0 ? text : text.slice(0, dot);
   const namespace = dot < 0 ? undefined : text.slice(dot + 1);
@@ -300,6 +316,8 @@ function findService(lab: LabView, text: string, explicit: boolean): { service: 
     }
   } else {
     if (named.length === 1) return { service: named[0]! };
+    const own = named.find((s) => s.namespace === searchFrom);
+    if (own) return { service: own };
     if (named.length > 1)
       return {
         error: `"${name}" names Services in several namespaces (${named.map((s) => s.namespace).join(', ')})`,

@@ -62,7 +62,26 @@ export interface ContainerPort {
 
 export interface EnvVar {
   name: string;
+  /** The value as written (`$(VAR)` references expanded at planning, as kubelet does). */
   value: string;
+  /** valueFrom.fieldRef.fieldPath (metadata.name, status.podIP...): the value is that field of the pod, known at planning. */
+  fieldPath?: string;
+}
+
+/** An env var's valueFrom.fieldRef.fieldPath naming one label of the pod: metadata.labels['app']. */
+export const LABEL_FIELD = /^metadata\.labels\['([^']+)'\]$/;
+
+/** spec.restartPolicy: what happens to a container that exits (kubelet's, on Docker's restart policies). */
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** The namespaces every cluster has (kube-apiserver makes them); a Namespace manifest makes others. */
+export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/** A namespace a Namespace manifest created. */
+export interface NamespaceSpec {
+  name: string;
+  labels: Record<string, string>;
+  at: SourceLocation;
 }
 
 export interface ContainerSpec {
@@ -71,7 +90,30 @@ export interface ContainerSpec {
   command?: string[];
   args?: string[];
   env: EnvVar[];
+  /** workingDir: the process's current directory (else the image's). */
+  workingDir?: string;
   ports: ContainerPort[];
+  /** Until it passes, the pod is no endpoint. */
+  readinessProbe?: ContainerProbe;
+  /** Failing failureThreshold times in a row, the container is restarted (by `netlab watch`). */
+  livenessProbe?: ContainerProbe;
+  at: SourceLocation;
+}
+
+/** What a container probe does; a named port is already resolved to the container's number. */
+export type ProbeHandler =
+  | { kind: 'httpGet'; path: string; port: number; scheme: 'HTTP' | 'HTTPS'; host?: string; headers: EnvVar[] }
+  | { kind: 'tcpSocket'; port: number; host?: string }
+  | { kind: 'exec'; command: string[] };
+
+/** A readinessProbe or livenessProbe, with Kubernetes' defaults filled in. */
+export interface ContainerProbe {
+  handler: ProbeHandler;
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  successThreshold: number;
+  failureThreshold: number;
   at: SourceLocation;
 }
 
@@ -84,6 +126,8 @@ export interface PodSpec {
   containers: ContainerSpec[];
   /** The Deployment this pod was stamped from, if any. */
   deployment?: string;
+  /** spec.restartPolicy; undefined = Always (Kubernetes' default). */
+  restartPolicy?: RestartPolicy;
   at: SourceLocation;
 }
 
@@ -157,8 +201,10 @@ export interface CheckSpec {
   expect: Expectation;
   /** traceroute: a hop that must be on the path; gateway: the expected gateway. */
   via?: string;
-  /** http: a substring the answer must contain. */
+  /** http: a substring the answer must contain; dns: a substring one of the answer's records must contain. */
   contains?: string;
+  /** dns: the exact set of records the answer must hold (A: addresses; SRV: "priority weight port target"; PTR: names). */
+  answers?: string[];
   /** Service targets: `ip` (default) probes the cluster IP; `dns` uses the service's name through the pod's resolver. */
   by?: 'ip' | 'dns';
   /** http/udp: send this many requests (default 1)... */
@@ -222,6 +268,8 @@ export interface Lab {
   file: string;
   dir: string;
   topology: Topology;
+  /** Namespaces the lab's Namespace manifests create (the DEFAULT_NAMESPACES exist without them). */
+  namespaces: NamespaceSpec[];
   deployments: DeploymentSpec[];
   /** Every pod, Deployments expanded into their replicas. */
   pods: PodSpec[];

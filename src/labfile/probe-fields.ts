@@ -5,7 +5,7 @@
 import { PROBE_KIND_NAMES, type Expectation, type ProbeKind } from './model.js';
 
 /** Optional check fields only some kinds take (`via` is described by ProbeFields.via). */
-export type ProbeOption = 'contains' | 'by' | 'count' | 'distinct' | 'record';
+export type ProbeOption = 'contains' | 'by' | 'count' | 'distinct' | 'record' | 'answers';
 
 export interface ProbeFields {
   /** What `to` names: any lab endpoint, a pod, a Service, a name for the pod's resolver, or nothing. */
@@ -59,7 +59,7 @@ export const PROBE_FIELDS: Readonly<Record<ProbeKind, ProbeFields>> = {
   dns: {
     to: 'name',
     expects: ['reachable', 'nxdomain'],
-    options: ['record'],
+    options: ['record', 'answers', 'contains'],
     fromPod: { why: "a dns check asks a pod's resolver (its resolv.conf)" },
     toHint: 'add `to:` with the name to look up, e.g. to: web.default.svc.cluster.local',
     ownExpects: { what: 'reachable (an answer) or nxdomain', hint: 'write expect: nxdomain for a name that must not exist, or remove expect' },

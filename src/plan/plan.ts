@@ -13,6 +13,7 @@ import { dnsIP } from './services.js';
 import { defaultLoadBalancerPool } from './load-balancer.js';
 import { portKey, publishedNodePorts } from './preflight.js';
 import { resolvConf } from './dns/resolv.js';
+import { containerEnv, expandedCommand } from './container-env.js';
 import {
   LABEL_CONTAINER,
   LABEL_LAB,
@@ -103,15 +104,24 @@ function netlabImage(image: string, images: ImageRefs): string | undefined {
   return m && m[1]! in images ? images[m[1] as keyof ImageRefs] : undefined;
 }
 
-function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string, ip: string, pause: string, images: ImageRefs) {
-  const env = [
-    // The downward-API values a pod commonly asks for, always present.
-    `POD_NAME=${pod.name}`,
-    `POD_NAMESPACE=${pod.namespace}`,
-    `NODE_NAME=${node}`,
-    `POD_IP=${ip}`,
-    ...spec.env.map((e) => `${e.name}=${e.value}`),
-  ];
+/** Docker's restart policy for spec.restartPolicy: Docker too backs off between restarts. */
+const DOCKER_RESTART = { Always: 'always', OnFailure: 'on-failure', Never: 'no' } as const;
+
+function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string, hostIP: string, ip: string, pause: string, images: ImageRefs) {
+  const vars = containerEnv(spec, { pod, node, podIP: ip, hostIP });
+  const env = new Map([
+    // The downward-API values a pod commonly asks for, always present (the container's own win).
+    ['POD_NAME', pod.name],
+    ['POD_NAMESPACE', pod.namespace],
+    ['NODE_NAME', node],
+    ['POD_IP', ip],
+    ...vars,
+  ]);
+  // An empty command or args is none, as in Kubernetes: the image's ENTRYPOINT or CMD stays.
+  const { command, args } = expandedCommand(
+    { ...(spec.command?.length ? { command: spec.command } : {}), ...(spec.args?.length ? { args: spec.args } : {}) },
+    vars,
+  );
   const image = netlabImage(spec.image, images) ?? spec.image;
   return container(
     lab,
@@ -120,14 +130,16 @@ function appContainer(lab: Lab, pod: PodSpec, spec: ContainerSpec, node: string,
     'container',
     {
       Image: image,
-      ...(spec.command ? { Entrypoint: spec.command } : {}),
-      ...(spec.args ? { Cmd: spec.args } : {}),
-      Env: env,
+      // command replaces the ENTRYPOINT and drops the image's CMD (Docker does so too); args replace CMD.
+      ...(command ? { Entrypoint: command } : {}),
+      ...(args ? { Cmd: args } : {}),
+      ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
+      Env: [...env].map(([k, v]) => `${k}=${v}`),
       HostConfig: {
         // Containers of a pod share the sandbox's network and IPC namespaces, as dockershim did.
         NetworkMode: `container:${pause}`,
         IpcMode: `container:${pause}`,
-        RestartPolicy: { Name: 'no' },
+        RestartPolicy: { Name: DOCKER_RESTART[pod.restartPolicy ?? 'Always'] },
       },
     },
     {
@@ -164,7 +176,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
   const external = planExternal(ctx);
   const toolbox = planToolbox(ctx);
   const guard = planGuard(ctx);
-  const pods = planPods(ctx, inputs.previousIPs);
+  const pods = planPods(ctx, new Map(nodes.map((n) => [n.name, n.ip])), inputs.previousIPs);
   const plan: LabPlan = {
     lab: lab.name,
     file: lab.file,
@@ -324,14 +336,14 @@ function planGuard({ lab, images }: PlanContext): ContainerPlan {
   return container(lab, 'guard', `${lab.name}.guard`, 'guard', guardContainer(lab.name, images.probe), {});
 }
 
-function planPods(ctx: PlanContext, previousIPs: ReadonlyMap<string, string> | undefined): PodPlan[] {
+function planPods(ctx: PlanContext, nodeIPs: ReadonlyMap<string, string>, previousIPs: ReadonlyMap<string, string> | undefined): PodPlan[] {
   const { pods, topology } = ctx.lab;
   const placed = placePods(pods, topology.nodes);
   const ips = assignPodIPs(placed, topology.nodes, previousIPs);
-  return pods.map((pod) => planPod(ctx, pod, placed.get(pod)!.name, ips.get(pod)!));
+  return pods.map((pod) => planPod(ctx, pod, placed.get(pod)!.name, nodeIPs.get(placed.get(pod)!.name)!, ips.get(pod)!));
 }
 
-function planPod(ctx: PlanContext, pod: PodSpec, node: string, ip: string): PodPlan {
+function planPod(ctx: PlanContext, pod: PodSpec, node: string, hostIP: string, ip: string): PodPlan {
   const pause = pauseContainer(ctx, pod, node, ip);
   return {
     name: pod.name,
@@ -340,7 +352,7 @@ function planPod(ctx: PlanContext, pod: PodSpec, node: string, ip: string): PodP
     ip,
     labels: pod.labels,
     pause,
-    containers: pod.containers.map((c) => appContainer(ctx.lab, pod, c, node, ip, pause.name, ctx.images)),
+    containers: pod.containers.map((c) => appContainer(ctx.lab, pod, c, node, hostIP, ip, pause.name, ctx.images)),
   };
 }
 

@@ -107,7 +107,19 @@ export interface PodEndpointSource {
   pod: PodSpec;
   ip: string;
   node: string;
+  /** Sandbox and every container running, every readiness probe passing: an endpoint. */
   ready: boolean;
+  /** Each container's readiness, in the pod's order (when known). */
+  containers?: ContainerReadiness[];
+}
+
+/** One container of a pod: does it run, is it ready, and if not, why. */
+export interface ContainerReadiness {
+  /** Its name in the pod. */
+  name: string;
+  running: boolean;
+  ready: boolean;
+  reason?: string;
 }
 
 /** The pod port a service port's targetPort means on one pod (undefined: that pod has no such port). */

@@ -46,7 +46,7 @@ function CheckLine({ check, tint }: { check: CheckResult; tint: ReturnType<typeo
         <Text color={tint(check.ok ? 'green' : 'red')}>{check.ok ? '✔ ' : '✖ '}</Text>
         <Text bold>{check.name}</Text>
         <Text>{`  ${check.from} → ${check.to}`}</Text>
-        <Text dimColor>{`  (${check.expect})`}</Text>
+        <Text dimColor>{`  (${check.expected ?? check.expect})`}</Text>
         <Text dimColor>{`  ${formatMs(check.ms)}`}</Text>
       </Box>
       {check.detail ? (

@@ -103,5 +103,5 @@ export function checkLine(r: CheckResult, p: Paint): string {
     !r.ok && r.diagnosis ? `\n  why: ${oneLine(r.diagnosis)}` : '',
     !r.ok && r.hint ? `\n  hint: ${oneLine(r.hint)}` : '',
   ].join('');
-  return `${label}  ${path} (${r.expect})${name}  ${formatMs(r.ms)}${detail}${extra}`;
+  return `${label}  ${path} (${r.expected ?? r.expect})${name}  ${formatMs(r.ms)}${detail}${extra}`;
 }

@@ -118,7 +118,7 @@ describe('looking at a lab', () => {
     const status = await netlab(['status', name]);
     expect(status.exitCode).toBe(0);
     expect(status.stdout).toMatch(/node\s+node1\s+\S+\.11\s+pods 10\.0\.1\.0\/24, cbr0 10\.0\.1\.1\s+running/);
-    expect(status.stdout).toMatch(/pod\s+server-1\s+10\.0\.2\.2\s+on node2: app\s+running/);
+    expect(status.stdout).toMatch(/pod\s+server-1\s+10\.0\.2\.2\s+on node2: app\s+1\/1 Running/);
 
     const all = await netlab(['status']);
     expect(all.stdout).toContain(name);

@@ -1,6 +1,8 @@
 // `netlab explain` on real labs (iptables and nftables), and diagnose() naming a broken route.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
@@ -15,8 +17,18 @@ interface Hop {
 const iptLab = uniqueName('explain-ipt');
 const nftLab = uniqueName('explain-nft');
 
-async function explainJson(lab: string): Promise<{ ok: boolean; hops: Hop[] }> {
-  const r = await netlab(['explain', lab, 'client', 'service-test:80', '--json']);
+/** A NodePort Service over the same server pods (one on each node), applied to both labs. */
+const NODEPORT = `apiVersion: v1
+kind: Service
+metadata: { name: web-np }
+spec:
+  type: NodePort
+  selector: { app: server_pod1 }
+  ports: [{ port: 80, targetPort: 8080, nodePort: 30600 }]
+`;
+
+async function explainJson(lab: string, from = 'client', to = 'service-test:80'): Promise<{ ok: boolean; hops: Hop[] }> {
+  const r = await netlab(['explain', lab, from, to, '--json']);
   try {
     return JSON.parse(r.stdout) as { ok: boolean; hops: Hop[] };
   } catch {
@@ -46,6 +58,13 @@ describe('netlab explain', () => {
     ]);
     expect(a.exitCode, a.all).toBe(0);
     expect(b.exitCode, b.all).toBe(0);
+    const dir = await mkdtemp(join(tmpdir(), 'netlab-explain-'));
+    await writeFile(join(dir, 'nodeport.yaml'), NODEPORT);
+    for (const lab of [iptLab, nftLab]) {
+      const applied = await netlab(['apply', lab, '-f', join(dir, 'nodeport.yaml')]);
+      expect(applied.exitCode, applied.all).toBe(0);
+    }
+    await rm(dir, { recursive: true, force: true });
   });
   afterAll(async () => {
     await Promise.all([netlab(['down', iptLab]), netlab(['down', nftLab])]);
@@ -77,6 +96,67 @@ describe('netlab explain', () => {
     // The temporary counter rules are gone again.
     const r = await netlab(['exec', nftLab, 'node1', '--', 'nft', 'list', 'table', 'ip', 'kube-proxy']);
     expect(r.stdout).not.toContain('netlab-explain');
+  });
+
+  it("a node's own request enters kube-proxy's rules by nat OUTPUT (iptables) and nat-output (nftables)", async () => {
+    const ipt = await explainJson(iptLab, 'node1', 'service-test:80');
+    expect(ipt.ok).toBe(true);
+    expect(ipt.hops.find((h) => h.hop === 'KUBE-SERVICES')!.what).toMatch(/^nat OUTPUT → KUBE-SERVICES: 10\.3\.241\.152:80\/tcp matches/);
+    expect(ipt.hops.filter((h) => h.hop.startsWith('KUBE-SEP-') && h.counters?.moved)).toHaveLength(1);
+    const nft = await explainJson(nftLab, 'node1', 'service-test:80');
+    expect(nft.ok).toBe(true);
+    expect(nft.hops.find((h) => h.hop === 'service-ips')!.what).toMatch(
+      /^nat-output \(hook output\) → services: map service-ips sends 10\.3\.241\.152 \. tcp \. 80/,
+    );
+  });
+
+  it('iptables, external → a nodePort: KUBE-NODEPORTS → KUBE-EXT → KUBE-MARK-MASQ → KUBE-SVC → KUBE-SEP, masqueraded, across nodes', async () => {
+    // The endpoint is chosen at random: ask until one on the other node answered (both are, by chance, within a few tries).
+    const seen = new Set<string>();
+    for (let i = 0; i < 12 && seen.size < 2; i++) {
+      const e = await explainJson(iptLab, 'external', 'node1:30600');
+      expect(e.ok, JSON.stringify(e.hops, null, 1)).toBe(true);
+      const order = e.hops.map((h) => h.hop.replace(/-[A-Z2-7]{16}$/, ''));
+      expect(order.slice(0, 7)).toEqual(['underlay', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-EXT', 'KUBE-MARK-MASQ', 'KUBE-SVC', 'KUBE-SEP']);
+      expect(e.hops.slice(1, 9).every((h) => h.where === 'node1')).toBe(true);
+      expect(e.hops.find((h) => h.hop === 'KUBE-NODEPORTS')!.counters?.moved).toBe(true);
+      const moved = e.hops.filter((h) => h.hop.startsWith('KUBE-SEP-') && h.counters?.moved);
+      expect(moved).toHaveLength(1);
+      const [, ip, pod, node] = /DNAT to (\S+):8080 \(pod (\S+) on (\S+)\)/.exec(moved[0]!.what)!;
+      const conntrack = e.hops.find((h) => h.hop === 'conntrack')!;
+      expect(conntrack.what).toContain(`DNATed to ${ip}:8080`);
+      const masq = e.hops.find((h) => h.hop === 'masquerade')!;
+      expect(masq.where).toBe('node1');
+      expect(masq.what).toMatch(/^nat POSTROUTING → KUBE-POSTROUTING: the marked connection leaves with source 10\.\S+/);
+      const routes = e.hops.filter((h) => h.hop === 'route').map((h) => h.where);
+      expect(routes).toEqual(node === 'node1' ? ['node1'] : ['node1', 'router', 'node2']);
+      expect(e.hops.at(-2)).toMatchObject({ hop: 'pod', where: pod });
+      seen.add(node!);
+    }
+    expect([...seen].sort()).toEqual(['node1', 'node2']);
+  });
+
+  it('nftables, external → a nodePort: nodeport-ips / service-nodeports → external → service → endpoint, masqueraded', async () => {
+    const e = await explainJson(nftLab, 'external', 'node2:30600');
+    expect(e.ok, JSON.stringify(e.hops, null, 1)).toBe(true);
+    const order = e.hops.map((h) => h.hop.replace(/-[A-Z2-7]{8}-.*$/, ''));
+    expect(order.slice(0, 6)).toEqual(['underlay', 'service-nodeports', 'external', 'mark-for-masquerade', 'service', 'endpoint']);
+    expect(e.hops[1]!.what).toMatch(
+      /^nat-prerouting \(hook prerouting\) → services: \S+ is in the set nodeport-ips; map service-nodeports sends tcp \. 30600 to goto external-/,
+    );
+    expect(e.hops[2]!.counters?.moved).toBe(true);
+    expect(e.hops.filter((h) => h.hop.startsWith('endpoint-') && h.counters?.moved)).toHaveLength(1);
+    expect(e.hops.find((h) => h.hop === 'masquerade')!.what).toMatch(
+      /^nat-postrouting \(hook postrouting\) → masquerading: the marked connection leaves with source/,
+    );
+    const r = await netlab(['exec', nftLab, 'node2', '--', 'nft', 'list', 'table', 'ip', 'kube-proxy']);
+    expect(r.stdout).not.toContain('netlab-explain');
+  });
+
+  it("explain takes a Service's DNS name as the target", async () => {
+    const e = await explainJson(iptLab, 'client', 'service-test.default.svc.cluster.local:80');
+    expect(e.ok).toBe(true);
+    expect(e.hops.find((h) => h.hop === 'KUBE-SERVICES')!.what).toContain('10.3.241.152:80/tcp matches');
   });
 
   it("diagnose names the router's missing route", async () => {

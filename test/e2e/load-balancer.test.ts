@@ -49,7 +49,7 @@ describe.each(['iptables', 'nftables'] as const)('load-balancer in %s mode', (mo
     expect(failures(report)).toEqual([]);
     expect(exitCode).toBe(0);
 
-    const get = await netlab(['get', name, 'services', '--json']);
+    const get = await netlab(['get', name, 'services', '-A', '--json']);
     expect(get.exitCode, get.all).toBe(0);
     const rows = JSON.parse(get.stdout) as ServiceRow[];
     const byName = new Map(rows.map((r) => [r.name, r]));

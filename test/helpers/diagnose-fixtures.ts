@@ -163,6 +163,7 @@ export function serviceFacts(over: { router?: string; server1Listen?: string; se
       chain: 'KUBE-SVC-GBTMB5ZTD56ECL5F',
       endpoints,
     },
+    entry: { kind: 'cluster-ip', node: 'node1', hook: 'prerouting', ip: '10.3.241.152', port: 80 },
     allPods: [
       { name: 'client', namespace: 'default', labels: { app: 'client' }, ready: true },
       { name: 'server-0', namespace: 'default', labels: { app: 'server' }, ready: true },
@@ -172,3 +173,86 @@ export function serviceFacts(over: { router?: string; server1Listen?: string; se
     conntrack: '',
   };
 }
+
+/** node1's nat table with a NodePort Service (default/web-np, nodePort 30600) over the same two pods, counters as `c` says. */
+const nodePortRules = (c: { np: number; sep0: number; sep1: number }) => `*nat
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:KUBE-EXT-XGQ5ZE3NGFVJA4PN - [0:0]
+:KUBE-MARK-MASQ - [0:0]
+:KUBE-NODEPORTS - [0:0]
+:KUBE-POSTROUTING - [0:0]
+:KUBE-SEP-BQOWZ3VJ5B3RGVQC - [0:0]
+:KUBE-SEP-XLJ4BZKPBM4M5H6J - [0:0]
+:KUBE-SERVICES - [0:0]
+:KUBE-SVC-XGQ5ZE3NGFVJA4PN - [0:0]
+[${c.np}:${c.np * 60}] -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+[0:0] -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+[${c.np}:${c.np * 60}] -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING
+[${c.np}:${c.np * 60}] -A KUBE-EXT-XGQ5ZE3NGFVJA4PN -m comment --comment "masquerade traffic for default/web-np external destinations" -j KUBE-MARK-MASQ
+[${c.np}:${c.np * 60}] -A KUBE-EXT-XGQ5ZE3NGFVJA4PN -j KUBE-SVC-XGQ5ZE3NGFVJA4PN
+[${c.np}:${c.np * 60}] -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
+[${c.np}:${c.np * 60}] -A KUBE-NODEPORTS -p tcp -m comment --comment default/web-np -m tcp --dport 30600 -j KUBE-EXT-XGQ5ZE3NGFVJA4PN
+[0:0] -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+[${c.np}:${c.np * 60}] -A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0
+[${c.np}:${c.np * 60}] -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully
+[0:0] -A KUBE-SEP-BQOWZ3VJ5B3RGVQC -s 10.0.1.2/32 -m comment --comment default/web-np -j KUBE-MARK-MASQ
+[${c.sep0}:${c.sep0 * 60}] -A KUBE-SEP-BQOWZ3VJ5B3RGVQC -p tcp -m comment --comment default/web-np -m tcp -j DNAT --to-destination 10.0.1.2:8080
+[0:0] -A KUBE-SEP-XLJ4BZKPBM4M5H6J -s 10.0.2.2/32 -m comment --comment default/web-np -j KUBE-MARK-MASQ
+[${c.sep1}:${c.sep1 * 60}] -A KUBE-SEP-XLJ4BZKPBM4M5H6J -p tcp -m comment --comment default/web-np -m tcp -j DNAT --to-destination 10.0.2.2:8080
+[0:0] -A KUBE-SERVICES -d 10.3.245.7/32 -p tcp -m comment --comment "default/web-np cluster IP" -m tcp --dport 80 -j KUBE-SVC-XGQ5ZE3NGFVJA4PN
+[${c.np}:${c.np * 60}] -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j KUBE-NODEPORTS
+[0:0] -A KUBE-SVC-XGQ5ZE3NGFVJA4PN ! -s 10.0.0.0/16 -d 10.3.245.7/32 -p tcp -m comment --comment "default/web-np cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ
+[${c.sep0}:${c.sep0 * 60}] -A KUBE-SVC-XGQ5ZE3NGFVJA4PN -m comment --comment "default/web-np -> 10.0.1.2:8080" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-BQOWZ3VJ5B3RGVQC
+[${c.sep1}:${c.sep1 * 60}] -A KUBE-SVC-XGQ5ZE3NGFVJA4PN -m comment --comment "default/web-np -> 10.0.2.2:8080" -j KUBE-SEP-XLJ4BZKPBM4M5H6J
+COMMIT`;
+export const NODEPORT_NAT_BEFORE = nodePortRules({ np: 0, sep0: 0, sep1: 0 });
+export const NODEPORT_NAT_AFTER = nodePortRules({ np: 1, sep0: 0, sep1: 1 });
+/** The external client's request to node1:30600, DNATed to server-1 on node2 and masqueraded to node1's address. */
+export const NODEPORT_CONNTRACK = `tcp      6 119 TIME_WAIT src=10.250.1.3 dst=10.250.1.11 sport=51334 dport=30600 src=10.0.2.2 dst=10.250.1.11 sport=8080 dport=51334 [ASSURED] mark=0 use=1`;
+export const NODEPORT_PROBE = `Hello from server-1 (10.0.2.2:8080)
+
+HTTP 200 SPORT 51334`;
+
+/** node1's kube-proxy table (nftables) with the same NodePort Service, explain's counters after the request. */
+export const NODEPORT_NFT_AFTER = `table ip kube-proxy { # handle 3
+	set nodeport-ips { # handle 5
+		type ipv4_addr
+		comment "IPs that accept NodePort traffic"
+		elements = { 10.250.1.11 }
+	}
+	map service-nodeports { # handle 10
+		type inet_proto . inet_service : verdict
+		comment "NodePort traffic"
+		elements = { tcp . 30600 : goto external-ZX3DLV4N-default/web-np/tcp/ }
+	}
+	chain masquerading { # handle 20
+		mark and 0x4000 == 0x0 return # handle 30
+		mark set mark xor 0x4000 # handle 31
+		masquerade fully-random # handle 32
+	}
+	chain mark-for-masquerade { # handle 21
+		mark set mark or 0x4000 # handle 33
+	}
+	chain external-ZX3DLV4N-default/web-np/tcp/ { # handle 60
+		counter packets 1 bytes 60 comment "netlab-explain" # handle 90
+		jump mark-for-masquerade # handle 61
+		goto service-ZX3DLV4N-default/web-np/tcp/ # handle 62
+	}
+	chain service-ZX3DLV4N-default/web-np/tcp/ { # handle 63
+		counter packets 1 bytes 60 comment "netlab-explain" # handle 91
+		ip daddr 10.3.245.7 ip saddr != 10.0.0.0/16 jump mark-for-masquerade # handle 64
+		numgen random mod 2 vmap { 0 : goto endpoint-AAAAAAAA-default/web-np/tcp/__10.0.1.2/8080, 1 : goto endpoint-BBBBBBBB-default/web-np/tcp/__10.0.2.2/8080 } # handle 65
+	}
+	chain endpoint-AAAAAAAA-default/web-np/tcp/__10.0.1.2/8080 { # handle 66
+		counter packets 0 bytes 0 comment "netlab-explain" # handle 92
+		ip saddr 10.0.1.2 jump mark-for-masquerade # handle 67
+		meta l4proto tcp dnat to 10.0.1.2:8080 # handle 68
+	}
+	chain endpoint-BBBBBBBB-default/web-np/tcp/__10.0.2.2/8080 { # handle 69
+		counter packets 1 bytes 60 comment "netlab-explain" # handle 93
+		ip saddr 10.0.2.2 jump mark-for-masquerade # handle 70
+		meta l4proto tcp dnat to 10.0.2.2:8080 # handle 71
+	}
+}`;

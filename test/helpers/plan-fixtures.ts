@@ -44,6 +44,7 @@ export function twoNodeLab(pods: PodSpec[], routing: 'router' | 'direct' = 'rout
         { name: 'node2', podCIDR: '10.0.2.0/24', at },
       ],
     },
+    namespaces: [],
     deployments: [],
     pods,
     services: [],

@@ -9,7 +9,19 @@ import type { LabTarget } from '../target.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
-import { gatherFacts, labNamespaces, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts } from './path.js';
+import {
+  dnsServiceFacts,
+  gatherFacts,
+  labNamespaces,
+  nodeLabel,
+  planPath,
+  serviceLookupName,
+  walkRoutes,
+  type DnsServiceFacts,
+  type NodeFacts,
+  type PathFacts,
+  type PodFacts,
+} from './path.js';
 
 /**
  * One sentence naming the hop that broke a failed connectivity check, with its evidence
@@ -30,8 +42,12 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     if (!to) return undefined;
     const path = planPath(lab, plan, ready, check.from, to, how.proto);
     if (dnsProbe) path.facts.target = { ...path.facts.target, proto: 'udp' };
-    const byName = check.by === 'dns' && path.facts.service ? path.facts.service.name : dnsProbe ? check.to : undefined;
-    const { facts } = await gatherFacts(target, path, ns, { dnsName: byName });
+    // The name the probe asked for: the one the check's `to` names, or the Service's as the probe wrote it.
+    const from = path.facts.source.namespace;
+    const byName = check.by === 'dns' && path.facts.service ? serviceLookupName(path.facts.service, from) : dnsProbe ? check.to : undefined;
+    const named = dnsProbe && check.record !== 'PTR' ? check.to?.replace(/^_[^.]+\._[^.]+\./, '') : byName;
+    const dnsService = named ? dnsServiceFacts(lab, plan, ready, named, from) : undefined;
+    const { facts } = await gatherFacts(target, path, ns, { dnsName: byName, dnsService });
     if (facts.dns && !dnsProbe) facts.dns.expected = facts.service?.clusterIP;
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = analyzePath(facts, { dnsOnly: dnsProbe });
@@ -82,6 +98,27 @@ async function nodePortRule({ engine, lab, plan }: LabTarget, check: CheckSpec, 
   return `${node.name} has no kube-proxy rule for nodePort ${ref.port} (${rule.where} has none; kube-proxy's next sync, netlab sync, writes it again)`;
 }
 
+const selectedPods = (f: PathFacts, s: Pick<DnsServiceFacts, 'namespace' | 'selector'>) =>
+  Object.keys(s.selector).length ? f.allPods.filter((p) => p.namespace === s.namespace && Object.entries(s.selector).every(([k, v]) => p.labels[k] === v)) : [];
+
+/** Its pods are there and ready (then no endpoint means no matching port: the service's own sentence says so). */
+function allSelectedReady(f: PathFacts, s: Pick<DnsServiceFacts, 'namespace' | 'selector'>): boolean {
+  const selected = selectedPods(f, s);
+  return selected.length > 0 && selected.every((p) => p.ready);
+}
+
+/** Which pods a Service's selector matches and whether they are ready (why it has no ready endpoints). */
+function selection(f: PathFacts, s: Pick<DnsServiceFacts, 'namespace' | 'selector'>): string {
+  const selector = labelsText(s.selector);
+  const selected = selectedPods(f, s);
+  if (!Object.keys(s.selector).length) return 'it has no selector';
+  if (!selected.length) {
+    const others = [...new Set(f.allPods.filter((p) => p.namespace === s.namespace).map((p) => labelsText(p.labels)))];
+    return `its selector ${selector} matches no pod (pods in ${s.namespace} have ${others.join('; ') || 'none'})`;
+  }
+  return `its selector ${selector} matches ${selected.map((p) => `${p.name} (${p.ready ? 'ready' : 'not ready'})`).join(', ')}`;
+}
+
 const labelsText = (labels: Record<string, string>) =>
   Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -113,9 +150,14 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
       .split('\n')
       .filter((l) => l.trim() && !l.startsWith(';'))
       .map((l) => l.trim().split(/\s+/).slice(4).join(' '));
+    const svc = f.dns.service;
+    if (status === 'NXDOMAIN' && svc && !svc.clusterIP && svc.endpoints === 0)
+      return `CoreDNS answers NXDOMAIN for ${f.dns.name}, as it should: service ${svc.namespace}/${svc.name} is headless (clusterIP: None) and has no ready endpoints (${selection(f, svc)}), and a headless Service's name has records only for its ready pods`;
     if (status && status !== 'NOERROR') return `CoreDNS answered ${status} for ${f.dns.name}`;
     if (status && f.dns.expected && !answers.includes(f.dns.expected))
       return `CoreDNS answers ${f.dns.name} with ${answers.join(', ') || 'no address'}, but its cluster IP is ${f.dns.expected}`;
+    if (status && svc?.clusterIP && svc.endpoints === 0 && !allSelectedReady(f, svc))
+      return `${f.dns.name} resolves to ${svc.clusterIP} (the cluster IP of service ${svc.namespace}/${svc.name}), but the service has no ready endpoints: ${selection(f, svc)}`;
     if (status && options.dnsOnly) return undefined;
     if (!status && !options.dnsOnly && !f.service) return `no answer from the cluster DNS ${f.dns.dnsIP} for ${f.dns.name}`;
   }
@@ -133,8 +175,10 @@ export function analyzePath(f: PathFacts, options: { dnsOnly?: boolean } = {}): 
       const others = [...new Set(f.allPods.filter((p) => p.namespace === s.namespace && p.namespace !== 'kube-system').map((p) => labelsText(p.labels)))];
       return `${svc} has no endpoints: no ready pod matches ${labelsText(s.selector)} (pods have ${others.join('; ') || 'none'})`;
     }
-    if (srcNode && f.source.kind !== 'router' && f.source.kind !== 'external') {
-      const missing = ruleMissing(f, srcNode);
+    // kube-proxy's rule for the cluster IP on the node whose rules the packet meets.
+    const ruleNode = f.entry?.kind === 'cluster-ip' ? f.nodes.find((n) => n.name === f.entry!.node) : undefined;
+    if (ruleNode) {
+      const missing = ruleMissing(f, ruleNode);
       if (missing) return missing;
     }
     // Wrong targetPort: no endpoint pod listens on it.

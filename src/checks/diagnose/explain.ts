@@ -110,7 +110,7 @@ export async function explain(target: LabTarget, from: string, to: string, proto
     probe: (namespaces) => {
       const source = namespaces.get(path.sourceLabel);
       if (!source) return undefined;
-      const node = path.sourceNodeLabel ? namespaces.get(path.sourceNodeLabel) : undefined;
+      const node = path.proxyNodeLabel ? namespaces.get(path.proxyNodeLabel) : undefined;
       counting = f.service && count && node ? count(node, f.service) : undefined;
       probe = probeStep(source, f.target.proto, f.target.ip, f.target.port);
       return { before: counting?.add ?? [], probe: probe.step };
@@ -142,30 +142,38 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
 
   if (srcPod) podOut(hops, srcPod, srcNode);
 
-  // kube-proxy on the source's node.
+  // kube-proxy's rules where the packet meets them: the source's node (a cluster IP), or the
+  // node it is sent to (a nodePort), reached first over the underlay.
+  const s = f.service;
+  const entry = f.entry;
+  const start = f.source.kind === 'router' ? 'router' : srcNode ? nodeLabel(srcNode.name) : undefined;
+  if (entry?.kind === 'node-port' && !(f.source.kind === 'node' && f.source.node === entry.node)) {
+    if (start) routeHops(hops, walkRoutes(f, start, entry.ip));
+    else hops.push({ hop: 'underlay', where: f.source.name, what: `sends to ${entry.node} ${entry.ip}:${entry.port} over the underlay`, evidence: [] });
+  }
   let chosen: string | undefined;
   let conn: ConntrackEntry | undefined;
-  const s = f.service;
-  if (s && srcNode) {
-    const where = srcNode.name;
-    const driver = proxyModeDriver(f.mode);
-    const rules = driver.explain.serviceHops({ service: s, where, before: f, sections });
+  const driver = proxyModeDriver(f.mode);
+  if (s && entry) {
+    const where = entry.node;
+    const rules = driver.explain.serviceHops({ service: s, where, before: f, sections, entry });
     hops.push(...rules.hops);
     chosen = rules.chosen;
     // conntrack: the translation, original and reply tuples.
     const entries = parseConntrack(sections.get('conntrack.after') ?? f.conntrack ?? '');
-    conn =
-      entries.find((e) => e.original.src === f.source.ip && e.original.dst === s.clusterIP && e.original.sport === sport) ??
-      entries.find((e) => e.original.src === f.source.ip && e.original.dst === s.clusterIP && e.original.dport === s.port);
+    const sent = (e: ConntrackEntry) => e.original.dst === entry.ip && (!f.source.ip || e.original.src === f.source.ip || f.source.kind === 'node');
+    conn = entries.find((e) => sent(e) && e.original.sport === sport) ?? entries.find((e) => sent(e) && e.original.dport === entry.port);
     if (conn) {
       if (driver.explain.conntrack.replyIsEndpoint && s.endpoints.some((e) => e.ip === conn!.reply.src)) chosen = conn.reply.src;
+      const snat = conn.reply.dst !== conn.original.src;
+      const translated = `${driver.explain.conntrack.translated(conn.reply)}${snat ? `, source NATed to ${conn.reply.dst}` : ''}`;
       hops.push({
         hop: 'conntrack',
         where,
-        what: `original ${formatTuple(conn.original)}, reply ${formatTuple(conn.reply)}: ${driver.explain.conntrack.translated(conn.reply)}, un-DNATed on the way back`,
+        what: `original ${formatTuple(conn.original)}, reply ${formatTuple(conn.reply)}: ${translated}, ${snat ? 'un-NATed' : 'un-DNATed'} on the way back`,
         evidence: [conn.text],
       });
-    } else hops.push({ hop: 'conntrack', where, what: `no conntrack entry from ${f.source.ip} to ${s.clusterIP}:${s.port}`, evidence: [] });
+    } else hops.push({ hop: 'conntrack', where, what: `no conntrack entry from ${f.source.ip ?? f.source.name} to ${entry.ip}:${entry.port}`, evidence: [] });
   }
 
   // Which pod answered.
@@ -174,12 +182,16 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
   const destPod = destIp ? f.pods.find((p) => p.ip === destIp) : undefined;
   const destPort = s ? s.endpoints.find((e) => e.ip === destIp)?.port : f.target.port;
 
-  // Routing to it.
-  const start = f.source.kind === 'router' ? 'router' : srcNode ? nodeLabel(srcNode.name) : undefined;
-  if (start && destIp) {
-    const walk = walkRoutes(f, start, destIp);
-    for (const step of walk.steps) hops.push({ hop: 'route', where: step.where, what: step.decision, evidence: step.route ? [step.route.text] : [] });
-    if (walk.error) hops.push({ hop: 'route', where: walk.steps.at(-1)?.where ?? '?', what: walk.error, evidence: [] });
+  // Routing to it, from the node whose rules sent it on; masqueraded as it leaves that node.
+  const from = entry ? nodeLabel(entry.node) : start;
+  if (from && destIp) {
+    const walk = walkRoutes(f, from, destIp);
+    const leaving = walk.steps.findIndex((st) => st.at !== from);
+    const masquerade = entry && conn && conn.reply.dst !== conn.original.src ? masqueradeHop(driver, entry.node, conn, sections) : undefined;
+    const onNode = leaving < 0 ? walk.steps : walk.steps.slice(0, leaving);
+    routeHops(hops, { ...walk, steps: onNode, error: leaving < 0 ? walk.error : undefined });
+    if (masquerade) hops.push(masquerade);
+    if (leaving >= 0) routeHops(hops, { ...walk, steps: walk.steps.slice(leaving) });
     if (destPod)
       podIn(
         hops,
@@ -205,6 +217,24 @@ export function explainPath(f: PathFacts, sections: ReadonlyMap<string, string>,
     evidence: probe.trim() ? probe.trim().split('\n').slice(0, 6) : [],
   });
   return { lab: f.lab, from: names.from, to: names.to, mode: f.mode, ok: answered, hops, diagnosis: answered ? undefined : analyzePath(f) };
+}
+
+/** The route hops of a walk, and its error as the last one. */
+function routeHops(hops: Hop[], walk: ReturnType<typeof walkRoutes>): void {
+  for (const step of walk.steps) hops.push({ hop: 'route', where: step.where, what: step.decision, evidence: step.route ? [step.route.text] : [] });
+  if (walk.error) hops.push({ hop: 'route', where: walk.steps.at(-1)?.where ?? '?', what: walk.error, evidence: [] });
+}
+
+/** The connection's source NATed as it leaves the node (nat POSTROUTING), as conntrack's reply tuple shows. */
+function masqueradeHop(driver: ReturnType<typeof proxyModeDriver>, node: string, conn: ConntrackEntry, sections: ReadonlyMap<string, string>): Hop | undefined {
+  const m = driver.explain.masquerade;
+  if (!m) return undefined;
+  return {
+    hop: 'masquerade',
+    where: node,
+    what: `${m.chain}: the marked connection leaves with source ${conn.reply.dst} (was ${conn.original.src}), so the answer comes back through ${node}`,
+    evidence: m.evidence(sections),
+  };
 }
 
 function podOut(hops: Hop[], pod: PodFacts, node: NodeFacts | undefined): void {

@@ -14,6 +14,7 @@ import { podSourcesFrom } from '../../plan/readiness.js';
 import { listLabContainers } from '../../engine/state.js';
 import { containerName } from '../../engine/types.js';
 import { proxyModeDriver, type ProxyMode } from '../../plan/proxy/registry.js';
+import type { ServiceEntry } from '../../plan/proxy/driver.js';
 import { type EndpointRef, resolveEndpoint } from '../../labfile/endpoints.js';
 import { NetlabError } from '../../core/errors.js';
 import type { Lab, PodSpec, ServicePortSpec, ServiceSpec } from '../../labfile/model.js';
@@ -82,6 +83,8 @@ export interface ServiceFacts {
   portName: string;
   /** The mode driver's serviceChain (iptables: KUBE-SVC-…; nftables: service-…; userspace: the portal chain). */
   chain: string;
+  /** The port's nodePort (type NodePort). */
+  nodePort?: number;
   endpoints: EndpointFacts[];
 }
 
@@ -89,13 +92,15 @@ export interface PathFacts {
   lab: string;
   mode: ProxyMode;
   underlay: string;
-  source: { kind: 'pod' | 'node' | 'router' | 'external'; name: string; ip?: string; node?: string };
+  source: { kind: 'pod' | 'node' | 'router' | 'external'; name: string; ip?: string; node?: string; namespace?: string };
   target: { text: string; ip: string; port?: number; proto: Proto; pod?: string; node?: string };
   nodes: NodeFacts[];
   router?: { ip: string; running: boolean; ns?: NetnsFacts };
   /** The source pod, the destination pod and the service's endpoint pods (with their namespaces read). */
   pods: PodFacts[];
   service?: ServiceFacts;
+  /** Where the packet meets kube-proxy's rules for the service (its node, hook and way in). */
+  entry?: ServiceEntry;
   /** Every pod of the lab with its labels and readiness (to say why a service has no endpoints). */
   allPods: { name: string; namespace: string; labels: Record<string, string>; ready: boolean }[];
   /** Raw node-side netfilter evidence of the source's node: `iptables-save -t nat -c`, `nft -a list table ip kube-proxy`, the userspace proxy config. */
@@ -103,7 +108,28 @@ export interface PathFacts {
   nft?: string;
   proxyConfig?: string;
   conntrack?: string;
-  dns?: { resolv?: string; dnsIP: string; corednsRunning: boolean; corednsListening?: Listening[]; answer?: string; name: string; expected?: string };
+  dns?: {
+    resolv?: string;
+    dnsIP: string;
+    corednsRunning: boolean;
+    corednsListening?: Listening[];
+    answer?: string;
+    name: string;
+    expected?: string;
+    /** The Service the name is (a dns check's name, or a check by: dns). */
+    service?: DnsServiceFacts;
+  };
+}
+
+/** A Service as its DNS records depend on it: a cluster IP (none: headless), its selector and ready endpoints. */
+export interface DnsServiceFacts {
+  namespace: string;
+  name: string;
+  /** Undefined for a headless Service (clusterIP: None). */
+  clusterIP?: string;
+  selector: Record<string, string>;
+  /** How many ready endpoints it has (CoreDNS answers a headless name with them). */
+  endpoints: number;
 }
 
 /** What explain/diagnose need to know before reading the lab. */
@@ -116,6 +142,8 @@ export interface PathPlan {
   /** The container whose netns is the source. */
   sourceLabel: string;
   sourceNodeLabel?: string;
+  /** The node whose kube-proxy rules the packet meets (the entry's node), read for them. */
+  proxyNodeLabel?: string;
 }
 
 export const podLabel = (p: { namespace: string; name: string }) => `pod:${p.namespace}/${p.name}`;
@@ -167,7 +195,7 @@ interface PathServices {
  */
 export function planPath(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, from: string, to: string, proto: Proto): PathPlan {
   const fromRef = resolveOrThrow(lab, from);
-  const toRef = resolveOrThrow(lab, to);
+  const toRef = resolveOrThrow(lab, to, fromRef.kind === 'pod' ? fromRef.pod : undefined);
   const reads: PathReads = {
     plan,
     isReady: (p) => ready.get(`${p.namespace}/${p.name}`) ?? false,
@@ -180,17 +208,34 @@ export function planPath(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boo
   const services = pathServices(lab, reads);
   const { target, service } = planTarget(reads, services, toRef, { text: to, proto, sourceIP: source.source.ip });
   if (source.label !== 'external' && !reads.containers.has(source.label)) throw new NetlabError(`No container for ${from}.`);
+  const facts = pathFacts(lab, reads, source.source, target, service);
+  facts.entry = serviceEntry(source.source, target, service);
   return {
-    facts: pathFacts(lab, reads, source.source, target, service),
+    facts,
     containers: reads.containers,
     listen: reads.listen,
     sourceLabel: source.label,
     sourceNodeLabel: source.nodeLabel,
+    proxyNodeLabel: facts.entry ? nodeLabel(facts.entry.node) : undefined,
   };
 }
 
-function resolveOrThrow(lab: Lab, text: string): EndpointRef {
-  const ref = resolveEndpoint(lab, text);
+/**
+ * Where the packet meets kube-proxy's rules: a nodePort on the node it is sent to, a cluster IP
+ * on the source's own node; from nat OUTPUT when that node sends it itself, PREROUTING otherwise.
+ * None: no service, or a source without kube-proxy (the router, the external client) sending to a cluster IP.
+ */
+function serviceEntry(source: PathFacts['source'], target: PathFacts['target'], service: ServiceFacts | undefined): ServiceEntry | undefined {
+  if (!service) return undefined;
+  const hook = (node: string) => (source.kind === 'node' && source.node === node ? 'output' : 'prerouting');
+  if (service.nodePort !== undefined && target.node && target.port === service.nodePort && target.ip !== service.clusterIP)
+    return { kind: 'node-port', node: target.node, hook: hook(target.node), ip: target.ip, port: service.nodePort };
+  if (!source.node) return undefined;
+  return { kind: 'cluster-ip', node: source.node, hook: hook(source.node), ip: service.clusterIP, port: service.port };
+}
+
+function resolveOrThrow(lab: Lab, text: string, from?: { namespace: string }): EndpointRef {
+  const ref = resolveEndpoint(lab, text, from);
   if ('error' in ref) throw new NetlabError(`"${text}": ${ref.error}`, { hint: ref.hint });
   return ref;
 }
@@ -215,7 +260,13 @@ function planSource(reads: PathReads, ref: EndpointRef, from: string): PathSourc
   switch (ref.kind) {
     case 'pod': {
       const p = findPlannedPod(plan, ref.pod);
-      const source = { kind: 'pod' as const, name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`, ip: p.ip, node: p.node };
+      const source = {
+        kind: 'pod' as const,
+        name: p.namespace === 'default' ? p.name : `${p.namespace}/${p.name}`,
+        ip: p.ip,
+        node: p.node,
+        namespace: p.namespace,
+      };
       return { source, label: addPod(reads, p, false), nodeLabel: nodeLabel(p.node) };
     }
     case 'node': {
@@ -262,7 +313,12 @@ function planTarget(reads: PathReads, services: PathServices, ref: EndpointRef, 
     case 'node': {
       const n = reads.plan.nodes.find((x) => x.name === ref.node.name)!;
       reads.listen.add(nodeLabel(n.name));
-      return { target: { text, ip: n.ip, port: ref.port, proto, node: n.name } };
+      const target = { text, ip: n.ip, port: ref.port, proto, node: n.name };
+      const owner = ref.port === undefined ? undefined : nodePortOwner(services, ref.port, proto);
+      if (!owner) return { target };
+      // A nodePort: kube-proxy's rules on that node send it to the service's endpoints.
+      const service = serviceFacts(reads, services.driver, owner.service, owner.index);
+      return { target: { ...target, proto: serviceProto(proto, service) }, service };
     }
     case 'router':
       reads.listen.add('router');
@@ -283,6 +339,13 @@ function serviceTarget(reads: PathReads, services: PathServices, spec: ServiceSp
   const byName = port && !/:\d+$/.test(sent.text) ? planned.ports.findIndex((p) => p.spec === port) : -1;
   const service = serviceFacts(reads, services.driver, planned, byName >= 0 ? byName : port ? portIndex(planned, port.port, sent.proto) : 0);
   return { target: { text: sent.text, ip: service.clusterIP, port: service.port, proto: serviceProto(sent.proto, service) }, service };
+}
+
+/** The service port whose nodePort this is (in the probe's protocol first). */
+function nodePortOwner(services: PathServices, nodePort: number, proto: Proto): { service: PlannedService; index: number } | undefined {
+  const all = services.planned.flatMap((service) => service.ports.map((p, index) => ({ service, index, p })));
+  const found = all.find((x) => x.p.nodePort === nodePort && x.p.spec.protocol.toLowerCase() === proto) ?? all.find((x) => x.p.nodePort === nodePort);
+  return found && { service: found.service, index: found.index };
 }
 
 /** The port of that number in the probe's protocol, else the first of that number, else the first. */
@@ -326,6 +389,7 @@ function serviceFacts(reads: PathReads, driver: ProxyDriver, s: PlannedService, 
     selector: s.spec.selector,
     portName: servicePortName(state),
     chain: driver.serviceChain(state),
+    ...(sp.nodePort !== undefined ? { nodePort: sp.nodePort } : {}),
     endpoints: sp.endpoints.map((e) => {
       const pod = reads.plan.pods.find((p) => p.ip === e.ip);
       if (pod) addPod(reads, pod, true);
@@ -350,14 +414,45 @@ function pathFacts(lab: Lab, reads: PathReads, source: PathFacts['source'], targ
   };
 }
 
-/** The network namespaces of the lab's containers (undefined: not running), and the pods' readiness (all containers running). */
-export async function labNamespaces({ engine, lab, plan }: LabTarget): Promise<{
+/**
+ * The Service a name means to a pod of `namespace` (its resolver's search list), as its DNS
+ * records depend on it, from the pods' readiness (pure). Undefined: the name is no Service's.
+ */
+export function dnsServiceFacts(lab: Lab, plan: LabPlan, ready: ReadonlyMap<string, boolean>, name: string, namespace?: string): DnsServiceFacts | undefined {
+  const ref = resolveEndpoint(lab, name.replace(/\.$/, ''), namespace ? { namespace } : undefined);
+  if ('error' in ref || ref.kind !== 'service') return undefined;
+  const planned = pathServices(lab, {
+    plan,
+    isReady: (p) => ready.get(`${p.namespace}/${p.name}`) ?? false,
+    containers: new Map(),
+    listen: new Set(),
+    pods: new Map(),
+  });
+  const s = planned.planned.find((x) => x.spec.namespace === ref.service.namespace && x.spec.name === ref.service.name);
+  if (!s) return undefined;
+  return {
+    namespace: s.spec.namespace,
+    name: s.spec.name,
+    ...(s.clusterIP ? { clusterIP: s.clusterIP } : {}),
+    selector: s.spec.selector,
+    endpoints: new Set(s.ports.flatMap((p) => p.endpoints.map((e) => e.ip))).size,
+  };
+}
+
+/** The name a pod of `namespace` looks a Service up by: its short name in its own namespace, `name.namespace` elsewhere. */
+export function serviceLookupName(service: { name: string; namespace: string }, namespace: string | undefined): string {
+  return service.namespace === namespace ? service.name : `${service.name}.${service.namespace}`;
+}
+
+/** The network namespaces of the lab's containers (undefined: not running), and the pods' readiness (containers running, readiness probes passing). */
+export async function labNamespaces(target: LabTarget): Promise<{
   ready: Map<string, boolean>;
   ns: (container: string) => Promise<NamespaceRef | undefined>;
 }> {
+  const { engine, lab, plan } = target;
   const containers = await listLabContainers(engine, plan.lab);
-  const running = containers.filter((c) => c.State === 'running');
-  const sources = podSourcesFrom(lab, plan, new Set(running.map(containerName)));
+  const running = new Set(containers.filter((c) => c.State === 'running').map(containerName));
+  const sources = podSourcesFrom(lab, plan, running, await target.probeReadiness?.(running));
   const ready = new Map(sources.map((s) => [nsName(s.pod), s.ready]));
   const ids = new Map(containers.map((c) => [containerName(c), c.Id]));
   const cache = new Map<string, Promise<NamespaceRef | undefined>>();
@@ -383,14 +478,16 @@ const REREAD = new Set(['nat', 'nft', 'conntrack']);
 
 /** The source node's kube-proxy rules and conntrack entries for the service (none without a service or a running node). */
 function netfilterSteps(path: PathPlan, namespaces: PathNamespaces): SectionStep[] {
-  const node = path.sourceNodeLabel ? namespaces.get(path.sourceNodeLabel) : undefined;
+  const node = path.proxyNodeLabel ? namespaces.get(path.proxyNodeLabel) : undefined;
   const service = path.facts.service;
-  if (!node || !service) return [];
+  const entry = path.facts.entry;
+  if (!node || !service || !entry) return [];
+  const port = entry.kind === 'node-port' ? ['--orig-port-dst', String(entry.port)] : [];
   return [
     ...proxyModeDriver(path.facts.mode).evidenceSteps(node),
     {
       section: 'conntrack',
-      step: { argv: ['conntrack', '-L', '-p', service.protocol, '--orig-dst', service.clusterIP], netns: node },
+      step: { argv: ['conntrack', '-L', '-p', service.protocol, '--orig-dst', entry.ip, ...port], netns: node },
     },
   ];
 }
@@ -459,7 +556,7 @@ export interface ProbeSteps {
 /** The source node's own reads (evidenceInNode: run in the node container, beside the toolbox's). */
 async function readInNode(target: LabTarget, path: PathPlan, namespaces: PathNamespaces): Promise<Map<string, string>> {
   const sections = new Map<string, string>();
-  const label = path.sourceNodeLabel;
+  const label = path.proxyNodeLabel;
   const container = label ? path.containers.get(label) : undefined;
   const reads = proxyModeDriver(path.facts.mode).evidenceInNode ?? [];
   if (!label || !container || !namespaces.has(label) || !path.facts.service) return sections;
@@ -480,7 +577,7 @@ export async function gatherFacts(
   target: LabTarget,
   path: PathPlan,
   nsOf: (container: string) => Promise<NamespaceRef | undefined>,
-  options: { probe?: (namespaces: PathNamespaces) => ProbeSteps | undefined; dnsName?: string } = {},
+  options: { probe?: (namespaces: PathNamespaces) => ProbeSteps | undefined; dnsName?: string; dnsService?: DnsServiceFacts } = {},
 ): Promise<{ facts: PathFacts; sections: Map<string, string>; results: Map<string, StepResult>; namespaces: Map<string, NamespaceRef> }> {
   const { plan } = target;
   const namespaces = new Map<string, NamespaceRef>();
@@ -507,6 +604,7 @@ export async function gatherFacts(
       answer: sections.get('dig'),
       name: options.dnsName,
       expected: facts.service?.clusterIP,
+      ...(options.dnsService ? { service: options.dnsService } : {}),
     };
   }
   return { facts, sections, results, namespaces };

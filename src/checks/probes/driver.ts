@@ -32,6 +32,8 @@ export interface ResolvedProbe {
   distinct?: number;
   /** dns: record type; conntrack: the source pod's IP and the endpoints that count as translations. */
   record?: 'A' | 'SRV' | 'PTR';
+  /** dns: the exact set of records the answer must hold (as dig prints their data). */
+  answers?: string[];
   sourceIp?: string;
   endpointIps?: string[];
 }

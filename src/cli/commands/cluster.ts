@@ -2,15 +2,15 @@
 import { applyChange, changeLab, deleteChange, scaleChange, type LabChange } from '../../cluster/changes.js';
 import { connectEngine } from '../../cluster/connect.js';
 import { RunningLab } from '../../cluster/running-lab.js';
-import { type SyncResult, syncLab, syncServices } from '../../cluster/sync.js';
+import { watchLab } from '../../cluster/watch.js';
+import { syncLab } from '../../cluster/sync.js';
 import { NetlabError } from '../../core/errors.js';
-import { LabBusyError } from '../../core/lock.js';
-import { nsName } from '../../core/names.js';
+import { humanDuration, restartsText } from '../../cluster/pod-facts.js';
 import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
 
-const KINDS = ['pods', 'services', 'endpoints'] as const;
+const KINDS = ['pods', 'services', 'endpoints', 'namespaces'] as const;
 type Kind = (typeof KINDS)[number];
 const ALIASES: Record<string, Kind> = {
   pod: 'pods',
@@ -21,61 +21,103 @@ const ALIASES: Record<string, Kind> = {
   svc: 'services',
   endpoints: 'endpoints',
   ep: 'endpoints',
+  namespace: 'namespaces',
+  namespaces: 'namespaces',
+  ns: 'namespaces',
 };
 
-export async function getCommand(labArg: string, what: string, opts: OutputOptions): Promise<number> {
+export interface GetOptions extends OutputOptions {
+  namespace?: string;
+  allNamespaces?: boolean;
+}
+
+/** One row of `get`: its namespace (for -A and --json; none for namespaces) and its cells. */
+interface Row {
+  namespace?: string;
+  cells: string[];
+}
+
+export async function getCommand(labArg: string, what: string, opts: GetOptions): Promise<number> {
   const kind = ALIASES[what];
   if (!kind) throw new NetlabError(`netlab get knows ${KINDS.join(', ')}, not ${what}.`, { hint: `netlab get ${labArg} pods`, exitCode: 2 });
+  if (opts.allNamespaces && opts.namespace !== undefined)
+    throw new NetlabError('-n and -A ask for different things.', {
+      hint: `netlab get ${labArg} ${what} -A (every namespace), or -n ${opts.namespace}`,
+      exitCode: 2,
+    });
   const running = await RunningLab.open(await connectEngine(), labArg);
-  const sources = await running.podSources();
-  const planned = await running.services(sources);
+  const now = new Date();
   let header: string[];
-  let rows: string[][];
+  let rows: Row[];
   switch (kind) {
     case 'pods':
-      header = ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'IP', 'NODE'];
-      rows = sources.map((s) => [
-        s.pod.namespace,
-        s.pod.name,
-        s.ready ? `${s.pod.containers.length}/${s.pod.containers.length}` : `0/${s.pod.containers.length}`,
-        s.ready ? 'Running' : 'NotReady',
-        s.ip,
-        s.node,
-      ]);
+      header = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE'];
+      rows = (await running.podReports()).map(({ pod, status, created }) => ({
+        namespace: pod.namespace,
+        cells: [
+          pod.name,
+          `${status.ready}/${status.total}`,
+          status.status,
+          restartsText(status, now),
+          created ? humanDuration(now.getTime() - created.getTime()) : '<unknown>',
+          pod.ip,
+          pod.node,
+        ],
+      }));
       break;
     case 'services':
-      header = ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'SELECTOR'];
-      rows = planned.map((s) => [
-        s.spec.namespace,
-        s.spec.name,
-        s.spec.type,
-        s.clusterIP ?? 'None',
-        // As kubectl prints status.loadBalancer.ingress: <pending> until an address is given.
-        s.spec.type === 'LoadBalancer' ? (s.loadBalancerIP ?? '<pending>') : '<none>',
-        s.ports.map((p) => `${p.spec.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.spec.protocol}`).join(','),
-        Object.entries(s.spec.selector)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
-      ]);
+      header = ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'SELECTOR'];
+      rows = (await running.services()).map((s) => ({
+        namespace: s.spec.namespace,
+        cells: [
+          s.spec.name,
+          s.spec.type,
+          s.clusterIP ?? 'None',
+          // As kubectl prints status.loadBalancer.ingress: <pending> until an address is given.
+          s.spec.type === 'LoadBalancer' ? (s.loadBalancerIP ?? '<pending>') : '<none>',
+          s.ports.map((p) => `${p.spec.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.spec.protocol}`).join(','),
+          Object.entries(s.spec.selector)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ],
+      }));
       break;
     case 'endpoints':
-      header = ['NAMESPACE', 'NAME', 'ENDPOINTS'];
-      rows = planned.map((s) => {
+      header = ['NAME', 'ENDPOINTS'];
+      rows = (await running.services()).map((s) => {
         const eps = [...new Set(s.ports.flatMap((p) => p.endpoints.map((e) => `${e.ip}:${e.port}`)))];
-        return [s.spec.namespace, s.spec.name, eps.length ? eps.join(',') : '<none>'];
+        return { namespace: s.spec.namespace, cells: [s.spec.name, eps.length ? eps.join(',') : '<none>'] };
       });
       break;
+    case 'namespaces': {
+      header = ['NAME', 'STATUS', 'AGE'];
+      const age = await running.age();
+      rows = running.namespaces().map((n) => ({ cells: [n, 'Active', age === undefined ? '<unknown>' : humanDuration(age)] }));
+      break;
+    }
   }
+  // As kubectl: the default namespace unless -n names another or -A asks for all of them.
+  const namespace = opts.namespace ?? 'default';
+  const namespaced = kind !== 'namespaces';
+  if (namespaced && !opts.allNamespaces) rows = rows.filter((r) => r.namespace === namespace);
+  const withNamespace = namespaced && opts.allNamespaces;
   if (opts.json) {
     process.stdout.write(
       `${JSON.stringify(
-        rows.map((r) => Object.fromEntries(header.map((h, i) => [h.toLowerCase(), r[i]]))),
+        rows.map((r) => ({ ...(namespaced ? { namespace: r.namespace } : {}), ...Object.fromEntries(header.map((h, i) => [h.toLowerCase(), r.cells[i]])) })),
         null,
         2,
       )}\n`,
     );
+  } else if (rows.length === 0) {
+    process.stderr.write(namespaced && !opts.allNamespaces ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
   } else {
-    process.stdout.write(table(header, rows));
+    process.stdout.write(
+      table(
+        withNamespace ? ['NAMESPACE', ...header] : header,
+        rows.map((r) => (withNamespace ? [r.namespace ?? '', ...r.cells] : r.cells)),
+      ),
+    );
   }
   return 0;
 }
@@ -90,12 +132,13 @@ export async function syncCommand(labArg: string, opts: OutputOptions): Promise<
   return 0;
 }
 
-/** Like kube-proxy's loop: when the set of ready pods changes, sync (checked every second). */
+/**
+ * The lab's control loop (src/cluster/watch.ts): readiness and liveness probes on their periods,
+ * liveness failures restart containers, endpoints follow the ready pods.
+ */
 export async function watchCommand(labArg: string, opts: OutputOptions & { interval?: string }): Promise<number> {
   const running = await RunningLab.open(await connectEngine(), labArg);
-  const { lab } = running;
   const intervalMs = Math.max(200, Number(opts.interval ?? 1000));
-  let last = '';
   let stop = false;
   // Ctrl-C stops after the sync in flight (and its lock); a second one at once.
   const dispose = onInterrupt(() => {
@@ -104,34 +147,8 @@ export async function watchCommand(labArg: string, opts: OutputOptions & { inter
   });
   const say = (text: string) =>
     process.stdout.write(opts.json ? `${JSON.stringify({ type: 'message', level: 'info', text })}\n` : `${new Date().toISOString().slice(11, 19)}  ${text}\n`);
-  say(`watching ${lab.name}: endpoints follow pods within ${intervalMs} ms (Ctrl-C to stop)`);
   try {
-    while (!stop) {
-      const sources = await running.podSources();
-      const now = sources
-        .filter((s) => s.ready)
-        .map((s) => nsName(s.pod))
-        .join(',');
-      if (now !== last) {
-        const gone = last.split(',').filter((p) => p && !now.split(',').includes(p));
-        const back = now.split(',').filter((p) => p && last && !last.split(',').includes(p));
-        let res: SyncResult;
-        try {
-          // Each sync under the lab's lock: a command changing the lab goes first, and the sync is tried again.
-          res = await syncServices(running, () => {});
-        } catch (err) {
-          if (!(err instanceof LabBusyError)) throw err;
-          say(`${err.message}; trying again`);
-          await new Promise((r) => setTimeout(r, intervalMs));
-          continue;
-        }
-        say(
-          `${last ? `${gone.length ? `not ready: ${gone.join(' ')}; ` : ''}${back.length ? `ready again: ${back.join(' ')}; ` : ''}` : ''}synced ${res.endpoints} endpoint(s)`,
-        );
-        last = now;
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
+    await watchLab(running, { intervalMs, say, stopped: () => stop });
   } finally {
     dispose();
   }

@@ -1,9 +1,10 @@
 // `list`, `status`, `exec`: looking at labs and getting inside them.
 import { connectEngine } from '../../cluster/connect.js';
 import { RunningLab } from '../../cluster/running-lab.js';
-import { attachTo, catalogue, labsOnEngine, labStatus } from '../../cluster/status.js';
+import { attachTo, catalogue, labsOnEngine, labStatus, podContainerFor } from '../../cluster/status.js';
 import { NetlabError } from '../../core/errors.js';
 import type { OutputOptions } from '../output.js';
+import { onInterrupt } from '../signals.js';
 import { table } from '../table.js';
 
 export async function listCommand(opts: OutputOptions): Promise<number> {
@@ -59,11 +60,11 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
   return 0;
 }
 
-export async function execCommand(labArg: string, target: string, cmd: string[]): Promise<number> {
+export async function execCommand(labArg: string, target: string, cmd: string[], options: { namespace?: string; container?: string } = {}): Promise<number> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (cmd.length === 0 && !tty)
     throw new NetlabError('An interactive shell needs a terminal.', { hint: `Give a command: netlab exec ${labArg} ${target} -- ip addr` });
-  const exec = await attachTo(await connectEngine(), labArg, target, cmd, tty);
+  const exec = await attachTo(await connectEngine(), labArg, target, cmd, tty, options);
   const { stream } = exec;
   const resize = () => void exec.resize(process.stdout.rows, process.stdout.columns);
   try {
@@ -93,4 +94,26 @@ export async function execCommand(labArg: string, target: string, cmd: string[])
     }
   }
   return exec.exitCode();
+}
+
+/** `netlab logs <lab> <pod> [-c container]`: the engine's log of a pod's container, like kubectl logs. */
+export async function logsCommand(labArg: string, pod: string, opts: { container?: string; follow?: boolean; tail?: string }): Promise<number> {
+  const tail = opts.tail === undefined ? undefined : Number(opts.tail);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0))
+    throw new NetlabError(`--tail takes a number of lines, not ${JSON.stringify(opts.tail)}.`, { hint: 'e.g. --tail 20', exitCode: 2 });
+  if (opts.container !== undefined && pod.includes('/'))
+    throw new NetlabError(`Name the container once: ${pod} already names one.`, {
+      hint: `netlab logs ${labArg} ${pod.split('/')[0]} -c ${opts.container}`,
+      exitCode: 2,
+    });
+  const engine = await connectEngine();
+  const name = await podContainerFor(engine, labArg, opts.container === undefined ? pod : `${pod}/${opts.container}`);
+  const abort = new AbortController();
+  const dispose = onInterrupt(() => abort.abort());
+  try {
+    await engine.streamLogs(name, process.stdout, { follow: opts.follow, ...(tail === undefined ? {} : { tail }), signal: abort.signal });
+  } finally {
+    dispose();
+  }
+  return 0;
 }

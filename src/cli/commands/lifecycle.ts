@@ -10,7 +10,20 @@ import { interruptible, rendered, type OutputOptions } from '../output.js';
 
 const seconds = (since: number, digits = 1) => ((performance.now() - since) / 1000).toFixed(digits);
 
-export async function upCommand(labArg: string, opts: OutputOptions & { name?: string; proxyMode?: string; publish?: boolean }): Promise<number> {
+/** `up` waits this long for every pod to be ready unless --wait says otherwise. */
+export const DEFAULT_WAIT_SECONDS = 60;
+
+export async function upCommand(
+  labArg: string,
+  opts: OutputOptions & { name?: string; proxyMode?: string; publish?: boolean; wait?: string },
+): Promise<number> {
+  const wait = opts.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(opts.wait);
+  if (!Number.isInteger(wait) || wait < 0) {
+    throw new NetlabError(`--wait takes whole seconds (0 or more), not ${JSON.stringify(opts.wait)}.`, {
+      hint: `e.g. --wait 120, or --wait 0 not to wait for the pods to be ready (default ${DEFAULT_WAIT_SECONDS})`,
+      exitCode: 2,
+    });
+  }
   // The lab file, read and checked before anything else; what runs is read under the lab's lock.
   const loaded = await loadForUp(connectEngine, labArg, { name: opts.name, proxyMode: opts.proxyMode });
   const engine = await connectEngine();
@@ -20,11 +33,11 @@ export async function upCommand(labArg: string, opts: OutputOptions & { name?: s
     await rendered(
       opts,
       `netlab up ${loaded.name}`,
-      (r) => bringUp(engine, loaded, r.sink, { proxyMode: opts.proxyMode, publish: opts.publish, signal }),
+      (r) => bringUp(engine, loaded, r.sink, { proxyMode: opts.proxyMode, publish: opts.publish, signal, wait }),
       (result) =>
         result.changed === 0
           ? `lab ${loaded.name} is already up; nothing changed (${seconds(started)} s)`
-          : `lab ${loaded.name} is up: ${result.plan.nodes.length} node(s), ${result.plan.pods.length} pod(s) in ${seconds(started)} s. Next: netlab check ${loaded.name}`,
+          : `lab ${loaded.name} is up: ${result.plan.nodes.length} node(s), ${result.plan.pods.length} pod(s)${wait ? ' ready' : ' (not waited for)'} in ${seconds(started)} s. Next: netlab check ${loaded.name}`,
     );
     return 0;
   } finally {

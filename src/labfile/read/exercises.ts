@@ -14,7 +14,7 @@ import {
   type FaultKind,
 } from '../schema/exercises.js';
 import { describeValue, parseAt } from './issues.js';
-import { isRecord, readManifestsFile, readManifestsText, type ReadWorkloads } from './manifests.js';
+import { emptyWorkloads, isRecord, readManifestsFile, readManifestsText, type ReadWorkloads } from './manifests.js';
 import type { ExerciseSpec, FaultSpec, Lab, SourceLocation } from '../model.js';
 import { child, formatPath, keyAt, valueAt, YamlFile, type Place } from './positions.js';
 import type { Problems } from './problems.js';
@@ -120,7 +120,7 @@ async function readApply(raw: Record<string, unknown>, place: Place, labDir: str
   const value = raw.apply;
   const applyPlace = child(place, 'apply');
   const before = problems.errors.length;
-  const out: ReadWorkloads = { workloads: [], services: [], broken: [] };
+  const out: ReadWorkloads = emptyWorkloads();
   let manifests: string | undefined;
   if (typeof value === 'string') {
     if (value.trim() === '') {

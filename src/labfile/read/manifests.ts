@@ -4,11 +4,20 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { IGNORED_FIELDS, isRecord, valueIn, warnIgnored } from './fields.js';
 import { parseAt } from './issues.js';
-import type { ContainerSpec, DeploymentSpec, PodSpec } from '../model.js';
+import { isAbsolute as isAbsolutePosix } from 'node:path/posix';
+import { LABEL_FIELD, type ContainerSpec, type DeploymentSpec, type EnvVar, type NamespaceSpec, type PodSpec, type RestartPolicy } from '../model.js';
 import { child, isEmptyDocument, keyAt, valueAt, YamlFile, type Path, type Place } from './positions.js';
 import type { Problems } from './problems.js';
-import { deploymentManifestSchema, podManifestSchema, workloadFileSchema, type PodSpecInput } from '../schema/schema.js';
+import {
+  deploymentManifestSchema,
+  ENV_FIELD_PATHS,
+  namespaceManifestSchema,
+  podManifestSchema,
+  workloadFileSchema,
+  type PodSpecInput,
+} from '../schema/schema.js';
 import { readService, type ServiceEntry } from './services.js';
+import { readProbe } from './probes.js';
 import { didYouMean, suggestion } from '../../core/suggest.js';
 
 export { isRecord } from './fields.js';
@@ -38,10 +47,23 @@ export interface BrokenWorkload {
   replicated: boolean;
 }
 
+/** A Namespace manifest, read. */
+export interface NamespaceEntry {
+  namespace: NamespaceSpec;
+  /** The manifest's root. */
+  place: Place;
+}
+
 export interface ReadWorkloads {
   workloads: Workload[];
   services: ServiceEntry[];
+  namespaces: NamespaceEntry[];
   broken: BrokenWorkload[];
+}
+
+/** Nothing read yet. */
+export function emptyWorkloads(): ReadWorkloads {
+  return { workloads: [], services: [], namespaces: [], broken: [] };
 }
 
 interface KindReader {
@@ -71,6 +93,18 @@ const KINDS: Record<string, KindReader> = {
       return entry !== undefined;
     },
   },
+  Namespace: {
+    apiVersion: 'v1',
+    read: (value, place, problems, out) => {
+      const manifest = parseAt(namespaceManifestSchema, value, place, problems);
+      if (!manifest) return false;
+      warnIgnored(valueIn(value, []), place, [], IGNORED_FIELDS.manifest, problems);
+      warnIgnored(valueIn(value, ['metadata']), place, ['metadata'], [...IGNORED_FIELDS.metadata, 'namespace'], problems);
+      const { name, labels } = manifest.metadata;
+      out.namespaces.push({ namespace: { name, labels: { ...labels }, at: valueAt(place) }, place });
+      return true;
+    },
+  },
 };
 
 /** Kinds that come with Services in real manifests but that netlab does without, and why. */
@@ -94,7 +128,7 @@ export async function readWorkloads(
   problems: Problems,
   files?: ReadonlyMap<string, string>,
 ): Promise<ReadWorkloads> {
-  const out: ReadWorkloads = { workloads: [], services: [], broken: [] };
+  const out = emptyWorkloads();
   for (const [i, item] of items.entries()) {
     const place = child(listPlace, i);
     if (isRecord(item) && 'file' in item) {
@@ -286,8 +320,9 @@ function readPod(value: unknown, place: Place, problems: Problems): Workload | u
   warnIgnoredFields(value, place, problems, ['spec']);
   const at = valueAt(place);
   const namespace = manifest.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const containers = readContainers(manifest.spec, child(place, 'spec'));
+  const containers = readContainers(manifest.spec, child(place, 'spec'), problems);
   const pod = makePod(manifest.metadata.name, namespace, manifest.metadata.labels ?? {}, manifest.spec.nodeName, containers, at);
+  if (manifest.spec.restartPolicy !== undefined) pod.restartPolicy = manifest.spec.restartPolicy;
   return {
     kind: 'Pod',
     name: manifest.metadata.name,
@@ -341,7 +376,17 @@ function readDeployment(value: unknown, place: Place, problems: Problems): Workl
   if (!selects) return undefined;
 
   const podSpecPlace = child(place, 'spec', 'template', 'spec');
-  const containers = readContainers(spec.template.spec, podSpecPlace);
+  const containers = readContainers(spec.template.spec, podSpecPlace, problems);
+  const restartPolicy: RestartPolicy | undefined = spec.template.spec.restartPolicy;
+  if (restartPolicy !== undefined && restartPolicy !== 'Always') {
+    // kube-apiserver: a Deployment's pods are always restarted (they are replaced, never finished).
+    problems.error(
+      valueAt(podSpecPlace, 'restartPolicy'),
+      `Deployment ${name}: spec.template.spec.restartPolicy: Unsupported value: "${restartPolicy}": supported values: "Always"`,
+      'remove restartPolicy (a Deployment restarts its containers always), or make this a Pod to have it run once',
+    );
+    return undefined;
+  }
   const pods: PodSpec[] = [];
   for (let i = 0; i < spec.replicas; i++) {
     pods.push(makePod(`${name}-${i}`, namespace, templateLabels, spec.template.spec.nodeName, containers, at, name));
@@ -360,19 +405,75 @@ function readDeployment(value: unknown, place: Place, problems: Problems): Workl
   };
 }
 
-function readContainers(spec: PodSpecInput, specPlace: Place): ContainerSpec[] {
+function readContainers(spec: PodSpecInput, specPlace: Place, problems: Problems): ContainerSpec[] {
   return spec.containers.map((c, i) => {
+    const place = child(specPlace, 'containers', i);
     const container: ContainerSpec = {
       name: c.name,
       image: c.image,
-      env: c.env.map((e) => ({ name: e.name, value: e.value })),
+      env: c.env.map((e, j) => readEnvVar(e, child(place, 'env', j), problems)),
       ports: c.ports.map((p) => ({ ...(p.name === undefined ? {} : { name: p.name }), containerPort: p.containerPort, protocol: p.protocol })),
-      at: valueAt(specPlace, 'containers', i),
+      at: valueAt(place),
     };
     if (c.command) container.command = [...c.command];
     if (c.args) container.args = [...c.args];
+    if (c.workingDir !== undefined) {
+      // Docker refuses a relative working directory when it creates the container.
+      if (isAbsolutePosix(c.workingDir)) container.workingDir = c.workingDir;
+      else
+        problems.error(
+          valueAt(place, 'workingDir'),
+          `workingDir ${JSON.stringify(c.workingDir)} is not an absolute path`,
+          `write a path from /, e.g. workingDir: /${c.workingDir.replace(/^\.?\/*/, '') || 'tmp'}`,
+        );
+    }
+    for (const kind of ['readinessProbe', 'livenessProbe'] as const) {
+      const input = c[kind];
+      const probe = input && readProbe(input, container.ports, child(specPlace, 'containers', i, kind), problems);
+      if (probe) container[kind] = probe;
+    }
     return container;
   });
+}
+
+type EnvVarInput = PodSpecInput['containers'][number]['env'][number];
+
+/** An env var: its value, or the pod field its valueFrom names (only fieldRef: netlab has no Secrets nor ConfigMaps). */
+function readEnvVar(e: EnvVarInput, place: Place, problems: Problems): EnvVar {
+  const env: EnvVar = { name: e.name, value: e.value };
+  if (!e.valueFrom) return env;
+  const at = valueAt(place, 'valueFrom');
+  if (e.value !== '') {
+    problems.error(at, `env ${e.name}: valueFrom may not be specified when \`value\` is not empty`, 'keep one of value and valueFrom');
+    return env;
+  }
+  const other = (['secretKeyRef', 'configMapKeyRef', 'resourceFieldRef', 'fileKeyRef'] as const).find((k) => e.valueFrom![k] !== undefined);
+  if (other) {
+    problems.error(
+      keyAt(place, 'valueFrom', other),
+      `env ${e.name}: netlab does not support valueFrom.${other} (a lab has no Secrets, ConfigMaps, resource limits per container or volumes)`,
+      'write the value itself (`value: ...`), or take a field of the pod with valueFrom.fieldRef.fieldPath',
+    );
+    return env;
+  }
+  const fieldPath = e.valueFrom.fieldRef?.fieldPath;
+  if (fieldPath === undefined) {
+    problems.error(
+      at,
+      `env ${e.name}: valueFrom names no source`,
+      'write valueFrom: {fieldRef: {fieldPath: status.podIP}} (or metadata.name, metadata.namespace, spec.nodeName)',
+    );
+    return env;
+  }
+  if (!(ENV_FIELD_PATHS as readonly string[]).includes(fieldPath) && !LABEL_FIELD.test(fieldPath)) {
+    problems.error(
+      valueAt(place, 'valueFrom', 'fieldRef', 'fieldPath'),
+      `env ${e.name}: fieldPath: Unsupported value: ${JSON.stringify(fieldPath)}: supported values: ${ENV_FIELD_PATHS.map((f) => `"${f}"`).join(', ')}, "metadata.labels['<key>']"`,
+      suggestion(fieldPath, [...ENV_FIELD_PATHS], 'fields netlab knows') ?? 'write one of the supported fields, e.g. fieldPath: status.podIP',
+    );
+    return env;
+  }
+  return { ...env, fieldPath };
 }
 
 function makePod(

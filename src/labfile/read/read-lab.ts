@@ -3,7 +3,7 @@
 import { type ContainerLimits, DEFAULT_LIMITS, type LabLimits, memoryBytes, nanoCpus } from '../limits.js';
 import { readExercises, type ExerciseEntry } from './exercises.js';
 import { parseAt } from './issues.js';
-import { isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
+import { emptyWorkloads, isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
 import type { NodeSpec, ProxyMode, Routing, SourceLocation } from '../model.js';
 import { DEFAULT_PROXY_MODE } from '../../core/proxy-modes.js';
 import { child, isEmptyDocument, valueAt, type Place, type YamlFile } from './positions.js';
@@ -118,7 +118,7 @@ export async function readLab(yaml: YamlFile, labDir: string, problems: Problems
       nodes: [],
     },
     broken: { topology: false, nodes: false, checks: [] },
-    workloads: { workloads: [], services: [], broken: [] },
+    workloads: emptyWorkloads(),
     checks: [],
     exercises: [],
   };

@@ -7,6 +7,7 @@ import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
+import { livenessProbeSchema, readinessProbeSchema } from './probes.js';
 import { PROBE_KIND_NAMES } from '../model.js';
 import { MIN_MEMORY_BYTES, MIN_NANO_CPUS, MIN_PIDS, memoryBytes, nanoCpus } from '../limits.js';
 
@@ -46,6 +47,18 @@ export const containerPortSchema = z
   })
   .meta({ description: 'A port the container listens on.' });
 
+/** The pod fields an env var's valueFrom.fieldRef may name (kube-apiserver's list, less uid and annotations). */
+export const ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+] as const;
+
 export const envVarSchema = z
   .strictObject({
     name: z
@@ -61,7 +74,31 @@ export const envVarSchema = z
     value: z
       .string()
       .default('')
-      .meta({ description: 'Value (text: quote numbers, e.g. "8080").', examples: ['hello'] }),
+      .meta({
+        description: 'Value (text: quote numbers, e.g. "8080"). $(OTHER) is replaced by an earlier variable\'s value, $$ by $, as kubelet does.',
+        examples: ['hello'],
+      }),
+    valueFrom: z
+      .strictObject({
+        fieldRef: z
+          .strictObject({
+            fieldPath: z.string().meta({
+              description: `A field of the pod: ${ENV_FIELD_PATHS.join(', ')}, or metadata.labels['<key>'].`,
+              examples: ['status.podIP'],
+            }),
+            apiVersion: z.literal('v1').optional().meta({ description: 'v1 (the default).' }),
+          })
+          .optional()
+          .meta({ description: 'The value of a field of the pod (the downward API).' }),
+        ...(Object.fromEntries(
+          (['secretKeyRef', 'configMapKeyRef', 'resourceFieldRef', 'fileKeyRef'] as const).map((k) => [
+            k,
+            z.unknown().optional().meta({ description: 'Not supported: netlab has no Secrets, ConfigMaps, resources or volumes (an error says so).' }),
+          ]),
+        ) as Record<'secretKeyRef' | 'configMapKeyRef' | 'resourceFieldRef' | 'fileKeyRef', z.ZodOptional<z.ZodUnknown>>),
+      })
+      .optional()
+      .meta({ description: 'Where the value comes from instead of `value`: fieldRef (a field of the pod).' }),
   })
   .meta({ description: 'An environment variable.' });
 
@@ -75,10 +112,22 @@ export const containerSchema = z
     command: z
       .array(z.string())
       .optional()
-      .meta({ description: "Replaces the image's entrypoint.", examples: [['/bin/sh', '-c']] }),
-    args: z.array(z.string()).optional().meta({ description: 'Arguments to the command.' }),
+      .meta({
+        description: "Replaces the image's entrypoint (and its CMD). $(VAR) is replaced by the env var's value, $$ by $.",
+        examples: [['/bin/sh', '-c']],
+      }),
+    args: z
+      .array(z.string())
+      .optional()
+      .meta({ description: "Arguments to the command: replace the image's CMD (alone they keep its entrypoint). $(VAR) is replaced as in command." }),
     env: z.array(envVarSchema).default([]).meta({ description: 'Environment variables.' }),
+    workingDir: z
+      .string()
+      .optional()
+      .meta({ description: "The process's current directory (an absolute path); default: the image's.", examples: ['/tmp'] }),
     ports: z.array(containerPortSchema).default([]).meta({ description: 'Ports the container listens on.' }),
+    readinessProbe: readinessProbeSchema.optional(),
+    livenessProbe: livenessProbeSchema.optional(),
     ...ignoring(IGNORED_FIELDS.container),
   })
   .meta({ description: 'A container of the pod. All containers of a pod share its network namespace (localhost).' });
@@ -90,6 +139,10 @@ export const podSpecSchema = z
       .optional()
       .meta({ description: 'The node to run on (a name from topology.nodes). Without it netlab spreads pods over the nodes in turn.', examples: ['node1'] }),
     containers: z.array(containerSchema).min(1).meta({ description: "The pod's containers (at least one)." }),
+    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional().meta({
+      description:
+        'What happens to a container that exits: Always (default) restarts it, OnFailure when its exit code is not 0, Never leaves it exited. Restarts back off.',
+    }),
     ...ignoring(IGNORED_FIELDS.podSpec),
   })
   .meta({ description: 'Pod spec: where it runs and its containers.' });
@@ -143,6 +196,19 @@ export const deploymentManifestSchema = z
   })
   .meta({ title: 'Deployment', description: 'A Kubernetes Deployment manifest (apiVersion apps/v1): replicas pods from one template.' });
 
+export const namespaceManifestSchema = z
+  .strictObject({
+    apiVersion: apiVersion('v1', 'Namespace'),
+    kind: z.literal('Namespace'),
+    metadata: metadataSchema,
+    spec: z
+      .strictObject({ ...ignoring(['finalizers'] as const) })
+      .optional()
+      .meta({ description: 'Namespace spec (finalizers only; ignored).' }),
+    ...ignoring(IGNORED_FIELDS.manifest),
+  })
+  .meta({ title: 'Namespace', description: 'A Kubernetes Namespace manifest (apiVersion v1): pods and Services may then be in it.' });
+
 export const workloadFileSchema = z
   .strictObject({
     file: z
@@ -158,6 +224,7 @@ export const workloadFileSchema = z
 export type PodManifest = z.output<typeof podManifestSchema>;
 export type DeploymentManifest = z.output<typeof deploymentManifestSchema>;
 export type PodSpecInput = z.output<typeof podSpecSchema>;
+export type NamespaceManifest = z.output<typeof namespaceManifestSchema>;
 
 // ---------------------------------------------------------------- lab file
 
@@ -370,8 +437,17 @@ export const checkSchema = z
       .optional()
       .meta({
         description:
-          "http only: a substring the answer must contain. {external}, {router} and {<node>} stand for that part's address (e.g. `client {external}:` to see the client's own address kept).",
+          "http: a substring the answer must contain; dns: a substring one of the answer's records must contain (an address, a name). {external}, {router} and {<node>} stand for that part's address (e.g. `client {external}:` to see the client's own address kept).",
         examples: ['Hello', 'client {external}:'],
+      }),
+    answers: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          'probe dns: the exact set of records the answer must hold, in any order: A: addresses (10.96.0.10); SRV: "priority weight port target" as dig prints it (0 100 80 web.default.svc.cluster.local.); PTR: names.',
+        examples: [['10.96.0.10'], ['0 100 80 web.default.svc.cluster.local.']],
       }),
     by: z.enum(['ip', 'dns']).optional().meta({
       description: "Service targets with http, tcp or udp: `ip` (default) probes the cluster IP; `dns` uses the Service's name through the pod's resolver.",

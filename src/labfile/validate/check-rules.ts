@@ -60,15 +60,15 @@ export function buildCheck(
     problems.error(field === undefined ? valueAt(place) : key ? keyAt(place, field) : valueAt(place, field), message, hint);
 
   // Endpoints. `null` = written but unresolvable (already reported or excused).
-  const resolve = (field: 'from' | 'to', text: string): EndpointRef | null => {
-    const ref = resolveEndpoint(lab, text);
+  const resolve = (field: 'from' | 'to', text: string, sender?: EndpointRef | null): EndpointRef | null => {
+    const ref = resolveEndpoint(lab, text, sender?.kind === 'pod' ? sender.pod : undefined);
     if (!isEndpointError(ref)) return ref;
     if (!excused(text)) error(field, `${field}: ${ref.error}`, ref.hint);
     return null;
   };
   const from = resolve('from', input.from);
   // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
-  const to = input.to === undefined || (input.probe !== undefined && PROBE_FIELDS[input.probe].to === 'name') ? undefined : resolve('to', input.to);
+  const to = input.to === undefined || (input.probe !== undefined && PROBE_FIELDS[input.probe].to === 'name') ? undefined : resolve('to', input.to, from);
   const draft: Draft = { input, lab, error, from, to };
   checkSource(draft);
 
@@ -196,7 +196,7 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
     error(
       'contains',
       `\`contains\` only applies to ${andList(kindsTaking('contains'))} checks, and this is a ${probe} check`,
-      `remove contains, or set probe: ${orList(kindsTaking('contains'))} with a port in \`to\``,
+      `remove contains, or set probe: http with a port in \`to\` (or probe: dns with a name)`,
       true,
     );
   if (input.contains !== undefined)
@@ -234,6 +234,7 @@ function checkSpec(input: CheckInput, place: Place, probe: ProbeKind, to: Endpoi
   if (input.to !== undefined) check.to = input.to;
   if (input.via !== undefined) check.via = input.via;
   if (input.contains !== undefined) check.contains = input.contains;
+  if (input.answers !== undefined) check.answers = [...input.answers];
   if (to?.kind === 'service' && takes.includes('by')) check.by = input.by ?? 'ip';
   if (input.count !== undefined) check.count = input.count;
   if (input.distinct !== undefined) check.distinct = input.distinct;

@@ -99,6 +99,9 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
     else if (input.expect === 'unreachable')
       error('distinct', '`distinct` counts the pods that answer, so it needs expect: reachable', 'remove distinct, or write expect: reachable', true);
   }
+  if (input.answers !== undefined) checkAnswers(input, takes.includes('answers'), probe, error);
+  if (input.contains !== undefined && probe === 'dns' && input.expect === 'nxdomain')
+    error('contains', 'expect: nxdomain means no answer, so nothing can contain anything', 'remove contains, or remove expect: nxdomain', true);
   if (input.record !== undefined && !takes.includes('record'))
     error(
       'record',
@@ -106,6 +109,52 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
       `remove record, or set probe: ${orList(kindsTaking('record'))}`,
       true,
     );
+}
+
+/** `answers`: the records of a dns check, each in the form dig prints its record type. */
+function checkAnswers(input: CheckInput, takes: boolean, probe: ProbeKind, error: FieldError): void {
+  if (!takes) {
+    error(
+      'answers',
+      `\`answers\` only applies to ${andList(kindsTaking('answers'))} checks, and this is ${a(probe)} check`,
+      'remove answers, or set probe: dns',
+      true,
+    );
+    return;
+  }
+  if (input.expect === 'nxdomain') {
+    error('answers', 'expect: nxdomain means no answer, and `answers` lists what the answer holds', 'remove answers, or remove expect: nxdomain', true);
+    return;
+  }
+  const record = input.record ?? 'A';
+  for (const answer of input.answers ?? []) {
+    const bad = answerProblem(record, answer.trim());
+    if (bad) {
+      error('answers', `answers: "${answer}" ${bad.message}`, bad.hint);
+      return;
+    }
+  }
+}
+
+/** Why one expected record is not of its type's form (undefined: it is). */
+export function answerProblem(record: 'A' | 'SRV' | 'PTR', answer: string): { message: string; hint: string } | undefined {
+  if (record === 'A' && parseIp(answer) === undefined)
+    return {
+      message: 'is not an IPv4 address, and an A lookup answers addresses',
+      hint: 'write addresses, e.g. answers: [10.96.0.10]; for names write record: PTR',
+    };
+  if (record === 'SRV') {
+    const [priority, weight, port, target, ...rest] = answer.split(/\s+/);
+    const number = (x: string | undefined, max: number) => x !== undefined && /^\d+$/.test(x) && Number(x) <= max;
+    if (rest.length || !number(priority, 65535) || !number(weight, 65535) || !number(port, 65535) || !target || !DNS_NAME.test(target))
+      return {
+        message: 'is not an SRV record as dig prints it (priority weight port target)',
+        hint: 'write e.g. answers: ["0 100 80 web.default.svc.cluster.local."]',
+      };
+  }
+  if (record === 'PTR' && !DNS_NAME.test(answer))
+    return { message: 'is not a DNS name, and a PTR lookup answers names', hint: 'write names, e.g. answers: [web.default.svc.cluster.local.]' };
+  return undefined;
 }
 
 const DNS_NAME = /^[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?)*\.?$/;

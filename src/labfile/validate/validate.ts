@@ -9,12 +9,21 @@ import { SERVICE_PREFIX } from '../endpoints.js';
 import { formatLocation } from '../../core/errors.js';
 import { validateExercises } from '../read/exercises.js';
 import type { BrokenWorkload, Workload } from '../read/manifests.js';
-import { RESERVED_NAMES, type CheckSpec, type Lab, type NodeSpec, type PodSpec, type SourceLocation } from '../model.js';
+import {
+  DEFAULT_NAMESPACES,
+  RESERVED_NAMES,
+  type CheckSpec,
+  type Lab,
+  type NamespaceSpec,
+  type NodeSpec,
+  type PodSpec,
+  type SourceLocation,
+} from '../model.js';
 import { placePods, podCapacity, RESERVED_POD_ADDRESSES } from '../placement.js';
 import { valueAt, type Place } from '../read/positions.js';
 import type { Problems } from '../read/problems.js';
 import { nodeNameAt, podCidrAt, type LabDraft, type NodeEntry } from '../read/read-lab.js';
-import { suggestion } from '../../core/suggest.js';
+import { didYouMean, suggestion } from '../../core/suggest.js';
 import { validateServices } from './services.js';
 import { validateLoadBalancerPool, validateLoadBalancerServices } from './load-balancer.js';
 
@@ -28,6 +37,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
   const reported = validateNodes(draft, problems);
   validateClusterCidrs(draft, problems, reported);
   validateWorkloads(draft, problems);
+  const namespaces = validateNamespaces(draft, problems);
 
   const pods = draft.workloads.workloads.flatMap((w) => w.pods);
   const drafted = draft.topology;
@@ -92,6 +102,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     file,
     dir,
     topology,
+    namespaces,
     deployments,
     pods,
     services,
@@ -289,6 +300,34 @@ function validateWorkloads(draft: LabDraft, problems: Problems): void {
       );
     }
   }
+}
+
+/**
+ * The namespaces the lab's Namespace manifests create; every object must be in one of them or
+ * in a default one, as kube-apiserver refuses an object in a namespace that does not exist.
+ */
+function validateNamespaces(draft: LabDraft, problems: Problems): NamespaceSpec[] {
+  const created = new Map<string, NamespaceSpec>();
+  // A namespace written twice (or a default one) is there once, as `kubectl apply` leaves it unchanged.
+  for (const { namespace } of draft.workloads.namespaces) {
+    if (!created.has(namespace.name) && !(DEFAULT_NAMESPACES as readonly string[]).includes(namespace.name)) created.set(namespace.name, namespace);
+  }
+  const known = [...DEFAULT_NAMESPACES, ...created.keys()];
+  // A Namespace manifest that could not be read may be the one that makes it (already reported).
+  const excused = (ns: string) => draft.workloads.broken.some((b) => b.name === undefined || b.name === ns);
+  const objects = [
+    ...draft.workloads.workloads.map((w) => ({ namespace: w.namespace, place: w.place, what: `${w.kind} ${w.name}` })),
+    ...draft.workloads.services.map((e) => ({ namespace: e.service.namespace, place: e.place, what: `Service ${e.service.name}` })),
+  ];
+  for (const o of objects) {
+    if (known.includes(o.namespace) || excused(o.namespace)) continue;
+    problems.error(
+      valueAt(o.place, 'metadata', 'namespace'),
+      `${o.what}: namespaces "${o.namespace}" not found`,
+      `${didYouMean(o.namespace, known) ?? `namespaces here: ${known.join(', ')}`}; or create it: add a manifest \`apiVersion: v1, kind: Namespace, metadata: {name: ${o.namespace}}\``,
+    );
+  }
+  return [...created.values()];
 }
 
 function freePort(port: number, used: number[]): number {

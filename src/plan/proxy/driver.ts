@@ -14,6 +14,20 @@ import type { ProxyInput, ServicePortState } from './types.js';
 /** What names a service port's chains (kube-proxy's ServicePortName and protocol). */
 export type ServicePortRef = Pick<ServicePortState, 'namespace' | 'service' | 'portName' | 'protocol'>;
 
+/**
+ * Where one packet meets kube-proxy's rules: which way in (a cluster IP:port in the service
+ * map, or a node's port in the NodePort one; a LoadBalancer IP is one more kind), on which
+ * node, from which nat hook (OUTPUT for the node's own traffic, PREROUTING for what arrives).
+ */
+export interface ServiceEntry {
+  kind: 'cluster-ip' | 'node-port';
+  node: string;
+  hook: 'prerouting' | 'output';
+  /** What the packet is sent to: the cluster IP and port, or the node's IP and the nodePort. */
+  ip: string;
+  port: number;
+}
+
 /** The service a diagnosis or an explanation is about (what the path facts know of it). */
 export interface ServiceRef {
   namespace: string;
@@ -21,6 +35,8 @@ export interface ServiceRef {
   clusterIP: string;
   port: number;
   protocol: 'tcp' | 'udp';
+  /** The port's nodePort (type NodePort). */
+  nodePort?: number;
   /** The driver's serviceChain. */
   chain: string;
   endpoints: readonly { ip: string; port: number; node: string; pod?: string /** The driver's endpointChain. */; chain: string }[];
@@ -108,8 +124,10 @@ export interface ProxyHop {
 /** What `explain` read around its one request, for the hops of kube-proxy's rules. */
 export interface ExplainInput {
   service: ServiceRef;
-  /** The source's node (where the rules are). */
+  /** The node whose rules the packet meets. */
   where: string;
+  /** How it enters them (default: the cluster IP from nat PREROUTING). */
+  entry?: ServiceEntry;
   /** Read before the request. */
   before: ProxyEvidence;
   /** Every section gathered; the same reads after the request are `<section>.after` (`nat.after`). */
@@ -123,8 +141,10 @@ export interface ExplainHooks {
    * exactly those, found in what was read after it (the `<section>.after` sections).
    */
   counters?(node: NamespaceRef, service: ServiceRef): { add: AgentStep[]; remove(after: ReadonlyMap<string, string>): AgentStep[] };
-  /** The hops of the service's rules on the node (entry rule, service, endpoints) and the endpoint IP the counters show chosen. */
+  /** The hops of the service's rules on the node (entry rule, external chain, service, endpoints) and the endpoint IP the counters show chosen. */
   serviceHops(input: ExplainInput): { hops: ProxyHop[]; chosen?: string };
+  /** Where the mode masquerades a marked connection as it leaves (nat POSTROUTING), for the masquerade hop; absent: it does not. */
+  readonly masquerade?: { readonly chain: string; evidence(sections: ReadonlyMap<string, string>): string[] };
   /** conntrack's reply tuple: its source is the chosen endpoint (DNAT modes), and what the translation was. */
   readonly conntrack: { readonly replyIsEndpoint: boolean; translated(reply: { src: string; sport?: number }): string };
 }

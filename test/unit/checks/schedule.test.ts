@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, LabEvent } from '../../../src/core/events.js';
-import { layers, schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduledCheck } from '../../../src/checks/schedule.js';
+import {
+  inFileOrder,
+  layers,
+  schedule,
+  withNeeds,
+  type ProbeJob,
+  type ProbeOutcome,
+  type ProbeRunner,
+  type ScheduledCheck,
+} from '../../../src/checks/schedule.js';
 import type { CheckSpec } from '../../../src/labfile/model.js';
 
 const at = { file: 'lab.yaml', line: 1, column: 1 };
@@ -197,5 +206,56 @@ describe('schedule', () => {
     const results = await schedule([item(spec('w', { wait: 2 }))], runner, () => {});
     expect(results[0]).toMatchObject({ ok: true, attempts: 2 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+  });
+});
+
+describe('inFileOrder', () => {
+  const result = (name: string): LabEvent => ({ type: 'check', result: { name, from: 'a', to: 'b', expect: 'reachable', ok: true, ms: 1, detail: '' } });
+  const names = (events: LabEvent[]) => events.map((e) => (e.type === 'check' ? e.result.name : e.type));
+
+  it('passes results on in the file order, each as soon as those before it came', () => {
+    const out: LabEvent[] = [];
+    const o = inFileOrder(['one', 'two', 'three'], (e) => out.push(e));
+    o.sink(result('three'));
+    o.sink(result('two'));
+    expect(names(out)).toEqual([]);
+    o.sink({ type: 'message', level: 'info', text: 'x' });
+    expect(names(out)).toEqual(['message']);
+    o.sink(result('one'));
+    expect(names(out)).toEqual(['message', 'one', 'two', 'three']);
+  });
+
+  it('flush passes on what is held, in order, when one never came', () => {
+    const out: LabEvent[] = [];
+    const o = inFileOrder(['one', 'two', 'three'], (e) => out.push(e));
+    o.sink(result('three'));
+    o.sink(result('two'));
+    o.flush();
+    expect(names(out)).toEqual(['two', 'three']);
+  });
+
+  it('keeps the file order when the scheduler finishes checks out of order', async () => {
+    // `slow` is retried (wait) and passes last; the others finish first.
+    const items = [item(spec('slow', { wait: 5 }), 1), item(spec('fast'), 2), item(spec('blocked', { needs: ['fast'] }), 3)];
+    const clock = { t: 0 };
+    const { runner } = fakeRunner(items, { slow: [false, false, true] }, clock);
+    const out: LabEvent[] = [];
+    const o = inFileOrder(
+      items.map((i) => i.check.name),
+      (e) => out.push(e),
+    );
+    const raw: string[] = [];
+    await schedule(
+      items,
+      runner,
+      (e) => {
+        if (e.type === 'check') raw.push(e.result.name);
+        o.sink(e);
+      },
+      { now: () => clock.t, sleep: async (ms) => void (clock.t += ms) },
+    );
+    o.flush();
+    expect(raw).not.toEqual(['slow', 'fast', 'blocked']);
+    expect(names(out)).toEqual(['slow', 'fast', 'blocked']);
   });
 });

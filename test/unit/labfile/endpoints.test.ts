@@ -171,6 +171,7 @@ const withServices: Pick<Lab, 'pods' | 'topology' | 'services'> = {
 };
 const svc = (text: string) => ok(text, withServices);
 const svcFails = (text: string) => fails(text, withServices);
+const svcFrom = (text: string, namespace: string) => resolveEndpoint(withServices, text, { namespace });
 
 describe('resolveEndpoint: Services', () => {
   it('resolves a bare name to a Service when no pod, node, router or external has it; the port stays unset when not written', () => {
@@ -222,6 +223,26 @@ describe('resolveEndpoint: Services', () => {
       error: 'no Service metrics in namespace default',
       hint: 'metrics is in namespace ops: write service/metrics.ops',
     });
+  });
+
+  it("takes a Service's DNS name (FQDN, with or without the cluster domain and the final dot)", () => {
+    expect(svc('metrics.ops.svc.cluster.local:9090')).toEqual({ kind: 'service', service: opsOnly, port: opsOnly.ports[0] });
+    expect(svc('metrics.ops.svc.cluster.local.')).toEqual({ kind: 'service', service: opsOnly });
+    expect(svc('metrics.ops.svc:9090')).toEqual({ kind: 'service', service: opsOnly, port: opsOnly.ports[0] });
+    expect(svc('shared.ops.svc.cluster.local')).toEqual({ kind: 'service', service: sharedOps });
+    // The FQDN is a Service's even when a pod has its name.
+    expect(svc('client.default.svc.cluster.local')).toEqual({ kind: 'service', service: clientSvc });
+    expect(svcFails('metrics.default.svc.cluster.local')).toEqual({
+      error: 'no Service metrics in namespace default',
+      hint: 'metrics is in namespace ops: write service/metrics.ops',
+    });
+    expect(svcFails('metrics.ops.svc.example.org')).toMatchObject({ error: expect.stringContaining('metrics.ops.svc.example.org') });
+  });
+
+  it("resolves a bare name as the sender's resolv.conf search list would: its own namespace first", () => {
+    expect(svcFrom('shared', 'ops')).toEqual({ kind: 'service', service: sharedOps });
+    expect(svcFrom('shared:80', 'default')).toMatchObject({ kind: 'service', service: { namespace: 'default', name: 'shared' } });
+    expect(svcFrom('metrics', 'default')).toEqual({ kind: 'service', service: opsOnly });
   });
 
   it('suggests Services for unknown names, and rejects service/ without a name', () => {

@@ -137,6 +137,11 @@ describe('exercises', () => {
 
   it('says what a fault must be: one kind, objects as kind/name, parts without ports, manifests that read', async () => {
     expect(summary(await problemsOf('faults.yaml'))).toEqual([
+      [
+        '7:42',
+        'Pod client: namespaces "team-a" not found',
+        'namespaces here: default, kube-system, kube-public, kube-node-lease; or create it: add a manifest `apiVersion: v1, kind: Namespace, metadata: {name: team-a}`',
+      ],
       ['20:17', 'delete: netlab cannot delete a configmap: a lab has pods, Deployments and Services', 'write one of: pod, deployment, service'],
       ['21:17', 'delete: "client" is not kind/name', 'write service/<name>, deployment/<name> or pod/<name>, e.g. delete: service/web'],
       ['22:17', 'delete: no Pod "client" in namespace default', 'Pod client is in namespace team-a: add namespace: team-a'],

@@ -183,13 +183,13 @@ describe('workloads', () => {
       [
         '5:11',
         "netlab does not read Endpoints manifests: netlab derives every Service's endpoints from its selector",
-        'remove this Endpoints manifest (netlab reads Pod, Deployment and Service)',
+        'remove this Endpoints manifest (netlab reads Pod, Deployment, Service and Namespace)',
       ],
       ['11:11', 'netlab does not read Deploymnet manifests', 'did you mean "Deployment"?'],
       [
         '13:5',
         'this manifest has no `kind`',
-        'write kind: Pod (apiVersion: v1), kind: Deployment (apiVersion: apps/v1) or kind: Service (apiVersion: v1), or `file: manifests.yaml` to read manifests from a file',
+        'write kind: Pod (apiVersion: v1), kind: Deployment (apiVersion: apps/v1), kind: Service (apiVersion: v1) or kind: Namespace (apiVersion: v1), or `file: manifests.yaml` to read manifests from a file',
       ],
       ['15:17', 'a Pod has apiVersion v1', 'write apiVersion: v1'],
       ['20:11', '`workloads[3].spec.containers[0].image` is missing', 'add `image: netlab/app`'],
@@ -225,7 +225,11 @@ describe('checks', () => {
       ['35:9', 'an http check needs a port in `to`, and server has none', 'write server:http'],
       ['39:9', 'a netns check compares network namespaces of pods: to: node1 is not a pod', 'write to: <pod> or to: <pod>/<container>'],
       ['44:13', 'expect: same-netns only applies to probe: netns', 'write probe: netns, or expect: reachable / unreachable'],
-      ['49:5', '`contains` only applies to http checks, and this is a tcp check', 'remove contains, or set probe: http with a port in `to`'],
+      [
+        '49:5',
+        '`contains` only applies to http and dns checks, and this is a tcp check',
+        'remove contains, or set probe: http with a port in `to` (or probe: dns with a name)',
+      ],
       ['52:5', 'a gateway check takes no `to`', "remove `to`; write the expected gateway in `via` (default: the node's cbr0 bridge)"],
       ['58:10', 'via: router, but this lab has no router (topology.routing is direct)', 'name a node or an IP address'],
       ['59:5', 'check "no to" has no `to`', 'add `to: <pod>[:port]` (what the check reaches); only `probe: gateway` goes without one'],

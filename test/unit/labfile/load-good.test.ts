@@ -100,7 +100,7 @@ describe('loadLab: multi-node lab', () => {
       wait: 0,
       points: 1,
       level: 'error',
-      at: { file: shown(file), line: 62, column: 5 },
+      at: { file: shown(file), line: 63, column: 5 },
     });
     expect(lab.exercises).toEqual([]);
     expect(lab.checks[5]!.via).toBe('router');
@@ -154,7 +154,6 @@ describe('loadLab: manifests from a file (the seed Deployment)', () => {
         hint: 'netlab builds its images locally and never pulls them',
       },
       { at: { file: shown(manifests), line: 32, column: 3 }, message: '`annotations` is accepted but ignored', hint: 'annotations have no effect in netlab' },
-      { at: { file: shown(manifests), line: 36, column: 3 }, message: '`restartPolicy` is accepted but ignored', hint: 'netlab starts each container once' },
     ]);
   });
 });

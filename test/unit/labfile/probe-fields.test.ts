@@ -14,7 +14,8 @@ describe('what each probe kind takes in a check', () => {
     expect(kindsTaking('by')).toEqual(['http', 'tcp', 'udp']);
     expect(kindsTaking('count')).toEqual(['http', 'udp']);
     expect(kindsTaking('distinct')).toEqual(['http', 'udp']);
-    expect(kindsTaking('contains')).toEqual(['http']);
+    expect(kindsTaking('contains')).toEqual(['http', 'dns']);
+    expect(kindsTaking('answers')).toEqual(['dns']);
     expect(kindsTaking('record')).toEqual(['dns']);
     expect(kindsTaking('via')).toEqual(['traceroute', 'gateway']);
     expect(kindsWithoutTo()).toEqual(['gateway']);

@@ -53,6 +53,18 @@ describe('checks of Services and DNS', () => {
         'Service headless is headless (clusterIP: None): it has no cluster IP to translate',
         'name a Service with a cluster IP: a headless Service is not translated',
       ],
+      [
+        '145:14',
+        'answers: "web.default.svc.cluster.local" is not an IPv4 address, and an A lookup answers addresses',
+        'write addresses, e.g. answers: [10.96.0.10]; for names write record: PTR',
+      ],
+      [
+        '151:14',
+        'answers: "0 100 web.default.svc.cluster.local." is not an SRV record as dig prints it (priority weight port target)',
+        'write e.g. answers: ["0 100 80 web.default.svc.cluster.local."]',
+      ],
+      ['157:5', 'expect: nxdomain means no answer, and `answers` lists what the answer holds', 'remove answers, or remove expect: nxdomain'],
+      ['161:5', '`answers` only applies to dns checks, and this is an http check', 'remove answers, or set probe: dns'],
     ]);
   });
 });

@@ -96,7 +96,7 @@ describe('Services that load, with warnings', () => {
         'no pod selected by Service echo-np.team-a declares a UDP container port named http: Kubernetes would give this port no endpoints',
         'their port http is TCP: write protocol: TCP on this Service port',
       ],
-      ['65:7', '`publishNotReadyAddresses` is accepted but ignored', 'netlab does not probe readiness: every selected pod is an endpoint'],
+      ['65:7', '`publishNotReadyAddresses` is accepted but ignored', 'netlab publishes only ready pods as endpoints (in rules and DNS)'],
       [
         '71:5',
         'Service manual has no selector: it will have no endpoints',
@@ -213,6 +213,11 @@ describe('Services across the lab', () => {
         '20:23',
         `Service web is defined twice in namespace default (first at ${file}:12:23)`,
         'Service names must be unique in a namespace: rename one of them',
+      ],
+      [
+        '26:39',
+        'Service web: namespaces "other" not found',
+        'namespaces here: default, kube-system, kube-public, kube-node-lease; or create it: add a manifest `apiVersion: v1, kind: Namespace, metadata: {name: other}`',
       ],
       [
         '28:18',

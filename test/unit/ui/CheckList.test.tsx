@@ -16,6 +16,12 @@ describe('CheckList', () => {
     ]);
   });
 
+  it('says what the check expects when the result carries it (a dns check: resolves to …)', () => {
+    const dns = { ...passCheck, name: 'dns', to: 'web', expect: 'reachable', expected: 'resolves to 10.96.0.20', detail: 'web → A 10.96.0.20' };
+    const { lastFrame } = render(<CheckList checks={[dns]} />);
+    expect(stripAnsi(lastFrame() ?? '')).toContain('✔ dns  client → web  (resolves to 10.96.0.20)');
+  });
+
   it('adds the tally only once finished', () => {
     const { lastFrame, rerender } = render(<CheckList checks={[passCheck, failCheck, passCheck]} />);
     expect(stripAnsi(lastFrame() ?? '')).not.toContain('passed');

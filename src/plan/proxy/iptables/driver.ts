@@ -4,8 +4,16 @@ import type { NamespaceRef } from '../../../core/toolbox-request.js';
 import type { NodeSync, ProxyModeDriverOf } from '../driver.js';
 import { endpointString, servicePortName } from '../names.js';
 import type { ProxyInput } from '../types.js';
-import { iptablesHops, natEvidence, natRuleMissing } from './evidence.js';
-import { iptablesJumps, iptablesRestore, KUBE_NODEPORTS, KUBE_SERVICES, servicePortChainName, servicePortEndpointChainName } from './rules.js';
+import { iptablesHops, natEvidence, natRuleMissing, postroutingEvidence } from './evidence.js';
+import {
+  iptablesJumps,
+  iptablesRestore,
+  KUBE_NODEPORTS,
+  KUBE_POSTROUTING,
+  KUBE_SERVICES,
+  servicePortChainName,
+  servicePortEndpointChainName,
+} from './rules.js';
 import { restoreSync } from './sync.js';
 
 /** The chains loaded with one restore; the jumps to them ensured, and the chains of services and endpoints that are gone deleted (nothing jumps to them after the restore). */
@@ -29,6 +37,7 @@ export const iptablesDriver: ProxyModeDriverOf<'iptables'> = {
   },
   explain: {
     serviceHops: iptablesHops,
+    masquerade: { chain: `nat POSTROUTING → ${KUBE_POSTROUTING}`, evidence: postroutingEvidence },
     conntrack: { replyIsEndpoint: true, translated: (reply) => `DNATed to ${reply.src}:${reply.sport}` },
   },
 };

@@ -4,7 +4,7 @@ import type { NamespaceRef } from '../../../core/toolbox-request.js';
 import type { NodeSync, ProxyModeDriverOf } from '../driver.js';
 import { loadStep } from '../shared.js';
 import type { ProxyInput } from '../types.js';
-import { nftablesHops, nftEvidence, serviceCounters, serviceElementMissing } from './evidence.js';
+import { masqueradingEvidence, nftablesHops, nftEvidence, serviceCounters, serviceElementMissing } from './evidence.js';
 import { nftablesScript, servicePortChainNameBase, servicePortEndpointChainNameBase, TABLE } from './rules.js';
 
 /** The whole table in one `nft -f -` (one transaction): nothing to read back. */
@@ -29,6 +29,7 @@ export const nftablesDriver: ProxyModeDriverOf<'nftables'> = {
   explain: {
     counters: serviceCounters,
     serviceHops: nftablesHops,
+    masquerade: { chain: 'nat-postrouting (hook postrouting) → masquerading', evidence: masqueradingEvidence },
     conntrack: { replyIsEndpoint: true, translated: (reply) => `DNATed to ${reply.src}:${reply.sport}` },
   },
 };

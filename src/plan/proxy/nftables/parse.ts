@@ -58,5 +58,11 @@ export function parseNftMapElements(out: string): { key: string; verdict: string
 
 /** The elements of the `service-ips` verdict map in `nft list table ip kube-proxy` output. */
 export function serviceIpsElements(table: string): { key: string; verdict: string }[] {
-  return parseNftMapElements(/map service-ips \{[\s\S]*?\n\s*\}/.exec(table)?.[0] ?? '');
+  return mapElements(table, 'map', 'service-ips');
+}
+
+/** The elements of one map or set of the table (a set's have no verdict). */
+export function mapElements(table: string, kind: 'map' | 'set', name: string): { key: string; verdict: string }[] {
+  const escaped = name.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&');
+  return parseNftMapElements(new RegExp(`${kind} ${escaped} \\{[\\s\\S]*?\\n\\s*\\}`).exec(table)?.[0] ?? '');
 }

@@ -4,7 +4,7 @@
 import type { ExplainInput, ProxyHop } from '../driver.js';
 import { counters } from '../shared.js';
 import { entryRule, parseIptablesSave, rulesText } from '../iptables/parse.js';
-import { KUBE_PORTALS_CONTAINER } from './rules.js';
+import { KUBE_PORTALS_CONTAINER, KUBE_PORTALS_HOST } from './rules.js';
 
 interface ConfiguredPort {
   clusterIP: string;
@@ -26,17 +26,20 @@ function configuredPort(config: string | undefined, s: ExplainInput['service']):
 }
 
 /** The portal rule (its counter), then the proxy, which picks the endpoint itself (no counter shows which). */
-export function userspaceHops({ service: s, where, before: read, sections }: ExplainInput): { hops: ProxyHop[]; chosen?: string } {
-  const e0 = entryRule(parseIptablesSave(read.nat ?? ''), KUBE_PORTALS_CONTAINER, s);
-  const e1 = entryRule(parseIptablesSave(sections.get('nat.after') ?? ''), KUBE_PORTALS_CONTAINER, s);
+export function userspaceHops({ service: s, where, before: read, sections, entry }: ExplainInput): { hops: ProxyHop[]; chosen?: string } {
+  // The node's own traffic meets the host portals in nat OUTPUT (DNAT to the node's proxy port).
+  const own = entry?.hook === 'output';
+  const chain = own ? KUBE_PORTALS_HOST : KUBE_PORTALS_CONTAINER;
+  const e0 = entryRule(parseIptablesSave(read.nat ?? ''), chain, s);
+  const e1 = entryRule(parseIptablesSave(sections.get('nat.after') ?? ''), chain, s);
   const config = configuredPort(read.proxyConfig, s);
   const hops: ProxyHop[] = [
     {
-      hop: KUBE_PORTALS_CONTAINER,
+      hop: chain,
       where,
       what: e1
-        ? `nat PREROUTING → ${KUBE_PORTALS_CONTAINER}: ${s.clusterIP}:${s.port} REDIRECTed to the proxy's local port ${config?.proxyPort ?? '?'}`
-        : `no ${KUBE_PORTALS_CONTAINER} rule for ${s.clusterIP}:${s.port}`,
+        ? `${own ? 'nat OUTPUT' : 'nat PREROUTING'} → ${chain}: ${s.clusterIP}:${s.port} ${own ? 'DNATed' : 'REDIRECTed'} to the proxy's local port ${config?.proxyPort ?? '?'}`
+        : `no ${chain} rule for ${s.clusterIP}:${s.port}`,
       evidence: e1 ? rulesText([e1]) : [],
       counters: e1 ? counters(e0?.packets, e1.packets) : undefined,
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzePath } from '../../../../src/checks/diagnose/diagnose.js';
 import { lookupRoute, parseConntrack, parseIptablesSave, parseLinks, parseListening, parseRoutes } from '../../../../src/checks/diagnose/evidence.js';
-import { walkRoutes } from '../../../../src/checks/diagnose/path.js';
+import { walkRoutes, type PathFacts } from '../../../../src/checks/diagnose/path.js';
 import {
   CLIENT_LINKS,
   CONNTRACK_AFTER,
@@ -81,5 +81,73 @@ describe('analyzePath', () => {
     const w = walkRoutes(serviceFacts(), 'node:node1', '10.0.2.2');
     expect(w.steps.map((s) => s.where)).toEqual(['node1', 'router', 'node2']);
     expect(w.endNode?.name).toBe('node2');
+  });
+});
+
+describe('analyzePath: names through the cluster DNS', () => {
+  const RESOLV = 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.3.240.10\noptions ndots:5\n';
+  const answer = (status: string, ...records: string[]) => `;; ->>HEADER<<- opcode: QUERY, status: ${status}, id: 7\n${records.map((r) => `${r}\n`).join('')}`;
+  /** The facts of a check by name (or a dns check, `dnsOnly`) whose Service has no ready endpoints. */
+  function byName(over: {
+    status: string;
+    records?: string[];
+    name: string;
+    service: NonNullable<PathFacts['dns']>['service'];
+    ready?: boolean;
+    pods?: boolean;
+  }) {
+    const f = serviceFacts({ endpoints: false });
+    const allPods =
+      over.pods === false
+        ? f.allPods.filter((p) => p.labels.app !== 'server')
+        : f.allPods.map((p) => (p.labels.app === 'server' ? { ...p, ready: over.ready ?? false } : p));
+    return {
+      ...f,
+      service: { ...f.service!, selector: { app: 'server' } },
+      allPods,
+      dns: {
+        resolv: RESOLV,
+        dnsIP: '10.3.240.10',
+        corednsRunning: true,
+        answer: answer(over.status, ...(over.records ?? [])),
+        name: over.name,
+        expected: over.service?.clusterIP,
+        service: over.service,
+      },
+    } satisfies PathFacts;
+  }
+  const svc = { namespace: 'default', name: 'service-test', clusterIP: '10.3.241.152', selector: { app: 'server' }, endpoints: 0 };
+
+  it('a name that resolves, to a Service without ready endpoints: says it resolves, and which pods the selector matches', () => {
+    const f = byName({ status: 'NOERROR', records: ['service-test.default.svc.cluster.local. 30 IN A 10.3.241.152'], name: 'service-test', service: svc });
+    expect(analyzePath(f)).toBe(
+      'service-test resolves to 10.3.241.152 (the cluster IP of service default/service-test), but the service has no ready endpoints: its selector app=server matches server-0 (not ready), server-1 (not ready)',
+    );
+    // A dns check of that name says the same.
+    expect(analyzePath(f, { dnsOnly: true })).toMatch(/^service-test resolves to 10\.3\.241\.152 .* has no ready endpoints/);
+  });
+
+  it('a Service scaled to nothing: its selector matches no pod', () => {
+    const f = byName({ status: 'NOERROR', records: ['x 30 IN A 10.3.241.152'], name: 'service-test', service: svc, pods: false });
+    expect(analyzePath(f)).toBe(
+      'service-test resolves to 10.3.241.152 (the cluster IP of service default/service-test), but the service has no ready endpoints: its selector app=server matches no pod (pods in default have app=client)',
+    );
+  });
+
+  it('a headless Service without ready pods: NXDOMAIN is what CoreDNS answers, and why', () => {
+    const headless = { ...svc, name: 'db', clusterIP: undefined };
+    const f = byName({ status: 'NXDOMAIN', name: 'db', service: headless });
+    expect(analyzePath(f, { dnsOnly: true })).toBe(
+      "CoreDNS answers NXDOMAIN for db, as it should: service default/db is headless (clusterIP: None) and has no ready endpoints (its selector app=server matches server-0 (not ready), server-1 (not ready)), and a headless Service's name has records only for its ready pods",
+    );
+  });
+
+  it('NXDOMAIN for a name that is no Service stays NXDOMAIN', () => {
+    expect(analyzePath(byName({ status: 'NXDOMAIN', name: 'nosuch', service: undefined }), { dnsOnly: true })).toBe('CoreDNS answered NXDOMAIN for nosuch');
+  });
+
+  it('ready pods without the port: the service sentence names the port, not the DNS', () => {
+    const f = byName({ status: 'NOERROR', records: ['x 30 IN A 10.3.241.152'], name: 'service-test', service: svc, ready: true });
+    expect(analyzePath(f)).toMatch(/^service default\/service-test has no endpoints: no pod matching app=server has a port named/);
   });
 });

@@ -1,0 +1,164 @@
+// `up` waits for the lab's pods to be ready, as `kubectl wait --for=condition=Ready` would:
+// probing on the probes' periods (a Prober), syncing endpoints whenever readiness changes, until
+// every pod is ready or the time is up. It fails naming each container that is not ready, its
+// state and its last log line; the lab stays up to be looked at.
+import { NetlabError } from '../core/errors.js';
+import { type EventSink, task } from '../core/events.js';
+import { podTitle } from '../core/names.js';
+import type { Engine } from '../engine/engine.js';
+import { podSourcesFrom } from '../plan/readiness.js';
+import type { PodEndpointSource } from '../plan/services.js';
+import type { LabPlan } from '../plan/types.js';
+import { Prober } from './probing.js';
+import { runningContainers } from './running-lab.js';
+import { type SyncTarget, syncServices } from './sync.js';
+
+/** A container that is not ready, as the failure names it. */
+export interface NotReadyContainer {
+  /** `pod/container`. */
+  title: string;
+  /** The pod as commands name it (`web-0`, `web-0.shop`) and the container's name in it. */
+  target?: { pod: string; container: string };
+  /** What it is doing: "exited with code 1", "CrashLoopBackOff", "readiness probe failing: HTTP 503". */
+  state: string;
+  lastLog?: string;
+}
+
+/** Waits up to `seconds` for every pod of the lab to be ready; throws naming those that are not. */
+export async function waitUntilReady(target: SyncTarget, emit: EventSink, options: { seconds: number; signal?: AbortSignal }): Promise<void> {
+  const { engine, lab, plan } = target;
+  await task(
+    emit,
+    'ready',
+    `pods ready (waiting up to ${options.seconds} s)`,
+    async () => {
+      const prober = new Prober(target);
+      const deadline = Date.now() + options.seconds * 1000;
+      const pollMs = prober.hasProbes ? Math.min(500, prober.shortestPeriodMs) : 250;
+      // `up` synced with probes run once; the prober's first results may differ.
+      let synced = prober.hasProbes ? '' : undefined;
+      for (;;) {
+        const running = await runningContainers(engine, plan.lab);
+        const { readiness } = await prober.round(running);
+        const sources = podSourcesFrom(lab, plan, running, readiness);
+        const ready = sources
+          .filter((s) => s.ready)
+          .map((s) => podTitle(s.pod))
+          .join(',');
+        if (lab.services.length && synced !== undefined && synced !== ready) {
+          await syncServices(target, () => {}, readiness);
+          synced = ready;
+        } else if (synced === undefined) synced = ready;
+        const waiting = sources.filter((s) => !s.ready);
+        if (!waiting.length) {
+          // A container that exits at once may still run when first seen: every one must have run a moment.
+          const young = await youngestStart(engine, plan);
+          if (Date.now() - young >= SETTLE_MS) return `${sources.length} pod(s) ready`;
+          await new Promise((r) => setTimeout(r, SETTLE_MS - (Date.now() - young)));
+          continue;
+        }
+        if (options.signal?.aborted) {
+          throw new NetlabError(`Interrupted while waiting for the pods of lab ${plan.lab} to be ready; the lab is up.`, {
+            hint: `netlab get ${plan.lab} pods shows which are ready; netlab up ${plan.lab} again waits again; netlab watch ${plan.lab} keeps probing and syncing`,
+            exitCode: 130,
+          });
+        }
+        const dead = await deadContainers(engine, plan, waiting);
+        if (dead || Date.now() >= deadline) {
+          const not = await describeNotReady(engine, plan, waiting);
+          throw notReadyError(plan.lab, not, dead ? undefined : options.seconds);
+        }
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    },
+    (d) => d,
+  );
+}
+
+/** How long every container must have been running for `up` to call the lab ready. */
+const SETTLE_MS = 1000;
+
+/** When the most recently started container of the lab's pods started (ms since the epoch). */
+async function youngestStart(engine: Engine, plan: LabPlan): Promise<number> {
+  const names = plan.pods.flatMap((p) => [p.pause.name, ...p.containers.map((c) => c.name)]);
+  const starts = await Promise.all(names.map(async (n) => Date.parse((await engine.inspectContainer(n))?.State.StartedAt ?? '') || 0));
+  return Math.max(0, ...starts);
+}
+
+/** Containers of waiting pods that exited and will not be started again (no restart policy): no use waiting. */
+async function deadContainers(engine: Engine, plan: LabPlan, waiting: PodEndpointSource[]): Promise<boolean> {
+  for (const s of waiting) {
+    for (const c of notRunning(plan, s)) {
+      const info = await engine.inspectContainer(c);
+      if (!info) return true;
+      const policy = info.HostConfig?.RestartPolicy?.Name ?? 'no';
+      if (['exited', 'dead'].includes(info.State.Status) && (policy === 'no' || policy === '')) return true;
+    }
+  }
+  return false;
+}
+
+/** The Docker names of a pod's containers (sandbox included) that do not run. */
+function notRunning(plan: LabPlan, source: PodEndpointSource): string[] {
+  const pod = plan.pods.find((p) => p.name === source.pod.name && p.namespace === source.pod.namespace)!;
+  const names: string[] = [];
+  if (source.containers?.some((c) => c.reason === 'its pod sandbox is not running')) names.push(pod.pause.name);
+  source.containers?.forEach((c, i) => {
+    if (!c.running && c.reason !== 'its pod sandbox is not running') names.push(pod.containers[i]!.name);
+  });
+  return names;
+}
+
+/** Each container of the waiting pods that is not ready: its state (from the engine) and its last log line. */
+export async function describeNotReady(engine: Engine, plan: LabPlan, waiting: PodEndpointSource[]): Promise<NotReadyContainer[]> {
+  const out: NotReadyContainer[] = [];
+  for (const s of waiting) {
+    const pod = plan.pods.find((p) => p.name === s.pod.name && p.namespace === s.pod.namespace)!;
+    const containers = s.containers ?? [];
+    const sandboxDown = containers.some((c) => c.reason === 'its pod sandbox is not running');
+    if (sandboxDown) {
+      out.push({ title: `${podTitle(s.pod)} (sandbox)`, state: await engineState(engine, pod.pause.name) });
+      continue;
+    }
+    for (const [i, c] of containers.entries()) {
+      if (c.ready) continue;
+      const name = pod.containers[i]!.name;
+      const state = c.running ? (c.reason ?? 'not ready') : await engineState(engine, name);
+      const lastLog = (await engine.logs(name, 20))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1);
+      out.push({
+        title: `${podTitle(s.pod)}/${c.name}`,
+        target: { pod: s.pod.namespace === 'default' ? s.pod.name : `${s.pod.name}.${s.pod.namespace}`, container: c.name },
+        state,
+        ...(lastLog ? { lastLog: lastLog.slice(0, 300) } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+/** A stopped container's state as kubectl would word it. */
+async function engineState(engine: Engine, name: string): Promise<string> {
+  const info = await engine.inspectContainer(name);
+  if (!info) return 'missing (its container does not exist)';
+  const st = info.State;
+  if (st.Restarting) return `CrashLoopBackOff (exited with code ${st.ExitCode}, restarted ${info.RestartCount} time(s))`;
+  if (st.Status === 'exited' || st.Status === 'dead')
+    return `exited with code ${st.ExitCode}${st.OOMKilled ? ' (OOMKilled)' : ''}${st.Error ? `: ${st.Error}` : ''}`;
+  return st.Status;
+}
+
+export function notReadyError(lab: string, not: NotReadyContainer[], seconds?: number): NetlabError {
+  const lines = not.map((n) => `  ${n.title}: ${n.state}${n.lastLog ? `; last log line: ${n.lastLog}` : ''}`);
+  const first = not.find((n) => n.target)?.target;
+  return new NetlabError(
+    `Lab ${lab} is up, but ${not.length} container(s) ${seconds === undefined ? 'are not ready and will not become ready' : `are not ready after ${seconds} s`}:\n${lines.join('\n')}\nThe lab stays up so you can look.`,
+    {
+      hint: `${first ? `netlab logs ${lab} ${first.pod} -c ${first.container} shows its log; ` : ''}netlab get ${lab} pods and netlab status ${lab} show the pods; fix the manifest and run netlab up ${lab} again, or netlab down ${lab}.`,
+      exitCode: 1,
+    },
+  );
+}
