@@ -21,6 +21,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          // Upstream's proxiers run as Go test binaries, built once (about 5 min cold, then
+          // cached by input hash in ~/.cache/netlab-conformance: a second).
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

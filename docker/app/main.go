@@ -16,8 +16,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -200,6 +202,27 @@ func serveUDP(conn net.PacketConn, port int) {
 	}
 }
 
+// portFlags are flags other servers take for a port, that people write for this one.
+var portFlags = map[string]bool{"port": true, "p": true, "listen": true, "l": true, "tcp": true, "http-port": true, "bind": true, "addr": true}
+
+// unknownFlag says what to write instead of a flag netlab-app does not take.
+func unknownFlag(err error) error {
+	const prefix = "flag provided but not defined: -"
+	msg := err.Error()
+	if !strings.HasPrefix(msg, prefix) {
+		return err
+	}
+	name := strings.TrimPrefix(msg, prefix)
+	flagName := "--" + name
+	if len(name) == 1 {
+		flagName = "-" + name
+	}
+	if portFlags[strings.ToLower(name)] {
+		return fmt.Errorf("unknown flag %s: netlab-app serves HTTP with --http PORT and UDP with --udp PORT (each may be repeated), e.g. args: [\"--http\", \"8080\"]", flagName)
+	}
+	return fmt.Errorf("unknown flag %s: netlab-app takes only --http PORT and --udp PORT (each may be repeated)", flagName)
+}
+
 // parseArgs defines the flags on fs, parses args (without the program name) and
 // returns the ports to serve: the HTTP ports default to $PORT, else 8080.
 func parseArgs(fs *flag.FlagSet, args []string) (httpPorts, udpPorts portList, err error) {
@@ -207,7 +230,7 @@ func parseArgs(fs *flag.FlagSet, args []string) (httpPorts, udpPorts portList, e
 	fs.Var(&udpPorts, "udp", "answer UDP datagrams on this port (repeatable)")
 	fs.StringVar(&readyFile, "ready-file", "", "GET /readyz answers 503 until this file exists")
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		return nil, nil, unknownFlag(err)
 	}
 	if fs.NArg() > 0 {
 		return nil, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -227,10 +250,19 @@ func parseArgs(fs *flag.FlagSet, args []string) (httpPorts, udpPorts portList, e
 }
 
 func main() {
-	// flag.CommandLine exits by itself (2, or 0 for -h) when a flag is wrong.
-	httpPorts, udpPorts, err := parseArgs(flag.CommandLine, os.Args[1:])
+	fs := flag.NewFlagSet("netlab-app", flag.ContinueOnError)
+	// The error is said once, below, with what to write instead; then the flags there are.
+	fs.SetOutput(io.Discard)
+	httpPorts, udpPorts, err := parseArgs(fs, os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(os.Stdout)
+		fs.PrintDefaults()
+		os.Exit(0)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "netlab-app: %v\n", err)
+		fs.SetOutput(os.Stderr)
+		fs.PrintDefaults()
 		os.Exit(2)
 	}
 

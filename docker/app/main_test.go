@@ -127,7 +127,10 @@ func TestParseArgsErrors(t *testing.T) {
 		{"$PORT out of range", "70000", nil, `PORT: "70000" is not a port number`},
 		{"bad --http", "", []string{"--http", "0"}, `"0" is not a port number`},
 		{"bad --udp", "", []string{"--udp", "dns"}, `"dns" is not a port number`},
-		{"unknown flag", "", []string{"--tcp", "80"}, "flag provided but not defined: -tcp"},
+		{"unknown flag", "", []string{"--verbose"}, "unknown flag --verbose: netlab-app takes only --http PORT and --udp PORT"},
+		{"--port, as other servers take it", "", []string{"--port", "8080"}, `unknown flag --port: netlab-app serves HTTP with --http PORT and UDP with --udp PORT (each may be repeated), e.g. args: ["--http", "8080"]`},
+		{"-p", "", []string{"-p", "80"}, "unknown flag -p: netlab-app serves HTTP with --http PORT"},
+		{"--tcp", "", []string{"--tcp=80"}, "unknown flag --tcp: netlab-app serves HTTP with --http PORT"},
 		{"argument", "", []string{"--http", "80", "serve"}, `unexpected argument "serve"`},
 	}
 	for _, tc := range cases {

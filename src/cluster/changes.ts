@@ -28,7 +28,7 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
       // The lab the overlay now describes, read (and so validated) before anything is saved.
       const nextLab = await overlaid(running.base, overlay);
       await writeOverlay(engine, running.plan.toolbox.name, overlay);
-      await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit) });
+      await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit), scope: 'changed' });
       return what;
     },
     { emit },

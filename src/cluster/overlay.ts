@@ -1,5 +1,6 @@
 // Changes made to a running lab like kubectl makes them (`apply`, `delete`, `scale`), kept
 // beside the lab file's own workloads and merged over them. Pure, apart from the store below.
+import { basename, dirname } from 'node:path';
 import { NetlabError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
@@ -95,6 +96,6 @@ export async function readOverlay(engine: Engine, toolbox: string): Promise<Over
 }
 
 export async function writeOverlay(engine: Engine, toolbox: string, overlay: Overlay): Promise<void> {
-  await engine.exec(toolbox, ['mkdir', '-p', STORE_DIR]);
-  await engine.putFiles(toolbox, STORE_DIR, { [STORE_FILE]: JSON.stringify(overlay, null, 1) });
+  // One archive into the folder's parent: the engine makes the folder when it is missing.
+  await engine.putFiles(toolbox, dirname(STORE_DIR), { [`${basename(STORE_DIR)}/${STORE_FILE}`]: JSON.stringify(overlay, null, 1) });
 }

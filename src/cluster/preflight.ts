@@ -1,16 +1,21 @@
-// Preflight on the engine and the host: before `up` creates, removes or replaces anything, every
-// image a pod names is on the engine, the lab's subnets overlap no other network on the engine
-// (nor, with a local engine, a route of the host), and every nodePort `--publish` binds on
-// 127.0.0.1 is free. Every problem at once, in one error; when it is thrown, nothing was touched.
+// Preflight on the engine and the host: before `up` creates, removes or replaces anything, the
+// lab's subnets overlap no other network on the engine (nor, with a local engine, a route of the
+// host), every nodePort `--publish` binds on 127.0.0.1 is free, and every image a pod names is on
+// the engine (pulled as kubelet would pull it). Every problem at once, in one error; when it is
+// thrown, nothing of the lab was touched.
 import { createSocket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { endianness } from 'node:os';
 import { NetlabError } from '../core/errors.js';
-import { LABEL_CONTAINER, LABEL_LAB } from '../core/labels.js';
+import type { EventSink } from '../core/events.js';
+import { pullReference } from '../core/image-ref.js';
+import { LABEL_CONTAINER, LABEL_LAB, LABEL_SPEC } from '../core/labels.js';
 import { findNamed, podTitle } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import { containerName, type NetworkSummary } from '../engine/types.js';
+import { type ContainerSummary, containerName, type NetworkSummary } from '../engine/types.js';
+import { IMAGE_NAMES, repositoryOf } from '../images/catalogue.js';
+import { PullFailure, pullImage } from '../images/pull.js';
 import type { Lab } from '../labfile/model.js';
 import {
   type HostRoute,
@@ -26,7 +31,8 @@ import {
   subnetHolders,
   subnetProblems,
 } from '../plan/preflight.js';
-import type { ImageRefs, LabPlan } from '../plan/types.js';
+import { type ImageUse, type Pull, type PullPlan, planPulls, pullProblems, pullTargets } from '../plan/pull.js';
+import type { ContainerPlan, ImageRefs, LabPlan } from '../plan/types.js';
 
 /** Docker's option naming a network's host bridge (`docker0` for the default network). */
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
@@ -86,15 +92,25 @@ export interface PreflightInputs {
   createsNetwork: boolean;
   /** The lab runs now: the error says it was left as it was. */
   running: boolean;
+  /** The lab's containers now, by name: a pod kept as it runs needs no image. */
+  existing?: ReadonlyMap<string, ContainerSummary>;
+  /** Where pulls report their progress. */
+  emit: EventSink;
 }
 
-/** Throws a PreflightError naming every problem; returns when the lab can be brought up. */
+/**
+ * Throws a PreflightError naming every problem; returns when the lab can be brought up. The
+ * images pods need are pulled last, once nothing else stands in the way, as kubelet would pull
+ * them (imagePullPolicy); a failed pull is a problem too, and still nothing was created.
+ */
 export async function preflight(engine: Engine, inputs: PreflightInputs): Promise<void> {
   const { lab, plan } = inputs;
   const subnets = subnetProblems(lab, subnetClaims(lab, inputs.createsNetwork ? plan.network.subnet : undefined), inputs.holders);
-  const [ports, images] = await Promise.all([publishedPortProblems(engine, lab), imageProblems(engine, lab, plan, inputs.images)]);
-  const problems = [...subnets, ...ports, ...images];
+  const [ports, images] = await Promise.all([publishedPortProblems(engine, lab), pullPlan(engine, inputs)]);
+  const problems = [...subnets, ...ports, ...images.problems];
   if (problems.length) throw new PreflightError(problems, lab.name, inputs.running);
+  const failed = await pullAll(engine, images.pulls, inputs.emit);
+  if (failed.length) throw new PreflightError(failed, lab.name, inputs.running);
 }
 
 /**
@@ -152,27 +168,55 @@ export function hostHolds(port: number, protocol: 'tcp' | 'udp'): Promise<boolea
 }
 
 /**
- * Every image a pod names must be on the engine (netlab's own are built before `up`). A missing
- * one is named with where the lab file asks for it.
+ * The images of the pod containers `up` is about to start (netlab's own are built before `up`):
+ * kept containers need nothing. Which to pull (planPulls), and the containers that cannot start.
  */
-async function imageProblems(engine: Engine, lab: Lab, plan: LabPlan, netlabImages: ImageRefs): Promise<PreflightProblem[]> {
-  const ours = new Set(Object.values(netlabImages));
-  const uses = new Map<string, string[]>();
+async function pullPlan(engine: Engine, inputs: PreflightInputs): Promise<PullPlan> {
+  const { lab, plan } = inputs;
+  const ours = new Set(Object.values(inputs.images));
+  const kept = (c: ContainerPlan) => {
+    const existing = inputs.existing?.get(c.name);
+    return existing?.State === 'running' && existing.Labels[LABEL_SPEC] === c.create.Labels?.[LABEL_SPEC];
+  };
+  const uses: ImageUse[] = [];
   for (const pod of plan.pods) {
     const spec = findNamed(lab.pods, pod);
-    for (const c of pod.containers.filter((c) => !ours.has(c.create.Image))) {
-      const container = spec?.containers.find((s) => s.name === c.create.Labels?.[LABEL_CONTAINER]);
-      const where = container ? `${container.at.file}:${container.at.line}:${container.at.column}` : c.name;
-      uses.set(c.create.Image, [...(uses.get(c.create.Image) ?? []), `${where} (pod ${podTitle(pod)}, container ${container?.name ?? c.name})`]);
+    // A new sandbox takes every container of the pod with it.
+    const starts = (c: ContainerPlan) => !kept(pod.pause) || !kept(c);
+    for (const c of pod.containers.filter((c) => !ours.has(c.create.Image) && starts(c))) {
+      const name = c.create.Labels?.[LABEL_CONTAINER] ?? c.name;
+      const container = spec?.containers.find((s) => s.name === name);
+      uses.push({
+        image: container?.image ?? c.create.Image,
+        ...(container?.imagePullPolicy ? { policy: container.imagePullPolicy } : {}),
+        ...(container ? { at: container.imageAt ?? container.at } : {}),
+        pod: podTitle(pod),
+        container: name,
+      });
     }
   }
-  const missing = (await Promise.all([...uses.keys()].map(async (image) => ((await engine.inspectImage(image)) ? undefined : image)))).filter(
-    (i): i is string => i !== undefined,
+  const targets = pullTargets(uses);
+  const present = new Set<string>();
+  await Promise.all(
+    [...targets].map(async ([image, ref]) => {
+      if (await engine.inspectImage(pullReference(ref))) present.add(image);
+    }),
   );
-  return missing.flatMap((image) =>
-    uses.get(image)!.map((where) => ({
-      message: `${where}: image ${image} is not on this Docker engine`,
-      hint: 'netlab does not pull images: load them first (docker load, or docker pull where a registry is reachable), or use netlab/app.',
-    })),
+  return planPulls(uses, present, IMAGE_NAMES.map(repositoryOf));
+}
+
+/** Pulls in parallel, each a task of its own; the problems of those that failed. */
+async function pullAll(engine: Engine, pulls: readonly Pull[], emit: EventSink): Promise<PreflightProblem[]> {
+  const failed = await Promise.all(
+    pulls.map(async (pull) => {
+      try {
+        await pullImage(engine, pull.ref, pull.pullAs, emit);
+        return [];
+      } catch (err) {
+        if (err instanceof PullFailure) return pullProblems(pull, err.message);
+        throw err;
+      }
+    }),
   );
+  return failed.flat();
 }

@@ -5,7 +5,8 @@ import { NetlabError, LabFileError } from '../core/errors.js';
 import { LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
 import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import { listLabContainers, listLabsOnEngine, readLabState, runningPodIPs, type LabState } from '../engine/state.js';
+import { listLabContainers, listLabsOnEngine, readLabState, type LabState } from '../engine/state.js';
+import { currentPlacement } from './placement.js';
 import { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { imageRefs } from '../images/index.js';
@@ -175,7 +176,7 @@ export class RunningLab {
       });
     }
     const { lab, base, overlay } = await asRunning(engine, loaded, state);
-    const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, previousIPs: runningPodIPs(state) });
+    const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, current: currentPlacement(state) });
     return new RunningLab(engine, lab, base, plan, overlay, read.checkFile);
   }
 

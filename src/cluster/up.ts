@@ -11,7 +11,8 @@ import { overlaps, parseCidr } from '../core/cidr.js';
 import { ensureContainer, type EnsuredContainer, type EnsureOptions } from '../engine/containers.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
-import { readLabState, runningPodIPs, type LabState } from '../engine/state.js';
+import { readLabState, type LabState } from '../engine/state.js';
+import { currentPlacement } from './placement.js';
 import { Toolbox } from '../engine/toolbox.js';
 import { routesRequest, unplumbPodRequest } from '../plan/requests.js';
 import type { ContainerSummary } from '../engine/types.js';
@@ -42,6 +43,13 @@ export class InterruptedError extends NetlabError {
 export interface UpOptions {
   images: ImageRefs;
   signal?: AbortSignal;
+  /**
+   * `changed` (apply, delete, scale): only what the change owns is acted on, as a change through
+   * the API server touches nothing else: pods whose sandbox runs as planned are not looked at
+   * again, nor routes and isolation set again while their containers run unchanged (a fault an
+   * exercise made stays). `all` (netlab up, the default) looks at everything and repairs it.
+   */
+  scope?: 'all' | 'changed';
 }
 
 export interface UpResult {
@@ -111,7 +119,7 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     emit,
     options,
     state,
-    plan: planLab(lab, { images: options.images, underlay: chosen.subnet, previousIPs: runningPodIPs(state) }),
+    plan: planLab(lab, { images: options.images, underlay: chosen.subnet, current: currentPlacement(state) }),
     changed: 0,
     limit: limiter(ENGINE_PARALLEL),
     checkAbort: () => {
@@ -127,6 +135,8 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     holders,
     createsNetwork: networkIsStale(state, run.plan),
     running: state.containers.size > 0,
+    existing: state.containers,
+    emit,
   });
   await replaceStaleNetwork(run);
   await ensureNetwork(run, chosen.taken);
@@ -254,7 +264,7 @@ async function ensureNetwork(run: UpRun, taken: string[] | undefined): Promise<v
           }
           if (!taken || !overlap || attempt >= 8) throw err;
           taken.push(run.plan.network.subnet);
-          run.plan = planLab(run.lab, { images: run.options.images, underlay: pickUnderlay(taken), previousIPs: runningPodIPs(run.state) });
+          run.plan = planLab(run.lab, { images: run.options.images, underlay: pickUnderlay(taken), current: currentPlacement(run.state) });
         }
       }
       run.changed++;
@@ -330,6 +340,7 @@ function ensure(run: UpRun, c: ContainerPlan, options?: EnsureOptions): Promise<
 async function isolateFromHost(run: UpRun, guardP: Promise<EnsuredContainer>): Promise<void> {
   const bridge = run.bridge!;
   const guard = await guardP;
+  if (trusted(run) && guard.action === 'unchanged' && run.state.network) return;
   await task(
     run.emit,
     'isolation',
@@ -349,6 +360,7 @@ async function setRoutes(
 ): Promise<void> {
   const { plan } = run;
   const [toolbox, nodes, router, external] = await Promise.all([toolboxP, nodesP, routerP, externalP]);
+  if (trusted(run) && [toolbox, ...nodes, router, external].every((c) => c === undefined || c.action === 'unchanged')) return;
   await task(
     run.emit,
     'routes',
@@ -392,13 +404,15 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
         if (pause.action !== 'unchanged') await dropOldPodContainers(run, pod);
         const [nodeState, toolbox] = await Promise.all([nodeP.get(pod.node)!, toolboxP]);
         run.checkAbort();
-        const plumbed = await plumb({
-          pod,
-          toolboxId: toolbox.id,
-          input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, nodeId: nodeState.id, ip: pod.ip, cniConfig: node.cniConfig },
-          sandbox: pause.action,
-          ...(pause.action === 'recreated' && before ? { replaced: before.Id } : {}),
-        });
+        const plumbed = await (trusted(run) && pause.action === 'unchanged' && nodeState.action === 'unchanged'
+          ? 'unchanged'
+          : plumb({
+              pod,
+              toolboxId: toolbox.id,
+              input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, nodeId: nodeState.id, ip: pod.ip, cniConfig: node.cniConfig },
+              sandbox: pause.action,
+              ...(pause.action === 'recreated' && before ? { replaced: before.Id } : {}),
+            }));
         if (plumbed instanceof Error) throw plumbed;
         if (plumbed.trim() !== 'unchanged') run.changed++;
         // A pod's own programs (images a student may have made) start only inside an isolated lab.
@@ -420,6 +434,11 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
       'pods',
     ),
   );
+}
+
+/** A change to a running lab: what runs unchanged is taken as it is (UpOptions.scope). */
+function trusted(run: UpRun): boolean {
+  return run.options.scope === 'changed';
 }
 
 /** Containers still holding an old sandbox's namespace (and its veth and IP) go first. */
@@ -453,10 +472,16 @@ function title(c: ContainerPlan): string {
 /** CNI DEL for pause containers about to be removed, so their node's host-local frees the address. */
 async function releasePodAddresses(run: UpRun, ensured: Map<string, EnsuredContainer>, stale: ContainerSummary[]): Promise<void> {
   const toolbox = new Toolbox(run.engine, ensured.get(run.plan.toolbox.key)!.id);
-  for (const c of stale.filter((s) => s.Labels[LABEL_ROLE] === 'pause')) {
-    const node = run.plan.nodes.find((n) => n.name === c.Labels[LABEL_NODE]);
-    const nodeState = node && ensured.get(node.container.key);
-    if (!node || !nodeState) continue;
-    await toolbox.run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, nodeId: nodeState.id, cniConfig: node.cniConfig })).catch(() => undefined);
-  }
+  await mapLimit(
+    stale.filter((s) => s.Labels[LABEL_ROLE] === 'pause'),
+    ENGINE_PARALLEL,
+    async (c) => {
+      const node = run.plan.nodes.find((n) => n.name === c.Labels[LABEL_NODE]);
+      const nodeState = node && ensured.get(node.container.key);
+      if (!node || !nodeState) return;
+      await toolbox
+        .run(unplumbPodRequest({ containerId: c.Id, nodePid: nodeState.pid, nodeId: nodeState.id, cniConfig: node.cniConfig }))
+        .catch(() => undefined);
+    },
+  );
 }

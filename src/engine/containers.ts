@@ -86,7 +86,7 @@ async function createContainer(engine: Engine, plan: PlannedContainer): Promise<
       throw new NetlabError(`Image ${plan.create.Image} for ${plan.name} is not on this Docker engine.`, {
         hint: plan.create.Image?.startsWith('netlab/')
           ? 'Build netlab images with `netlab images build`.'
-          : `netlab does not pull images: load it first (docker load), or use netlab/app.`,
+          : 'It was removed while `up` ran: run `netlab up` again (it pulls what is missing, as imagePullPolicy allows).',
         cause: err,
       });
     }

@@ -8,6 +8,7 @@ import { debugText, traced } from '../core/debug.js';
 import type { ExecResult } from '../core/toolbox-request.js';
 import type { EngineEndpoint } from './connect.js';
 import { isConflict, isNotFound } from './errors.js';
+import type { RegistryAuth } from './registry-auth.js';
 import type { ContainerDetails, ContainerSummary, EngineVersion, ImageDetails, ImageSummary, NetworkCreate, NetworkSummary, VolumeSummary } from './types.js';
 
 export type { ExecResult };
@@ -314,6 +315,18 @@ export class Engine {
     const colon = ref.lastIndexOf(':');
     return this.call(`image tag ${image} ${ref}`, async () => {
       await this.docker.getImage(image).tag({ repo: ref.slice(0, colon), tag: ref.slice(colon + 1) });
+    });
+  }
+
+  /**
+   * `docker pull` of `name` at `tagOrDigest`, with `auth` sent as X-Registry-Auth; the stream
+   * carries the engine's progress messages (and its error, when the pull fails).
+   */
+  pullImage(name: string, tagOrDigest: string, auth?: RegistryAuth): Promise<Readable> {
+    const ref = tagOrDigest.includes(':') ? `${name}@${tagOrDigest}` : `${name}:${tagOrDigest}`;
+    return this.call(`image pull ${ref}${auth ? ` (as ${auth.username ?? 'token'})` : ''}`, async () => {
+      const options = { fromImage: name, tag: tagOrDigest };
+      return (await (auth ? this.docker.createImage(auth, options) : this.docker.createImage(options))) as unknown as Readable;
     });
   }
 

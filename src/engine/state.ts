@@ -1,6 +1,6 @@
 // What of a lab already exists on the engine, found by its labels.
 import { NetlabError } from '../core/errors.js';
-import { isLock, LABEL_LAB, LABEL_LAB_FILE, LABEL_NAMESPACE, LABEL_POD, LABEL_POD_IP, LABEL_ROLE, labFilter } from '../core/labels.js';
+import { isLock, LABEL_LAB, LABEL_LAB_FILE, labFilter } from '../core/labels.js';
 import { networkName } from '../core/names.js';
 import type { Engine } from './engine.js';
 import { containerName, type ContainerSummary, type NetworkSummary } from './types.js';
@@ -60,14 +60,4 @@ export async function listLabsOnEngine(engine: Engine): Promise<LabSummary[]> {
     if (c.State === 'running') e.running++;
   }
   return [...labs.values()].sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Addresses of the pods that run now (`ns/name` -> IP), from their sandboxes' labels. */
-export function runningPodIPs(state: LabState): Map<string, string> {
-  const ips = new Map<string, string>();
-  for (const c of state.containers.values()) {
-    const ip = c.Labels[LABEL_POD_IP];
-    if (c.Labels[LABEL_ROLE] === 'pause' && ip && c.State === 'running') ips.set(`${c.Labels[LABEL_NAMESPACE]}/${c.Labels[LABEL_POD]}`, ip);
-  }
-  return ips;
 }

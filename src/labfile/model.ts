@@ -84,9 +84,17 @@ export interface NamespaceSpec {
   at: SourceLocation;
 }
 
+/** When kubelet pulls a container's image (core/v1 PullPolicy). */
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+
 export interface ContainerSpec {
   name: string;
   image: string;
+  /** Where the image was written (pull errors point at it). */
+  imageAt?: SourceLocation;
+  /** imagePullPolicy as written; undefined = Kubernetes' default for the image's tag (see plan/pull.ts). */
+  imagePullPolicy?: PullPolicy;
   command?: string[];
   args?: string[];
   env: EnvVar[];

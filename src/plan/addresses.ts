@@ -2,6 +2,7 @@
 import { contains, formatCidr, nth, overlaps, parseCidr, parseIp, size, type Cidr } from '../core/cidr.js';
 import { NetlabError } from '../core/errors.js';
 import type { NodeSpec, PodSpec } from '../labfile/model.js';
+import { type CurrentPlacement, podRef } from '../labfile/placement.js';
 
 /** Fixed host numbers on the underlay: .1 is Docker's bridge, then the router and the external client. */
 export const UNDERLAY_ROUTER = 2;
@@ -34,27 +35,36 @@ export function underlayAddress(underlay: string, host: number): string {
 }
 
 /**
- * Pod IPs per node: .1 is the node's cbr0, pods take the lowest free address in lab order. A pod
- * that already runs keeps its address (`previous`, by `ns/name`), as a pod does in a cluster:
- * adding or removing pods never moves the others.
+ * Pod IPs per node: .1 is the node's cbr0, pods take the lowest free address in lab order. In a
+ * running lab (`current`), a pod that stays on its node keeps its address, as a pod does in a
+ * cluster (adding or removing pods never moves the others), and no new pod gets an address a
+ * pod there holds now, even one about to be removed.
  */
-export function assignPodIPs(
-  placed: Map<PodSpec, NodeSpec>,
-  nodes: readonly NodeSpec[],
-  previous: ReadonlyMap<string, string> = new Map(),
-): Map<PodSpec, string> {
+export function assignPodIPs(placed: Map<PodSpec, NodeSpec>, nodes: readonly NodeSpec[], current: CurrentPlacement = new Map()): Map<PodSpec, string> {
   const cidrs = new Map(nodes.map((n) => [n.name, parseCidr(n.podCIDR)!]));
   const used = new Map(nodes.map((n) => [n.name, new Set<number>()]));
   const ips = new Map<PodSpec, string>();
-  for (const [pod, { name: node }] of placed) {
-    const ip = previous.get(`${pod.namespace}/${pod.name}`);
-    const cidr = cidrs.get(node)!;
+  const hostOf = (node: string, ip: string | undefined): number | undefined => {
+    const cidr = cidrs.get(node);
     const n = ip === undefined ? undefined : parseIp(ip);
-    if (n === undefined || !contains(cidr, n)) continue;
+    if (!cidr || n === undefined || !contains(cidr, n)) return undefined;
     const host = n - cidr.base;
-    if (host < 2 || host >= size(cidr) - 1 || used.get(node)!.has(host)) continue;
-    used.get(node)!.add(host);
-    ips.set(pod, ip!);
+    return host < 2 || host >= size(cidr) - 1 ? undefined : host;
+  };
+  // Pods whose sandbox runs claim their addresses first, then stopped ones (when still free).
+  for (const running of [true, false]) {
+    for (const [pod, { name: node }] of placed) {
+      const was = current.get(podRef(pod));
+      if (!was || was.running !== running || was.node !== node || ips.has(pod)) continue;
+      const host = hostOf(node, was.ip);
+      if (host === undefined || used.get(node)!.has(host)) continue;
+      used.get(node)!.add(host);
+      ips.set(pod, was.ip);
+    }
+  }
+  for (const was of current.values()) {
+    const host = hostOf(was.node, was.ip);
+    if (was.running && host !== undefined) used.get(was.node)!.add(host);
   }
   for (const [pod, { name: node }] of placed) {
     if (ips.has(pod)) continue;

@@ -6,7 +6,7 @@ import { networkName, podContainerName, podKey } from '../core/names.js';
 import { nth, parseCidr } from '../core/cidr.js';
 import { NetlabError } from '../core/errors.js';
 import type { ContainerSpec, Lab, NodeSpec, PodSpec } from '../labfile/model.js';
-import { placePods } from '../labfile/placement.js';
+import { type CurrentPlacement, placePods } from '../labfile/placement.js';
 import { isDnsPod } from './addons.js';
 import { guardContainer } from './isolation.js';
 import { dnsIP } from './services.js';
@@ -35,8 +35,11 @@ export interface PlanInputs {
   images: ImageRefs;
   /** The underlay subnet: the lab's own, the existing network's, or one picked free. */
   underlay: string;
-  /** Addresses of pods that already run (`ns/name` -> IP): they keep them. */
-  previousIPs?: ReadonlyMap<string, string>;
+  /**
+   * The pods of the lab as it runs now (`ns/name` -> node, IP): they keep both, and only new pods
+   * are scheduled. Absent or empty (a fresh lab): every pod is placed as the lab file lists them.
+   */
+  current?: CurrentPlacement;
 }
 
 const NO_REDIRECTS = {
@@ -176,7 +179,7 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
   const external = planExternal(ctx);
   const toolbox = planToolbox(ctx);
   const guard = planGuard(ctx);
-  const pods = planPods(ctx, new Map(nodes.map((n) => [n.name, n.ip])), inputs.previousIPs);
+  const pods = planPods(ctx, new Map(nodes.map((n) => [n.name, n.ip])), inputs.current);
   const plan: LabPlan = {
     lab: lab.name,
     file: lab.file,
@@ -336,10 +339,10 @@ function planGuard({ lab, images }: PlanContext): ContainerPlan {
   return container(lab, 'guard', `${lab.name}.guard`, 'guard', guardContainer(lab.name, images.probe), {});
 }
 
-function planPods(ctx: PlanContext, nodeIPs: ReadonlyMap<string, string>, previousIPs: ReadonlyMap<string, string> | undefined): PodPlan[] {
+function planPods(ctx: PlanContext, nodeIPs: ReadonlyMap<string, string>, current: CurrentPlacement | undefined): PodPlan[] {
   const { pods, topology } = ctx.lab;
-  const placed = placePods(pods, topology.nodes);
-  const ips = assignPodIPs(placed, topology.nodes, previousIPs);
+  const placed = placePods(pods, topology.nodes, current);
+  const ips = assignPodIPs(placed, topology.nodes, current);
   return pods.map((pod) => planPod(ctx, pod, placed.get(pod)!.name, nodeIPs.get(placed.get(pod)!.name)!, ips.get(pod)!));
 }
 

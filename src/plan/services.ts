@@ -138,6 +138,8 @@ export interface PlannedServicePort {
   name: string;
   nodePort?: number;
   endpoints: EndpointState[];
+  /** Selected pods that are not ready (and have the target port): published, never used. */
+  notReady: number;
 }
 
 export interface PlannedService {
@@ -165,7 +167,9 @@ export function planServices(
   const healthPorts = allocateHealthCheckNodePorts(services, nodePorts);
   const lbIPs = loadBalancerIPs(services, loadBalancer);
   return services.map((s) => {
-    const members = pods.filter((p) => p.ready && selects(s, p.pod));
+    const selected = pods.filter((p) => selects(s, p.pod));
+    const members = selected.filter((p) => p.ready);
+    const unready = selected.filter((p) => !p.ready);
     const lbip = lbIPs.get(s);
     const health = healthPorts.get(s);
     const ports = s.ports.map((port) => ({
@@ -176,6 +180,7 @@ export function planServices(
         .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
         .filter((e): e is EndpointState => e.port !== undefined)
         .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
+      notReady: unready.filter((m) => resolveTargetPort(port, m.pod) !== undefined).length,
     }));
     const planned: PlannedService = { spec: s, clusterIP: ips.get(s), ports };
     if (health !== undefined) planned.healthCheckNodePort = health;
@@ -198,9 +203,11 @@ function loadBalancerIPs(services: readonly ServiceSpec[], setting: LoadBalancer
 /** What kube-proxy on `node` programs: every non-headless service port. */
 export function proxyInput(planned: readonly PlannedService[], node: string, nodeIP: string, clusterCIDR: string, serviceCIDR?: string): ProxyInput {
   const services: ServicePortState[] = [];
+  let notReadyEndpoints = 0;
   for (const s of planned) {
     if (!s.clusterIP) continue; // headless: no virtual IP, DNS only
     for (const p of s.ports) {
+      notReadyEndpoints += p.notReady;
       services.push({
         namespace: s.spec.namespace,
         service: s.spec.name,
@@ -219,7 +226,7 @@ export function proxyInput(planned: readonly PlannedService[], node: string, nod
       });
     }
   }
-  return { node, nodeIP, clusterCIDR, serviceCIDR, services };
+  return { node, nodeIP, clusterCIDR, serviceCIDR, services, ...(notReadyEndpoints ? { notReadyEndpoints } : {}) };
 }
 
 /** What the cluster DNS serves. */

@@ -53,17 +53,17 @@ describe('bad lab files', () => {
     expect(r.stderr).toMatch(/multi-node/);
   });
 
-  it('an image the engine lacks is named with its line before anything is created', async () => {
+  it('an image the engine lacks (imagePullPolicy: Never) is named with its line before anything is created', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netlab-image-'));
     const name = uniqueName('noimg');
     const file = join(dir, 'lab.yaml');
     writeFileSync(
       file,
-      `name: ${name}\nworkloads:\n  - apiVersion: v1\n    kind: Pod\n    metadata: { name: web }\n    spec:\n      containers:\n        - { name: app, image: netlab-test/not-here:1 }\n`,
+      `name: ${name}\nworkloads:\n  - apiVersion: v1\n    kind: Pod\n    metadata: { name: web }\n    spec:\n      containers:\n        - { name: app, image: netlab-test/not-here:1, imagePullPolicy: Never }\n`,
     );
     const r = await netlab(['up', file]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/lab\.yaml:8:\d+ \(pod web, container app\): image netlab-test\/not-here:1 is not on this Docker engine/);
+    expect(r.stderr).toMatch(/lab\.yaml:8:\d+ \(pod web, container app\): container image "netlab-test\/not-here:1" is not present with pull policy of Never/);
     expect(r.stderr).toContain('Nothing was created.');
     expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });

@@ -216,6 +216,8 @@ describe('kube-proxy modes on a real node', () => {
     expect(await runSync(node, iptablesDriver.sync(input(nodeIP), { pid: 0 }))).toHaveLength(1);
     expect(await runSync(node, iptablesDriver.sync(input(nodeIP), { pid: 0 }))).toEqual([]);
     const save = await ok(node, 'iptables-save');
+    // kube-proxy's canary chains, as its iptables Monitor leaves them: empty, in mangle, nat and filter.
+    for (const table of ['mangle', 'nat', 'filter'] as const) expect(chainsFromSave(save, table), table).toContain('KUBE-PROXY-CANARY');
     // Every rule of the restore is in the kernel (kube-proxy's chains hold nothing else).
     for (const table of ['filter', 'nat']) {
       const section = (text: string) => text.split(`*${table}\n`)[1]!.split('COMMIT')[0]!;

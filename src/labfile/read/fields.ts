@@ -35,7 +35,6 @@ export const IGNORED_FIELDS = {
     'runtimeClassName',
   ],
   container: [
-    'imagePullPolicy',
     'resources',
     'startupProbe',
     'securityContext',
@@ -57,7 +56,6 @@ export const IGNORED_FIELDS = {
 
 /** Why an ignored field has no effect, where there is more to say than "not modelled". */
 export const IGNORED_REASONS: Partial<Record<string, string>> = {
-  imagePullPolicy: 'netlab builds its images locally and never pulls them',
   resources: 'netlab containers run without requests or limits',
   startupProbe: 'netlab runs readiness and liveness probes only',
   restartPolicy: "a container's own restartPolicy makes an init container a sidecar; netlab runs no init containers (the pod's spec.restartPolicy applies)",

@@ -411,10 +411,12 @@ function readContainers(spec: PodSpecInput, specPlace: Place, problems: Problems
     const container: ContainerSpec = {
       name: c.name,
       image: c.image,
+      imageAt: valueAt(specPlace, 'containers', i, 'image'),
       env: c.env.map((e, j) => readEnvVar(e, child(place, 'env', j), problems)),
       ports: c.ports.map((p) => ({ ...(p.name === undefined ? {} : { name: p.name }), containerPort: p.containerPort, protocol: p.protocol })),
       at: valueAt(place),
     };
+    if (c.imagePullPolicy) container.imagePullPolicy = c.imagePullPolicy;
     if (c.command) container.command = [...c.command];
     if (c.args) container.args = [...c.args];
     if (c.workingDir !== undefined) {

@@ -8,7 +8,8 @@ import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
 import { livenessProbeSchema, readinessProbeSchema } from './probes.js';
-import { PROBE_KIND_NAMES } from '../model.js';
+import { PROBE_KIND_NAMES, PULL_POLICIES } from '../model.js';
+import { isImageRefProblem, parseImageRef } from '../../core/image-ref.js';
 import { MIN_MEMORY_BYTES, MIN_NANO_CPUS, MIN_PIDS, memoryBytes, nanoCpus } from '../limits.js';
 
 export { IGNORED_FIELDS, IGNORED_REASONS } from '../read/fields.js';
@@ -102,13 +103,26 @@ export const envVarSchema = z
   })
   .meta({ description: 'An environment variable.' });
 
+/** An image reference the engine takes (a lab-file error at its line otherwise, never the engine's "invalid reference format"). */
+const imageSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    const ref = parseImageRef(text);
+    if (isImageRefProblem(ref)) ctx.addIssue({ code: 'custom', message: withHint(ref.problem, ref.hint), input: text });
+  })
+  .meta({
+    description: 'Image to run: netlab/* images are built by netlab; others are pulled as imagePullPolicy says, with your docker login.',
+    examples: ['netlab/app', '127.0.0.1:5000/course/web:1'],
+  });
+
 export const containerSchema = z
   .strictObject({
     name: dnsLabel('container name', 63, 'app').meta({ description: 'Container name, unique in the pod.', examples: ['app'] }),
-    image: z
-      .string()
-      .min(1)
-      .meta({ description: 'Image to run (netlab builds netlab/* images locally).', examples: ['netlab/app'] }),
+    image: imageSchema,
+    imagePullPolicy: z.enum(PULL_POLICIES).optional().meta({
+      description:
+        'When the image is pulled: Always, IfNotPresent (pull only when the engine lacks it) or Never. Default as Kubernetes defaults it: Always for :latest or no tag, else IfNotPresent. netlab/* images are built by netlab, never pulled.',
+    }),
     command: z
       .array(z.string())
       .optional()

@@ -55,3 +55,14 @@ export function servicePortName(sp: Pick<ServicePortState, 'namespace' | 'servic
 export function endpointString(ep: Pick<EndpointState, 'ip' | 'port'>): string {
   return `${ep.ip}:${ep.port}`;
 }
+
+/**
+ * A service port's endpoints in kube-proxy's order (pkg/proxy's byEndpoint): by the
+ * `ip:port` strings, not by number, so 10.0.1.10 comes before 10.0.1.2. The iptables
+ * probabilities and the nftables numgen indices follow this order.
+ */
+export function kubeProxyEndpointOrder<T extends Pick<EndpointState, 'ip' | 'port'>>(endpoints: readonly T[]): T[] {
+  const keyed = endpoints.map((e) => ({ e, key: endpointString(e) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.e);
+}

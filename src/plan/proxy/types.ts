@@ -35,7 +35,7 @@ export interface ServicePortState {
   healthCheckNodePort?: number;
   /** sessionAffinity: ClientIP timeout in seconds (default 10800), undefined = None. */
   affinitySeconds?: number;
-  /** Ready endpoints, in a stable order (by IP then port); those whose node is ProxyInput.node are local. */
+  /** Ready endpoints, in a stable order (by IP then port; the iptables and nftables generators put them in kube-proxy's order, kubeProxyEndpointOrder); those whose node is ProxyInput.node are local. */
   endpoints: EndpointState[];
 }
 
@@ -50,4 +50,9 @@ export interface ProxyInput {
    */
   serviceCIDR?: string;
   services: ServicePortState[];
+  /**
+   * Endpoints of these services that are not ready: kube-proxy holds them too (unused), and
+   * they count toward its large-cluster threshold (iptables). Default 0.
+   */
+  notReadyEndpoints?: number;
 }

@@ -53,7 +53,23 @@ describe('fields', () => {
     ]);
   });
 
-  it('accepts known Kubernetes fields it ignores (imagePullPolicy, resources) without an error', async () => {
+  it('image references the engine would refuse, and an imagePullPolicy Kubernetes does not know, at their lines', async () => {
+    expect(summary(await problemsOf('images.yaml'))).toEqual([
+      [
+        '9:18',
+        'image "APP_IMAGE" is not a valid image reference: repository name must be lowercase',
+        '"APP_IMAGE" looks like a placeholder that was never filled in: write the image itself, e.g. netlab/app, nginx:1.27 or 127.0.0.1:5000/course/web:1',
+      ],
+      [
+        '12:28',
+        '`workloads[0].spec.containers[1].imagePullPolicy` must be one of Always, IfNotPresent, Never, not the text "always"',
+        'did you mean "Always"?',
+      ],
+      ['22:35', 'image "https://127.0.0.1:5000/course/api:1" is not a valid image reference', 'write the image without a scheme: 127.0.0.1:5000/course/api:1'],
+    ]);
+  });
+
+  it('accepts imagePullPolicy, and known Kubernetes fields it ignores (resources), without an error', async () => {
     const problems = await problemsOf('unknown-fields.yaml');
     expect(problems.some((p) => /imagePullPolicy|resources/.test(p.message))).toBe(false);
   });

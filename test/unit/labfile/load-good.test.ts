@@ -51,6 +51,7 @@ describe('loadLab: multi-node lab', () => {
     expect(client!.containers[0]).toEqual({
       name: 'app',
       image: 'netlab/app',
+      imageAt: { file: shown(file), line: 22, column: 18 },
       command: ['sleep', 'infinity'],
       env: [],
       ports: [],
@@ -135,6 +136,7 @@ describe('loadLab: manifests from a file (the seed Deployment)', () => {
     expect(seed.containers[0]).toMatchObject({
       name: 'simple-http',
       image: 'python:2.7',
+      imagePullPolicy: 'IfNotPresent',
       command: ['/bin/bash'],
       args: ['-c', 'echo "<p>Hello from $(hostname)</p>" > index.html; python-m SimpleHTTPServer 8080'],
       ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
@@ -148,11 +150,6 @@ describe('loadLab: manifests from a file (the seed Deployment)', () => {
   it('warns about Kubernetes fields it accepts and ignores, at their keys', async () => {
     const { warnings } = await loadLab(file);
     expect(warnings).toEqual([
-      {
-        at: { file: shown(manifests), line: 21, column: 9 },
-        message: '`imagePullPolicy` is accepted but ignored',
-        hint: 'netlab builds its images locally and never pulls them',
-      },
       { at: { file: shown(manifests), line: 32, column: 3 }, message: '`annotations` is accepted but ignored', hint: 'annotations have no effect in netlab' },
     ]);
   });

@@ -26,9 +26,9 @@ describe("the seed's NodePort Service", () => {
         at: { file: shown(manifests), line: 29, column: 1 },
       },
     ]);
-    // Only imagePullPolicy is worth a word: the Service is modelled whole.
-    expect(summary(warnings)).toEqual([['22:9', '`imagePullPolicy` is accepted but ignored', 'netlab builds its images locally and never pulls them']]);
-    expect(warnings[0]!.at.file).toBe(shown(manifests));
+    // Nothing is worth a word: the Service is modelled whole, and imagePullPolicy is read.
+    expect(summary(warnings)).toEqual([]);
+    expect(lab.pods[0]!.containers[0]!.imagePullPolicy).toBe('IfNotPresent');
   });
 
   it('turns the cluster DNS on because the lab has a Service, and keeps the other defaults', async () => {

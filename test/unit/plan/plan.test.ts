@@ -24,23 +24,20 @@ describe('pod placement and addresses', () => {
     expect([...ips.values()]).toEqual(['10.0.1.2', '10.0.2.2', '10.0.1.3', '10.0.1.4']);
   });
 
-  it('keeps the addresses of pods that already run; new pods take the lowest free one', () => {
+  it('keeps the nodes and addresses of pods that already run; new pods are spread and take the lowest free address', () => {
     const lab = twoNodeLab([pod('s-0'), pod('s-1'), pod('s-2'), pod('c', { nodeName: 'node1' })]);
-    const placed = placePods(lab.pods, lab.topology.nodes);
-    // c ran as 10.0.1.3 before s-2 (node1) was added: it keeps it, s-2 gets the next free one.
-    const ips = assignPodIPs(
-      placed,
-      lab.topology.nodes,
-      new Map([
-        ['default/s-0', '10.0.1.2'],
-        ['default/c', '10.0.1.3'],
-        ['default/s-1', '10.0.2.2'],
-      ]),
-    );
-    expect([...ips.entries()].map(([p, ip]) => `${p.name}=${ip}`)).toEqual(['s-0=10.0.1.2', 's-1=10.0.2.2', 's-2=10.0.1.4', 'c=10.0.1.3']);
-    // An address that no longer fits its node (the pod moved) is not kept.
-    const moved = assignPodIPs(placed, lab.topology.nodes, new Map([['default/s-1', '10.0.1.9']]));
-    expect(moved.get(lab.pods[1]!)).toBe('10.0.2.2');
+    const current = new Map([
+      ['default/s-0', { node: 'node1', ip: '10.0.1.2', running: true }],
+      ['default/c', { node: 'node1', ip: '10.0.1.3', running: true }],
+      ['default/s-1', { node: 'node2', ip: '10.0.2.2', running: true }],
+    ]);
+    // s-2 is new: node2 holds fewer pods.
+    const placed = placePods(lab.pods, lab.topology.nodes, current);
+    const ips = assignPodIPs(placed, lab.topology.nodes, current);
+    expect([...ips.entries()].map(([p, ip]) => `${p.name}=${ip}`)).toEqual(['s-0=10.0.1.2', 's-1=10.0.2.2', 's-2=10.0.2.3', 'c=10.0.1.3']);
+    // An address that does not fit its node is not kept.
+    const moved = new Map([['default/s-1', { node: 'node2', ip: '10.0.1.9', running: true }]]);
+    expect(assignPodIPs(placePods(lab.pods, lab.topology.nodes, moved), lab.topology.nodes, moved).get(lab.pods[1]!)).toBe('10.0.2.2');
   });
 
   it('refuses a node whose pod CIDR is full', () => {

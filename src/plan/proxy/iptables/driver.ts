@@ -6,19 +6,24 @@ import { endpointString, servicePortName } from '../names.js';
 import type { ProxyInput } from '../types.js';
 import { iptablesHops, natEvidence, natRuleMissing, postroutingEvidence } from './evidence.js';
 import {
+  CANARY_TABLES,
   iptablesJumps,
   iptablesRestore,
   KUBE_NODEPORTS,
   KUBE_POSTROUTING,
+  KUBE_PROXY_CANARY,
   KUBE_SERVICES,
   servicePortChainName,
   servicePortEndpointChainName,
 } from './rules.js';
 import { restoreSync } from './sync.js';
 
-/** The chains loaded with one restore; the jumps to them ensured, and the chains of services and endpoints that are gone deleted (nothing jumps to them after the restore). */
+/**
+ * The chains loaded with one restore; the jumps to them and kube-proxy's canary chains ensured,
+ * and the chains of services and endpoints that are gone deleted (nothing jumps to them after the restore).
+ */
 function sync(input: ProxyInput, node: NamespaceRef): NodeSync {
-  return restoreSync(node, iptablesRestore(input), iptablesJumps(), { removeStale: true });
+  return restoreSync(node, iptablesRestore(input), iptablesJumps(), { removeStale: true, canary: { chain: KUBE_PROXY_CANARY, tables: CANARY_TABLES } });
 }
 
 export const iptablesDriver: ProxyModeDriverOf<'iptables'> = {

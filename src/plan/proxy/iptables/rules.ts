@@ -11,7 +11,7 @@
 // - No external IPs (netlab's Services have none). Load-balancer IPs, both traffic policies
 //   and loadBalancerSourceRanges are written as syncProxyRules writes them.
 import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
-import { endpointString, hashPrefix, servicePortName } from '../names.js';
+import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
@@ -23,6 +23,14 @@ export const KUBE_FORWARD = 'KUBE-FORWARD';
 export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
 /** kubelet's chain, which kube-proxy also ensures jumps to. */
 export const KUBE_FIREWALL = 'KUBE-FIREWALL';
+
+/**
+ * kube-proxy's canary: an empty chain in mangle, nat and filter that its iptables Monitor
+ * (started with the proxier, not by syncProxyRules) ensures and polls; when it is gone,
+ * someone flushed the tables and kube-proxy re-syncs everything.
+ */
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
+export const CANARY_TABLES = ['mangle', 'nat', 'filter'] as const;
 
 /** kube-proxy's --iptables-masquerade-bit 14. */
 export const MASQUERADE_MARK = '0x4000';
@@ -62,7 +70,7 @@ export function isServiceChainName(chain: string): boolean {
 }
 
 /** The chains an `iptables-save` output declares (`:NAME POLICY [p:b]` lines), optionally of one table. */
-export function chainsFromSave(save: string, table?: 'nat' | 'filter'): string[] {
+export function chainsFromSave(save: string, table?: 'nat' | 'filter' | 'mangle'): string[] {
   const chains: string[] = [];
   let current = '';
   for (const line of save.split('\n')) {
@@ -207,7 +215,7 @@ function namesOf(sp: ServicePortState): PortNames {
     svlChain: `KUBE-SVL-${hash}`,
     extChain: `KUBE-EXT-${hash}`,
     fwChain: `KUBE-FW-${hash}`,
-    endpoints: sp.endpoints.map((e) => {
+    endpoints: kubeProxyEndpointOrder(sp.endpoints).map((e) => {
       const ep = endpointString(e);
       return { ep, ip: e.ip, node: e.node, chain: servicePortEndpointChainName(name, protocol, ep) };
     }),
@@ -279,7 +287,8 @@ export function portPolicy<E extends { node: string }>(
  */
 export function iptablesRestore(input: ProxyInput, previousChains: readonly string[] = []): string {
   const ports = input.services.map(namesOf);
-  let totalEndpoints = 0;
+  // Every endpoint kube-proxy's endpoints map holds, ready or not (proxier.go totalEndpoints).
+  let totalEndpoints = input.notReadyEndpoints ?? 0;
   for (const p of ports) totalEndpoints += p.endpoints.length;
   const largeCluster = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
   const mark = MASQUERADE_MARK;

@@ -1,6 +1,7 @@
 // A sync through iptables-restore, shared by the iptables and userspace modes: one
 // `iptables-restore --noflush` of the mode's chains, read back with iptables-save; what the
-// read shows missing (a jump from a built-in chain, kubelet's KUBE-FIREWALL) or left over (the
+// read shows missing (a jump from a built-in chain, kubelet's KUBE-FIREWALL, kube-proxy's
+// KUBE-PROXY-CANARY chains in the iptables mode) or left over (the
 // chains of services and endpoints that are gone) is fixed by a second, small restore, only
 // when there is something to fix. No step depends on another's order: the jumps live in the
 // built-in chains, which a --noflush restore of kube-proxy's chains never touches, and a chain
@@ -12,8 +13,17 @@ import type { NodeSync } from '../driver.js';
 import { LOAD_TIMEOUT_MS, loadStep } from '../shared.js';
 import { chainsFromSave, type Jump, jumpSaveLine, KUBE_CHAIN_NAME } from './rules.js';
 
-type Table = Jump['table'];
+type Table = Jump['table'] | 'mangle';
 const TABLES: readonly Table[] = ['filter', 'nat'];
+
+/** An empty chain ensured in some tables (kube-proxy's KUBE-PROXY-CANARY). */
+export interface Canary {
+  chain: string;
+  tables: readonly Table[];
+}
+
+/** The tables a sync reads back: filter and nat, and those of the canary. */
+const tablesOf = (canary?: Canary): Table[] => [...new Set([...TABLES, ...(canary?.tables ?? [])])];
 
 /** iptables-restore, waiting for the xtables lock (the toolbox's other iptables commands hold it at times). */
 const RESTORE: AgentStep['argv'] = ['iptables-restore', '-w', '--noflush'];
@@ -45,18 +55,21 @@ export interface RestoreFix {
 }
 
 export function restoreFix(
-  saves: Readonly<Record<Table, string>>,
+  saves: Readonly<Partial<Record<Table, string>>>,
   declared: Map<Table, Set<string>>,
   jumps: readonly Jump[],
   removeStale: boolean,
+  canary?: Canary,
 ): RestoreFix {
   const fix: RestoreFix = { create: new Map(), jumps: [], stale: new Map() };
-  for (const table of TABLES) {
-    const existing = chainsFromSave(saves[table], table);
+  for (const table of tablesOf(canary)) {
+    const save = saves[table] ?? '';
+    const existing = chainsFromSave(save, table);
     const have = new Set([...existing, ...(declared.get(table) ?? [])]);
-    const rules = savedRules(saves[table], table);
+    const rules = savedRules(save, table);
     const mine = jumps.filter((j) => j.table === table);
-    const create = [...new Set(mine.map((j) => j.target).filter((c) => !have.has(c)))];
+    const wanted = [...mine.map((j) => j.target), ...(canary?.tables.includes(table) ? [canary.chain] : [])];
+    const create = [...new Set(wanted.filter((c) => !have.has(c)))];
     if (create.length) fix.create.set(table, create);
     fix.jumps.push(...mine.filter((j) => !rules.has(jumpSaveLine(j))));
     const stale = removeStale ? existing.filter((c) => KUBE_CHAIN_NAME.test(c) && !declared.get(table)?.has(c)) : [];
@@ -72,7 +85,7 @@ export function restoreFix(
  */
 export function fixRestore(fix: RestoreFix): string {
   let out = '';
-  for (const table of TABLES) {
+  for (const table of ['mangle', ...TABLES] as const) {
     const create = fix.create.get(table) ?? [];
     const stale = fix.stale.get(table) ?? [];
     const jumps = fix.jumps.filter((j) => j.table === table);
@@ -87,20 +100,21 @@ export function fixRestore(fix: RestoreFix): string {
 }
 
 /** A node's sync: `rules` loaded, read back, and fixed when the read says so. */
-export function restoreSync(node: NamespaceRef, rules: string, jumps: readonly Jump[], options: { removeStale: boolean }): NodeSync {
+export function restoreSync(node: NamespaceRef, rules: string, jumps: readonly Jump[], options: { removeStale: boolean; canary?: Canary }): NodeSync {
   const declared = declaredChains(rules);
+  const tables = tablesOf(options.canary);
   return {
     steps: [loadStep(node, RESTORE, rules)],
-    checks: TABLES.map((t) => ({ argv: ['iptables-save', '-t', t], netns: node, timeoutMs: LOAD_TIMEOUT_MS })),
+    checks: tables.map((t) => ({ argv: ['iptables-save', '-t', t], netns: node, timeoutMs: LOAD_TIMEOUT_MS })),
     after(results: StepResult[]): AgentStep[] {
-      const saves = {} as Record<Table, string>;
-      for (const [i, table] of TABLES.entries()) {
+      const saves: Partial<Record<Table, string>> = {};
+      for (const [i, table] of tables.entries()) {
         const r = results[i];
         if (!r) throw new Error(`iptables-save -t ${table} gave no result`);
         if (r.exitCode !== 0) throw new Error(`iptables-save -t ${table} failed: ${lastWords(r) || `exit code ${r.exitCode}`}`);
         saves[table] = r.stdout;
       }
-      const text = fixRestore(restoreFix(saves, declared, jumps, options.removeStale));
+      const text = fixRestore(restoreFix(saves, declared, jumps, options.removeStale, options.canary));
       return text ? [loadStep(node, RESTORE, text)] : [];
     },
   };

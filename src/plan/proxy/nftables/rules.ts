@@ -11,7 +11,7 @@
 // (only the dynamic contents of the affinity sets start empty again).
 import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
 import { portPolicy } from '../iptables/rules.js';
-import { endpointString, hashPrefix, servicePortName } from '../names.js';
+import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
 export const TABLE = 'kube-proxy';
@@ -140,7 +140,7 @@ function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: S
   const localChain = `local-${base}`;
   const extChain = `external-${base}`;
   const fwChain = `firewall-${base}`;
-  const all = sp.endpoints.map((e) => {
+  const all = kubeProxyEndpointOrder(sp.endpoints).map((e) => {
     const epBase = servicePortEndpointChainNameBase(sp, e);
     return { ip: e.ip, node: e.node, target: endpointString(e), chain: `endpoint-${epBase}`, affinitySet: `affinity-${epBase}` };
   });

@@ -285,6 +285,13 @@ describe('iptablesRestore', () => {
     expect(out.some((l) => l.includes('"ns/svc0:http cluster IP"'))).toBe(true);
   });
 
+  it('counts not-ready endpoints toward the large-cluster threshold, as kube-proxy holds them too', () => {
+    const ready = fixture.services.reduce((n, x) => n + x.endpoints.length, 0);
+    const comments = (input: ProxyInput) => lines(iptablesRestore(input)).some((l) => l.includes(' -> '));
+    expect(comments({ ...fixture, notReadyEndpoints: LARGE_CLUSTER_ENDPOINTS_THRESHOLD - ready })).toBe(true);
+    expect(comments({ ...fixture, notReadyEndpoints: LARGE_CLUSTER_ENDPOINTS_THRESHOLD - ready + 1 })).toBe(false);
+  });
+
   it('generates 1000 services x 10 endpoints (20,000+ rules) fast', () => {
     const input: ProxyInput = { node: 'n', nodeIP: '10.250.0.11', clusterCIDR: '10.0.0.0/8', services: [] };
     for (let s = 0; s < 1000; s++) {

@@ -1,8 +1,8 @@
 // The iptables-restore sync's second look: what iptables-save shows missing or left over,
 // whether it was read before or after the restore (the steps run at once).
 import { describe, expect, it } from 'vitest';
-import { iptablesJumps, iptablesRestore } from '../../../../../src/plan/proxy/iptables/rules.js';
-import { declaredChains, fixRestore, restoreFix, savedRules } from '../../../../../src/plan/proxy/iptables/sync.js';
+import { CANARY_TABLES, iptablesJumps, iptablesRestore, KUBE_PROXY_CANARY } from '../../../../../src/plan/proxy/iptables/rules.js';
+import { declaredChains, fixRestore, restoreFix, restoreSync, savedRules } from '../../../../../src/plan/proxy/iptables/sync.js';
 import { fixture } from '../../../../helpers/proxy-fixture.js';
 
 const rules = iptablesRestore(fixture);
@@ -33,6 +33,30 @@ describe('the fix after a restore', () => {
     expect(fix.stale).toEqual(new Map([['nat', [STALE]]]));
     expect(fixRestore(fix)).toBe(`*nat\n:${STALE} - [0:0]\n-X ${STALE}\nCOMMIT\n`);
     expect(restoreFix({ filter: '', nat: save }, declared, [], false).stale.size).toBe(0);
+  });
+
+  it("kube-proxy's canary chain is created in mangle, nat and filter where iptables-save lacks it, and only there", () => {
+    const canary = { chain: KUBE_PROXY_CANARY, tables: CANARY_TABLES };
+    const fix = restoreFix(
+      {
+        mangle: '*mangle\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n',
+        filter: `*filter\n:${KUBE_PROXY_CANARY} - [0:0]\n:KUBE-FIREWALL - [0:0]\nCOMMIT\n`,
+        nat: '*nat\nCOMMIT\n',
+      },
+      declared,
+      [],
+      true,
+      canary,
+    );
+    expect(fix.create).toEqual(
+      new Map([
+        ['mangle', [KUBE_PROXY_CANARY]],
+        ['nat', [KUBE_PROXY_CANARY]],
+      ]),
+    );
+    expect(fixRestore(fix)).toBe(`*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n*nat\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`);
+    const sync = restoreSync({ pid: 1 }, rules, jumps, { removeStale: true, canary });
+    expect(sync.checks?.map((c) => c.argv.join(' '))).toEqual(['iptables-save -t filter', 'iptables-save -t nat', 'iptables-save -t mangle']);
   });
 
   it('nothing to fix: no restore at all', () => {
