@@ -2,7 +2,7 @@
 // spirit of the seed's hello-world Deployment: every answer says which pod
 // answered, on which IP and port, so a student can see load spreading and NAT.
 //
-//	GET /         Hello from <pod> (<pod ip>:<port>)
+//	GET /         Hello from <pod> (<pod ip>:<port>), client <peer ip>:<peer port>
 //	GET /json     {"pod","namespace","node","ip","port","client"}
 //	GET /healthz  ok
 //	GET /readyz   ready (200), or 503 while the --ready-file does not exist
@@ -106,6 +106,12 @@ func hello(port int) string {
 	return fmt.Sprintf("Hello from %s (%s:%d)\n", podName(), podIP(), port)
 }
 
+// httpHello is hello with the peer as this server sees it: the client's own address when
+// nothing on the way rewrote it, a node's when a hop masqueraded the connection.
+func httpHello(port int, remoteAddr string) string {
+	return fmt.Sprintf("Hello from %s (%s:%d), client %s\n", podName(), podIP(), port, remoteAddr)
+}
+
 // podInfo is the answer of GET /json. Client is the peer as this server sees
 // it: behind a masquerading hop it is the node's address, not the caller's.
 type podInfo struct {
@@ -135,7 +141,7 @@ func httpHandler(port int) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, hello(port))
+		fmt.Fprint(w, httpHello(port, r.RemoteAddr))
 	})
 	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -19,7 +19,9 @@
 //
 // Config (JSON): {"services": [{"serviceport": "ns/svc:port", "protocol": "TCP"|"UDP",
 // "clusterIP": "10.96.0.10", "port": 80, "proxyPort": 10400,
-// "endpoints": ["10.0.1.2:8080", ...], "affinitySeconds": 10800}]}
+// "endpoints": ["10.0.1.2:8080", ...], "affinitySeconds": 10800}],
+// "healthChecks": [{"namespace": "default", "name": "web", "port": 30601, "localEndpoints": 2}]}
+// (health.go: kube-proxy's health-check server for externalTrafficPolicy Local).
 //
 // SIGHUP re-reads the config: listeners whose protocol and proxy port remain keep
 // running (and their open connections), with the new endpoints; others are closed
@@ -404,6 +406,8 @@ func (l *listener) udpBackend(cliAddr *net.UDPAddr) (*udpClient, error) {
 // proxy holds every open listener, keyed by protocol/proxyPort.
 type proxy struct {
 	listeners map[string]*listener
+	// health-check servers by port (health.go)
+	health map[int]*healthServer
 }
 
 // sync makes the open listeners match the config.
@@ -449,8 +453,14 @@ func (p *proxy) reload(configPath string) error {
 		logger.Printf("reload failed, keeping the running config: %v", err)
 		return err
 	}
-	logger.Printf("reloading: %d service ports", len(services))
+	checks, err := readHealthChecks(configPath)
+	if err != nil {
+		logger.Printf("reload failed, keeping the running config: %v", err)
+		return err
+	}
+	logger.Printf("reloading: %d service ports, %d health checks", len(services), len(checks))
 	p.sync(services)
+	p.syncHealth(checks)
 	return nil
 }
 
@@ -477,6 +487,7 @@ func (p *proxy) closeAll() {
 		l.close()
 		delete(p.listeners, k)
 	}
+	p.syncHealth(nil)
 }
 
 func main() {
@@ -507,12 +518,19 @@ func main() {
 		fmt.Fprintf(os.Stderr, "netlab-proxy: %v\n", err)
 		os.Exit(1)
 	}
+	checks, err := readHealthChecks(*configPath)
+	if err != nil {
+		logger.Printf("cannot read the config: %v", err)
+		fmt.Fprintf(os.Stderr, "netlab-proxy: %v\n", err)
+		os.Exit(1)
+	}
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 
-	p := &proxy{listeners: map[string]*listener{}}
-	logger.Printf("netlab-proxy %d starting: %d service ports from %s", os.Getpid(), len(services), *configPath)
+	p := &proxy{listeners: map[string]*listener{}, health: map[int]*healthServer{}}
+	logger.Printf("netlab-proxy %d starting: %d service ports and %d health checks from %s", os.Getpid(), len(services), len(checks), *configPath)
 	p.sync(services)
+	p.syncHealth(checks)
 	// Written once it listens (and handles SIGHUP): --reload-or-start waits for it.
 	if *pidFile != "" {
 		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {

@@ -17,6 +17,7 @@ import { resolveEndpoint, type EndpointRef } from '../labfile/endpoints.js';
 import { NetlabError } from '../core/errors.js';
 import type { CheckSpec, Lab, ServiceSpec } from '../labfile/model.js';
 import { allocateClusterIPs } from '../plan/services.js';
+import { allocateLoadBalancerIPs, loadBalancerSetting } from '../plan/load-balancer.js';
 import { judge, probeDriver, probeSteps, type ProbeDriver, type ResolvedProbe } from './probes/index.js';
 import { PROBE_FIELDS } from '../labfile/probe-fields.js';
 import { inFileOrder, schedule, withNeeds, type ProbeJob, type ProbeOutcome, type ProbeRunner, type ScheduleOptions, type ScheduledCheck } from './schedule.js';
@@ -42,7 +43,7 @@ interface Place {
   service?: ServiceSpec;
 }
 
-function place(plan: LabPlan, ref: EndpointRef): Place {
+function place(plan: LabPlan, ref: EndpointRef, fromOutside = false): Place {
   switch (ref.kind) {
     case 'pod': {
       const pod = findNamed(plan.pods, ref.pod)!;
@@ -65,6 +66,10 @@ function place(plan: LabPlan, ref: EndpointRef): Place {
       return { container: plan.external?.name, ip: plan.external?.ip };
     case 'service': {
       const port = ref.port ?? (ref.service.ports.length === 1 ? ref.service.ports[0] : undefined);
+      // From outside the cluster a LoadBalancer Service is its load-balancer address (kubectl's EXTERNAL-IP).
+      const external =
+        fromOutside && ref.service.type === 'LoadBalancer' ? loadBalancerIPs(plan).get(`${ref.service.namespace}/${ref.service.name}`) : undefined;
+      if (external !== undefined) return { ip: external, port: port?.port, service: ref.service };
       const clusterIP = clusterIPs(plan).get(`${ref.service.namespace}/${ref.service.name}`);
       return { ip: clusterIP, port: port?.port, service: ref.service };
     }
@@ -87,10 +92,32 @@ function clusterIPs(plan: LabPlan): Map<string, string | undefined> {
   return ips;
 }
 
-function resolve(lab: Lab, plan: LabPlan, text: string, from?: Place): Place {
+function resolve(lab: Lab, plan: LabPlan, text: string, from?: Place, fromOutside = false): Place {
   const ref = resolveEndpoint(lab, text, from?.namespace ? { namespace: from.namespace } : undefined);
   if ('error' in ref) throw new NetlabError(`Check endpoint "${text}": ${ref.error}`, { hint: ref.hint });
-  return place(plan, ref);
+  return place(plan, ref, fromOutside);
+}
+
+const loadBalancerIPCache = new WeakMap<LabPlan, Map<string, string>>();
+/** LoadBalancer addresses as the planner allocates them from the plan's pool (they need no pod). */
+function loadBalancerIPs(plan: LabPlan): Map<string, string> {
+  let ips = loadBalancerIPCache.get(plan);
+  if (!ips) {
+    const setting = loadBalancerSetting(plan);
+    const allocated = setting ? allocateLoadBalancerIPs(plan.services, setting.pool) : new Map<ServiceSpec, string>();
+    ips = new Map([...allocated].map(([s, ip]) => [`${s.namespace}/${s.name}`, ip]));
+    loadBalancerIPCache.set(plan, ips);
+  }
+  return ips;
+}
+
+/** `contains` with each {external}, {router} or {<node>} replaced by that part's address. */
+function filledIn(lab: Lab, plan: LabPlan, contains: string | undefined): string | undefined {
+  if (contains === undefined) return undefined;
+  return contains.replace(/\{([a-z0-9-]+)\}/g, (whole, name: string) => {
+    if (name !== 'external' && name !== 'router' && !plan.nodes.some((n) => n.name === name)) return whole;
+    return resolve(lab, plan, name).ip ?? whole;
+  });
 }
 
 /**
@@ -169,7 +196,7 @@ export async function runChecks(
   const places = checks.map((check) => {
     const from = resolve(lab, plan, check.from);
     // A `to` that is a name for the pod's resolver (probe dns) is not a lab endpoint.
-    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to, from) : undefined;
+    const to = check.to !== undefined && PROBE_FIELDS[check.probe].to !== 'name' ? resolve(lab, plan, check.to, from, check.from === 'external') : undefined;
     for (const c of [from.container, entered(plan, probeDriver(check.probe), from, to)]) if (c) wanted.add(c);
     return { from, to };
   });
@@ -190,6 +217,7 @@ export async function runChecks(
     const enteredPid = enters === undefined ? 0 : (pids.get(enters) ?? 0);
     if (driver.enters && !enteredPid) return fail(`${driver.enters} ${notRunning(enters ?? check.to ?? '?')}`);
     const probe = resolvedProbe(check, driver, from, to, sourcePid);
+    if (probe.contains !== undefined) probe.contains = filledIn(lab, plan, probe.contains);
     const sourceContainer = idOf(from.container);
     if (sourceContainer) probe.sourceContainer = sourceContainer;
     const site = { check, sourceIp: from.ip, node: from.node, enteredPid, enteredContainer: idOf(enters), viaIps: (via: string) => viaIps(lab, plan, via) };

@@ -4,6 +4,7 @@ import { findNamed } from '../core/names.js';
 import type { Lab } from '../labfile/model.js';
 import { planLab } from '../plan/plan.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import { loadBalancerSetting } from '../plan/load-balancer.js';
 import type { ImageRefs, LabPlan } from '../plan/types.js';
 import { loadLabArg } from './running-lab.js';
 
@@ -31,5 +32,5 @@ export async function plannedLab(labArg: string): Promise<PlannedLab> {
   const lab = await loadLabArg(labArg);
   const plan = planLab(lab, { images: PLACEHOLDER_IMAGES, underlay: lab.topology.underlay ?? PLANNED_UNDERLAY });
   const sources = plan.pods.map((p) => ({ pod: findNamed(lab.pods, p)!, ip: p.ip, node: p.node, ready: true }));
-  return { lab, plan, sources, services: planServices(lab.services, sources, lab.topology.serviceCIDR) };
+  return { lab, plan, sources, services: planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan)) };
 }

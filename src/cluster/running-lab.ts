@@ -22,6 +22,7 @@ import { podSourcesFrom } from '../plan/readiness.js';
 import type { ProbeVerdict } from '../plan/probes.js';
 import { probeOnce, type ProbeTarget } from './probing.js';
 import { planServices, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import { loadBalancerSetting } from '../plan/load-balancer.js';
 import type { LabPlan } from '../plan/types.js';
 import { isEmptyOverlay, overlaid } from './manifests.js';
 import { type LockOptions, withLabLock } from './lock.js';
@@ -224,7 +225,7 @@ export class RunningLab {
 
   /** Services with their endpoints from the pods that are ready now. */
   async services(sources?: PodEndpointSource[]): Promise<PlannedService[]> {
-    return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR);
+    return planServices(this.lab.services, sources ?? (await this.podSources()), this.lab.topology.serviceCIDR, [], loadBalancerSetting(this.plan));
   }
 
   /**

@@ -15,6 +15,9 @@ import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { withLabLock } from './lock.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
+import { loadBalancerSetting } from '../plan/load-balancer.js';
+import { HEALTH_CONFIG, HEALTH_START, healthCheckConfig, needsHealthChecks } from '../plan/health-check.js';
+import { announcedBy, type Announcement, gratuitousArpStep, withAnnouncements } from '../plan/announce.js';
 import type { LabPlan } from '../plan/types.js';
 import type { ProbeVerdict } from '../plan/probes.js';
 import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
@@ -67,7 +70,7 @@ async function syncLocked(target: SyncTarget, emit: EventSink, probes?: Readonly
     `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
     async () => {
       const sources = await readPodSources(target, probes);
-      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR);
+      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
       const nodes = await Promise.all(
         plan.nodes.map(async (n) => {
           const info = await engine.inspectContainer(n.container.name);
@@ -79,27 +82,53 @@ async function syncLocked(target: SyncTarget, emit: EventSink, probes?: Readonly
       // it listens on from sync to sync) reads what it keeps there first.
       const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
       const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => readNodeProxy(engine, setup, node.container.name))) : [];
-      const jobs = nodes.map(({ node, ref }, index) => ({
-        node: node.name,
-        container: node.container.name,
-        sync: nodeProxySync(
+      const lb = loadBalancerSetting(plan);
+      const added: { ref: NamespaceRef; dev: string; ip: string }[] = [];
+      const jobs = nodes.map(({ node, ref }, index) => {
+        const sync = nodeProxySync(
           lab.topology.proxyMode,
           proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
           ref,
           previousPorts[index],
-        ),
-      }));
+        );
+        // MetalLB layer 2: the elected node holds each address (src/plan/announce.ts); every other node lets go of it.
+        const announced = (a: Announcement) => added.push(...a.add.map((ip) => ({ ref, dev: a.dev, ip })));
+        return {
+          node: node.name,
+          container: node.container.name,
+          sync: lb ? withAnnouncements(sync, ref, node.ip, announcedBy(node.name, planned), lb.pool, announced) : sync,
+        };
+      });
       // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
       await Promise.all(jobs.map((j) => (j.sync.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs));
+      if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs).then(() => sendGratuitousArp(target.toolbox, added)));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
+      if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
       return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
   );
+}
+
+/** kube-proxy's health-check server in a node (iptables and nftables modes): its config, then started or told to re-read it. */
+async function startHealthChecks(engine: Engine, container: string, node: string, planned: PlannedService[]): Promise<void> {
+  await engine.putFiles(container, '/', { [HEALTH_CONFIG.slice(1)]: JSON.stringify(healthCheckConfig(planned, node), null, 1) });
+  const r = await engine.exec(container, [...HEALTH_START]);
+  if (r.exitCode !== 0) throw new NetlabError(`Could not start the health-check server on ${node}: ${lastWords(r) || `exit code ${r.exitCode}`}`);
+}
+
+/** A speaker's gratuitous ARP for each address it took over, so that neighbours forget the last speaker's MAC (best effort, as a speaker's). */
+async function sendGratuitousArp(toolbox: Toolbox, added: readonly { ref: NamespaceRef; dev: string; ip: string }[]): Promise<void> {
+  if (!added.length) return;
+  await toolbox.run({
+    what: 'gratuitous ARP for load-balancer addresses',
+    steps: added.map((a) => gratuitousArpStep(a.ref, a.dev, a.ip)),
+    parallel: added.length,
+    parse: () => undefined,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 // `up`: make the engine hold exactly the planned lab. Idempotent: what exists and matches is kept,
 // what is missing or stopped is (re)created and re-plumbed, what the plan no longer has is removed.
+import { proxyModeRefusal } from '../labfile/validate/load-balancer.js';
 import { networkInterfaces } from 'node:os';
 import { batcher, ENGINE_PARALLEL, limiter, mapLimit, settleAll } from '../core/concurrency.js';
 import { NetlabError } from '../core/errors.js';
@@ -90,6 +91,8 @@ export async function bringUp(
     'up',
     async () => {
       lab = await runningForUp(engine, loaded, options);
+      const refused = proxyModeRefusal(lab);
+      if (refused) throw refused;
       return up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
     },
     { emit, signal: options.signal },

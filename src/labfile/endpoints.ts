@@ -372,7 +372,7 @@ function serviceRef(
 
 /** The first nodePort a NodePort Service of the lab declares, for examples. */
 function nodePortOf(lab: LabView): number | undefined {
-  return lab.services.flatMap((s) => (s.type === 'NodePort' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
+  return lab.services.flatMap((s) => (s.type !== 'ClusterIP' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
 }
 
 /** Whether `pod` is one of the Service's endpoints (same namespace, every selector label matched). */

@@ -27,6 +27,12 @@ export interface Topology {
   underlay?: string;
   /** Where the underlay was written (when it was). */
   underlayAt?: SourceLocation;
+  /**
+   * LoadBalancer IPs come from here (MetalLB's IPAddressPool): a CIDR or `first-last` on the
+   * underlay. Undefined = the underlay's top addresses (src/plan/load-balancer.ts).
+   */
+  loadBalancerPool?: string;
+  loadBalancerPoolAt?: SourceLocation;
   /** Service cluster IPs come from here (kube-apiserver's --service-cluster-ip-range). Default 10.96.0.0/12. */
   serviceCIDR: string;
   /** kube-proxy's --cluster-cidr: all pod CIDRs. Default: 10.0.0.0/16 (covers 10.0.<n>.0/24). */
@@ -133,7 +139,10 @@ export interface PodSpec {
   at: SourceLocation;
 }
 
-export type ServiceType = 'ClusterIP' | 'NodePort';
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+
+/** externalTrafficPolicy / internalTrafficPolicy. */
+export type TrafficPolicy = 'Cluster' | 'Local';
 
 export interface ServicePortSpec {
   /** Required when a service has more than one port. */
@@ -142,7 +151,7 @@ export interface ServicePortSpec {
   port: number;
   /** A number, or the name of a container port of the selected pods. Default: `port`. */
   targetPort: number | string;
-  /** NodePort services: given, or allocated from 30000-32767 at planning. */
+  /** NodePort and LoadBalancer services: given, or allocated from 30000-32767 at planning. */
   nodePort?: number;
   at: SourceLocation;
 }
@@ -158,6 +167,16 @@ export interface ServiceSpec {
   sessionAffinity: 'None' | 'ClientIP';
   /** sessionAffinityConfig.clientIP.timeoutSeconds; default 10800. */
   affinitySeconds: number;
+  /** NodePort and LoadBalancer only (Kubernetes refuses it elsewhere); undefined = Cluster. */
+  externalTrafficPolicy?: TrafficPolicy;
+  /** Undefined = Cluster. */
+  internalTrafficPolicy?: TrafficPolicy;
+  /** LoadBalancer: the address asked for (must be in the pool); undefined = allocated. */
+  loadBalancerIP?: string;
+  /** LoadBalancer: the clients allowed (CIDRs); undefined or empty = everyone. */
+  loadBalancerSourceRanges?: string[];
+  /** LoadBalancer with externalTrafficPolicy Local: as written, else allocated from the NodePort range. */
+  healthCheckNodePort?: number;
   at: SourceLocation;
 }
 

@@ -10,6 +10,7 @@ import { type CurrentPlacement, placePods } from '../labfile/placement.js';
 import { isDnsPod } from './addons.js';
 import { guardContainer } from './isolation.js';
 import { dnsIP } from './services.js';
+import { defaultLoadBalancerPool } from './load-balancer.js';
 import { portKey, publishedNodePorts } from './preflight.js';
 import { resolvConf } from './dns/resolv.js';
 import { containerEnv, expandedCommand } from './container-env.js';
@@ -192,6 +193,8 @@ export function planLab(lab: Lab, inputs: PlanInputs): LabPlan {
     services: lab.services,
     serviceCIDR: lab.topology.serviceCIDR,
   };
+  const pool = lab.topology.loadBalancerPool ?? defaultLoadBalancerPool(ctx.underlay, lab.topology.nodes.length);
+  if (pool !== undefined) plan.loadBalancerPool = pool;
   assertUniqueNames(plan);
   return plan;
 }

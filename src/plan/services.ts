@@ -7,6 +7,7 @@ import { selects } from '../labfile/endpoints.js';
 import type { PodSpec, ServicePortSpec, ServiceSpec } from '../labfile/model.js';
 import type { DnsInput } from './dns/types.js';
 import type { EndpointState, ProxyInput, ServicePortState } from './proxy/types.js';
+import { allocateLoadBalancerIPs, electSpeaker, type LoadBalancerSetting } from './load-balancer.js';
 
 export const NODE_PORT_MIN = 30000;
 export const NODE_PORT_MAX = 32767;
@@ -52,24 +53,51 @@ export function allocateClusterIPs(
   return out;
 }
 
-/** nodePorts: written ones stay; others come from 30000-32767 by a hash of the service port. */
-export function allocateNodePorts(services: readonly ServiceSpec[]): Map<ServicePortSpec, number> {
+const NODE_PORT_RANGE_SIZE = NODE_PORT_MAX - NODE_PORT_MIN + 1;
+
+/** A free port of the NodePort range, from a hash of `key` (stable across runs). */
+function freeNodePort(key: string, taken: Set<number>): number {
+  let offset = stableOffset(key, NODE_PORT_RANGE_SIZE);
+  while (taken.has(NODE_PORT_MIN + offset)) offset = (offset + 1) % NODE_PORT_RANGE_SIZE;
+  taken.add(NODE_PORT_MIN + offset);
+  return NODE_PORT_MIN + offset;
+}
+
+/** Every port written as a nodePort or healthCheckNodePort (allocation steers clear of them). */
+function writtenNodePorts(services: readonly ServiceSpec[]): Set<number> {
   const taken = new Set<number>();
-  for (const s of services) for (const p of s.ports) if (p.nodePort) taken.add(p.nodePort);
-  const out = new Map<ServicePortSpec, number>();
-  const range = NODE_PORT_MAX - NODE_PORT_MIN + 1;
   for (const s of services) {
-    if (s.type !== 'NodePort') continue;
-    for (const p of s.ports) {
-      if (p.nodePort) {
-        out.set(p, p.nodePort);
-        continue;
-      }
-      let offset = stableOffset(`${s.namespace}/${s.name}:${p.name ?? p.port}/${p.protocol}`, range);
-      while (taken.has(NODE_PORT_MIN + offset)) offset = (offset + 1) % range;
-      taken.add(NODE_PORT_MIN + offset);
-      out.set(p, NODE_PORT_MIN + offset);
-    }
+    for (const p of s.ports) if (p.nodePort) taken.add(p.nodePort);
+    if (s.healthCheckNodePort) taken.add(s.healthCheckNodePort);
+  }
+  return taken;
+}
+
+/**
+ * nodePorts of NodePort and LoadBalancer Services (allocateLoadBalancerNodePorts is true by
+ * default): written ones stay; others come from 30000-32767 by a hash of the service port.
+ */
+export function allocateNodePorts(services: readonly ServiceSpec[]): Map<ServicePortSpec, number> {
+  const taken = writtenNodePorts(services);
+  const out = new Map<ServicePortSpec, number>();
+  for (const s of services) {
+    if (s.type === 'ClusterIP') continue;
+    for (const p of s.ports) out.set(p, p.nodePort || freeNodePort(`${s.namespace}/${s.name}:${p.name ?? p.port}/${p.protocol}`, taken));
+  }
+  return out;
+}
+
+/** Whether the API server gives a Service a healthCheckNodePort: LoadBalancer with externalTrafficPolicy Local. */
+export const needsHealthCheckNodePort = (s: ServiceSpec): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+
+/** healthCheckNodePorts: written ones stay; others from the NodePort range, clear of every nodePort. */
+export function allocateHealthCheckNodePorts(services: readonly ServiceSpec[], nodePorts: ReadonlyMap<ServicePortSpec, number>): Map<ServiceSpec, number> {
+  const taken = writtenNodePorts(services);
+  for (const port of nodePorts.values()) taken.add(port);
+  const out = new Map<ServiceSpec, number>();
+  for (const s of services) {
+    if (!needsHealthCheckNodePort(s)) continue;
+    out.set(s, s.healthCheckNodePort || freeNodePort(`${s.namespace}/${s.name}/health`, taken));
   }
   return out;
 }
@@ -118,6 +146,12 @@ export interface PlannedService {
   spec: ServiceSpec;
   clusterIP?: string;
   ports: PlannedServicePort[];
+  /** LoadBalancer: the address from the pool (status.loadBalancer.ingress[0].ip). */
+  loadBalancerIP?: string;
+  /** LoadBalancer with externalTrafficPolicy Local. */
+  healthCheckNodePort?: number;
+  /** LoadBalancer: the node that answers ARP for loadBalancerIP (undefined: none, so it does not answer). */
+  speaker?: string;
 }
 
 /** The endpoints controller: ready pods in the service's namespace that match its selector. */
@@ -126,28 +160,44 @@ export function planServices(
   pods: readonly PodEndpointSource[],
   serviceCIDR: string,
   reserved: readonly string[] = [],
+  loadBalancer?: LoadBalancerSetting,
 ): PlannedService[] {
   const ips = allocateClusterIPs(services, serviceCIDR, reserved);
   const nodePorts = allocateNodePorts(services);
+  const healthPorts = allocateHealthCheckNodePorts(services, nodePorts);
+  const lbIPs = loadBalancerIPs(services, loadBalancer);
   return services.map((s) => {
     const selected = pods.filter((p) => selects(s, p.pod));
     const members = selected.filter((p) => p.ready);
     const unready = selected.filter((p) => !p.ready);
-    return {
-      spec: s,
-      clusterIP: ips.get(s),
-      ports: s.ports.map((port) => ({
-        spec: port,
-        name: `${s.namespace}/${s.name}:${port.name ?? ''}`,
-        nodePort: nodePorts.get(port),
-        endpoints: members
-          .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
-          .filter((e): e is EndpointState => e.port !== undefined)
-          .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
-        notReady: unready.filter((m) => resolveTargetPort(port, m.pod) !== undefined).length,
-      })),
-    };
+    const lbip = lbIPs.get(s);
+    const health = healthPorts.get(s);
+    const ports = s.ports.map((port) => ({
+      spec: port,
+      name: `${s.namespace}/${s.name}:${port.name ?? ''}`,
+      nodePort: nodePorts.get(port),
+      endpoints: members
+        .map((m) => ({ ip: m.ip, port: resolveTargetPort(port, m.pod), node: m.node }))
+        .filter((e): e is EndpointState => e.port !== undefined)
+        .sort((a, b) => parseIp(a.ip)! - parseIp(b.ip)! || a.port - b.port),
+      notReady: unready.filter((m) => resolveTargetPort(port, m.pod) !== undefined).length,
+    }));
+    const planned: PlannedService = { spec: s, clusterIP: ips.get(s), ports };
+    if (health !== undefined) planned.healthCheckNodePort = health;
+    if (lbip !== undefined) {
+      planned.loadBalancerIP = lbip;
+      const endpointNodes = [...new Set(ports.flatMap((p) => p.endpoints.map((e) => e.node)))];
+      const speaker = electSpeaker(s, endpointNodes, loadBalancer!.nodes);
+      if (speaker !== undefined) planned.speaker = speaker;
+    }
+    return planned;
   });
+}
+
+/** LoadBalancer addresses: none without a setting (a lab file read alone), else from its pool. */
+function loadBalancerIPs(services: readonly ServiceSpec[], setting: LoadBalancerSetting | undefined): Map<ServiceSpec, string> {
+  if (!setting || !services.some((s) => s.type === 'LoadBalancer')) return new Map();
+  return allocateLoadBalancerIPs(services, setting.pool);
 }
 
 /** What kube-proxy on `node` programs: every non-headless service port. */
@@ -168,6 +218,11 @@ export function proxyInput(planned: readonly PlannedService[], node: string, nod
         nodePort: p.nodePort,
         affinitySeconds: s.spec.sessionAffinity === 'ClientIP' ? s.spec.affinitySeconds : undefined,
         endpoints: p.endpoints,
+        ...(s.loadBalancerIP === undefined ? {} : { loadBalancerIPs: [s.loadBalancerIP] }),
+        ...(s.loadBalancerIP !== undefined && s.spec.loadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: s.spec.loadBalancerSourceRanges } : {}),
+        ...(s.spec.externalTrafficPolicy === 'Local' && s.spec.type !== 'ClusterIP' ? { externalPolicyLocal: true } : {}),
+        ...(s.spec.internalTrafficPolicy === 'Local' ? { internalPolicyLocal: true } : {}),
+        ...(s.healthCheckNodePort === undefined ? {} : { healthCheckNodePort: s.healthCheckNodePort }),
       });
     }
   }

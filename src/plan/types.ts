@@ -66,6 +66,8 @@ export interface LabPlan {
   /** The lab's services (add-ons included); cluster IPs come from serviceCIDR. */
   services: ServiceSpec[];
   serviceCIDR: string;
+  /** LoadBalancer addresses come from here (`first-last` on the underlay); undefined: the underlay has no room. */
+  loadBalancerPool?: string;
 }
 
 /** Every container of a plan, infrastructure first. */

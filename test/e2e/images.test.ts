@@ -210,8 +210,10 @@ describe('netlab images', () => {
       return r.stdout;
     };
 
-    expect(await curl('/')).toBe(`Hello from web-0 (${appIp}:8080)\n`);
-    expect(await curl('/', 9090)).toBe(`Hello from web-0 (${appIp}:9090)\n`);
+    // The hello line names the client as the server sees it (its address, then its port).
+    const client8080 = new RegExp(`^Hello from web-0 \\(${appIp.replace(/\./g, '\\.')}:8080\\), client ${clientIp.replace(/\./g, '\\.')}:\\d+\n$`);
+    expect(await curl('/')).toMatch(client8080);
+    expect(await curl('/', 9090)).toMatch(new RegExp(`^Hello from web-0 \\(${appIp.replace(/\./g, '\\.')}:9090\\), client `));
     expect(await curl('/healthz')).toBe('ok\n');
     const info = JSON.parse(await curl('/json')) as Record<string, unknown>;
     expect(info).toMatchObject({ pod: 'web-0', namespace: 'default', node: 'node1', ip: appIp, port: 8080 });

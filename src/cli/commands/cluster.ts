@@ -66,13 +66,15 @@ export async function getCommand(labArg: string, what: string, opts: GetOptions)
       }));
       break;
     case 'services':
-      header = ['NAME', 'TYPE', 'CLUSTER-IP', 'PORT(S)', 'SELECTOR'];
+      header = ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'SELECTOR'];
       rows = (await running.services()).map((s) => ({
         namespace: s.spec.namespace,
         cells: [
           s.spec.name,
           s.spec.type,
           s.clusterIP ?? 'None',
+          // As kubectl prints status.loadBalancer.ingress: <pending> until an address is given.
+          s.spec.type === 'LoadBalancer' ? (s.loadBalancerIP ?? '<pending>') : '<none>',
           s.ports.map((p) => `${p.spec.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.spec.protocol}`).join(','),
           Object.entries(s.spec.selector)
             .map(([k, v]) => `${k}=${v}`)

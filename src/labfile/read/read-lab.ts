@@ -47,6 +47,7 @@ export interface LabDraft {
   header?: { name: string; title?: string; description?: string };
   topology: {
     underlay?: string;
+    loadBalancerPool?: string;
     serviceCIDR: string;
     clusterCIDR: string;
     /** Which of serviceCIDR and clusterCIDR were written (else they are the defaults). */
@@ -187,6 +188,7 @@ function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Pro
     const shell = parseAt(topologyShellSchema, raw, place, problems);
     if (shell) {
       if (shell.underlay !== undefined) topology.underlay = shell.underlay;
+      if (shell.loadBalancerPool !== undefined) topology.loadBalancerPool = shell.loadBalancerPool;
       topology.serviceCIDR = shell.serviceCIDR;
       topology.clusterCIDR = shell.clusterCIDR;
       topology.written = { serviceCIDR: isRecord(raw) && raw.serviceCIDR !== undefined, clusterCIDR: isRecord(raw) && raw.clusterCIDR !== undefined };

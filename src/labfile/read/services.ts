@@ -1,7 +1,7 @@
 // A Service manifest -> a ServiceSpec, with the rules Kubernetes checks on the
 // manifest alone (ports, names, types, affinity). Rules that need the rest of the
 // lab (service CIDR, pods, other Services) are in validate-services.ts.
-import { parseIp } from '../../core/cidr.js';
+import { parseCidr, parseIp } from '../../core/cidr.js';
 import { formatLocation } from '../../core/errors.js';
 import { IGNORED_FIELDS, valueIn, warnIgnored } from './fields.js';
 import { parseAt } from './issues.js';
@@ -59,6 +59,7 @@ export function readService(value: unknown, place: Place, problems: Problems): S
   checkClusterIPs(read, clusterIP);
   checkPorts(read);
   checkSpecFields(read);
+  checkExternalFields(read);
   if (problems.errors.length === before) warnNoSelector(read, service);
 
   return problems.errors.length > before ? undefined : { service, place, typeWritten };
@@ -82,6 +83,11 @@ function serviceOf({ metadata, spec }: ServiceManifest, place: Place, at: Servic
     ports: spec.ports.map((p, i) => portOf(p, at('ports', i))),
     sessionAffinity: spec.sessionAffinity,
     affinitySeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS,
+    ...(spec.externalTrafficPolicy === undefined ? {} : { externalTrafficPolicy: spec.externalTrafficPolicy }),
+    ...(spec.internalTrafficPolicy === undefined ? {} : { internalTrafficPolicy: spec.internalTrafficPolicy }),
+    ...(spec.loadBalancerIP === undefined || spec.loadBalancerIP.trim() === '' ? {} : { loadBalancerIP: spec.loadBalancerIP.trim() }),
+    ...(spec.loadBalancerSourceRanges === undefined ? {} : { loadBalancerSourceRanges: spec.loadBalancerSourceRanges.map((r) => r.trim()) }),
+    ...(spec.healthCheckNodePort === undefined ? {} : { healthCheckNodePort: spec.healthCheckNodePort }),
     at: valueAt(place),
   };
 }
@@ -103,10 +109,10 @@ function portOf(p: Port, at: SourceLocation): ServicePortSpec {
  */
 function readClusterIP({ spec, label, problems, at }: ServiceRead, clusterIP: string | undefined): string | undefined {
   if (clusterIP === HEADLESS) {
-    if (spec.type === 'NodePort')
+    if (spec.type !== 'ClusterIP')
       problems.error(
         at('clusterIP'),
-        `a NodePort Service cannot be headless (clusterIP: None): ${label} needs a cluster IP`,
+        `a ${spec.type} Service cannot be headless (clusterIP: None): ${label} needs a cluster IP`,
         'remove clusterIP: None, or use type: ClusterIP for a headless Service',
       );
     return HEADLESS;
@@ -142,7 +148,7 @@ function checkClusterIPs({ value, place, spec, problems, at }: ServiceRead, clus
   );
 }
 
-/** Each port: named when there are several, names and port/protocol once each, nodePort only for NodePort. */
+/** Each port: named when there are several, names and port/protocol once each, nodePort only for NodePort and LoadBalancer. */
 function checkPorts(read: ServiceRead): void {
   const names = new Map<string, SourceLocation>();
   const ports = new Map<string, SourceLocation>();
@@ -185,10 +191,10 @@ function checkPortOnce({ label, problems, at }: ServiceRead, p: Port, i: number,
 }
 
 function checkNodePort({ spec, label, typeWritten, problems, at }: ServiceRead, p: Port, nodePort: number, i: number, seen: Map<string, SourceLocation>): void {
-  if (spec.type !== 'NodePort') {
+  if (spec.type === 'ClusterIP') {
     problems.error(
       at('ports', i, 'nodePort'),
-      `nodePort only applies to type NodePort, and ${label} is ${spec.type}${typeWritten ? '' : ' (the default type)'}`,
+      `nodePort only applies to types NodePort and LoadBalancer, and ${label} is ${spec.type}${typeWritten ? '' : ' (the default type)'}`,
       typeWritten ? 'write type: NodePort, or remove nodePort' : 'add `type: NodePort` under spec, or remove nodePort',
     );
     return;
@@ -218,6 +224,49 @@ function checkSpecFields({ place, spec, problems }: ServiceRead): void {
       keyAt(place, 'spec', 'externalName'),
       'externalName only applies to type ExternalName, which netlab does not support',
       'remove externalName',
+    );
+}
+
+/**
+ * The fields of traffic from outside, where the API server accepts them: externalTrafficPolicy
+ * on NodePort and LoadBalancer Services, the load balancer's own fields on LoadBalancer ones,
+ * healthCheckNodePort only with externalTrafficPolicy Local.
+ */
+function checkExternalFields({ place, spec, label, problems, at }: ServiceRead): void {
+  const external = spec.type !== 'ClusterIP';
+  if (spec.externalTrafficPolicy !== undefined && !external)
+    problems.error(
+      at('externalTrafficPolicy'),
+      `externalTrafficPolicy may only be set for externally-accessible Services, and ${label} is ClusterIP`,
+      'write type: NodePort or type: LoadBalancer, or remove externalTrafficPolicy (internalTrafficPolicy is the one for cluster-IP traffic)',
+    );
+  for (const field of ['loadBalancerIP', 'loadBalancerSourceRanges'] as const)
+    if (spec[field] !== undefined && spec.type !== 'LoadBalancer')
+      problems.error(
+        keyAt(place, 'spec', field),
+        `${field} only applies to type LoadBalancer, and ${label} is ${spec.type}`,
+        `write type: LoadBalancer, or remove ${field}`,
+      );
+  const lbip = spec.loadBalancerIP?.trim();
+  if (lbip && parseIp(lbip) === undefined)
+    problems.error(
+      at('loadBalancerIP'),
+      `loadBalancerIP ${JSON.stringify(spec.loadBalancerIP)} is not an IPv4 address`,
+      'write an address of topology.loadBalancerPool, or leave loadBalancerIP out to have one allocated',
+    );
+  spec.loadBalancerSourceRanges?.forEach((range, i) => {
+    if (parseCidr(range.trim(), false) === undefined)
+      problems.error(
+        at('loadBalancerSourceRanges', i),
+        `loadBalancerSourceRanges entry ${JSON.stringify(range)} is not an IPv4 CIDR`,
+        'write a.b.c.d/n, e.g. 172.30.5.0/24',
+      );
+  });
+  if (spec.healthCheckNodePort !== undefined && (spec.type !== 'LoadBalancer' || spec.externalTrafficPolicy !== 'Local'))
+    problems.error(
+      at('healthCheckNodePort'),
+      `healthCheckNodePort only applies to type LoadBalancer with externalTrafficPolicy: Local, and ${label} is ${spec.type}${spec.type === 'LoadBalancer' ? ` with externalTrafficPolicy ${spec.externalTrafficPolicy ?? 'Cluster'}` : ''}`,
+      spec.type === 'LoadBalancer' ? 'add externalTrafficPolicy: Local, or remove healthCheckNodePort' : 'remove healthCheckNodePort',
     );
 }
 

@@ -296,6 +296,14 @@ export const topologySchema = z
     underlay: cidr('underlay', UNDERLAY_PREFIX.min, UNDERLAY_PREFIX.max, '172.30.5.0/24')
       .optional()
       .meta({ description: "The nodes' network (a CIDR from /16 to /28). Default: a free one is picked at `up`." }),
+    loadBalancerPool: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "Where LoadBalancer Services' addresses come from (MetalLB's IPAddressPool): a CIDR or a range first-last inside topology.underlay. Default: the underlay's top 15 addresses below its broadcast address.",
+        examples: ['172.30.5.240/28', '172.30.5.200-172.30.5.209'],
+      }),
     serviceCIDR: cidr('serviceCIDR', SERVICE_CIDR_PREFIX.min, SERVICE_CIDR_PREFIX.max, DEFAULT_SERVICE_CIDR).default(DEFAULT_SERVICE_CIDR).meta({
       description:
         "Where Services' cluster IPs come from (kube-apiserver's --service-cluster-ip-range), a CIDR from /12 to /28; default 10.96.0.0/12. Its 10th address is the cluster DNS (10.96.0.10). Must not overlap the pod CIDRs, clusterCIDR or the underlay.",
@@ -442,8 +450,9 @@ export const checkSchema = z
       .string()
       .optional()
       .meta({
-        description: "http: a substring the answer must contain; dns: a substring one of the answer's records must contain (an address, a name).",
-        examples: ['Hello'],
+        description:
+          "http: a substring the answer must contain; dns: a substring one of the answer's records must contain (an address, a name). {external}, {router} and {<node>} stand for that part's address (e.g. `client {external}:` to see the client's own address kept).",
+        examples: ['Hello', 'client {external}:'],
       }),
     answers: z
       .array(z.string().min(1))

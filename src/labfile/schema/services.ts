@@ -28,6 +28,8 @@ const targetPortName = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', input: text, message: withHint(problem.message, problem.hint) });
 });
 
+const trafficPolicy = z.enum(['Cluster', 'Local']);
+
 export const servicePortSchema = z
   .strictObject({
     name: portName()
@@ -69,7 +71,7 @@ export const servicePortSchema = z
       .max(NODE_PORT_RANGE.max, { error: nodePortError })
       .optional()
       .meta({
-        description: 'type NodePort only: the port every node listens on (30000-32767). Default: one is allocated.',
+        description: 'type NodePort and LoadBalancer only: the port every node listens on (30000-32767). Default: one is allocated.',
         examples: [30500],
       }),
     ...ignoring(IGNORED_FIELDS.servicePort),
@@ -79,13 +81,8 @@ export const servicePortSchema = z
 export const serviceSpecSchema = z
   .strictObject({
     type: z
-      .enum(['ClusterIP', 'NodePort'], {
+      .enum(['ClusterIP', 'NodePort', 'LoadBalancer'], {
         error: (iss) => {
-          if (iss.input === 'LoadBalancer')
-            return withHint(
-              'netlab cannot run a LoadBalancer Service',
-              'use NodePort: netlab has no cloud load balancer (a NodePort is reached at <node IP>:<nodePort>, e.g. from `external`)',
-            );
           if (iss.input === 'ExternalName')
             return withHint(
               'ExternalName Services are not supported by netlab',
@@ -95,7 +92,32 @@ export const serviceSpecSchema = z
         },
       })
       .default('ClusterIP')
-      .meta({ description: 'ClusterIP (default): a virtual IP inside the cluster; NodePort: also a port on every node.' }),
+      .meta({
+        description:
+          "ClusterIP (default): a virtual IP inside the cluster; NodePort: also a port on every node; LoadBalancer: also an address from topology.loadBalancerPool, announced on the node network by one node (MetalLB's layer-2 mode).",
+      }),
+    externalTrafficPolicy: trafficPolicy.optional().meta({
+      description:
+        "NodePort and LoadBalancer only. Cluster (default): traffic from outside may go to any node's pods, masqueraded; Local: only to pods on the node it arrived at, keeping the client's address.",
+    }),
+    internalTrafficPolicy: trafficPolicy.optional().meta({
+      description: "Cluster (default): cluster-IP traffic goes to any endpoint; Local: only to endpoints on the client's own node.",
+    }),
+    loadBalancerIP: z
+      .string()
+      .optional()
+      .meta({
+        description: 'LoadBalancer only: the address wanted, inside topology.loadBalancerPool. Default: the lowest free one.',
+        examples: ['172.30.5.240'],
+      }),
+    loadBalancerSourceRanges: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'LoadBalancer only: the client CIDRs allowed to reach the load-balancer address (others are dropped). Default: everyone.' }),
+    healthCheckNodePort: z.int().min(NODE_PORT_RANGE.min, { error: nodePortError }).max(NODE_PORT_RANGE.max, { error: nodePortError }).optional().meta({
+      description:
+        'LoadBalancer with externalTrafficPolicy Local only: the port where every node answers /healthz (200 when it has a local endpoint, else 503). Default: one is allocated.',
+    }),
     clusterIP: z
       .string()
       .optional()

@@ -22,7 +22,7 @@ export function defaultProbe(to: EndpointRef | undefined, services: readonly Ser
   if (to.kind === 'pod' && to.port) return to.port.protocol === 'UDP' ? 'udp' : 'http';
   if (to.kind === 'node' && to.port !== undefined) {
     // A nodePort only UDP Service ports use is probed with udp.
-    const uses = services.flatMap((s) => (s.type === 'NodePort' ? s.ports.filter((p) => p.nodePort === to.port) : []));
+    const uses = services.flatMap((s) => (s.type !== 'ClusterIP' ? s.ports.filter((p) => p.nodePort === to.port) : []));
     return uses.length > 0 && uses.every((p) => p.protocol === 'UDP') ? 'udp' : 'http';
   }
   if (to.kind === 'service') return servicePort(to)?.protocol === 'UDP' ? 'udp' : 'http';
@@ -199,6 +199,22 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
       `remove contains, or set probe: http with a port in \`to\` (or probe: dns with a name)`,
       true,
     );
+  if (input.contains !== undefined)
+    for (const name of containsPlaceholders(input.contains)) {
+      const known =
+        name === 'external' ? lab.topology.external : name === 'router' ? lab.topology.routing === 'router' : lab.topology.nodes.some((n) => n.name === name);
+      if (!known)
+        error(
+          'contains',
+          `\`contains\` names {${name}}, which is not a part of this lab`,
+          `write {external}, {router} or a node's name in braces (${lab.topology.nodes.map((n) => `{${n.name}}`).join(', ')}) to mean its address, or remove the braces`,
+        );
+    }
+}
+
+/** The `{name}` placeholders of a `contains`: the address of `external`, `router` or a node, filled in when the check runs. */
+export function containsPlaceholders(text: string): string[] {
+  return [...text.matchAll(/\{([a-z0-9-]+)\}/g)].map((m) => m[1]!);
 }
 
 /** The CheckSpec of a check without problems: defaults filled in. */
@@ -264,7 +280,7 @@ function portHint(to: EndpointRef, text: string, wanted: 'TCP' | 'UDP', services
   }
   if (to.kind === 'ip') return `write ${text}:<port>, e.g. ${text}:8080`;
   if (to.kind === 'node') {
-    const nodePort = services.flatMap((s) => (s.type === 'NodePort' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
+    const nodePort = services.flatMap((s) => (s.type !== 'ClusterIP' ? s.ports.flatMap((p) => (p.nodePort === undefined ? [] : [p.nodePort])) : []))[0];
     return `write ${text}:<port>, e.g. ${text}:${nodePort ?? 30080} (a nodePort)`;
   }
   return `name a pod with its port (e.g. server:8080) or an IP address with a port; ${text} itself has no ports to test`;

@@ -93,7 +93,7 @@ export function validateServices(draft: LabDraft, topology: Topology, pods: PodS
 
     // nodePorts: one per Service across the lab (a Service may use one for its TCP and its UDP port).
     service.ports.forEach((port, i) => {
-      if (port.nodePort === undefined || service.type !== 'NodePort') return;
+      if (port.nodePort === undefined || service.type === 'ClusterIP') return;
       const at = specAt(entry, 'ports', i, 'nodePort');
       const owner = nodePorts.get(port.nodePort);
       if (owner && owner.entry !== entry) {

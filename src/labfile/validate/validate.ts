@@ -25,6 +25,7 @@ import type { Problems } from '../read/problems.js';
 import { nodeNameAt, podCidrAt, type LabDraft, type NodeEntry } from '../read/read-lab.js';
 import { didYouMean, suggestion } from '../../core/suggest.js';
 import { validateServices } from './services.js';
+import { validateLoadBalancerPool, validateLoadBalancerServices } from './load-balancer.js';
 
 export { freeBlock } from '../../core/cidr.js';
 
@@ -55,10 +56,12 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     topology.underlay = drafted.underlay;
     if (drafted.place) topology.underlayAt = valueAt(drafted.place, 'underlay');
   }
+  validateLoadBalancerPool(draft, topology, problems);
 
   if (!draft.broken.nodes) validatePlacement(draft, pods, problems);
   const services = validateServices(draft, topology, pods, problems);
-  if (drafted.publish && drafted.place && !services.some((s) => s.type === 'NodePort') && draft.workloads.broken.length === 0)
+  if (!draft.broken.topology) validateLoadBalancerServices(draft.workloads.services, topology, problems);
+  if (drafted.publish && drafted.place && !services.some((s) => s.type !== 'ClusterIP') && draft.workloads.broken.length === 0)
     problems.warn(
       valueAt(drafted.place, 'publish'),
       'topology.publish is true, but no Service has type NodePort: nothing is published',

@@ -21,11 +21,21 @@ export interface ServicePortState {
   protocol: 'TCP' | 'UDP';
   clusterIP: string;
   port: number;
-  /** Set for type NodePort. */
+  /** Set for types NodePort and LoadBalancer. */
   nodePort?: number;
+  /** LoadBalancer: the ingress addresses (status.loadBalancer.ingress), programmed on every node. */
+  loadBalancerIPs?: string[];
+  /** LoadBalancer: spec.loadBalancerSourceRanges (a firewall chain when set). */
+  loadBalancerSourceRanges?: string[];
+  /** externalTrafficPolicy Local on an externally reachable Service (svcInfo.ExternalPolicyLocal()). */
+  externalPolicyLocal?: boolean;
+  /** internalTrafficPolicy Local. */
+  internalPolicyLocal?: boolean;
+  /** LoadBalancer + externalTrafficPolicy Local: the node's health-check port. */
+  healthCheckNodePort?: number;
   /** sessionAffinity: ClientIP timeout in seconds (default 10800), undefined = None. */
   affinitySeconds?: number;
-  /** Ready endpoints, in a stable order (by IP then port); the iptables and nftables generators put them in kube-proxy's order (kubeProxyEndpointOrder). */
+  /** Ready endpoints, in a stable order (by IP then port; the iptables and nftables generators put them in kube-proxy's order, kubeProxyEndpointOrder); those whose node is ProxyInput.node are local. */
   endpoints: EndpointState[];
 }
 

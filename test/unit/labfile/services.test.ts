@@ -84,19 +84,13 @@ describe('Services that load, with warnings', () => {
       ['38:7', '`clusterIPs` is accepted but ignored', 'netlab is IPv4 only: clusterIP says it all'],
       ['39:7', '`ipFamilies` is accepted but ignored', 'netlab is IPv4 only'],
       ['40:7', '`ipFamilyPolicy` is accepted but ignored', 'netlab is IPv4 only'],
-      ['41:7', '`internalTrafficPolicy` is accepted but ignored', 'netlab behaves as Cluster (the default): any pod of the Service may answer'],
       ['46:53', '`appProtocol` is accepted but ignored', "netlab's probes choose their protocol themselves (probe: http, tcp, udp)"],
       [
         '48:52',
         'no pod selected by Service echo.team-a declares a TCP container port named metrics: Kubernetes would give this port no endpoints',
         'name one of their TCP ports (http), or write the port number',
       ],
-      [
-        '54:7',
-        '`externalTrafficPolicy` is accepted but ignored',
-        'netlab behaves as Cluster (the default): a NodePort may forward to a pod on another node, masquerading the source',
-      ],
-      ['55:7', '`allocateLoadBalancerNodePorts` is accepted but ignored', 'netlab has no LoadBalancer Services'],
+      ['55:7', '`allocateLoadBalancerNodePorts` is accepted but ignored', 'netlab always gives LoadBalancer Services nodePorts (the default, true)'],
       [
         '59:61',
         'no pod selected by Service echo-np.team-a declares a UDP container port named http: Kubernetes would give this port no endpoints',
@@ -146,11 +140,6 @@ describe('Service manifests', () => {
   it('rejects what Kubernetes rejects or netlab cannot run, each at its value, with what to write', async () => {
     const file = shown(join(BAD, 'services.yaml'));
     expect(summary(await problemsOf('services.yaml'))).toEqual([
-      [
-        '7:13',
-        'netlab cannot run a LoadBalancer Service',
-        'use NodePort: netlab has no cloud load balancer (a NodePort is reached at <node IP>:<nodePort>, e.g. from `external`)',
-      ],
       ['14:7', '`workloads[1].spec.ports` is missing', 'add `ports: [{port: 80, targetPort: 8080}]`'],
       [
         '14:13',
@@ -185,7 +174,7 @@ describe('Service manifests', () => {
       ['42:19', 'clusterIPs [10.96.0.30] is not [clusterIP] ([10.96.0.300])', 'netlab is IPv4 only: remove clusterIPs and write the address in clusterIP'],
       [
         '45:33',
-        'nodePort only applies to type NodePort, and Service cluster-ip is ClusterIP (the default type)',
+        'nodePort only applies to types NodePort and LoadBalancer, and Service cluster-ip is ClusterIP (the default type)',
         'add `type: NodePort` under spec, or remove nodePort',
       ],
       [

@@ -8,8 +8,9 @@
 //   needs the route_localnet sysctl, which a node container cannot set at run time), so
 //   the jump to KUBE-NODEPORTS carries `! -d 127.0.0.0/8` and there is no KUBE-FIREWALL rule.
 // - The local-traffic detector is --detect-local-mode=ClusterCIDR (`! -s <clusterCIDR>`).
-// - Every service port has externalTrafficPolicy and internalTrafficPolicy Cluster, no
-//   external IPs and no load balancer (netlab's services are ClusterIP and NodePort).
+// - No external IPs (netlab's Services have none). Load-balancer IPs, both traffic policies
+//   and loadBalancerSourceRanges are written as syncProxyRules writes them.
+import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
 import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
@@ -189,8 +190,17 @@ interface PortNames {
   name: string;
   protocol: string;
   svcChain: string;
+  svlChain: string;
   extChain: string;
-  endpoints: { ep: string; ip: string; chain: string }[];
+  fwChain: string;
+  endpoints: EndpointNames[];
+}
+
+interface EndpointNames {
+  ep: string;
+  ip: string;
+  node: string;
+  chain: string;
 }
 
 function namesOf(sp: ServicePortState): PortNames {
@@ -202,11 +212,66 @@ function namesOf(sp: ServicePortState): PortNames {
     name,
     protocol,
     svcChain: `KUBE-SVC-${hash}`,
+    svlChain: `KUBE-SVL-${hash}`,
     extChain: `KUBE-EXT-${hash}`,
+    fwChain: `KUBE-FW-${hash}`,
     endpoints: kubeProxyEndpointOrder(sp.endpoints).map((e) => {
       const ep = endpointString(e);
-      return { ep, ip: e.ip, chain: servicePortEndpointChainName(name, protocol, ep) };
+      return { ep, ip: e.ip, node: e.node, chain: servicePortEndpointChainName(name, protocol, ep) };
     }),
+  };
+}
+
+/**
+ * How one node treats a service port (pkg/proxy CategorizeEndpoints and the policy chains of
+ * syncProxyRules): which endpoints each traffic policy uses and where each kind of traffic goes.
+ */
+export interface PortPolicy {
+  /** Endpoints of the Cluster policy ([] when no traffic uses it). */
+  cluster: readonly EndpointNames[];
+  /** Endpoints of the Local policy: those on this node ([] when no traffic uses it). */
+  local: readonly EndpointNames[];
+  /** The endpoints that get a chain: cluster's, or local's when only Local is used. */
+  reachable: readonly EndpointNames[];
+  hasEndpoints: boolean;
+  externallyAccessible: boolean;
+  externalLocal: boolean;
+  internalLocal: boolean;
+  hasInternalEndpoints: boolean;
+  hasExternalEndpoints: boolean;
+  usesExternalChain: boolean;
+  usesFirewallChain: boolean;
+}
+
+const NONE: readonly never[] = [];
+
+export function portPolicy<E extends { node: string }>(
+  sp: ServicePortState,
+  endpoints: readonly E[],
+  node: string,
+): Omit<PortPolicy, 'cluster' | 'local' | 'reachable'> & { cluster: readonly E[]; local: readonly E[]; reachable: readonly E[] } {
+  const lbIPs = sp.loadBalancerIPs ?? [];
+  const externallyAccessible = !!sp.nodePort || lbIPs.length > 0;
+  const internalLocal = !!sp.internalPolicyLocal;
+  const externalLocal = !!sp.externalPolicyLocal && externallyAccessible;
+  // Cluster endpoints are needed for external traffic even under Local (its short-circuits).
+  const usesCluster = !internalLocal || externallyAccessible;
+  const usesLocal = internalLocal || externalLocal;
+  const cluster = usesCluster ? endpoints : NONE;
+  const local = usesLocal ? endpoints.filter((e) => e.node === node) : NONE;
+  const hasEndpoints = endpoints.length > 0;
+  return {
+    cluster,
+    local,
+    reachable: usesCluster ? cluster : local,
+    hasEndpoints,
+    externallyAccessible,
+    externalLocal,
+    internalLocal,
+    hasInternalEndpoints: hasEndpoints && (!internalLocal || local.length > 0),
+    hasExternalEndpoints: hasEndpoints && (!externalLocal || local.length > 0),
+    usesExternalChain: hasEndpoints && externallyAccessible,
+    usesFirewallChain: hasEndpoints && lbIPs.length > 0 && (sp.loadBalancerSourceRanges?.length ?? 0) > 0,
   };
 }
 
@@ -242,60 +307,123 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
     `-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}\n`;
   const active = new Set<string>();
   const notLocal = input.clusterCIDR ? ` ! -s ${input.clusterCIDR}` : '';
+  const isLocal = input.clusterCIDR ? ` -s ${input.clusterCIDR}` : '';
 
-  for (const p of ports) {
-    const { sp, name, protocol, svcChain, extChain } = p;
-    const hasEndpoints = p.endpoints.length > 0;
-    const match = `-m ${protocol} -p ${protocol}`;
-    const dest = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
-
-    if (hasEndpoints) {
-      natRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" ${dest} -j ${svcChain}\n`;
-    } else {
-      // No endpoints at all: nothing in nat, a REJECT in filter for every way in.
-      filterRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} has no endpoints" ${dest} -j REJECT\n`;
-    }
-    if (sp.nodePort) {
-      if (hasEndpoints) {
-        natRules += `-A ${KUBE_NODEPORTS} -m comment --comment ${name} ${match} --dport ${sp.nodePort} -j ${extChain}\n`;
-      } else {
-        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment "${name} has no endpoints" -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j REJECT\n`;
-      }
-    }
-    if (!hasEndpoints) continue;
-
-    // Traffic to the cluster IP from outside the cluster CIDR is masqueraded.
-    if (notLocal) natRules += `-A ${svcChain} -m comment --comment "${name} cluster IP" ${dest}${notLocal} -j ${KUBE_MARK_MASQ}\n`;
-
-    if (sp.nodePort) {
-      natChains += `:${extChain} - [0:0]\n`;
-      active.add(extChain);
-      natRules +=
-        `-A ${extChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}\n` + `-A ${extChain} -j ${svcChain}\n`;
-    }
-
-    natChains += `:${svcChain} - [0:0]\n`;
-    active.add(svcChain);
-    const affinity = sp.affinitySeconds;
-    const n = p.endpoints.length;
-    const svcRule = `-A ${svcChain}`;
-    const comments = p.endpoints.map((e) => (largeCluster ? svcRule : `${svcRule} -m comment --comment "${name} -> ${e.ep}"`));
+  /** writeServiceToEndpointRules: affinity first, then the random pick, from `chain` to each endpoint. */
+  const toEndpoints = (p: PortNames, chain: string, endpoints: readonly EndpointNames[]) => {
+    const affinity = p.sp.affinitySeconds;
+    const n = endpoints.length;
+    const rule = `-A ${chain}`;
+    const comments = endpoints.map((e) => (largeCluster ? rule : `${rule} -m comment --comment "${p.name} -> ${e.ep}"`));
     if (affinity !== undefined) {
-      p.endpoints.forEach((e, i) => {
+      endpoints.forEach((e, i) => {
         natRules += `${comments[i]} -m recent --name ${e.chain} --rcheck --seconds ${affinity} --reap -j ${e.chain}\n`;
       });
     }
-    p.endpoints.forEach((e, i) => {
+    endpoints.forEach((e, i) => {
       natRules +=
         i < n - 1 ? `${comments[i]} -m statistic --mode random --probability ${probability(n - i)} -j ${e.chain}\n` : `${comments[i]} -j ${e.chain}\n`;
     });
+  };
+
+  for (const p of ports) {
+    const { sp, name, protocol, svcChain, svlChain, extChain, fwChain } = p;
+    const policy = portPolicy(sp, p.endpoints, input.node);
+    const lbIPs = sp.loadBalancerIPs ?? [];
+    const match = `-m ${protocol} -p ${protocol}`;
+    const dest = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
+    const internalChain = policy.internalLocal ? svlChain : svcChain;
+    const externalPolicyChain = policy.externalLocal ? svlChain : svcChain;
+    const loadBalancerChain = policy.usesFirewallChain ? fwChain : extChain;
+    // What filter does with traffic that has no endpoint to go to: none at all, or none on this node.
+    const filterTarget = policy.hasEndpoints ? 'DROP' : 'REJECT';
+    const filterComment = () => (policy.hasEndpoints ? `"${name} has no local endpoints"` : `"${name} has no endpoints"`);
+
+    // Capture the cluster IP.
+    if (policy.hasInternalEndpoints) natRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" ${dest} -j ${internalChain}\n`;
+    else filterRules += `-A ${KUBE_SERVICES} -m comment --comment ${filterComment()} ${dest} -j ${filterTarget}\n`;
+
+    // Capture load-balancer ingress.
+    for (const lbip of lbIPs) {
+      const lbDest = `${match} -d ${lbip} --dport ${sp.port}`;
+      if (policy.hasEndpoints) natRules += `-A ${KUBE_SERVICES} -m comment --comment "${name} loadbalancer IP" ${lbDest} -j ${loadBalancerChain}\n`;
+      if (policy.usesFirewallChain)
+        filterRules += `-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${name} traffic not accepted by ${fwChain}" ${lbDest} -j DROP\n`;
+    }
+    if (!policy.hasExternalEndpoints) {
+      for (const lbip of lbIPs)
+        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${filterComment()} ${match} -d ${lbip} --dport ${sp.port} -j ${filterTarget}\n`;
+    }
+
+    // Capture nodeports.
+    if (sp.nodePort) {
+      if (policy.hasEndpoints) natRules += `-A ${KUBE_NODEPORTS} -m comment --comment ${name} ${match} --dport ${sp.nodePort} -j ${extChain}\n`;
+      if (!policy.hasExternalEndpoints)
+        filterRules += `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${filterComment()} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${filterTarget}\n`;
+    }
+
+    // Capture health-check nodePorts: accepted whether or not the node has local endpoints.
+    if (sp.healthCheckNodePort)
+      filterRules += `-A ${KUBE_NODEPORTS} -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT\n`;
+
+    if (!policy.hasEndpoints) continue;
+
+    // Internal traffic: from outside the cluster CIDR to the cluster IP is masqueraded.
+    if (policy.hasInternalEndpoints && notLocal)
+      natRules += `-A ${internalChain} -m comment --comment "${name} cluster IP" ${dest}${notLocal} -j ${KUBE_MARK_MASQ}\n`;
+
+    // External traffic (NodePort, load-balancer IP): all of it goes through the EXT chain.
+    if (policy.usesExternalChain) {
+      natChains += `:${extChain} - [0:0]\n`;
+      active.add(extChain);
+      if (!policy.externalLocal) {
+        // Cluster: the endpoint may be on another node, so the reply must come back here.
+        natRules += `-A ${extChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}\n`;
+      } else {
+        // Local keeps the client's address, except for pods and the node itself, which go to
+        // any endpoint as if out to the load balancer and back.
+        if (isLocal) natRules += `-A ${extChain} -m comment --comment "pod traffic for ${name} external destinations"${isLocal} -j ${svcChain}\n`;
+        natRules +=
+          `-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}\n` +
+          `-A ${extChain} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svcChain}\n`;
+      }
+      if (policy.hasExternalEndpoints) natRules += `-A ${extChain} -j ${externalPolicyChain}\n`;
+    }
+
+    // loadBalancerSourceRanges: allowed sources go on to EXT; the rest falls to KUBE-PROXY-FIREWALL's DROP.
+    if (policy.usesFirewallChain) {
+      natChains += `:${fwChain} - [0:0]\n`;
+      active.add(fwChain);
+      const fwRule = `-A ${fwChain} -m comment --comment "${name} loadbalancer IP"`;
+      let allowFromNode = false;
+      const nodeIP = parseIp(input.nodeIP);
+      for (const range of sp.loadBalancerSourceRanges ?? []) {
+        natRules += `${fwRule} -s ${range} -j ${extChain}\n`;
+        const cidr = parseCidr(range, false);
+        if (cidr && nodeIP !== undefined && contains(cidr, nodeIP)) allowFromNode = true;
+      }
+      // The node's own requests to the address come back with the address as their source.
+      if (allowFromNode) for (const lbip of lbIPs) natRules += `${fwRule} -s ${lbip} -j ${extChain}\n`;
+      natRules += `-A ${fwChain} -m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"\n`;
+    }
+
+    if (policy.cluster.length > 0) {
+      natChains += `:${svcChain} - [0:0]\n`;
+      active.add(svcChain);
+      toEndpoints(p, svcChain, policy.cluster);
+    }
+    if (policy.local.length > 0) {
+      natChains += `:${svlChain} - [0:0]\n`;
+      active.add(svlChain);
+      toEndpoints(p, svlChain, policy.local);
+    }
 
     const sepComment = largeCluster ? '' : ` -m comment --comment ${name}`;
-    for (const e of p.endpoints) {
+    for (const e of policy.reachable) {
       natChains += `:${e.chain} - [0:0]\n`;
       active.add(e.chain);
       // Hairpin: a pod reaching itself through its service is masqueraded.
-      const recent = affinity !== undefined ? ` -m recent --name ${e.chain} --set` : '';
+      const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${e.chain} --set` : '';
       natRules +=
         `-A ${e.chain}${sepComment} -s ${e.ip} -j ${KUBE_MARK_MASQ}\n` + `-A ${e.chain}${sepComment}${recent} ${match} -j DNAT --to-destination ${e.ep}\n`;
     }

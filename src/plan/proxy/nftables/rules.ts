@@ -2,12 +2,15 @@
 // as one `nft -f` script that replaces kube-proxy's private table `ip kube-proxy` in
 // a single atomic transaction. Pure.
 //
-// As with the iptables mode, netlab's services have Cluster traffic policies, no
-// external IPs and no load balancers; --nodeport-addresses is nftables mode's default
+// As with the iptables mode, netlab's services have no external IPs; load-balancer IPs,
+// Local traffic policies (`local-` chains) and source ranges are as upstream writes them;
+// --nodeport-addresses is nftables mode's default
 // "primary" (the node IP); the local-traffic detector is ClusterCIDR.
 // kube-proxy updates its table incrementally (flush + re-add of changed chains and map
 // elements); netlab replaces the whole table each sync, which is the same end state
 // (only the dynamic contents of the affinity sets start empty again).
+import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
+import { portPolicy } from '../iptables/rules.js';
 import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 
@@ -121,69 +124,107 @@ export function nftablesScript(input: ProxyInput): string {
   const clusterIPs = new Set<string>();
   for (const sp of input.services) {
     out.push('', `# ${servicePortName(sp)}`);
-    out.push(...servicePortLines(sp, input.clusterCIDR, clusterIPs));
+    out.push(...servicePortLines(sp, input, clusterIPs));
   }
   out.push('');
   return out.join('\n');
 }
 
-function servicePortLines(sp: ServicePortState, clusterCIDR: string, clusterIPs: Set<string>): string[] {
+function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: Set<string>): string[] {
   const lines: string[] = [];
+  const { clusterCIDR } = input;
   const name = servicePortName(sp);
   const protocol = sp.protocol.toLowerCase();
   const base = servicePortChainNameBase(sp);
   const svcChain = `service-${base}`;
+  const localChain = `local-${base}`;
   const extChain = `external-${base}`;
-  const eps = kubeProxyEndpointOrder(sp.endpoints).map((e) => {
+  const fwChain = `firewall-${base}`;
+  const all = kubeProxyEndpointOrder(sp.endpoints).map((e) => {
     const epBase = servicePortEndpointChainNameBase(sp, e);
-    return { ip: e.ip, target: endpointString(e), chain: `endpoint-${epBase}`, affinitySet: `affinity-${epBase}` };
+    return { ip: e.ip, node: e.node, target: endpointString(e), chain: `endpoint-${epBase}`, affinitySet: `affinity-${epBase}` };
   });
-  const hasEndpoints = eps.length > 0;
+  type Endpoint = (typeof all)[number];
+  const policy = portPolicy(sp, all, input.node);
+  const lbIPs = sp.loadBalancerIPs ?? [];
+  const ranges = sp.loadBalancerSourceRanges ?? [];
+  const usesFirewall = lbIPs.length > 0 && ranges.length > 0;
+  const internalChain = policy.internalLocal ? localChain : svcChain;
+  const externalPolicyChain = policy.externalLocal ? localChain : svcChain;
+  const filterVerdict = policy.hasEndpoints ? 'drop' : 'goto reject-chain';
   const affinity = sp.affinitySeconds;
-  const key = `${sp.clusterIP} . ${protocol} . ${sp.port}`;
-
-  const addClusterIP = () => {
-    if (clusterIPs.has(sp.clusterIP)) return;
-    clusterIPs.add(sp.clusterIP);
-    lines.push(`add element ${T} cluster-ips { ${sp.clusterIP} }`);
-  };
-
-  if (!hasEndpoints) {
-    addClusterIP();
-    lines.push(`add element ${T} no-endpoint-services { ${key} comment "${name}" : goto reject-chain }`);
-    if (sp.nodePort) lines.push(`add element ${T} no-endpoint-nodeports { ${protocol} . ${sp.nodePort} comment "${name}" : goto reject-chain }`);
-    return lines;
-  }
+  const key = (ip: string) => `${ip} . ${protocol} . ${sp.port}`;
 
   // Chains first (a rule or map element can only name a chain that exists), then
   // affinity sets, rules, and the map elements that make the service reachable.
-  for (const e of eps) lines.push(`add chain ${T} ${e.chain}`);
-  lines.push(`add chain ${T} ${svcChain}`);
-  if (sp.nodePort) lines.push(`add chain ${T} ${extChain}`);
+  for (const e of policy.reachable) lines.push(`add chain ${T} ${e.chain}`);
+  if (policy.cluster.length) lines.push(`add chain ${T} ${svcChain}`);
+  if (policy.local.length) lines.push(`add chain ${T} ${localChain}`);
+  if (policy.usesExternalChain) lines.push(`add chain ${T} ${extChain}`);
+  if (usesFirewall) lines.push(`add chain ${T} ${fwChain}`);
   if (affinity !== undefined) {
-    for (const e of eps) lines.push(`add set ${T} ${e.affinitySet} { type ipv4_addr ; flags dynamic,timeout ; timeout ${affinity}s ; }`);
+    for (const e of policy.reachable) lines.push(`add set ${T} ${e.affinitySet} { type ipv4_addr ; flags dynamic,timeout ; timeout ${affinity}s ; }`);
   }
 
-  if (clusterCIDR) lines.push(`add rule ${T} ${svcChain} ip daddr ${sp.clusterIP} ip saddr != ${clusterCIDR} jump mark-for-masquerade`);
-  if (affinity !== undefined) {
-    for (const e of eps) lines.push(`add rule ${T} ${svcChain} ip saddr @${e.affinitySet} goto ${e.chain}`);
+  // loadBalancerSourceRanges: every other source is dropped (the node's own requests come from the address itself).
+  if (usesFirewall) {
+    const nodeIP = parseIp(input.nodeIP);
+    const fromNode =
+      nodeIP !== undefined &&
+      ranges.some((r) => {
+        const c = parseCidr(r, false);
+        return c !== undefined && contains(c, nodeIP);
+      });
+    const sources = [...ranges, ...(fromNode ? lbIPs : [])].join(' , ');
+    lines.push(`add rule ${T} ${fwChain} ip saddr != { ${sources} } drop`);
   }
-  const vmap = eps.map((e, i) => `${i} : goto ${e.chain}`).join(' , ');
-  lines.push(`add rule ${T} ${svcChain} numgen random mod ${eps.length} vmap { ${vmap} }`);
 
-  if (sp.nodePort) {
-    lines.push(`add rule ${T} ${extChain} jump mark-for-masquerade`);
-    lines.push(`add rule ${T} ${extChain} goto ${svcChain}`);
+  if (policy.hasInternalEndpoints && clusterCIDR)
+    lines.push(`add rule ${T} ${internalChain} ip daddr ${sp.clusterIP} ip saddr != ${clusterCIDR} jump mark-for-masquerade`);
+
+  if (policy.usesExternalChain) {
+    if (!policy.externalLocal) {
+      lines.push(`add rule ${T} ${extChain} jump mark-for-masquerade`);
+    } else {
+      if (clusterCIDR) lines.push(`add rule ${T} ${extChain} ip saddr ${clusterCIDR} goto ${svcChain} comment "short-circuit pod traffic"`);
+      lines.push(
+        `add rule ${T} ${extChain} fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"`,
+        `add rule ${T} ${extChain} fib saddr type local goto ${svcChain} comment "short-circuit local traffic"`,
+      );
+    }
+    if (policy.hasExternalEndpoints) lines.push(`add rule ${T} ${extChain} goto ${externalPolicyChain}`);
   }
 
-  for (const e of eps) {
+  const toEndpoints = (chain: string, endpoints: readonly Endpoint[]) => {
+    if (affinity !== undefined) for (const e of endpoints) lines.push(`add rule ${T} ${chain} ip saddr @${e.affinitySet} goto ${e.chain}`);
+    const vmap = endpoints.map((e, i) => `${i} : goto ${e.chain}`).join(' , ');
+    lines.push(`add rule ${T} ${chain} numgen random mod ${endpoints.length} vmap { ${vmap} }`);
+  };
+  if (policy.cluster.length) toEndpoints(svcChain, policy.cluster);
+  if (policy.local.length) toEndpoints(localChain, policy.local);
+
+  for (const e of policy.reachable) {
     lines.push(`add rule ${T} ${e.chain} ip saddr ${e.ip} jump mark-for-masquerade`);
     if (affinity !== undefined) lines.push(`add rule ${T} ${e.chain} update @${e.affinitySet} { ip saddr }`);
     lines.push(`add rule ${T} ${e.chain} meta l4proto ${protocol} dnat to ${e.target}`);
   }
 
-  addClusterIP();
-  lines.push(`add element ${T} service-ips { ${key} : goto ${svcChain} }`);
-  if (sp.nodePort) lines.push(`add element ${T} service-nodeports { ${protocol} . ${sp.nodePort} : goto ${extChain} }`);
+  if (!clusterIPs.has(sp.clusterIP)) {
+    clusterIPs.add(sp.clusterIP);
+    lines.push(`add element ${T} cluster-ips { ${sp.clusterIP} }`);
+  }
+  if (policy.hasInternalEndpoints) lines.push(`add element ${T} service-ips { ${key(sp.clusterIP)} : goto ${internalChain} }`);
+  else lines.push(`add element ${T} no-endpoint-services { ${key(sp.clusterIP)} comment "${name}" : ${filterVerdict} }`);
+  for (const lbip of lbIPs) {
+    if (policy.hasEndpoints) lines.push(`add element ${T} service-ips { ${key(lbip)} : goto ${extChain} }`);
+    if (usesFirewall) lines.push(`add element ${T} firewall-ips { ${key(lbip)} : goto ${fwChain} }`);
+  }
+  if (!policy.hasExternalEndpoints)
+    for (const lbip of lbIPs) lines.push(`add element ${T} no-endpoint-services { ${key(lbip)} comment "${name}" : ${filterVerdict} }`);
+  if (sp.nodePort) {
+    if (policy.hasEndpoints) lines.push(`add element ${T} service-nodeports { ${protocol} . ${sp.nodePort} : goto ${extChain} }`);
+    if (!policy.hasExternalEndpoints)
+      lines.push(`add element ${T} no-endpoint-nodeports { ${protocol} . ${sp.nodePort} comment "${name}" : ${filterVerdict} }`);
+  }
   return lines;
 }

@@ -125,6 +125,7 @@ export function userspaceConfig(input: ProxyInput, basePort = USERSPACE_BASE_POR
 
   const nat: string[] = [];
   const filter: string[] = [];
+  const lbIPs = new Map(ordered.map((sp) => [servicePortName(sp) + sp.protocol, sp.loadBalancerIPs ?? []]));
   for (const s of services) {
     const proto = s.protocol.toLowerCase();
     // iptablesCommonPortalArgs: comment, protocol, --dport, then -d <ip>/32.
@@ -132,6 +133,11 @@ export function userspaceConfig(input: ProxyInput, basePort = USERSPACE_BASE_POR
     const portal = `${common(s.port)} -d ${s.clusterIP}/32`;
     nat.push(`-A ${KUBE_PORTALS_CONTAINER} ${portal} -j REDIRECT --to-ports ${s.proxyPort}`);
     nat.push(`-A ${KUBE_PORTALS_HOST} ${portal} -j DNAT --to-destination ${input.nodeIP}:${s.proxyPort}`);
+    // The old proxier opened the same portals on each load-balancer ingress IP.
+    for (const lbip of lbIPs.get(s.serviceport + s.protocol) ?? []) {
+      nat.push(`-A ${KUBE_PORTALS_CONTAINER} ${common(s.port)} -d ${lbip}/32 -j REDIRECT --to-ports ${s.proxyPort}`);
+      nat.push(`-A ${KUBE_PORTALS_HOST} ${common(s.port)} -d ${lbip}/32 -j DNAT --to-destination ${input.nodeIP}:${s.proxyPort}`);
+    }
     if (s.nodePort) {
       nat.push(`-A ${KUBE_NODEPORT_CONTAINER} ${common(s.nodePort)} -j REDIRECT --to-ports ${s.proxyPort}`);
       nat.push(`-A ${KUBE_NODEPORT_HOST} ${common(s.nodePort)} -j DNAT --to-destination ${input.nodeIP}:${s.proxyPort}`);
