@@ -137,6 +137,8 @@ async function removeNetworks(engine: Engine, lab: string): Promise<number> {
       if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
         const late = (await listLabContainers(engine, lab)).filter((c) => c.Labels[LABEL_ROLE] !== 'guard');
         await mapLimit(late, ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
+        // With nothing late, the engine has yet to let go of a removed container's endpoint.
+        if (!late.length) await new Promise((r) => setTimeout(r, 200 * attempt));
         return removeNetwork(id, attempt + 1);
       }
       throw err;
