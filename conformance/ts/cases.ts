@@ -9,10 +9,19 @@
 
 import { loadLab } from '../../src/labfile/load.js';
 import type { PodSpec, ServiceSpec } from '../../src/labfile/model.js';
+import { parseIp } from '../../src/core/cidr.js';
 import { withAddons } from '../../src/plan/addons.js';
+import { allocateLoadBalancerIPs, type LoadBalancerSetting, loadBalancerSetting } from '../../src/plan/load-balancer.js';
 import { planLab } from '../../src/plan/plan.js';
 import type { ProxyInput } from '../../src/plan/proxy/types.js';
-import { allocateClusterIPs, allocateNodePorts, type PodEndpointSource, planServices, proxyInput } from '../../src/plan/services.js';
+import {
+  allocateClusterIPs,
+  allocateHealthCheckNodePorts,
+  allocateNodePorts,
+  type PodEndpointSource,
+  planServices,
+  proxyInput,
+} from '../../src/plan/services.js';
 import type { ImageRefs } from '../../src/plan/types.js';
 
 export type Protocol = 'TCP' | 'UDP';
@@ -37,14 +46,13 @@ export interface ServiceCase {
   ports: PortCase[];
   /** sessionAffinity ClientIP with this timeout; unset: None. */
   affinitySeconds?: number;
-  // What netlab's model cannot express yet (branch k8s-lb); a case that sets any of these
-  // is refused by toNetlab, so it belongs in PENDING cases, not in the run list.
-  /** status.loadBalancer.ingress IPs. */
+  /** status.loadBalancer.ingress IPs (netlab: one, its loadBalancerIP). */
   loadBalancerIngress?: string[];
   /** spec.loadBalancerSourceRanges (CIDRs): the firewall chains. */
   loadBalancerSourceRanges?: string[];
   externalTrafficPolicy?: 'Cluster' | 'Local';
   internalTrafficPolicy?: 'Cluster' | 'Local';
+  /** Required for LoadBalancer with externalTrafficPolicy Local (the API server allocates one). */
   healthCheckNodePort?: number;
 }
 
@@ -193,23 +201,29 @@ const at = { file: 'conformance-case', line: 1, column: 1 };
 /** What netlab plans for the case: its lab model through planServices and proxyInput. */
 export function toNetlab(c: ConformanceCase): ProxyInput {
   const services: ServiceSpec[] = c.services.map((s) => {
-    const lb =
-      s.type === 'LoadBalancer' ||
-      s.loadBalancerIngress ||
-      s.loadBalancerSourceRanges ||
-      s.externalTrafficPolicy ||
-      s.internalTrafficPolicy ||
-      s.healthCheckNodePort;
-    if (lb) throw new NotExpressible(`${c.name}: service ${s.name} uses LoadBalancer / traffic policies, which netlab's lab model cannot express yet`);
+    const type = s.type ?? 'ClusterIP';
+    if ((s.loadBalancerIngress?.length ?? 0) > 1)
+      throw new NotExpressible(`${c.name}: service ${s.name} has more than one load-balancer ingress IP; netlab gives a Service one`);
+    if (s.loadBalancerIngress && type !== 'LoadBalancer')
+      throw new NotExpressible(`${c.name}: service ${s.name} has a load-balancer ingress IP but is not type LoadBalancer`);
+    if (type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local' && s.healthCheckNodePort === undefined)
+      throw new NotExpressible(
+        `${c.name}: service ${s.name} (LoadBalancer, externalTrafficPolicy Local) needs the healthCheckNodePort the API server would allocate`,
+      );
     return {
       name: s.name,
       namespace: ns(s),
-      type: s.type === 'NodePort' ? 'NodePort' : 'ClusterIP',
+      type,
       clusterIP: s.clusterIP,
       selector: s.selector,
       ports: s.ports.map((p) => ({ name: p.name, protocol: protocolOf(p), port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort, at })),
       sessionAffinity: s.affinitySeconds !== undefined ? 'ClientIP' : 'None',
       affinitySeconds: s.affinitySeconds ?? 10800,
+      ...(type !== 'ClusterIP' && s.externalTrafficPolicy ? { externalTrafficPolicy: s.externalTrafficPolicy } : {}),
+      ...(s.internalTrafficPolicy ? { internalTrafficPolicy: s.internalTrafficPolicy } : {}),
+      ...(s.loadBalancerIngress ? { loadBalancerIP: s.loadBalancerIngress[0] } : {}),
+      ...(s.loadBalancerSourceRanges ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges } : {}),
+      ...(s.healthCheckNodePort !== undefined ? { healthCheckNodePort: s.healthCheckNodePort } : {}),
       at,
     };
   });
@@ -232,7 +246,22 @@ export function toNetlab(c: ConformanceCase): ProxyInput {
     };
     return { pod, ip: p.ip, node: p.node, ready: p.ready ?? true };
   });
-  return proxyInput(planServices(services, pods, c.serviceCIDR), c.node, c.nodeIP, c.clusterCIDR, c.serviceCIDR);
+  return proxyInput(planServices(services, pods, c.serviceCIDR, [], caseLoadBalancer(c, services)), c.node, c.nodeIP, c.clusterCIDR, c.serviceCIDR);
+}
+
+/**
+ * A pool of exactly the case's ingress IPs' range, so each LoadBalancer Service keeps its
+ * written address (its status.loadBalancer.ingress); undefined when no Service has one, as a
+ * cluster without a load-balancer controller leaves them (then none may have one).
+ */
+function caseLoadBalancer(c: ConformanceCase, services: readonly ServiceSpec[]): LoadBalancerSetting | undefined {
+  const lbs = services.filter((s) => s.type === 'LoadBalancer');
+  const ips = lbs.flatMap((s) => (s.loadBalancerIP ? [parseIp(s.loadBalancerIP)!] : []));
+  if (ips.length === 0) return undefined;
+  if (ips.length < lbs.length)
+    throw new NotExpressible(`${c.name}: netlab gives every LoadBalancer Service an address; give each one loadBalancerIngress, or none`);
+  const nodes = [...new Set([c.node, ...c.pods.map((p) => p.node)])];
+  return { pool: { first: Math.min(...ips), last: Math.max(...ips) }, nodes };
 }
 
 const IMAGES: ImageRefs = {
@@ -258,6 +287,9 @@ export async function labCases(labFile: string, name: string): Promise<Conforman
   const plan = planLab(lab, { images: IMAGES, underlay: CASE_UNDERLAY });
   const ips = allocateClusterIPs(lab.services, lab.topology.serviceCIDR);
   const nodePorts = allocateNodePorts(lab.services);
+  const healthPorts = allocateHealthCheckNodePorts(lab.services, nodePorts);
+  const lb = loadBalancerSetting(plan);
+  const lbIPs = lb ? allocateLoadBalancerIPs(lab.services, lb.pool) : new Map<ServiceSpec, string>();
   const pods: PodCase[] = plan.pods.map((p) => {
     const spec = lab.pods.find((s) => s.name === p.name && s.namespace === p.namespace);
     if (!spec) throw new Error(`planned pod ${p.namespace}/${p.name} is not in the lab`);
@@ -278,6 +310,11 @@ export async function labCases(labFile: string, name: string): Promise<Conforman
     selector: s.selector,
     ports: s.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: p.targetPort, nodePort: nodePorts.get(p) })),
     ...(s.sessionAffinity === 'ClientIP' ? { affinitySeconds: s.affinitySeconds } : {}),
+    ...(s.externalTrafficPolicy ? { externalTrafficPolicy: s.externalTrafficPolicy } : {}),
+    ...(s.internalTrafficPolicy ? { internalTrafficPolicy: s.internalTrafficPolicy } : {}),
+    ...(lbIPs.has(s) ? { loadBalancerIngress: [lbIPs.get(s)!] } : {}),
+    ...(s.loadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges } : {}),
+    ...(healthPorts.has(s) ? { healthCheckNodePort: healthPorts.get(s) } : {}),
   }));
   return plan.nodes.map((n) => ({
     name: `${name} on ${n.name}`,

@@ -1,7 +1,5 @@
 // Generated conformance cases: each one a situation where kube-proxy's rules have a
-// particular shape (see cases.ts for the spec). CASES run against netlab's generators;
-// PENDING_LB_CASES use what netlab's lab model cannot express yet (LoadBalancer, traffic
-// policies, health-check nodePorts: branch k8s-lb) and are only fed to upstream until then.
+// particular shape (see cases.ts for the spec). CASES run against netlab's generators.
 
 import type { ConformanceCase, PodCase, PortCase, ServiceCase } from './cases.js';
 
@@ -200,15 +198,6 @@ export const CASES: ConformanceCase[] = [
     services: [svc('web', '10.96.0.90', [{ port: 80, targetPort: 8080, nodePort: 30090 }], { type: 'NodePort' })],
     pods: withPods([['web', 5]]),
   },
-];
-
-/**
- * LoadBalancer and traffic-policy cases (KUBE-EXT / KUBE-SVL / KUBE-FW, health-check
- * nodePorts, local endpoints by node name). netlab's lab model cannot express them yet, so
- * they are not in CASES: once branch k8s-lb lands, move them there. Until then the
- * conformance test feeds them to upstream only, to show the harness input carries them.
- */
-export const PENDING_LB_CASES: ConformanceCase[] = [
   {
     name: 'LoadBalancer: externalTrafficPolicy Local with a health-check nodePort; Cluster with source ranges',
     ...cluster,
@@ -237,6 +226,101 @@ export const PENDING_LB_CASES: ConformanceCase[] = [
     pods: withPods([
       ['itp', 4],
       ['itp-remote', 2, { node: 'node2' }],
+    ]),
+  },
+  {
+    name: 'LoadBalancer Local whose pods all run on other nodes, one without endpoints, one with session affinity; NodePort Local',
+    ...cluster,
+    services: [
+      svc('lb-remote', '10.96.3.20', [{ port: 80, targetPort: 8080, nodePort: 30320 }], {
+        type: 'LoadBalancer',
+        loadBalancerIngress: ['192.0.2.20'],
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32020,
+      }),
+      svc('lb-empty', '10.96.3.21', [{ port: 443, targetPort: 8443, nodePort: 30321 }], {
+        type: 'LoadBalancer',
+        loadBalancerIngress: ['192.0.2.21'],
+        loadBalancerSourceRanges: ['198.51.100.0/24', '203.0.113.7/32'],
+      }),
+      svc('lb-sticky', '10.96.3.22', [{ port: 80, targetPort: 8080, nodePort: 30322 }], {
+        type: 'LoadBalancer',
+        loadBalancerIngress: ['192.0.2.22'],
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32022,
+        affinitySeconds: 600,
+      }),
+      svc('np-local', '10.96.3.23', [{ port: 80, targetPort: 8080, nodePort: 30323 }], { type: 'NodePort', externalTrafficPolicy: 'Local' }),
+    ],
+    pods: withPods([
+      ['lb-remote', 3, { node: 'node2' }],
+      ['lb-sticky', 4],
+      ['np-local', 3],
+    ]),
+  },
+  {
+    name: 'LoadBalancer with both traffic policies Local, seen from node2',
+    ...cluster,
+    node: 'node2',
+    nodeIP: '10.250.0.12',
+    services: [
+      svc(
+        'lb-both',
+        '10.96.3.30',
+        [
+          { name: 'http', port: 80, targetPort: 8080, nodePort: 30330 },
+          { name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353, nodePort: 30331 },
+        ],
+        {
+          type: 'LoadBalancer',
+          loadBalancerIngress: ['192.0.2.30'],
+          externalTrafficPolicy: 'Local',
+          internalTrafficPolicy: 'Local',
+          healthCheckNodePort: 32030,
+          loadBalancerSourceRanges: ['203.0.113.0/24'],
+        },
+      ),
+    ],
+    pods: withPods([['lb-both', 5]]),
+  },
+  {
+    name: 'LoadBalancer source ranges that hold the node IP (the node may reach its own LB IP), Local without any endpoint',
+    ...cluster,
+    services: [
+      svc('lb-self', '10.96.3.40', [{ port: 80, targetPort: 8080, nodePort: 30340 }], {
+        type: 'LoadBalancer',
+        loadBalancerIngress: ['192.0.2.40'],
+        loadBalancerSourceRanges: ['10.250.0.0/24', '192.0.2.0/28'],
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32040,
+      }),
+      svc('lb-none', '10.96.3.41', [{ port: 80, targetPort: 8080, nodePort: 30341 }], {
+        type: 'LoadBalancer',
+        loadBalancerIngress: ['192.0.2.41'],
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32041,
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+      }),
+    ],
+    pods: withPods([['lb-self', 4]]),
+  },
+  {
+    name: 'LoadBalancer whose address is still pending (no ingress: NodePort rules only), Local and Cluster',
+    ...cluster,
+    services: [
+      svc('lb-pending', '10.96.3.50', [{ port: 80, targetPort: 8080, nodePort: 30350 }], {
+        type: 'LoadBalancer',
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32050,
+      }),
+      svc('lb-pending-c', '10.96.3.51', [{ port: 80, targetPort: 8080, nodePort: 30351 }], {
+        type: 'LoadBalancer',
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+      }),
+    ],
+    pods: withPods([
+      ['lb-pending', 3],
+      ['lb-pending-c', 2],
     ]),
   },
 ];

@@ -48,14 +48,55 @@ describe('toKubernetes', () => {
     expect(slices.map((s) => s.endpoints.length)).toEqual([100, 100, 50]);
   });
 
-  test('LoadBalancer fields reach the Service object; netlab refuses them for now', () => {
-    const lb: ConformanceCase = {
-      ...c,
-      services: [{ ...c.services[0]!, type: 'LoadBalancer', loadBalancerIngress: ['192.0.2.1'], externalTrafficPolicy: 'Local', healthCheckNodePort: 32000 }],
-    };
+  const lb: ConformanceCase = {
+    ...c,
+    services: [
+      {
+        ...c.services[0]!,
+        type: 'LoadBalancer',
+        ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }],
+        loadBalancerIngress: ['192.0.2.1'],
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 32000,
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+      },
+    ],
+  };
+
+  test('LoadBalancer fields reach the Service object', () => {
     const svc = toKubernetes(lb).services[0] as { spec: Record<string, unknown>; status: unknown };
-    expect(svc.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 32000, internalTrafficPolicy: 'Cluster' });
+    expect(svc.spec).toMatchObject({
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      healthCheckNodePort: 32000,
+      internalTrafficPolicy: 'Cluster',
+      loadBalancerSourceRanges: ['203.0.113.0/24'],
+    });
     expect(svc.status).toEqual({ loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } });
-    expect(() => toNetlab(lb)).toThrow(NotExpressible);
+  });
+
+  test("netlab's model gets the same LoadBalancer: its ingress IP, policies, ranges, health-check port", () => {
+    const [port] = toNetlab(lb).services;
+    expect(port).toMatchObject({
+      nodePort: 30080,
+      loadBalancerIPs: ['192.0.2.1'],
+      loadBalancerSourceRanges: ['203.0.113.0/24'],
+      externalPolicyLocal: true,
+      healthCheckNodePort: 32000,
+    });
+    expect(port!.internalPolicyLocal).toBeUndefined();
+    const itp = toNetlab({ ...c, services: [{ ...c.services[0]!, internalTrafficPolicy: 'Local' }] }).services[0]!;
+    expect(itp.internalPolicyLocal).toBe(true);
+    expect(itp.loadBalancerIPs).toBeUndefined();
+  });
+
+  test('a LoadBalancer netlab cannot express is refused, saying why', () => {
+    const one = lb.services[0]!;
+    const refused = (services: ConformanceCase['services']) => () => toNetlab({ ...lb, services });
+    expect(refused([{ ...one, loadBalancerIngress: ['192.0.2.1', '192.0.2.2'] }])).toThrow(NotExpressible);
+    expect(refused([{ ...one, healthCheckNodePort: undefined }])).toThrow(/needs the healthCheckNodePort/);
+    expect(refused([one, { ...one, name: 'pending', clusterIP: '10.96.0.6', loadBalancerIngress: undefined }])).toThrow(
+      /every LoadBalancer Service an address/,
+    );
   });
 });
