@@ -76,7 +76,8 @@ interface UpRun {
 
 /**
  * `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images,
- * then `up`; then, unless `wait` is 0, up to `wait` seconds for every pod to be ready.
+ * then `up`; then, unless `wait` is 0, up to `wait` seconds for every pod to be ready. The wait
+ * holds the lock too: `up` is not done until then, and a `down` or `apply` meanwhile waits for it.
  */
 export async function bringUp(
   engine: Engine,
@@ -84,24 +85,23 @@ export async function bringUp(
   emit: EventSink,
   options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal; wait?: number },
 ): Promise<UpResult> {
-  let lab = loaded;
-  const result = await withLabLock(
+  return withLabLock(
     engine,
     loaded.name,
     'up',
     async () => {
-      lab = await runningForUp(engine, loaded, options);
+      const lab = await runningForUp(engine, loaded, options);
       const refused = proxyModeRefusal(lab);
       if (refused) throw refused;
-      return up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
+      const result = await up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
+      if (options.wait) {
+        const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
+        await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
+      }
+      return result;
     },
     { emit, signal: options.signal },
   );
-  if (options.wait) {
-    const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
-    await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
-  }
-  return result;
 }
 
 /** Makes the engine hold `lab` as planned, under the lab's lock (already held when `up` is part of a larger command). */

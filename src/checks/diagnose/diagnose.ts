@@ -1,6 +1,6 @@
 // Why a connectivity check failed: the hop that broke, from evidence read off the lab in one
 // toolbox exec, then pure analysis (analyzePath, unit-tested on captured outputs).
-import { findNamed } from '../../core/names.js';
+import { findNamed, podTitle } from '../../core/names.js';
 import type { CheckResult } from '../../core/events.js';
 import { planServices } from '../../plan/services.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
@@ -32,6 +32,9 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
   const { lab, plan } = target;
   if (result.ok || check.expect === 'unreachable' || check.expect === 'nxdomain') return undefined;
   try {
+    // The check could not even start: its source container is down (crashed, crash-looping).
+    const stopped = /^source (\S+) is not running \(/.exec(result.detail);
+    if (stopped) return await stoppedSource(target, stopped[1]!);
     // A probe kind without a diagnosis is not about connectivity (netns, gateway, conntrack).
     const how = probeDriver(check.probe).diagnosis;
     if (!how) return undefined;
@@ -56,6 +59,24 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
   } catch {
     return undefined;
   }
+}
+
+/** A check's source container that does not run: its state as kubectl words it, and the last thing it printed. */
+async function stoppedSource({ engine, plan }: LabTarget, container: string): Promise<string | undefined> {
+  const pod = plan.pods.find((p) => p.pause.name === container || p.containers.some((c) => c.name === container));
+  const c = pod && [pod.pause, ...pod.containers].find((c) => c.name === container);
+  if (!pod || !c) return undefined;
+  const info = await engine.inspectContainer(container).catch(() => undefined);
+  const which =
+    c === pod.pause ? `pod ${podTitle(pod)}'s sandbox (pause)` : `pod ${podTitle(pod)}'s container ${c.create.Labels?.['netlab.container'] ?? c.name}`;
+  if (!info) return `the source, ${which}, does not exist`;
+  const st = info.State;
+  const state =
+    st.Restarting || (info.RestartCount ?? 0) > 0
+      ? `CrashLoopBackOff (exited with code ${st.ExitCode}, restarted ${info.RestartCount} time(s))`
+      : `${st.Status}${st.ExitCode ? ` with code ${st.ExitCode}` : ''}`;
+  const said = (await engine.logs(container, 3).catch(() => '')).trim().split('\n').at(-1)?.trim();
+  return `the source, ${which}, is not running: ${state}${said ? `; it said: ${said}` : ''}`;
 }
 
 /** "pod web is not running": which of its containers is not, and the last thing it printed. */
