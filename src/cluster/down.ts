@@ -134,11 +134,15 @@ async function removeNetworks(engine: Engine, lab: string): Promise<number> {
     try {
       await engine.removeNetwork(id);
     } catch (err) {
-      if (attempt < 4 && /active endpoints/.test(engineMessage(err))) {
+      if (attempt < 6 && /active endpoints/.test(engineMessage(err))) {
         const late = (await listLabContainers(engine, lab)).filter((c) => c.Labels[LABEL_ROLE] !== 'guard');
         await mapLimit(late, ENGINE_PARALLEL, (c) => engine.removeContainer(c.Id));
-        // With nothing late, the engine has yet to let go of a removed container's endpoint.
-        if (!late.length) await new Promise((r) => setTimeout(r, 200 * attempt));
+        if (!late.length) {
+          // The engine has yet to let go of a removed container's endpoint (a busy dockerd can
+          // keep one for seconds): wait, then drop the endpoints whose container is gone.
+          await new Promise((r) => setTimeout(r, 250 * attempt));
+          if (attempt >= 3) await dropStaleEndpoints(engine, id);
+        }
         return removeNetwork(id, attempt + 1);
       }
       throw err;
@@ -146,4 +150,13 @@ async function removeNetworks(engine: Engine, lab: string): Promise<number> {
   };
   await Promise.all(list.map((n) => removeNetwork(n.Id)));
   return list.length;
+}
+
+/** Force-disconnects the endpoints of the lab's network whose container no longer exists (never another's container). */
+async function dropStaleEndpoints(engine: Engine, network: string): Promise<void> {
+  const endpoints = await engine.networkEndpoints(network);
+  // The engine finds a gone container's endpoint by the name it had on the network.
+  await mapLimit([...endpoints], ENGINE_PARALLEL, async ([container, name]) => {
+    if (!(await engine.inspectContainer(container))) await engine.disconnectForce(network, name || container);
+  });
 }

@@ -266,6 +266,30 @@ export class Engine {
     });
   }
 
+  /** The endpoints the engine holds on a network: container ID -> its name there (none: the network is gone). */
+  networkEndpoints(id: string): Promise<Map<string, string>> {
+    return this.call(`network inspect ${short(id)}`, async () => {
+      try {
+        const info = (await this.docker.getNetwork(id).inspect()) as { Containers?: Record<string, { Name?: string }> };
+        return new Map(Object.entries(info.Containers ?? {}).map(([cid, c]) => [cid, c.Name ?? '']));
+      } catch (err) {
+        if (isNotFound(err)) return new Map();
+        throw err;
+      }
+    });
+  }
+
+  /** Drops a container's endpoint (by container, or by its endpoint's name when the container is gone) from a network: the engine's `disconnect --force`. */
+  disconnectForce(network: string, container: string): Promise<void> {
+    return this.call(`network disconnect --force ${short(network)} ${short(container)}`, async () => {
+      try {
+        await this.docker.getNetwork(network).disconnect({ Container: container, Force: true });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    });
+  }
+
   listVolumes(filters: Filters): Promise<VolumeSummary[]> {
     return this.call(`volumes list ${JSON.stringify(filters)}`, async () => (await this.docker.listVolumes({ filters })).Volumes ?? []);
   }

@@ -71,3 +71,45 @@ describe('down without a guard of the lab', () => {
     expect(calls.indexOf('remove guard-1')).toBeGreaterThan(calls.lastIndexOf(execs[1]!));
   });
 });
+
+describe('down when the engine keeps an endpoint of a removed container', () => {
+  it('waits, then force-disconnects the endpoint whose container is gone, and removes the network', async () => {
+    const calls: string[] = [];
+    const labels = { 'netlab.lab': 't' };
+    const guard = { Id: 'g', Names: ['/t.guard'], Labels: { ...labels, 'netlab.role': 'guard' }, State: 'running', Ports: [] };
+    let stale = true;
+    const fake = {
+      endpoint: { source: 'fake', options: {}, local: true },
+      listContainers: async () => [guard],
+      listNetworks: async () => [{ Id: 'net-t', Name: 'netlab-t', Labels: labels, Options: { 'com.docker.network.bridge.name': 'br-t' } }],
+      listVolumes: async () => [],
+      createContainer: async () => 'lock-id',
+      inspectContainer: async (id: string) => (id === 'g' ? { Id: 'g' } : undefined),
+      removeContainer: async (id: string) => void calls.push(`remove ${id}`),
+      networkEndpoints: async () => new Map([['gone-id', 't-node1']]),
+      disconnectForce: async (net: string, name: string) => {
+        calls.push(`disconnect ${net} ${name}`);
+        stale = false;
+      },
+      removeNetwork: async () => {
+        if (stale) throw Object.assign(new Error('(HTTP code 403)'), { statusCode: 403, json: { message: 'network netlab-t has active endpoints' } });
+        calls.push('remove network');
+      },
+      removeVolume: async () => undefined,
+      exec: async (_id: string, _argv: string[], opts: { stdin: string }) => {
+        const steps = (JSON.parse(opts.stdin) as { steps: unknown[] }).steps;
+        const results = steps.map((_, i) => ({
+          exitCode: 0,
+          stdout: i === 0 && steps.length === 2 ? '{"nftables":[]}' : 'Inter-|\n face |\n',
+          stderr: '',
+          ms: 1,
+        }));
+        return { exitCode: 0, stdout: JSON.stringify({ results }), stderr: '' };
+      },
+    } as unknown as Engine;
+    const result = await down(fake, 't', ignoreEvents);
+    expect(result.networks).toBe(1);
+    expect(calls).toContain('disconnect net-t t-node1');
+    expect(calls.indexOf('remove network')).toBeGreaterThan(calls.indexOf('disconnect net-t t-node1'));
+  });
+});
