@@ -145,6 +145,13 @@ async function removeNetworks(engine: Engine, lab: string): Promise<number> {
         }
         return removeNetwork(id, attempt + 1);
       }
+      if (/active endpoints/.test(engineMessage(err)) && (await engine.networkEndpoints(id)).size === 0) {
+        // dockerd 20.10 can keep counting an endpoint it no longer lists (seen under heavy
+        // parallel removals); only the daemon's restart recounts them.
+        throw new NetlabError(`The Docker engine will not remove lab ${lab}'s network: it counts an endpoint on it that it no longer lists.`, {
+          hint: `That count is the engine's own stale state: restarting the Docker daemon clears it (e.g. systemctl restart docker), then netlab down ${lab}.`,
+        });
+      }
       throw err;
     }
   };

@@ -3,6 +3,7 @@
 // removes the lab's late containers and tries again; the guard at work is not one of them.
 import { describe, expect, it } from 'vitest';
 import { down } from '../../../src/cluster/down.js';
+import { NetlabError } from '../../../src/core/errors.js';
 import { ignoreEvents } from '../../../src/core/events.js';
 import type { Engine } from '../../../src/engine/engine.js';
 
@@ -112,4 +113,43 @@ describe('down when the engine keeps an endpoint of a removed container', () => 
     expect(calls).toContain('disconnect net-t t-node1');
     expect(calls.indexOf('remove network')).toBeGreaterThan(calls.indexOf('disconnect net-t t-node1'));
   });
+});
+
+describe('down when the engine counts an endpoint it does not list', () => {
+  it('says so, and that a restart of the daemon clears it', async () => {
+    const labels = { 'netlab.lab': 't' };
+    const guard = { Id: 'g', Names: ['/t.guard'], Labels: { ...labels, 'netlab.role': 'guard' }, State: 'running', Ports: [] };
+    let tries = 0;
+    const fake = {
+      endpoint: { source: 'fake', options: {}, local: true },
+      listContainers: async () => [guard],
+      listNetworks: async () => [{ Id: 'net-t', Name: 'netlab-t', Labels: labels, Options: { 'com.docker.network.bridge.name': 'br-t' } }],
+      listVolumes: async () => [],
+      createContainer: async () => 'lock-id',
+      inspectContainer: async () => undefined,
+      removeContainer: async () => undefined,
+      networkEndpoints: async () => new Map(),
+      disconnectForce: async () => undefined,
+      removeNetwork: async () => {
+        tries++;
+        throw Object.assign(new Error('(HTTP code 403)'), { statusCode: 403, json: { message: 'network netlab-t has active endpoints' } });
+      },
+      removeVolume: async () => undefined,
+      exec: async (_id: string, _argv: string[], opts: { stdin: string }) => {
+        const steps = (JSON.parse(opts.stdin) as { steps: unknown[] }).steps;
+        const results = steps.map((_, i) => ({
+          exitCode: 0,
+          stdout: i === 0 && steps.length === 2 ? '{"nftables":[]}' : 'Inter-|\n face |\n',
+          stderr: '',
+          ms: 1,
+        }));
+        return { exitCode: 0, stdout: JSON.stringify({ results }), stderr: '' };
+      },
+    } as unknown as Engine;
+    const err = (await down(fake, 't', ignoreEvents).catch((e: unknown) => e)) as NetlabError;
+    expect(err).toBeInstanceOf(NetlabError);
+    expect(err.message).toBe("The Docker engine will not remove lab t's network: it counts an endpoint on it that it no longer lists.");
+    expect(err.hint).toContain('restarting the Docker daemon clears it');
+    expect(tries).toBe(6);
+  }, 15_000);
 });
