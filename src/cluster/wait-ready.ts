@@ -6,6 +6,7 @@ import { NetlabError } from '../core/errors.js';
 import { type EventSink, task } from '../core/events.js';
 import { podTitle } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
+import { CRASH_LOOP_RESTARTS, crashLoopState, lastLogLine, stoppedState } from '../engine/container-state.js';
 import type { ContainerDetails } from '../engine/types.js';
 import { podSourcesFrom } from '../plan/readiness.js';
 import type { PodEndpointSource } from '../plan/services.js';
@@ -86,12 +87,7 @@ async function youngestStart(engine: Engine, plan: LabPlan): Promise<number> {
   return Math.max(0, ...starts);
 }
 
-/**
- * Restarts after which a restarting container is crash-looping (kubelet's CrashLoopBackOff): the
- * engine backs off 0.1, 0.2, 0.4 s..., so a container that dies at start reaches it in a second or
- * two, and waiting out `--wait` for it would only delay the error.
- */
-export const CRASH_LOOP_RESTARTS = 3;
+export { CRASH_LOOP_RESTARTS };
 
 /**
  * Whether a container of a waiting pod will not become ready by waiting: gone, exited for good
@@ -124,7 +120,7 @@ export async function describeNotReady(engine: Engine, plan: LabPlan, waiting: P
     const containers = s.containers ?? [];
     const sandboxDown = containers.some((c) => c.reason === 'its pod sandbox is not running');
     if (sandboxDown) {
-      out.push({ title: `${podTitle(s.pod)} (sandbox)`, state: await engineState(engine, pod.pause.name) });
+      out.push({ title: `${podTitle(s.pod)} (sandbox)`, state: stoppedState(await engine.inspectContainer(pod.pause.name)) });
       continue;
     }
     for (const [i, c] of containers.entries()) {
@@ -133,36 +129,17 @@ export async function describeNotReady(engine: Engine, plan: LabPlan, waiting: P
       const info = c.running ? await engine.inspectContainer(name) : undefined;
       const looping = c.running && (info?.RestartCount ?? 0) >= CRASH_LOOP_RESTARTS;
       if (c.ready && !looping) continue;
-      const state = looping ? crashLoopState(info!) : c.running ? (c.reason ?? 'not ready') : await engineState(engine, name);
-      const lastLog = (await engine.logs(name, 20))
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .at(-1);
+      const state = looping ? crashLoopState(info!) : c.running ? (c.reason ?? 'not ready') : stoppedState(await engine.inspectContainer(name));
+      const lastLog = await lastLogLine(engine, name);
       out.push({
         title: `${podTitle(s.pod)}/${c.name}`,
         target: { pod: s.pod.namespace === 'default' ? s.pod.name : `${s.pod.name}.${s.pod.namespace}`, container: c.name },
         state,
-        ...(lastLog ? { lastLog: lastLog.slice(0, 300) } : {}),
+        ...(lastLog ? { lastLog } : {}),
       });
     }
   }
   return out;
-}
-
-function crashLoopState(info: ContainerDetails): string {
-  return `CrashLoopBackOff (exited with code ${info.State.ExitCode}, restarted ${info.RestartCount} time(s))`;
-}
-
-/** A stopped container's state as kubectl would word it. */
-async function engineState(engine: Engine, name: string): Promise<string> {
-  const info = await engine.inspectContainer(name);
-  if (!info) return 'missing (its container does not exist)';
-  const st = info.State;
-  if (st.Restarting || (info.RestartCount ?? 0) >= CRASH_LOOP_RESTARTS) return crashLoopState(info);
-  if (st.Status === 'exited' || st.Status === 'dead')
-    return `exited with code ${st.ExitCode}${st.OOMKilled ? ' (OOMKilled)' : ''}${st.Error ? `: ${st.Error}` : ''}`;
-  return st.Status;
 }
 
 export function notReadyError(lab: string, not: NotReadyContainer[], seconds?: number): NetlabError {

@@ -6,6 +6,7 @@ import { planServices } from '../../plan/services.js';
 import { resolveEndpoint } from '../../labfile/endpoints.js';
 import type { CheckSpec } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
+import { lastLogLine, stoppedState } from '../../engine/container-state.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
@@ -70,12 +71,8 @@ async function stoppedSource({ engine, plan }: LabTarget, container: string): Pr
   const which =
     c === pod.pause ? `pod ${podTitle(pod)}'s sandbox (pause)` : `pod ${podTitle(pod)}'s container ${c.create.Labels?.['netlab.container'] ?? c.name}`;
   if (!info) return `the source, ${which}, does not exist`;
-  const st = info.State;
-  const state =
-    st.Restarting || (info.RestartCount ?? 0) > 0
-      ? `CrashLoopBackOff (exited with code ${st.ExitCode}, restarted ${info.RestartCount} time(s))`
-      : `${st.Status}${st.ExitCode ? ` with code ${st.ExitCode}` : ''}`;
-  const said = (await engine.logs(container, 3).catch(() => '')).trim().split('\n').at(-1)?.trim();
+  const state = stoppedState(info);
+  const said = await lastLogLine(engine, container);
   return `the source, ${which}, is not running: ${state}${said ? `; it said: ${said}` : ''}`;
 }
 
@@ -87,7 +84,7 @@ async function notReadyPod({ engine, plan }: LabTarget, sentence: string): Promi
   for (const c of [pod.pause, ...pod.containers]) {
     const info = await engine.inspectContainer(c.name).catch(() => undefined);
     if (info?.State.Running) continue;
-    const said = info ? (await engine.logs(c.name, 3)).trim().split('\n').at(-1)?.trim() : undefined;
+    const said = info ? await lastLogLine(engine, c.name) : undefined;
     const which = c === pod.pause ? 'its sandbox (pause)' : `container ${c.create.Labels?.['netlab.container'] ?? c.name}`;
     const state = info ? `${info.State.Status}${info.State.ExitCode ? `, exit code ${info.State.ExitCode}` : ''}` : 'missing';
     return `pod ${name} is not ready: ${which} is not running (${state})${said ? `; it said: ${said}` : ''}`;

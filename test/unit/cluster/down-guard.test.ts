@@ -73,18 +73,36 @@ describe('down without a guard of the lab', () => {
   });
 });
 
+/** Lab t with only its running guard left, whose agent finds no isolation table: what the two cases below share. */
+function guardedLab() {
+  const labels = { 'netlab.lab': 't' };
+  const guard = { Id: 'g', Names: ['/t.guard'], Labels: { ...labels, 'netlab.role': 'guard' }, State: 'running', Ports: [] };
+  return {
+    endpoint: { source: 'fake', options: {}, local: true },
+    listContainers: async () => [guard],
+    listNetworks: async () => [{ Id: 'net-t', Name: 'netlab-t', Labels: labels, Options: { 'com.docker.network.bridge.name': 'br-t' } }],
+    listVolumes: async () => [],
+    removeVolume: async () => undefined,
+    createContainer: async () => 'lock-id',
+    exec: async (_id: string, _argv: string[], opts: { stdin: string }) => {
+      const steps = (JSON.parse(opts.stdin) as { steps: unknown[] }).steps;
+      const results = steps.map((_, i) => ({
+        exitCode: 0,
+        stdout: i === 0 && steps.length === 2 ? '{"nftables":[]}' : 'Inter-|\n face |\n',
+        stderr: '',
+        ms: 1,
+      }));
+      return { exitCode: 0, stdout: JSON.stringify({ results }), stderr: '' };
+    },
+  };
+}
+
 describe('down when the engine keeps an endpoint of a removed container', () => {
   it('waits, then force-disconnects the endpoint whose container is gone, and removes the network', async () => {
     const calls: string[] = [];
-    const labels = { 'netlab.lab': 't' };
-    const guard = { Id: 'g', Names: ['/t.guard'], Labels: { ...labels, 'netlab.role': 'guard' }, State: 'running', Ports: [] };
     let stale = true;
     const fake = {
-      endpoint: { source: 'fake', options: {}, local: true },
-      listContainers: async () => [guard],
-      listNetworks: async () => [{ Id: 'net-t', Name: 'netlab-t', Labels: labels, Options: { 'com.docker.network.bridge.name': 'br-t' } }],
-      listVolumes: async () => [],
-      createContainer: async () => 'lock-id',
+      ...guardedLab(),
       inspectContainer: async (id: string) => (id === 'g' ? { Id: 'g' } : undefined),
       removeContainer: async (id: string) => void calls.push(`remove ${id}`),
       networkEndpoints: async () => new Map([['gone-id', 't-node1']]),
@@ -96,17 +114,6 @@ describe('down when the engine keeps an endpoint of a removed container', () => 
         if (stale) throw Object.assign(new Error('(HTTP code 403)'), { statusCode: 403, json: { message: 'network netlab-t has active endpoints' } });
         calls.push('remove network');
       },
-      removeVolume: async () => undefined,
-      exec: async (_id: string, _argv: string[], opts: { stdin: string }) => {
-        const steps = (JSON.parse(opts.stdin) as { steps: unknown[] }).steps;
-        const results = steps.map((_, i) => ({
-          exitCode: 0,
-          stdout: i === 0 && steps.length === 2 ? '{"nftables":[]}' : 'Inter-|\n face |\n',
-          stderr: '',
-          ms: 1,
-        }));
-        return { exitCode: 0, stdout: JSON.stringify({ results }), stderr: '' };
-      },
     } as unknown as Engine;
     const result = await down(fake, 't', ignoreEvents);
     expect(result.networks).toBe(1);
@@ -117,15 +124,9 @@ describe('down when the engine keeps an endpoint of a removed container', () => 
 
 describe('down when the engine counts an endpoint it does not list', () => {
   it('says so, and that a restart of the daemon clears it', async () => {
-    const labels = { 'netlab.lab': 't' };
-    const guard = { Id: 'g', Names: ['/t.guard'], Labels: { ...labels, 'netlab.role': 'guard' }, State: 'running', Ports: [] };
     let tries = 0;
     const fake = {
-      endpoint: { source: 'fake', options: {}, local: true },
-      listContainers: async () => [guard],
-      listNetworks: async () => [{ Id: 'net-t', Name: 'netlab-t', Labels: labels, Options: { 'com.docker.network.bridge.name': 'br-t' } }],
-      listVolumes: async () => [],
-      createContainer: async () => 'lock-id',
+      ...guardedLab(),
       inspectContainer: async () => undefined,
       removeContainer: async () => undefined,
       networkEndpoints: async () => new Map(),
@@ -133,17 +134,6 @@ describe('down when the engine counts an endpoint it does not list', () => {
       removeNetwork: async () => {
         tries++;
         throw Object.assign(new Error('(HTTP code 403)'), { statusCode: 403, json: { message: 'network netlab-t has active endpoints' } });
-      },
-      removeVolume: async () => undefined,
-      exec: async (_id: string, _argv: string[], opts: { stdin: string }) => {
-        const steps = (JSON.parse(opts.stdin) as { steps: unknown[] }).steps;
-        const results = steps.map((_, i) => ({
-          exitCode: 0,
-          stdout: i === 0 && steps.length === 2 ? '{"nftables":[]}' : 'Inter-|\n face |\n',
-          stderr: '',
-          ms: 1,
-        }));
-        return { exitCode: 0, stdout: JSON.stringify({ results }), stderr: '' };
       },
     } as unknown as Engine;
     const err = (await down(fake, 't', ignoreEvents).catch((e: unknown) => e)) as NetlabError;
