@@ -215,6 +215,7 @@ function learningCommands(cli: Command, run: Run): void {
     .description('send one real request and show its path hop by hop: routes, bridges, kube-proxy rules and counters, conntrack')
     .option('--udp', 'send a UDP datagram instead of an HTTP request')
     .option('--ping', 'send one ping')
+    .option('--capture', 'also capture the request on each hop (tcpdump) and show its packets: before DNAT, after, at the server')
     .option(...json)
     .action((lab: string, from: string, to: string, o) => run(async () => (await explainCmd()).explainCommand(lab, from, to, o))());
   cli

@@ -3,12 +3,14 @@
 // engine's exec attach as it writes. Closing the exec's stdin stops it (SIGINT, so tcpdump
 // writes out what it holds); so does netlab going away (the engine closes stdin for it) and the
 // target's container going away (the agent watches its process).
-import { parseCaptureTarget, tcpdumpArgv } from '../checks/capture/spec.js';
+import { parseCaptureTarget, tcpdumpArgv } from '../plan/capture.js';
 import { NetlabError } from '../core/errors.js';
 import { LABEL_LAB } from '../core/labels.js';
 import { stepsRequest, type NamespaceRef } from '../core/toolbox-request.js';
 import type { Engine, StreamingExec } from '../engine/engine.js';
 import { RunningLab } from './running-lab.js';
+
+export { parseCount } from '../plan/capture.js';
 
 export interface CaptureOptions {
   interface?: string;

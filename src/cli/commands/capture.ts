@@ -4,8 +4,7 @@
 // lines. Stops at -c N, at Ctrl-C (which stops tcpdump in the lab too) or when the lab goes.
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { parseCount } from '../../checks/capture/spec.js';
-import { openCapture } from '../../cluster/capture.js';
+import { openCapture, parseCount } from '../../cluster/capture.js';
 import { connectEngine } from '../../cluster/connect.js';
 import { NetlabError } from '../../core/errors.js';
 import { onInterrupt } from '../signals.js';

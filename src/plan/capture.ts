@@ -2,7 +2,7 @@
 // interface (`node1:cbr0`, `client --interface eth0`), the packet count, and tcpdump's argv.
 // The BPF filter words stay argv words after `--`: tcpdump joins them into its expression and
 // nothing ever reads them as a shell would.
-import { NetlabError } from '../../core/errors.js';
+import { NetlabError } from '../core/errors.js';
 
 /** The interface when none is named: a pod's, a node's, the router's and external's own eth0. */
 export const DEFAULT_INTERFACE = 'eth0';
