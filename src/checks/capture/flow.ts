@@ -136,9 +136,11 @@ function packetText(ip: NonNullable<Packet['ip']>): string {
   return `${end(ip.src, ip.sport)} > ${end(ip.dst, ip.dport)} ${what}${payload}`;
 }
 
-/** Each hop's packets of the flow, timed from the flow's first packet anywhere. */
+/** Each hop's packets of the flow, timed from the flow's first packet anywhere; the hops in the order the flow's first packet crossed them. */
 export function flowView(hops: readonly HopCapture[], tuples: readonly FlowTuple[]): CaptureView {
-  const kept = hops.map((h) => ({ hop: h, packets: h.packets.filter((p) => inFlow(p, tuples)) }));
+  const kept = hops
+    .map((h) => ({ hop: h, packets: h.packets.filter((p) => inFlow(p, tuples)) }))
+    .sort((a, b) => (a.packets[0]?.time ?? Number.POSITIVE_INFINITY) - (b.packets[0]?.time ?? Number.POSITIVE_INFINITY));
   const first = Math.min(...kept.flatMap((k) => k.packets.map((p) => p.time)));
   const view: CaptureView = { flow: tuples.map(tupleText), hops: [], quiet: [] };
   for (const { hop, packets } of kept) {

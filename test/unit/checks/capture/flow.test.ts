@@ -81,13 +81,13 @@ describe('flowView and formatCapture', () => {
   const tuples = flowTuples({ proto: 'tcp', src: CLIENT, sport: 40312, dst: VIP, dport: 80 }, conn);
   const hops = [
     hop('client', [tcp(100.0, CLIENT, 40312, VIP, 80, 0x02), tcp(100.0003, VIP, 80, CLIENT, 40312, 0x12), tcp(100.0001, CLIENT, 5555, '10.0.1.2', 8080, 0x02)]),
-    hop('node1', [tcp(100.0001, CLIENT, 40312, POD, 8080, 0x02)]),
     hop('router', [tcp(100.00015, CLIENT, 40312, POD, 8080, 0x02), tcp(100.00016, CLIENT, 40312, POD, 8080, 0x02)]),
+    hop('node1', [tcp(100.0001, CLIENT, 40312, POD, 8080, 0x02)]),
     hop('node2', []),
     { where: 'server-1', interface: 'eth0', packets: [], error: 'not running' },
   ];
 
-  it("keeps each hop's packets of the flow, timed from the first, and names the hops that saw none", () => {
+  it("keeps each hop's packets of the flow, timed from the first, in the order the flow crossed them, and names the hops that saw none", () => {
     const view = flowView(hops, tuples);
     expect(view.flow).toEqual([`${CLIENT}:40312 > ${VIP}:80`, `${CLIENT}:40312 > ${POD}:8080`]);
     expect(view.hops.map((h) => h.where)).toEqual(['client', 'node1', 'router', 'server-1']);
