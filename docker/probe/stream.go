@@ -29,6 +29,7 @@ import (
 var streamPrograms = map[string]bool{"tcpdump": true}
 
 const (
+	stdinClosed   = "stdin closed"
 	stopGrace     = 3 * time.Second
 	watchInterval = 500 * time.Millisecond
 )
@@ -95,7 +96,7 @@ func runStream(step Step, stop io.Reader, stdout, stderr io.Writer) int {
 	stopping := make(chan string, 4)
 	go func() {
 		_, _ = io.Copy(io.Discard, stop)
-		stopping <- "stdin closed"
+		stopping <- stdinClosed
 	}()
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -109,7 +110,7 @@ func runStream(step Step, stop io.Reader, stdout, stderr io.Writer) int {
 		go func() {
 			for range time.Tick(watchInterval) {
 				if err := stillThere(ns); err != nil {
-					stopping <- err.Error()
+					stopping <- "its network namespace's container went away (" + err.Error() + ")"
 					return
 				}
 			}
@@ -123,7 +124,10 @@ func runStream(step Step, stop io.Reader, stdout, stderr io.Writer) int {
 	var waitErr error
 	select {
 	case waitErr = <-exited:
-	case <-stopping:
+	case why := <-stopping:
+		if why != stdinClosed {
+			fmt.Fprintf(stderr, "netlab-agent: stopping %s: %s\n", step.Argv[0], why)
+		}
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 		select {
 		case waitErr = <-exited:

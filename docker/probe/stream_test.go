@@ -85,8 +85,18 @@ func TestStreamStopsWhenTheContainerIsGone(t *testing.T) {
 	// No container ID: only the process is looked at (the namespace is the test's own; sleep needs none).
 	step := Step{Argv: []string{"sleep-for-test", "30"}}
 	step.Netns = &Namespace{Pid: holder.Pid}
-	code := runStream(step, stop, io.Discard, io.Discard)
+	// A file, as the agent's own stderr is: the child writes to it directly, beside the agent.
+	stderr, err := os.CreateTemp("", "stream-stderr-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(stderr.Name())
+	code := runStream(step, stop, io.Discard, stderr)
 	if code != 130 || time.Since(start) > 3*time.Second {
 		t.Fatalf("not stopped when the namespace's process ended: %d after %v", code, time.Since(start))
+	}
+	said, _ := os.ReadFile(stderr.Name())
+	if !strings.Contains(string(said), "stopping sleep-for-test: its network namespace's container went away") {
+		t.Errorf("did not say why it stopped: %q", said)
 	}
 }

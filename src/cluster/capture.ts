@@ -32,7 +32,9 @@ export interface OpenCapture {
 export async function openCapture(engine: Engine, labArg: string, targetText: string, options: CaptureOptions): Promise<OpenCapture> {
   const spec = parseCaptureTarget(targetText, options.interface);
   const running = await RunningLab.open(engine, labArg);
-  const container = running.containerFor(spec.target);
+  const named = running.containerFor(spec.target);
+  // A pod's containers share its pause container's namespace, which lives as long as the pod: watched, not the app's.
+  const container = running.plan.pods.find((p) => p.containers.some((c) => c.name === named))?.pause.name ?? named;
   const info = await engine.inspectContainer(container);
   if (!info || info.Config.Labels?.[LABEL_LAB] !== running.name || !info.State.Running || !info.State.Pid) {
     throw new NetlabError(`${spec.target} is not running, so there is nothing to capture on.`, { hint: `netlab up ${labArg} brings it back.` });
