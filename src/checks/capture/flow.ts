@@ -171,13 +171,14 @@ export function flowView(hops: readonly HopCapture[], tuples: readonly FlowTuple
   return view;
 }
 
-/** The same packet seen twice on a hop this close together was received and sent on (not resent: TCP waits 200 ms at least). */
+/** The same packet seen twice on a hop this close together is one packet passing twice (not resent: TCP waits 200 ms at least). */
 const ROUTED_AGAIN_MS = 1;
 
 /** Terminal lines, after explain's hops. */
 export function formatCapture(view: CaptureView): string {
   const out = [`captured (tcpdump on each hop, this flow only: ${view.flow.join(', ')}):`];
   const width = Math.max(0, ...view.hops.map((h) => `${h.where} ${h.interface}`.length));
+  let doubled = false;
   for (const h of view.hops) {
     const name = `${h.where} ${h.interface}`.padEnd(width);
     if (h.error) out.push(`  ${name}  capture failed: ${h.error}`);
@@ -188,10 +189,15 @@ export function formatCapture(view: CaptureView): string {
       const again = h.packets[i + 1];
       const twice = again !== undefined && again.text === p.text && again.ms - p.ms < ROUTED_AGAIN_MS;
       if (twice) i++;
-      out.push(`  ${line++ === 0 ? name : ' '.repeat(width)}  ${`+${p.ms.toFixed(3)}ms`.padStart(11)}  ${p.text}${twice ? ' ×2 (in, and out again)' : ''}`);
+      doubled ||= twice;
+      out.push(`  ${line++ === 0 ? name : ' '.repeat(width)}  ${`+${p.ms.toFixed(3)}ms`.padStart(11)}  ${p.text}${twice ? ' ×2' : ''}`);
     }
   }
   if (!view.hops.some((h) => h.packets.length)) out.push('  no packet of this flow was captured');
   if (view.quiet.length) out.push(`  none of it on: ${view.quiet.join(', ')}`);
+  if (doubled)
+    out.push(
+      "  ×2: the same packet twice on one interface: received and sent on out of it (the router), or flooded by the engine's bridge to every port while it has not learnt the destination's MAC address",
+    );
   return `${out.join('\n')}\n`;
 }

@@ -17,6 +17,12 @@ export interface CaptureCommandOptions {
 
 export async function captureCommand(lab: string, target: string, filter: string[], o: CaptureCommandOptions): Promise<number> {
   const count = parseCount(o.count);
+  if (o.write === '-' && process.stdout.isTTY) {
+    throw new NetlabError('-w - writes pcap, which is no text for a terminal.', {
+      hint: `Pipe it (netlab capture ${lab} ${target} -w - | wireshark -k -i -), write a file (-w capture.pcap), or leave -w out for one line a packet.`,
+      exitCode: 2,
+    });
+  }
   const pcap = o.write !== undefined;
   const capture = await openCapture(await connectEngine(), lab, target, {
     pcap,

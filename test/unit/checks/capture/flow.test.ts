@@ -104,13 +104,16 @@ describe('flowView and formatCapture', () => {
     const text = formatCapture(flowView(hops, tuples));
     expect(text).toContain(`  client eth0       +0.000ms  ${CLIENT}:40312 > ${VIP}:80 SYN\n`);
     expect(text).toContain(`  node1 eth0        +0.100ms  ${CLIENT}:40312 > ${POD}:8080 SYN\n`);
-    expect(text).toContain(`  router eth0       +0.150ms  ${CLIENT}:40312 > ${POD}:8080 SYN ×2 (in, and out again)\n`);
+    expect(text).toContain(`  router eth0       +0.150ms  ${CLIENT}:40312 > ${POD}:8080 SYN ×2\n`);
     expect(text).toContain('server-1 eth0  capture failed: not running');
     expect(text).toContain('none of it on: node2 eth0');
     expect(text.match(/router eth0/g)).toHaveLength(1);
+    expect(text).toContain('×2: the same packet twice on one interface');
   });
 
   it('says so when no hop saw the flow', () => {
-    expect(formatCapture(flowView([hop('client', [])], tuples))).toContain('no packet of this flow was captured');
+    const text = formatCapture(flowView([hop('client', [])], tuples));
+    expect(text).toContain('no packet of this flow was captured');
+    expect(text).not.toContain('×2');
   });
 });
