@@ -13,6 +13,16 @@ const CLUSTER_IP = '10.3.241.152';
 const CLIENT_IP = '10.0.1.3';
 let dir = '';
 
+/** A NodePort Service over the server pods (one on each node). */
+const NODEPORT = `apiVersion: v1
+kind: Service
+metadata: { name: web-np }
+spec:
+  type: NodePort
+  selector: { app: server_pod1 }
+  ports: [{ port: 80, targetPort: 8080, nodePort: 30600 }]
+`;
+
 interface Capture {
   child: ChildProcess;
   stdout: Buffer[];
@@ -137,5 +147,32 @@ describe('netlab capture', () => {
     expect(text.exitCode, text.all).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`client eth0 +\\+0\\.000ms  ${CLIENT_IP}:\\d+ > ${CLUSTER_IP}:80 SYN`));
     expect(text.stdout).toMatch(/server-[01] eth0 .* > 10\.0\.[12]\.2:8080 SYN/);
+  });
+
+  it('explain --capture, external → a nodePort: the node address on external eth0, then masqueraded and DNATed at the server', async () => {
+    const file = join(dir, 'nodeport.yaml');
+    await writeFile(file, NODEPORT);
+    const applied = await netlab(['apply', lab, '-f', file]);
+    expect(applied.exitCode, applied.all).toBe(0);
+    const r = await netlab(['explain', lab, 'external', 'node1:30600', '--capture', '--json']);
+    expect(r.exitCode, r.all).toBe(0);
+    const e = JSON.parse(r.stdout) as { capture: { hops: { where: string; packets: { src: string; dst: string; dport?: number; flags?: string }[] }[] } };
+    const external = e.capture.hops.find((h) => h.where === 'external')?.packets[0];
+    expect(external).toMatchObject({ dport: 30600, flags: 'SYN' });
+    const server = e.capture.hops.find((h) => h.where.startsWith('server-'))?.packets[0];
+    expect(server).toMatchObject({ dport: 8080, flags: 'SYN' });
+    expect(server!.dst).toMatch(/^10\.0\.[12]\.2$/);
+    // Masqueraded: the server sees a node's address, not external's.
+    expect(server!.src).not.toBe(external!.src);
+  });
+
+  // Last: it deletes the client.
+  it('stops when its target goes away (the pod deleted), saying so', async () => {
+    const capture = await startCapture(['client']);
+    const deleted = await netlab(['delete', lab, 'pod/client']);
+    expect(deleted.exitCode, deleted.all).toBe(0);
+    expect(await capture.exited, capture.stderr()).toBe(0);
+    expect(capture.stderr()).toContain("stopping tcpdump: its network namespace's container went away");
+    expect(await tcpdumps()).toEqual([]);
   });
 });
