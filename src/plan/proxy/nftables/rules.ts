@@ -72,7 +72,7 @@ const JUMP_CHAINS: readonly { dst: string; src: string; extra: string }[] = [
  * the whole table as kube-proxy builds it: base chains, dispatch maps, per-service
  * `service-…` / `external-…` / `endpoint-…` chains, affinity sets, map elements.
  */
-export function nftablesScript(input: ProxyInput): string {
+export function nftablesScript(input: ProxyInput, eachPort?: (index: number, lines: readonly string[]) => void): string {
   const out: string[] = [
     `add table ${T}`,
     `delete table ${T}`,
@@ -122,9 +122,10 @@ export function nftablesScript(input: ProxyInput): string {
   );
 
   const clusterIPs = new Set<string>();
-  for (const sp of input.services) {
-    out.push('', `# ${servicePortName(sp)}`);
-    out.push(...servicePortLines(sp, input, clusterIPs));
+  for (const [index, sp] of input.services.entries()) {
+    const lines = servicePortLines(sp, input, clusterIPs);
+    eachPort?.(index, lines);
+    out.push('', `# ${servicePortName(sp)}`, ...lines);
   }
   out.push('');
   return out.join('\n');
