@@ -29,6 +29,8 @@ export interface SyncResult {
   services: PlannedService[];
   /** Endpoints in all, over all service ports. */
   endpoints: number;
+  /** Nodes whose rules were synced partially (only what changed; KEP-3453). */
+  partialNodes: number;
 }
 
 /** What a sync needs of a lab on the engine (a RunningLab, or a lab `up` is bringing up). */
@@ -113,6 +115,7 @@ async function syncLocked(
         container: node.container.name,
         sync: driver.partialSync ? undefined : announce(nodeProxySync(lab.topology.proxyMode, inputs[index]!, ref, previousPorts[index]), index),
       }));
+      let partialNodes = 0;
       const rules = async (): Promise<void> => {
         if (!driver.partialSync)
           return runProxySync(
@@ -128,13 +131,19 @@ async function syncLocked(
           input: inputs[i]!,
           previous: previous[i] ?? '',
         }));
-        await syncProxyRules(engine, target.toolbox, { name: driver.name, partialSync: driver.partialSync.bind(driver) }, proxyNodes, {
-          full: options.full,
-          wrap: announce,
-          beforeAttempt: () => {
-            added.length = 0;
+        ({ partial: partialNodes } = await syncProxyRules(
+          engine,
+          target.toolbox,
+          { name: driver.name, partialSync: driver.partialSync.bind(driver) },
+          proxyNodes,
+          {
+            full: options.full,
+            wrap: announce,
+            beforeAttempt: () => {
+              added.length = 0;
+            },
           },
-        });
+        ));
       };
       // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
       await Promise.all(jobs.map((j) => (j.sync?.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
@@ -144,7 +153,11 @@ async function syncLocked(
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
-      return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
+      return {
+        services: planned,
+        endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0),
+        partialNodes,
+      };
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
   );
