@@ -6,9 +6,8 @@
 // Local traffic policies (`local-` chains) and source ranges are as upstream writes them;
 // --nodeport-addresses is nftables mode's default
 // "primary" (the node IP); the local-traffic detector is ClusterCIDR.
-// kube-proxy updates its table incrementally (flush + re-add of changed chains and map
-// elements); netlab replaces the whole table each sync, which is the same end state
-// (only the dynamic contents of the affinity sets start empty again).
+// This is the full sync (the whole table replaced; the dynamic contents of the affinity sets
+// start empty again); partial.ts writes only what changed, as kube-proxy does.
 import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
 import { portPolicy } from '../iptables/rules.js';
 import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
