@@ -24,8 +24,7 @@ export const nodeStart = (info: { Id: string; State: { StartedAt?: string } }): 
 
 /** The state file's text ('' when there is none or it cannot be read: a full sync follows). */
 export async function readProxyState(engine: Engine, container: string): Promise<string> {
-  const r = await engine.exec(container, ['cat', PROXY_STATE_PATH]).catch(() => undefined);
-  return r?.exitCode === 0 ? r.stdout : '';
+  return (await engine.readFile(container, PROXY_STATE_PATH).catch(() => undefined)) ?? '';
 }
 
 /** Removes the state (best effort), so that the next sync is a full one. */
