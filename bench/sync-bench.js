@@ -2,17 +2,26 @@
 // Benchmark (not a test): one kube-proxy sync of 1000 services x 10 endpoints on one node, in
 // iptables and in nftables mode, through netlab's real sync path (rules generated, then loaded
 // into a real node's netfilter by the toolbox's agent, and read back), and the time to apply a
-// one-service change at that size.   node bench/sync-bench.js [services=1000] [endpoints=10]
+// one-service change at that size (a partial sync, KEP-3453: the node's sync state read, only
+// what changed written, the state kept), each run several times (min, median, max).
+//   node bench/sync-bench.js [services=1000] [endpoints=10] [--runs=5] [--json]
+// --json prints {"iptables":{"fullS","oneChangeS"},"nftables":{"fullS","oneChangeS"}} (medians),
+// with the min and max beside them (fullMinS, fullMaxS, oneChangeMinS, oneChangeMaxS).
 import { down } from '../dist/cluster/down.js';
 import { DEFAULT_LIMITS } from '../dist/labfile/limits.js';
 import { connectEngine } from '../dist/engine/connect.js';
 import { ensureImages } from '../dist/images/index.js';
 import { Toolbox } from '../dist/engine/toolbox.js';
-import { nodeProxySync, runProxySync } from '../dist/cluster/sync.js';
+import { nodeStart, readProxyState, syncProxyRules } from '../dist/cluster/proxy-state.js';
 import { up } from '../dist/cluster/up.js';
+import { proxyModeDriver } from '../dist/plan/proxy/registry.js';
 
-const nServices = Number(process.argv[2] ?? 1000);
-const nEndpoints = Number(process.argv[3] ?? 10);
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const runs = Number(args.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+const positional = args.filter((a) => !a.startsWith('--'));
+const nServices = Number(positional[0] ?? 1000);
+const nEndpoints = Number(positional[1] ?? 10);
 const engine = await connectEngine();
 const images = await ensureImages(engine, () => {}, { only: ['base', 'pause', 'app', 'node', 'router', 'probe'] });
 const at = { file: 'bench', line: 1, column: 1 };
@@ -38,14 +47,27 @@ function input(change = 0) {
   return { node: 'node1', nodeIP: '10.250.0.11', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/12', services };
 }
 
-async function timeSync(mode, node, toolbox, inp) {
+/** One sync through netlab's sync path: the state read (a partial sync), rules planned, loaded (and read back in full), the state kept. */
+async function timeSync(mode, target, inp, full) {
   const t0 = performance.now();
-  const sync = nodeProxySync(mode, inp, node);
-  const t1 = performance.now();
-  await runProxySync(new Toolbox(engine, toolbox), [{ node: 'node1', sync }]);
-  const t2 = performance.now();
-  return { generate: t1 - t0, load: t2 - t1, total: t2 - t0, lines: sync.steps[0].stdin.split('\n').length };
+  const previous = full ? '' : await readProxyState(engine, target.container);
+  const timings = { read: performance.now() - t0 };
+  const { partial } = await syncProxyRules(engine, target.toolbox, proxyModeDriver(mode), [{ ...target, input: inp, previous }], { full, timings });
+  const ms = performance.now() - t0;
+  if (process.env.SYNC_BENCH_PHASES)
+    console.error(
+      `${mode} ${full ? 'full' : 'partial'} ${ms.toFixed(0)} ms: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ')}`,
+    );
+  if (partial !== (full ? 0 : 1)) throw new Error(`${mode}: expected a ${full ? 'full' : 'partial'} sync`);
+  return ms;
 }
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+};
 
 const rows = [];
 for (const mode of ['iptables', 'nftables']) {
@@ -74,23 +96,48 @@ for (const mode of ['iptables', 'nftables']) {
     const { plan } = await up(engine, lab, () => {}, { images });
     const info = await engine.inspectContainer(plan.nodes[0].container.name);
     const node = { pid: info.State.Pid, container: info.Id };
-    const first = await timeSync(mode, node, plan.toolbox.name, input());
-    const again = await timeSync(mode, node, plan.toolbox.name, input(1)); // one service's endpoints changed
+    const target = {
+      node: 'node1',
+      container: plan.nodes[0].container.name,
+      ref: node,
+      start: nodeStart(info),
+      toolbox: new Toolbox(engine, plan.toolbox.name),
+    };
+    await timeSync(mode, target, input(), true); // the first sync, into empty tables
+    const full = [];
+    const change = [];
+    for (let r = 0; r < runs; r++) {
+      full.push(await timeSync(mode, target, input(r % 2), true));
+      change.push(await timeSync(mode, target, input((r + 1) % 2), false)); // one service's endpoints changed
+    }
     const count = await engine.exec(plan.nodes[0].container.name, [
       'sh',
       '-c',
       mode === 'iptables' ? 'iptables-save | grep -c "^-A"' : 'nft list table ip kube-proxy | wc -l',
     ]);
-    rows.push({ mode, first, again, size: count.stdout.trim() });
+    rows.push({ mode, full: stats(full), change: stats(change), size: count.stdout.trim() });
   } finally {
     await down(engine, name, () => {});
   }
 }
-console.log(`kube-proxy sync of ${nServices} services x ${nEndpoints} endpoints on one node (rules generated, loaded and read back)`);
-for (const r of rows) {
-  const target = r.mode === 'iptables' ? 1000 : 300;
-  console.log(
-    `  ${r.mode.padEnd(9)} full sync ${r.first.total.toFixed(0).padStart(5)} ms (generate ${r.first.generate.toFixed(0)} ms, load ${r.first.load.toFixed(0)} ms; target < ${target} ms)` +
-      `   one-service change ${r.again.total.toFixed(0)} ms   (${r.size} ${r.mode === 'iptables' ? 'rules' : 'lines of nft table'})`,
-  );
+const seconds = (ms) => Math.round(ms) / 1000;
+if (json) {
+  const out = {};
+  for (const r of rows)
+    out[r.mode] = {
+      fullS: seconds(r.full.median),
+      oneChangeS: seconds(r.change.median),
+      fullMinS: seconds(r.full.min),
+      fullMaxS: seconds(r.full.max),
+      oneChangeMinS: seconds(r.change.min),
+      oneChangeMaxS: seconds(r.change.max),
+    };
+  console.log(JSON.stringify(out));
+} else {
+  console.log(`kube-proxy sync of ${nServices} services x ${nEndpoints} endpoints on one node, ${runs} runs each (min / median / max)`);
+  const ms = (s) => `${s.min.toFixed(0)} / ${s.median.toFixed(0)} / ${s.max.toFixed(0)} ms`;
+  for (const r of rows)
+    console.log(
+      `  ${r.mode.padEnd(9)} full sync ${ms(r.full)}   one-service change (partial) ${ms(r.change)}, ${((100 * r.change.median) / r.full.median).toFixed(1)}% of full   (${r.size} ${r.mode === 'iptables' ? 'rules' : 'lines of nft table'})`,
+    );
 }

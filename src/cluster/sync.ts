@@ -13,6 +13,7 @@ import { lastWords, type NamespaceRef } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { withLabLock } from './lock.js';
+import { nodeStart, readProxyState, syncProxyRules } from './proxy-state.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import { loadBalancerSetting } from '../plan/load-balancer.js';
@@ -28,6 +29,8 @@ export interface SyncResult {
   services: PlannedService[];
   /** Endpoints in all, over all service ports. */
   endpoints: number;
+  /** Nodes whose rules were synced partially (only what changed; KEP-3453). */
+  partialNodes: number;
 }
 
 /** What a sync needs of a lab on the engine (a RunningLab, or a lab `up` is bringing up). */
@@ -51,63 +54,110 @@ export async function runProxySync(toolbox: Toolbox, jobs: { node: string; sync:
 
 /** `netlab sync`: under the lab's lock, the lab opened as it runs now, then one sync. */
 export function syncLab(engine: Engine, labArg: string, emit: EventSink): Promise<{ result: SyncResult; running: RunningLab }> {
-  return withRunningLab(engine, labArg, 'sync', async (running) => ({ result: await syncServices(running, emit), running }), { emit });
+  // Asked for by name, a sync is a full one, as kube-proxy's first after a restart.
+  return withRunningLab(engine, labArg, 'sync', async (running) => ({ result: await syncServices(running, emit, undefined, { full: true }), running }), {
+    emit,
+  });
+}
+
+export interface SyncOptions {
+  /** Rewrite every rule (modes with partial syncs: whatever the nodes' sync states say). */
+  full?: boolean;
 }
 
 /**
  * One sync, under the lab's lock (already held when it is part of `up`). `probes`: the readiness
  * probes' results a control loop keeps (by container); without them the probes run once.
  */
-export function syncServices(target: SyncTarget, emit: EventSink, probes?: ReadonlyMap<string, ProbeVerdict>): Promise<SyncResult> {
-  return withLabLock(target.engine, target.plan.lab, 'sync', () => syncLocked(target, emit, probes), { emit });
+export function syncServices(target: SyncTarget, emit: EventSink, probes?: ReadonlyMap<string, ProbeVerdict>, options: SyncOptions = {}): Promise<SyncResult> {
+  return withLabLock(target.engine, target.plan.lab, 'sync', () => syncLocked(target, emit, probes, options), { emit });
 }
 
-async function syncLocked(target: SyncTarget, emit: EventSink, probes?: ReadonlyMap<string, ProbeVerdict>): Promise<SyncResult> {
+async function syncLocked(
+  target: SyncTarget,
+  emit: EventSink,
+  probes: ReadonlyMap<string, ProbeVerdict> | undefined,
+  options: SyncOptions,
+): Promise<SyncResult> {
   const { engine, lab, plan } = target;
   return task(
     emit,
     'sync',
     `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
     async () => {
+      // The partial-sync states are read while the pods are (a mode without partial syncs reads none).
+      const driver = proxyModeDriver(lab.topology.proxyMode);
+      const states = driver.partialSync && !options.full ? plan.nodes.map((n) => readProxyState(engine, n.container.name)) : [];
       const sources = await readPodSources(target, probes);
       const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
       const nodes = await Promise.all(
         plan.nodes.map(async (n) => {
           const info = await engine.inspectContainer(n.container.name);
           if (!info?.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
-          return { node: n, ref: { pid: info.State.Pid, container: info.Id } };
+          return { node: n, ref: { pid: info.State.Pid, container: info.Id }, start: nodeStart(info) };
         }),
       );
       // A mode that runs a process in the node (userspace: the proxy, which keeps the local ports
       // it listens on from sync to sync) reads what it keeps there first.
-      const setup = proxyModeDriver(lab.topology.proxyMode).nodeSetup;
+      const setup = driver.nodeSetup;
       const previousPorts = setup ? await Promise.all(nodes.map(({ node }) => readNodeProxy(engine, setup, node.container.name))) : [];
       const lb = loadBalancerSetting(plan);
       const added: { ref: NamespaceRef; dev: string; ip: string }[] = [];
-      const jobs = nodes.map(({ node, ref }, index) => {
-        const sync = nodeProxySync(
-          lab.topology.proxyMode,
-          proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR),
-          ref,
-          previousPorts[index],
-        );
-        // MetalLB layer 2: the elected node holds each address (src/plan/announce.ts); every other node lets go of it.
+      const inputs = nodes.map(({ node }) => proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR));
+      // MetalLB layer 2: the elected node holds each address (src/plan/announce.ts); every other node lets go of it.
+      const announce = (sync: NodeSync, index: number): NodeSync => {
+        const { node, ref } = nodes[index]!;
         const announced = (a: Announcement) => added.push(...a.add.map((ip) => ({ ref, dev: a.dev, ip })));
-        return {
+        return lb ? withAnnouncements(sync, ref, node.ip, announcedBy(node.name, planned), lb.pool, announced) : sync;
+      };
+      const jobs = nodes.map(({ node, ref }, index) => ({
+        node: node.name,
+        container: node.container.name,
+        sync: driver.partialSync ? undefined : announce(nodeProxySync(lab.topology.proxyMode, inputs[index]!, ref, previousPorts[index]), index),
+      }));
+      let partialNodes = 0;
+      const rules = async (): Promise<void> => {
+        if (!driver.partialSync)
+          return runProxySync(
+            target.toolbox,
+            jobs.map((j) => ({ node: j.node, sync: j.sync! })),
+          );
+        const previous = await Promise.all(states);
+        const proxyNodes = nodes.map(({ node, ref, start }, i) => ({
           node: node.name,
           container: node.container.name,
-          sync: lb ? withAnnouncements(sync, ref, node.ip, announcedBy(node.name, planned), lb.pool, announced) : sync,
-        };
-      });
+          ref,
+          start,
+          input: inputs[i]!,
+          previous: previous[i] ?? '',
+        }));
+        ({ partial: partialNodes } = await syncProxyRules(
+          engine,
+          target.toolbox,
+          { name: driver.name, partialSync: driver.partialSync.bind(driver) },
+          proxyNodes,
+          {
+            full: options.full,
+            wrap: announce,
+            beforeAttempt: () => {
+              added.length = 0;
+            },
+          },
+        ));
+      };
       // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
-      await Promise.all(jobs.map((j) => (j.sync.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
+      await Promise.all(jobs.map((j) => (j.sync?.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && lab.services.length) work.push(runProxySync(target.toolbox, jobs).then(() => sendGratuitousArp(target.toolbox, added)));
+      if (jobs.length && lab.services.length) work.push(rules().then(() => sendGratuitousArp(target.toolbox, added)));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
       await Promise.all(work);
-      return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
+      return {
+        services: planned,
+        endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0),
+        partialNodes,
+      };
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
   );

@@ -17,13 +17,23 @@ export interface WatchOptions {
   say: (text: string) => void;
   /** Asked before each round: stop now? */
   stopped: () => boolean;
+  /** How often every rule is rewritten even when nothing changed (default FULL_SYNC_PERIOD_MS). */
+  fullSyncPeriodMs?: number;
 }
+
+/**
+ * Between syncs that write only what changed, a full one this often: kube-proxy's syncPeriod
+ * (30 s by default), which repairs rules changed behind its back.
+ */
+export const FULL_SYNC_PERIOD_MS = 30_000;
 
 export async function watchLab(running: RunningLab, options: WatchOptions): Promise<void> {
   const { lab, plan, engine } = running;
   const { intervalMs, say } = options;
   const prober = new Prober(running);
   let last: string | undefined;
+  let lastFull = Date.now();
+  const fullPeriod = options.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS;
   say(
     `watching ${lab.name}: endpoints follow pods within ${intervalMs} ms${prober.hasProbes ? ', and their readiness and liveness probes on their periods' : ''} (Ctrl-C to stop)`,
   );
@@ -38,18 +48,20 @@ export async function watchLab(running: RunningLab, options: WatchOptions): Prom
     }
     const sources = podSourcesFrom(lab, plan, containers, readiness);
     const now = readyPods(sources);
-    if (now !== last) {
+    const full = Date.now() - lastFull >= fullPeriod;
+    if (now !== last || full) {
       let res: SyncResult;
       try {
         // Each sync under the lab's lock: a command changing the lab goes first, and the sync is tried again.
-        res = await syncServices(running, () => {}, readiness);
+        res = await syncServices(running, () => {}, readiness, { full });
+        if (full) lastFull = Date.now();
       } catch (err) {
         if (!(err instanceof LabBusyError)) throw err;
         say(`${err.message}; trying again`);
         await sleep(intervalMs);
         continue;
       }
-      say(`${last === undefined ? '' : changes(last, now, sources)}synced ${res.endpoints} endpoint(s)`);
+      if (now !== last) say(`${last === undefined ? '' : changes(last, now, sources)}synced ${res.endpoints} endpoint(s)`);
       last = now;
     }
     await sleep(intervalMs);

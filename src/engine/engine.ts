@@ -2,7 +2,7 @@
 // for what netlab does with it, each traced under NETLAB_DEBUG with its duration.
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { pack } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
 import type { ContainerCreate } from '../core/container-create.js';
 import { debugText, traced } from '../core/debug.js';
 import type { ExecResult } from '../core/toolbox-request.js';
@@ -291,6 +291,39 @@ export class Engine {
       const chunks: Buffer[] = [];
       for await (const chunk of tar) chunks.push(chunk as Buffer);
       await this.docker.getContainer(container).putArchive(Buffer.concat(chunks), { path: dir });
+    });
+  }
+
+  /**
+   * One file of a container's (like `docker cp` out): one call, no process started in it;
+   * undefined when it is not there.
+   */
+  readFile(container: string, path: string): Promise<string | undefined> {
+    return this.call(`get ${short(container)}:${path}`, async () => {
+      let archive: NodeJS.ReadableStream;
+      try {
+        archive = await this.docker.getContainer(container).getArchive({ path });
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+      const files = extract();
+      let text: string | undefined;
+      files.on('entry', (header, stream, next) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c) => chunks.push(c as Buffer));
+        stream.on('end', () => {
+          if (header.type === 'file' && text === undefined) text = Buffer.concat(chunks).toString('utf8');
+          next();
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        files.on('finish', resolve);
+        files.on('error', reject);
+        archive.on('error', reject);
+        archive.pipe(files);
+      });
+      return text;
     });
   }
 

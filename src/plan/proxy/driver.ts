@@ -9,7 +9,16 @@
 // they printed, and the callers (src/cluster, src/checks) run them in the lab.
 import type { ProxyMode } from '../../core/proxy-modes.js';
 import type { AgentStep, NamespaceRef, SectionStep, StepResult } from '../../core/toolbox-request.js';
+import type { ProxySyncState } from './sync-state.js';
 import type { ProxyInput, ServicePortState } from './types.js';
+
+/** A node's sync and what it leaves for the next one. */
+export interface PlannedSync {
+  sync: NodeSync;
+  /** It writes only what changed (else the whole rule set). */
+  partial: boolean;
+  state: ProxySyncState;
+}
 
 /** What names a service port's chains (kube-proxy's ServicePortName and protocol). */
 export type ServicePortRef = Pick<ServicePortState, 'namespace' | 'service' | 'portName' | 'protocol'>;
@@ -160,6 +169,12 @@ export interface ProxyModeDriver {
   readonly nodeSetup?: ProxyNodeSetup;
   /** What programs one node (`node`: its network namespace); `kept` is what nodeSetup read there. */
   sync(input: ProxyInput, node: NamespaceRef, kept?: NodeProxyState): NodeSync;
+  /**
+   * Absent: every sync is a full one. Present: a sync that writes only what changed since the
+   * `previous` sync's state (undefined: in full), with the state to keep for the next
+   * (`nodeId` names the node's start; see sync-state.ts).
+   */
+  partialSync?(input: ProxyInput, node: NamespaceRef, nodeId: string, previous?: ProxySyncState): PlannedSync;
 
   /** The chain a service port's traffic goes through (KUBE-SVC-…, service-…, the portal chain). */
   serviceChain(sp: ServicePortRef): string;

@@ -275,6 +275,9 @@ export function portPolicy<E extends { node: string }>(
   };
 }
 
+/** Told each service port's rules, apart from the rest (for partial syncs: partial.ts). */
+export type PortTextSink = (index: number, filterRules: string, natChains: string, natRules: string) => void;
+
 /**
  * One `iptables-restore --noflush` input (filter, then nat) that replaces every
  * kube-proxy chain, in pkg/proxy/iptables' layout and argument order (what kube-proxy
@@ -285,7 +288,7 @@ export function portPolicy<E extends { node: string }>(
  * chainsFromSave): kube-proxy's per-service and per-endpoint chains among them that are no
  * longer wanted (a service or endpoint that went away) are flushed and deleted (`-X`).
  */
-export function iptablesRestore(input: ProxyInput, previousChains: readonly string[] = []): string {
+export function iptablesRestore(input: ProxyInput, previousChains: readonly string[] = [], eachPort?: PortTextSink): string {
   const ports = input.services.map(namesOf);
   // Every endpoint kube-proxy's endpoints map holds, ready or not (proxier.go totalEndpoints).
   let totalEndpoints = input.notReadyEndpoints ?? 0;
@@ -326,7 +329,19 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
     });
   };
 
-  for (const p of ports) {
+  // With eachPort, each port's rules are built apart (then told and added to the rest): slicing
+  // them out of the whole texts would flatten megabytes of string per port.
+  const whole = { filterRules, natChains, natRules };
+  const portDone = (index: number) => {
+    eachPort?.(index, filterRules, natChains, natRules);
+    whole.filterRules += filterRules;
+    whole.natChains += natChains;
+    whole.natRules += natRules;
+    filterRules = natChains = natRules = '';
+  };
+  if (eachPort) filterRules = natChains = natRules = '';
+  for (const [index, p] of ports.entries()) {
+    if (eachPort && index > 0) portDone(index - 1);
     const { sp, name, protocol, svcChain, svlChain, extChain, fwChain } = p;
     const policy = portPolicy(sp, p.endpoints, input.node);
     const lbIPs = sp.loadBalancerIPs ?? [];
@@ -427,6 +442,11 @@ export function iptablesRestore(input: ProxyInput, previousChains: readonly stri
       natRules +=
         `-A ${e.chain}${sepComment} -s ${e.ip} -j ${KUBE_MARK_MASQ}\n` + `-A ${e.chain}${sepComment}${recent} ${match} -j DNAT --to-destination ${e.ep}\n`;
     }
+  }
+
+  if (eachPort) {
+    if (ports.length) portDone(ports.length - 1);
+    ({ filterRules, natChains, natRules } = whole);
   }
 
   // Chains of services and endpoints that are gone: a chain line flushes, then -X deletes.

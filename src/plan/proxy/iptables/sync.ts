@@ -26,7 +26,7 @@ export interface Canary {
 const tablesOf = (canary?: Canary): Table[] => [...new Set([...TABLES, ...(canary?.tables ?? [])])];
 
 /** iptables-restore, waiting for the xtables lock (the toolbox's other iptables commands hold it at times). */
-const RESTORE: AgentStep['argv'] = ['iptables-restore', '-w', '--noflush'];
+export const RESTORE: AgentStep['argv'] = ['iptables-restore', '-w', '--noflush'];
 
 /** The chains a restore input declares, by table. */
 export function declaredChains(rules: string): Map<Table, Set<string>> {

@@ -6,9 +6,8 @@
 // Local traffic policies (`local-` chains) and source ranges are as upstream writes them;
 // --nodeport-addresses is nftables mode's default
 // "primary" (the node IP); the local-traffic detector is ClusterCIDR.
-// kube-proxy updates its table incrementally (flush + re-add of changed chains and map
-// elements); netlab replaces the whole table each sync, which is the same end state
-// (only the dynamic contents of the affinity sets start empty again).
+// This is the full sync (the whole table replaced; the dynamic contents of the affinity sets
+// start empty again); partial.ts writes only what changed, as kube-proxy does.
 import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
 import { portPolicy } from '../iptables/rules.js';
 import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
@@ -72,7 +71,7 @@ const JUMP_CHAINS: readonly { dst: string; src: string; extra: string }[] = [
  * the whole table as kube-proxy builds it: base chains, dispatch maps, per-service
  * `service-…` / `external-…` / `endpoint-…` chains, affinity sets, map elements.
  */
-export function nftablesScript(input: ProxyInput): string {
+export function nftablesScript(input: ProxyInput, eachPort?: (index: number, lines: readonly string[]) => void): string {
   const out: string[] = [
     `add table ${T}`,
     `delete table ${T}`,
@@ -122,9 +121,10 @@ export function nftablesScript(input: ProxyInput): string {
   );
 
   const clusterIPs = new Set<string>();
-  for (const sp of input.services) {
-    out.push('', `# ${servicePortName(sp)}`);
-    out.push(...servicePortLines(sp, input, clusterIPs));
+  for (const [index, sp] of input.services.entries()) {
+    const lines = servicePortLines(sp, input, clusterIPs);
+    eachPort?.(index, lines);
+    out.push('', `# ${servicePortName(sp)}`, ...lines);
   }
   out.push('');
   return out.join('\n');

@@ -1,0 +1,117 @@
+// Partial kube-proxy syncs on the engine (KEP-3453): each node's previous sync state is a file
+// in the node container, read before the sync and replaced after it succeeds. A file in the
+// node rather than on the host running the CLI: the lab lives in the engine, any netlab
+// process that syncs next (apply, scale, watch, another shell) finds it there, and it goes
+// with the node. It names the node's start (ID and StartedAt): a restarted node keeps its
+// files but not its netfilter tables. Anything doubtful (no file, unreadable, another format
+// or netlab, another node start, a failed load) means a full sync, after which the file is
+// written anew; when a sync fails the file is removed, so the next one is in full too.
+import { NetlabError } from '../core/errors.js';
+import type { NamespaceRef } from '../core/toolbox-request.js';
+import type { Engine } from '../engine/engine.js';
+import type { Toolbox } from '../engine/toolbox.js';
+import type { NodeSync, PlannedSync, ProxyModeDriver } from '../plan/proxy/driver.js';
+import { usableState } from '../plan/proxy/sync-state.js';
+import type { ProxyInput } from '../plan/proxy/types.js';
+import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
+
+export const PROXY_STATE_DIR = '/var/lib';
+export const PROXY_STATE_FILE = 'netlab-kube-proxy-sync.json';
+export const PROXY_STATE_PATH = `${PROXY_STATE_DIR}/${PROXY_STATE_FILE}`;
+
+/** A node's identity for its state: a restarted container is another start (its tables are empty). */
+export const nodeStart = (info: { Id: string; State: { StartedAt?: string } }): string => `${info.Id}@${info.State.StartedAt ?? ''}`;
+
+/** The state file's text ('' when there is none or it cannot be read: a full sync follows). */
+export async function readProxyState(engine: Engine, container: string): Promise<string> {
+  return (await engine.readFile(container, PROXY_STATE_PATH).catch(() => undefined)) ?? '';
+}
+
+/** Removes the state (best effort), so that the next sync is a full one. */
+async function forgetProxyState(engine: Engine, container: string): Promise<void> {
+  await engine.exec(container, ['rm', '-f', PROXY_STATE_PATH]).catch(() => undefined);
+}
+
+export interface ProxyRulesNode {
+  node: string;
+  container: string;
+  ref: NamespaceRef;
+  /** nodeStart of the node's container. */
+  start: string;
+  input: ProxyInput;
+  /** What readProxyState read before the sync. */
+  previous: string;
+}
+
+export interface ProxyRulesOptions {
+  /** A full sync whatever the state says (`netlab sync`, the watch loop's timer). */
+  full?: boolean;
+  /** Wraps each node's sync (load-balancer announcements); called again for each attempt. */
+  wrap?: (sync: NodeSync, index: number) => NodeSync;
+  /** Before each attempt (the second is a full sync after a partial one failed). */
+  beforeAttempt?: () => void;
+  /** Filled with the milliseconds each phase took (the benchmark's breakdown). */
+  timings?: { plan: number; load: number; keep: number };
+}
+
+/**
+ * Every node's rules in a mode with partial syncs: what changed since each node's state, loaded
+ * in one toolbox request; a failed partial sync is followed at once by a full one; then each
+ * node's new state is written. Returns how many nodes were synced partially.
+ */
+export async function syncProxyRules(
+  engine: Engine,
+  toolbox: Toolbox,
+  driver: Required<Pick<ProxyModeDriver, 'partialSync'>> & Pick<ProxyModeDriver, 'name'>,
+  nodes: readonly ProxyRulesNode[],
+  options: ProxyRulesOptions = {},
+): Promise<{ partial: number }> {
+  const mode = driver.name === 'nftables' ? 'nftables' : 'iptables';
+  const plan = (full: boolean): PlannedSync[] =>
+    nodes.map((n) => driver.partialSync(n.input, n.ref, n.start, full ? undefined : usableState(n.previous, mode, n.start)));
+  const run = async (planned: PlannedSync[]) => {
+    options.beforeAttempt?.();
+    const jobs = planned.map((p, i) => ({ node: nodes[i]!.node, sync: options.wrap ? options.wrap(p.sync, i) : p.sync }));
+    // As runProxySync: loaded and read back at once, what the reads show missing in a second request.
+    const left = (await toolbox.run(proxySyncRequest(jobs))).filter((l) => l.steps.length);
+    if (left.length) await toolbox.run(proxySyncRestRequest(left));
+  };
+  const t0 = performance.now();
+  let planned = plan(!!options.full);
+  const t1 = performance.now();
+  try {
+    await run(planned);
+  } catch (err) {
+    const retry = planned.some((p) => p.partial);
+    if (!retry) {
+      await Promise.all(nodes.map((n) => forgetProxyState(engine, n.container)));
+      throw err;
+    }
+    // A partial sync that failed (rules changed behind netlab's back, a state that lies): in full.
+    planned = plan(true);
+    try {
+      await run(planned);
+    } catch (again) {
+      await Promise.all(nodes.map((n) => forgetProxyState(engine, n.container)));
+      throw again;
+    }
+  }
+  const t2 = performance.now();
+  await Promise.all(
+    planned.map(async (p, i) => {
+      const n = nodes[i]!;
+      const text = JSON.stringify(p.state);
+      if (text === n.previous) return;
+      try {
+        await engine.putFiles(n.container, PROXY_STATE_DIR, { [PROXY_STATE_FILE]: text });
+      } catch (err) {
+        await forgetProxyState(engine, n.container);
+        throw new NetlabError(`Could not keep ${n.node}'s kube-proxy sync state: ${err instanceof Error ? err.message : String(err)}`, {
+          hint: 'The rules are in place; the next sync will be a full one.',
+        });
+      }
+    }),
+  );
+  if (options.timings) Object.assign(options.timings, { plan: t1 - t0, load: t2 - t1, keep: performance.now() - t2 });
+  return { partial: planned.filter((p) => p.partial).length };
+}
