@@ -3,12 +3,14 @@
 // NFQUEUE target hands the link's egress packets to this process, which holds each for its
 // time (delayline.go) and lets it go on with an accept verdict, or drops it.
 //
-//	netlab-delay run --queue N [--delay D] [--jitter J] [--loss P] [--label TEXT]
+//	netlab-delay start --queue N [--delay D] [--jitter J] [--loss P] [--label TEXT]
+//	                                 runs the line in its own session; exits once its queue is bound
+//	netlab-delay run ...             the line itself (what start runs)
 //	netlab-delay list             the delay lines of this network namespace, as JSON
 //	netlab-delay stop [--queue N] ends them (all, or the one on queue N)
 //
-// The agent starts `run` detached in the target's network namespace; it lives in the toolbox
-// (out of reach of the lab's pods) and outlives the netlab command that started it. Once its
+// The agent runs `start` in the target's network namespace; the line it leaves running lives in
+// the toolbox (out of reach of the lab's pods) and outlives the netlab command that started it. Once its
 // queue is bound it keeps only CAP_NET_ADMIN, which nfnetlink asks of every verdict.
 package main
 
@@ -17,8 +19,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -48,12 +52,25 @@ func delayMain(args []string) {
 		delayDie("usage: netlab-delay run|list|stop ...")
 	}
 	switch args[0] {
+	case "start":
+		if _, _, err := parseRun(args[1:]); err != nil {
+			delayDie("%v", err)
+		}
+		pid, err := startLine(args[1:])
+		if err != nil {
+			delayDie("%v", err)
+		}
+		fmt.Println(pid)
 	case "run":
 		spec, imp, err := parseRun(args[1:])
 		if err != nil {
 			delayDie("%v", err)
 		}
-		if err := runLine(spec, imp); err != nil {
+		ready := os.NewFile(3, "ready")
+		if os.Getenv(readyEnv) == "" {
+			ready = nil
+		}
+		if err := runLine(spec, imp, ready); err != nil {
 			delayDie("%v", err)
 		}
 	case "list":
@@ -104,8 +121,48 @@ func parseRun(args []string) (delaySpec, Impairment, error) {
 	return spec, Impairment{Delay: *delay, Jitter: *jitter, Loss: *loss / 100}, nil
 }
 
-func runLine(spec delaySpec, imp Impairment) error {
+const readyEnv = "NETLAB_DELAY_READY"
+
+// startLine runs the line in a session of its own (the agent's timeout never reaches it) and
+// returns once it says its queue is bound, or why it could not bind it.
+func startLine(args []string) (int, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	cmd := exec.Command("/proc/self/exe", append([]string{"run"}, args...)...)
+	cmd.Args[0] = delayName
+	cmd.Env = []string{readyEnv + "=1"}
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return 0, err
+	}
+	w.Close()
+	_ = r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	said, _ := io.ReadAll(io.LimitReader(r, 4096))
+	if strings.TrimSpace(string(said)) != "ok" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return 0, fmt.Errorf("the delay line did not start: %s", strings.TrimSpace(string(said)))
+	}
+	pid := cmd.Process.Pid
+	_ = cmd.Process.Release()
+	return pid, nil
+}
+
+func runLine(spec delaySpec, imp Impairment, ready *os.File) error {
 	q, err := openQueue(uint16(spec.Queue), netemLimit)
+	if ready != nil {
+		if err != nil {
+			fmt.Fprintln(ready, err)
+		} else {
+			fmt.Fprintln(ready, "ok")
+		}
+		ready.Close()
+	}
 	if err != nil {
 		return err
 	}
