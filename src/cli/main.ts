@@ -15,6 +15,7 @@ const graph = () => import('./commands/graph.js');
 const ui = () => import('./commands/ui.js');
 const exercise = () => import('./commands/exercise.js');
 const grade = () => import('./commands/grade.js');
+const impair = () => import('./commands/impair.js');
 
 export const DEFAULT_LAB = 'pod-to-service';
 
@@ -102,6 +103,18 @@ Examples:
     .option('--tail <lines>', 'only the last lines')
     .description("what a pod's container printed (the engine's log), like kubectl logs")
     .action((lab: string, pod: string, o) => run(async () => (await inspect()).logsCommand(lab, pod, o))());
+  cli
+    .command('impair')
+    .argument('<lab>', 'a lab that is up')
+    .argument('<target>', "a node (node1, or node1:cbr0 for another interface than eth0), router, external, a pod, or a link: node1--router")
+    .description("impair a link's egress as netem does: delay, jitter, loss (netlab's delay line) and rate (tbf); --clear takes it back")
+    .option('--delay <time>', 'hold every packet this long: 100ms, 1s')
+    .option('--jitter <time>', 'spread the delay by up to this much either way (uniform): 20ms')
+    .option('--loss <percent>', 'drop this share of the packets at random: 5%')
+    .option('--rate <rate>', "shape to this rate (tc's units): 10mbit, 512kbit")
+    .option('--clear', 'take the impairment back')
+    .option(...json)
+    .action((lab: string, target: string, o) => run(async () => (await impair()).impairCommand(lab, target, o))());
   cli
     .command('down')
     .argument('[lab]')
