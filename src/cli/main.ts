@@ -106,7 +106,7 @@ Examples:
   cli
     .command('impair')
     .argument('<lab>', 'a lab that is up')
-    .argument('<target>', "a node (node1, or node1:cbr0 for another interface than eth0), router, external, a pod, or a link: node1--router")
+    .argument('<target>', 'a node (node1, or node1:cbr0 for another interface than eth0), router, external, a pod, or a link: node1--router')
     .description("impair a link's egress as netem does: delay, jitter, loss (netlab's delay line) and rate (tbf); --clear takes it back")
     .option('--delay <time>', 'hold every packet this long: 100ms, 1s')
     .option('--jitter <time>', 'spread the delay by up to this much either way (uniform): 20ms')

@@ -9,7 +9,17 @@ import type { Engine } from '../engine/engine.js';
 import { Toolbox } from '../engine/toolbox.js';
 import { describeImpairment, type ImpairTarget, resolveImpairTarget } from '../labfile/impair.js';
 import type { Impairment, Lab } from '../labfile/model.js';
-import { describeObserved, endSteps, impairEnds, type ImpairEnd, type ObservedImpairments, parseObserved, podName, READ_STEPS, readSteps } from '../plan/impair.js';
+import {
+  describeObserved,
+  endSteps,
+  impairEnds,
+  type ImpairEnd,
+  type ObservedImpairments,
+  parseObserved,
+  podName,
+  READ_STEPS,
+  readSteps,
+} from '../plan/impair.js';
 import type { LabPlan } from '../plan/types.js';
 import { withRunningLab } from './running-lab.js';
 
@@ -57,11 +67,21 @@ export async function applyLabImpairments(scope: ImpairScope, emit: EventSink): 
 export async function applyImpairment(scope: ImpairScope, text: string, imp: Impairment | undefined): Promise<ImpairOutcome> {
   const ends = impairEnds(scope.plan, impairTargetOf(scope.lab, text, imp));
   const toolbox = new Toolbox(scope.engine, scope.plan.toolbox.name);
-  const refs = await namespaces(scope.engine, ends.map((e) => ({ container: e.container, part: e.part })));
-  const observed = await readObserved(toolbox, ends.map((e) => refs.get(e.container)!), `reading impairments of ${text}`);
+  const refs = await namespaces(
+    scope.engine,
+    ends.map((e) => ({ container: e.container, part: e.part })),
+  );
+  const observed = await readObserved(
+    toolbox,
+    ends.map((e) => refs.get(e.container)!),
+    `reading impairments of ${text}`,
+  );
   ends.forEach((end, i) => {
     if (!observed[i]!.interfaces.has(end.iface)) {
-      throw new NetlabError(`${end.part} has no interface ${end.iface}.`, { hint: `its interfaces: ${[...observed[i]!.interfaces].sort().join(', ')}`, exitCode: 2 });
+      throw new NetlabError(`${end.part} has no interface ${end.iface}.`, {
+        hint: `its interfaces: ${[...observed[i]!.interfaces].sort().join(', ')}`,
+        exitCode: 2,
+      });
     }
   });
   const steps = ends.flatMap((end, i) => endSteps(end, imp, observed[i]!, refs.get(end.container)!));
@@ -108,7 +128,12 @@ export async function impairedParts(scope: ImpairScope): Promise<{ part: string;
 /** What is impaired now, by container name (only the impaired ones): `eth0: delay 200ms, loss 5%`. A namespace that cannot be read is left out. */
 export async function readImpairments(scope: ImpairScope): Promise<Map<string, string[]>> {
   const { plan, engine } = scope;
-  const containers = [...plan.nodes.map((n) => n.container.name), ...(plan.router ? [plan.router.name] : []), ...(plan.external ? [plan.external.name] : []), ...plan.pods.map((p) => p.pause.name)];
+  const containers = [
+    ...plan.nodes.map((n) => n.container.name),
+    ...(plan.router ? [plan.router.name] : []),
+    ...(plan.external ? [plan.external.name] : []),
+    ...plan.pods.map((p) => p.pause.name),
+  ];
   const refs: { name: string; ref: NamespaceRef }[] = [];
   await Promise.all(
     containers.map(async (name) => {
@@ -119,7 +144,15 @@ export async function readImpairments(scope: ImpairScope): Promise<Map<string, s
   const out = new Map<string, string[]>();
   if (refs.length === 0) return out;
   const toolbox = new Toolbox(engine, plan.toolbox.name);
-  const results = await toolbox.run(rawStepsRequest('reading impairments', refs.flatMap((r) => readSteps(r.ref)), 8)).catch(() => undefined);
+  const results = await toolbox
+    .run(
+      rawStepsRequest(
+        'reading impairments',
+        refs.flatMap((r) => readSteps(r.ref)),
+        8,
+      ),
+    )
+    .catch(() => undefined);
   if (!results) return out;
   refs.forEach((r, i) => {
     try {

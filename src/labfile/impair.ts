@@ -48,7 +48,7 @@ export const MIN_RATE_BITS = 8_000;
 
 /** `10mbit`, `512kbit`, `1gbit`, `100kbps` (tc's units) -> bits per second. */
 export function parseRate(text: string | number, what = 'rate'): Parsed<number> {
-  const hint = 'write a rate in tc\'s units, e.g. 10mbit, 512kbit, 1gbit (bits per second) or 100kbps (bytes per second), at least 8kbit';
+  const hint = "write a rate in tc's units, e.g. 10mbit, 512kbit, 1gbit (bits per second) or 100kbps (bytes per second), at least 8kbit";
   const m = typeof text === 'number' ? null : /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$/.exec(text);
   const unit = m ? RATE_UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) return { error: `${what} ${JSON.stringify(text)} is not a rate`, hint };
@@ -85,7 +85,11 @@ export function readImpairment(w: WrittenImpairment): Parsed<Impairment> | { err
     return { error: 'an impairment needs at least one of delay, jitter, loss or rate', hint: 'e.g. delay: 100ms, loss: 5%, rate: 10mbit', field: 'delay' };
   }
   if (out.jitterMs !== undefined && out.jitterMs > 0 && !out.delayMs) {
-    return { error: 'jitter spreads the delay: it needs a delay', hint: 'write delay too, e.g. delay: 100ms, jitter: 20ms (each packet waits 80-120 ms)', field: 'jitter' };
+    return {
+      error: 'jitter spreads the delay: it needs a delay',
+      hint: 'write delay too, e.g. delay: 100ms, jitter: 20ms (each packet waits 80-120 ms)',
+      field: 'jitter',
+    };
   }
   return { value: out };
 }
@@ -115,9 +119,7 @@ export function formatRate(bits: number): string {
 }
 
 /** A part's interface, or a link between two parts. */
-export type ImpairTarget =
-  | { kind: 'part'; part: ImpairPart; iface: string }
-  | { kind: 'link'; a: LinkEnd; b: LinkEnd };
+export type ImpairTarget = { kind: 'part'; part: ImpairPart; iface: string } | { kind: 'link'; a: LinkEnd; b: LinkEnd };
 
 export type ImpairPart = { kind: 'node'; name: string } | { kind: 'router' } | { kind: 'external' } | { kind: 'pod'; namespace: string; name: string };
 export type LinkEnd = { kind: 'node'; name: string } | { kind: 'router' };
@@ -150,7 +152,8 @@ export function resolveImpairTarget(lab: Pick<Lab, 'pods' | 'topology' | 'servic
   const colon = written.lastIndexOf(':');
   const name = colon < 0 ? written : written.slice(0, colon);
   const iface = colon < 0 ? 'eth0' : written.slice(colon + 1);
-  if (!IFACE.test(iface)) return { error: `${JSON.stringify(iface)} is not an interface name`, hint: 'write an interface of the part, e.g. node1:eth0 or node1:cbr0' };
+  if (!IFACE.test(iface))
+    return { error: `${JSON.stringify(iface)} is not an interface name`, hint: 'write an interface of the part, e.g. node1:eth0 or node1:cbr0' };
   const part = resolvePart(lab, name);
   if ('error' in part) return part;
   if (part.value.kind === 'pod' && iface !== 'eth0') return { error: `pod ${name} has one interface, eth0 (not ${iface})`, hint: `write ${name}` };

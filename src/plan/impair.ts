@@ -181,7 +181,8 @@ export function endSteps(end: ImpairEnd, imp: Impairment | undefined, now: Obser
     const sameRate = rate !== undefined && imp?.rateBitsPerSecond !== undefined && tcRateBits(rate) === imp.rateBitsPerSecond;
     if (sameRate) {
       // Shaped so already.
-    } else if (imp?.rateBitsPerSecond !== undefined) steps.push({ argv: ['tc', 'qdisc', 'replace', 'dev', end.iface, 'root', 'tbf', ...tbfArgs(imp.rateBitsPerSecond)], netns });
+    } else if (imp?.rateBitsPerSecond !== undefined)
+      steps.push({ argv: ['tc', 'qdisc', 'replace', 'dev', end.iface, 'root', 'tbf', ...tbfArgs(imp.rateBitsPerSecond)], netns });
     else if (now.tbf.has(end.iface)) steps.push({ argv: ['tc', 'qdisc', 'del', 'dev', end.iface, 'root'], netns });
   }
   return steps;
@@ -196,7 +197,7 @@ function sameLine(line: DelayLine, end: ImpairEnd, imp: Impairment): boolean {
   );
 }
 
-const GO_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
+const GO_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
 
 /** A Go duration as Go prints it (`200ms`, `1.5s`, `1m0s`, `0s`) -> milliseconds; NaN when it is not one. */
 export function goDurationMs(text: string): number {

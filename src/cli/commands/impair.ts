@@ -18,7 +18,8 @@ export interface ImpairOptions extends OutputOptions {
 export function impairmentFromFlags(o: ImpairOptions): Impairment | undefined {
   const given = (['delay', 'jitter', 'loss', 'rate'] as const).filter((k) => o[k] !== undefined);
   if (o.clear) {
-    if (given.length) throw new NetlabError(`--clear takes the impairment back; it goes with no --${given[0]}.`, { hint: 'clear first, then impair anew', exitCode: 2 });
+    if (given.length)
+      throw new NetlabError(`--clear takes the impairment back; it goes with no --${given[0]}.`, { hint: 'clear first, then impair anew', exitCode: 2 });
     return undefined;
   }
   const read = readImpairment({ delay: o.delay, jitter: o.jitter, loss: o.loss, rate: o.rate });
