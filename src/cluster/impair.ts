@@ -7,7 +7,9 @@ import { task } from '../core/events.js';
 import { rawStepsRequest, stepsRequest, type NamespaceRef } from '../core/toolbox-request.js';
 import type { Engine } from '../engine/engine.js';
 import { Toolbox } from '../engine/toolbox.js';
-import { describeImpairment, type ImpairTarget, resolveImpairTarget } from '../labfile/impair.js';
+import { describeImpairment, type ImpairTarget, readImpairment, resolveImpairTarget, type WrittenImpairment } from '../labfile/impair.js';
+
+export type { WrittenImpairment };
 import type { Impairment, Lab } from '../labfile/model.js';
 import {
   describeObserved,
@@ -47,6 +49,22 @@ export function impairTargetOf(lab: Lab, text: string, imp?: Impairment): Impair
     });
   }
   return t.value;
+}
+
+/** The impairment the flags ask for (undefined: --clear), or a usage error naming the flag. */
+export function impairmentFromFlags(o: WrittenImpairment & { clear?: boolean }): Impairment | undefined {
+  const given = (['delay', 'jitter', 'loss', 'rate'] as const).filter((k) => o[k] !== undefined);
+  if (o.clear) {
+    if (given.length)
+      throw new NetlabError(`--clear takes the impairment back; it goes with no --${given[0]}.`, { hint: 'clear first, then impair anew', exitCode: 2 });
+    return undefined;
+  }
+  const read = readImpairment({ delay: o.delay, jitter: o.jitter, loss: o.loss, rate: o.rate });
+  if ('error' in read) {
+    const flag = 'field' in read ? ` (--${read.field})` : '';
+    throw new NetlabError(`${read.error}${flag}.`, { hint: `${read.hint}; or --clear to take an impairment back`, exitCode: 2 });
+  }
+  return read.value;
 }
 
 /** `netlab impair`: under the lab's lock, the target impaired as `imp` says (undefined: cleared). */

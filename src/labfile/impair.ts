@@ -162,12 +162,12 @@ export function resolveImpairTarget(lab: Pick<Lab, 'pods' | 'topology' | 'servic
 
 function resolvePart(lab: Pick<Lab, 'pods' | 'topology' | 'services'>, name: string): Parsed<ImpairPart> {
   const ref = resolveEndpoint(lab, name);
-  if ('error' in ref) return { error: `${name}: ${ref.error}`, hint: ref.hint ?? `name ${TARGETS}` };
+  if ('error' in ref) return { error: ref.error, hint: ref.hint ?? `name ${TARGETS}` };
   switch (ref.kind) {
     case 'node':
       return { value: { kind: 'node', name: ref.node.name } };
     case 'router':
-      if (lab.topology.routing !== 'router') return { error: 'this lab has no router (topology.routing is direct)', hint: `name ${TARGETS}` };
+      if (lab.topology.routing !== 'router') return { error: 'this lab has no router (its topology.routing is direct)', hint: `name ${TARGETS}` };
       return { value: { kind: 'router' } };
     case 'external':
       if (!lab.topology.external) return { error: 'this lab has no external client (topology.external is false)', hint: `name ${TARGETS}` };
