@@ -118,3 +118,53 @@ func TestNextIsTheEarliest(t *testing.T) {
 		t.Fatalf("next = %v", next)
 	}
 }
+
+func TestPacketIDsAreReadFromQueueMessages(t *testing.T) {
+	// A packet message: nlmsghdr, nfgenmsg, then NFQA_PACKET_HDR {id, hw_protocol, hook} (and more).
+	hdr := []byte{0, 0, 0, 42, 0x08, 0x00, 4, 0}
+	body := append([]byte{0, 0, 0x10, 0x92}, attr(nfqaPacketHdr, hdr)...)
+	body = append(body, attr(11, []byte{1, 2, 3})...)
+	msg := make([]byte, 16, 16+len(body))
+	host.PutUint32(msg, uint32(16+len(body)))
+	host.PutUint16(msg[4:], nfnlSubsysQueue<<8|nfqnlMsgPacket)
+	msg = append(msg, body...)
+	two := append(append([]byte{}, msg...), msg...)
+	msgs := splitMessages(two)
+	if len(msgs) != 2 {
+		t.Fatalf("split into %d messages", len(msgs))
+	}
+	for _, m := range msgs {
+		if id, ok := packetID(m); !ok || id != 42 {
+			t.Fatalf("packet id %d (%v)", id, ok)
+		}
+	}
+	if _, ok := packetID(netlinkMessage{kind: nlmsgError, body: body}); ok {
+		t.Fatal("an error message read as a packet")
+	}
+	if got := splitMessages(two[:20]); len(got) != 0 {
+		t.Fatalf("a cut message was read: %v", got)
+	}
+}
+
+func TestVerdictMessage(t *testing.T) {
+	q := &nfQueue{queue: 0x1092}
+	b := q.message(nfqnlMsgVerdict, nlmFRequest, attr(nfqaVerdictHdr, []byte{0, 0, 0, 1, 0, 0, 0, 42}))
+	if host.Uint32(b) != uint32(len(b)) || host.Uint16(b[4:]) != 3<<8|1 || b[18] != 0x10 || b[19] != 0x92 {
+		t.Fatalf("bad header % x", b[:20])
+	}
+	if host.Uint16(b[22:]) != nfqaVerdictHdr || len(b) != 32 {
+		t.Fatalf("bad attribute % x", b[20:])
+	}
+}
+
+func TestRunFlags(t *testing.T) {
+	spec, imp, err := parseRun([]string{"--queue", "7", "--delay=200ms", "--jitter=20ms", "--loss=5", "--label=link to router"})
+	if err != nil || spec.Queue != 7 || imp.Delay != 200*time.Millisecond || imp.Jitter != 20*time.Millisecond || imp.Loss != 0.05 || spec.Label != "link to router" {
+		t.Fatalf("%+v %+v %v", spec, imp, err)
+	}
+	for _, bad := range [][]string{{"--delay=1s"}, {"--queue=7", "--loss=101"}, {"--queue=7", "--delay=-1s"}, {"--queue=70000"}} {
+		if _, _, err := parseRun(bad); err == nil {
+			t.Fatalf("%v accepted", bad)
+		}
+	}
+}
