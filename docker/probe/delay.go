@@ -8,6 +8,8 @@
 //	netlab-delay run ...             the line itself (what start runs)
 //	netlab-delay list             the delay lines of this network namespace, as JSON
 //	netlab-delay stop [--queue N] ends them (all, or the one on queue N)
+//	netlab-delay prune            ends the lines whose namespace nothing else uses any more
+//	                                 (its container is gone: the line alone keeps it alive)
 //
 // The agent runs `start` in the target's network namespace; the line it leaves running lives in
 // the toolbox (out of reach of the lab's pods) and outlives the netlab command that started it. Once its
@@ -79,6 +81,12 @@ func delayMain(args []string) {
 			delayDie("%v", err)
 		}
 		_ = json.NewEncoder(os.Stdout).Encode(lines)
+	case "prune":
+		n, err := pruneLines()
+		if err != nil {
+			delayDie("%v", err)
+		}
+		fmt.Println(n)
 	case "stop":
 		fs := flag.NewFlagSet("stop", flag.ContinueOnError)
 		queue := fs.Int("queue", -1, "")
@@ -233,6 +241,68 @@ func keepOnlyNetAdmin() {
 	runtime.KeepAlive(&header)
 	runtime.KeepAlive(&data)
 	_, _, _ = syscall.AllThreadsSyscall(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0)
+}
+
+// pruneLines ends every delay line (of any namespace) that is the last process in its
+// network namespace: the container it impaired was removed or replaced.
+func pruneLines() (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	users := map[string]int{}
+	var delays []struct {
+		pid int
+		ns  string
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		ns, err := os.Readlink("/proc/" + e.Name() + "/ns/net")
+		if err != nil {
+			continue
+		}
+		if isLine(pid) {
+			delays = append(delays, struct {
+				pid int
+				ns  string
+			}{pid, ns})
+			continue
+		}
+		users[ns]++
+	}
+	ended := 0
+	for _, d := range delays {
+		if users[d.ns] == 0 {
+			_ = syscall.Kill(d.pid, syscall.SIGTERM)
+			ended++
+		}
+	}
+	return ended, nil
+}
+
+// isLine: the process is a delay line run from this very binary, in this container (another
+// lab's toolbox tends its own).
+func isLine(pid int) bool {
+	dir := "/proc/" + strconv.Itoa(pid)
+	mine, _ := os.ReadFile("/proc/self/cgroup")
+	its, err := os.ReadFile(dir + "/cgroup")
+	if err != nil || string(its) != string(mine) {
+		return false
+	}
+	cmdline, err := os.ReadFile(dir + "/cmdline")
+	if err != nil {
+		return false
+	}
+	argv := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if len(argv) < 2 || filepath.Base(argv[0]) != delayName || argv[1] != "run" {
+		return false
+	}
+	exe, _ := os.Readlink("/proc/self/exe")
+	bin, _ := os.Readlink(dir + "/exe")
+	return bin == exe
 }
 
 // lines finds the delay lines of this network namespace: the processes run as netlab-delay

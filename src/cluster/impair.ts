@@ -17,6 +17,7 @@ import {
   impairEnds,
   type ImpairEnd,
   type ObservedImpairments,
+  PRUNE_STEP,
   parseObserved,
   podName,
   READ_STEPS,
@@ -118,7 +119,8 @@ async function namespaces(engine: Engine, parts: { container: string; part: stri
 }
 
 async function readObserved(toolbox: Toolbox, refs: NamespaceRef[], what: string): Promise<ObservedImpairments[]> {
-  const results = await toolbox.run(rawStepsRequest(what, refs.flatMap(readSteps), 8));
+  // Lines left in the namespaces of containers since removed or replaced are ended on the way.
+  const results = await toolbox.run(rawStepsRequest(what, [...refs.flatMap(readSteps), PRUNE_STEP], 8));
   return refs.map((_, i) => {
     try {
       return parseObserved(results.slice(i * READ_STEPS, (i + 1) * READ_STEPS));

@@ -108,6 +108,9 @@ export function readSteps(netns: NamespaceRef): AgentStep[] {
 
 export const READ_STEPS = 4;
 
+/** In the toolbox itself: ends the delay lines whose namespace is gone (their container removed or replaced). */
+export const PRUNE_STEP: AgentStep = { argv: ['netlab-delay', 'prune'] };
+
 /** What readSteps' results say; throws when a step failed. */
 export function parseObserved(results: StepResult[]): ObservedImpairments {
   const [list, save, qdiscs, links] = results;

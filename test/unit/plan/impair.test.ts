@@ -10,6 +10,7 @@ import {
   goDurationMs,
   impairEnds,
   type ObservedImpairments,
+  PRUNE_STEP,
   parseObserved,
   queueFor,
   readSteps,
@@ -195,6 +196,8 @@ describe('what a namespace holds', () => {
     const steps = readSteps(netns);
     expect(steps.map((s) => s.argv.join(' '))).toEqual(['netlab-delay list', 'iptables-save -t mangle', 'tc qdisc show', 'ip -o link show']);
     for (const s of steps) expect(AGENT_PROGRAMS.has(s.argv[0])).toBe(true);
+    // And the lines of namespaces that are gone are ended, from the toolbox's own.
+    expect(PRUNE_STEP).toEqual({ argv: ['netlab-delay', 'prune'] });
   });
 
   it("reads Go's durations and tc's rates", () => {
