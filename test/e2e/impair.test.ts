@@ -88,7 +88,9 @@ describe('link impairment', () => {
     expect(lost.exitCode).toBe(1);
     expect(lost.report.checks[0]!.detail).toMatch(/Timeout was reached|timed out/);
     const diagnosis = (lost.report.checks[0] as { diagnosis?: string }).diagnosis;
-    expect(diagnosis).toContain("the lab's links are impaired (node1 link to router: loss 100%; router link to node1: loss 100%)");
+    expect(diagnosis).toContain(
+      "the lab's links are impaired (node1 link to router: loss 100%; node2 eth0: delay 40ms; router link to node1: loss 100%): packets on the path are lost or held",
+    );
     expect((await netlab(['impair', name, 'node1--router', '--clear'])).exitCode).toBe(0);
     const back = await checkJson(name);
     expect(back.report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
