@@ -104,18 +104,6 @@ Examples:
     .description("what a pod's container printed (the engine's log), like kubectl logs")
     .action((lab: string, pod: string, o) => run(async () => (await inspect()).logsCommand(lab, pod, o))());
   cli
-    .command('impair')
-    .argument('<lab>', 'a lab that is up')
-    .argument('<target>', 'a node (node1, or node1:cbr0 for another interface than eth0), router, external, a pod, or a link: node1--router')
-    .description("impair a link's egress as netem does: delay, jitter, loss (netlab's delay line) and rate (tbf); --clear takes it back")
-    .option('--delay <time>', 'hold every packet this long: 100ms, 1s')
-    .option('--jitter <time>', 'spread the delay by up to this much either way (uniform): 20ms')
-    .option('--loss <percent>', 'drop this share of the packets at random: 5%')
-    .option('--rate <rate>', "shape to this rate (tc's units): 10mbit, 512kbit")
-    .option('--clear', 'take the impairment back')
-    .option(...json)
-    .action((lab: string, target: string, o) => run(async () => (await impair()).impairCommand(lab, target, o))());
-  cli
     .command('down')
     .argument('[lab]')
     .option('--all', 'every lab on this engine')
@@ -128,6 +116,18 @@ Examples:
     .option('--force', 'also when the command holding it still runs on this machine')
     .description("break a lab's lock, left by a command that no longer runs (one command changes a lab at a time)")
     .action((lab: string, o) => run(async () => (await lifecycle()).unlockCommand(lab, o))());
+  cli
+    .command('impair')
+    .argument('<lab>', 'a lab that is up')
+    .argument('<target>', 'a node (node1, or node1:cbr0 for another interface than eth0), router, external, a pod, or a link: node1--router')
+    .description("impair a link's egress as netem does: delay, jitter, loss (netlab's delay line) and rate (tbf); --clear takes it back")
+    .option('--delay <time>', 'hold every packet this long: 100ms, 1s')
+    .option('--jitter <time>', 'spread the delay by up to this much either way (uniform): 20ms')
+    .option('--loss <percent>', 'drop this share of the packets at random: 5%')
+    .option('--rate <rate>', "shape to this rate (tc's units): 10mbit, 512kbit")
+    .option('--clear', 'take the impairment back')
+    .option(...json)
+    .action((lab: string, target: string, o) => run(async () => (await impair()).impairCommand(lab, target, o))());
 }
 
 /** Changing and reading a running lab as kubectl would. */
