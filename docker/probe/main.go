@@ -62,9 +62,11 @@ var programs = map[string]string{
 	"sysctl":            "/usr/sbin/sysctl",
 	"tcpdump":           "/usr/bin/tcpdump",
 	"tc":                "/usr/sbin/tc",
-	"traceroute":        "/usr/bin/traceroute",
-	"cni-bridge":        "/usr/lib/cni/bridge",
-	"cni-host-local":    "/usr/lib/cni/host-local",
+	// The delay line (delay.go): this very binary, run under the name it answers to.
+	"netlab-delay":   "/usr/local/bin/netlab-agent",
+	"traceroute":     "/usr/bin/traceroute",
+	"cni-bridge":     "/usr/lib/cni/bridge",
+	"cni-host-local": "/usr/lib/cni/host-local",
 }
 
 const (
@@ -117,6 +119,10 @@ type enterSpec struct {
 }
 
 func main() {
+	if filepath.Base(os.Args[0]) == delayName {
+		delayMain(os.Args[1:])
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "enter" {
 		enter()
 		return
@@ -265,7 +271,11 @@ func prepare(step Step) (enterSpec, func(), error) {
 	if !ok {
 		return spec, nil, fmt.Errorf("%q is not a program the agent runs", step.Argv[0])
 	}
-	spec.Path, spec.Argv = path, append([]string{filepath.Base(path)}, step.Argv[1:]...)
+	name := filepath.Base(path)
+	if step.Argv[0] == delayName {
+		name = delayName
+	}
+	spec.Path, spec.Argv = path, append([]string{name}, step.Argv[1:]...)
 	spec.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	for k, v := range step.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") || strings.Contains(v, "\x00") {

@@ -16,6 +16,7 @@ const graph = () => import('./commands/graph.js');
 const ui = () => import('./commands/ui.js');
 const exercise = () => import('./commands/exercise.js');
 const grade = () => import('./commands/grade.js');
+const impair = () => import('./commands/impair.js');
 
 export const DEFAULT_LAB = 'pod-to-service';
 
@@ -126,6 +127,18 @@ Examples:
     .option('--force', 'also when the command holding it still runs on this machine')
     .description("break a lab's lock, left by a command that no longer runs (one command changes a lab at a time)")
     .action((lab: string, o) => run(async () => (await lifecycle()).unlockCommand(lab, o))());
+  cli
+    .command('impair')
+    .argument('<lab>', 'a lab that is up')
+    .argument('<target>', 'a node (node1, or node1:cbr0 for another interface than eth0), router, external, a pod, or a link: node1--router')
+    .description("impair a link's egress as netem does: delay, jitter, loss (netlab's delay line) and rate (tbf); --clear takes it back")
+    .option('--delay <time>', 'hold every packet this long: 100ms, 1s')
+    .option('--jitter <time>', 'spread the delay by up to this much either way (uniform): 20ms')
+    .option('--loss <percent>', 'drop this share of the packets at random: 5%')
+    .option('--rate <rate>', "shape to this rate (tc's units): 10mbit, 512kbit")
+    .option('--clear', 'take the impairment back')
+    .option(...json)
+    .action((lab: string, target: string, o) => run(async () => (await impair()).impairCommand(lab, target, o))());
 }
 
 /** Changing and reading a running lab as kubectl would. */

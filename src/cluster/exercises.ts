@@ -10,6 +10,7 @@ export type { Localized } from '../labfile/model.js';
 import { findExercise } from '../labfile/find-exercise.js';
 import { applyChange, changeLab, deleteChange } from './changes.js';
 import { down } from './down.js';
+import { applyImpairment } from './impair.js';
 import { ensureLabImages } from './images.js';
 import { withLabLock } from './lock.js';
 import { loadForUp, RunningLab, runningForUp, runningLabName } from './running-lab.js';
@@ -37,6 +38,9 @@ async function applyFaultsLocked(engine: Engine, labArg: string, exercise: Exerc
         break;
       case 'delete':
         await changeLab(engine, labArg, emit, deleteChange(labArg, fault.object, fault.namespace), 'delete');
+        break;
+      case 'impair':
+        await applyImpairment(await RunningLab.open(engine, labArg), fault.target, fault.impairment);
         break;
     }
   }

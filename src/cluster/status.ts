@@ -6,6 +6,7 @@ import type { Engine, AttachedExec } from '../engine/engine.js';
 import { listLabsOnEngine, type LabSummary } from '../engine/state.js';
 import { resolveEndpoint } from '../labfile/endpoints.js';
 import { listLabs, type LabListing } from '../labfile/load.js';
+import { readImpairments } from './impair.js';
 import { RunningLab } from './running-lab.js';
 
 export interface StatusRow {
@@ -14,6 +15,8 @@ export interface StatusRow {
   ip: string;
   detail: string;
   state: string;
+  /** What is impaired in its namespace (netlab impair, topology.impair): `eth0: delay 200ms, loss 5%`. */
+  impair?: string[];
 }
 
 export type { LabSummary, LabListing };
@@ -32,7 +35,7 @@ export async function catalogue(engine: Engine | undefined): Promise<(LabListing
 /** Every part of a running lab with its address and state. */
 export async function labStatus(running: RunningLab): Promise<StatusRow[]> {
   const { plan } = running;
-  const state = await running.containerStates();
+  const [state, impaired] = await Promise.all([running.containerStates(), readImpairments(running)]);
   const rows: StatusRow[] = [];
   const of = (name: string) => state.get(name) ?? 'missing';
   for (const n of plan.nodes) rows.push({ kind: 'node', name: n.name, ip: n.ip, detail: `pods ${n.podCIDR}, cbr0 ${n.bridgeIP}`, state: of(n.container.name) });
@@ -55,6 +58,18 @@ export async function labStatus(running: RunningLab): Promise<StatusRow[]> {
       detail: `on ${p.node}: ${containers}`,
       state: `${status.ready}/${status.total} ${status.status}${status.restarts ? ` (${status.restarts} restart${status.restarts === 1 ? '' : 's'})` : ''}`,
     });
+  }
+  const containerOf = (r: StatusRow) =>
+    r.kind === 'node'
+      ? plan.nodes.find((n) => n.name === r.name)?.container.name
+      : r.kind === 'router'
+        ? plan.router?.name
+        : r.kind === 'external'
+          ? plan.external?.name
+          : plan.pods.find((p) => podTitle(p) === r.name)?.pause.name;
+  for (const r of rows) {
+    const impair = impaired.get(containerOf(r) ?? '');
+    if (impair) r.impair = impair;
   }
   return rows;
 }

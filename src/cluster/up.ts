@@ -1,5 +1,6 @@
 // `up`: make the engine hold exactly the planned lab. Idempotent: what exists and matches is kept,
 // what is missing or stopped is (re)created and re-plumbed, what the plan no longer has is removed.
+import { applyLabImpairments } from './impair.js';
 import { proxyModeRefusal } from '../labfile/validate/load-balancer.js';
 import { networkInterfaces } from 'node:os';
 import { batcher, ENGINE_PARALLEL, limiter, mapLimit, settleAll } from '../core/concurrency.js';
@@ -144,6 +145,7 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
   const ensured = await ensureContainers(run);
   await pruneStale(run, ensured);
   if (lab.services.length) await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
+  await applyLabImpairments({ engine, lab, plan: run.plan }, emit);
   return { plan: run.plan, changed: run.changed };
 }
 

@@ -28,6 +28,7 @@ export type AgentProgram =
   | 'iptables-restore'
   | 'iptables-save'
   | 'nc'
+  | 'netlab-delay'
   | 'nft'
   | 'ping'
   | 'readlink'

@@ -50,6 +50,26 @@ export interface Topology {
   external: boolean;
   /** Ceilings on every container's memory, CPU and processes. */
   limits: LabLimits;
+  /** Impaired links, applied at `up` (as `netlab impair` would); see src/labfile/impair.ts. */
+  impair?: ImpairSpec[];
+}
+
+/** What netem does to a link's egress: each part optional, at least one given. */
+export interface Impairment {
+  delayMs?: number;
+  /** A uniform spread around delayMs: each packet waits delay ± jitter (netem's, without a distribution table). */
+  jitterMs?: number;
+  /** Percent of packets dropped, each at random. */
+  lossPercent?: number;
+  /** Bits per second (tbf). */
+  rateBitsPerSecond?: number;
+}
+
+/** An impairment of a lab part's interface (`node1`, `node1:cbr0`, `router`, a pod) or of a link (`node1--router`). */
+export interface ImpairSpec {
+  target: string;
+  impairment: Impairment;
+  at: SourceLocation;
 }
 
 export type Protocol = 'TCP' | 'UDP';
@@ -227,6 +247,8 @@ export interface CheckSpec {
   wait: number;
   /** Weight in a grade (default 1). */
   points: number;
+  /** http/tcp/ping: the measured time must be at most this many milliseconds, else the check fails saying the time. */
+  maxMs?: number;
   /** `warning`: a failure is reported but does not fail the grade (exit 3 when only warnings fail). */
   level: 'error' | 'warning';
   /** Messages shown to the student: on pass, on failure, and a hint on failure. */
@@ -249,7 +271,9 @@ export type FaultSpec =
   /** Manifests applied over the lab's own (a wrong selector, targetPort, port...), as `netlab apply`. */
   | { kind: 'apply'; manifests: string; at: SourceLocation }
   /** An object deleted, as `netlab delete` (`service/x`, `deployment/x`, `pod/x`, with `namespace`). */
-  | { kind: 'delete'; object: string; namespace: string; at: SourceLocation };
+  | { kind: 'delete'; object: string; namespace: string; at: SourceLocation }
+  /** A link impaired, as `netlab impair <lab> <target> --delay ... --loss ...`. */
+  | { kind: 'impair'; target: string; impairment: Impairment; at: SourceLocation };
 
 export interface ExerciseSpec {
   /** Short slug, unique in the lab (`wrong-selector`); exercises are also numbered from 1. */

@@ -8,6 +8,7 @@ import type { CheckSpec } from '../../labfile/model.js';
 import type { LabTarget } from '../target.js';
 import { lastLogLine, stoppedState } from '../../engine/container-state.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
+import { impairedLinks } from './impaired.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
 import {
@@ -56,7 +57,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
-    return found ?? (await nodePortRule(target, check, ready));
+    return found ?? (await nodePortRule(target, check, ready)) ?? (await impairedLinks(target, ns));
   } catch {
     return undefined;
   }

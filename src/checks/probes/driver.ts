@@ -36,6 +36,8 @@ export interface ResolvedProbe {
   answers?: string[];
   sourceIp?: string;
   endpointIps?: string[];
+  /** http/tcp/ping: the time measured must be at most this (ms). */
+  maxMs?: number;
 }
 
 export interface Verdict {
@@ -74,6 +76,8 @@ export interface ProbeDriver {
   steps(p: ResolvedProbe): AgentStep[];
   /** The verdict on what its steps gave back: one result per step, in the steps' order. */
   judge(p: ResolvedProbe, results: StepResult[]): Verdict;
+  /** The time a check's maxMs holds it to (ms); default: the longest step, as the agent timed it. */
+  measuredMs?(results: StepResult[]): number | undefined;
   /**
    * How a failure is diagnosed: the protocol its packets use on the path, and `lookup` when
    * it asks the cluster DNS for `to` (the path is then to kube-dns). None: not a connectivity

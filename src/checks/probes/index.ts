@@ -42,5 +42,16 @@ export function probeSteps(p: ResolvedProbe): AgentStep[] {
 export function judge(p: ResolvedProbe, results: StepResult[]): Verdict {
   const never = results.find((r) => r.exitCode === -1);
   if (never) return { ok: false, detail: `the probe did not run: ${never.error || 'no reason given'}` };
-  return probeDriver(p.kind).judge(p, results);
+  const driver = probeDriver(p.kind);
+  return withinMaxMs(p, driver, results, driver.judge(p, results));
+}
+
+/** A reached target that answered too slowly fails, saying how long it took. */
+export function withinMaxMs(p: ResolvedProbe, driver: ProbeDriver, results: StepResult[], verdict: Verdict): Verdict {
+  if (p.maxMs === undefined || !verdict.ok || p.expect === 'unreachable') return verdict;
+  const ms = driver.measuredMs?.(results) ?? Math.max(0, ...results.map((r) => r.ms));
+  const shown = Math.round(ms * 10) / 10;
+  return ms > p.maxMs
+    ? { ok: false, detail: `took ${shown} ms, more than maxMs ${p.maxMs}: ${verdict.detail}` }
+    : { ok: true, detail: `${verdict.detail} (${shown} ms, within ${p.maxMs})` };
 }

@@ -17,5 +17,10 @@ export const ping: ProbeDriver = {
       r!.exitCode === 0 ? `echo reply in ${rtt ?? '?'}` : oneLine(output.split('\n').slice(-2).join(' '), DETAIL_MAX) || 'no reply',
     );
   },
+  // The echo's round trip as ping measured it, not the time to start ping.
+  measuredMs: ([r]) => {
+    const rtt = /time=([\d.]+) ms/.exec(r?.stdout ?? '')?.[1];
+    return rtt === undefined ? undefined : Number(rtt);
+  },
   diagnosis: { proto: 'icmp' },
 };

@@ -2,6 +2,7 @@
 // it runs (addresses, readiness, endpoints); a lab that is not up, from its file with planned addresses.
 import { writeFile } from 'node:fs/promises';
 import { connectEngine } from '../../cluster/connect.js';
+import { impairedParts } from '../../cluster/impair.js';
 import { plannedLab } from '../../cluster/planned.js';
 import { RunningLab } from '../../cluster/running-lab.js';
 import { LabFileError, NetlabError } from '../../core/errors.js';
@@ -9,8 +10,9 @@ import { GRAPH_FORMATS, labGraph, readyPods, renderGraph, type GraphFormat, type
 
 /** A running lab's picture now: pod readiness read from the engine, endpoints from ready pods. */
 export async function liveGraph(running: RunningLab): Promise<LabGraph> {
-  const sources = await running.podSources();
-  return labGraph(running.plan, await running.services(sources), readyPods(sources), { proxyMode: running.lab.topology.proxyMode });
+  const [sources, impaired] = await Promise.all([running.podSources(), impairedParts(running)]);
+  const graph = labGraph(running.plan, await running.services(sources), readyPods(sources), { proxyMode: running.lab.topology.proxyMode });
+  return impaired.length ? { ...graph, impaired } : graph;
 }
 
 /** A lab file's picture as `up` would make it: every pod taken as ready. */

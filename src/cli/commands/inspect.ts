@@ -57,6 +57,11 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
       rows.map((r) => [r.kind, r.name, r.ip, r.detail, r.state]),
     ),
   );
+  const impaired = rows.filter((r) => r.impair?.length);
+  if (impaired.length) {
+    process.stdout.write('\nimpaired (netlab impair LAB TARGET --clear takes one back):\n');
+    for (const r of impaired) for (const line of r.impair!) process.stdout.write(`  ${r.name} ${line}\n`);
+  }
   return 0;
 }
 

@@ -7,6 +7,7 @@ import { formatLocation } from '../../core/errors.js';
 import {
   applyFileSchema,
   deleteFaultSchema,
+  impairFaultSchema,
   execFaultSchema,
   exerciseShellSchema,
   FAULT_KINDS,
@@ -15,7 +16,8 @@ import {
 } from '../schema/exercises.js';
 import { describeValue, parseAt } from './issues.js';
 import { emptyWorkloads, isRecord, readManifestsFile, readManifestsText, type ReadWorkloads } from './manifests.js';
-import type { ExerciseSpec, FaultSpec, Lab, SourceLocation } from '../model.js';
+import type { ExerciseSpec, FaultSpec, Impairment, Lab, SourceLocation } from '../model.js';
+import { readImpairment, resolveImpairTarget } from '../impair.js';
 import { child, formatPath, keyAt, valueAt, YamlFile, type Place } from './positions.js';
 import type { Problems } from './problems.js';
 import { KIND_LABELS, parseObject, type ObjectKind, type ObjectRef as CoreObjectRef } from '../../core/names.js';
@@ -29,7 +31,8 @@ export type FaultEntry =
   | { kind: 'exec'; on: string; command: string[]; place: Place }
   /** `objects`: what the manifests define (a later delete fault may name them). */
   | { kind: 'apply'; manifests: string; objects: ObjectRef[]; place: Place }
-  | { kind: 'delete'; object: ObjectRef; written: string; place: Place };
+  | { kind: 'delete'; object: ObjectRef; written: string; place: Place }
+  | { kind: 'impair'; target: string; impairment: Impairment; place: Place };
 
 export interface ExerciseEntry {
   place: Place;
@@ -44,7 +47,7 @@ export interface ExerciseEntry {
 }
 
 const FAULT_HINT =
-  'write one of `delete: service/<name>`, `apply: {file: fault.yaml}` (or `apply: |` and the manifests) or `exec: {on: router, command: [ip, route, del, 10.0.2.0/24]}`';
+  'write one of `delete: service/<name>`, `apply: {file: fault.yaml}` (or `apply: |` and the manifests), `exec: {on: router, command: [ip, route, del, 10.0.2.0/24]}` or `impair: {target: node1--router, loss: 100%}`';
 
 /** Reads the `exercises:` list; faults that apply manifests are read as `netlab apply` reads them. */
 export async function readExercises(items: unknown[], listPlace: Place, labDir: string, problems: Problems): Promise<ExerciseEntry[]> {
@@ -98,6 +101,11 @@ async function readFault(raw: unknown, place: Place, labDir: string, problems: P
   if (kind === 'exec') {
     const fault = parseAt(execFaultSchema, raw, place, problems);
     return fault && { kind, on: fault.exec.on, command: [...fault.exec.command], place };
+  }
+  if (kind === 'impair') {
+    const fault = parseAt(impairFaultSchema, raw, place, problems);
+    const read = fault && readImpairment(fault.impair);
+    return read && 'value' in read ? { kind, target: fault.impair.target, impairment: read.value, place } : undefined;
   }
   if (kind === 'delete') {
     const fault = parseAt(deleteFaultSchema, raw, place, problems);
@@ -208,6 +216,10 @@ export function validateExercises(entries: ExerciseEntry[], context: ExerciseCon
       const at = valueAt(fault.place);
       if (fault.kind === 'exec') {
         if (checkExecTarget(fault, context, problems)) faults.push({ kind: 'exec', target: fault.on, command: fault.command, at });
+      } else if (fault.kind === 'impair') {
+        const target = resolveImpairTarget(context.lab, fault.target);
+        if ('error' in target) problems.error(valueAt(fault.place, 'impair', 'target'), `impair target ${fault.target}: ${target.error}`, target.hint);
+        else faults.push({ kind: 'impair', target: fault.target, impairment: fault.impairment, at });
       } else if (fault.kind === 'apply') {
         created.push(...fault.objects);
         faults.push({ kind: 'apply', manifests: fault.manifests, at });

@@ -4,7 +4,8 @@ import { type ContainerLimits, DEFAULT_LIMITS, type LabLimits, memoryBytes, nano
 import { readExercises, type ExerciseEntry } from './exercises.js';
 import { parseAt } from './issues.js';
 import { emptyWorkloads, isRecord, readWorkloads, type ReadWorkloads } from './manifests.js';
-import type { NodeSpec, ProxyMode, Routing, SourceLocation } from '../model.js';
+import type { ImpairSpec, NodeSpec, ProxyMode, Routing, SourceLocation } from '../model.js';
+import { impairSpecs } from './impair.js';
 import { DEFAULT_PROXY_MODE } from '../../core/proxy-modes.js';
 import { child, isEmptyDocument, valueAt, type Place, type YamlFile } from './positions.js';
 import type { Problems } from './problems.js';
@@ -61,6 +62,7 @@ export interface LabDraft {
     external: boolean;
     nodes: NodeEntry[];
     place?: Place;
+    impair?: ImpairSpec[];
   };
   /**
    * Parts that could not be read: names that cannot be resolved may be explained by them.
@@ -198,6 +200,7 @@ function readTopology(raw: unknown, place: Place, draft: LabDraft, problems: Pro
       if (shell.limits) topology.limits = limitsOf(shell.limits);
       topology.routing = shell.routing;
       topology.external = shell.external;
+      if (shell.impair) topology.impair = impairSpecs(shell.impair, place);
     } else {
       draft.broken.topology = true;
     }

@@ -1,6 +1,7 @@
 // Exercises (the lab file's `exercises:` list) as zod schemas: what an exercise
 // breaks, what it asks, and which checks prove the fix. Rules that need the rest
 // of the lab (parts, objects, check names) are in exercises.ts.
+import { impairSchema } from './impair.js';
 import { z } from 'zod';
 import { describeValue, withHint } from '../read/issues.js';
 import { formatPath } from '../read/positions.js';
@@ -54,7 +55,7 @@ export const localizedSchema = z
 
 // ---------------------------------------------------------------- faults
 
-export const FAULT_KINDS = ['exec', 'apply', 'delete'] as const;
+export const FAULT_KINDS = ['exec', 'apply', 'delete', 'impair'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const execFaultSchema = z
@@ -116,10 +117,14 @@ export const deleteFaultSchema = z
   })
   .meta({ title: 'delete fault', description: 'Breaks the lab by deleting one of its objects.' });
 
-/** What an exercise breaks: exactly one of exec, apply or delete. */
+export const impairFaultSchema = z
+  .strictObject({ impair: impairSchema })
+  .meta({ title: 'impair fault', description: 'Breaks the lab by impairing a link, as `netlab impair` does (a lossy or slow link).' });
+
+/** What an exercise breaks: exactly one of exec, apply, delete or impair. */
 export const faultSchema = z
-  .union([execFaultSchema, applyFaultSchema, deleteFaultSchema])
-  .meta({ description: 'One change that breaks the lab: exactly one of exec, apply or delete.' });
+  .union([execFaultSchema, applyFaultSchema, deleteFaultSchema, impairFaultSchema])
+  .meta({ description: 'One change that breaks the lab: exactly one of exec, apply, delete or impair.' });
 
 // ---------------------------------------------------------------- exercises
 

@@ -1,5 +1,6 @@
 // The lab file format as zod schemas: the single source for validation and for
 // schema/lab.schema.json (editor completion). Descriptions here are the format's docs.
+import { impairSchema } from './impair.js';
 import { z } from 'zod';
 import { DEFAULT_PROXY_MODE, PROXY_MODE_NAMES } from '../../core/proxy-modes.js';
 import { exerciseSchema } from './exercises.js';
@@ -352,6 +353,10 @@ export const topologySchema = z
       })
       .optional()
       .meta({ description: 'The nodes. Default: one node, node1, with pod CIDR 10.0.1.0/24.' }),
+    impair: z
+      .array(impairSchema)
+      .optional()
+      .meta({ description: "Impaired links, applied at `up`: delay, jitter, loss (netlab's delay line) and rate (tbf), as tc netem would." }),
   })
   .meta({ description: "Nodes, how they are connected, and the cluster's address blocks, kube-proxy mode and DNS." });
 
@@ -488,6 +493,16 @@ export const checkSchema = z
         examples: [['client reaches server']],
       }),
     wait: waitSchema,
+    maxMs: z
+      .number()
+      .positive()
+      .max(60_000)
+      .optional()
+      .meta({
+        description:
+          'http, tcp and ping: the time measured (the round trip for ping, the whole request for http, the connect for tcp) must be at most this many milliseconds, else the check fails and says the time.',
+        examples: [300],
+      }),
     points: z
       .int()
       .min(0)

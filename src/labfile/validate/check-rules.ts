@@ -192,6 +192,13 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
       );
     else checkVia(input.via, fields.via, lab, (message, hint) => error('via', message, hint));
   }
+  if (input.maxMs !== undefined && !fields.options.includes('maxMs'))
+    error(
+      'maxMs',
+      `\`maxMs\` only applies to ${andList(kindsTaking('maxMs'))} checks, and this is a ${probe} check`,
+      'remove maxMs, or use probe: http, tcp or ping',
+      true,
+    );
   if (input.contains !== undefined && !fields.options.includes('contains'))
     error(
       'contains',
@@ -233,6 +240,7 @@ function checkSpec(input: CheckInput, place: Place, probe: ProbeKind, to: Endpoi
   };
   if (input.to !== undefined) check.to = input.to;
   if (input.via !== undefined) check.via = input.via;
+  if (input.maxMs !== undefined && takes.includes('maxMs')) check.maxMs = input.maxMs;
   if (input.contains !== undefined) check.contains = input.contains;
   if (input.answers !== undefined) check.answers = [...input.answers];
   if (to?.kind === 'service' && takes.includes('by')) check.by = input.by ?? 'ip';

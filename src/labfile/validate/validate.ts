@@ -29,6 +29,8 @@ import { validateLoadBalancerPool, validateLoadBalancerServices } from './load-b
 
 export { freeBlock } from '../../core/cidr.js';
 
+import { validateImpairTargets } from './impair.js';
+
 const RESERVED: readonly string[] = RESERVED_NAMES;
 
 /** Checks the draft's cross-references; returns the lab (meaningful only if no errors were added). */
@@ -60,6 +62,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
 
   if (!draft.broken.nodes) validatePlacement(draft, pods, problems);
   const services = validateServices(draft, topology, pods, problems);
+  if (drafted.impair) topology.impair = validateImpairTargets(drafted.impair, { pods, services, topology }, problems);
   if (!draft.broken.topology) validateLoadBalancerServices(draft.workloads.services, topology, problems);
   if (drafted.publish && drafted.place && !services.some((s) => s.type !== 'ClusterIP') && draft.workloads.broken.length === 0)
     problems.warn(

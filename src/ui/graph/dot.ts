@@ -38,6 +38,9 @@ export function toDot(graph: LabGraph): string {
     out.push(`  underlay -- ${cbr};`);
     for (const p of n.pods) out.push(`  ${cbr} -- ${podId(p.namespace, p.name)};`);
   }
+  if (graph.impaired?.length) {
+    out.push(`  impaired [shape=note, label=${lines('impaired', ...graph.impaired.flatMap((i) => i.lines.map((l) => `${i.part} ${l}`)))}];`);
+  }
   const byIP = new Map(graph.nodes.flatMap((n) => n.pods.map((p) => [p.ip, podId(p.namespace, p.name)] as const)));
   for (const s of graph.services) {
     const sid = serviceId(s.namespace, s.name);

@@ -48,6 +48,9 @@ export function toMermaid(graph: LabGraph): string {
     out.push(`  underlay --- ${graphId('cbr0', n.name)}`);
     for (const p of n.pods) out.push(`  ${graphId('cbr0', n.name)} --- ${podId(p.namespace, p.name)}`);
   }
+  if (graph.impaired?.length) {
+    out.push(`  impaired>${label('impaired', ...graph.impaired.flatMap((i) => i.lines.map((l) => `${i.part} ${l}`)))}]`);
+  }
   for (const s of graph.services) {
     const sid = serviceId(s.namespace, s.name);
     out.push(`  ${sid}{{${label(`svc ${podLabel(s)}`, s.clusterIP ?? 'headless', ...s.ports)}}}`);

@@ -51,6 +51,8 @@ export interface LabGraph {
   external?: { ip: string };
   nodes: GraphNode[];
   services: GraphService[];
+  /** Impaired interfaces and links now (netlab impair, topology.impair), by part: `eth0: delay 200ms`. */
+  impaired?: { part: string; lines: string[] }[];
 }
 
 export interface LabGraphOptions {

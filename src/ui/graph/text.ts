@@ -126,6 +126,10 @@ export function toText(graph: LabGraph, options: TextOptions = {}): string {
     lines.push(...hungRow(row, width, i === 0 ? up : undefined));
   });
 
+  if (graph.impaired?.length) {
+    lines.push('', 'impaired');
+    for (const i of graph.impaired) for (const l of i.lines) lines.push(`  ${i.part} ${l}`);
+  }
   if (options.services ?? true) {
     lines.push('', 'services');
     if (graph.services.length === 0) lines.push('  (none)');
