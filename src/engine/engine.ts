@@ -1,8 +1,9 @@
 // The one place netlab talks to the Docker engine: every call the rest of netlab makes, typed
 // for what netlab does with it, each traced under NETLAB_DEBUG with its duration.
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
-import { pack } from 'tar-stream';
+import { extract, pack } from 'tar-stream';
 import type { ContainerCreate } from '../core/container-create.js';
 import { debugText, traced } from '../core/debug.js';
 import type { ExecResult } from '../core/toolbox-request.js';
@@ -238,6 +239,33 @@ export class Engine {
       for await (const chunk of tar) chunks.push(chunk as Buffer);
       await this.docker.getContainer(container).putArchive(Buffer.concat(chunks), { path: dir });
     });
+  }
+
+  /** A small file's text out of a container (like `docker cp`): one call, no exec; undefined when there is no such file. */
+  readFile(container: string, path: string): Promise<string | undefined> {
+    return this.call(
+      `get ${short(container)}:${path}`,
+      async () => {
+        let archive: NodeJS.ReadableStream;
+        try {
+          archive = await this.docker.getContainer(container).getArchive({ path });
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
+        const chunks: Buffer[] = [];
+        const tar = extract();
+        tar.on('entry', (header, stream, next) => {
+          stream.on('data', (c) => {
+            if (header.type === 'file') chunks.push(c as Buffer);
+          });
+          stream.on('end', next);
+        });
+        await pipeline(archive as Readable, tar);
+        return Buffer.concat(chunks).toString('utf8');
+      },
+      (r) => (r === undefined ? 'no such file' : `${r.length} bytes`),
+    );
   }
 
   // Networks and volumes
