@@ -239,14 +239,13 @@ func runStep(step Step) Result {
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	}
-	var startErr error
 	if direct {
-		startErr = startIn(cmd, spec.Netns)
-	} else {
-		startErr = cmd.Start()
-	}
-	if startErr != nil {
-		return failed(startErr)
+		if err := startIn(cmd, spec.Netns); err != nil {
+			// As the re-executed agent says it: the step ran and could not become the program.
+			return Result{ExitCode: 126, Stderr: "netlab-agent: " + err.Error() + "\n", Ms: time.Since(start).Milliseconds()}
+		}
+	} else if err := cmd.Start(); err != nil {
+		return failed(err)
 	}
 	if step.Detach {
 		go func() { _ = cmd.Wait() }()

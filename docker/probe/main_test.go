@@ -229,3 +229,19 @@ func TestStepRunsInItsNamespaceAndOnlyThere(t *testing.T) {
 		t.Fatalf("the agent itself moved to %q", now)
 	}
 }
+
+// A namespace the agent may not enter fails the step as a program that could not start: exit
+// code 126, the reason on stderr.
+func TestUnenterableNamespaceSaysWhy(t *testing.T) {
+	r := runStep(Step{Netns: &Namespace{Pid: os.Getpid()}, Argv: []string{"cat", "/dev/null"}})
+	if r.ExitCode != 0 {
+		t.Fatalf("own namespace: %+v", r)
+	}
+	r = runAll(Request{Steps: []Step{{Netns: &Namespace{Pid: 999999999}, Argv: []string{"cat", "/dev/null"}}}})[0]
+	if r.ExitCode == 0 {
+		t.Fatalf("a namespace that does not exist was entered: %+v", r)
+	}
+	if err := startIn(exec.Command("/bin/true"), "/dev/null"); err == nil || !strings.Contains(err.Error(), "entering /dev/null") {
+		t.Fatalf("setns into a file that is no namespace: %v", err)
+	}
+}
