@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const stub = fileURLToPath(new URL('./ssh2-stub.cjs', import.meta.url));
+const buildkitStub = fileURLToPath(new URL('./buildkit-stub.cjs', import.meta.url));
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/cli/main.js'],
@@ -20,7 +21,8 @@ await build({
   keepNames: true,
   logLevel: 'warning',
   // docker-modem loads ssh2 eagerly for ssh:// engines, which netlab does not support.
-  alias: { ssh2: stub },
+  // dockerode loads gRPC and protobufjs eagerly for BuildKit sessions, which netlab does not use.
+  alias: { ssh2: stub, '@grpc/grpc-js': buildkitStub, '@grpc/proto-loader': buildkitStub, protobufjs: buildkitStub },
   // Only loaded by Ink under DEV=true.
   external: ['react-devtools-core'],
   banner: { js: "import { createRequire as __netlabRequire } from 'node:module'; const require = __netlabRequire(import.meta.url);" },

@@ -16,9 +16,11 @@
 // list, a PID that is not the named container's) has exitCode -1 and says why in error; the
 // agent itself exits non-zero only when the request cannot be read.
 //
-// A namespace is entered in a child: the agent runs itself again (`netlab-agent enter`),
-// which unshares its mount namespace when it must show the program another resolv.conf,
-// enters the network namespace, and execs the program.
+// A step's program is forked from a thread that has entered its network namespace (setns on a
+// locked thread that is then thrown away), so it starts in that namespace with no second exec.
+// Only a step that must see another resolv.conf runs the agent itself again (`netlab-agent
+// enter`), which unshares its mount namespace, binds the file, enters the network namespace and
+// execs the program: a bind mount is not something a fork can be told to do.
 package main
 
 import (
@@ -206,44 +208,60 @@ func runStep(step Step) Result {
 	if err != nil {
 		return failed(err)
 	}
-	encoded, err := json.Marshal(spec)
-	if err != nil {
-		return failed(err)
-	}
 	timeout := defaultTimeout
 	if step.TimeoutMs > 0 {
 		timeout = time.Duration(step.TimeoutMs) * time.Millisecond
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	self, err := os.Executable()
-	if err != nil {
-		return failed(err)
+	// Left running once the agent has answered: not bound to ctx, whose cancel (when this
+	// returns) would kill it, often before it did anything.
+	command := func(name string, arg ...string) *exec.Cmd {
+		if step.Detach {
+			return exec.Command(name, arg...)
+		}
+		return exec.CommandContext(ctx, name, arg...)
 	}
-	cmd := exec.CommandContext(ctx, self, "enter")
-	if step.Detach {
-		// Left running once the agent has answered: not bound to ctx, whose cancel (when this
-		// returns) would kill it, often before it did anything.
-		cmd = exec.Command(self, "enter")
-	}
-	cmd.Env = []string{enterEnv + "=" + string(encoded)}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if spec.ResolvFile != "" {
-		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
-	}
-	cmd.Stdin = strings.NewReader(step.Stdin)
-	if step.Detach {
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
-		if err := cmd.Start(); err != nil {
+	var cmd *exec.Cmd
+	direct := spec.ResolvFile == ""
+	if direct {
+		cmd = command(spec.Path)
+		cmd.Args, cmd.Env = spec.Argv, spec.Env
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	} else {
+		self, err := os.Executable()
+		if err != nil {
 			return failed(err)
 		}
+		encoded, err := json.Marshal(spec)
+		if err != nil {
+			return failed(err)
+		}
+		cmd = command(self, "enter")
+		cmd.Env = []string{enterEnv + "=" + string(encoded)}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Unshareflags: syscall.CLONE_NEWNS}
+	}
+	cmd.Stdin = strings.NewReader(step.Stdin)
+	var stdout, stderr capped
+	if step.Detach {
+		cmd.Stdin = nil
+	} else {
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	}
+	if direct {
+		if err := startIn(cmd, spec.Netns); err != nil {
+			// As the re-executed agent says it: the step ran and could not become the program.
+			return Result{ExitCode: 126, Stderr: "netlab-agent: " + err.Error() + "\n", Ms: time.Since(start).Milliseconds()}
+		}
+	} else if err := cmd.Start(); err != nil {
+		return failed(err)
+	}
+	if step.Detach {
 		go func() { _ = cmd.Wait() }()
 		return Result{Ms: time.Since(start).Milliseconds()}
 	}
-	var stdout, stderr capped
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	runErr := cmd.Run()
+	runErr := cmd.Wait()
 	res := Result{Stdout: stdout.String(), Stderr: stderr.String(), Ms: time.Since(start).Milliseconds()}
 	var exitErr *exec.ExitError
 	switch {
@@ -372,6 +390,39 @@ func readResolvConf(ns Namespace) ([]byte, error) {
 		return nil, errors.New("the container's /etc/resolv.conf is not a regular file")
 	}
 	return io.ReadAll(io.LimitReader(f, resolvConfLimit))
+}
+
+// ownNetns is the agent's own network namespace, which a thread goes back to after a fork.
+var ownNetns, ownNetnsErr = syscall.Open("/proc/thread-self/ns/net", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+
+// startIn starts cmd in the network namespace at netns (none: the agent's own), forked from a
+// locked thread that entered it and then went back. A thread that cannot go back stays locked,
+// so Go ends it with its goroutine: no other goroutine ever runs in a lab's namespace.
+func startIn(cmd *exec.Cmd, netns string) error {
+	if netns == "" {
+		return cmd.Start()
+	}
+	if ownNetnsErr != nil {
+		return fmt.Errorf("opening the agent's own network namespace: %v", ownNetnsErr)
+	}
+	fd, err := syscall.Open(netns, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening %s: %v", netns, err)
+	}
+	defer syscall.Close(fd)
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if _, _, errno := syscall.RawSyscall(sysSetns, uintptr(fd), syscall.CLONE_NEWNET, 0); errno != 0 {
+			started <- fmt.Errorf("entering %s: %v", netns, errno)
+			return
+		}
+		started <- cmd.Start()
+		if _, _, errno := syscall.RawSyscall(sysSetns, uintptr(ownNetns), syscall.CLONE_NEWNET, 0); errno == 0 {
+			runtime.UnlockOSThread()
+		}
+	}()
+	return <-started
 }
 
 // enter runs in the child: shows the resolv.conf, enters the namespace, becomes the program.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -184,5 +185,63 @@ func TestDetachedStepIsLeftRunning(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatal("the detached step was killed when the agent moved on")
+	}
+}
+
+// A step runs in the network namespace it names, forked from a thread that entered it; the
+// agent's other steps (and the agent itself) stay in their own.
+func TestStepRunsInItsNamespaceAndOnlyThere(t *testing.T) {
+	programs["readlink"] = "/usr/bin/readlink"
+	other := exec.Command("unshare", "-n", "sleep", "10")
+	if err := other.Start(); err != nil {
+		t.Fatalf("unshare -n: %v", err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	own, _ := os.Readlink("/proc/self/ns/net")
+	var theirs string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if theirs, _ = os.Readlink("/proc/" + strconv.Itoa(other.Process.Pid) + "/ns/net"); theirs != "" && theirs != own {
+			break
+		}
+	}
+	if theirs == "" || theirs == own {
+		t.Fatalf("unshare -n made no namespace of its own (%q)", theirs)
+	}
+	ns := &Namespace{Pid: other.Process.Pid}
+	var steps []Step
+	for i := 0; i < 40; i++ {
+		if i%2 == 0 {
+			steps = append(steps, Step{Netns: ns, Argv: []string{"readlink", "/proc/self/ns/net"}})
+		} else {
+			steps = append(steps, Step{Argv: []string{"readlink", "/proc/self/ns/net"}})
+		}
+	}
+	for i, r := range runAll(Request{Parallel: 8, Steps: steps}) {
+		want := own
+		if i%2 == 0 {
+			want = theirs
+		}
+		if r.ExitCode != 0 || strings.TrimSpace(r.Stdout) != want {
+			t.Fatalf("step %d ran in %q, not %q: %+v", i, strings.TrimSpace(r.Stdout), want, r)
+		}
+	}
+	if now, _ := os.Readlink("/proc/self/ns/net"); now != own {
+		t.Fatalf("the agent itself moved to %q", now)
+	}
+}
+
+// A namespace the agent may not enter fails the step as a program that could not start: exit
+// code 126, the reason on stderr.
+func TestUnenterableNamespaceSaysWhy(t *testing.T) {
+	r := runStep(Step{Netns: &Namespace{Pid: os.Getpid()}, Argv: []string{"cat", "/dev/null"}})
+	if r.ExitCode != 0 {
+		t.Fatalf("own namespace: %+v", r)
+	}
+	r = runAll(Request{Steps: []Step{{Netns: &Namespace{Pid: 999999999}, Argv: []string{"cat", "/dev/null"}}}})[0]
+	if r.ExitCode == 0 {
+		t.Fatalf("a namespace that does not exist was entered: %+v", r)
+	}
+	if err := startIn(exec.Command("/bin/true"), "/dev/null"); err == nil || !strings.Contains(err.Error(), "entering /dev/null") {
+		t.Fatalf("setns into a file that is no namespace: %v", err)
 	}
 }

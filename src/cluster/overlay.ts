@@ -83,11 +83,11 @@ const STORE_DIR = '/var/lib/netlab';
 const STORE_FILE = 'overlay.json';
 
 export async function readOverlay(engine: Engine, toolbox: string): Promise<Overlay> {
-  const r = await engine.exec(toolbox, ['cat', `${STORE_DIR}/${STORE_FILE}`]);
+  const text = await engine.readFile(toolbox, `${STORE_DIR}/${STORE_FILE}`);
   // A fresh object each time: callers change it before writing it back.
-  if (r.exitCode !== 0 || !r.stdout.trim()) return structuredClone(EMPTY_OVERLAY);
+  if (!text?.trim()) return structuredClone(EMPTY_OVERLAY);
   try {
-    return { ...structuredClone(EMPTY_OVERLAY), ...(JSON.parse(r.stdout) as Partial<Overlay>) };
+    return { ...structuredClone(EMPTY_OVERLAY), ...(JSON.parse(text) as Partial<Overlay>) };
   } catch {
     throw new NetlabError(`The changes kept for this lab (${STORE_DIR}/${STORE_FILE} in ${toolbox}) are unreadable.`, {
       hint: 'netlab down and up the lab to start from its lab file again.',

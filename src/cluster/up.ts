@@ -142,9 +142,13 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
   await replaceStaleNetwork(run);
   await ensureNetwork(run, chosen.taken);
   run.checkAbort();
-  const ensured = await ensureContainers(run);
-  await pruneStale(run, ensured);
-  if (lab.services.length) await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
+  const { ensured, routed } = await ensureContainers(run);
+  // The sync needs the pods and the nodes, not the router or the routes: both go on at once.
+  const synced = (async () => {
+    await pruneStale(run, ensured);
+    if (lab.services.length) await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
+  })();
+  await settleAll([routed, synced]);
   await applyLabImpairments({ engine, lab, plan: run.plan }, emit);
   return { plan: run.plan, changed: run.changed };
 }
@@ -299,7 +303,7 @@ function createNetwork(engine: Engine, plan: LabPlan): Promise<string> {
  * need the network; plumbing a pod needs its sandbox, its node and the toolbox; app containers
  * start once their pod is plumbed, as kubelet starts them after CNI ADD.
  */
-async function ensureContainers(run: UpRun): Promise<Map<string, EnsuredContainer>> {
+async function ensureContainers(run: UpRun): Promise<{ ensured: Map<string, EnsuredContainer>; routed: Promise<unknown> }> {
   const { plan } = run;
   const infraTask = (c: ContainerPlan) =>
     task(
@@ -321,12 +325,22 @@ async function ensureContainers(run: UpRun): Promise<Map<string, EnsuredContaine
   const externalP = plan.external ? nodesUp.then(() => infraTask(plan.external!)) : undefined;
   const routesP = setRoutes(run, toolboxP, nodesUp, routerP, externalP);
   const podPs = podTasks(run, toolboxP, nodeP, isolatedP);
-  await settleAll<unknown>([toolboxP, isolatedP, ...nodeP.values(), routerP ?? Promise.resolve(), externalP ?? Promise.resolve(), routesP, ...podPs]);
+  // What nothing below waits on: the router, the external client and the routes.
+  const routed = settleAll<unknown>([routerP ?? Promise.resolve(), externalP ?? Promise.resolve(), routesP]);
+  // Handled here as well: it may fail before the caller awaits it.
+  routed.catch(() => undefined);
+  try {
+    await settleAll<unknown>([toolboxP, isolatedP, ...nodeP.values(), ...podPs]);
+  } catch (err) {
+    // Nothing is left running behind a failure.
+    await routed.catch(() => undefined);
+    throw err;
+  }
 
   const ensured = new Map<string, EnsuredContainer>();
   ensured.set(plan.toolbox.key, await toolboxP);
   for (const n of plan.nodes) ensured.set(n.container.key, await nodeP.get(n.name)!);
-  return ensured;
+  return { ensured, routed };
 }
 
 function ensure(run: UpRun, c: ContainerPlan, options?: EnsureOptions): Promise<EnsuredContainer> {

@@ -1,6 +1,7 @@
 // The one place netlab talks to the Docker engine: every call the rest of netlab makes, typed
 // for what netlab does with it, each traced under NETLAB_DEBUG with its duration.
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { extract, pack } from 'tar-stream';
 import type { ContainerCreate } from '../core/container-create.js';
@@ -294,37 +295,31 @@ export class Engine {
     });
   }
 
-  /**
-   * One file of a container's (like `docker cp` out): one call, no process started in it;
-   * undefined when it is not there.
-   */
+  /** A small file's text out of a container (like `docker cp`): one call, no exec; undefined when there is no such file. */
   readFile(container: string, path: string): Promise<string | undefined> {
-    return this.call(`get ${short(container)}:${path}`, async () => {
-      let archive: NodeJS.ReadableStream;
-      try {
-        archive = await this.docker.getContainer(container).getArchive({ path });
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-      const files = extract();
-      let text: string | undefined;
-      files.on('entry', (header, stream, next) => {
+    return this.call(
+      `get ${short(container)}:${path}`,
+      async () => {
+        let archive: NodeJS.ReadableStream;
+        try {
+          archive = await this.docker.getContainer(container).getArchive({ path });
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
         const chunks: Buffer[] = [];
-        stream.on('data', (c) => chunks.push(c as Buffer));
-        stream.on('end', () => {
-          if (header.type === 'file' && text === undefined) text = Buffer.concat(chunks).toString('utf8');
-          next();
+        const tar = extract();
+        tar.on('entry', (header, stream, next) => {
+          stream.on('data', (c) => {
+            if (header.type === 'file') chunks.push(c as Buffer);
+          });
+          stream.on('end', next);
         });
-      });
-      await new Promise<void>((resolve, reject) => {
-        files.on('finish', resolve);
-        files.on('error', reject);
-        archive.on('error', reject);
-        archive.pipe(files);
-      });
-      return text;
-    });
+        await pipeline(archive as Readable, tar);
+        return Buffer.concat(chunks).toString('utf8');
+      },
+      (r) => (r === undefined ? 'no such file' : `${r.length} bytes`),
+    );
   }
 
   // Networks and volumes

@@ -24,9 +24,12 @@ export async function upCommand(
       exitCode: 2,
     });
   }
+  // The engine is found while the lab file is read; the file's problems are still said first.
+  const found = connectEngine();
+  found.catch(() => undefined);
   // The lab file, read and checked before anything else; what runs is read under the lab's lock.
   const loaded = await loadForUp(connectEngine, labArg, { name: opts.name, proxyMode: opts.proxyMode });
-  const engine = await connectEngine();
+  const engine = await found;
   const { signal, dispose } = interruptible();
   const started = performance.now();
   try {
@@ -65,8 +68,10 @@ export async function checkCommand(labArg: string, opts: OutputOptions & { only?
     throw new NetlabError('Give --only or --exercise, not both.', { hint: "--exercise n runs exactly that exercise's checks", exitCode: 2 });
   }
   // Loaded here: `up` and `down` need none of the probing and diagnosis code.
+  const found = connectEngine();
+  found.catch(() => undefined);
   const [{ runChecks }, { findExercise }] = await Promise.all([import('../../checks/run.js'), import('../../checks/grade.js')]);
-  const running = await RunningLab.open(await connectEngine(), labArg, opts.checks !== undefined ? { checksFile: opts.checks } : {});
+  const running = await RunningLab.open(await found, labArg, opts.checks !== undefined ? { checksFile: opts.checks } : {});
   const { checkFile } = running;
   const only = opts.exercise !== undefined ? findExercise(running.lab, opts.exercise).exercise.checks : opts.only;
   if (opts.json) {
