@@ -180,6 +180,41 @@ export interface ServiceSpec {
   at: SourceLocation;
 }
 
+/** Ingress paths (networking.k8s.io/v1): ImplementationSpecific is matched as Prefix by netlab's controller. */
+export type IngressPathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+/** An Ingress backend: a Service of the Ingress's namespace and one of its ports, by number or name. */
+export interface IngressBackend {
+  service: string;
+  port: number | string;
+  at: SourceLocation;
+}
+
+export interface IngressPath {
+  path: string;
+  pathType: IngressPathType;
+  backend: IngressBackend;
+  at: SourceLocation;
+}
+
+export interface IngressRule {
+  /** An exact host, or `*.` and a domain (one more label); undefined = every host. */
+  host?: string;
+  paths: IngressPath[];
+  at: SourceLocation;
+}
+
+/** An Ingress, routed by the lab's ingress controller (src/plan/ingress/). */
+export interface IngressSpec {
+  name: string;
+  namespace: string;
+  /** spec.ingressClassName; the default class (`nginx`, netlab's controller) when not written. */
+  className: string;
+  defaultBackend?: IngressBackend;
+  rules: IngressRule[];
+  at: SourceLocation;
+}
+
 export interface DeploymentSpec {
   name: string;
   namespace: string;
@@ -282,6 +317,7 @@ export interface Lab {
   /** Every pod, Deployments expanded into their replicas. */
   pods: PodSpec[];
   services: ServiceSpec[];
+  ingresses: IngressSpec[];
   checks: CheckSpec[];
   exercises: ExerciseSpec[];
 }

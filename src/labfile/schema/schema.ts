@@ -7,6 +7,7 @@ import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
+import { ingressManifestSchema } from './ingresses.js';
 import { livenessProbeSchema, readinessProbeSchema } from './probes.js';
 import { PROBE_KIND_NAMES, PULL_POLICIES } from '../model.js';
 import { isImageRefProblem, parseImageRef } from '../../core/image-ref.js';
@@ -543,7 +544,7 @@ export const labFileSchema = z
     ...labHeader,
     topology: topologySchema.optional(),
     workloads: z
-      .array(z.union([workloadFileSchema, podManifestSchema, deploymentManifestSchema, serviceManifestSchema]))
+      .array(z.union([workloadFileSchema, podManifestSchema, deploymentManifestSchema, serviceManifestSchema, ingressManifestSchema]))
       .optional()
       .meta({ description: 'Kubernetes manifests (Pod, Deployment, Service) written inline, or `- file: manifests.yaml` naming a file of them.' }),
     checks: z.array(checkSchema).optional().meta({ description: 'Communication paths `netlab check` tests.' }),
