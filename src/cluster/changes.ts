@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
-import { namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
+import { ingressKey, namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
 import { withRunningLab } from './running-lab.js';
 import { up } from './up.js';
 
@@ -39,7 +39,7 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
 export function applyChange(file: string, text?: string): LabChange {
   return async (lab, overlay) => {
     const read = await readManifests(lab, file, text);
-    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey), ...read.namespaces.map((n) => namespaceKey(n.name))])];
+    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey), ...read.ingresses.map(ingressKey), ...read.namespaces.map((n) => namespaceKey(n.name))])];
     overlay.applied.push({ name: basename(file), text: text ?? (await readFile(file, 'utf8')) });
     overlay.deleted = overlay.deleted.filter((k) => !keys.includes(k));
     for (const d of read.deployments) delete overlay.replicas[`${d.namespace}/${d.name}`];

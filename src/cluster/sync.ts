@@ -13,6 +13,7 @@ import { lastWords, type NamespaceRef } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { withLabLock } from './lock.js';
+import { syncIngress } from './ingress.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import { loadBalancerSetting } from '../plan/load-balancer.js';
@@ -106,6 +107,7 @@ async function syncLocked(target: SyncTarget, emit: EventSink, probes?: Readonly
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
+      work.push(syncIngress(engine, lab, plan, planned));
       await Promise.all(work);
       return { services: planned, endpoints: planned.reduce((n, s) => n + s.ports.reduce((m, p) => m + p.endpoints.length, 0), 0) };
     },

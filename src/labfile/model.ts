@@ -248,6 +248,9 @@ export interface CheckSpec {
   contains?: string;
   /** dns: the exact set of records the answer must hold (A: addresses; SRV: "priority weight port target"; PTR: names). */
   answers?: string[];
+  /** http: the Host header to send (an Ingress rule's host), and the path asked for (default /). */
+  host?: string;
+  path?: string;
   /** Service targets: `ip` (default) probes the cluster IP; `dns` uses the service's name through the pod's resolver. */
   by?: 'ip' | 'dns';
   /** http/udp: send this many requests (default 1)... */
