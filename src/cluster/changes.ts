@@ -59,10 +59,15 @@ export function deleteChange(labArg: string, object: string, namespace: string):
   if (ns) return deleteNamespace(labArg, ns[1]!);
   const target = objectArg(object, namespace, 'delete');
   return async (lab, overlay) => {
-    const exists = target.kind === 'service' ? lab.services.some((s) => serviceKey(s) === target.key) : lab.pods.some((p) => podOwnerKey(p) === target.key);
+    const exists =
+      target.kind === 'service'
+        ? lab.services.some((s) => serviceKey(s) === target.key)
+        : target.kind === 'ingress'
+          ? lab.ingresses.some((i) => ingressKey(i) === target.key)
+          : lab.pods.some((p) => podOwnerKey(p) === target.key);
     if (!exists) {
       throw new NetlabError(`No ${target.kind} ${target.name} in namespace ${namespace} of lab ${lab.name}.`, {
-        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : 'pods'}`,
+        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : target.kind === 'ingress' ? 'ingresses' : 'pods'}`,
       });
     }
     overlay.deleted.push(target.key);
@@ -90,6 +95,7 @@ function deleteNamespace(labArg: string, name: string): LabChange {
     const keys = new Set([
       ...lab.pods.filter((p) => p.namespace === name).map(podOwnerKey),
       ...lab.services.filter((s) => s.namespace === name).map(serviceKey),
+      ...lab.ingresses.filter((i) => i.namespace === name).map(ingressKey),
       ...lab.deployments.filter((d) => d.namespace === name).map((d) => `Deployment/${d.namespace}/${d.name}`),
     ]);
     // kube-node-lease is made again by kube-apiserver at once: only its objects go.

@@ -120,3 +120,30 @@ export function routeRequest(table: IngressTable, host: string, path: string): R
   const server = table.hosts.find((h) => h.host !== undefined && hostMatches(h.host, host)) ?? table.hosts.find((h) => h.host === undefined);
   return server?.routes.find((r) => pathMatches(r, path))?.backend ?? server?.fallback;
 }
+
+/** How the controller routes one request, for a diagnosis: its server, the route it matched, where it goes. */
+export interface RoutedRequest {
+  server?: HostRoutes;
+  route?: Route;
+  /** undefined: the controller's own 404. */
+  backend?: RouteBackend;
+}
+
+export function explainRequest(table: IngressTable, host: string, path: string): RoutedRequest {
+  const server = table.hosts.find((h) => h.host !== undefined && hostMatches(h.host, host)) ?? table.hosts.find((h) => h.host === undefined);
+  const route = server?.routes.find((r) => pathMatches(r, path));
+  const backend = route?.backend ?? server?.fallback;
+  return { ...(server ? { server } : {}), ...(route ? { route } : {}), ...(backend ? { backend } : {}) };
+}
+
+/** One sentence: where the controller sends `host` + `path`, and why (the rule, or that none matched). */
+export function describeRouting(table: IngressTable, host: string, path: string): string {
+  const { server, route, backend } = explainRequest(table, host, path);
+  const where = server?.host === undefined ? `the catch-all server (no rule names host ${host})` : `host ${server.host}`;
+  const paths = server?.routes.length ? ` (its paths: ${server.routes.map((r) => `${r.type} ${r.path}`).join(', ')})` : '';
+  const to = (b: RouteBackend) =>
+    b.endpoints.length ? `service ${b.name} (${b.endpoints.join(', ')})` : `service ${b.name}, and answers 503: ${b.why ?? 'it has no endpoints'}`;
+  if (route) return `the ingress controller matches ${path} on ${where} by ${route.type} ${route.path} (Ingress ${route.ingress}) and sends it to ${to(route.backend)}`;
+  if (backend) return `no path of ${where} matches ${path}${paths}: the ingress controller sends it to the default backend, ${to(backend)}`;
+  return `no path of ${where} matches ${path}${paths}, and it has no default backend: the ingress controller answers 404 itself`;
+}
