@@ -39,7 +39,14 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
 export function applyChange(file: string, text?: string): LabChange {
   return async (lab, overlay) => {
     const read = await readManifests(lab, file, text);
-    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey), ...read.ingresses.map(ingressKey), ...read.namespaces.map((n) => namespaceKey(n.name))])];
+    const keys = [
+      ...new Set([
+        ...read.pods.map(podOwnerKey),
+        ...read.services.map(serviceKey),
+        ...read.ingresses.map(ingressKey),
+        ...read.namespaces.map((n) => namespaceKey(n.name)),
+      ]),
+    ];
     overlay.applied.push({ name: basename(file), text: text ?? (await readFile(file, 'utf8')) });
     overlay.deleted = overlay.deleted.filter((k) => !keys.includes(k));
     for (const d of read.deployments) delete overlay.replicas[`${d.namespace}/${d.name}`];

@@ -41,7 +41,13 @@ export async function readManifests(lab: Lab, file: string, text?: string): Prom
   if (text !== undefined) files.set(manifests, text);
   const { lab: read } = await loadLab(labFile, { files });
   const existing = new Set(lab.namespaces.map((n) => n.name));
-  return { pods: read.pods, services: read.services, ingresses: read.ingresses, deployments: read.deployments, namespaces: read.namespaces.filter((n) => !existing.has(n.name)) };
+  return {
+    pods: read.pods,
+    services: read.services,
+    ingresses: read.ingresses,
+    deployments: read.deployments,
+    namespaces: read.namespaces.filter((n) => !existing.has(n.name)),
+  };
 }
 
 /** The lab file's lab with an overlay over it. */

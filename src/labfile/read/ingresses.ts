@@ -24,9 +24,16 @@ const SAFE_PATH = /^\/[A-Za-z0-9\-._~/]*$/;
 /** Why `host` is not an Ingress rule's host (a DNS-1123 subdomain, or `*.` and one), or undefined. */
 export function ingressHostProblem(host: string): { message: string; hint: string } | undefined {
   const base = host.startsWith('*.') ? host.slice(2) : host;
-  if (isIP(host)) return { message: `host ${JSON.stringify(host)} must be a DNS name, not an IP address`, hint: 'write a name (web.example.com), or leave host out to match every host' };
+  if (isIP(host))
+    return {
+      message: `host ${JSON.stringify(host)} must be a DNS name, not an IP address`,
+      hint: 'write a name (web.example.com), or leave host out to match every host',
+    };
   if (host.includes('*') && !host.startsWith('*.'))
-    return { message: `host ${JSON.stringify(host)}: a wildcard host is "*." and a domain`, hint: 'write e.g. host: "*.example.com" (it matches any one label before the domain)' };
+    return {
+      message: `host ${JSON.stringify(host)}: a wildcard host is "*." and a domain`,
+      hint: 'write e.g. host: "*.example.com" (it matches any one label before the domain)',
+    };
   if (host.length > 253 || !SUBDOMAIN.test(base) || base.split('.').some((l) => l.length > 63))
     return {
       message: `host ${JSON.stringify(host)} is not a valid DNS name (lowercase letters, digits, "-" and ".", at most 253 characters)`,
@@ -40,7 +47,8 @@ export function ingressPathProblem(path: string): { message: string; hint: strin
   const shown = JSON.stringify(path);
   if (!path.startsWith('/')) return { message: `path ${shown} must be an absolute path`, hint: `write path: /${path.replace(/^\/*/, '')}` };
   for (const bad of ['//', '/./', '/../', '%2f', '%2F'])
-    if (path.includes(bad)) return { message: `path ${shown} must not contain '${bad}'`, hint: 'write the path as the request names it, without empty, . or .. segments' };
+    if (path.includes(bad))
+      return { message: `path ${shown} must not contain '${bad}'`, hint: 'write the path as the request names it, without empty, . or .. segments' };
   if (path.endsWith('/..') || path.endsWith('/.')) return { message: `path ${shown} must not end with '/..' or '/.'`, hint: 'remove the last segment' };
   if (!SAFE_PATH.test(path))
     return {
@@ -115,7 +123,11 @@ function readBackend(
   problems: Problems,
 ): IngressBackend | undefined {
   if (input.resource !== undefined) {
-    problems.error(at('resource'), `${label}: netlab routes to Services only: a resource backend is refused`, 'write service: {name: <service>, port: {number: <port>}}');
+    problems.error(
+      at('resource'),
+      `${label}: netlab routes to Services only: a resource backend is refused`,
+      'write service: {name: <service>, port: {number: <port>}}',
+    );
     return undefined;
   }
   const service = input.service;

@@ -28,7 +28,10 @@ const backendSchema = z
   .meta({ description: 'Where matching requests go: service.name and service.port (number or name).' });
 
 const pathSchema = z.strictObject({
-  path: z.string().optional().meta({ description: 'An absolute path (/app). Default /.', examples: ['/app'] }),
+  path: z
+    .string()
+    .optional()
+    .meta({ description: 'An absolute path (/app). Default /.', examples: ['/app'] }),
   pathType: z
     .enum(INGRESS_PATH_TYPES, {
       error: (iss) =>
@@ -36,7 +39,9 @@ const pathSchema = z.strictObject({
           ? withHint('pathType is required', 'write pathType: Prefix (the path and everything under it) or pathType: Exact')
           : withHint(`pathType ${JSON.stringify(iss.input)} is not one of Exact, Prefix, ImplementationSpecific`, 'write pathType: Prefix or pathType: Exact'),
     })
-    .meta({ description: 'Exact: this path only; Prefix: the path and the paths under it, by whole segments; ImplementationSpecific: netlab matches it as Prefix.' }),
+    .meta({
+      description: 'Exact: this path only; Prefix: the path and the paths under it, by whole segments; ImplementationSpecific: netlab matches it as Prefix.',
+    }),
   backend: backendSchema,
 });
 
@@ -44,7 +49,10 @@ const ruleSchema = z.strictObject({
   host: z
     .string()
     .optional()
-    .meta({ description: 'A DNS name (exact), or *.<domain> (any one label before it). Without host the rule matches every host.', examples: ['web.example.com'] }),
+    .meta({
+      description: 'A DNS name (exact), or *.<domain> (any one label before it). Without host the rule matches every host.',
+      examples: ['web.example.com'],
+    }),
   http: z.strictObject({ paths: z.array(pathSchema).min(1) }).optional(),
 });
 

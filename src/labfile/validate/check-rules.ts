@@ -201,7 +201,12 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
     );
   for (const field of ['host', 'path'] as const)
     if (input[field] !== undefined && !fields.options.includes(field))
-      error(field, `\`${field}\` only applies to ${andList(kindsTaking(field))} checks, and this is a ${probe} check`, `remove ${field}, or set probe: http`, true);
+      error(
+        field,
+        `\`${field}\` only applies to ${andList(kindsTaking(field))} checks, and this is a ${probe} check`,
+        `remove ${field}, or set probe: http`,
+        true,
+      );
   if (input.contains !== undefined)
     for (const name of containsPlaceholders(input.contains)) {
       const known =

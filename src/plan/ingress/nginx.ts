@@ -31,7 +31,7 @@ export function nginxConfig(table: IngressTable, generation: number): string {
   const catchAll = table.hosts.find((h) => h.host === undefined) ?? { routes: [] };
   const lines = [
     `# generation ${generation}`,
-    '# Written by netlab from the lab\'s Ingresses (src/plan/ingress/nginx.ts); reloaded by netlab-ingress-reload.',
+    "# Written by netlab from the lab's Ingresses (src/plan/ingress/nginx.ts); reloaded by netlab-ingress-reload.",
     'worker_processes 1;',
     'pid /run/nginx.pid;',
     'error_log stderr notice;',

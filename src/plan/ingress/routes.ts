@@ -143,7 +143,8 @@ export function describeRouting(table: IngressTable, host: string, path: string)
   const paths = server?.routes.length ? ` (its paths: ${server.routes.map((r) => `${r.type} ${r.path}`).join(', ')})` : '';
   const to = (b: RouteBackend) =>
     b.endpoints.length ? `service ${b.name} (${b.endpoints.join(', ')})` : `service ${b.name}, and answers 503: ${b.why ?? 'it has no endpoints'}`;
-  if (route) return `the ingress controller matches ${path} on ${where} by ${route.type} ${route.path} (Ingress ${route.ingress}) and sends it to ${to(route.backend)}`;
+  if (route)
+    return `the ingress controller matches ${path} on ${where} by ${route.type} ${route.path} (Ingress ${route.ingress}) and sends it to ${to(route.backend)}`;
   if (backend) return `no path of ${where} matches ${path}${paths}: the ingress controller sends it to the default backend, ${to(backend)}`;
   return `no path of ${where} matches ${path}${paths}, and it has no default backend: the ingress controller answers 404 itself`;
 }

@@ -32,4 +32,3 @@ export function ingressRows(ingresses: readonly IngressSpec[], services: readonl
     };
   });
 }
-
