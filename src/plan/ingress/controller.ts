@@ -3,9 +3,8 @@
 // class. netlab is its control loop: each sync writes nginx's configuration from the Ingresses
 // and reloads it (src/cluster/ingress.ts). Pure.
 import type { Lab, NamespaceSpec, PodSpec, ServiceSpec } from '../../labfile/model.js';
-import { INGRESS_CLASS } from '../../labfile/schema/ingresses.js';
+import { INGRESS_CLASS, INGRESS_LABELS, INGRESS_NAMESPACE, selectsIngressController } from '../../labfile/schema/ingresses.js';
 
-export const INGRESS_NAMESPACE = 'ingress-nginx';
 /** As a Deployment's replica (ingress-nginx's is a Deployment), so its name is not the Service's. */
 export const INGRESS_POD = 'ingress-nginx-controller-0';
 export const INGRESS_CONTAINER = 'controller';
@@ -15,11 +14,7 @@ export const INGRESS_SERVICE = 'ingress-nginx-controller';
 export const INGRESS_CONF_DIR = '/etc/nginx/netlab';
 /** Tests nginx.conf.new, moves it in place, reloads nginx and waits until it serves it. */
 export const INGRESS_RELOAD = ['/usr/local/bin/netlab-ingress-reload'] as const;
-/** ingress-nginx's pod labels: a lab's own Service may select the controller with them. */
-export const INGRESS_LABELS: Readonly<Record<string, string>> = {
-  'app.kubernetes.io/name': 'ingress-nginx',
-  'app.kubernetes.io/component': 'controller',
-};
+export { INGRESS_LABELS, INGRESS_NAMESPACE };
 
 /** The Ingresses netlab's controller serves (its class, the default one). */
 export function servedIngresses(lab: Pick<Lab, 'ingresses'>): Lab['ingresses'] {
@@ -30,10 +25,7 @@ export function isIngressPod(pod: Pick<PodSpec, 'name' | 'namespace'>): boolean 
   return pod.namespace === INGRESS_NAMESPACE && pod.name === INGRESS_POD;
 }
 
-const selects = (service: ServiceSpec) =>
-  service.namespace === INGRESS_NAMESPACE &&
-  Object.keys(service.selector).length > 0 &&
-  Object.entries(service.selector).every(([k, v]) => INGRESS_LABELS[k] === v);
+const selects = selectsIngressController;
 
 /**
  * The lab with the controller when it has an Ingress to serve; idempotent. The lab may expose
