@@ -12,7 +12,6 @@ export const STATUS_PORT = 10246;
 
 /** `text` as one nginx string token: in double quotes, `\` and `"` escaped; control characters are refused. */
 export function nginxQuote(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
   if (/[\u0000-\u001f\u007f]/.test(text)) throw new NetlabError(`Refusing a control character in nginx configuration: ${JSON.stringify(text)}.`);
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
@@ -105,7 +104,6 @@ function proxy(backend: RouteBackend | undefined): string[] {
 
 /** A comment's text: one line, whatever it holds. */
 function comment(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: a newline would end the comment
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
 }
 

@@ -4,7 +4,6 @@ import type { IngressSpec } from '../../labfile/model.js';
 import type { PlannedService } from '../services.js';
 import { INGRESS_CLASS } from '../../labfile/schema/ingresses.js';
 import { ingressService } from './controller.js';
-import { INGRESS_LABELS } from './controller.js';
 
 export interface IngressRow {
   namespace: string;

@@ -34,7 +34,11 @@ describe('Ingress mistakes', () => {
         "Ingress hosts: netlab's ingress controller serves HTTP only: spec.tls is refused",
         'remove spec.tls: a lab has no Secrets to hold the certificate, and ingress-nginx would redirect HTTP to HTTPS for these hosts, which netlab cannot show',
       ],
-      ['21:17', 'Ingress hosts: host "10.0.0.1" must be a DNS name, not an IP address', 'write a name (web.example.com), or leave host out to match every host'],
+      [
+        '21:17',
+        'Ingress hosts: host "10.0.0.1" must be a DNS name, not an IP address',
+        'write a name (web.example.com), or leave host out to match every host',
+      ],
       [
         '22:17',
         'Ingress hosts: host "web.*.example.com": a wildcard host is "*." and a domain',

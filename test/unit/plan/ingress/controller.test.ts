@@ -13,7 +13,10 @@ const shop = (className = 'nginx'): IngressSpec => ({
   name: 'shop',
   namespace: 'default',
   className,
-  rules: [{ host: 'a.test', paths: [], at }, { paths: [], at }],
+  rules: [
+    { host: 'a.test', paths: [], at },
+    { paths: [], at },
+  ],
   defaultBackend: { service: 'web', port: 80, at },
   at,
 });
@@ -24,7 +27,12 @@ describe('withIngressController', () => {
   it('adds the controller pod, its namespace and a LoadBalancer Service; idempotent', () => {
     const lab = withIngressController(base);
     const pod = lab.pods.find(isIngressPod)!;
-    expect([pod.namespace, pod.name, pod.containers[0]!.image, pod.labels]).toEqual(['ingress-nginx', 'ingress-nginx-controller-0', 'netlab/ingress', INGRESS_LABELS]);
+    expect([pod.namespace, pod.name, pod.containers[0]!.image, pod.labels]).toEqual([
+      'ingress-nginx',
+      'ingress-nginx-controller-0',
+      'netlab/ingress',
+      INGRESS_LABELS,
+    ]);
     expect(lab.namespaces.map((n) => n.name)).toContain('ingress-nginx');
     expect(ingressService(lab.services)).toMatchObject({ name: 'ingress-nginx-controller', namespace: 'ingress-nginx', type: 'LoadBalancer' });
     expect(withIngressController(lab)).toBe(lab);

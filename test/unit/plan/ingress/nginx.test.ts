@@ -61,7 +61,9 @@ describe('nginxConfig', () => {
   });
 
   it('refuses an upstream or endpoint that is not one, and keeps a comment on one line', () => {
-    const bad = (b: Partial<RouteBackend>): IngressTable => ({ hosts: [{ routes: [{ path: '/', type: 'Prefix', backend: { ...web, ...b }, ingress: 'x/y' }] }] });
+    const bad = (b: Partial<RouteBackend>): IngressTable => ({
+      hosts: [{ routes: [{ path: '/', type: 'Prefix', backend: { ...web, ...b }, ingress: 'x/y' }] }],
+    });
     expect(() => nginxConfig(bad({ upstream: 'a; evil' }), 1)).toThrow(NetlabError);
     expect(() => nginxConfig(bad({ endpoints: ['10.0.0.1:80; evil'] }), 1)).toThrow(NetlabError);
     const commented = nginxConfig(bad({ name: 'x\n}\nserver {' }), 1);

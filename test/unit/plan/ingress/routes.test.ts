@@ -113,11 +113,7 @@ describe('backends', () => {
       [
         ingress('n', [
           {
-            paths: [
-              path('/gone', 'Prefix', 'gone'),
-              { ...path('/port', 'Prefix', 'x'), backend: backend('prefix', 'web') },
-              path('/idle', 'Prefix', 'empty'),
-            ],
+            paths: [path('/gone', 'Prefix', 'gone'), { ...path('/port', 'Prefix', 'x'), backend: backend('prefix', 'web') }, path('/idle', 'Prefix', 'empty')],
             at,
           },
         ]),
@@ -140,7 +136,10 @@ describe('backends', () => {
 
   it('the first Ingress keeps a host and path two of them name', () => {
     const t = ingressTable(
-      [ingress('first', [{ host: 'h.test', paths: [path('/x', 'Prefix', 'exact')], at }]), ingress('second', [{ host: 'h.test', paths: [path('/x/', 'Prefix', 'wild')], at }])],
+      [
+        ingress('first', [{ host: 'h.test', paths: [path('/x', 'Prefix', 'exact')], at }]),
+        ingress('second', [{ host: 'h.test', paths: [path('/x/', 'Prefix', 'wild')], at }]),
+      ],
       services,
     );
     expect(t.hosts[0]!.routes.map((r) => r.ingress)).toEqual(['default/first']);
