@@ -13,6 +13,8 @@ import { ingressTable } from '../plan/ingress/routes.js';
 import type { PlannedService } from '../plan/services.js';
 import type { LabPlan } from '../plan/types.js';
 
+export { ingressRows } from '../plan/ingress/rows.js';
+
 /** Configures the lab's ingress controller, when it has one. */
 export async function syncIngress(engine: Engine, lab: Lab, plan: LabPlan, planned: readonly PlannedService[]): Promise<void> {
   const pod = plan.pods.find(isIngressPod);

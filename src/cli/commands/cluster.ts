@@ -9,7 +9,7 @@ import { humanDuration, restartsText } from '../../cluster/pod-facts.js';
 import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
-import { ingressRows } from '../../plan/ingress/rows.js';
+import { ingressRows } from '../../cluster/ingress.js';
 
 const KINDS = ['pods', 'services', 'endpoints', 'namespaces', 'ingresses'] as const;
 type Kind = (typeof KINDS)[number];
