@@ -19,8 +19,8 @@ export { ingressRows } from '../plan/ingress/rows.js';
 export async function syncIngress(engine: Engine, lab: Lab, plan: LabPlan, planned: readonly PlannedService[]): Promise<void> {
   const pod = plan.pods.find(isIngressPod);
   if (!pod) return;
-  // Tenths of a second since 2025, as CoreDNS's serial: quick successive syncs still raise it.
-  const generation = Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100);
+  // Milliseconds since 2025: each sync's configuration is told from the one before it.
+  const generation = Date.now() - Date.UTC(2025, 0, 1);
   const text = nginxConfig(ingressTable(servedIngresses(lab), planned), generation);
   const container = `${podContainerName(plan.lab, pod)}-${INGRESS_CONTAINER}`;
   await engine.putFiles(container, INGRESS_CONF_DIR, { 'nginx.conf.new': text });
