@@ -58,11 +58,10 @@ describe('labs/ingress', () => {
     const started = Date.now();
     const apply = await netlab(['apply', name, '-f', join(dir, 'ingress.yaml')]);
     expect(apply.exitCode, apply.all).toBe(0);
-    let answer = await curl('new.shop.test', address);
-    while (!answer.includes('Hello from api-') && Date.now() - started < 10_000) answer = await curl('new.shop.test', address);
-    expect(answer).toContain('Hello from api-');
-    // apply itself returns once nginx serves the new configuration; a couple of seconds in all.
-    expect(Date.now() - started).toBeLessThan(8_000);
+    // apply returns once nginx serves the new configuration: the very next request is routed.
+    expect(await curl('new.shop.test', address)).toContain('Hello from api-');
+    // The whole command (a CLI start, the lab read, one sync, the reload): a few seconds, even on a busy CI machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
 
     const after = await e.inspectContainer(CONTROLLER);
     expect(after?.Id).toBe(before!.Id);
