@@ -272,6 +272,7 @@ const IMAGES: ImageRefs = {
   router: 'netlab/router:c',
   probe: 'netlab/probe:c',
   coredns: 'netlab/coredns:c',
+  ingress: 'netlab/ingress:c',
 };
 
 /** The underlay the unit tests' fixtures use: nodes get 10.250.0.11, .12, … */

@@ -268,6 +268,8 @@ function resolvedProbe(check: CheckSpec, driver: ProbeDriver, from: Place, to: P
   probe.count = check.count;
   probe.distinct = check.distinct;
   if (check.maxMs !== undefined) probe.maxMs = check.maxMs;
+  if (check.host !== undefined) probe.host = check.host;
+  if (check.path !== undefined) probe.path = check.path;
   return probe;
 }
 

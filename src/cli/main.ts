@@ -147,8 +147,8 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('get')
     .argument('<lab>')
-    .argument('<what>', 'pods, services, endpoints or namespaces')
-    .description('pods, services, endpoints and namespaces of a running lab, as kubectl prints them')
+    .argument('<what>', 'pods, services, endpoints, namespaces or ingresses')
+    .description('pods, services, endpoints, namespaces and ingresses of a running lab, as kubectl prints them')
     .option('-n, --namespace <ns>', 'only this namespace (default: default)')
     .option('-A, --all-namespaces', 'every namespace (a NAMESPACE column)')
     .option(...json)

@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
-import { namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
+import { ingressKey, namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
 import { withRunningLab } from './running-lab.js';
 import { up } from './up.js';
 
@@ -39,7 +39,14 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
 export function applyChange(file: string, text?: string): LabChange {
   return async (lab, overlay) => {
     const read = await readManifests(lab, file, text);
-    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey), ...read.namespaces.map((n) => namespaceKey(n.name))])];
+    const keys = [
+      ...new Set([
+        ...read.pods.map(podOwnerKey),
+        ...read.services.map(serviceKey),
+        ...read.ingresses.map(ingressKey),
+        ...read.namespaces.map((n) => namespaceKey(n.name)),
+      ]),
+    ];
     overlay.applied.push({ name: basename(file), text: text ?? (await readFile(file, 'utf8')) });
     overlay.deleted = overlay.deleted.filter((k) => !keys.includes(k));
     for (const d of read.deployments) delete overlay.replicas[`${d.namespace}/${d.name}`];
@@ -59,10 +66,15 @@ export function deleteChange(labArg: string, object: string, namespace: string):
   if (ns) return deleteNamespace(labArg, ns[1]!);
   const target = objectArg(object, namespace, 'delete');
   return async (lab, overlay) => {
-    const exists = target.kind === 'service' ? lab.services.some((s) => serviceKey(s) === target.key) : lab.pods.some((p) => podOwnerKey(p) === target.key);
+    const exists =
+      target.kind === 'service'
+        ? lab.services.some((s) => serviceKey(s) === target.key)
+        : target.kind === 'ingress'
+          ? lab.ingresses.some((i) => ingressKey(i) === target.key)
+          : lab.pods.some((p) => podOwnerKey(p) === target.key);
     if (!exists) {
       throw new NetlabError(`No ${target.kind} ${target.name} in namespace ${namespace} of lab ${lab.name}.`, {
-        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : 'pods'}`,
+        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : target.kind === 'ingress' ? 'ingresses' : 'pods'}`,
       });
     }
     overlay.deleted.push(target.key);
@@ -90,6 +102,7 @@ function deleteNamespace(labArg: string, name: string): LabChange {
     const keys = new Set([
       ...lab.pods.filter((p) => p.namespace === name).map(podOwnerKey),
       ...lab.services.filter((s) => s.namespace === name).map(serviceKey),
+      ...lab.ingresses.filter((i) => i.namespace === name).map(ingressKey),
       ...lab.deployments.filter((d) => d.namespace === name).map((d) => `Deployment/${d.namespace}/${d.name}`),
     ]);
     // kube-node-lease is made again by kube-apiserver at once: only its objects go.

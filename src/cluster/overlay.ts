@@ -3,7 +3,7 @@
 import { basename, dirname } from 'node:path';
 import { NetlabError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
-import type { Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
+import type { IngressSpec, Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
 
 export interface Overlay {
   /** Manifests files applied, in order: their text (so the lab does not depend on the file staying). */
@@ -26,20 +26,27 @@ export function namespaceKey(name: string): ObjectKey {
   return `Namespace/${name}`;
 }
 
+export function ingressKey(i: Pick<IngressSpec, 'namespace' | 'name'>): ObjectKey {
+  return `Ingress/${i.namespace}/${i.name}`;
+}
+
 export function serviceKey(s: Pick<ServiceSpec, 'namespace' | 'name'>): ObjectKey {
   return `Service/${s.namespace}/${s.name}`;
 }
 
 /** Objects in `next` replace objects of the same kind/namespace/name in `base`, as `kubectl apply`. */
-export function mergeObjects(base: Lab, next: Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces'>): Lab {
+export function mergeObjects(base: Lab, next: Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces'> & Partial<Pick<Lab, 'ingresses'>>): Lab {
   const replacedOwners = new Set(next.pods.map(podOwnerKey));
   for (const d of next.deployments) replacedOwners.add(`Deployment/${d.namespace}/${d.name}`);
   const replacedServices = new Set(next.services.map(serviceKey));
+  const nextIngresses = next.ingresses ?? [];
+  const replacedIngresses = new Set(nextIngresses.map(ingressKey));
   return {
     ...base,
     pods: [...base.pods.filter((p) => !replacedOwners.has(podOwnerKey(p))), ...next.pods],
     deployments: [...base.deployments.filter((d) => !replacedOwners.has(`Deployment/${d.namespace}/${d.name}`)), ...next.deployments],
     services: [...base.services.filter((s) => !replacedServices.has(serviceKey(s))), ...next.services],
+    ingresses: [...base.ingresses.filter((i) => !replacedIngresses.has(ingressKey(i))), ...nextIngresses],
     namespaces: [...base.namespaces.filter((n) => !next.namespaces.some((x) => x.name === n.name)), ...next.namespaces],
   };
 }
@@ -51,6 +58,7 @@ export function applyDeletions(lab: Lab, deleted: readonly string[]): Lab {
     pods: lab.pods.filter((p) => !gone.has(podOwnerKey(p))),
     deployments: lab.deployments.filter((d) => !gone.has(`Deployment/${d.namespace}/${d.name}`)),
     services: lab.services.filter((s) => !gone.has(serviceKey(s))),
+    ingresses: lab.ingresses.filter((i) => !gone.has(ingressKey(i))),
     namespaces: lab.namespaces.filter((n) => !gone.has(namespaceKey(n.name))),
   };
 }

@@ -19,6 +19,7 @@ const PLACEHOLDER_IMAGES: ImageRefs = {
   router: 'netlab/router:planned',
   probe: 'netlab/probe:planned',
   coredns: 'netlab/coredns:planned',
+  ingress: 'netlab/ingress:planned',
 };
 
 export interface PlannedLab {

@@ -14,6 +14,7 @@ import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { withLabLock } from './lock.js';
 import { nodeStart, readProxyState, syncProxyRules } from './proxy-state.js';
+import { syncIngress } from './ingress.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
 import { loadBalancerSetting } from '../plan/load-balancer.js';
@@ -152,6 +153,7 @@ async function syncLocked(
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
+      work.push(syncIngress(engine, lab, plan, planned));
       await Promise.all(work);
       return {
         services: planned,

@@ -36,7 +36,7 @@ export function findNamed<T extends Named>(items: readonly T[], which: Named): T
   return items.find((x) => x.name === which.name && x.namespace === which.namespace);
 }
 
-export type ObjectKind = 'pod' | 'deployment' | 'service';
+export type ObjectKind = 'pod' | 'deployment' | 'service' | 'ingress';
 
 export interface ObjectRef {
   kind: ObjectKind;
@@ -56,9 +56,12 @@ const OBJECT_KINDS: Record<string, ObjectKind> = {
   service: 'service',
   services: 'service',
   svc: 'service',
+  ingress: 'ingress',
+  ingresses: 'ingress',
+  ing: 'ingress',
 };
 
-export const KIND_LABELS: Record<ObjectKind, string> = { pod: 'Pod', deployment: 'Deployment', service: 'Service' };
+export const KIND_LABELS: Record<ObjectKind, string> = { pod: 'Pod', deployment: 'Deployment', service: 'Service', ingress: 'Ingress' };
 
 const KIND_NAME_HINT = 'write service/<name>, deployment/<name> or pod/<name>, e.g. service/web';
 

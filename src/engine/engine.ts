@@ -439,7 +439,7 @@ export class Engine {
   /** `docker build` (classic builder) from an in-memory context; the stream carries the engine's progress messages. */
   buildImage(
     context: Buffer,
-    options: { tags: readonly string[]; buildArgs?: Record<string, string>; labels?: Record<string, string>; noCache?: boolean },
+    options: { tags: readonly string[]; buildArgs?: Record<string, string>; labels?: Record<string, string>; noCache?: boolean; network?: boolean },
   ): Promise<Readable> {
     return this.call(`image build ${options.tags.join(' ')}`, async () => {
       return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
@@ -449,8 +449,9 @@ export class Engine {
         labels: options.labels,
         nocache: options.noCache ?? false,
         pull: false,
-        // No build step needs the network (binaries are compiled on the host), so none gets it.
-        networkmode: 'none',
+        // Binaries are compiled on the host, so a build step gets the network only when its recipe
+        // installs packages from Debian's mirror (the ingress controller's nginx).
+        networkmode: options.network ? 'default' : 'none',
         rm: true,
         forcerm: true,
       })) as unknown as Readable;

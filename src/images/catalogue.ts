@@ -2,7 +2,7 @@
 // Pure data: the tag computation, the planner and the builder all read it.
 
 /** In dependency order: every image comes after the images it is built from. */
-export const IMAGE_NAMES = ['base', 'pause', 'app', 'node', 'router', 'probe', 'coredns'] as const;
+export const IMAGE_NAMES = ['base', 'pause', 'app', 'node', 'router', 'probe', 'coredns', 'ingress'] as const;
 
 export type ImageName = (typeof IMAGE_NAMES)[number];
 
@@ -29,6 +29,8 @@ export interface ImageRecipe {
   compile?: HostCompile;
   /** Build arguments naming the dependency images (the Dockerfile's `ARG BASE` / `ARG PAUSE`). */
   buildArgs?: Readonly<Record<string, ImageName>>;
+  /** Its build steps reach the network (Debian's mirror, for `apt-get install`); others build with none. */
+  network?: boolean;
 }
 
 const fromBaseWithPause = { deps: ['base', 'pause'], kind: 'dockerfile', buildArgs: { BASE: 'base', PAUSE: 'pause' } } as const;
@@ -69,6 +71,8 @@ export const RECIPES: Readonly<Record<ImageName, ImageRecipe>> = {
     compile: { tool: 'go', flags: ['-trimpath', '-buildvcs=false', '-ldflags=-s -w'], output: 'coredns' },
     buildArgs: { BASE: 'base' },
   },
+  // The ingress controller: Debian's nginx installed from the mirror over the base (docker/ingress/).
+  ingress: { name: 'ingress', deps: ['base'], kind: 'dockerfile', buildArgs: { BASE: 'base' }, network: true },
 };
 
 export function isImageName(value: string): value is ImageName {

@@ -105,6 +105,8 @@ export interface DockerBuildOptions {
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   noCache?: boolean;
+  /** Give the build steps the engine's default network (else none). */
+  network?: boolean;
 }
 
 /** Builds a Dockerfile image with the classic builder from an in-memory context. */

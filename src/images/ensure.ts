@@ -107,7 +107,7 @@ async function buildFromDockerfile(job: BuildJob, name: ImageName, waitFor: Imag
   await dockerBuild(
     job.engine,
     await buildContext(files),
-    { tags: [ref, latestRefOf(name)], buildArgs, labels: { [LABEL_IMAGE]: name }, noCache: job.rebuild },
+    { tags: [ref, latestRefOf(name)], buildArgs, labels: { [LABEL_IMAGE]: name }, noCache: job.rebuild, network: recipe.network ?? false },
     `Building ${ref}`,
     onLine,
   );

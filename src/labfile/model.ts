@@ -200,6 +200,41 @@ export interface ServiceSpec {
   at: SourceLocation;
 }
 
+/** Ingress paths (networking.k8s.io/v1): ImplementationSpecific is matched as Prefix by netlab's controller. */
+export type IngressPathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+/** An Ingress backend: a Service of the Ingress's namespace and one of its ports, by number or name. */
+export interface IngressBackend {
+  service: string;
+  port: number | string;
+  at: SourceLocation;
+}
+
+export interface IngressPath {
+  path: string;
+  pathType: IngressPathType;
+  backend: IngressBackend;
+  at: SourceLocation;
+}
+
+export interface IngressRule {
+  /** An exact host, or `*.` and a domain (one more label); undefined = every host. */
+  host?: string;
+  paths: IngressPath[];
+  at: SourceLocation;
+}
+
+/** An Ingress, routed by the lab's ingress controller (src/plan/ingress/). */
+export interface IngressSpec {
+  name: string;
+  namespace: string;
+  /** spec.ingressClassName; the default class (`nginx`, netlab's controller) when not written. */
+  className: string;
+  defaultBackend?: IngressBackend;
+  rules: IngressRule[];
+  at: SourceLocation;
+}
+
 export interface DeploymentSpec {
   name: string;
   namespace: string;
@@ -233,6 +268,9 @@ export interface CheckSpec {
   contains?: string;
   /** dns: the exact set of records the answer must hold (A: addresses; SRV: "priority weight port target"; PTR: names). */
   answers?: string[];
+  /** http: the Host header to send (an Ingress rule's host), and the path asked for (default /). */
+  host?: string;
+  path?: string;
   /** Service targets: `ip` (default) probes the cluster IP; `dns` uses the service's name through the pod's resolver. */
   by?: 'ip' | 'dns';
   /** http/udp: send this many requests (default 1)... */
@@ -306,6 +344,7 @@ export interface Lab {
   /** Every pod, Deployments expanded into their replicas. */
   pods: PodSpec[];
   services: ServiceSpec[];
+  ingresses: IngressSpec[];
   checks: CheckSpec[];
   exercises: ExerciseSpec[];
 }

@@ -5,7 +5,7 @@
 import { PROBE_KIND_NAMES, type Expectation, type ProbeKind } from './model.js';
 
 /** Optional check fields only some kinds take (`via` is described by ProbeFields.via). */
-export type ProbeOption = 'contains' | 'by' | 'count' | 'distinct' | 'record' | 'answers' | 'maxMs';
+export type ProbeOption = 'contains' | 'by' | 'count' | 'distinct' | 'record' | 'answers' | 'maxMs' | 'host' | 'path';
 
 export interface ProbeFields {
   /** What `to` names: any lab endpoint, a pod, a Service, a name for the pod's resolver, or nothing. */
@@ -35,7 +35,7 @@ export interface ProbeFields {
 const REACH: readonly Expectation[] = ['reachable', 'unreachable'];
 
 export const PROBE_FIELDS: Readonly<Record<ProbeKind, ProbeFields>> = {
-  http: { to: 'endpoint', port: 'TCP', expects: REACH, options: ['contains', 'by', 'count', 'distinct', 'maxMs'] },
+  http: { to: 'endpoint', port: 'TCP', expects: REACH, options: ['contains', 'by', 'count', 'distinct', 'maxMs', 'host', 'path'] },
   tcp: { to: 'endpoint', port: 'TCP', expects: REACH, options: ['by', 'maxMs'] },
   udp: { to: 'endpoint', port: 'UDP', expects: REACH, options: ['by', 'count', 'distinct'] },
   ping: { to: 'endpoint', expects: REACH, options: ['maxMs'] },

@@ -2,6 +2,7 @@
 // kube-dns service at the 10th address of the service CIDR (kubeadm's layout). Pure.
 import type { Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
 import { dnsIP } from './services.js';
+import { withIngressController } from './ingress/controller.js';
 
 export const DNS_NAMESPACE = 'kube-system';
 export const DNS_POD = 'coredns';
@@ -13,8 +14,12 @@ export function isDnsPod(pod: Pick<PodSpec, 'name' | 'namespace'>): boolean {
   return pod.namespace === DNS_NAMESPACE && pod.name === DNS_POD;
 }
 
-/** The lab with its add-ons; idempotent. */
+/** The lab with its add-ons (the cluster DNS, the ingress controller); idempotent. */
 export function withAddons(lab: Lab): Lab {
+  return withIngressController(withDns(lab));
+}
+
+function withDns(lab: Lab): Lab {
   if (!lab.topology.dns || lab.pods.some(isDnsPod)) return lab;
   const at = { file: lab.file, line: 1, column: 1 };
   const labels = { 'k8s-app': 'kube-dns' };

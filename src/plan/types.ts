@@ -3,7 +3,7 @@ import type { ContainerCreate } from '../core/container-create.js';
 import type { ServiceSpec } from '../labfile/model.js';
 import type { Role } from '../core/labels.js';
 
-export type ImageRefs = Record<'base' | 'pause' | 'app' | 'node' | 'router' | 'probe' | 'coredns', string>;
+export type ImageRefs = Record<'base' | 'pause' | 'app' | 'node' | 'router' | 'probe' | 'coredns' | 'ingress', string>;
 
 export interface ContainerPlan {
   /** Stable key inside the lab: `node/node1`, `router`, `pod/default/web`, `pod/default/web/app`. */

@@ -14,6 +14,7 @@ export const images: ImageRefs = {
   router: 'netlab/router:t',
   probe: 'netlab/probe:t',
   coredns: 'netlab/coredns:t',
+  ingress: 'netlab/ingress:t',
 };
 
 /** pod-to-service, planned on 10.250.0.0/24; every pod ready except those named in `notReady`. */

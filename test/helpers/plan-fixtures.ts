@@ -12,6 +12,7 @@ export const images: ImageRefs = {
   router: 'netlab/router:r',
   probe: 'netlab/probe:q',
   coredns: 'netlab/coredns:c',
+  ingress: 'netlab/ingress:c',
 };
 
 export function pod(name: string, extra: Partial<PodSpec> = {}): PodSpec {
@@ -49,6 +50,7 @@ export function twoNodeLab(pods: PodSpec[], routing: 'router' | 'direct' = 'rout
     pods,
     services: [],
     checks: [],
+    ingresses: [],
     exercises: [],
   };
 }

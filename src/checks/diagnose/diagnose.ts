@@ -11,6 +11,7 @@ import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { impairedLinks } from './impaired.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
+import { ingressRouting } from './ingress.js';
 import {
   dnsServiceFacts,
   gatherFacts,
@@ -57,7 +58,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
-    return found ?? (await nodePortRule(target, check, ready)) ?? (await impairedLinks(target, ns));
+    return found ?? (await nodePortRule(target, check, ready)) ?? ingressRouting(lab, plan, check, ready) ?? (await impairedLinks(target, ns));
   } catch {
     return undefined;
   }

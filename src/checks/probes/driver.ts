@@ -25,6 +25,9 @@ export interface ResolvedProbe {
   viaIps?: string[];
   viaName?: string;
   contains?: string;
+  /** http: the Host header and the path. */
+  host?: string;
+  path?: string;
   /** By name: the host the probe asks the pod's resolver for (its resolv.conf, search list, ndots). */
   targetName?: string;
   /** http/udp: requests to send, and how many different pods must answer. */

@@ -22,6 +22,8 @@ export const http: ProbeDriver = {
         `${MAX_TIME_S}`,
         '-w',
         '\\nHTTP %{http_code}',
+        // The Host header is one argument (validated as a DNS name when the lab was read).
+        ...(p.host === undefined ? [] : ['-H', `Host: ${p.host}`]),
         '--',
         url(p),
       ]),
@@ -33,7 +35,7 @@ export const http: ProbeDriver = {
 
 function url(p: ResolvedProbe): string {
   const host = targetHost(p);
-  return `http://${p.port === undefined ? host : `${host}:${p.port}`}/`;
+  return `http://${p.port === undefined ? host : `${host}:${p.port}`}${p.path ?? '/'}`;
 }
 
 /** What curl printed, as one text: its error first, then the answer and the `-w` line (as a shell's 2>&1 showed it). */

@@ -9,8 +9,9 @@ import { humanDuration, restartsText } from '../../cluster/pod-facts.js';
 import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
+import { ingressRows } from '../../cluster/ingress.js';
 
-const KINDS = ['pods', 'services', 'endpoints', 'namespaces'] as const;
+const KINDS = ['pods', 'services', 'endpoints', 'namespaces', 'ingresses'] as const;
 type Kind = (typeof KINDS)[number];
 const ALIASES: Record<string, Kind> = {
   pod: 'pods',
@@ -24,6 +25,9 @@ const ALIASES: Record<string, Kind> = {
   namespace: 'namespaces',
   namespaces: 'namespaces',
   ns: 'namespaces',
+  ingress: 'ingresses',
+  ingresses: 'ingresses',
+  ing: 'ingresses',
 };
 
 export interface GetOptions extends OutputOptions {
@@ -89,6 +93,15 @@ export async function getCommand(labArg: string, what: string, opts: GetOptions)
         return { namespace: s.spec.namespace, cells: [s.spec.name, eps.length ? eps.join(',') : '<none>'] };
       });
       break;
+    case 'ingresses': {
+      header = ['NAME', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE'];
+      const age = await running.age();
+      rows = ingressRows(running.lab.ingresses, await running.services()).map((r) => ({
+        namespace: r.namespace,
+        cells: [r.name, r.className, r.hosts, r.address, r.ports, age === undefined ? '<unknown>' : humanDuration(age)],
+      }));
+      break;
+    }
     case 'namespaces': {
       header = ['NAME', 'STATUS', 'AGE'];
       const age = await running.age();

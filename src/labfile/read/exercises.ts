@@ -159,9 +159,10 @@ async function readApply(raw: Record<string, unknown>, place: Place, labDir: str
   const objects: ObjectRef[] = [
     ...out.workloads.map((w) => ({ kind: (w.deployment ? 'deployment' : 'pod') as ObjectKind, name: w.name, namespace: w.namespace })),
     ...out.services.map((s) => ({ kind: 'service' as const, name: s.service.name, namespace: s.service.namespace })),
+    ...out.ingresses.map((i) => ({ kind: 'ingress' as const, name: i.ingress.name, namespace: i.ingress.namespace })),
   ];
   if (objects.length === 0) {
-    problems.error(valueAt(applyPlace), '`apply` holds no manifests', 'write Pod, Deployment or Service manifests, separated by ---');
+    problems.error(valueAt(applyPlace), '`apply` holds no manifests', 'write Pod, Deployment, Service or Ingress manifests, separated by ---');
     return undefined;
   }
   return { kind: 'apply', manifests, objects, place };

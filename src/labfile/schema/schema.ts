@@ -8,6 +8,7 @@ import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
 import { serviceManifestSchema } from './services.js';
+import { ingressManifestSchema } from './ingresses.js';
 import { livenessProbeSchema, readinessProbeSchema } from './probes.js';
 import { PROBE_KIND_NAMES, PULL_POLICIES } from '../model.js';
 import { isImageRefProblem, parseImageRef } from '../../core/image-ref.js';
@@ -459,6 +460,25 @@ export const checkSchema = z
           "http: a substring the answer must contain; dns: a substring one of the answer's records must contain (an address, a name). {external}, {router} and {<node>} stand for that part's address (e.g. `client {external}:` to see the client's own address kept).",
         examples: ['Hello', 'client {external}:'],
       }),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*(:\d{1,5})?$/, {
+        error: withHint('`host` must be a DNS name, optionally with :port', 'write e.g. host: web.example.com'),
+      })
+      .max(253)
+      .optional()
+      .meta({
+        description: 'probe http: the Host header to send (what an Ingress rule matches on), e.g. web.example.com. Default: the address in `to`.',
+        examples: ['web.example.com'],
+      }),
+    path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9\-._~/%?=&]*$/, {
+        error: withHint('`path` must start with / and hold only letters, digits and - . _ ~ / % ? = &', 'write e.g. path: /app/list'),
+      })
+      .max(1024)
+      .optional()
+      .meta({ description: 'probe http: the path to ask for (default /), e.g. /app.', examples: ['/app'] }),
     answers: z
       .array(z.string().min(1))
       .min(1)
@@ -558,7 +578,7 @@ export const labFileSchema = z
     ...labHeader,
     topology: topologySchema.optional(),
     workloads: z
-      .array(z.union([workloadFileSchema, podManifestSchema, deploymentManifestSchema, serviceManifestSchema]))
+      .array(z.union([workloadFileSchema, podManifestSchema, deploymentManifestSchema, serviceManifestSchema, ingressManifestSchema]))
       .optional()
       .meta({ description: 'Kubernetes manifests (Pod, Deployment, Service) written inline, or `- file: manifests.yaml` naming a file of them.' }),
     checks: z.array(checkSchema).optional().meta({ description: 'Communication paths `netlab check` tests.' }),

@@ -206,6 +206,14 @@ function checkViaAndContains({ input, lab, error }: Draft, probe: ProbeKind, fie
       `remove contains, or set probe: http with a port in \`to\` (or probe: dns with a name)`,
       true,
     );
+  for (const field of ['host', 'path'] as const)
+    if (input[field] !== undefined && !fields.options.includes(field))
+      error(
+        field,
+        `\`${field}\` only applies to ${andList(kindsTaking(field))} checks, and this is a ${probe} check`,
+        `remove ${field}, or set probe: http`,
+        true,
+      );
   if (input.contains !== undefined)
     for (const name of containsPlaceholders(input.contains)) {
       const known =
@@ -243,6 +251,8 @@ function checkSpec(input: CheckInput, place: Place, probe: ProbeKind, to: Endpoi
   if (input.maxMs !== undefined && takes.includes('maxMs')) check.maxMs = input.maxMs;
   if (input.contains !== undefined) check.contains = input.contains;
   if (input.answers !== undefined) check.answers = [...input.answers];
+  if (input.host !== undefined) check.host = input.host;
+  if (input.path !== undefined) check.path = input.path;
   if (to?.kind === 'service' && takes.includes('by')) check.by = input.by ?? 'ip';
   if (input.count !== undefined) check.count = input.count;
   if (input.distinct !== undefined) check.distinct = input.distinct;

@@ -1,6 +1,7 @@
 // Rules for Services that span the lab: names unique per namespace, cluster IPs
 // inside serviceCIDR and apart (and off the DNS address), nodePorts unique, and
 // selectors and named target ports that find pods.
+import { INGRESS_CLASS, selectsIngressController } from '../schema/ingresses.js';
 import { contains, nth, parseCidr, parseIp, size, type Cidr } from '../../core/cidr.js';
 import { selects } from '../endpoints.js';
 import { formatLocation } from '../../core/errors.js';
@@ -108,6 +109,8 @@ export function validateServices(draft: LabDraft, topology: Topology, pods: PodS
     // Endpoints: pods the selector matches, and their named ports.
     if (Object.keys(service.selector).length === 0) continue; // warned when read
     const chosen = pods.filter((p) => selects(service, p));
+    // The ingress controller's pod is netlab's (deployed with the lab's Ingresses), not the lab file's.
+    if (chosen.length === 0 && selectsIngressController(service) && draft.workloads.ingresses.some((i) => i.ingress.className === INGRESS_CLASS)) continue;
     if (chosen.length === 0) {
       if (draft.workloads.broken.length === 0)
         problems.warn(

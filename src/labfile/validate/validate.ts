@@ -25,6 +25,7 @@ import type { Problems } from '../read/problems.js';
 import { nodeNameAt, podCidrAt, type LabDraft, type NodeEntry } from '../read/read-lab.js';
 import { didYouMean, suggestion } from '../../core/suggest.js';
 import { validateServices } from './services.js';
+import { validateIngresses } from './ingresses.js';
 import { validateLoadBalancerPool, validateLoadBalancerServices } from './load-balancer.js';
 
 export { freeBlock } from '../../core/cidr.js';
@@ -71,6 +72,8 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
       'add a Service with type: NodePort, or remove publish',
     );
 
+  const ingresses = validateIngresses(draft.workloads.ingresses, services, problems);
+
   const checks: CheckSpec[] = [];
   const checkNames = new Map<string, SourceLocation>();
   for (const entry of draft.checks) {
@@ -109,6 +112,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     deployments,
     pods,
     services,
+    ingresses,
     checks,
     exercises,
   };
@@ -321,6 +325,7 @@ function validateNamespaces(draft: LabDraft, problems: Problems): NamespaceSpec[
   const objects = [
     ...draft.workloads.workloads.map((w) => ({ namespace: w.namespace, place: w.place, what: `${w.kind} ${w.name}` })),
     ...draft.workloads.services.map((e) => ({ namespace: e.service.namespace, place: e.place, what: `Service ${e.service.name}` })),
+    ...draft.workloads.ingresses.map((e) => ({ namespace: e.ingress.namespace, place: e.place, what: `Ingress ${e.ingress.name}` })),
   ];
   for (const o of objects) {
     if (known.includes(o.namespace) || excused(o.namespace)) continue;

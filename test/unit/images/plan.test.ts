@@ -14,7 +14,7 @@ describe('planBuilds', () => {
   });
 
   it('builds everything, in dependency order, on an empty engine', () => {
-    expect(planBuilds(IMAGE_NAMES, new Set())).toEqual(['base', 'pause', 'app', 'node', 'router', 'probe', 'coredns']);
+    expect(planBuilds(IMAGE_NAMES, new Set())).toEqual(['base', 'pause', 'app', 'node', 'router', 'probe', 'coredns', 'ingress']);
   });
 
   it('builds only the missing image when its bases are present', () => {

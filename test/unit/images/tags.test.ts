@@ -49,7 +49,7 @@ describe('image tags', () => {
   it("changes every image built from base when base's folder changes", async () => {
     const before = await imageTags(root);
     await appendFile(join(root, 'base', 'build.sh'), '# edited\n');
-    expect(changed(before, await imageTags(root))).toEqual(['base', 'app', 'node', 'router', 'probe', 'coredns']);
+    expect(changed(before, await imageTags(root))).toEqual(['base', 'app', 'node', 'router', 'probe', 'coredns', 'ingress']);
   });
 
   it('changes the images that carry the pause binary when pause.c changes, and not app', async () => {

@@ -7,7 +7,7 @@ import type { PodSpec } from '../../../src/labfile/model.js';
 import { twoNodeLab } from '../../helpers/plan-fixtures.js';
 
 const at = { file: 'lab.yaml', line: 1, column: 1 };
-const images = { base: 'b', pause: 'p', app: 'netlab-app:1', node: 'n', router: 'r', probe: 'pr', coredns: 'c' };
+const images = { base: 'b', pause: 'p', app: 'netlab-app:1', node: 'n', router: 'r', probe: 'pr', coredns: 'c', ingress: 'i' };
 
 describe("kubelet's $(VAR) expansion", () => {
   const vars = new Map([
