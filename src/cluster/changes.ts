@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
-import { namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
+import { namespaceKey, podOwnerKey, policyKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
 import { withRunningLab } from './running-lab.js';
 import { up } from './up.js';
 
@@ -39,7 +39,14 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
 export function applyChange(file: string, text?: string): LabChange {
   return async (lab, overlay) => {
     const read = await readManifests(lab, file, text);
-    const keys = [...new Set([...read.pods.map(podOwnerKey), ...read.services.map(serviceKey), ...read.namespaces.map((n) => namespaceKey(n.name))])];
+    const keys = [
+      ...new Set([
+        ...read.pods.map(podOwnerKey),
+        ...read.services.map(serviceKey),
+        ...(read.networkPolicies ?? []).map(policyKey),
+        ...read.namespaces.map((n) => namespaceKey(n.name)),
+      ]),
+    ];
     overlay.applied.push({ name: basename(file), text: text ?? (await readFile(file, 'utf8')) });
     overlay.deleted = overlay.deleted.filter((k) => !keys.includes(k));
     for (const d of read.deployments) delete overlay.replicas[`${d.namespace}/${d.name}`];
@@ -59,10 +66,15 @@ export function deleteChange(labArg: string, object: string, namespace: string):
   if (ns) return deleteNamespace(labArg, ns[1]!);
   const target = objectArg(object, namespace, 'delete');
   return async (lab, overlay) => {
-    const exists = target.kind === 'service' ? lab.services.some((s) => serviceKey(s) === target.key) : lab.pods.some((p) => podOwnerKey(p) === target.key);
+    const exists =
+      target.kind === 'service'
+        ? lab.services.some((s) => serviceKey(s) === target.key)
+        : target.kind === 'networkpolicy'
+          ? (lab.networkPolicies ?? []).some((p) => policyKey(p) === target.key)
+          : lab.pods.some((p) => podOwnerKey(p) === target.key);
     if (!exists) {
       throw new NetlabError(`No ${target.kind} ${target.name} in namespace ${namespace} of lab ${lab.name}.`, {
-        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : 'pods'}`,
+        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : target.kind === 'networkpolicy' ? 'networkpolicies' : 'pods'}`,
       });
     }
     overlay.deleted.push(target.key);
@@ -91,6 +103,7 @@ function deleteNamespace(labArg: string, name: string): LabChange {
       ...lab.pods.filter((p) => p.namespace === name).map(podOwnerKey),
       ...lab.services.filter((s) => s.namespace === name).map(serviceKey),
       ...lab.deployments.filter((d) => d.namespace === name).map((d) => `Deployment/${d.namespace}/${d.name}`),
+      ...(lab.networkPolicies ?? []).filter((p) => p.namespace === name).map(policyKey),
     ]);
     // kube-node-lease is made again by kube-apiserver at once: only its objects go.
     if (created) keys.add(namespaceKey(name));

@@ -7,7 +7,7 @@ import type { Lab } from '../labfile/model.js';
 import { withAddons } from '../plan/addons.js';
 import { applyDeletions, applyReplicas, mergeObjects, type Overlay } from './overlay.js';
 
-export type Workloads = Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces'>;
+export type Workloads = Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces' | 'networkPolicies'>;
 
 /** A lab file holding only `manifestsFile`'s manifests, on the running lab's topology. */
 function labFileFor(lab: Lab, manifestsFile: string): string {
@@ -41,7 +41,13 @@ export async function readManifests(lab: Lab, file: string, text?: string): Prom
   if (text !== undefined) files.set(manifests, text);
   const { lab: read } = await loadLab(labFile, { files });
   const existing = new Set(lab.namespaces.map((n) => n.name));
-  return { pods: read.pods, services: read.services, deployments: read.deployments, namespaces: read.namespaces.filter((n) => !existing.has(n.name)) };
+  return {
+    pods: read.pods,
+    services: read.services,
+    deployments: read.deployments,
+    namespaces: read.namespaces.filter((n) => !existing.has(n.name)),
+    ...(read.networkPolicies ? { networkPolicies: read.networkPolicies } : {}),
+  };
 }
 
 /** The lab file's lab with an overlay over it. */

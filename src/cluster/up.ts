@@ -143,7 +143,8 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
   run.checkAbort();
   const ensured = await ensureContainers(run);
   await pruneStale(run, ensured);
-  if (lab.services.length) await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
+  if (lab.services.length || lab.networkPolicies)
+    await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
   return { plan: run.plan, changed: run.changed };
 }
 

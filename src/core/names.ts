@@ -36,7 +36,7 @@ export function findNamed<T extends Named>(items: readonly T[], which: Named): T
   return items.find((x) => x.name === which.name && x.namespace === which.namespace);
 }
 
-export type ObjectKind = 'pod' | 'deployment' | 'service';
+export type ObjectKind = 'pod' | 'deployment' | 'service' | 'networkpolicy';
 
 export interface ObjectRef {
   kind: ObjectKind;
@@ -56,9 +56,12 @@ const OBJECT_KINDS: Record<string, ObjectKind> = {
   service: 'service',
   services: 'service',
   svc: 'service',
+  networkpolicy: 'networkpolicy',
+  networkpolicies: 'networkpolicy',
+  netpol: 'networkpolicy',
 };
 
-export const KIND_LABELS: Record<ObjectKind, string> = { pod: 'Pod', deployment: 'Deployment', service: 'Service' };
+export const KIND_LABELS: Record<ObjectKind, string> = { pod: 'Pod', deployment: 'Deployment', service: 'Service', networkpolicy: 'NetworkPolicy' };
 
 const KIND_NAME_HINT = 'write service/<name>, deployment/<name> or pod/<name>, e.g. service/web';
 
@@ -70,8 +73,8 @@ export function parseObject(text: string, namespace: string, verb = 'change'): O
   const kind = OBJECT_KINDS[written.toLowerCase()];
   if (!kind) {
     return {
-      error: `netlab cannot ${verb} a ${written}: a lab has pods, Deployments and Services`,
-      hint: suggestion(written.toLowerCase(), ['pod', 'deployment', 'service'], 'write one of') ?? KIND_NAME_HINT,
+      error: `netlab cannot ${verb} a ${written}: a lab has pods, Deployments, Services and NetworkPolicies`,
+      hint: suggestion(written.toLowerCase(), ['pod', 'deployment', 'service', 'networkpolicy'], 'write one of') ?? KIND_NAME_HINT,
     };
   }
   if (!name) return { error: `"${text}" names no ${KIND_LABELS[kind]}`, hint: `write the name after "/", e.g. ${kind}/web` };

@@ -5,6 +5,7 @@ import type { ProxyMode } from '../core/proxy-modes.js';
 /** Where something was written, for error messages that point at the line. */
 import type { SourceLocation } from '../core/errors.js';
 import type { LabLimits } from './limits.js';
+import type { NetworkPolicySpec } from './policy-model.js';
 
 export type { SourceLocation };
 
@@ -282,6 +283,8 @@ export interface Lab {
   /** Every pod, Deployments expanded into their replicas. */
   pods: PodSpec[];
   services: ServiceSpec[];
+  /** NetworkPolicies (src/labfile/policy-model.ts); undefined = none. */
+  networkPolicies?: NetworkPolicySpec[];
   checks: CheckSpec[];
   exercises: ExerciseSpec[];
 }

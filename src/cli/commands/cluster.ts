@@ -9,8 +9,9 @@ import { humanDuration, restartsText } from '../../cluster/pod-facts.js';
 import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
+import { formatSelector } from '../../plan/policy/selectors.js';
 
-const KINDS = ['pods', 'services', 'endpoints', 'namespaces'] as const;
+const KINDS = ['pods', 'services', 'endpoints', 'namespaces', 'networkpolicies'] as const;
 type Kind = (typeof KINDS)[number];
 const ALIASES: Record<string, Kind> = {
   pod: 'pods',
@@ -24,6 +25,9 @@ const ALIASES: Record<string, Kind> = {
   namespace: 'namespaces',
   namespaces: 'namespaces',
   ns: 'namespaces',
+  networkpolicy: 'networkpolicies',
+  networkpolicies: 'networkpolicies',
+  netpol: 'networkpolicies',
 };
 
 export interface GetOptions extends OutputOptions {
@@ -89,6 +93,15 @@ export async function getCommand(labArg: string, what: string, opts: GetOptions)
         return { namespace: s.spec.namespace, cells: [s.spec.name, eps.length ? eps.join(',') : '<none>'] };
       });
       break;
+    case 'networkpolicies': {
+      header = ['NAME', 'POD-SELECTOR', 'AGE'];
+      const age = await running.age();
+      rows = (running.lab.networkPolicies ?? []).map((p) => ({
+        namespace: p.namespace,
+        cells: [p.name, formatSelector(p.podSelector), age === undefined ? '<unknown>' : humanDuration(age)],
+      }));
+      break;
+    }
     case 'namespaces': {
       header = ['NAME', 'STATUS', 'AGE'];
       const age = await running.age();

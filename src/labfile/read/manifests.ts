@@ -17,6 +17,7 @@ import {
   type PodSpecInput,
 } from '../schema/schema.js';
 import { readService, type ServiceEntry } from './services.js';
+import { type NetworkPolicyEntry, readNetworkPolicy } from './network-policies.js';
 import { readProbe } from './probes.js';
 import { didYouMean, suggestion } from '../../core/suggest.js';
 
@@ -58,12 +59,13 @@ export interface ReadWorkloads {
   workloads: Workload[];
   services: ServiceEntry[];
   namespaces: NamespaceEntry[];
+  networkPolicies: NetworkPolicyEntry[];
   broken: BrokenWorkload[];
 }
 
 /** Nothing read yet. */
 export function emptyWorkloads(): ReadWorkloads {
-  return { workloads: [], services: [], namespaces: [], broken: [] };
+  return { workloads: [], services: [], namespaces: [], networkPolicies: [], broken: [] };
 }
 
 interface KindReader {
@@ -90,6 +92,14 @@ const KINDS: Record<string, KindReader> = {
     read: (value, place, problems, out) => {
       const entry = readService(value, place, problems);
       if (entry) out.services.push(entry);
+      return entry !== undefined;
+    },
+  },
+  NetworkPolicy: {
+    apiVersion: 'networking.k8s.io/v1',
+    read: (value, place, problems, out) => {
+      const entry = readNetworkPolicy(value, place, problems);
+      if (entry) out.networkPolicies.push(entry);
       return entry !== undefined;
     },
   },
