@@ -113,8 +113,9 @@ export function planNodePolicies(input: PolicyInput, node: string): NodePolicies
 export interface Packet {
   src: string;
   dst: string;
-  protocol: 'TCP' | 'UDP' | 'SCTP';
-  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP' | 'ICMP';
+  /** The destination port (none for ICMP). */
+  port?: number;
 }
 
 /** What the policies say of one packet in one direction. */
@@ -140,6 +141,7 @@ export function portMatches(port: ResolvedPort, packet: Packet): boolean {
   if (port.protocol !== packet.protocol) return false;
   if (port.to && !port.to.includes(packet.dst)) return false;
   if (port.port === undefined) return true;
+  if (packet.port === undefined) return false;
   return packet.port >= port.port && packet.port <= (port.endPort ?? port.port);
 }
 

@@ -57,7 +57,11 @@ function policyRules(p: PolicyChain, chains: Map<string, string[]>): void {
     const peers = rule.peers === 'any' ? [undefined] : rule.peers;
     for (const peer of peers) {
       for (const port of ports) {
-        const args = [port.args];
+        // As iptables-save orders a rule's parts: source, destination, protocol and port, comment, target.
+        const src: string[] = [];
+        const dst: string[] = [];
+        const side = p.direction === 'ingress' ? src : dst;
+        let target = mark;
         if (peer?.kind === 'block') {
           const block = blockChainName(p, rule.index, peer);
           if (!chains.has(block)) {
@@ -66,17 +70,15 @@ function policyRules(p: PolicyChain, chains: Map<string, string[]>): void {
               `-A ${block} ${peerFlag} ${peer.cidr} ${comment(`${ruleTitle(p, rule.index)}: ipBlock ${peer.cidr}`)} ${mark}`,
             ]);
           }
-          if (port.to) args.unshift(`-d ${host(port.to)}`);
-          lines.push(`-A ${chain} ${args.filter(Boolean).join(' ')} ${why} -j ${block}`.replace(/ {2,}/g, ' '));
-          continue;
-        }
-        if (peer?.kind === 'pod') {
+          target = `-j ${block}`;
+          if (port.to) dst.push(`-d ${host(port.to)}`);
+        } else if (peer?.kind === 'pod') {
           // Egress: the peer is the destination, so a named port only counts where the peer has it.
           if (p.direction === 'egress' && port.to && port.to !== peer.ip) continue;
-          args.unshift(`${peerFlag} ${host(peer.ip)}`);
-        }
-        if (port.to && !(p.direction === 'egress' && peer?.kind === 'pod')) args.unshift(`-d ${host(port.to)}`);
-        lines.push(`-A ${chain} ${args.filter(Boolean).join(' ')} ${why} ${mark}`.replace(/ {2,}/g, ' '));
+          side.push(`${peerFlag} ${host(peer.ip)}`);
+          if (port.to && p.direction === 'ingress') dst.push(`-d ${host(port.to)}`);
+        } else if (port.to) dst.push(`-d ${host(port.to)}`);
+        lines.push(['-A', chain, ...src, ...dst, port.args, why, target].filter(Boolean).join(' '));
       }
     }
   }
