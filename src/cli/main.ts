@@ -124,7 +124,7 @@ function kubectlCommands(cli: Command, run: Run): void {
     .command('get')
     .argument('<lab>')
     .argument('<what>', 'pods, services, endpoints or namespaces')
-    .description('pods, services, endpoints and namespaces of a running lab, as kubectl prints them')
+    .description('pods, services, endpoints, namespaces and networkpolicies of a running lab, as kubectl prints them')
     .option('-n, --namespace <ns>', 'only this namespace (default: default)')
     .option('-A, --all-namespaces', 'every namespace (a NAMESPACE column)')
     .option(...json)
@@ -133,7 +133,7 @@ function kubectlCommands(cli: Command, run: Run): void {
     .command('apply')
     .argument('<lab>')
     .requiredOption('-f, --file <file>', 'a YAML file of Pod, Deployment and Service manifests')
-    .description('create or update pods, deployments and services in a running lab, like kubectl apply')
+    .description('create or update pods, deployments, services and networkpolicies in a running lab, like kubectl apply')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).applyCommand(lab, o))());
   cli
@@ -142,7 +142,7 @@ function kubectlCommands(cli: Command, run: Run): void {
     .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, namespace/x')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option(...json)
-    .description('delete a pod, deployment, service or namespace (with everything in it) from a running lab')
+    .description('delete a pod, deployment, service, networkpolicy or namespace (with everything in it) from a running lab')
     .action((lab: string, object: string, o) => run(async () => (await cluster()).deleteCommand(lab, object, o))());
   cli
     .command('scale')

@@ -9,7 +9,7 @@ import { humanDuration, restartsText } from '../../cluster/pod-facts.js';
 import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
-import { formatSelector } from '../../plan/policy/selectors.js';
+import { networkPolicyRows } from '../../cluster/network-policies.js';
 
 const KINDS = ['pods', 'services', 'endpoints', 'namespaces', 'networkpolicies'] as const;
 type Kind = (typeof KINDS)[number];
@@ -96,9 +96,9 @@ export async function getCommand(labArg: string, what: string, opts: GetOptions)
     case 'networkpolicies': {
       header = ['NAME', 'POD-SELECTOR', 'AGE'];
       const age = await running.age();
-      rows = (running.lab.networkPolicies ?? []).map((p) => ({
+      rows = networkPolicyRows(running.lab).map((p) => ({
         namespace: p.namespace,
-        cells: [p.name, formatSelector(p.podSelector), age === undefined ? '<unknown>' : humanDuration(age)],
+        cells: [p.name, p.podSelector, age === undefined ? '<unknown>' : humanDuration(age)],
       }));
       break;
     }

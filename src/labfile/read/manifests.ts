@@ -95,14 +95,6 @@ const KINDS: Record<string, KindReader> = {
       return entry !== undefined;
     },
   },
-  NetworkPolicy: {
-    apiVersion: 'networking.k8s.io/v1',
-    read: (value, place, problems, out) => {
-      const entry = readNetworkPolicy(value, place, problems);
-      if (entry) out.networkPolicies.push(entry);
-      return entry !== undefined;
-    },
-  },
   Namespace: {
     apiVersion: 'v1',
     read: (value, place, problems, out) => {
@@ -113,6 +105,14 @@ const KINDS: Record<string, KindReader> = {
       const { name, labels } = manifest.metadata;
       out.namespaces.push({ namespace: { name, labels: { ...labels }, at: valueAt(place) }, place });
       return true;
+    },
+  },
+  NetworkPolicy: {
+    apiVersion: 'networking.k8s.io/v1',
+    read: (value, place, problems, out) => {
+      const entry = readNetworkPolicy(value, place, problems);
+      if (entry) out.networkPolicies.push(entry);
+      return entry !== undefined;
     },
   },
 };

@@ -44,20 +44,3 @@ export function peerPods(
     : new Set([namespace]);
   return pods.filter((p) => inNamespace.has(p.namespace) && (!peer.podSelector || selects(peer.podSelector, p.labels)));
 }
-
-/** A selector as kubectl prints it (metav1.FormatLabelSelector): `app=web,tier in (a,b)`; `<none>` when empty. */
-export function formatSelector(selector: LabelSelector): string {
-  const parts = [
-    ...Object.entries(selector.matchLabels).map(([k, v]) => `${k}=${v}`),
-    ...selector.matchExpressions.map((e) =>
-      e.operator === 'In'
-        ? `${e.key} in (${e.values.join(',')})`
-        : e.operator === 'NotIn'
-          ? `${e.key} notin (${e.values.join(',')})`
-          : e.operator === 'Exists'
-            ? e.key
-            : `!${e.key}`,
-    ),
-  ];
-  return parts.length ? parts.join(',') : '<none>';
-}
