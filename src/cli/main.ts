@@ -139,7 +139,7 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('delete')
     .argument('<lab>')
-    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, namespace/x')
+    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, networkpolicy/x, namespace/x')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option(...json)
     .description('delete a pod, deployment, service, networkpolicy or namespace (with everything in it) from a running lab')

@@ -134,10 +134,8 @@ describe('pod-to-service: a deny-all ingress policy on the server pods', () => {
     // Nothing of the policies is left in the nodes.
     expect(await inNode(name, 'node1', ['iptables-save', '-t', 'filter'])).not.toMatch(/NETLAB-POLICY|KUBE-POD-FW|KUBE-NWPLCY/);
     // The sync that wrote (and removed) the rules, as each command reported it.
-    const syncMs = (out: string) => /done\s+kube-proxy sync \(iptables\) and DNS\s.*?(\d+)ms/.exec(out)?.[1];
-    console.log(
-      `apply took ${applyMs} ms (its sync ${syncMs(applied.all)} ms), delete ${deleteMs} ms (its sync ${syncMs(deleted.all)} ms), the CLI end to end`,
-    );
+    const syncMs = (out: string) => /done\s+kube-proxy sync \(iptables\) and DNS\s.*?\s(\d+ms|[\d.]+s)\s*$/m.exec(out)?.[1];
+    console.log(`apply took ${applyMs} ms (its sync ${syncMs(applied.all)}), delete ${deleteMs} ms (its sync ${syncMs(deleted.all)}), the CLI end to end`);
     expect((await netlab(['down', name])).exitCode).toBe(0);
   });
 });
