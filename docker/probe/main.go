@@ -121,6 +121,10 @@ func main() {
 		enter()
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "stream" {
+		stream() // stream.go
+		return
+	}
 	var req Request
 	dec := json.NewDecoder(os.Stdin)
 	dec.DisallowUnknownFields()

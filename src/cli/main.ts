@@ -11,6 +11,7 @@ const images = () => import('./commands/images.js');
 const doctor = () => import('./commands/doctor.js');
 const cluster = () => import('./commands/cluster.js');
 const explainCmd = () => import('./commands/explain.js');
+const captureCmd = () => import('./commands/capture.js');
 const graph = () => import('./commands/graph.js');
 const ui = () => import('./commands/ui.js');
 const exercise = () => import('./commands/exercise.js');
@@ -102,6 +103,16 @@ Examples:
     .option('--tail <lines>', 'only the last lines')
     .description("what a pod's container printed (the engine's log), like kubectl logs")
     .action((lab: string, pod: string, o) => run(async () => (await inspect()).logsCommand(lab, pod, o))());
+  cli
+    .command('capture')
+    .argument('<lab>')
+    .argument('<target>', 'a pod (or pod/container), a node (node1, node1:cbr0, node1:vethXXXX), router, external')
+    .argument('[filter...]', "tcpdump's filter, e.g. tcp port 80")
+    .option('-i, --interface <if>', 'the interface in its network namespace (default: eth0)')
+    .option('-c, --count <n>', 'stop after this many packets')
+    .option('-w, --write <file>', 'write pcap to this file, or to stdout with - (| wireshark -k -i -)')
+    .description('capture packets with tcpdump in a part of the lab: pcap to a file or stdout, else one line a packet; Ctrl-C stops')
+    .action((lab: string, target: string, filter: string[], o) => run(async () => (await captureCmd()).captureCommand(lab, target, filter, o))());
   cli
     .command('down')
     .argument('[lab]')
@@ -204,6 +215,7 @@ function learningCommands(cli: Command, run: Run): void {
     .description('send one real request and show its path hop by hop: routes, bridges, kube-proxy rules and counters, conntrack')
     .option('--udp', 'send a UDP datagram instead of an HTTP request')
     .option('--ping', 'send one ping')
+    .option('--capture', 'also capture the request on each hop (tcpdump) and show its packets: before DNAT, after, at the server')
     .option(...json)
     .action((lab: string, from: string, to: string, o) => run(async () => (await explainCmd()).explainCommand(lab, from, to, o))());
   cli

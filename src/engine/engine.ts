@@ -31,6 +31,18 @@ export interface AttachedExec {
   exitCode(): Promise<number>;
 }
 
+/** A command whose output is read as it comes (`netlab capture`): stdin held open until `closeStdin`. */
+export interface StreamingExec {
+  stdout: Readable;
+  stderr: Readable;
+  /** Half-closes its stdin (netlab-agent stream takes that as "stop"). */
+  closeStdin(): void;
+  /** Drops the connection (the engine then closes the command's stdin as well). */
+  destroy(): void;
+  /** Its exit code, once its output has ended. */
+  exitCode(): Promise<number>;
+}
+
 export class Engine {
   constructor(
     private readonly docker: Docker,
@@ -203,6 +215,48 @@ export class Engine {
       stdout: Buffer.concat(chunks.out).toString('utf8'),
       stderr: Buffer.concat(chunks.err).toString('utf8'),
     };
+  }
+
+  /** Starts a command with `stdin` written to it and its stdin then held open; its stdout and stderr stream as they come. */
+  stream(container: string, cmd: string[], stdin: string): Promise<StreamingExec> {
+    return this.call(
+      `exec (streaming) ${short(container)}`,
+      async () => {
+        const exec = await this.docker.getContainer(container).exec({ Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+        const stream = (await exec.start({ hijack: true, stdin: true })) as NodeJS.ReadWriteStream & Readable & { destroy(): void };
+        const stdout = new PassThrough();
+        const stderr = new PassThrough();
+        this.docker.modem.demuxStream(stream, stdout, stderr);
+        const ended = new Promise<void>((resolve) => {
+          const end = () => {
+            stdout.end();
+            stderr.end();
+            resolve();
+          };
+          stream.on('end', end);
+          stream.on('close', end);
+          stream.on('error', end);
+        });
+        stream.write(stdin);
+        let closed = false;
+        return {
+          stdout,
+          stderr,
+          closeStdin: () => {
+            if (closed) return;
+            closed = true;
+            (stream as unknown as { end: () => void }).end();
+          },
+          destroy: () => stream.destroy(),
+          exitCode: async () => {
+            await ended;
+            return (await exec.inspect().catch(() => undefined))?.ExitCode ?? -1;
+          },
+        };
+      },
+      undefined,
+      () => cmd.join(' '),
+    );
   }
 
   /** Starts a command attached to the caller's streams (a shell for a person). */

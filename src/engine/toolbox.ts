@@ -3,8 +3,8 @@
 // JSON on stdin, in one exec; the agent runs each step by argv, never through a shell.
 import { traced } from '../core/debug.js';
 import { NetlabError } from '../core/errors.js';
-import type { StepResult, ToolboxRequest } from '../core/toolbox-request.js';
-import type { Engine } from './engine.js';
+import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
+import type { Engine, StreamingExec } from './engine.js';
 
 export const AGENT_PATH = '/usr/local/bin/netlab-agent';
 
@@ -14,6 +14,15 @@ export class Toolbox {
     /** The toolbox container's name or ID. */
     readonly container: string,
   ) {}
+
+  /**
+   * One long-running step (a packet capture) whose stdout streams as the program writes it:
+   * `netlab-agent stream` (docker/probe/stream.go). Closing its stdin stops the program (SIGINT),
+   * and so does the connection going away.
+   */
+  stream(step: AgentStep): Promise<StreamingExec> {
+    return this.engine.stream(this.container, [AGENT_PATH, 'stream'], `${JSON.stringify(step)}\n`);
+  }
 
   run<T>(request: ToolboxRequest<T>): Promise<T> {
     const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });

@@ -23,6 +23,8 @@ import { EXPLAIN_MARK } from '../../plan/proxy/shared.js';
 import { CONNECT_TIMEOUT_S, MAX_TIME_S } from '../probes/index.js';
 import { analyzePath } from './diagnose.js';
 import { policyDiagnosis, policyHops } from './policy.js';
+import type { CaptureView } from '../capture/flow.js';
+import { startExplainCapture } from '../capture/explain-capture.js';
 import { gatherFacts, labNamespaces, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
 
 export type { Counters } from '../../plan/proxy/driver.js';
@@ -38,6 +40,8 @@ export interface Explanation {
   hops: Hop[];
   /** When the probe failed: the broken hop (diagnose). */
   diagnosis?: string;
+  /** With --capture: the request's packets as each hop's interface saw them (src/checks/capture). */
+  capture?: CaptureView;
 }
 
 /** A UDP source port for the one datagram, so conntrack's entry is ours. */
@@ -95,7 +99,7 @@ export function probeStep(source: NamespaceRef, proto: Proto, ip: string, port?:
 export { nftCounterSteps } from '../../plan/proxy/nftables/evidence.js';
 
 /** Reads the lab, sends one request, and explains it. */
-export async function explain(target: LabTarget, from: string, to: string, proto: Proto = 'tcp'): Promise<Explanation> {
+export async function explain(target: LabTarget, from: string, to: string, proto: Proto = 'tcp', options: { capture?: boolean } = {}): Promise<Explanation> {
   const { lab, plan } = target;
   const { ready, ns } = await labNamespaces(target);
   const path = planPath(lab, plan, ready, from, to, proto);
@@ -107,7 +111,8 @@ export async function explain(target: LabTarget, from: string, to: string, proto
   const count = proxyModeDriver(f.mode).explain.counters;
   let counting: ReturnType<NonNullable<typeof count>> | undefined;
   let probe: Probe | undefined;
-  const { facts, sections, results } = await gatherFacts(target, path, ns, {
+  const capture = options.capture ? await startExplainCapture(target, path, ns) : undefined;
+  const gathering = gatherFacts(target, path, ns, {
     probe: (namespaces) => {
       const source = namespaces.get(path.sourceLabel);
       if (!source) return undefined;
@@ -117,13 +122,15 @@ export async function explain(target: LabTarget, from: string, to: string, proto
       return { before: counting?.add ?? [], probe: probe.step };
     },
   });
+  const { facts, sections, results } = await (capture ? capture.during(gathering) : gathering);
   // Exactly the counter rules added, by the handles the table listed after the request.
   const remove = counting?.remove(sections) ?? [];
   if (remove.length) await target.toolbox.run(rawStepsRequest("removing explain's counters", remove));
   const probed = results.get('probe');
   if (!probe || !probed) throw notRunning();
   sections.set('probe', probe.text(probed));
-  return withPolicyHops(target, explainPath(facts, sections, { from, to }), facts, sections);
+  const explained = withPolicyHops(target, explainPath(facts, sections, { from, to }), facts, sections);
+  return capture ? { ...explained, capture: capture.view(facts, sections) } : explained;
 }
 
 /** The NetworkPolicy hops (src/checks/diagnose/policy.ts) before the answer, and the policy that dropped it as the diagnosis. */

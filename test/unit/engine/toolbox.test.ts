@@ -26,6 +26,20 @@ describe('Toolbox', () => {
     expect(calls).toEqual([{ container: 'lab-toolbox', cmd: ['/usr/local/bin/netlab-agent'], stdin: JSON.stringify({ parallel: 1, steps }) }]);
   });
 
+  it('streams one step through `netlab-agent stream`: the step as one JSON line, stdin left open (closing it stops the step)', async () => {
+    const calls: { container: string; cmd: string[]; stdin: string }[] = [];
+    const engine = {
+      stream: async (container: string, cmd: string[], stdin: string) => {
+        calls.push({ container, cmd, stdin });
+        return {};
+      },
+    } as unknown as Engine;
+    const step = { argv: ['tcpdump', '-i', 'eth0', '--', 'port', '80'] as ['tcpdump', ...string[]], netns: { pid: 42, container: 'c0ffee' } };
+    await new Toolbox(engine, 'lab-toolbox').stream(step);
+    expect(calls).toEqual([{ container: 'lab-toolbox', cmd: ['/usr/local/bin/netlab-agent', 'stream'], stdin: `${JSON.stringify(step)}\n` }]);
+    expect(calls[0]!.stdin.split('\n')).toHaveLength(2);
+  });
+
   it('a failed step is an error that says what it printed last', async () => {
     const answer = { results: [{ exitCode: 2, stdout: '', stderr: 'one\ntwo\nthree\nfour\n', ms: 1 }] };
     const { engine } = fakeEngine({ exitCode: 0, stdout: JSON.stringify(answer), stderr: '' });
