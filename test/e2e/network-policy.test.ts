@@ -98,7 +98,9 @@ describe('pod-to-service: a deny-all ingress policy on the server pods', () => {
 
   it('stops curl from client to server-0 once applied, and deleting it lets it through again', async () => {
     await upLab('pod-to-service', name);
-    const ip = JSON.parse((await netlab(['get', name, 'pods', '--json'])).stdout).find((p: { name: string }) => p.name === 'server-0').ip as string;
+    const pods = await netlab(['get', name, 'pods', '--json']);
+    expect(pods.exitCode, pods.all).toBe(0);
+    const ip = (JSON.parse(pods.stdout) as { name: string; ip: string }[]).find((p) => p.name === 'server-0')!.ip;
     expect(await curl(`http://${ip}:8080/`)).toBe('200');
     await writeFile(
       file,
