@@ -147,8 +147,8 @@ function kubectlCommands(cli: Command, run: Run): void {
   cli
     .command('get')
     .argument('<lab>')
-    .argument('<what>', 'pods, services, endpoints, namespaces or ingresses')
-    .description('pods, services, endpoints, namespaces and ingresses of a running lab, as kubectl prints them')
+    .argument('<what>', 'pods, services, endpoints, namespaces, ingresses or networkpolicies')
+    .description('pods, services, endpoints, namespaces, ingresses and networkpolicies of a running lab, as kubectl prints them')
     .option('-n, --namespace <ns>', 'only this namespace (default: default)')
     .option('-A, --all-namespaces', 'every namespace (a NAMESPACE column)')
     .option(...json)
@@ -157,16 +157,16 @@ function kubectlCommands(cli: Command, run: Run): void {
     .command('apply')
     .argument('<lab>')
     .requiredOption('-f, --file <file>', 'a YAML file of Pod, Deployment and Service manifests')
-    .description('create or update pods, deployments and services in a running lab, like kubectl apply')
+    .description('create or update pods, deployments, services and networkpolicies in a running lab, like kubectl apply')
     .option(...json)
     .action((lab: string, o) => run(async () => (await cluster()).applyCommand(lab, o))());
   cli
     .command('delete')
     .argument('<lab>')
-    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, namespace/x')
+    .argument('<object>', 'kind/name: pod/x, deployment/x, service/x, networkpolicy/x, namespace/x')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option(...json)
-    .description('delete a pod, deployment, service or namespace (with everything in it) from a running lab')
+    .description('delete a pod, deployment, service, networkpolicy or namespace (with everything in it) from a running lab')
     .action((lab: string, object: string, o) => run(async () => (await cluster()).deleteCommand(lab, object, o))());
   cli
     .command('scale')

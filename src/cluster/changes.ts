@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
-import { ingressKey, namespaceKey, podOwnerKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
+import { ingressKey, namespaceKey, podOwnerKey, policyKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
 import { withRunningLab } from './running-lab.js';
 import { up } from './up.js';
 
@@ -44,6 +44,7 @@ export function applyChange(file: string, text?: string): LabChange {
         ...read.pods.map(podOwnerKey),
         ...read.services.map(serviceKey),
         ...read.ingresses.map(ingressKey),
+        ...(read.networkPolicies ?? []).map(policyKey),
         ...read.namespaces.map((n) => namespaceKey(n.name)),
       ]),
     ];
@@ -71,10 +72,13 @@ export function deleteChange(labArg: string, object: string, namespace: string):
         ? lab.services.some((s) => serviceKey(s) === target.key)
         : target.kind === 'ingress'
           ? lab.ingresses.some((i) => ingressKey(i) === target.key)
-          : lab.pods.some((p) => podOwnerKey(p) === target.key);
+          : target.kind === 'networkpolicy'
+            ? (lab.networkPolicies ?? []).some((p) => policyKey(p) === target.key)
+            : lab.pods.some((p) => podOwnerKey(p) === target.key);
     if (!exists) {
+      const plural = { service: 'services', ingress: 'ingresses', networkpolicy: 'networkpolicies' } as Record<string, string>;
       throw new NetlabError(`No ${target.kind} ${target.name} in namespace ${namespace} of lab ${lab.name}.`, {
-        hint: `netlab get ${labArg} ${target.kind === 'service' ? 'services' : target.kind === 'ingress' ? 'ingresses' : 'pods'}`,
+        hint: `netlab get ${labArg} ${plural[target.kind] ?? 'pods'}`,
       });
     }
     overlay.deleted.push(target.key);
@@ -104,6 +108,7 @@ function deleteNamespace(labArg: string, name: string): LabChange {
       ...lab.services.filter((s) => s.namespace === name).map(serviceKey),
       ...lab.ingresses.filter((i) => i.namespace === name).map(ingressKey),
       ...lab.deployments.filter((d) => d.namespace === name).map((d) => `Deployment/${d.namespace}/${d.name}`),
+      ...(lab.networkPolicies ?? []).filter((p) => p.namespace === name).map(policyKey),
     ]);
     // kube-node-lease is made again by kube-apiserver at once: only its objects go.
     if (created) keys.add(namespaceKey(name));

@@ -7,7 +7,7 @@ import type { Lab } from '../labfile/model.js';
 import { withAddons } from '../plan/addons.js';
 import { applyDeletions, applyReplicas, mergeObjects, type Overlay } from './overlay.js';
 
-export type Workloads = Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces' | 'ingresses'>;
+export type Workloads = Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces' | 'ingresses' | 'networkPolicies'>;
 
 /** A lab file holding only `manifestsFile`'s manifests, on the running lab's topology. */
 function labFileFor(lab: Lab, manifestsFile: string): string {
@@ -47,6 +47,7 @@ export async function readManifests(lab: Lab, file: string, text?: string): Prom
     ingresses: read.ingresses,
     deployments: read.deployments,
     namespaces: read.namespaces.filter((n) => !existing.has(n.name)),
+    ...(read.networkPolicies ? { networkPolicies: read.networkPolicies } : {}),
   };
 }
 

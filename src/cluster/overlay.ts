@@ -4,6 +4,7 @@ import { basename, dirname } from 'node:path';
 import { NetlabError } from '../core/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { IngressSpec, Lab, PodSpec, ServiceSpec } from '../labfile/model.js';
+import type { NetworkPolicySpec } from '../labfile/policy-model.js';
 
 export interface Overlay {
   /** Manifests files applied, in order: their text (so the lab does not depend on the file staying). */
@@ -34,15 +35,28 @@ export function serviceKey(s: Pick<ServiceSpec, 'namespace' | 'name'>): ObjectKe
   return `Service/${s.namespace}/${s.name}`;
 }
 
+export function policyKey(p: Pick<NetworkPolicySpec, 'namespace' | 'name'>): ObjectKey {
+  return `NetworkPolicy/${p.namespace}/${p.name}`;
+}
+
 /** Objects in `next` replace objects of the same kind/namespace/name in `base`, as `kubectl apply`. */
-export function mergeObjects(base: Lab, next: Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces'> & Partial<Pick<Lab, 'ingresses'>>): Lab {
+export function mergeObjects(
+  base: Lab,
+  next: Pick<Lab, 'pods' | 'services' | 'deployments' | 'namespaces' | 'networkPolicies'> & Partial<Pick<Lab, 'ingresses'>>,
+): Lab {
   const replacedOwners = new Set(next.pods.map(podOwnerKey));
   for (const d of next.deployments) replacedOwners.add(`Deployment/${d.namespace}/${d.name}`);
   const replacedServices = new Set(next.services.map(serviceKey));
   const nextIngresses = next.ingresses ?? [];
   const replacedIngresses = new Set(nextIngresses.map(ingressKey));
+  const replacedPolicies = new Set((next.networkPolicies ?? []).map(policyKey));
+  const policies =
+    base.networkPolicies || next.networkPolicies
+      ? { networkPolicies: [...(base.networkPolicies ?? []).filter((p) => !replacedPolicies.has(policyKey(p))), ...(next.networkPolicies ?? [])] }
+      : {};
   return {
     ...base,
+    ...policies,
     pods: [...base.pods.filter((p) => !replacedOwners.has(podOwnerKey(p))), ...next.pods],
     deployments: [...base.deployments.filter((d) => !replacedOwners.has(`Deployment/${d.namespace}/${d.name}`)), ...next.deployments],
     services: [...base.services.filter((s) => !replacedServices.has(serviceKey(s))), ...next.services],
@@ -60,6 +74,7 @@ export function applyDeletions(lab: Lab, deleted: readonly string[]): Lab {
     services: lab.services.filter((s) => !gone.has(serviceKey(s))),
     ingresses: lab.ingresses.filter((i) => !gone.has(ingressKey(i))),
     namespaces: lab.namespaces.filter((n) => !gone.has(namespaceKey(n.name))),
+    ...(lab.networkPolicies ? { networkPolicies: lab.networkPolicies.filter((p) => !gone.has(policyKey(p))) } : {}),
   };
 }
 

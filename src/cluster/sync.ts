@@ -25,6 +25,8 @@ import type { ProbeVerdict } from '../plan/probes.js';
 import type { NodeProxyState, NodeSync, ProxyNodeSetup } from '../plan/proxy/driver.js';
 import { proxyModeDriver } from '../plan/proxy/registry.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
+import { policyInput } from '../plan/policy/input.js';
+import { policySync, withPolicies } from '../plan/policy/sync.js';
 
 export interface SyncResult {
   services: PlannedService[];
@@ -105,9 +107,12 @@ async function syncLocked(
       const lb = loadBalancerSetting(plan);
       const added: { ref: NamespaceRef; dev: string; ip: string }[] = [];
       const inputs = nodes.map(({ node }) => proxyInput(planned, node.name, node.ip, lab.topology.clusterCIDR, lab.topology.serviceCIDR));
+      // NetworkPolicies (src/plan/policy) ride along: their rules load in the same exec.
+      const policies = lab.networkPolicies && policyInput(lab, sources);
       // MetalLB layer 2: the elected node holds each address (src/plan/announce.ts); every other node lets go of it.
-      const announce = (sync: NodeSync, index: number): NodeSync => {
+      const announce = (proxy: NodeSync, index: number): NodeSync => {
         const { node, ref } = nodes[index]!;
+        const sync = policies ? withPolicies(proxy, policySync(lab.topology.proxyMode, policies, node.name, ref)) : proxy;
         const announced = (a: Announcement) => added.push(...a.add.map((ip) => ({ ref, dev: a.dev, ip })));
         return lb ? withAnnouncements(sync, ref, node.ip, announcedBy(node.name, planned), lb.pool, announced) : sync;
       };
@@ -149,7 +154,7 @@ async function syncLocked(
       // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
       await Promise.all(jobs.map((j) => (j.sync?.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && lab.services.length) work.push(rules().then(() => sendGratuitousArp(target.toolbox, added)));
+      if (jobs.length && (lab.services.length || policies)) work.push(rules().then(() => sendGratuitousArp(target.toolbox, added)));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));

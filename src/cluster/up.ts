@@ -146,7 +146,8 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
   // The sync needs the pods and the nodes, not the router or the routes: both go on at once.
   const synced = (async () => {
     await pruneStale(run, ensured);
-    if (lab.services.length) await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
+    if (lab.services.length || lab.networkPolicies)
+      await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
   })();
   await settleAll([routed, synced]);
   await applyLabImpairments({ engine, lab, plan: run.plan }, emit);

@@ -36,7 +36,7 @@ export function findNamed<T extends Named>(items: readonly T[], which: Named): T
   return items.find((x) => x.name === which.name && x.namespace === which.namespace);
 }
 
-export type ObjectKind = 'pod' | 'deployment' | 'service' | 'ingress';
+export type ObjectKind = 'pod' | 'deployment' | 'service' | 'ingress' | 'networkpolicy';
 
 export interface ObjectRef {
   kind: ObjectKind;
@@ -59,9 +59,18 @@ const OBJECT_KINDS: Record<string, ObjectKind> = {
   ingress: 'ingress',
   ingresses: 'ingress',
   ing: 'ingress',
+  networkpolicy: 'networkpolicy',
+  networkpolicies: 'networkpolicy',
+  netpol: 'networkpolicy',
 };
 
-export const KIND_LABELS: Record<ObjectKind, string> = { pod: 'Pod', deployment: 'Deployment', service: 'Service', ingress: 'Ingress' };
+export const KIND_LABELS: Record<ObjectKind, string> = {
+  pod: 'Pod',
+  deployment: 'Deployment',
+  service: 'Service',
+  ingress: 'Ingress',
+  networkpolicy: 'NetworkPolicy',
+};
 
 const KIND_NAME_HINT = 'write service/<name>, deployment/<name> or pod/<name>, e.g. service/web';
 
@@ -73,8 +82,8 @@ export function parseObject(text: string, namespace: string, verb = 'change'): O
   const kind = OBJECT_KINDS[written.toLowerCase()];
   if (!kind) {
     return {
-      error: `netlab cannot ${verb} a ${written}: a lab has pods, Deployments and Services`,
-      hint: suggestion(written.toLowerCase(), ['pod', 'deployment', 'service'], 'write one of') ?? KIND_NAME_HINT,
+      error: `netlab cannot ${verb} a ${written}: a lab has pods, Deployments, Services and NetworkPolicies`,
+      hint: suggestion(written.toLowerCase(), ['pod', 'deployment', 'service', 'networkpolicy'], 'write one of') ?? KIND_NAME_HINT,
     };
   }
   if (!name) return { error: `"${text}" names no ${KIND_LABELS[kind]}`, hint: `write the name after "/", e.g. ${kind}/web` };

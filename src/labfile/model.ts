@@ -5,6 +5,7 @@ import type { ProxyMode } from '../core/proxy-modes.js';
 /** Where something was written, for error messages that point at the line. */
 import type { SourceLocation } from '../core/errors.js';
 import type { LabLimits } from './limits.js';
+import type { NetworkPolicySpec } from './policy-model.js';
 
 export type { SourceLocation };
 
@@ -345,6 +346,8 @@ export interface Lab {
   pods: PodSpec[];
   services: ServiceSpec[];
   ingresses: IngressSpec[];
+  /** NetworkPolicies (src/labfile/policy-model.ts); undefined = none. */
+  networkPolicies?: NetworkPolicySpec[];
   checks: CheckSpec[];
   exercises: ExerciseSpec[];
 }

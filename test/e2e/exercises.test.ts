@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadLab, resolveLabFile } from '../../src/labfile/load.js';
 import { checkJson, labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
-const labs = ['container-to-container', 'pod-to-pod', 'multi-node', 'pod-to-service', 'service-dns', 'nodeport', 'ingress'];
+const labs = ['container-to-container', 'pod-to-pod', 'multi-node', 'pod-to-service', 'service-dns', 'nodeport', 'ingress', 'network-policy'];
 const exercises = (
   await Promise.all(
     labs.map(async (lab) => {

@@ -12,6 +12,7 @@ import { impairedLinks } from './impaired.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
 import { ingressRouting } from './ingress.js';
+import { policyDiagnosis } from './policy.js';
 import {
   dnsServiceFacts,
   gatherFacts,
@@ -58,7 +59,13 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
-    return found ?? (await nodePortRule(target, check, ready)) ?? ingressRouting(lab, plan, check, ready) ?? (await impairedLinks(target, ns));
+    return (
+      found ??
+      policyDiagnosis(lab, plan, facts) ??
+      (await nodePortRule(target, check, ready)) ??
+      ingressRouting(lab, plan, check, ready) ??
+      (await impairedLinks(target, ns))
+    );
   } catch {
     return undefined;
   }

@@ -22,6 +22,7 @@ import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { EXPLAIN_MARK } from '../../plan/proxy/shared.js';
 import { CONNECT_TIMEOUT_S, MAX_TIME_S } from '../probes/index.js';
 import { analyzePath } from './diagnose.js';
+import { policyDiagnosis, policyHops } from './policy.js';
 import type { CaptureView } from '../capture/flow.js';
 import { startExplainCapture } from '../capture/explain-capture.js';
 import { gatherFacts, labNamespaces, nodeLabel, planPath, walkRoutes, type NodeFacts, type PathFacts, type PodFacts, type Proto } from './path.js';
@@ -128,8 +129,20 @@ export async function explain(target: LabTarget, from: string, to: string, proto
   const probed = results.get('probe');
   if (!probe || !probed) throw notRunning();
   sections.set('probe', probe.text(probed));
-  const explained = explainPath(facts, sections, { from, to });
+  const explained = withPolicyHops(target, explainPath(facts, sections, { from, to }), facts, sections);
   return capture ? { ...explained, capture: capture.view(facts, sections) } : explained;
+}
+
+/** The NetworkPolicy hops (src/checks/diagnose/policy.ts) before the answer, and the policy that dropped it as the diagnosis. */
+function withPolicyHops({ lab, plan }: LabTarget, e: Explanation, f: PathFacts, sections: ReadonlyMap<string, string>): Explanation {
+  const hello = /Hello from (\S+)/.exec(sections.get('probe') ?? '')?.[1];
+  const all = f.service ? f.service.endpoints.map((x) => ({ ip: x.ip, port: x.port, pod: x.pod })) : [{ ip: f.target.ip, port: f.target.port, pod: undefined }];
+  const answered = all.filter((x) => x.pod !== undefined && x.pod === hello);
+  const hops = policyHops(lab, plan, f.source.ip, answered.length ? answered : all, f.target.proto);
+  if (!hops.length) return e;
+  const at = e.hops.length - 1;
+  const diagnosis = e.ok ? undefined : (e.diagnosis ?? policyDiagnosis(lab, plan, f));
+  return { ...e, hops: [...e.hops.slice(0, at), ...hops, ...e.hops.slice(at)], ...(diagnosis ? { diagnosis } : {}) };
 }
 
 /** The hops of one request, from the gathered facts and sections (pure). */

@@ -10,8 +10,9 @@ import { rendered, type OutputOptions } from '../output.js';
 import { exitReleasingLocks, onInterrupt } from '../signals.js';
 import { table } from '../table.js';
 import { ingressRows } from '../../cluster/ingress.js';
+import { networkPolicyRows } from '../../cluster/network-policies.js';
 
-const KINDS = ['pods', 'services', 'endpoints', 'namespaces', 'ingresses'] as const;
+const KINDS = ['pods', 'services', 'endpoints', 'namespaces', 'ingresses', 'networkpolicies'] as const;
 type Kind = (typeof KINDS)[number];
 const ALIASES: Record<string, Kind> = {
   pod: 'pods',
@@ -28,6 +29,9 @@ const ALIASES: Record<string, Kind> = {
   ingress: 'ingresses',
   ingresses: 'ingresses',
   ing: 'ingresses',
+  networkpolicy: 'networkpolicies',
+  networkpolicies: 'networkpolicies',
+  netpol: 'networkpolicies',
 };
 
 export interface GetOptions extends OutputOptions {
@@ -99,6 +103,15 @@ export async function getCommand(labArg: string, what: string, opts: GetOptions)
       rows = ingressRows(running.lab.ingresses, await running.services()).map((r) => ({
         namespace: r.namespace,
         cells: [r.name, r.className, r.hosts, r.address, r.ports, age === undefined ? '<unknown>' : humanDuration(age)],
+      }));
+      break;
+    }
+    case 'networkpolicies': {
+      header = ['NAME', 'POD-SELECTOR', 'AGE'];
+      const age = await running.age();
+      rows = networkPolicyRows(running.lab).map((p) => ({
+        namespace: p.namespace,
+        cells: [p.name, p.podSelector, age === undefined ? '<unknown>' : humanDuration(age)],
       }));
       break;
     }

@@ -160,9 +160,10 @@ async function readApply(raw: Record<string, unknown>, place: Place, labDir: str
     ...out.workloads.map((w) => ({ kind: (w.deployment ? 'deployment' : 'pod') as ObjectKind, name: w.name, namespace: w.namespace })),
     ...out.services.map((s) => ({ kind: 'service' as const, name: s.service.name, namespace: s.service.namespace })),
     ...out.ingresses.map((i) => ({ kind: 'ingress' as const, name: i.ingress.name, namespace: i.ingress.namespace })),
+    ...out.networkPolicies.map((p) => ({ kind: 'networkpolicy' as const, name: p.policy.name, namespace: p.policy.namespace })),
   ];
   if (objects.length === 0) {
-    problems.error(valueAt(applyPlace), '`apply` holds no manifests', 'write Pod, Deployment, Service or Ingress manifests, separated by ---');
+    problems.error(valueAt(applyPlace), '`apply` holds no manifests', 'write Pod, Deployment, Service, Ingress or NetworkPolicy manifests, separated by ---');
     return undefined;
   }
   return { kind: 'apply', manifests, objects, place };
@@ -176,7 +177,7 @@ function parseDeleted(text: string, namespace: string): ObjectRef | { error: str
 
 // ---------------------------------------------------------------- against the lab
 
-type LabView = Pick<Lab, 'pods' | 'topology' | 'services' | 'deployments'>;
+type LabView = Pick<Lab, 'pods' | 'topology' | 'services' | 'deployments' | 'networkPolicies'>;
 
 export interface ExerciseContext {
   lab: LabView;
@@ -297,6 +298,7 @@ function checkDeleted(fault: Extract<FaultEntry, { kind: 'delete' }>, created: O
     ...lab.pods.filter((p) => p.deployment === undefined).map((p) => ({ kind: 'pod' as const, name: p.name, namespace: p.namespace })),
     ...lab.deployments.map((d) => ({ kind: 'deployment' as const, name: d.name, namespace: d.namespace })),
     ...lab.services.map((s) => ({ kind: 'service' as const, name: s.name, namespace: s.namespace })),
+    ...(lab.networkPolicies ?? []).map((p) => ({ kind: 'networkpolicy' as const, name: p.name, namespace: p.namespace })),
     ...created,
   ];
   if (all.some((o) => o.kind === kind && o.name === name && o.namespace === namespace)) return true;

@@ -18,6 +18,7 @@ import {
 } from '../schema/schema.js';
 import { readService, type ServiceEntry } from './services.js';
 import { readIngress, type IngressEntry } from './ingresses.js';
+import { type NetworkPolicyEntry, readNetworkPolicy } from './network-policies.js';
 import { readProbe } from './probes.js';
 import { didYouMean, suggestion } from '../../core/suggest.js';
 
@@ -60,12 +61,13 @@ export interface ReadWorkloads {
   services: ServiceEntry[];
   namespaces: NamespaceEntry[];
   ingresses: IngressEntry[];
+  networkPolicies: NetworkPolicyEntry[];
   broken: BrokenWorkload[];
 }
 
 /** Nothing read yet. */
 export function emptyWorkloads(): ReadWorkloads {
-  return { workloads: [], services: [], namespaces: [], ingresses: [], broken: [] };
+  return { workloads: [], services: [], namespaces: [], ingresses: [], networkPolicies: [], broken: [] };
 }
 
 interface KindReader {
@@ -113,6 +115,14 @@ const KINDS: Record<string, KindReader> = {
       const { name, labels } = manifest.metadata;
       out.namespaces.push({ namespace: { name, labels: { ...labels }, at: valueAt(place) }, place });
       return true;
+    },
+  },
+  NetworkPolicy: {
+    apiVersion: 'networking.k8s.io/v1',
+    read: (value, place, problems, out) => {
+      const entry = readNetworkPolicy(value, place, problems);
+      if (entry) out.networkPolicies.push(entry);
+      return entry !== undefined;
     },
   },
 };

@@ -98,7 +98,12 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
   const deployments = draft.workloads.workloads.flatMap((w) => (w.deployment ? [w.deployment] : []));
   const exercises = validateExercises(
     draft.exercises,
-    { lab: { pods, services, topology, deployments }, checks: draft.checks.map((e) => e.check.name), excused: (text) => excused(draft, text), checkExcused },
+    {
+      lab: { pods, services, topology, deployments, networkPolicies: draft.workloads.networkPolicies.map((e) => e.policy) },
+      checks: draft.checks.map((e) => e.check.name),
+      excused: (text) => excused(draft, text),
+      checkExcused,
+    },
     problems,
   );
 
@@ -116,6 +121,7 @@ export function validateLab(draft: LabDraft, problems: Problems, file: string, d
     checks,
     exercises,
   };
+  if (draft.workloads.networkPolicies.length) lab.networkPolicies = draft.workloads.networkPolicies.map((e) => e.policy);
   if (draft.header.title !== undefined) lab.title = draft.header.title;
   if (draft.header.description !== undefined) lab.description = draft.header.description;
   return lab;
@@ -326,6 +332,7 @@ function validateNamespaces(draft: LabDraft, problems: Problems): NamespaceSpec[
     ...draft.workloads.workloads.map((w) => ({ namespace: w.namespace, place: w.place, what: `${w.kind} ${w.name}` })),
     ...draft.workloads.services.map((e) => ({ namespace: e.service.namespace, place: e.place, what: `Service ${e.service.name}` })),
     ...draft.workloads.ingresses.map((e) => ({ namespace: e.ingress.namespace, place: e.place, what: `Ingress ${e.ingress.name}` })),
+    ...draft.workloads.networkPolicies.map((e) => ({ namespace: e.policy.namespace, place: e.place, what: `NetworkPolicy ${e.policy.name}` })),
   ];
   for (const o of objects) {
     if (known.includes(o.namespace) || excused(o.namespace)) continue;

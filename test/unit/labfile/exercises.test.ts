@@ -142,7 +142,11 @@ describe('exercises', () => {
         'Pod client: namespaces "team-a" not found',
         'namespaces here: default, kube-system, kube-public, kube-node-lease; or create it: add a manifest `apiVersion: v1, kind: Namespace, metadata: {name: team-a}`',
       ],
-      ['20:17', 'delete: netlab cannot delete a configmap: a lab has pods, Deployments and Services', 'write one of: pod, deployment, service'],
+      [
+        '20:17',
+        'delete: netlab cannot delete a configmap: a lab has pods, Deployments, Services and NetworkPolicies',
+        'write one of: pod, deployment, service, networkpolicy',
+      ],
       ['21:17', 'delete: "client" is not kind/name', 'write service/<name>, deployment/<name> or pod/<name>, e.g. delete: service/web'],
       ['22:17', 'delete: no Pod "client" in namespace default', 'Pod client is in namespace team-a: add namespace: team-a'],
       ['23:21', 'exec on: client:8080 names a port, but a command runs in a pod, not on a port', 'write on: client'],

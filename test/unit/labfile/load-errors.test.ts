@@ -199,13 +199,13 @@ describe('workloads', () => {
       [
         '5:11',
         "netlab does not read Endpoints manifests: netlab derives every Service's endpoints from its selector",
-        'remove this Endpoints manifest (netlab reads Pod, Deployment, Service, Ingress and Namespace)',
+        'remove this Endpoints manifest (netlab reads Pod, Deployment, Service, Ingress, Namespace and NetworkPolicy)',
       ],
       ['11:11', 'netlab does not read Deploymnet manifests', 'did you mean "Deployment"?'],
       [
         '13:5',
         'this manifest has no `kind`',
-        'write kind: Pod (apiVersion: v1), kind: Deployment (apiVersion: apps/v1), kind: Service (apiVersion: v1), kind: Ingress (apiVersion: networking.k8s.io/v1) or kind: Namespace (apiVersion: v1), or `file: manifests.yaml` to read manifests from a file',
+        'write kind: Pod (apiVersion: v1), kind: Deployment (apiVersion: apps/v1), kind: Service (apiVersion: v1), kind: Ingress (apiVersion: networking.k8s.io/v1), kind: Namespace (apiVersion: v1) or kind: NetworkPolicy (apiVersion: networking.k8s.io/v1), or `file: manifests.yaml` to read manifests from a file',
       ],
       ['15:17', 'a Pod has apiVersion v1', 'write apiVersion: v1'],
       ['20:11', '`workloads[3].spec.containers[0].image` is missing', 'add `image: netlab/app`'],
