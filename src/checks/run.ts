@@ -267,6 +267,7 @@ function resolvedProbe(check: CheckSpec, driver: ProbeDriver, from: Place, to: P
   }
   probe.count = check.count;
   probe.distinct = check.distinct;
+  if (check.sourcePort !== undefined) probe.sourcePort = check.sourcePort;
   return probe;
 }
 
