@@ -10,6 +10,7 @@ import { lastLogLine, stoppedState } from '../../engine/container-state.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
+import { sourceRangeDrop } from './source-ranges.js';
 import { staleUdpFlow } from './stale-flow.js';
 import {
   dnsServiceFacts,
@@ -55,7 +56,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     const { facts } = await gatherFacts(target, path, ns, { dnsName: byName, dnsService });
     if (facts.dns && !dnsProbe) facts.dns.expected = facts.service?.clusterIP;
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
-    const found = analyzePath(facts, { dnsOnly: dnsProbe });
+    const found = sourceRangeDrop(lab, facts) ?? analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
     return found ?? (await staleUdpFlow(target, check, facts)) ?? (await nodePortRule(target, check, ready));
   } catch {
