@@ -134,6 +134,17 @@ describe.each(['userspace', 'iptables', 'nftables'])('proxy-modes in %s mode', (
     expect([...(await curlFromClient(name))].sort()).toEqual(['server-0', 'server-1']);
   });
 
+  it('the node shows what this mode wrote', async () => {
+    if (mode === 'nftables') {
+      const r = await netlab(['exec', name, 'node1', '--', 'nft', 'list', 'table', 'ip', 'kube-proxy']);
+      expect(r.stdout).toMatch(/map service-ips/);
+      expect(r.stdout).toMatch(/numgen random mod 2 vmap/);
+    } else {
+      const r = await netlab(['exec', name, 'node1', '--', 'iptables-save', '-t', 'nat']);
+      expect(r.stdout).toMatch(mode === 'userspace' ? /KUBE-PORTALS-CONTAINER.*REDIRECT --to-ports 104\d\d/ : /-j KUBE-SVC-[A-Z2-7]{16}/);
+    }
+  });
+
   // kube-proxy's conntrack housekeeping (iptables and nftables; the userspace proxy holds its flows itself).
   if (mode !== 'userspace')
     it("a UDP flow's pod goes away: the sync deletes its conntrack entry, so the same flow reaches the other pod", async () => {
@@ -149,15 +160,7 @@ describe.each(['userspace', 'iptables', 'nftables'])('proxy-modes in %s mode', (
       expect(await send()).toBe(first === 'server-0' ? 'server-1' : 'server-0');
     });
 
-  it('the node shows what this mode wrote', async () => {
-    if (mode === 'nftables') {
-      const r = await netlab(['exec', name, 'node1', '--', 'nft', 'list', 'table', 'ip', 'kube-proxy']);
-      expect(r.stdout).toMatch(/map service-ips/);
-      expect(r.stdout).toMatch(/numgen random mod 2 vmap/);
-    } else {
-      const r = await netlab(['exec', name, 'node1', '--', 'iptables-save', '-t', 'nat']);
-      expect(r.stdout).toMatch(mode === 'userspace' ? /KUBE-PORTALS-CONTAINER.*REDIRECT --to-ports 104\d\d/ : /-j KUBE-SVC-[A-Z2-7]{16}/);
-    }
+  it('down leaves nothing', async () => {
     const down = await netlab(['down', name]);
     expect(down.exitCode).toBe(0);
     expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });

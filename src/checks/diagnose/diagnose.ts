@@ -10,6 +10,7 @@ import { lastLogLine, stoppedState } from '../../engine/container-state.js';
 import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
+import { whyNotReady } from './not-ready.js';
 import { sourceRangeDrop } from './source-ranges.js';
 import { staleUdpFlow } from './stale-flow.js';
 import {
@@ -58,6 +59,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
     const found = sourceRangeDrop(lab, facts) ?? analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
+    if (found && / are not ready$/.test(found)) return (await whyNotReady(target, found).catch(() => undefined)) ?? found;
     return found ?? (await staleUdpFlow(target, check, facts)) ?? (await nodePortRule(target, check, ready));
   } catch {
     return undefined;
