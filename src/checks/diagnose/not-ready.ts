@@ -6,9 +6,10 @@ import type { LabTarget } from '../target.js';
 
 /** The sentence with the failing probe's own words added (undefined: none could be read). */
 export async function whyNotReady(target: LabTarget, sentence: string): Promise<string | undefined> {
-  const names = /its pods \(([^)]*)\) are not ready$/.exec(sentence)?.[1]?.split(', ');
-  if (!names || !target.probeReadiness) return undefined;
-  const pods = target.plan.pods.filter((p) => names.includes(podTitle(p)));
+  const said = /^service ([^/\s]+)\/\S+ has no endpoints: its pods \(([^)]*)\) are not ready$/.exec(sentence);
+  if (!said || !target.probeReadiness) return undefined;
+  const [namespace, names] = [said[1], said[2]!.split(', ')];
+  const pods = target.plan.pods.filter((p) => p.namespace === namespace && names.includes(p.name));
   const containers = pods.flatMap((p) =>
     p.containers.map((c) => {
       const spec = target.lab.pods
