@@ -11,6 +11,7 @@ import { describeListening, listensOn, lookupRoute } from './evidence.js';
 import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
 import { whyNotReady } from './not-ready.js';
+import { sourceIpLost } from './source-ip.js';
 import { sourceRangeDrop } from './source-ranges.js';
 import { staleUdpFlow } from './stale-flow.js';
 import {
@@ -60,7 +61,7 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     const found = sourceRangeDrop(lab, facts) ?? analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
     if (found && / are not ready$/.test(found)) return (await whyNotReady(target, found).catch(() => undefined)) ?? found;
-    return found ?? (await staleUdpFlow(target, check, facts)) ?? (await nodePortRule(target, check, ready));
+    return found ?? sourceIpLost(lab, facts, result.detail) ?? (await staleUdpFlow(target, check, facts)) ?? (await nodePortRule(target, check, ready));
   } catch {
     return undefined;
   }
