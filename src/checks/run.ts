@@ -270,6 +270,7 @@ function resolvedProbe(check: CheckSpec, driver: ProbeDriver, from: Place, to: P
   if (check.maxMs !== undefined) probe.maxMs = check.maxMs;
   if (check.host !== undefined) probe.host = check.host;
   if (check.path !== undefined) probe.path = check.path;
+  if (check.sourcePort !== undefined) probe.sourcePort = check.sourcePort;
   return probe;
 }
 

@@ -12,6 +12,7 @@ import type { Engine } from '../engine/engine.js';
 import { lastWords, type NamespaceRef } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
+import { clearStaleUdpFlows } from './conntrack-cleanup.js';
 import { withLabLock } from './lock.js';
 import { nodeStart, readProxyState, syncProxyRules } from './proxy-state.js';
 import { syncIngress } from './ingress.js';
@@ -154,7 +155,16 @@ async function syncLocked(
       // Its files go in first (the proxy's config), then the rules and the process (started, or told to re-read them) at once.
       await Promise.all(jobs.map((j) => (j.sync?.files ? engine.putFiles(j.container, j.sync.files.dir, j.sync.files.files) : undefined)));
       const work: Promise<unknown>[] = [];
-      if (jobs.length && (lab.services.length || policies)) work.push(rules().then(() => sendGratuitousArp(target.toolbox, added)));
+      // Once the rules are in, the UDP flows they no longer send where conntrack does are forgotten (as kube-proxy does).
+      const staleFlows = () =>
+        clearStaleUdpFlows(
+          target.toolbox,
+          lab.topology.proxyMode,
+          nodes.map(({ node, ref }) => ({ node: node.name, ref })),
+          planned,
+        );
+      if (jobs.length && (lab.services.length || policies))
+        work.push(rules().then(() => Promise.all([sendGratuitousArp(target.toolbox, added), lab.services.length ? staleFlows() : undefined])));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));

@@ -278,6 +278,8 @@ export interface CheckSpec {
   count?: number;
   /** ...and require answers from at least this many different pods (load spreading). */
   distinct?: number;
+  /** udp: the source port every datagram leaves from (one flow, one conntrack entry). */
+  sourcePort?: number;
   /** dns: the record type asked for. */
   record?: 'A' | 'SRV' | 'PTR';
   /** Names of checks that must pass first; if one fails, this one is "blocked by" it, not failed. */

@@ -5,7 +5,7 @@
 import { PROBE_KIND_NAMES, type Expectation, type ProbeKind } from './model.js';
 
 /** Optional check fields only some kinds take (`via` is described by ProbeFields.via). */
-export type ProbeOption = 'contains' | 'by' | 'count' | 'distinct' | 'record' | 'answers' | 'maxMs' | 'host' | 'path';
+export type ProbeOption = 'contains' | 'by' | 'count' | 'distinct' | 'record' | 'answers' | 'maxMs' | 'host' | 'path' | 'sourcePort';
 
 export interface ProbeFields {
   /** What `to` names: any lab endpoint, a pod, a Service, a name for the pod's resolver, or nothing. */
@@ -37,7 +37,7 @@ const REACH: readonly Expectation[] = ['reachable', 'unreachable'];
 export const PROBE_FIELDS: Readonly<Record<ProbeKind, ProbeFields>> = {
   http: { to: 'endpoint', port: 'TCP', expects: REACH, options: ['contains', 'by', 'count', 'distinct', 'maxMs', 'host', 'path'] },
   tcp: { to: 'endpoint', port: 'TCP', expects: REACH, options: ['by', 'maxMs'] },
-  udp: { to: 'endpoint', port: 'UDP', expects: REACH, options: ['by', 'count', 'distinct'] },
+  udp: { to: 'endpoint', port: 'UDP', expects: REACH, options: ['by', 'count', 'distinct', 'sourcePort'] },
   ping: { to: 'endpoint', expects: REACH, options: ['maxMs'] },
   traceroute: { to: 'endpoint', expects: REACH, options: [], via: { names: 'a hop', also: [] } },
   netns: {

@@ -1,12 +1,17 @@
 // Every exercise: its checks FAIL on the starting state (so a pass proves the fix), and its
 // solution, run as a student would, makes them pass. One lab at a time, each a fresh copy.
 import { execa } from 'execa';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLab, resolveLabFile } from '../../src/labfile/load.js';
 import { checkJson, labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
 
-const labs = ['container-to-container', 'pod-to-pod', 'multi-node', 'pod-to-service', 'service-dns', 'nodeport', 'ingress', 'network-policy'];
+// Every lab of the catalogue (labs/<name>/lab.yaml) that has exercises.
+const labs = readdirSync(join(root, 'labs'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'labs', d.name, 'lab.yaml')))
+  .map((d) => d.name)
+  .sort();
 const exercises = (
   await Promise.all(
     labs.map(async (lab) => {
@@ -23,8 +28,8 @@ afterAll(async () => {
 });
 
 describe('exercises', () => {
-  it('there are at least 8, each with instructions in English and Korean', () => {
-    expect(exercises.length).toBeGreaterThanOrEqual(8);
+  it('there are at least 16, each with instructions in English and Korean', () => {
+    expect(exercises.length).toBeGreaterThanOrEqual(16);
     for (const { exercise } of exercises) {
       expect(exercise.instructions.en.length).toBeGreaterThan(40);
       expect(exercise.instructions.ko).toMatch(/[\uac00-\ud7a3]/);

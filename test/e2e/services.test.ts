@@ -143,6 +143,24 @@ describe.each(['userspace', 'iptables', 'nftables'])('proxy-modes in %s mode', (
       const r = await netlab(['exec', name, 'node1', '--', 'iptables-save', '-t', 'nat']);
       expect(r.stdout).toMatch(mode === 'userspace' ? /KUBE-PORTALS-CONTAINER.*REDIRECT --to-ports 104\d\d/ : /-j KUBE-SVC-[A-Z2-7]{16}/);
     }
+  });
+
+  // kube-proxy's conntrack housekeeping (iptables and nftables; the userspace proxy holds its flows itself).
+  if (mode !== 'userspace')
+    it("a UDP flow's pod goes away: the sync deletes its conntrack entry, so the same flow reaches the other pod", async () => {
+      const send = async () => {
+        const r = await netlab(['exec', name, 'client', '--', 'sh', '-c', 'echo x | nc -u -p 40100 -W 1 -w 2 udp-echo 53']);
+        return /Hello from (server-\d)/.exec(r.stdout)?.[1];
+      };
+      const first = await send();
+      expect(first).toMatch(/^server-[01]$/);
+      await (await engine()).killContainer(`${name}-${first}-server`);
+      const sync = await netlab(['sync', name]);
+      expect(sync.exitCode, sync.all).toBe(0);
+      expect(await send()).toBe(first === 'server-0' ? 'server-1' : 'server-0');
+    });
+
+  it('down leaves nothing', async () => {
     const down = await netlab(['down', name]);
     expect(down.exitCode).toBe(0);
     expect(await labObjects(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });

@@ -13,6 +13,10 @@ import { proxyModeDriver } from '../../plan/proxy/registry.js';
 import { probeDriver } from '../probes/index.js';
 import { ingressRouting } from './ingress.js';
 import { policyDiagnosis } from './policy.js';
+import { whyNotReady } from './not-ready.js';
+import { sourceIpLost } from './source-ip.js';
+import { sourceRangeDrop } from './source-ranges.js';
+import { staleUdpFlow } from './stale-flow.js';
 import {
   dnsServiceFacts,
   gatherFacts,
@@ -57,11 +61,14 @@ export async function diagnose(target: LabTarget, check: CheckSpec, result: Chec
     const { facts } = await gatherFacts(target, path, ns, { dnsName: byName, dnsService });
     if (facts.dns && !dnsProbe) facts.dns.expected = facts.service?.clusterIP;
     if (dnsProbe && facts.dns) facts.dns.expected = undefined;
-    const found = analyzePath(facts, { dnsOnly: dnsProbe });
+    const found = sourceRangeDrop(lab, facts) ?? analyzePath(facts, { dnsOnly: dnsProbe });
     if (found && / pod \S+ is not running$/.test(found)) return (await notReadyPod(target, found)) ?? found;
+    if (found && / are not ready$/.test(found)) return (await whyNotReady(target, found).catch(() => undefined)) ?? found;
     return (
       found ??
       policyDiagnosis(lab, plan, facts) ??
+      sourceIpLost(lab, facts, result.detail) ??
+      (await staleUdpFlow(target, check, facts)) ??
       (await nodePortRule(target, check, ready)) ??
       ingressRouting(lab, plan, check, ready) ??
       (await impairedLinks(target, ns))

@@ -33,6 +33,8 @@ export interface ResolvedProbe {
   /** http/udp: requests to send, and how many different pods must answer. */
   count?: number;
   distinct?: number;
+  /** udp: the source port of every datagram. */
+  sourcePort?: number;
   /** dns: record type; conntrack: the source pod's IP and the endpoints that count as translations. */
   record?: 'A' | 'SRV' | 'PTR';
   /** dns: the exact set of records the answer must hold (as dig prints their data). */

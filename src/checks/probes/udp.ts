@@ -11,8 +11,23 @@ const NO_ANSWER = `no UDP answer within ${CONNECT_TIMEOUT_S} s`;
 export const udp: ProbeDriver = {
   kind: 'udp',
   // Host and port after `--`: operands, never options.
+  // A fixed source port is one socket at a time: those requests go one after another.
   steps: (p) =>
-    repeated(p, { ...fromSource(p, ['nc', '-u', '-W', '1', '-w', `${CONNECT_TIMEOUT_S}`, '--', targetHost(p), `${p.port}`]), stdin: 'netlab-probe\n' }),
+    repeated(p, {
+      ...fromSource(p, [
+        'nc',
+        '-u',
+        ...(p.sourcePort ? ['-p', `${p.sourcePort}`] : []),
+        '-W',
+        '1',
+        '-w',
+        `${CONNECT_TIMEOUT_S}`,
+        '--',
+        targetHost(p),
+        `${p.port}`,
+      ]),
+      stdin: 'netlab-probe\n',
+    }).map((step, i) => (p.sourcePort && i > 0 ? { ...step, after: [i - 1] } : step)),
   judge: (p, results) => {
     if ((p.count ?? 1) > 1)
       return judgeRepeated(

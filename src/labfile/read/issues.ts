@@ -57,6 +57,7 @@ const EXAMPLES: Record<string, string> = {
   timeoutSeconds: '10800',
   count: '10',
   distinct: '2',
+  sourcePort: '40000',
   points: '1',
   id: 'wrong-selector',
   title: '{en: <English>, ko: <Korean>}',

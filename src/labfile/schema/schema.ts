@@ -503,6 +503,16 @@ export const checkSchema = z
       .max(MAX_COUNT)
       .optional()
       .meta({ description: 'http and udp: at least this many different pods must answer the `count` requests (load spreading).', examples: [2] }),
+    sourcePort: z
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .meta({
+        description:
+          'probe udp: send every datagram from this source port, as a client that keeps one UDP flow (statsd, syslog, a DNS forwarder): conntrack holds one entry for it.',
+        examples: [40000],
+      }),
     record: z.enum(DNS_RECORDS).optional().meta({ description: 'probe dns: the record type to ask for: A (default), SRV or PTR (`to` an IP address).' }),
     needs: z
       .array(z.string().min(1))

@@ -256,6 +256,7 @@ function checkSpec(input: CheckInput, place: Place, probe: ProbeKind, to: Endpoi
   if (to?.kind === 'service' && takes.includes('by')) check.by = input.by ?? 'ip';
   if (input.count !== undefined) check.count = input.count;
   if (input.distinct !== undefined) check.distinct = input.distinct;
+  if (input.sourcePort !== undefined) check.sourcePort = input.sourcePort;
   if (takes.includes('record')) check.record = input.record ?? 'A';
   if (input.pass !== undefined) check.pass = input.pass;
   if (input.fail !== undefined) check.fail = input.fail;

@@ -79,7 +79,7 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
     else if (input.by === 'dns' && !lab.topology.dns)
       error('by', 'by: dns needs the cluster DNS, and this lab runs none (topology.dns is off)', 'set topology.dns: true, or write by: ip');
   }
-  for (const field of ['count', 'distinct'] as const) {
+  for (const field of ['count', 'distinct', 'sourcePort'] as const) {
     if (input[field] !== undefined && !takes.includes(field))
       error(
         field,
@@ -95,6 +95,12 @@ export function checkOptions(input: CheckInput, probe: ProbeKind, to: EndpointRe
         'distinct',
         `distinct: ${input.distinct} needs at least ${input.distinct} requests, and count is ${input.count ?? '1 (the default)'}`,
         `${input.count === undefined ? 'add' : 'write'} count: ${Math.min(100, Math.max(input.distinct * 10, 10))} (requests spread over the pods by chance need a margin)`,
+      );
+    else if (input.sourcePort !== undefined && input.distinct > 1 && takes.includes('sourcePort'))
+      error(
+        'distinct',
+        `sourcePort: ${input.sourcePort} makes every request one UDP flow, which conntrack keeps on one pod, so distinct: ${input.distinct} can never pass`,
+        'remove sourcePort to count the pods, or remove distinct',
       );
     else if (input.expect === 'unreachable')
       error('distinct', '`distinct` counts the pods that answer, so it needs expect: reachable', 'remove distinct, or write expect: reachable', true);

@@ -65,6 +65,13 @@ describe('checks of Services and DNS', () => {
       ],
       ['157:5', 'expect: nxdomain means no answer, and `answers` lists what the answer holds', 'remove answers, or remove expect: nxdomain'],
       ['161:5', '`answers` only applies to dns checks, and this is an http check', 'remove answers, or set probe: dns'],
+      ['166:5', '`sourcePort` only applies to udp checks, and this is a tcp check', 'remove sourcePort, or use probe: udp'],
+      [
+        '173:15',
+        'sourcePort: 40000 makes every request one UDP flow, which conntrack keeps on one pod, so distinct: 2 can never pass',
+        'remove sourcePort to count the pods, or remove distinct',
+      ],
+      ['178:17', '`checks[32].sourcePort` must be at most 65535, not the number 70000', 'write a number up to 65535'],
     ]);
   });
 });

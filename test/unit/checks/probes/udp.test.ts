@@ -16,6 +16,12 @@ describe('udp', () => {
     });
   });
 
+  it('sourcePort: every datagram from that port (one flow), one nc after another since they share the port', () => {
+    const fixed = { ...NC, argv: ['nc', '-u', '-p', '40000', '-W', '1', '-w', '1', '--', '10.96.0.30', '53'] };
+    expect(probeSteps({ ...udp, sourcePort: 40000 })).toEqual([fixed]);
+    expect(probeSteps({ ...udp, sourcePort: 40000, count: 3 })).toEqual([fixed, { ...fixed, after: [0] }, { ...fixed, after: [1] }]);
+  });
+
   it('reached when something answered; many requests are counted by the pods that answered', () => {
     expect(judge(udp, [ran('')])).toEqual({ ok: false, detail: 'no UDP answer within 1 s' });
     expect(judge(udp, [ran('Hello from echo-0 udp\n')])).toEqual({ ok: true, detail: 'Hello from echo-0 udp' });
