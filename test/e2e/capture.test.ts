@@ -7,21 +7,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine, labObjects, netlab, root, uniqueName, waitFor } from '../helpers/e2e.js';
+import { SERVER_NODEPORT } from '../helpers/manifests.js';
 
 const lab = uniqueName('capture');
 const CLUSTER_IP = '10.3.241.152';
 const CLIENT_IP = '10.0.1.3';
 let dir = '';
-
-/** A NodePort Service over the server pods (one on each node). */
-const NODEPORT = `apiVersion: v1
-kind: Service
-metadata: { name: web-np }
-spec:
-  type: NodePort
-  selector: { app: server_pod1 }
-  ports: [{ port: 80, targetPort: 8080, nodePort: 30600 }]
-`;
 
 interface Capture {
   child: ChildProcess;
@@ -151,7 +142,7 @@ describe('netlab capture', () => {
 
   it('explain --capture, external → a nodePort: the node address on external eth0, then masqueraded and DNATed at the server', async () => {
     const file = join(dir, 'nodeport.yaml');
-    await writeFile(file, NODEPORT);
+    await writeFile(file, SERVER_NODEPORT);
     const applied = await netlab(['apply', lab, '-f', file]);
     expect(applied.exitCode, applied.all).toBe(0);
     const r = await netlab(['explain', lab, 'external', 'node1:30600', '--capture', '--json']);

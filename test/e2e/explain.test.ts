@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labObjects, netlab, root, uniqueName } from '../helpers/e2e.js';
+import { SERVER_NODEPORT } from '../helpers/manifests.js';
 
 interface Hop {
   hop: string;
@@ -16,16 +17,6 @@ interface Hop {
 
 const iptLab = uniqueName('explain-ipt');
 const nftLab = uniqueName('explain-nft');
-
-/** A NodePort Service over the same server pods (one on each node), applied to both labs. */
-const NODEPORT = `apiVersion: v1
-kind: Service
-metadata: { name: web-np }
-spec:
-  type: NodePort
-  selector: { app: server_pod1 }
-  ports: [{ port: 80, targetPort: 8080, nodePort: 30600 }]
-`;
 
 async function explainJson(lab: string, from = 'client', to = 'service-test:80'): Promise<{ ok: boolean; hops: Hop[] }> {
   const r = await netlab(['explain', lab, from, to, '--json']);
@@ -59,7 +50,7 @@ describe('netlab explain', () => {
     expect(a.exitCode, a.all).toBe(0);
     expect(b.exitCode, b.all).toBe(0);
     const dir = await mkdtemp(join(tmpdir(), 'netlab-explain-'));
-    await writeFile(join(dir, 'nodeport.yaml'), NODEPORT);
+    await writeFile(join(dir, 'nodeport.yaml'), SERVER_NODEPORT);
     for (const lab of [iptLab, nftLab]) {
       const applied = await netlab(['apply', lab, '-f', join(dir, 'nodeport.yaml')]);
       expect(applied.exitCode, applied.all).toBe(0);
