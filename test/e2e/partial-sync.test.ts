@@ -3,7 +3,7 @@
 // nft prints them, are those a full sync writes, and traffic follows; a node whose sync state
 // is corrupted or missing is synced in full and its state written anew.
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROXY_STATE_PATH } from '../../src/cluster/proxy-state.js';
+import { PROXY_STATE_DIR, PROXY_STATE_FILE, PROXY_STATE_PATH } from '../../src/cluster/proxy-state.js';
 import { RunningLab } from '../../src/cluster/running-lab.js';
 import { syncServices } from '../../src/cluster/sync.js';
 import { engine, netlab, uniqueName } from '../helpers/e2e.js';
@@ -107,5 +107,25 @@ describe.each(['iptables', 'nftables'])('partial syncs in %s mode', (mode) => {
     // The states are good again: the next sync is partial (and has nothing to write).
     expect((await syncServices(running, () => {})).partialNodes).toBe(nodes.length);
     expect(await curlFromClient(name)).toEqual(['server-0']);
+  });
+
+  it('a state whose rules were never loaded (its token not in the kernel) fails the partial sync there; a full one follows', async () => {
+    const e = await engine();
+    const running = await RunningLab.open(e, name);
+    const before = await Promise.all(nodes.map((n) => rulesOf(name, n, mode)));
+    const read = await netlab(['exec', name, 'node1', '--', 'cat', PROXY_STATE_PATH]);
+    const state = JSON.parse(read.stdout) as { token: string; ports: Record<string, { in: string }> };
+    const real = state.token;
+    // As a sync whose state was written but whose load failed: another token, a port said to have other rules.
+    state.token = '0x00000001';
+    Object.values(state.ports)[0]!.in = 'never-loaded';
+    await e.putFiles(running.plan.nodes[0]!.container.name, PROXY_STATE_DIR, { [PROXY_STATE_FILE]: JSON.stringify(state) });
+
+    expect((await syncServices(running, () => {})).partialNodes).toBe(0);
+    expect(await Promise.all(nodes.map((n) => rulesOf(name, n, mode)))).toEqual(before);
+    const after = JSON.parse((await netlab(['exec', name, 'node1', '--', 'cat', PROXY_STATE_PATH])).stdout) as { token: string };
+    expect(after.token).toBe(real);
+    // The kernel holds the real token (nft -j prints the element as a number).
+    expect(before[0]).toContain(mode === 'iptables' ? real : String(Number(real)));
   });
 });
