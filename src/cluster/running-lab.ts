@@ -1,6 +1,7 @@
 // A lab as it runs on an engine, as one aggregate: the lab (its file, with what apply/delete/
 // scale changed), its plan on the underlay it got, the overlay of changes, and its toolbox.
 // Commands about a running lab open one and ask it; nothing else re-derives these.
+import { resolve } from 'node:path';
 import { NetlabError, LabFileError } from '../core/errors.js';
 import { LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
 import { podContainerName } from '../core/names.js';
@@ -144,12 +145,29 @@ export interface RunningLabFile {
 }
 
 async function readRunningLabFile(engine: Engine, labArg: string, options: { checksFile?: string } = {}): Promise<RunningLabFile> {
+  const checks = options.checksFile !== undefined ? { checksFile: options.checksFile } : {};
+  // The file labArg names is read while the engine is asked for a lab by that name: usually the
+  // same file (a lab up under the name in its file), else it is read again below.
+  let guess: string | undefined;
+  try {
+    guess = resolveLabFile(labArg);
+  } catch {
+    guess = undefined;
+  }
+  const early = guess
+    ? loadLab(guess, checks).then(
+        (read) => ({ read }),
+        (error: unknown) => ({ error }),
+      )
+    : undefined;
   const found = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
   const onEngine = !!found?.file;
-  const read = await loadLab(found?.file ?? resolveLabFile(labArg), {
-    ...(onEngine ? { name: labArg } : {}),
-    ...(options.checksFile !== undefined ? { checksFile: options.checksFile } : {}),
-  });
+  if (early && (!onEngine || resolve(found!.file!) === guess)) {
+    const r = await early;
+    if ('error' in r && !onEngine) throw r.error;
+    if ('read' in r && (!onEngine || r.read.lab.name === labArg)) return { onEngine, read: r.read };
+  }
+  const read = await loadLab(found?.file ?? resolveLabFile(labArg), { ...(onEngine ? { name: labArg } : {}), ...checks });
   return { onEngine, read };
 }
 
