@@ -1,6 +1,7 @@
 // A lab as it runs on an engine, as one aggregate: the lab (its file, with what apply/delete/
 // scale changed), its plan on the underlay it got, the overlay of changes, and its toolbox.
 // Commands about a running lab open one and ask it; nothing else re-derives these.
+import { resolve } from 'node:path';
 import { NetlabError, LabFileError } from '../core/errors.js';
 import { LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
 import { podContainerName } from '../core/names.js';
@@ -11,7 +12,7 @@ import { Toolbox } from '../engine/toolbox.js';
 import { containerName } from '../engine/types.js';
 import { imageRefs } from '../images/index.js';
 import { resolveEndpoint } from '../labfile/endpoints.js';
-import { type CheckFileId, loadLab, resolveLabFile } from '../labfile/load.js';
+import { type CheckFileId, type LoadedLab, loadLab, resolveLabFile } from '../labfile/load.js';
 import { DEFAULT_NAMESPACES, type Lab, type ProxyMode } from '../labfile/model.js';
 import { isProxyMode } from '../core/proxy-modes.js';
 import { didYouMean, suggestion } from '../core/suggest.js';
@@ -121,7 +122,9 @@ export async function runningLabName(engine: Engine, labArg: string): Promise<st
 
 /**
  * A command that changes a running lab: under the lab's lock, the lab opened as it runs now (so
- * nothing another command changed meanwhile is lost), then `work` on it.
+ * nothing another command changed meanwhile is lost), then `work` on it. The labs on the engine
+ * are listed once and the lab file read before the lock is taken (neither is what the lock
+ * guards); the lab's state is read under it.
  */
 export async function withRunningLab<T>(
   engine: Engine,
@@ -130,8 +133,42 @@ export async function withRunningLab<T>(
   work: (running: RunningLab) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const name = await runningLabName(engine, labArg);
-  return withLabLock(engine, name, command, async () => work(await RunningLab.open(engine, labArg)), options);
+  const file = await readRunningLabFile(engine, labArg);
+  return withLabLock(engine, file.read.lab.name, command, async () => work(await RunningLab.open(engine, labArg, {}, file)), options);
+}
+
+/** Which lab `labArg` names (a lab on the engine by that name, else a lab file), its file read. */
+export interface RunningLabFile {
+  /** The lab was found on the engine by name (its file is on its labels). */
+  onEngine: boolean;
+  read: LoadedLab;
+}
+
+async function readRunningLabFile(engine: Engine, labArg: string, options: { checksFile?: string } = {}): Promise<RunningLabFile> {
+  const checks = options.checksFile !== undefined ? { checksFile: options.checksFile } : {};
+  // The file labArg names is read while the engine is asked for a lab by that name: usually the
+  // same file (a lab up under the name in its file), else it is read again below.
+  let guess: string | undefined;
+  try {
+    guess = resolveLabFile(labArg);
+  } catch {
+    guess = undefined;
+  }
+  const early = guess
+    ? loadLab(guess, checks).then(
+        (read) => ({ read }),
+        (error: unknown) => ({ error }),
+      )
+    : undefined;
+  const found = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
+  const onEngine = !!found?.file;
+  if (early && (!onEngine || resolve(found!.file!) === guess)) {
+    const r = await early;
+    if ('error' in r && !onEngine) throw r.error;
+    if ('read' in r && (!onEngine || r.read.lab.name === labArg)) return { onEngine, read: r.read };
+  }
+  const read = await loadLab(found?.file ?? resolveLabFile(labArg), { ...(onEngine ? { name: labArg } : {}), ...checks });
+  return { onEngine, read };
 }
 
 export class RunningLab {
@@ -156,13 +193,8 @@ export class RunningLab {
    * finds the copy's file), else the lab file by name/path; it must be up. `checksFile`: an
    * instructor's check file whose checks replace the lab's own.
    */
-  static async open(engine: Engine, labArg: string, options: { checksFile?: string } = {}): Promise<RunningLab> {
-    const onEngine = (await listLabsOnEngine(engine)).find((l) => l.name === labArg);
-    const file = onEngine?.file ?? resolveLabFile(labArg);
-    const read = await loadLab(file, {
-      ...(onEngine?.file ? { name: labArg } : {}),
-      ...(options.checksFile !== undefined ? { checksFile: options.checksFile } : {}),
-    });
+  static async open(engine: Engine, labArg: string, options: { checksFile?: string } = {}, file?: RunningLabFile): Promise<RunningLab> {
+    const { onEngine, read } = file ?? (await readRunningLabFile(engine, labArg, options));
     const loaded = withAddons(read.lab);
     const state = await readLabState(engine, loaded.name);
     const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;

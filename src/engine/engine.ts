@@ -284,7 +284,7 @@ export class Engine {
   }
 
   /** Writes small files into a container's directory (like `docker cp`): one tar, one call. */
-  putFiles(container: string, dir: string, files: Record<string, string>): Promise<void> {
+  putFiles(container: string, dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
     return this.call(`put ${short(container)}:${dir} ${Object.keys(files).join(',')}`, async () => {
       const tar = pack();
       for (const [name, content] of Object.entries(files)) tar.entry({ name, mode: 0o644 }, content);
@@ -296,7 +296,12 @@ export class Engine {
   }
 
   /** A small file's text out of a container (like `docker cp`): one call, no exec; undefined when there is no such file. */
-  readFile(container: string, path: string): Promise<string | undefined> {
+  async readFile(container: string, path: string): Promise<string | undefined> {
+    return (await this.readFileBytes(container, path))?.toString('utf8');
+  }
+
+  /** A small file's bytes out of a container, as readFile. */
+  readFileBytes(container: string, path: string): Promise<Buffer | undefined> {
     return this.call(
       `get ${short(container)}:${path}`,
       async () => {
@@ -316,7 +321,7 @@ export class Engine {
           stream.on('end', next);
         });
         await pipeline(archive as Readable, tar);
-        return Buffer.concat(chunks).toString('utf8');
+        return Buffer.concat(chunks);
       },
       (r) => (r === undefined ? 'no such file' : `${r.length} bytes`),
     );

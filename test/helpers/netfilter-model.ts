@@ -1,6 +1,6 @@
 // Small, strict models of what the kernel does with netlab's rule texts, for the partial-sync
 // property tests: `iptables-restore --noflush` (chains declared, flushed, appended to,
-// deleted; a jump to a chain that does not exist, or the deletion of a chain still jumped to,
+// deleted; a rule deleted that is not there, a jump to a chain that does not exist, or the deletion of a chain still jumped to,
 // fails the table's transaction) and `nft -f` (one transaction: tables, chains, sets, maps,
 // rules, elements, with nft's errors for missing objects, duplicate keys and objects still in
 // use). Each model prints itself in a normal form (chains and elements sorted), as
@@ -32,6 +32,12 @@ export class IptablesModel {
         if (rest.includes('-j') && !BUILTIN_TARGETS.has(target!) && !table.has(target!)) throw new Error(`no target chain ${target}: ${line}`);
         if (line.startsWith('-A ')) rules.push(rest.join(' '));
         else rules.unshift(rest.join(' '));
+      } else if (line.startsWith('-D ')) {
+        const [, chain, ...rest] = line.split(' ');
+        const rules = table.get(chain!);
+        const at = rules?.indexOf(rest.join(' ')) ?? -1;
+        if (at < 0) throw new Error(`no such rule to delete: ${line}`);
+        rules!.splice(at, 1);
       } else if (line.startsWith('-X ')) {
         const chain = line.slice(3);
         if (!table.has(chain)) throw new Error(`no chain to delete: ${chain}`);

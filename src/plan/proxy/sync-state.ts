@@ -9,7 +9,7 @@ import * as crypto from 'node:crypto';
 import type { ProxyInput, ServicePortState } from './types.js';
 
 /** Bumped whenever what the generators write, or what the state holds, changes meaning. */
-export const SYNC_STATE_FORMAT = 'netlab-kube-proxy-sync/1';
+export const SYNC_STATE_FORMAT = 'netlab-kube-proxy-sync/2';
 
 /** What one service port contributed to the node's rules. */
 export interface PortState {
@@ -35,6 +35,12 @@ export interface ProxySyncState {
   ports: Record<string, PortState>;
   /** nftables: the cluster IPs in the cluster-ips set. */
   clusterIPs?: string[];
+  /**
+   * The sync's seal (see sync-token.ts): the same token goes into the kernel with the rules, and
+   * a partial sync first deletes the previous one there, so a state whose rules were never
+   * loaded makes the next partial sync fail (and a full one follow) rather than build on them.
+   */
+  token: string;
 }
 
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
@@ -61,13 +67,29 @@ export function portsByKey(input: ProxyInput): Map<string, ServicePortState> | u
   return byKey;
 }
 
+/**
+ * The state with its token: a digest of what the rules follow from (mode, node start, context,
+ * each port's input hash; not their order, which a partial sync leaves as it was), 32 bits as
+ * nftables' `mark` type takes them.
+ */
+export function sealed(state: Omit<ProxySyncState, 'token'>): ProxySyncState {
+  const ports = Object.entries(state.ports)
+    .map(([key, p]) => `${key} ${p.in}`)
+    .sort();
+  const hex = crypto
+    .createHash('sha1')
+    .update(JSON.stringify([state.mode, state.node, state.context, ports]))
+    .digest('hex');
+  return { ...state, token: `0x${hex.slice(0, 8)}` };
+}
+
 /** A state read back from a node, if it is one this netlab wrote for this node and mode (else undefined: sync in full). */
 export function usableState(text: string | undefined, mode: ProxySyncState['mode'], node: string): ProxySyncState | undefined {
   if (!text) return undefined;
   try {
     const state = JSON.parse(text) as Partial<ProxySyncState>;
     if (state.format !== SYNC_STATE_FORMAT || state.mode !== mode || state.node !== node) return undefined;
-    if (typeof state.context !== 'string' || !state.ports || typeof state.ports !== 'object') return undefined;
+    if (typeof state.context !== 'string' || typeof state.token !== 'string' || !state.ports || typeof state.ports !== 'object') return undefined;
     return state as ProxySyncState;
   } catch {
     return undefined;

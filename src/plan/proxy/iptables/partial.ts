@@ -4,7 +4,18 @@
 // whose rules changed with them, and deletes the chains those ports no longer have. What every
 // other port wrote is in the previous sync's state (sync-state.ts), so only the changed ports'
 // rules are generated. Pure.
-import { digest, type PlannedRules, type PortState, portInputHash, portKey, portsByKey, type ProxySyncState, SYNC_STATE_FORMAT } from '../sync-state.js';
+import {
+  digest,
+  type PlannedRules,
+  type PortState,
+  portInputHash,
+  portKey,
+  portsByKey,
+  type ProxySyncState,
+  SYNC_STATE_FORMAT,
+  sealed,
+} from '../sync-state.js';
+import { IPTABLES_TOKEN_TABLES, iptablesTokenSwap, iptablesWithToken } from '../sync-token.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 import { iptablesRestore, LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './rules.js';
 
@@ -82,15 +93,16 @@ function generate(input: ProxyInput, services: ServicePortState[], shared: Reado
 export function iptablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules {
   const byKey = portsByKey(input);
   const ctx = context(input);
-  const state = (ports: Record<string, PortState>): ProxySyncState => ({ format: SYNC_STATE_FORMAT, mode: 'iptables', node, context: ctx, ports });
+  const state = (ports: Record<string, PortState>): ProxySyncState => sealed({ format: SYNC_STATE_FORMAT, mode: 'iptables', node, context: ctx, ports });
   if (!byKey || !previous || previous.mode !== 'iptables' || previous.context !== ctx) {
     const shared = sharedChains(input);
     const full = generate(input, input.services, shared);
-    return { text: full.text, partial: false, state: state(byKeyRecord(input.services, full.ports)) };
+    const kept = state(byKeyRecord(input.services, full.ports));
+    return { text: iptablesWithToken(full.text, kept.token), partial: false, state: kept };
   }
   const changed = input.services.filter((sp) => previous.ports[portKey(sp)]?.in !== portInputHash(sp));
   const removed = Object.keys(previous.ports).filter((k) => !byKey.has(k));
-  if (!changed.length && !removed.length) return { text: '', partial: true, state: { ...previous, ports: reorder(input.services, previous.ports) } };
+  if (!changed.length && !removed.length) return { text: '', partial: true, state: state(reorder(input.services, previous.ports)) };
 
   const shared = sharedChains(input);
   const g = generate(input, changed, shared);
@@ -115,20 +127,24 @@ export function iptablesRules(input: ProxyInput, node: string, previous?: ProxyS
   const kept = new Set(Object.values(ports).flatMap((p) => p.chains));
   const stale = [...new Set(touched.flatMap((k) => previous.ports[k]?.chains ?? []))].filter((c) => !kept.has(c));
 
+  // Every table gets the token swap, so that a table whose last commit failed fails this one too.
+  const next = state(ports);
   let text = '';
   for (const table of TABLES) {
     const mine = (key: string) => key.startsWith(`${table}/`);
     const chains = [...write.keys()].filter(mine);
     const gone = stale.filter(mine);
-    if (!chains.length && !gone.length) continue;
+    const sealedHere = (IPTABLES_TOKEN_TABLES as readonly string[]).includes(table);
+    if (!chains.length && !gone.length && !sealedHere) continue;
     const name = (key: string) => key.slice(table.length + 1);
     text += `*${table}\n`;
     for (const c of [...chains, ...gone]) text += `:${name(c)} - [0:0]\n`;
+    if (sealedHere) for (const line of iptablesTokenSwap(previous.token, next.token)) text += `${line}\n`;
     for (const c of chains) for (const line of write.get(c)!) text += `${line}\n`;
     for (const c of gone) text += `-X ${name(c)}\n`;
     text += 'COMMIT\n';
   }
-  return { text, partial: true, state: state(ports) };
+  return { text, partial: true, state: next };
 }
 
 function byKeyRecord(services: readonly ServicePortState[], ports: readonly PortState[]): Record<string, PortState> {

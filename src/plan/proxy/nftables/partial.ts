@@ -5,7 +5,18 @@
 // other port wrote is in the previous sync's state (sync-state.ts), so only the changed ports'
 // rules are generated. The table's fixed part (base chains, maps, the node's address) is in
 // the context: when it changes the table is replaced in full. Pure.
-import { digest, type PlannedRules, type PortState, portInputHash, portKey, portsByKey, type ProxySyncState, SYNC_STATE_FORMAT } from '../sync-state.js';
+import {
+  digest,
+  type PlannedRules,
+  type PortState,
+  portInputHash,
+  portKey,
+  portsByKey,
+  type ProxySyncState,
+  SYNC_STATE_FORMAT,
+  sealed,
+} from '../sync-state.js';
+import { nftTokenSwap, nftWithToken } from '../sync-token.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 import { nftablesScript, TABLE } from './rules.js';
 
@@ -73,21 +84,23 @@ const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services
 export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules {
   const byKey = portsByKey(input);
   const ctx = digest(nftablesScript({ ...input, services: [] }));
-  const state = (ports: Record<string, PortState>): ProxySyncState => ({
-    format: SYNC_STATE_FORMAT,
-    mode: 'nftables',
-    node,
-    context: ctx,
-    ports,
-    clusterIPs: clusterIPsOf(input),
-  });
+  const state = (ports: Record<string, PortState>): ProxySyncState =>
+    sealed({
+      format: SYNC_STATE_FORMAT,
+      mode: 'nftables',
+      node,
+      context: ctx,
+      ports,
+      clusterIPs: clusterIPsOf(input),
+    });
   if (!byKey || !previous || previous.mode !== 'nftables' || previous.context !== ctx || !previous.clusterIPs) {
     const full = generate(input, input.services);
     const ports: Record<string, PortState> = {};
     input.services.forEach((sp, i) => {
       ports[portKey(sp)] = full.ports[i]!.state;
     });
-    return { text: full.text, partial: false, state: state(ports) };
+    const kept = state(ports);
+    return { text: `${full.text.replace(/\n?$/, '\n')}${nftWithToken(T, kept.token).join('\n')}\n`, partial: false, state: kept };
   }
   const changed = input.services.filter((sp) => previous.ports[portKey(sp)]?.in !== portInputHash(sp));
   const removed = Object.keys(previous.ports).filter((k) => !byKey.has(k));
@@ -118,5 +131,7 @@ export function nftablesRules(input: ProxyInput, node: string, previous?: ProxyS
   for (const p of fresh.values()) out.push(...p.rules);
   for (const p of fresh.values()) out.push(...p.elements);
   for (const ip of ips) if (!hadIPs.has(ip)) out.push(`${ADD_ELEMENT}${CLUSTER_IPS} { ${ip} }`);
-  return { text: out.length ? `${out.join('\n')}\n` : '', partial: true, state: state(ports) };
+  if (!out.length) return { text: '', partial: true, state: state(ports) };
+  const next = state(ports);
+  return { text: `${[...nftTokenSwap(T, previous.token, next.token), ...out].join('\n')}\n`, partial: true, state: next };
 }

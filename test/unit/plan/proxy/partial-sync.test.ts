@@ -166,6 +166,26 @@ describe.each(modes)('partial syncs ($name)', ({ plan, model }) => {
     expect(unchanged).toMatchObject({ partial: true, text: '' });
   });
 
+  it('a state whose rules were never loaded fails the next partial sync in the kernel; the full one after it is right', () => {
+    const node = model();
+    const first = plan(fixture, NODE);
+    node.apply(first.text, true);
+    const next = structuredClone(fixture);
+    next.services[0]!.endpoints[1]!.ip = '10.0.2.9';
+    // Its state is kept (written while it loads), but its load fails: the kernel still has the first sync's token.
+    const lost = plan(next, NODE, first.state);
+    expect(lost.partial).toBe(true);
+    next.services[0]!.endpoints[0]!.port = 9999;
+    const after = plan(next, NODE, usableState(JSON.stringify(lost.state), lost.state.mode, NODE));
+    expect(after.partial).toBe(true);
+    const before = node.normal();
+    expect(() => node.apply(after.text)).toThrow(/no such rule to delete|no element to delete/);
+    expect(node.normal()).toBe(before);
+    const full = plan(next, NODE);
+    node.apply(full.text, true);
+    expect(node.normal()).toBe(fromScratch(next).rules);
+  });
+
   it('syncs in full without a usable state: none, another node start, another context', () => {
     const full = plan(fixture, NODE);
     expect(plan(fixture, NODE, undefined).partial).toBe(false);
