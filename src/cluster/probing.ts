@@ -215,10 +215,10 @@ const RESTARTS_FILE = 'liveness-restarts.json';
 
 /** Liveness restarts by container name (Docker's RestartCount does not count restarts asked through its API). */
 export async function readLivenessRestarts(engine: Engine, toolbox: string): Promise<Record<string, number>> {
-  const r = await engine.exec(toolbox, ['cat', `${RESTARTS_DIR}/${RESTARTS_FILE}`]);
-  if (r.exitCode !== 0 || !r.stdout.trim()) return {};
+  const text = await engine.readFile(toolbox, `${RESTARTS_DIR}/${RESTARTS_FILE}`);
+  if (!text?.trim()) return {};
   try {
-    return JSON.parse(r.stdout) as Record<string, number>;
+    return JSON.parse(text) as Record<string, number>;
   } catch {
     return {};
   }

@@ -40,6 +40,21 @@ const svc5: ServicePortState = {
   endpoints: [{ ip: '10.180.0.3', port: 80, node: 'elsewhere' }],
 };
 
+/** internalTrafficPolicy Local, with one endpoint on this node and one on node2. */
+const internal: ServicePortState = {
+  namespace: 'ns1',
+  service: 'svc1',
+  portName: 'p80',
+  protocol: 'TCP',
+  clusterIP: '172.30.0.41',
+  port: 80,
+  internalPolicyLocal: true,
+  endpoints: [
+    { ip: '10.180.0.1', port: 80, node: NODE },
+    { ip: '10.180.2.1', port: 80, node: 'node2' },
+  ],
+};
+
 const input = (...services: ServicePortState[]): ProxyInput => ({ node: NODE, nodeIP: '192.168.0.2', clusterCIDR: '10.0.0.0/8', services });
 const lines = (text: string) => text.split('\n');
 
@@ -117,19 +132,6 @@ describe('iptables: LoadBalancer and Local, as upstream writes them', () => {
   });
 
   it('sends cluster-IP traffic of internalTrafficPolicy Local to KUBE-SVL only, and drops it on a node without endpoints', () => {
-    const internal: ServicePortState = {
-      namespace: 'ns1',
-      service: 'svc1',
-      portName: 'p80',
-      protocol: 'TCP',
-      clusterIP: '172.30.0.41',
-      port: 80,
-      internalPolicyLocal: true,
-      endpoints: [
-        { ip: '10.180.0.1', port: 80, node: NODE },
-        { ip: '10.180.2.1', port: 80, node: 'node2' },
-      ],
-    };
     const text = iptablesRestore(input(internal));
     expectAll(text, [
       '-A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVL-XPGD46QRK7WJZT7O',
@@ -203,19 +205,6 @@ describe('nftables: LoadBalancer and Local, as upstream writes them', () => {
   });
 
   it('maps the cluster IP of internalTrafficPolicy Local to the local- chain, and drops it on a node without endpoints', () => {
-    const internal: ServicePortState = {
-      namespace: 'ns1',
-      service: 'svc1',
-      portName: 'p80',
-      protocol: 'TCP',
-      clusterIP: '172.30.0.41',
-      port: 80,
-      internalPolicyLocal: true,
-      endpoints: [
-        { ip: '10.180.0.1', port: 80, node: NODE },
-        { ip: '10.180.2.1', port: 80, node: 'node2' },
-      ],
-    };
     const text = nftablesScript(input(internal));
     expectAll(text, [
       'add rule ip kube-proxy local-ULMVA6XW-ns1/svc1/tcp/p80 ip daddr 172.30.0.41 ip saddr != 10.0.0.0/8 jump mark-for-masquerade',
