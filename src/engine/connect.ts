@@ -68,6 +68,7 @@ function optionsFromHost(host: string, env: NodeJS.ProcessEnv): Docker.DockerOpt
 /** The endpoint of the current `docker context` (as the docker CLI resolves it), if one is set. */
 function contextEndpoint(dockerConfigDir: string, env: NodeJS.ProcessEnv): EngineEndpoint | undefined {
   let name = env.DOCKER_CONTEXT;
+  if (name) return namedContextEndpoint(dockerConfigDir, name, env);
   if (!name) {
     try {
       name = (JSON.parse(readFileSync(join(dockerConfigDir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
@@ -76,6 +77,12 @@ function contextEndpoint(dockerConfigDir: string, env: NodeJS.ProcessEnv): Engin
     }
   }
   if (!name || name === 'default') return undefined;
+  return namedContextEndpoint(dockerConfigDir, name, env);
+}
+
+/** A named docker context's endpoint (`docker context create NAME --docker host=...`). */
+function namedContextEndpoint(dockerConfigDir: string, name: string, env: NodeJS.ProcessEnv): EngineEndpoint | undefined {
+  if (name === 'default') return undefined;
   const id = createHash('sha256').update(name).digest('hex');
   try {
     const meta = JSON.parse(readFileSync(join(dockerConfigDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
@@ -117,11 +124,39 @@ export function candidateEndpoints(env: NodeJS.ProcessEnv = process.env): Engine
   return found;
 }
 
+const cachedByContext = new Map<string, Promise<Engine>>();
+
+/**
+ * The engine of a docker context by name (`undefined` or "default": the engine the docker CLI
+ * finds without one); memoised per context for the process.
+ */
+export function connectEngineAt(context: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+  if (context === undefined || context === 'default') {
+    const { DOCKER_CONTEXT: _unused, ...rest } = env;
+    return context === undefined ? connectEngine(env) : connectEngine(rest);
+  }
+  let found = cachedByContext.get(context);
+  if (!found) {
+    found = connectEngineUncached({ ...env, DOCKER_CONTEXT: context, DOCKER_HOST: undefined });
+    cachedByContext.set(context, found);
+    found.catch(() => cachedByContext.delete(context));
+  }
+  return found;
+}
+
 let cached: Promise<Engine> | undefined;
 
 /** Finds a Docker engine that answers a ping; memoised for the process. */
 export function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
-  cached ??= (async () => {
+  cached ??= connectEngineUncached(env);
+  cached.catch(() => {
+    cached = undefined;
+  });
+  return cached;
+}
+
+function connectEngineUncached(env: NodeJS.ProcessEnv): Promise<Engine> {
+  return (async () => {
     const tried: string[] = [];
     let lastError: unknown;
     for (const endpoint of candidateEndpoints(env)) {
@@ -136,8 +171,4 @@ export function connectEngine(env: NodeJS.ProcessEnv = process.env): Promise<Eng
     }
     throw new EngineUnavailableError(tried, lastError);
   })();
-  cached.catch(() => {
-    cached = undefined;
-  });
-  return cached;
 }
