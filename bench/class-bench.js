@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Benchmark (not a test): a class of N students brought up, graded and taken down, on one engine
+// and spread over several, with the CLI as an instructor runs it. Also what one student's lab
+// costs while it runs: memory (the engine's own accounting of its containers), containers and
+// processes.
+//   node bench/class-bench.js [students=40] [lab=pod-to-pod] [--contexts default,netlab-d2] [--json]
+// The first configuration is the first context alone, the second all the contexts given.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { json: { type: 'boolean' }, contexts: { type: 'string', default: 'default,netlab-d2' } },
+});
+const students = Number(positionals[0] ?? 40);
+const lab = positionals[1] ?? 'pod-to-pod';
+const contexts = flags.contexts.split(',').filter(Boolean);
+const cli = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'netlab.js');
+const work = mkdtempSync(join(tmpdir(), 'netlab-class-bench-'));
+const say = (s) => {
+  if (!flags.json) process.stdout.write(`${s}\n`);
+};
+
+const netlab = (args) => {
+  const t = performance.now();
+  const out = execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { s: (performance.now() - t) / 1000, out };
+};
+const docker = (context, args) => execFileSync('docker', ['--context', context, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim();
+
+/** Memory (MiB), containers and processes of one class's labs on one engine. */
+function cost(context, klass) {
+  const ids = docker(context, ['ps', '-q', '--filter', `label=netlab.class=${klass}`])
+    .split('\n')
+    .filter(Boolean);
+  if (!ids.length) return { memMiB: 0, containers: 0, processes: 0 };
+  const stats = docker(context, ['stats', '--no-stream', '--format', '{{.MemUsage}}\t{{.PIDs}}', ...ids]).split('\n');
+  let mem = 0;
+  let pids = 0;
+  const unit = { B: 1 / 1048576, KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1024, MB: 1, GB: 1024 };
+  for (const line of stats) {
+    const [usage, p] = line.split('\t');
+    const m = /^([\d.]+)\s*([A-Za-z]+)/.exec(usage ?? '');
+    if (m) mem += Number(m[1]) * (unit[m[2]] ?? 1);
+    pids += Number(p) || 0;
+  }
+  return { memMiB: mem, containers: ids.length, processes: pids };
+}
+
+async function configuration(name, use) {
+  const klass = `cb${process.pid % 1000}${name}`;
+  const roster = join(work, `${name}.txt`);
+  writeFileSync(roster, `${Array.from({ length: students }, (_, i) => `s${String(i + 1).padStart(2, '0')}`).join('\n')}\n`);
+  const ctx = use.flatMap((c) => ['--context', c]);
+  say(`${name}: ${students} students of ${lab} over ${use.join(', ')}`);
+  try {
+    const up = netlab(['class', 'up', lab, '--roster', roster, '--name', klass, ...ctx]);
+    say(`  class up     ${up.s.toFixed(1)} s`);
+    const grade = netlab(['class', 'grade', klass, ...ctx, '--json']);
+    const graded = JSON.parse(grade.out);
+    const full = graded.students.filter((s) => s.ok && s.score === s.maxScore).length;
+    say(`  class grade  ${grade.s.toFixed(1)} s (${full}/${graded.students.length} full marks)`);
+    const costs = use.map((c) => cost(c, klass));
+    const total = costs.reduce((a, c) => ({ memMiB: a.memMiB + c.memMiB, containers: a.containers + c.containers, processes: a.processes + c.processes }), {
+      memMiB: 0,
+      containers: 0,
+      processes: 0,
+    });
+    const perLab = { memMiB: total.memMiB / students, containers: total.containers / students, processes: total.processes / students };
+    say(`  per lab      ${perLab.memMiB.toFixed(1)} MiB, ${perLab.containers} containers, ${perLab.processes.toFixed(1)} processes`);
+    const down = netlab(['class', 'down', klass, ...ctx]);
+    say(`  class down   ${down.s.toFixed(1)} s`);
+    return { contexts: use, upS: up.s, gradeS: grade.s, downS: down.s, fullMarks: full, perLab };
+  } catch (err) {
+    netlab(['class', 'down', klass, ...ctx]);
+    throw err;
+  }
+}
+
+try {
+  const one = await configuration('one', contexts.slice(0, 1));
+  const spread = contexts.length > 1 ? await configuration('spread', contexts) : undefined;
+  const result = { lab, students, one, ...(spread ? { spread } : {}) };
+  if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (spread) say(`up+grade: ${(one.upS + one.gradeS).toFixed(1)} s on one engine, ${(spread.upS + spread.gradeS).toFixed(1)} s over ${contexts.length}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
