@@ -134,6 +134,7 @@ function failure(r: CheckResult): string {
 function studentSection(s: StudentGrade, id: string): string {
   const head = `<h3><span class="name">${e(s.student)}</span> <span class="score">${s.error !== undefined ? 'not graded' : `${s.score}/${s.maxScore}`}</span> <small>${e(s.context)} · ${e(s.lab)}</small></h3>`;
   if (s.error !== undefined) return `<article class="student errored" id="${id}">${head}<p class="error">${e(s.error)}</p></article>`;
+  if (s.checks.length === 0) return `<article class="student" id="${id}">${head}<p class="stuck">no check was graded</p></article>`;
   const failed = s.checks.filter((c) => !c.ok);
   const stuck = firstFailing(s.checks);
   const lead = stuck ? `<p class="stuck">first failing: <b>${e(stuck.name)}</b> · ${failed.length} of ${s.checks.length} checks did not pass</p>` : '';
@@ -144,7 +145,7 @@ function studentsSection(students: readonly StudentGrade[], ids: readonly string
   const parts: string[] = [];
   const clean: string[] = [];
   students.forEach((s, i) => {
-    if (s.error === undefined && s.checks.every((c) => c.ok)) clean.push(`<a href="#${ids[i]}" id="${ids[i]}">${e(s.student)}</a>`);
+    if (s.error === undefined && s.checks.length > 0 && s.checks.every((c) => c.ok)) clean.push(`<a href="#${ids[i]}" id="${ids[i]}">${e(s.student)}</a>`);
     else parts.push(studentSection(s, ids[i]!));
   });
   const all = clean.length > 0 ? `<p class="clean"><b>Every check passed:</b> ${clean.join(', ')}</p>` : '';

@@ -107,6 +107,17 @@ describe('formatClassHtml', () => {
     expect(htmlEscape(evil)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; onload=&#39;x&#39; &amp; &quot;');
   });
 
+  it('says so of a student graded on no check (not "every check passed")', () => {
+    const g = classGrade();
+    const frank = g.students.find((s) => s.student === 'frank')!;
+    frank.checks = [];
+    frank.score = frank.maxScore = 0;
+    const out = formatClassHtml(g);
+    expect(out).toContain('<b>Every check passed:</b> <a href="#s-1" id="s-1">alice</a></p>');
+    expect(out).toContain('<span class="name">frank</span> <span class="score">0/0</span>');
+    expect(out).toContain('<p class="stuck">no check was graded</p>');
+  });
+
   it('shows a time it cannot read as given, and a class with no students as empty', () => {
     const out = formatClassHtml({ lab: 'nodeport', at: 'yesterday', students: [] });
     expect(out).toContain('<time datetime="yesterday">yesterday</time>');
