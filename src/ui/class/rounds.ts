@@ -1,5 +1,6 @@
-// The grading loop of `class watch`: a round, then `intervalMs` of rest, then the next, never
-// two at once; each round's start, grade or failure dispatched as a WatchAction.
+// The grading loop of `class watch`: a round starts every `intervalMs` (or as soon as the last
+// one ends, when grading takes longer), never two at once; each round's start, grade or
+// failure dispatched as a WatchAction.
 import type { WatchAction, WatchedGrade } from './state.js';
 
 export interface Rounds {
@@ -22,14 +23,19 @@ export function runRounds(
   let resolveStopped: () => void = () => {};
   const stoppedAt = new Promise<void>((r) => (resolveStopped = r));
   const loop = (async () => {
+    let started = 0;
     for (let n = 0; !stopped && (options.limit === undefined || n < options.limit); n++) {
       if (n > 0) {
-        await new Promise<void>((r) => {
-          wake = r;
-          timer = setTimeout(r, intervalMs);
-        });
+        const rest = started + intervalMs - Date.now();
+        if (rest > 0) {
+          await new Promise<void>((r) => {
+            wake = r;
+            timer = setTimeout(r, rest);
+          });
+        }
         if (stopped) break;
       }
+      started = Date.now();
       dispatch({ type: 'grading' });
       try {
         const g = await grade();

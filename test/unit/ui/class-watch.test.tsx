@@ -175,6 +175,31 @@ describe('runRounds', () => {
     expect(most).toBe(1);
   });
 
+  it('starts a round every interval, counting the time the last one took', async () => {
+    vi.useFakeTimers();
+    try {
+      const starts: number[] = [];
+      const grade = vi.fn(async () => {
+        starts.push(Date.now());
+        await new Promise((r) => setTimeout(r, 3_000));
+        return classRounds()[0]!;
+      });
+      const t0 = Date.now();
+      const rounds = runRounds(grade, 10_000, () => {}, { limit: 3 });
+      await vi.advanceTimersByTimeAsync(30_000);
+      await rounds.done;
+      expect(starts.map((t) => t - t0)).toEqual([0, 10_000, 20_000]);
+      // Grading slower than the interval: the next round starts when the last one ends.
+      starts.length = 0;
+      const slow = runRounds(grade, 2_000, () => {}, { limit: 2 });
+      await vi.advanceTimersByTimeAsync(10_000);
+      await slow.done;
+      expect(starts[1]! - starts[0]!).toBe(3_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stops at once, between rounds or during one', async () => {
     let release: () => void = () => {};
     const grade = vi.fn(() => new Promise<never>((r) => (release = r as () => void)));
@@ -205,8 +230,17 @@ describe('ClassWatch', () => {
 
   it('regrades every interval: the grid, the scores, where each is stuck and since when, the progress', async () => {
     const grades = classRounds();
-    let n = 0;
-    const grade = vi.fn(async () => grades[Math.min(n++, grades.length - 1)]!);
+    // Each round after the first waits for the test to let it finish: no round passes unseen.
+    const gates: (() => void)[] = [];
+    const grade = vi.fn(async () => {
+      const n = grade.mock.calls.length - 1;
+      if (n > 0) await new Promise<void>((r) => gates.push(r));
+      return grades[n]!;
+    });
+    const finishRound = async (n: number) => {
+      await vi.waitFor(() => expect(gates.length).toBeGreaterThanOrEqual(n - 1));
+      gates[n - 2]!();
+    };
     const { lastFrame } = render(<ClassWatch grade={grade} intervalMs={30} width={100} height={40} />);
     let f = await until(lastFrame, (x) => x.includes('round 1 ·'));
     expect(f).toContain('netlab class watch  pod-to-service (exercise 2)');
@@ -220,7 +254,13 @@ describe('ClassWatch', () => {
     expect(f).toMatch(/^passed {10}5 {2}5 {2}3 {2}4 {2}3 {2}4 {2}4 {2}4\s*$/m);
     expect(f).toContain('1 client reaches server-0 directly  2 client reaches server-1 across nodes');
     expect(f).toContain('q quit');
-    f = await until(lastFrame, (x) => x.includes('round 3 ·'));
+    await finishRound(2);
+    f = await until(lastFrame, (x) => x.includes('round 2 ·'));
+    expect(row(f, 'carol')).toContain('all passed');
+    expect(row(f, 'bob')).toContain('since round 1 (1m00s)');
+    await finishRound(3);
+    // Round 4 starts 30 ms later and is held: the header says it is in flight.
+    f = await until(lastFrame, (x) => x.includes('round 3 ·') && x.includes('grading round 4…'));
     expect(row(f, 'bob')).toContain('✖ 6 the translation is in conntrack · since round 1 (2m30s)');
     expect(row(f, 'erin')).toContain('✖ 3 CoreDNS answers service-test · since round 3 (0s)');
     expect(row(f, 'carol')).toContain('all passed');
