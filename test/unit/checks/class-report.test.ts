@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClassGrade } from '../../../src/checks/class-grade.js';
 import { formatClassHtml, htmlEscape } from '../../../src/checks/class-report.js';
@@ -116,6 +117,30 @@ describe('formatClassHtml', () => {
     expect(out).toContain('<b>Every check passed:</b> <a href="#s-1" id="s-1">alice</a></p>');
     expect(out).toContain('<span class="name">frank</span> <span class="score">0/0</span>');
     expect(out).toContain('<p class="stuck">no check was graded</p>');
+  });
+
+  it('makes no markup of any text: the page has the same tags whatever the names and details say', () => {
+    // Sorted: a name that sorts elsewhere moves its row, not the page's tags.
+    const tagsOf = (html: string) => (html.match(/<\/?[a-z][a-z0-9]*/gi) ?? []).sort().join(' ');
+    const attributes = /^<[a-z0-9]+(\s+[a-z-]+(="[^"<>]*")?)*\s*\/?>$/i;
+    const shape = tagsOf(formatClassHtml(classGrade()));
+    // Any text, and text made of what markup is made of.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('<', '>', '/', '"', "'", '&', '=', ' ', 'a', 'b', 'script', 'img', '\n', '😀') }),
+    );
+    fc.assert(
+      fc.property(text, text, text, (name, detail, diagnosis) => {
+        const g = classGrade();
+        const bob = g.students.find((s) => s.student === 'bob')!;
+        bob.student = name;
+        bob.checks[3] = { ...bob.checks[3]!, detail: `x${detail}`, diagnosis: `y${diagnosis}` };
+        const out = formatClassHtml(g);
+        expect(tagsOf(out)).toBe(shape);
+        expect(out.match(/<[a-z][^>]*>/g)!.filter((t) => !attributes.test(t))).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('shows a time it cannot read as given, and a class with no students as empty', () => {
