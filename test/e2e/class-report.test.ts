@@ -1,7 +1,7 @@
 // The class report in a real browser (Debian's chromium, driven by playwright-core): what an
 // instructor sees, with every network request blocked and none attempted. No Docker needed;
 // it is an e2e file because it needs the browser.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,8 +32,11 @@ async function open(name: string, html: string): Promise<{ page: Page; url: stri
   return { page, url, requested, blocked };
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  if (!existsSync(CHROMIUM)) throw new Error(`This test needs Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it).`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });
 
 afterAll(async () => {
