@@ -46,9 +46,13 @@ async function applyFaultsLocked(engine: Engine, labArg: string, exercise: Exerc
   }
 }
 
-/** Starts an exercise: the lab brought up fresh (under `name`), then broken; all under the lab's lock. */
-export async function startExercise(engine: Engine, labArg: string, which: string, name: string | undefined, emit: EventSink) {
-  const loaded = await loadForUp(async () => engine, labArg, { name });
+/**
+ * Starts an exercise: the lab brought up fresh (under `name`), then broken; all under the lab's
+ * lock. `shape` adjusts the loaded lab first (a class's student: their underlay and labels).
+ */
+export async function startExercise(engine: Engine, labArg: string, which: string, name: string | undefined, emit: EventSink, shape?: (lab: Lab) => Lab) {
+  const read = await loadForUp(async () => engine, labArg, { name });
+  const loaded = shape ? shape(read) : read;
   return withLabLock(
     engine,
     loaded.name,
