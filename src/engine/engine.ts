@@ -75,8 +75,22 @@ export class Engine {
   /** `docker info`: which engine this is (its id is the same through every context that reaches it) and what it has. */
   info(): Promise<EngineInfo> {
     return this.call('info', async () => {
-      const i = (await this.docker.info()) as { ID?: string; Name?: string; MemTotal?: number; NCPU?: number; ServerVersion?: string; OperatingSystem?: string };
-      return { id: i.ID ?? '', name: i.Name ?? '', memTotalBytes: i.MemTotal ?? 0, ncpu: i.NCPU ?? 0, serverVersion: i.ServerVersion ?? '', os: i.OperatingSystem ?? '' };
+      const i = (await this.docker.info()) as {
+        ID?: string;
+        Name?: string;
+        MemTotal?: number;
+        NCPU?: number;
+        ServerVersion?: string;
+        OperatingSystem?: string;
+      };
+      return {
+        id: i.ID ?? '',
+        name: i.Name ?? '',
+        memTotalBytes: i.MemTotal ?? 0,
+        ncpu: i.NCPU ?? 0,
+        serverVersion: i.ServerVersion ?? '',
+        os: i.OperatingSystem ?? '',
+      };
     });
   }
 

@@ -33,7 +33,11 @@ export function parseRoster(text: string, file: string, className: string): Stud
     }
     const first = seen.get(name);
     if (first !== undefined) {
-      problems.push({ at, message: `student ${name} is listed twice (first on line ${first})`, hint: `remove this line, or tell the two apart (e.g. ${name}-2)` });
+      problems.push({
+        at,
+        message: `student ${name} is listed twice (first on line ${first})`,
+        hint: `remove this line, or tell the two apart (e.g. ${name}-2)`,
+      });
       continue;
     }
     seen.set(name, line);

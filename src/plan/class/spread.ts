@@ -3,7 +3,11 @@
 // context holding the fewest students so far (ties: the earlier context). For a new class that
 // is round-robin: 6 students over a, b, c give a b c a b c.
 
-export function spreadStudents(students: readonly string[], contexts: readonly string[], current: ReadonlyMap<string, string> = new Map()): Map<string, string> {
+export function spreadStudents(
+  students: readonly string[],
+  contexts: readonly string[],
+  current: ReadonlyMap<string, string> = new Map(),
+): Map<string, string> {
   if (!contexts.length) throw new Error('spreadStudents: no context');
   const load = new Map(contexts.map((c) => [c, 0]));
   const placed = new Map<string, string>();

@@ -90,13 +90,24 @@ describe('underlays', () => {
 });
 
 describe('capacity', () => {
-  const room = (over: Partial<EngineRoom>): EngineRoom => ({ name: 'host-a', contexts: ['default'], memTotalBytes: 1024 ** 3, netlabContainers: 0, newLabs: 1, ...over });
+  const room = (over: Partial<EngineRoom>): EngineRoom => ({
+    name: 'host-a',
+    contexts: ['default'],
+    memTotalBytes: 1024 ** 3,
+    netlabContainers: 0,
+    newLabs: 1,
+    ...over,
+  });
   it('a roster that fits has no problem', () => {
     expect(capacityProblems([room({ newLabs: 20 })], 9, 'pod-to-pod')).toEqual([]);
   });
   it('an engine overfilled is named with the labs, the memory each and what is free', () => {
     // 1 GiB * 0.8 = 819 MiB usable, less 10 containers (40 MiB) = 779 MiB; a lab 9 * 4 = 36 MiB: 21 fit.
-    const problems = capacityProblems([room({ newLabs: 30, netlabContainers: 10, contexts: ['default', 'netlab-ssh'] }), room({ name: 'b', newLabs: 1 })], 9, 'pod-to-pod');
+    const problems = capacityProblems(
+      [room({ newLabs: 30, netlabContainers: 10, contexts: ['default', 'netlab-ssh'] }), room({ name: 'b', newLabs: 1 })],
+      9,
+      'pod-to-pod',
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]!.message).toBe(
       'engine host-a (context default, netlab-ssh): 30 lab(s) of pod-to-pod need 1.1 GiB (9 containers, 36 MiB each lab); 779 MiB is free for labs there (80% of 1.0 GiB, less 10 netlab container(s) running)',
