@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassGrade } from '../../src/checks/class-grade.js';
 import { connectEngineAt } from '../../src/engine/connect.js';
+import { MEMORY_PER_CONTAINER_BYTES, USABLE_MEMORY_SHARE } from '../../src/plan/class/capacity.js';
 import { loadLab, resolveLabFile } from '../../src/labfile/load.js';
 import { netlab, root, uniqueName } from '../helpers/e2e.js';
 
@@ -189,5 +190,25 @@ describe('netlab class over three contexts', () => {
       const e = await connectEngineAt(context);
       for (const s of students) expect(await e.listContainers({ label: [`netlab.lab=${cls}-${s}`] })).toEqual([]);
     }
+  });
+});
+
+describe('class up refuses a roster that would not fit', () => {
+  it('names the engine, the labs, the memory each and what is free, and creates nothing', async () => {
+    const big = uniqueName('cap');
+    const info = await (await connectEngineAt('default')).info();
+    // One lab more than the engine's whole usable memory holds (pod-to-pod: 9 containers).
+    const n = Math.ceil((info.memTotalBytes * USABLE_MEMORY_SHARE) / (9 * MEMORY_PER_CONTAINER_BYTES)) + 1;
+    const file = join(dir, 'big.txt');
+    writeFileSync(file, Array.from({ length: n }, (_, i) => `s${i}`).join('\n'));
+    const r = await netlab(['class', 'up', 'pod-to-pod', '--roster', file, '--name', big, '--context', 'default', '--context', 'netlab-ssh']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `engine ${info.name} \\(context default, netlab-ssh\\): ${n} lab\\(s\\) of pod-to-pod need [\\d.]+ GiB \\(9 containers, 36 MiB each lab\\); [\\d.]+ GiB is free for labs there`,
+      ),
+    );
+    expect(r.stderr).toContain('Nothing was created.');
+    expect(await (await connectEngineAt('default')).listContainers({ label: [`netlab.class=${big}`] })).toEqual([]);
   });
 });

@@ -65,9 +65,9 @@ export function knownContexts(env: NodeJS.ProcessEnv = process.env): string[] {
  * or every context the docker CLI knows when none is given (any machine with the same contexts
  * finds the class again).
  */
-export function contextsToSearch(given: readonly string[] | undefined): string[] {
+export function contextsToSearch(given: readonly string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
   if (given?.length) return [...new Set(['default', ...given])];
-  return knownContexts();
+  return knownContexts(env);
 }
 
 async function reach(context: string): Promise<ContextEngine> {

@@ -71,11 +71,6 @@ export async function classUp(labArg: string, opts: ClassUpOptions, on: (e: Clas
 
   const running = new Map((await findStudents(engines, className)).map((s) => [s.student, s]));
   const placed = spreadStudents(students, contexts, new Map([...running].map(([s, r]) => [s, r.context])));
-  const underlays = assignUnderlays(
-    students,
-    new Map([...running].flatMap(([s, r]) => (r.underlay ? [[s, r.underlay] as const] : []))),
-    await takenBlocks(engines, lab),
-  );
   const engineOf = (student: string): ClassEngine => running.get(student)?.on ?? engines.find((e) => e.contexts.includes(placed.get(student)!))!;
 
   const containersPerLab = allContainers(plan).length;
@@ -89,6 +84,11 @@ export async function classUp(labArg: string, opts: ClassUpOptions, on: (e: Clas
     lab.name,
   );
   if (problems.length) throw new PreflightError(problems, className, false);
+  const underlays = assignUnderlays(
+    students,
+    new Map([...running].flatMap(([s, r]) => (r.underlay ? [[s, r.underlay] as const] : []))),
+    await takenBlocks(engines, lab),
+  );
 
   // Images once per engine, every engine at once; its students wait for their engine's only.
   const images = new Map(
