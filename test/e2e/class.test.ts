@@ -167,6 +167,20 @@ describe('netlab class over three contexts', () => {
     expect(scores(g)).toEqual({ s1: full, s2: 0, s3: full, s4: full, s5: full, s6: full });
   });
 
+  it('a student who restarts the exercise themselves (netlab exercise --name) stays in the class, on their underlay', async () => {
+    const rows = async () =>
+      (
+        JSON.parse((await netlab(['class', 'status', cls, '--json', ...contextFlags])).stdout) as {
+          students: { student: string; context: string; underlay: string }[];
+        }
+      ).students;
+    const was = await rows();
+    const r = await netlab(['exercise', 'pod-to-pod', '1', '--name', `${cls}-s5`], { env: { DOCKER_CONTEXT: 'netlab-d2' } });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(await rows()).toEqual(was);
+    expect(scores((await grade()).grade).s5).toBe(0);
+  });
+
   it('DOCKER_CONTEXT=netlab-ssh netlab check works for a student on that context', async () => {
     const r = await netlab(['check', `${cls}-s3`, '--json'], { env: { DOCKER_CONTEXT: 'netlab-ssh' } });
     expect(r.exitCode, r.all).toBe(0);
