@@ -207,7 +207,7 @@ describe('netlab class over three contexts', () => {
   });
 });
 
-describe('class up refuses a roster that would not fit', () => {
+describe('class up refuses, before anything is created', () => {
   it('names the engine, the labs, the memory each and what is free, and creates nothing', async () => {
     const big = uniqueName('cap');
     const info = await (await connectEngineAt('default')).info();
@@ -224,5 +224,15 @@ describe('class up refuses a roster that would not fit', () => {
     );
     expect(r.stderr).toContain('Nothing was created.');
     expect(await (await connectEngineAt('default')).listContainers({ label: [`netlab.class=${big}`] })).toEqual([]);
+  });
+
+  it('a bad roster is refused naming the file, the line and the fix, before any engine is asked', async () => {
+    const file = join(dir, 'bad.txt');
+    writeFileSync(file, 'alice\n  Bob Smith\nalice\n');
+    const r = await netlab(['class', 'up', 'pod-to-pod', '--roster', file, '--name', uniqueName('bad'), '--context', 'no-such-context']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}:2:3: "Bob Smith" is not one name: one student a line`);
+    expect(r.stderr).toContain(`${file}:3:1: student alice is listed twice (first on line 1)`);
+    expect(r.stderr).toContain('nothing was created');
   });
 });
