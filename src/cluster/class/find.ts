@@ -39,8 +39,7 @@ export async function findStudents(engines: readonly ClassEngine[], className?: 
         if (!lab || !student || !cls) return undefined;
         let s = labs.get(lab);
         if (!s) {
-          const placed = labels[LABEL_CONTEXT];
-          const context = placed && on.contexts.includes(placed) ? placed : (placed ?? on.contexts[0]!);
+          const context = labels[LABEL_CONTEXT] ?? on.contexts[0]!;
           s = { class: cls, student, lab, context, engine: on.engine, on, labels, containers: 0, running: 0 };
           if (labels[LABEL_EXERCISE]) s.exercise = labels[LABEL_EXERCISE];
           if (labels[LABEL_LAB_FILE]) s.file = labels[LABEL_LAB_FILE];
