@@ -6,6 +6,17 @@ const classCmd = () => import('./commands/class.js');
 type Run = (fn: () => Promise<number>) => () => Promise<void>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The --context flags of a class command. A global --context on the program takes the flag
+ * wherever it is written (commander parses program options after a subcommand too): its value,
+ * one or several, counts as given here.
+ */
+function withContexts<T extends { context?: string[] }>(o: T, cmd: Command): T {
+  const global = (cmd.optsWithGlobals() as { context?: string | string[] }).context;
+  const all = [...(o.context ?? []), ...(global === undefined ? [] : Array.isArray(global) ? global : [global])];
+  return { ...o, context: [...new Set(all)] };
+}
 const CONTEXT = [
   '--context <name>',
   'a docker context (repeat for several); default: the current one for up; for the others, the ones given plus default, or every context docker knows',
@@ -24,14 +35,14 @@ export function addClassCommands(cli: Command, run: Run): void {
     .option('--name <class>', "the class's name (students' labs are <class>-<student>; default: the lab's name)")
     .option('--json', 'print the result as JSON')
     .description("bring up every student's lab (idempotent: a second run changes nothing, and retries who failed)")
-    .action((lab: string, o) => run(async () => (await classCmd()).classUpCommand(lab, o))());
+    .action((lab: string, o, cmd: Command) => run(async () => (await classCmd()).classUpCommand(lab, withContexts(o, cmd)))());
   group
     .command('status')
     .argument('[class]', 'the class (default: every class)')
     .option(...CONTEXT)
     .option('--json', 'print JSON')
     .description('who runs where: every student lab found by its labels')
-    .action((cls: string | undefined, o) => run(async () => (await classCmd()).classStatusCommand(cls, o))());
+    .action((cls: string | undefined, o, cmd: Command) => run(async () => (await classCmd()).classStatusCommand(cls, withContexts(o, cmd)))());
   group
     .command('grade')
     .argument('<class>')
@@ -42,14 +53,14 @@ export function addClassCommands(cli: Command, run: Run): void {
     .option('--junit <dir>', 'also write one JUnit XML file per student into this folder')
     .option('--html <file>', 'also write the class report: one self-contained page')
     .description('grade every student as `netlab grade` does; exit 0 when all pass')
-    .action((cls: string, o) => run(async () => (await classCmd()).classGradeCommand(cls, o))());
+    .action((cls: string, o, cmd: Command) => run(async () => (await classCmd()).classGradeCommand(cls, withContexts(o, cmd)))());
   group
     .command('reset')
     .argument('<class>')
     .argument('<student>')
     .option(...CONTEXT)
     .description("put a student's lab back to its starting state (or the exercise's), on the same context and underlay")
-    .action((cls: string, student: string, o) => run(async () => (await classCmd()).classResetCommand(cls, student, o))());
+    .action((cls: string, student: string, o, cmd: Command) => run(async () => (await classCmd()).classResetCommand(cls, student, withContexts(o, cmd)))());
   group
     .command('watch')
     .argument('<class>')
@@ -59,11 +70,11 @@ export function addClassCommands(cli: Command, run: Run): void {
     .option('--exercise <n|id>', "this exercise's checks")
     .option('--json', 'print each grading as JSON')
     .description('a live grid of every student and check, graded every interval')
-    .action((cls: string, o) => run(async () => (await classCmd()).classWatchCommand(cls, o))());
+    .action((cls: string, o, cmd: Command) => run(async () => (await classCmd()).classWatchCommand(cls, withContexts(o, cmd)))());
   group
     .command('down')
     .argument('[class]', 'the class (default: every class)')
     .option(...CONTEXT)
     .description("remove every student's lab of the class, on every context")
-    .action((cls: string | undefined, o) => run(async () => (await classCmd()).classDownCommand(cls, o))());
+    .action((cls: string | undefined, o, cmd: Command) => run(async () => (await classCmd()).classDownCommand(cls, withContexts(o, cmd)))());
 }
