@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { enableDebug } from '../core/debug.js';
 import { LabFileError, NetlabError } from '../core/errors.js';
+import { addClassCommands } from './class-commands.js';
 import { handleSignals } from './signals.js';
 
 // Commands load on demand: `netlab --help` should not pay for the engine client or Ink.
@@ -32,7 +33,7 @@ function program(setExit: (code: number) => void): Command {
     .showHelpAfterError()
     .exitOverride();
   const run: Run = (fn) => async () => setExit(await fn());
-  for (const add of [lifecycleCommands, kubectlCommands, learningCommands, maintenanceCommands]) add(cli, run);
+  for (const add of [lifecycleCommands, kubectlCommands, learningCommands, maintenanceCommands, addClassCommands]) add(cli, run);
   return cli;
 }
 

@@ -4,6 +4,7 @@ import { NetlabError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Engine } from '../engine/engine.js';
 import { lastWords } from '../core/toolbox-request.js';
+import { readLabState } from '../engine/state.js';
 import type { ExerciseSpec, Lab } from '../labfile/model.js';
 
 export type { Localized } from '../labfile/model.js';
@@ -46,9 +47,13 @@ async function applyFaultsLocked(engine: Engine, labArg: string, exercise: Exerc
   }
 }
 
-/** Starts an exercise: the lab brought up fresh (under `name`), then broken; all under the lab's lock. */
-export async function startExercise(engine: Engine, labArg: string, which: string, name: string | undefined, emit: EventSink) {
-  const loaded = await loadForUp(async () => engine, labArg, { name });
+/**
+ * Starts an exercise: the lab brought up fresh (under `name`), then broken; all under the lab's
+ * lock. `shape` adjusts the loaded lab first (a class's student: their underlay and labels).
+ */
+export async function startExercise(engine: Engine, labArg: string, which: string, name: string | undefined, emit: EventSink, shape?: (lab: Lab) => Lab) {
+  const read = await loadForUp(async () => engine, labArg, { name });
+  const loaded = shape ? shape(read) : read;
   return withLabLock(
     engine,
     loaded.name,
@@ -56,12 +61,23 @@ export async function startExercise(engine: Engine, labArg: string, which: strin
     async () => {
       const lab: Lab = await runningForUp(engine, loaded);
       const found = findExercise(lab, which);
+      const again = await keepClassPlace(engine, loaded, lab);
       await down(engine, lab.name, emit);
-      const fresh = await runningForUp(engine, loaded);
+      const fresh = await runningForUp(engine, again);
       await up(engine, fresh, emit, { images: await ensureLabImages(engine, fresh, emit) });
       await applyFaultsLocked(engine, lab.name, found.exercise, emit);
       return { lab: fresh, ...found };
     },
     { emit },
   );
+}
+
+/**
+ * A class's student starting an exercise on their own lab (`netlab exercise ... --name`): the
+ * fresh lab keeps its class labels and its underlay (the class gave each student their own).
+ */
+async function keepClassPlace(engine: Engine, loaded: Lab, running: Lab): Promise<Lab> {
+  if (loaded.labels || !running.labels) return loaded;
+  const subnet = (await readLabState(engine, running.name)).network?.IPAM?.Config?.[0]?.Subnet;
+  return { ...loaded, labels: running.labels, topology: { ...loaded.topology, ...(subnet ? { underlay: subnet } : {}) } };
 }

@@ -3,7 +3,7 @@
 // Commands about a running lab open one and ask it; nothing else re-derives these.
 import { resolve } from 'node:path';
 import { NetlabError, LabFileError } from '../core/errors.js';
-import { LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
+import { extraLabelsOf, LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
 import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
 import { listLabContainers, listLabsOnEngine, readLabState, type LabState } from '../engine/state.js';
@@ -64,6 +64,9 @@ function isPublished(state: LabState): boolean {
 /** The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed. */
 async function asRunning(engine: Engine, loaded: Lab, state: LabState): Promise<{ lab: Lab; base: Lab; overlay: Overlay }> {
   let base = withMode(loaded, runningProxyMode(state));
+  // A class's labels stay on the student's lab whatever later changes it (given ones win: class up, reset).
+  const labels = loaded.labels ?? extraLabelsOf(state.network?.Labels);
+  if (labels) base = { ...base, labels };
   if (isPublished(state)) base = { ...base, topology: { ...base.topology, publish: true } };
   const toolbox = toolboxOf(state);
   const overlay = toolbox ? await readOverlay(engine, toolbox) : structuredClone(EMPTY_OVERLAY);

@@ -35,3 +35,20 @@ export const LABEL_LOCK_PID = 'netlab.lock.pid';
 export const LABEL_LOCK_HOST = 'netlab.lock.host';
 /** The holder's PID namespace (Linux): a PID is only worth testing from the same one. */
 export const LABEL_LOCK_PIDNS = 'netlab.lock.pidns';
+
+/** A class (`netlab class up`): every object of a student's lab carries the class, the student and the exercise, when one. */
+export const LABEL_CLASS = 'netlab.class';
+export const LABEL_STUDENT = 'netlab.student';
+/** The docker context the class placed the student's lab on (engines reached by several contexts list it once). */
+export const LABEL_CONTEXT = 'netlab.context';
+/** The exercise's id the class runs, so `class reset` and `class grade` know it. */
+export const LABEL_EXERCISE = 'netlab.exercise';
+
+/** Labels a lab carries beyond its own (Lab.labels): kept by every later `up`, `apply` or sync of the running lab. */
+export const EXTRA_LABELS = [LABEL_CLASS, LABEL_STUDENT, LABEL_CONTEXT, LABEL_EXERCISE] as const;
+
+/** The extra labels among an object's labels (none: undefined). */
+export function extraLabelsOf(labels: Record<string, string> | undefined): Record<string, string> | undefined {
+  const found = Object.fromEntries(EXTRA_LABELS.flatMap((k) => (labels?.[k] !== undefined ? [[k, labels[k]!]] : [])));
+  return Object.keys(found).length ? found : undefined;
+}

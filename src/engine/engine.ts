@@ -44,6 +44,16 @@ export interface StreamingExec {
   exitCode(): Promise<number>;
 }
 
+/** What `docker info` says of an engine, as netlab uses it. */
+export interface EngineInfo {
+  id: string;
+  name: string;
+  memTotalBytes: number;
+  ncpu: number;
+  serverVersion: string;
+  os: string;
+}
+
 export class Engine {
   constructor(
     private readonly docker: Docker,
@@ -60,6 +70,28 @@ export class Engine {
 
   version(): Promise<EngineVersion> {
     return this.call('version', () => this.docker.version());
+  }
+
+  /** `docker info`: which engine this is (its id is the same through every context that reaches it) and what it has. */
+  info(): Promise<EngineInfo> {
+    return this.call('info', async () => {
+      const i = (await this.docker.info()) as {
+        ID?: string;
+        Name?: string;
+        MemTotal?: number;
+        NCPU?: number;
+        ServerVersion?: string;
+        OperatingSystem?: string;
+      };
+      return {
+        id: i.ID ?? '',
+        name: i.Name ?? '',
+        memTotalBytes: i.MemTotal ?? 0,
+        ncpu: i.NCPU ?? 0,
+        serverVersion: i.ServerVersion ?? '',
+        os: i.OperatingSystem ?? '',
+      };
+    });
   }
 
   // Containers

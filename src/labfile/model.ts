@@ -352,6 +352,8 @@ export interface Lab {
   networkPolicies?: NetworkPolicySpec[];
   checks: CheckSpec[];
   exercises: ExerciseSpec[];
+  /** Labels every object of the lab carries beside its own (a class's student: src/core/labels.ts EXTRA_LABELS). */
+  labels?: Record<string, string>;
 }
 
 /** Names a check or `exec` may use for non-pod endpoints. */

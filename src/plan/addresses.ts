@@ -10,15 +10,15 @@ export const UNDERLAY_EXTERNAL = 3;
 export const UNDERLAY_FIRST_NODE = 11;
 
 /** Where netlab looks for a free underlay /24 when the lab names none. */
-const CANDIDATE_BLOCKS = ['10.250.0.0/16', '10.251.0.0/16', '172.29.0.0/16'];
+export const CANDIDATE_BLOCKS = ['10.250.0.0/16', '10.251.0.0/16', '172.29.0.0/16'];
 
 /**
  * The first /24 in netlab's candidate blocks that overlaps nothing in `taken`
  * (other Docker networks, the host's own addresses, the lab's pod CIDRs).
  */
-export function pickUnderlay(taken: readonly string[]): string {
+export function pickUnderlay(taken: readonly string[], blocks: readonly string[] = CANDIDATE_BLOCKS): string {
   const used = taken.map((t) => parseCidr(t, false)).filter((c): c is Cidr => c !== undefined);
-  for (const block of CANDIDATE_BLOCKS) {
+  for (const block of blocks) {
     const b = parseCidr(block)!;
     for (let i = 0; i < size(b) / 256; i++) {
       const candidate: Cidr = { base: (b.base + i * 256) >>> 0, prefix: 24 };

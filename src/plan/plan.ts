@@ -67,7 +67,7 @@ function container(lab: Lab, key: string, name: string, role: Role, create: Cont
   const withLabels: ContainerCreate = {
     ...create,
     HostConfig: { ...create.HostConfig, Memory: limits.memoryBytes, NanoCpus: limits.nanoCpus, PidsLimit: limits.pids },
-    Labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: role, [LABEL_LAB_FILE]: lab.file, ...labels },
+    Labels: { ...lab.labels, [LABEL_LAB]: lab.name, [LABEL_ROLE]: role, [LABEL_LAB_FILE]: lab.file, ...labels },
   };
   withLabels.Labels![LABEL_SPEC] = specHash(withLabels);
   return { key, name, role, create: withLabels, ip };
@@ -210,7 +210,7 @@ function planNetwork({ lab, net, underlay }: PlanContext): NetworkPlan {
     name: net,
     subnet: underlay,
     gateway: underlayAddress(underlay, 1),
-    labels: { [LABEL_LAB]: lab.name, [LABEL_ROLE]: 'network', [LABEL_LAB_FILE]: lab.file },
+    labels: { ...lab.labels, [LABEL_LAB]: lab.name, [LABEL_ROLE]: 'network', [LABEL_LAB_FILE]: lab.file },
   };
 }
 
