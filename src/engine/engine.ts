@@ -44,6 +44,19 @@ export interface StreamingExec {
   exitCode(): Promise<number>;
 }
 
+/** Which engine this is and what it can hold (from `docker info`). */
+export interface EngineInfo {
+  /** The same for one engine however it is reached (two contexts, ssh and a socket): its ID with its data root. */
+  id: string;
+  /** The engine host's name. */
+  name: string;
+  memTotalBytes: number;
+  ncpu: number;
+  serverVersion: string;
+  /** "Debian GNU/Linux 13 (trixie)", "Docker Desktop" */
+  os: string;
+}
+
 export class Engine {
   constructor(
     private readonly docker: Docker,
@@ -60,6 +73,35 @@ export class Engine {
 
   version(): Promise<EngineVersion> {
     return this.call('version', () => this.docker.version());
+  }
+
+  /** `docker info`, the parts netlab uses: which engine this is and what it can hold. */
+  info(): Promise<EngineInfo> {
+    return this.call(
+      'info',
+      async () => {
+        const i = (await this.docker.info()) as {
+          ID?: string;
+          Name?: string;
+          MemTotal?: number;
+          NCPU?: number;
+          ServerVersion?: string;
+          OperatingSystem?: string;
+          DockerRootDir?: string;
+        };
+        return {
+          // Engines before Docker 23 take their ID from /etc/docker/key.json, so two engines on one
+          // machine (each with its data root) can share it; with the data root it names one engine.
+          id: `${i.ID ?? ''}@${i.DockerRootDir ?? ''}`,
+          name: i.Name ?? '',
+          memTotalBytes: i.MemTotal ?? 0,
+          ncpu: i.NCPU ?? 0,
+          serverVersion: i.ServerVersion ?? '',
+          os: i.OperatingSystem ?? '',
+        };
+      },
+      (i) => `${i.name}, ${i.ncpu} CPUs, ${Math.round(i.memTotalBytes / 2 ** 20)} MiB`,
+    );
   }
 
   // Containers
@@ -483,9 +525,9 @@ export class Engine {
     return this.call(`images save ${refs.join(' ')}`, () => save.getImages({ names: [...refs] }));
   }
 
-  /** `docker load` of a tar file (or of a tar in memory); the stream carries the engine's messages. */
-  loadImages(file: string | Buffer): Promise<Readable> {
-    const what = typeof file === 'string' ? file : `(${file.length} bytes)`;
+  /** `docker load` of a tar file (or of a tar in memory, or streamed); the stream carries the engine's messages. */
+  loadImages(file: string | Buffer | Readable): Promise<Readable> {
+    const what = typeof file === 'string' ? file : Buffer.isBuffer(file) ? `(${file.length} bytes)` : '(streamed)';
     // The client sends a Buffer as the request body as it is (its declarations name only files and streams).
     return this.call(`images load ${what}`, async () => (await this.docker.loadImage(file as string, { quiet: true })) as unknown as Readable);
   }
