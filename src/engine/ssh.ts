@@ -148,7 +148,10 @@ export class SshConnection extends Duplex {
     // A socket's default: once the far side has ended, end ours too (the process then exits).
     super({ allowHalfOpen: false });
     this.remoteAddress = describeTarget(target);
-    const child = spawn(command, sshArgv(target), { stdio: ['pipe', 'pipe', 'pipe'] });
+    // In a session of its own (as the docker CLI's commandconn): Ctrl-C at the terminal reaches
+    // netlab, which ends its requests in order, not ssh, which would cut them off. If netlab dies,
+    // ssh's stdin closes and it ends as well.
+    const child = spawn(command, sshArgv(target), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.childClosed = new Promise((resolve) => child.once('close', () => resolve()));
     child.once('exit', (code, signal) => {
@@ -204,12 +207,20 @@ export class SshConnection extends Duplex {
 
   // What Node's HTTP client and agent call on a socket.
 
-  /** Emits 'timeout' after `ms` without traffic (the agent closes idle kept connections so). */
+  /** Emits 'timeout' after `ms` without traffic (the agent closes idle kept connections so); as net.Socket's, 0 also drops `callback`. */
   setTimeout(ms: number, callback?: () => void): this {
     this.idleMs = ms;
-    if (callback) this.once('timeout', callback);
+    if (callback) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
     this.touch();
     return this;
+  }
+
+  /** The idle timeout set last (net.Socket's `timeout`). */
+  get timeout(): number {
+    return this.idleMs;
   }
 
   setKeepAlive(): this {
