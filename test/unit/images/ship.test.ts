@@ -4,7 +4,7 @@
 // one list call.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Event } from '../../../src/core/events.js';
+import type { LabEvent } from '../../../src/core/events.js';
 import type { Engine, EngineInfo } from '../../../src/engine/engine.js';
 import { IMAGE_NAMES, type ImageName, latestRefOf } from '../../../src/images/catalogue.js';
 import { ensureImages } from '../../../src/images/ensure.js';
@@ -66,7 +66,7 @@ describe('images shipped to an engine that lacks them', () => {
     const refs = await imageRefs();
     const local = fakeEngine('local', await all());
     const target = fakeEngine('far', await all(['pause', 'probe']));
-    const events: Event[] = [];
+    const events: LabEvent[] = [];
     const out = await ensureImages(asEngine(target), (e) => events.push(e), { only: ['pause', 'app', 'probe'], shipFrom: async () => asEngine(local) });
     expect(out.pause).toBe(refs.pause);
     expect(local.calls.filter((c) => c.startsWith('save'))).toEqual([`save ${refs.pause} ${refs.probe}`]);
