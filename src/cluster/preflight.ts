@@ -89,7 +89,9 @@ export async function readSubnetHolders(engine: Engine, lab: string): Promise<Su
  */
 async function engineHostRoutes(engine: Engine): Promise<HostRoute[]> {
   if (engine.endpoint.local) return readHostRoutes();
-  const info = await engine.info().catch(() => undefined);
+  const info = await Promise.resolve()
+    .then(() => engine.info())
+    .catch(() => undefined);
   return info?.name === hostname() ? readHostRoutes() : [];
 }
 
