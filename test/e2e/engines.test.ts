@@ -65,14 +65,15 @@ describe('an ssh engine (the docker context netlab-ssh)', () => {
     void up.finally(() => {
       running = false;
     });
-    while (running) {
+    const dialStdio = 'ssh -o ConnectTimeout=30 -T -l root -p 2222 -- 127.0.0.1 docker system dial-stdio';
+    while (running && !seen.has(dialStdio)) {
       const ps = await execa('ps', ['--ppid', String(up.pid), '-o', 'args='], { reject: false });
       for (const line of ps.stdout.split('\n')) if (line.startsWith('ssh ')) seen.add(line.trim());
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 200));
     }
     const done = await up;
     expect(done.exitCode, done.all).toBe(0);
-    expect([...seen]).toContain('ssh -o ConnectTimeout=30 -T -l root -p 2222 -- 127.0.0.1 docker system dial-stdio');
+    expect([...seen]).toContain(dialStdio);
 
     await checkAllPass(SSH, lab);
     const exec = await netlab(['--context', SSH, 'exec', lab, 'pod-a', '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
