@@ -55,6 +55,8 @@ export interface EngineInfo {
   serverVersion: string;
   /** "Debian GNU/Linux 13 (trixie)", "Docker Desktop" */
   os: string;
+  /** The engine's machine architecture as Go names it: amd64, arm64 (images built for one do not run on the other). */
+  arch: string;
 }
 
 export class Engine {
@@ -88,6 +90,7 @@ export class Engine {
           ServerVersion?: string;
           OperatingSystem?: string;
           DockerRootDir?: string;
+          Architecture?: string;
         };
         return {
           // Engines before Docker 23 take their ID from /etc/docker/key.json, so two engines on one
@@ -98,6 +101,7 @@ export class Engine {
           ncpu: i.NCPU ?? 0,
           serverVersion: i.ServerVersion ?? '',
           os: i.OperatingSystem ?? '',
+          arch: goArch(i.Architecture ?? ''),
         };
       },
       (i) => `${i.name}, ${i.ncpu} CPUs, ${Math.round(i.memTotalBytes / 2 ** 20)} MiB`,
@@ -531,6 +535,11 @@ export class Engine {
     // The client sends a Buffer as the request body as it is (its declarations name only files and streams).
     return this.call(`images load ${what}`, async () => (await this.docker.loadImage(file as string, { quiet: true })) as unknown as Readable);
   }
+}
+
+/** /info's Architecture is uname's (x86_64, aarch64); images and /version name it as Go does. */
+function goArch(machine: string): string {
+  return ({ x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', i686: '386' } as Record<string, string>)[machine] ?? machine;
 }
 
 function short(id: string): string {

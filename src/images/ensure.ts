@@ -14,7 +14,7 @@ import { IMAGE_NAMES, LABEL_IMAGE, RECIPES, isImageName, latestRefOf, repository
 import { buildContext, dockerBuild, importRootfs, type ContextFile } from './engine-build.js';
 import { buildBaseRootfs, compileApp, compilePause, type LineSink } from './host-build.js';
 import { netlabImagesByTag } from './inventory.js';
-import { sameEngine, shipImages } from './ship.js';
+import { canShip, shipImages } from './ship.js';
 import { folderFiles, imageRefs } from './tags.js';
 
 export interface EnsureOptions {
@@ -24,8 +24,8 @@ export interface EnsureOptions {
   rebuild?: boolean;
   /**
    * Where images the engine lacks are built when it is not that engine itself: this machine's own
-   * engine (the default), then shipped; null builds on the engine itself. When it gives none
-   * (no local engine answers), they are built on the engine itself as well.
+   * engine (the default), then shipped; null builds on the engine itself. When it gives none (no
+   * local engine answers), or one of another architecture, they are built on the engine itself.
    */
   shipFrom?: (() => Promise<Engine | undefined>) | null;
 }
@@ -150,7 +150,7 @@ export async function ensureImages(engine: Engine, emit: EventSink, options: Ens
   const missing = wanted.filter((name) => !present.has(name));
   if (missing.length && !options.rebuild && options.shipFrom !== null) {
     const source = await (options.shipFrom ?? localBuildEngine)();
-    if (source && !(await sameEngine(source, engine))) {
+    if (source && (await canShip(source, engine))) {
       await ensureImages(source, emit, { only: missing, shipFrom: null });
       await shipImages(source, engine, missing, refs, emit);
       for (const name of missing) present.add(name);

@@ -10,13 +10,16 @@ import type { ImageName } from './catalogue.js';
 import { followMessages } from './engine-build.js';
 import { netlabImagesByTag } from './inventory.js';
 
-/** Whether two engine handles reach one engine (then nothing is shipped): the same socket, else the same `docker info` identity. */
-export async function sameEngine(a: Engine, b: Engine): Promise<boolean> {
-  if (a === b) return true;
+/**
+ * Whether images built on `source` can be shipped to `target`: another engine (not the same one
+ * reached two ways: the same socket, else the same `docker info` identity) of the same architecture.
+ */
+export async function canShip(source: Engine, target: Engine): Promise<boolean> {
+  if (source === target) return false;
   const socket = (e: Engine) => (e.endpoint.transport === 'unix' ? e.endpoint.options.socketPath : undefined);
-  if (socket(a) && socket(a) === socket(b)) return true;
-  const [ia, ib] = await Promise.all([a.info(), b.info()]);
-  return ia.id === ib.id;
+  if (socket(source) && socket(source) === socket(target)) return false;
+  const [s, t] = await Promise.all([source.info(), target.info()]);
+  return s.id !== t.id && s.arch === t.arch;
 }
 
 const MB = 1024 * 1024;

@@ -1,14 +1,14 @@
 // Images on an engine that lacks them (ensureImages with shipping): only the missing ones are
 // taken from the local build engine, as one save streamed into one load, with bytes as progress;
-// nothing is shipped between two handles of one engine, and an engine that has everything costs
-// one list call.
+// nothing is shipped between two handles of one engine nor across architectures, and an engine
+// that has everything costs one list call.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../src/core/events.js';
 import type { Engine, EngineInfo } from '../../../src/engine/engine.js';
 import { IMAGE_NAMES, type ImageName, latestRefOf } from '../../../src/images/catalogue.js';
 import { ensureImages } from '../../../src/images/ensure.js';
-import { sameEngine } from '../../../src/images/ship.js';
+import { canShip } from '../../../src/images/ship.js';
 import { imageRefs } from '../../../src/images/tags.js';
 
 interface FakeImage {
@@ -29,7 +29,7 @@ function fakeEngine(name: string, images: FakeImage[], info: Partial<EngineInfo>
     },
     async info() {
       calls.push('info');
-      return { id: `${name}-id`, name, memTotalBytes: 0, ncpu: 1, serverVersion: '', os: '', ...info };
+      return { id: `${name}-id`, name, memTotalBytes: 0, ncpu: 1, serverVersion: '', os: '', arch: 'amd64', ...info };
     },
     async saveImages(refs: string[]) {
       calls.push(`save ${refs.join(' ')}`);
@@ -96,19 +96,17 @@ describe('images shipped to an engine that lacks them', () => {
     expect(asked).toBe(false);
   });
 
-  it('knows two handles of one engine (an ssh context to the local engine): by socket, else by docker info', async () => {
+  it('ships only to another engine of the same architecture (not to one engine reached two ways)', async () => {
     const socket = (name: string, path: string) => ({
       ...fakeEngine(name, []),
       endpoint: { source: name, options: { socketPath: path }, local: true, transport: 'unix' },
     });
-    const a = socket('a', '/var/run/docker.sock');
-    const b = socket('b', '/var/run/docker.sock');
-    expect(await sameEngine(a as unknown as Engine, b as unknown as Engine)).toBe(true);
-    expect(a.calls).toEqual([]);
-    const viaSsh = fakeEngine('ssh', [], { id: 'a-id' });
-    expect(await sameEngine(a as unknown as Engine, asEngine(viaSsh))).toBe(true);
+    const a = socket('a', '/var/run/docker.sock') as unknown as Engine;
+    const b = socket('b', '/var/run/docker.sock') as unknown as Engine;
+    expect(await canShip(a, b)).toBe(false);
+    expect(await canShip(a, asEngine(fakeEngine('ssh', [], { id: 'a-id' })))).toBe(false);
     // A second engine on the same machine shares the ID of /etc/docker/key.json, not the data root.
-    const d2 = fakeEngine('d2', [], { id: 'a-id-but@/var/lib/d2' });
-    expect(await sameEngine(a as unknown as Engine, asEngine(d2))).toBe(false);
+    expect(await canShip(a, asEngine(fakeEngine('d2', [], { id: 'a-id-but@/var/lib/d2' })))).toBe(true);
+    expect(await canShip(a, asEngine(fakeEngine('pi', [], { arch: 'arm64' })))).toBe(false);
   });
 });
