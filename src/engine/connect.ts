@@ -236,6 +236,8 @@ function connectEngineUncached(env: NodeJS.ProcessEnv): Promise<Engine> {
         return engine;
       } catch (err) {
         lastError = err;
+        // An ssh still waiting (a passphrase prompt, a slow host) is not left behind.
+        (endpoint.options as { agent?: { destroy?: () => void } }).agent?.destroy?.();
       }
     }
     const only = endpoints.length === 1 ? endpoints[0]! : undefined;
