@@ -211,7 +211,8 @@ export function localBuildEngine(env: NodeJS.ProcessEnv = process.env): Promise<
     for (const endpoint of socketEndpoints(env)) {
       const engine = new Engine(new Docker({ ...endpoint.options, timeout: 0 }), endpoint);
       try {
-        await withTimeout(engine.ping(), 3000, 'ping');
+        // Longer than a first try: on a busy machine a local engine answers late, and building there beats building remotely.
+        await withTimeout(engine.ping(), 10_000, 'ping');
         return engine;
       } catch {}
     }

@@ -154,6 +154,8 @@ export async function ensureImages(engine: Engine, emit: EventSink, options: Ens
       await ensureImages(source, emit, { only: missing, shipFrom: null });
       await shipImages(source, engine, missing, refs, emit);
       for (const name of missing) present.add(name);
+    } else if (!source && !engine.endpoint.local) {
+      emit({ type: 'message', level: 'info', text: `no engine of this machine answers to build on: building the images on ${engine.endpoint.source}` });
     }
   }
   const plan = planBuilds(wanted, present, options.rebuild ?? false);
