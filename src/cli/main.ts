@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { enableDebug } from '../core/debug.js';
 import { LabFileError, NetlabError } from '../core/errors.js';
 import { addClassCommands } from './class-commands.js';
+import { CONTEXT_HELP, takeGlobalContext } from './global-context.js';
 import { handleSignals } from './signals.js';
 
 // Commands load on demand: `netlab --help` should not pay for the engine client or Ink.
@@ -30,6 +31,7 @@ function program(setExit: (code: number) => void): Command {
     .description('Kubernetes networking labs on real Docker containers: pods, nodes, CNI bridges, a router, checks.')
     .version('0.1.0')
     .option('--debug', 'print every Docker API call and toolbox request on stderr, with durations (also NETLAB_DEBUG=1)')
+    .addHelpText('after', CONTEXT_HELP)
     .showHelpAfterError()
     .exitOverride();
   const run: Run = (fn) => async () => setExit(await fn());
@@ -50,7 +52,7 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .argument('[lab]', 'lab name (netlab list) or path to a lab file', DEFAULT_LAB)
     .description('bring a lab up (idempotent: a second up changes nothing; a broken lab is repaired)')
     .option('--name <name>', 'run this lab under another name, side by side with other copies')
-    .option('--publish', 'also publish every nodePort on 127.0.0.1 of this machine (through the first node)')
+    .option('--publish', "also publish every nodePort on 127.0.0.1 of the engine's host, this machine for a local engine (through the first node)")
     .option('--proxy-mode <mode>', "kube-proxy's mode: iptables, nftables or userspace (default: the lab's)")
     .option('--wait <seconds>', 'wait this long for every pod to be ready (containers running, readiness probes passing); 0: do not wait', '60')
     .option(...json)
@@ -285,6 +287,13 @@ export async function main(argv: string[]): Promise<number> {
   if (debugAt >= 2) {
     enableDebug();
     argv = argv.filter((_, i) => i !== debugAt);
+  }
+  // A global --context picks the engine for the whole run (before any command looks for one).
+  try {
+    argv = takeGlobalContext(argv);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as NetlabError).message}\nhint: ${(err as NetlabError).hint}\n`);
+    return 2;
   }
   // `netlab` alone on a terminal opens the dashboard.
   if (argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY) argv = [...argv, 'ui'];

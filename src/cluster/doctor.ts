@@ -27,8 +27,11 @@ export async function doctor(): Promise<Finding[]> {
   const findings: Finding[] = [];
   try {
     const engine = await connectEngine();
-    const v = await engine.version();
-    findings.push({ name: 'engine', ok: true, detail: `Docker ${v.Version} (API ${v.ApiVersion}) at ${engine.endpoint.source}` });
+    const [v, info] = await Promise.all([engine.version(), engine.info()]);
+    const where = engine.endpoint.local
+      ? 'on this machine'
+      : `on ${info.name} over ${engine.endpoint.transport}, not this machine: ports --publish binds are on that host's 127.0.0.1`;
+    findings.push({ name: 'engine', ok: true, detail: `Docker ${v.Version} (API ${v.ApiVersion}) at ${engine.endpoint.source}, ${where}` });
     const images = await listImages(engine);
     const missing = images.filter((i) => !i.present).map((i) => i.name);
     findings.push({

@@ -6,7 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { endianness } from 'node:os';
+import { endianness, hostname } from 'node:os';
 import { NetlabError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { pullReference } from '../core/image-ref.js';
@@ -78,8 +78,21 @@ function networkView(n: NetworkSummary): NetworkView {
  * engine runs on this machine, the host's routes.
  */
 export async function readSubnetHolders(engine: Engine, lab: string): Promise<SubnetHolder[]> {
-  const [networks, routes] = await Promise.all([engine.listNetworks(), engine.endpoint.local ? readHostRoutes() : Promise.resolve([])]);
+  const [networks, routes] = await Promise.all([engine.listNetworks(), engineHostRoutes(engine)]);
   return subnetHolders(lab, networks.map(networkView), routes);
+}
+
+/**
+ * The routes of the engine's host as far as this machine can know them: this machine's for a
+ * local engine; for one reached otherwise (ssh, tcp) only when it says it runs on a host of this
+ * machine's name (engines side by side on one machine share its routing table), else none.
+ */
+async function engineHostRoutes(engine: Engine): Promise<HostRoute[]> {
+  if (engine.endpoint.local) return readHostRoutes();
+  const info = await Promise.resolve()
+    .then(() => engine.info())
+    .catch(() => undefined);
+  return info?.name === hostname() ? readHostRoutes() : [];
 }
 
 export interface PreflightInputs {

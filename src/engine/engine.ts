@@ -44,14 +44,19 @@ export interface StreamingExec {
   exitCode(): Promise<number>;
 }
 
-/** What `docker info` says of an engine, as netlab uses it. */
+/** Which engine this is and what it can hold (from `docker info`). */
 export interface EngineInfo {
+  /** The same for one engine however it is reached (two contexts, ssh and a socket): its ID with its data root. */
   id: string;
+  /** The engine host's name. */
   name: string;
   memTotalBytes: number;
   ncpu: number;
   serverVersion: string;
+  /** "Debian GNU/Linux 13 (trixie)", "Docker Desktop" */
   os: string;
+  /** The engine's machine architecture as Go names it: amd64, arm64 (images built for one do not run on the other). */
+  arch: string;
 }
 
 export class Engine {
@@ -72,26 +77,35 @@ export class Engine {
     return this.call('version', () => this.docker.version());
   }
 
-  /** `docker info`: which engine this is (its id is the same through every context that reaches it) and what it has. */
+  /** `docker info`, the parts netlab uses: which engine this is and what it can hold. */
   info(): Promise<EngineInfo> {
-    return this.call('info', async () => {
-      const i = (await this.docker.info()) as {
-        ID?: string;
-        Name?: string;
-        MemTotal?: number;
-        NCPU?: number;
-        ServerVersion?: string;
-        OperatingSystem?: string;
-      };
-      return {
-        id: i.ID ?? '',
-        name: i.Name ?? '',
-        memTotalBytes: i.MemTotal ?? 0,
-        ncpu: i.NCPU ?? 0,
-        serverVersion: i.ServerVersion ?? '',
-        os: i.OperatingSystem ?? '',
-      };
-    });
+    return this.call(
+      'info',
+      async () => {
+        const i = (await this.docker.info()) as {
+          ID?: string;
+          Name?: string;
+          MemTotal?: number;
+          NCPU?: number;
+          ServerVersion?: string;
+          OperatingSystem?: string;
+          DockerRootDir?: string;
+          Architecture?: string;
+        };
+        return {
+          // Engines before Docker 23 take their ID from /etc/docker/key.json, so two engines on one
+          // machine (each with its data root) can share it; with the data root it names one engine.
+          id: `${i.ID ?? ''}@${i.DockerRootDir ?? ''}`,
+          name: i.Name ?? '',
+          memTotalBytes: i.MemTotal ?? 0,
+          ncpu: i.NCPU ?? 0,
+          serverVersion: i.ServerVersion ?? '',
+          os: i.OperatingSystem ?? '',
+          arch: goArch(i.Architecture ?? ''),
+        };
+      },
+      (i) => `${i.name}, ${i.ncpu} CPUs, ${Math.round(i.memTotalBytes / 2 ** 20)} MiB`,
+    );
   }
 
   // Containers
@@ -515,12 +529,17 @@ export class Engine {
     return this.call(`images save ${refs.join(' ')}`, () => save.getImages({ names: [...refs] }));
   }
 
-  /** `docker load` of a tar file (or of a tar in memory); the stream carries the engine's messages. */
-  loadImages(file: string | Buffer): Promise<Readable> {
-    const what = typeof file === 'string' ? file : `(${file.length} bytes)`;
+  /** `docker load` of a tar file (or of a tar in memory, or streamed); the stream carries the engine's messages. */
+  loadImages(file: string | Buffer | Readable): Promise<Readable> {
+    const what = typeof file === 'string' ? file : Buffer.isBuffer(file) ? `(${file.length} bytes)` : '(streamed)';
     // The client sends a Buffer as the request body as it is (its declarations name only files and streams).
     return this.call(`images load ${what}`, async () => (await this.docker.loadImage(file as string, { quiet: true })) as unknown as Readable);
   }
+}
+
+/** /info's Architecture is uname's (x86_64, aarch64); images and /version name it as Go does. */
+function goArch(machine: string): string {
+  return ({ x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', i686: '386' } as Record<string, string>)[machine] ?? machine;
 }
 
 function short(id: string): string {

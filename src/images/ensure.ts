@@ -1,9 +1,11 @@
 // `ensureImages`: build the netlab images the engine lacks, in dependency order,
 // independent ones at the same time, each as a task with its build output as progress.
-// When everything is there it costs one image-list call.
+// When everything is there it costs one image-list call. An engine that is not this machine's
+// own gets what it lacks built here and shipped (ship.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localBuildEngine } from '../engine/connect.js';
 import type { Engine } from '../engine/engine.js';
 import { task, type EventSink } from '../core/events.js';
 import { NetlabError } from '../core/errors.js';
@@ -12,6 +14,7 @@ import { IMAGE_NAMES, LABEL_IMAGE, RECIPES, isImageName, latestRefOf, repository
 import { buildContext, dockerBuild, importRootfs, type ContextFile } from './engine-build.js';
 import { buildBaseRootfs, compileApp, compilePause, type LineSink } from './host-build.js';
 import { netlabImagesByTag } from './inventory.js';
+import { canShip, shipImages } from './ship.js';
 import { folderFiles, imageRefs } from './tags.js';
 
 export interface EnsureOptions {
@@ -19,6 +22,12 @@ export interface EnsureOptions {
   only?: ImageName[];
   /** Build the wanted images again even when present. */
   rebuild?: boolean;
+  /**
+   * Where images the engine lacks are built when it is not that engine itself: this machine's own
+   * engine (the default), then shipped; null builds on the engine itself. When it gives none (no
+   * local engine answers), or one of another architecture, they are built on the engine itself.
+   */
+  shipFrom?: (() => Promise<Engine | undefined>) | null;
 }
 
 /**
@@ -138,6 +147,17 @@ export async function ensureImages(engine: Engine, emit: EventSink, options: Ens
   }
   const [refs, byTag] = await Promise.all([imageRefs(), netlabImagesByTag(engine)]);
   const present = new Set(IMAGE_NAMES.filter((name) => byTag.has(refs[name])));
+  const missing = wanted.filter((name) => !present.has(name));
+  if (missing.length && !options.rebuild && options.shipFrom !== null) {
+    const source = await (options.shipFrom ?? localBuildEngine)();
+    if (source && (await canShip(source, engine))) {
+      await ensureImages(source, emit, { only: missing, shipFrom: null });
+      await shipImages(source, engine, missing, refs, emit);
+      for (const name of missing) present.add(name);
+    } else if (!source && !engine.endpoint.local) {
+      emit({ type: 'message', level: 'info', text: `no engine of this machine answers to build on: building the images on ${engine.endpoint.source}` });
+    }
+  }
   const plan = planBuilds(wanted, present, options.rebuild ?? false);
 
   // Present images whose :latest points elsewhere (after a `load`, or a build by an

@@ -1,5 +1,5 @@
 // `up`, `down`, `check`: a lab's life on the engine.
-import { connectEngine } from '../../cluster/connect.js';
+import { connectEngine, type Engine } from '../../cluster/connect.js';
 import { down } from '../../cluster/down.js';
 import { unlockLab } from '../../cluster/lock.js';
 import { loadForUp, RunningLab } from '../../cluster/running-lab.js';
@@ -40,12 +40,19 @@ export async function upCommand(
       (result) =>
         result.changed === 0
           ? `lab ${loaded.name} is already up; nothing changed (${seconds(started)} s)`
-          : `lab ${loaded.name} is up: ${result.plan.nodes.length} node(s), ${result.plan.pods.length} pod(s)${wait ? ' ready' : ' (not waited for)'} in ${seconds(started)} s. Next: netlab check ${loaded.name}`,
+          : `lab ${loaded.name} is up: ${result.plan.nodes.length} node(s), ${result.plan.pods.length} pod(s)${wait ? ' ready' : ' (not waited for)'} in ${seconds(started)} s. Next: netlab check ${loaded.name}${remotePublishNote(engine, result.plan)}`,
     );
     return 0;
   } finally {
     dispose();
   }
+}
+
+/** Ports published by a remote engine are on its host's 127.0.0.1, which this machine cannot reach. */
+function remotePublishNote(engine: Engine, plan: { nodes: { container: { create: { HostConfig?: { PortBindings?: object } } } }[] }): string {
+  const published = plan.nodes.some((n) => Object.keys(n.container.create.HostConfig?.PortBindings ?? {}).length > 0);
+  if (!published || engine.endpoint.local) return '';
+  return `\nnote: the engine (${engine.endpoint.source}) is not on this machine: its nodePorts are published on 127.0.0.1 of the engine's host, not here (ssh -L forwards one).`;
 }
 
 export async function downCommand(labArg: string | undefined, opts: OutputOptions & { all?: boolean }): Promise<number> {

@@ -171,27 +171,29 @@ async function takenBlocks(engines: readonly ClassEngine[], lab: Lab): Promise<s
 }
 
 /**
- * Each engine's memory and what it holds, by `docker info`'s ID: contexts reaching one engine,
- * and engines sharing one ID (two engines on one host, sharing its memory), count once.
+ * Each machine's memory and what its engines hold: contexts reaching one engine, and engines on
+ * one machine (which share its memory), count once. Engines name their machine (`docker info`'s
+ * Name, the host name) and its memory; the two together tell machines apart.
  */
 async function rooms(engines: readonly ClassEngine[], newStudents: readonly string[], engineOf: (s: string) => ClassEngine): Promise<EngineRoom[]> {
   const counts = await Promise.all(engines.map(async (e) => (await listLabContainers(e.engine)).length));
-  const byId = new Map<string, EngineRoom>();
+  const byMachine = new Map<string, EngineRoom>();
   engines.forEach((e, i) => {
     const newLabs = newStudents.filter((s) => engineOf(s).key === e.key).length;
-    const room = byId.get(e.info.id);
+    const machine = `${e.info.name}/${e.info.memTotalBytes}`;
+    const room = byMachine.get(machine);
     if (room) {
-      byId.set(e.info.id, {
+      byMachine.set(machine, {
         ...room,
         contexts: [...room.contexts, ...e.contexts],
         netlabContainers: room.netlabContainers + counts[i]!,
         newLabs: room.newLabs + newLabs,
       });
     } else {
-      byId.set(e.info.id, { name: e.info.name || e.key, contexts: e.contexts, memTotalBytes: e.info.memTotalBytes, netlabContainers: counts[i]!, newLabs });
+      byMachine.set(machine, { name: e.info.name || e.key, contexts: e.contexts, memTotalBytes: e.info.memTotalBytes, netlabContainers: counts[i]!, newLabs });
     }
   });
-  return [...byId.values()];
+  return [...byMachine.values()];
 }
 
 function since(t: number): number {
