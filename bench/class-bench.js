@@ -6,7 +6,7 @@
 //   node bench/class-bench.js [students=40] [lab=pod-to-pod] [--contexts default,netlab-d2] [--json]
 // The first configuration is the first context alone, the second all the contexts given.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,15 @@ function cost(context, klass) {
   return { memMiB: mem, containers: ids.length, processes: pids };
 }
 
+/**
+ * This machine's available memory (MiB): the engines here are local, so what their labs take
+ * (containers, their containerd shims, the kernel's share) shows as its fall.
+ */
+function availableMiB() {
+  const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
 async function configuration(name, use) {
   const klass = `cb${process.pid % 1000}${name}`;
   const roster = join(work, `${name}.txt`);
@@ -58,6 +67,7 @@ async function configuration(name, use) {
   const ctx = use.flatMap((c) => ['--context', c]);
   say(`${name}: ${students} students of ${lab} over ${use.join(', ')}`);
   try {
+    const availableBefore = availableMiB();
     const up = netlab(['class', 'up', lab, '--roster', roster, '--name', klass, ...ctx]);
     say(`  class up     ${up.s.toFixed(1)} s`);
     const grade = netlab(['class', 'grade', klass, ...ctx, '--json']);
@@ -70,8 +80,11 @@ async function configuration(name, use) {
       containers: 0,
       processes: 0,
     });
-    const perLab = { memMiB: total.memMiB / students, containers: total.containers / students, processes: total.processes / students };
-    say(`  per lab      ${perLab.memMiB.toFixed(1)} MiB, ${perLab.containers} containers, ${perLab.processes.toFixed(1)} processes`);
+    const hostMiB = (availableBefore - availableMiB()) / students;
+    const perLab = { memMiB: total.memMiB / students, hostMemMiB: hostMiB, containers: total.containers / students, processes: total.processes / students };
+    say(
+      `  per lab      ${perLab.memMiB.toFixed(1)} MiB in its containers (docker stats), ${hostMiB.toFixed(1)} MiB of this machine's available memory; ${perLab.containers} containers, ${perLab.processes.toFixed(1)} processes`,
+    );
     const down = netlab(['class', 'down', klass, ...ctx]);
     say(`  class down   ${down.s.toFixed(1)} s`);
     return { contexts: use, upS: up.s, gradeS: grade.s, downS: down.s, fullMarks: full, perLab };
