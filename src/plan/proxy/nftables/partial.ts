@@ -18,6 +18,7 @@ import {
 } from '../sync-state.js';
 import { nftTokenSwap, nftWithToken } from '../sync-token.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
+import { type Declared, nftablesInPlace } from './full.js';
 import { nftablesScript, TABLE } from './rules.js';
 
 const T = `ip ${TABLE}`;
@@ -78,10 +79,11 @@ function generate(input: ProxyInput, services: ServicePortState[]): { text: stri
 const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services.map((sp) => sp.clusterIP))];
 
 /**
- * The sync's `nft -f` script: the whole table (no usable previous state, another fixed part,
- * ports that share a key), or one transaction with only what changed since `previous`.
+ * The sync's `nft -f` script: the whole table rewritten in place (no usable previous state,
+ * another fixed part, ports that share a key; full.ts, whose stale chains and sets a second
+ * transaction deletes), or one transaction with only what changed since `previous`.
  */
-export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules {
+export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules & { declared?: Declared } {
   const byKey = portsByKey(input);
   const ctx = digest(nftablesScript({ ...input, services: [] }));
   const state = (ports: Record<string, PortState>): ProxySyncState =>
@@ -100,7 +102,8 @@ export function nftablesRules(input: ProxyInput, node: string, previous?: ProxyS
       ports[portKey(sp)] = full.ports[i]!.state;
     });
     const kept = state(ports);
-    return { text: `${full.text.replace(/\n?$/, '\n')}${nftWithToken(T, kept.token).join('\n')}\n`, partial: false, state: kept };
+    const { text, declared } = nftablesInPlace(`${full.text.replace(/\n?$/, '\n')}${nftWithToken(T, kept.token).join('\n')}\n`);
+    return { text, partial: false, state: kept, declared };
   }
   const changed = input.services.filter((sp) => previous.ports[portKey(sp)]?.in !== portInputHash(sp));
   const removed = Object.keys(previous.ports).filter((k) => !byKey.has(k));

@@ -6,8 +6,8 @@
 // Local traffic policies (`local-` chains) and source ranges are as upstream writes them;
 // --nodeport-addresses is nftables mode's default
 // "primary" (the node IP); the local-traffic detector is ClusterCIDR.
-// This is the full sync (the whole table replaced; the dynamic contents of the affinity sets
-// start empty again); partial.ts writes only what changed, as kube-proxy does.
+// This is the whole table (as one script that replaces it); full.ts loads it in place as a full
+// sync, partial.ts writes only what changed, as kube-proxy does.
 import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
 import { portPolicy } from '../iptables/rules.js';
 import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
