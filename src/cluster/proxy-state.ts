@@ -8,7 +8,7 @@
 // is written while the rules load, and removed when a sync fails, so the next one is in full too.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { NetlabError } from '../core/errors.js';
-import type { NamespaceRef } from '../core/toolbox-request.js';
+import type { AgentStep, NamespaceRef, StepResult } from '../core/toolbox-request.js';
 import type { Engine } from '../engine/engine.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import type { NodeSync, PlannedSync, ProxyModeDriver } from '../plan/proxy/driver.js';
@@ -63,6 +63,8 @@ export interface ProxyRulesOptions {
   beforeAttempt?: () => void;
   /** Filled with the milliseconds each phase took (the benchmark's breakdown; `keep` runs during `load`). */
   timings?: { plan: number; load: number; keep: number };
+  /** Reads to run in each node once its rules are loaded, in the same exec (the UDP conntrack listing). */
+  post?: (index: number) => AgentStep[];
 }
 
 /**
@@ -78,17 +80,20 @@ export async function syncProxyRules(
   driver: Required<Pick<ProxyModeDriver, 'partialSync'>> & Pick<ProxyModeDriver, 'name'>,
   nodes: readonly ProxyRulesNode[],
   options: ProxyRulesOptions = {},
-): Promise<{ partial: number }> {
+): Promise<{ partial: number; post: StepResult[][] }> {
   const mode = driver.name === 'nftables' ? 'nftables' : 'iptables';
   /** What each node's state file holds now, as far as this sync knows. */
   const held: (string | undefined)[] = nodes.map((n) => n.previous);
   const plan = (full: boolean): PlannedSync[] =>
     nodes.map((n) => driver.partialSync(n.input, n.ref, n.start, full ? undefined : usableState(n.previous, mode, n.start)));
+  let post: StepResult[][] = [];
   const load = async (planned: PlannedSync[]) => {
     options.beforeAttempt?.();
-    const jobs = planned.map((p, i) => ({ node: nodes[i]!.node, sync: options.wrap ? options.wrap(p.sync, i) : p.sync }));
+    const jobs = planned.map((p, i) => ({ node: nodes[i]!.node, sync: options.wrap ? options.wrap(p.sync, i) : p.sync, post: options.post?.(i) }));
     // As runProxySync: loaded and read back at once, what the reads show missing in a second request.
-    const left = (await toolbox.run(proxySyncRequest(jobs))).filter((l) => l.steps.length);
+    const loaded = await toolbox.run(proxySyncRequest(jobs));
+    post = loaded.map((l) => l.post ?? []);
+    const left = loaded.filter((l) => l.steps.length);
     if (left.length) await toolbox.run(proxySyncRestRequest(left));
   };
   let keepMs = 0;
@@ -139,5 +144,5 @@ export async function syncProxyRules(
     });
   }
   if (options.timings) Object.assign(options.timings, { plan: t1 - t0, load: t2 - t1, keep: keepMs });
-  return { partial: planned.filter((p) => p.partial).length };
+  return { partial: planned.filter((p) => p.partial).length, post };
 }

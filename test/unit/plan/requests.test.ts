@@ -87,6 +87,27 @@ describe('toolbox requests of a lab', () => {
     expect(rest.parse([r(0), r(0)])).toBeUndefined();
   });
 
+  it("a kube-proxy sync's post steps (the conntrack listing) start once their node's loads are done, in the same exec", () => {
+    const sync: NodeSync = { steps: [{ argv: ['nft', '-f', '-'], stdin: 'rules' }], checks: [{ argv: ['nft', 'list', 'chains', 'ip'] }], after: () => [] };
+    const list = { argv: ['conntrack', '-L', '-p', 'udp'] as ['conntrack', '-L', '-p', 'udp'] };
+    const req = proxySyncRequest([
+      { node: 'node1', sync, post: [list] },
+      { node: 'node2', sync: { ...sync, steps: [] }, post: [list] },
+      { node: 'node3', sync },
+    ]);
+    expect(req.steps.map((s) => [s.argv[0], s.after])).toEqual([
+      ['nft', undefined],
+      ['nft', undefined],
+      ['conntrack', [0]],
+      ['nft', undefined],
+      ['conntrack', []],
+      ['nft', undefined],
+      ['nft', undefined],
+    ]);
+    const parsed = req.parse([r(0), r(0), r(0, 'udp flows 1'), r(0), r(0, 'udp flows 2'), r(0), r(0)]);
+    expect(parsed.map((l) => l.post?.map((p) => p.stdout))).toEqual([['udp flows 1'], ['udp flows 2'], undefined]);
+  });
+
   it('routes: replaced, so the request is idempotent; only a missing default route may fail', () => {
     const req = routesRequest([{ pid: 9, container: 'r', routes: [{ dst: '10.0.2.0/24', via: '10.250.0.12' }], dropDefault: true }]);
     expect(req.steps).toEqual([

@@ -38,7 +38,7 @@ describe('nftables driver', () => {
       ['nft', 'list', 'chains', 'ip'],
       ['nft', '-t', 'list', 'sets', 'ip'],
     ]);
-    const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: '' });
+    const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: '', ms: 1 });
     const listing = (kind: string, name: string) => `table ip kube-proxy {\n\t${kind} ${name} {\n\t}\n}\n`;
     expect(planned.sync.after([ok(listing('chain', 'nat-output')), ok(listing('set', 'cluster-ips'))])).toEqual([]);
     expect(planned.sync.after([ok(listing('chain', 'endpoint-gone')), ok('')])).toEqual([
@@ -49,7 +49,7 @@ describe('nftables driver', () => {
         timeoutMs: 300_000,
       },
     ]);
-    expect(() => planned.sync.after([{ exitCode: 1, stdout: '', stderr: 'Error: oops' }, ok('')])).toThrow(/nft list chains ip failed: Error: oops/);
+    expect(() => planned.sync.after([{ exitCode: 1, stdout: '', stderr: 'Error: oops', ms: 1 }, ok('')])).toThrow(/nft list chains ip failed: Error: oops/);
   });
 
   it('chains: service- and endpoint- as kube-proxy named them in a running lab', () => {
