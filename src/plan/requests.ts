@@ -108,6 +108,8 @@ export interface SyncLeft {
   steps: AgentStep[];
   /** The results of the job's `post` steps (absent when it had none). */
   post?: StepResult[];
+  /** How long its longest load took in the node (the agent's own measure, without the exec around it). */
+  loadMs?: number;
 }
 
 /** One node's part of a sync: its rules, and reads that run once they are loaded (`post`: the conntrack listing). */
@@ -141,7 +143,7 @@ export function proxySyncRequest(jobs: SyncJob[]): ToolboxRequest<SyncLeft[]> {
         const bad = loaded.find((r) => r.exitCode !== 0);
         if (bad) throw syncFailed(node, tail(bad) || `exit code ${bad.exitCode}`);
         try {
-          return { node, steps: sync.after(checks), post: read };
+          return { node, steps: sync.after(checks), post: read, loadMs: loaded.reduce((m, r) => Math.max(m, r.ms), 0) };
         } catch (err) {
           throw syncFailed(node, err instanceof Error ? err.message : String(err));
         }

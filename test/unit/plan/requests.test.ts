@@ -64,9 +64,9 @@ describe('toolbox requests of a lab', () => {
     expect(() => req.parse([r(0), r(0, 'complete'), r(4, '', 'iptables-restore: line 3 failed'), r(0)])).toThrow(
       'kube-proxy sync failed on node2: iptables-restore: line 3 failed',
     );
-    expect(req.parse([r(0), r(0, 'complete'), r(0), r(0, 'partial')])).toEqual([
-      { node: 'node1', steps: [] },
-      { node: 'node2', steps: [{ argv: ['iptables-restore'], stdin: 'fix2' }] },
+    expect(req.parse([r(0), r(0, 'complete'), { ...r(0), ms: 230 }, r(0, 'partial')])).toEqual([
+      { node: 'node1', steps: [], loadMs: 1 },
+      { node: 'node2', steps: [{ argv: ['iptables-restore'], stdin: 'fix2' }], loadMs: 230 },
     ]);
     const reading: NodeSync = {
       ...sync([]),

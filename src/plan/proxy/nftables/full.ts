@@ -41,55 +41,64 @@ export interface Declared {
  * The full script (nftablesScript's, with the sync token's statements) reordered into the
  * in-place rewrite: the table, every set and map, every chain; then each chain flushed and
  * refilled, those with anonymous sets first; then the sets and maps the sync fills (not the
- * dynamic affinity sets) flushed and refilled, their elements batched.
+ * dynamic affinity sets) flushed and refilled, their elements batched. The script comes in
+ * chunks of lines (the fixed part, then each service port's), each chunk's rules filling only
+ * the chains it declares; a whole script split into lines is one chunk.
  */
-export function nftablesInPlace(script: string): { text: string; declared: Declared } {
+export function nftablesInPlace(chunks: Iterable<readonly string[]>): { text: string; declared: Declared } {
   const head: string[] = [];
   const declarations: string[] = [];
-  const chains = new Map<string, string[]>();
+  const refills: (readonly [string, string[]])[] = [];
   const elements = new Map<string, string[]>();
   const filled: string[] = [];
   const declared: Declared = { chains: new Set(), sets: new Set() };
-  // Rules come in runs of one chain's: the run's prefix spares a lookup per rule.
-  let run = '\n';
-  let runRules: string[] = [];
-  for (const line of script.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    if (line.startsWith(run)) runRules.push(line);
-    else if (line.startsWith(ADD_RULE)) {
-      const chain = nameOf(line.slice(ADD_RULE.length));
-      const rules = chains.get(chain);
-      if (!rules) throw new Error(`nftables full sync: a rule before its chain: ${line}`);
-      rules.push(line);
-      run = `${ADD_RULE}${chain} `;
-      runRules = rules;
-    } else if (line.startsWith(ADD_CHAIN)) {
-      const chain = nameOf(line.slice(ADD_CHAIN.length));
-      declarations.push(line);
-      if (!chains.has(chain)) chains.set(chain, []);
-      declared.chains.add(chain);
-    } else if (line.startsWith(ADD_ELEMENT)) {
-      const tail = line.slice(ADD_ELEMENT.length);
-      const set = nameOf(tail);
-      const body = tail.slice(set.length + 1);
-      if (!body.startsWith('{ ') || !body.endsWith(' }')) throw new Error(`nftables full sync: elements it cannot read: ${line}`);
-      const into = elements.get(set) ?? [];
-      into.push(body.slice(2, -2));
-      elements.set(set, into);
-    } else if (line.startsWith(ADD_SET) || line.startsWith(ADD_MAP)) {
-      const kind = line.startsWith(ADD_SET) ? 'set' : 'map';
-      const name = nameOf(line.slice((kind === 'set' ? ADD_SET : ADD_MAP).length));
-      declarations.push(line);
-      declared.sets.add(name);
-      if (!/\bflags [^;]*\bdynamic\b/.test(line)) filled.push(`flush ${kind} ${T} ${name}`);
-    } else if (line.startsWith(ADD_TABLE)) head.push(line);
-    else if (line === `add table ${T}` || line === `delete table ${T}`) continue;
-    else throw new Error(`nftables full sync: a statement it does not know: ${line}`);
+  for (const lines of chunks) {
+    const chains = new Map<string, string[]>();
+    // Rules come in runs of one chain's: the run's prefix spares a lookup per rule.
+    let run = '\n';
+    let runRules: string[] = [];
+    for (const line of lines) {
+      if (!line || line.startsWith('#')) continue;
+      if (line.startsWith(run)) runRules.push(line);
+      else if (line.startsWith(ADD_RULE)) {
+        const chain = line.slice(ADD_RULE.length, line.indexOf(' ', ADD_RULE.length));
+        const rules = chains.get(chain);
+        if (!rules) throw new Error(`nftables full sync: a rule for a chain its part does not declare: ${line}`);
+        rules.push(line);
+        run = `${ADD_RULE}${chain} `;
+        runRules = rules;
+      } else if (line.startsWith(ADD_CHAIN)) {
+        const chain = nameOf(line.slice(ADD_CHAIN.length));
+        declarations.push(line);
+        if (!chains.has(chain)) {
+          const rules: string[] = [];
+          chains.set(chain, rules);
+          refills.push([chain, rules]);
+        }
+        declared.chains.add(chain);
+      } else if (line.startsWith(ADD_ELEMENT)) {
+        const tail = line.slice(ADD_ELEMENT.length);
+        const set = nameOf(tail);
+        const body = tail.slice(set.length + 1);
+        if (!body.startsWith('{ ') || !body.endsWith(' }')) throw new Error(`nftables full sync: elements it cannot read: ${line}`);
+        const into = elements.get(set);
+        if (into) into.push(body.slice(2, -2));
+        else elements.set(set, [body.slice(2, -2)]);
+      } else if (line.startsWith(ADD_SET) || line.startsWith(ADD_MAP)) {
+        const kind = line.startsWith(ADD_SET) ? 'set' : 'map';
+        const name = nameOf(line.slice((kind === 'set' ? ADD_SET : ADD_MAP).length));
+        declarations.push(line);
+        declared.sets.add(name);
+        if (!/\bflags [^;]*\bdynamic\b/.test(line)) filled.push(`flush ${kind} ${T} ${name}`);
+      } else if (line.startsWith(ADD_TABLE)) head.push(line);
+      else if (line === `add table ${T}` || line === `delete table ${T}`) continue;
+      else throw new Error(`nftables full sync: a statement it does not know: ${line}`);
+    }
   }
   if (!head.length) head.push(`add table ${T}`);
   const out = [...head, ...declarations];
   const refill = (anonymous: boolean) => {
-    for (const [chain, rules] of chains) if (rules.some((r) => r.includes(' { ')) === anonymous) out.push(`flush chain ${T} ${chain}`, ...rules);
+    for (const [chain, rules] of refills) if (rules.some((r) => r.includes(' { ')) === anonymous) out.push(`flush chain ${T} ${chain}`, ...rules);
   };
   refill(true);
   refill(false);

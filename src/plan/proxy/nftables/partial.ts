@@ -69,11 +69,15 @@ function portOf(sp: ServicePortState, lines: readonly string[]): Port {
   return { state, rules, elements };
 }
 
-/** The script of `services` alone, each port's share sorted. */
-function generate(input: ProxyInput, services: ServicePortState[]): { text: string; ports: Port[] } {
+/** The script of `services` alone, each port's share sorted (and its lines as they came, in `lines`). */
+function generate(input: ProxyInput, services: ServicePortState[]): { text: string; ports: Port[]; lines: (readonly string[])[] } {
   const ports: Port[] = [];
-  const text = nftablesScript({ ...input, services }, (index, lines) => ports.push(portOf(services[index]!, lines)));
-  return { text, ports };
+  const lines: (readonly string[])[] = [];
+  const text = nftablesScript({ ...input, services }, (index, own) => {
+    ports.push(portOf(services[index]!, own));
+    lines.push(own);
+  });
+  return { text, ports, lines };
 }
 
 const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services.map((sp) => sp.clusterIP))];
@@ -85,7 +89,8 @@ const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services
  */
 export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules & { declared?: Declared } {
   const byKey = portsByKey(input);
-  const ctx = digest(nftablesScript({ ...input, services: [] }));
+  const fixed = nftablesScript({ ...input, services: [] });
+  const ctx = digest(fixed);
   const state = (ports: Record<string, PortState>): ProxySyncState =>
     sealed({
       format: SYNC_STATE_FORMAT,
@@ -102,7 +107,8 @@ export function nftablesRules(input: ProxyInput, node: string, previous?: ProxyS
       ports[portKey(sp)] = full.ports[i]!.state;
     });
     const kept = state(ports);
-    const { text, declared } = nftablesInPlace(`${full.text.replace(/\n?$/, '\n')}${nftWithToken(T, kept.token).join('\n')}\n`);
+    // The in-place script from the parts the full script is made of: the fixed part, each port's lines, the token.
+    const { text, declared } = nftablesInPlace([fixed.split('\n'), ...full.lines, nftWithToken(T, kept.token)]);
     return { text, partial: false, state: kept, declared };
   }
   const changed = input.services.filter((sp) => previous.ports[portKey(sp)]?.in !== portInputHash(sp));

@@ -3,6 +3,7 @@
 // stale chains and sets found in real `nft list` output deleted in a second transaction.
 import { describe, expect, it } from 'vitest';
 import { listedObjects, nftablesInPlace, staleCleanup } from '../../../../../src/plan/proxy/nftables/full.js';
+import { nftablesRules } from '../../../../../src/plan/proxy/nftables/partial.js';
 import { nftablesScript } from '../../../../../src/plan/proxy/nftables/rules.js';
 import { nftWithToken } from '../../../../../src/plan/proxy/sync-token.js';
 import { NftModel } from '../../../../helpers/netfilter-model.js';
@@ -16,7 +17,7 @@ describe('nftables full sync in place', () => {
     const replaced = new NftModel();
     replaced.load(scriptOf());
     const fresh = new NftModel();
-    fresh.load(nftablesInPlace(scriptOf()).text);
+    fresh.load(nftablesInPlace([scriptOf().split('\n')]).text);
     expect(fresh.normal()).toBe(replaced.normal());
 
     // Over another sync's table: its elements flushed (re-adding one would fail), its stale chains and sets deleted after.
@@ -24,8 +25,8 @@ describe('nftables full sync in place', () => {
     older.services[0]!.endpoints[0]!.ip = '10.0.1.99';
     older.services[3]!.affinitySeconds = 60;
     const node = new NftModel();
-    node.load(nftablesInPlace(scriptOf(older, '0x2')).text);
-    const { text, declared } = nftablesInPlace(scriptOf());
+    node.load(nftablesInPlace([scriptOf(older, '0x2').split('\n')]).text);
+    const { text, declared } = nftablesInPlace([scriptOf().split('\n')]);
     node.load(text);
     expect(node.normal()).not.toBe(replaced.normal());
     const cleanup = staleCleanup(node.listChains(), node.listSets(), declared);
@@ -35,8 +36,19 @@ describe('nftables full sync in place', () => {
     expect(staleCleanup(node.listChains(), node.listSets(), declared)).toBe('');
   });
 
+  it("a full sync's script (made from the fixed part and each port's lines) is the same in-place rewrite of the same table", () => {
+    const planned = nftablesRules(fixture, 'node1@start');
+    expect(planned.partial).toBe(false);
+    expect(planned.text).toBe(nftablesInPlace([scriptOf(fixture, planned.state.token).split('\n')]).text);
+    const a = new NftModel();
+    a.load(planned.text);
+    const b = new NftModel();
+    b.load(scriptOf(fixture, planned.state.token));
+    expect(a.normal()).toBe(b.normal());
+  });
+
   it('never deletes the table; rules with anonymous sets come before all others; one statement per map; affinity sets kept', () => {
-    const { text, declared } = nftablesInPlace(scriptOf());
+    const { text, declared } = nftablesInPlace([scriptOf().split('\n')]);
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('add table ip kube-proxy { comment "rules for kube-proxy" ; }');
     expect(text).not.toMatch(/delete table/);
