@@ -22,6 +22,7 @@ const ADD_RULE = `add rule ${T} `;
 const ADD_ELEMENT = `add element ${T} `;
 const ADD_SET = `add set ${T} `;
 const ADD_MAP = `add map ${T} `;
+const SPACE = 32;
 
 /** Elements per `add element` statement (a statement is one netlink message at most a few hundred KB). */
 const ELEMENTS_PER_STATEMENT = 1000;
@@ -54,18 +55,19 @@ export function nftablesInPlace(chunks: Iterable<readonly string[]>): { text: st
   const declared: Declared = { chains: new Set(), sets: new Set() };
   for (const lines of chunks) {
     const chains = new Map<string, string[]>();
-    // Rules come in runs of one chain's: the run's prefix spares a lookup per rule.
-    let run = '\n';
+    // Rules come in runs of one chain's: the run's chain spares a lookup per rule.
+    let run = '';
     let runRules: string[] = [];
     for (const line of lines) {
       if (!line || line.startsWith('#')) continue;
-      if (line.startsWith(run)) runRules.push(line);
+      if (run && line.startsWith(run, ADD_RULE.length) && line.charCodeAt(ADD_RULE.length + run.length) === SPACE && line.startsWith(ADD_RULE))
+        runRules.push(line);
       else if (line.startsWith(ADD_RULE)) {
         const chain = line.slice(ADD_RULE.length, line.indexOf(' ', ADD_RULE.length));
         const rules = chains.get(chain);
         if (!rules) throw new Error(`nftables full sync: a rule for a chain its part does not declare: ${line}`);
         rules.push(line);
-        run = `${ADD_RULE}${chain} `;
+        run = chain;
         runRules = rules;
       } else if (line.startsWith(ADD_CHAIN)) {
         const chain = nameOf(line.slice(ADD_CHAIN.length));

@@ -19,7 +19,7 @@ import {
 import { nftTokenSwap, nftWithToken } from '../sync-token.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
 import { type Declared, nftablesInPlace } from './full.js';
-import { nftablesScript, TABLE } from './rules.js';
+import { nftablesLines, TABLE } from './rules.js';
 
 const T = `ip ${TABLE}`;
 const ADD_CHAIN = `add chain ${T} `;
@@ -69,15 +69,15 @@ function portOf(sp: ServicePortState, lines: readonly string[]): Port {
   return { state, rules, elements };
 }
 
-/** The script of `services` alone, each port's share sorted (and its lines as they came, in `lines`). */
-function generate(input: ProxyInput, services: ServicePortState[]): { text: string; ports: Port[]; lines: (readonly string[])[] } {
+/** The statements of `services` alone, each port's share sorted (and its lines as they came, in `lines`). */
+function generate(input: ProxyInput, services: ServicePortState[]): { ports: Port[]; lines: (readonly string[])[] } {
   const ports: Port[] = [];
   const lines: (readonly string[])[] = [];
-  const text = nftablesScript({ ...input, services }, (index, own) => {
+  nftablesLines({ ...input, services }, (index, own) => {
     ports.push(portOf(services[index]!, own));
     lines.push(own);
   });
-  return { text, ports, lines };
+  return { ports, lines };
 }
 
 const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services.map((sp) => sp.clusterIP))];
@@ -89,8 +89,8 @@ const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services
  */
 export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules & { declared?: Declared } {
   const byKey = portsByKey(input);
-  const fixed = nftablesScript({ ...input, services: [] });
-  const ctx = digest(fixed);
+  const fixed = nftablesLines({ ...input, services: [] });
+  const ctx = digest(fixed.join('\n'));
   const state = (ports: Record<string, PortState>): ProxySyncState =>
     sealed({
       format: SYNC_STATE_FORMAT,
@@ -108,7 +108,7 @@ export function nftablesRules(input: ProxyInput, node: string, previous?: ProxyS
     });
     const kept = state(ports);
     // The in-place script from the parts the full script is made of: the fixed part, each port's lines, the token.
-    const { text, declared } = nftablesInPlace([fixed.split('\n'), ...full.lines, nftWithToken(T, kept.token)]);
+    const { text, declared } = nftablesInPlace([fixed, ...full.lines, nftWithToken(T, kept.token)]);
     return { text, partial: false, state: kept, declared };
   }
   const changed = input.services.filter((sp) => previous.ports[portKey(sp)]?.in !== portInputHash(sp));

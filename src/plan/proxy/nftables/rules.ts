@@ -72,6 +72,11 @@ const JUMP_CHAINS: readonly { dst: string; src: string; extra: string }[] = [
  * `service-…` / `external-…` / `endpoint-…` chains, affinity sets, map elements.
  */
 export function nftablesScript(input: ProxyInput, eachPort?: (index: number, lines: readonly string[]) => void): string {
+  return nftablesLines(input, eachPort).join('\n');
+}
+
+/** nftablesScript's lines (the full sync uses them as they are, partial.ts and full.ts). */
+export function nftablesLines(input: ProxyInput, eachPort?: (index: number, lines: readonly string[]) => void): string[] {
   const out: string[] = [
     `add table ${T}`,
     `delete table ${T}`,
@@ -127,7 +132,7 @@ export function nftablesScript(input: ProxyInput, eachPort?: (index: number, lin
     out.push('', `# ${servicePortName(sp)}`, ...lines);
   }
   out.push('');
-  return out.join('\n');
+  return out;
 }
 
 function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: Set<string>): string[] {
