@@ -7,6 +7,9 @@
 //   node bench/sync-bench.js [services=1000] [endpoints=10] [--runs=5] [--json]
 // --json prints {"iptables":{"fullS","oneChangeS"},"nftables":{"fullS","oneChangeS"}} (medians),
 // with the min and max beside them (fullMinS, fullMaxS, oneChangeMinS, oneChangeMaxS).
+// SYNC_BENCH_PHASES=1 prints each sync's phases on stderr (ms): read (the state), plan, load (the
+// toolbox request(s)), of which inNode (the loads in the node, by the agent's clock) and rest (a
+// second request), and keep (the state written, during load).
 import { down } from '../dist/cluster/down.js';
 import { DEFAULT_LIMITS } from '../dist/labfile/limits.js';
 import { connectEngine } from '../dist/engine/connect.js';

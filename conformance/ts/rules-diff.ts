@@ -58,8 +58,8 @@ export const DELIBERATE_DIFFERENCES: readonly DeliberateDifference[] = [
     id: 'nft-whole-table',
     mode: 'nftables',
     upstream: 'incremental transactions on its table (flush and re-add of changed chains and elements)',
-    netlab: '`add table` + `delete table` first: every sync replaces the whole table in one transaction',
-    why: 'Same end state, simpler and atomic; only the contents of the affinity sets start empty again after a sync.',
+    netlab: '`add table` + `delete table` first in the whole-table script (a full sync loads it in place instead: src/plan/proxy/nftables/full.ts)',
+    why: 'Same end state; the script on its own replaces the table in one transaction.',
     dropNetlabLine: /^(add|delete) table ip kube-proxy$/,
   },
   {

@@ -8,7 +8,7 @@
 // is written while the rules load, and removed when a sync fails, so the next one is in full too.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { NetlabError } from '../core/errors.js';
-import type { NamespaceRef } from '../core/toolbox-request.js';
+import type { AgentStep, NamespaceRef, StepResult } from '../core/toolbox-request.js';
 import type { Engine } from '../engine/engine.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import type { NodeSync, PlannedSync, ProxyModeDriver } from '../plan/proxy/driver.js';
@@ -61,8 +61,14 @@ export interface ProxyRulesOptions {
   wrap?: (sync: NodeSync, index: number) => NodeSync;
   /** Before each attempt (the second is a full sync after a partial one failed). */
   beforeAttempt?: () => void;
-  /** Filled with the milliseconds each phase took (the benchmark's breakdown; `keep` runs during `load`). */
-  timings?: { plan: number; load: number; keep: number };
+  /**
+   * Filled with the milliseconds each phase took (the benchmark's breakdown; `keep` runs during
+   * `load`; `inNode` is what the first request's loads took in the nodes, `rest` the second
+   * request, when there is one: the rest of `load` is the execs around them).
+   */
+  timings?: { plan: number; load: number; keep: number; inNode: number; rest: number };
+  /** Reads to run in each node once its rules are loaded, in the same exec (the UDP conntrack listing). */
+  post?: (index: number) => AgentStep[];
 }
 
 /**
@@ -78,18 +84,28 @@ export async function syncProxyRules(
   driver: Required<Pick<ProxyModeDriver, 'partialSync'>> & Pick<ProxyModeDriver, 'name'>,
   nodes: readonly ProxyRulesNode[],
   options: ProxyRulesOptions = {},
-): Promise<{ partial: number }> {
+): Promise<{ partial: number; post: StepResult[][] }> {
   const mode = driver.name === 'nftables' ? 'nftables' : 'iptables';
   /** What each node's state file holds now, as far as this sync knows. */
   const held: (string | undefined)[] = nodes.map((n) => n.previous);
   const plan = (full: boolean): PlannedSync[] =>
     nodes.map((n) => driver.partialSync(n.input, n.ref, n.start, full ? undefined : usableState(n.previous, mode, n.start)));
+  let post: StepResult[][] = [];
+  let inNode = 0;
+  let rest = 0;
   const load = async (planned: PlannedSync[]) => {
     options.beforeAttempt?.();
-    const jobs = planned.map((p, i) => ({ node: nodes[i]!.node, sync: options.wrap ? options.wrap(p.sync, i) : p.sync }));
+    const jobs = planned.map((p, i) => ({ node: nodes[i]!.node, sync: options.wrap ? options.wrap(p.sync, i) : p.sync, post: options.post?.(i) }));
     // As runProxySync: loaded and read back at once, what the reads show missing in a second request.
-    const left = (await toolbox.run(proxySyncRequest(jobs))).filter((l) => l.steps.length);
-    if (left.length) await toolbox.run(proxySyncRestRequest(left));
+    const loaded = await toolbox.run(proxySyncRequest(jobs));
+    post = loaded.map((l) => l.post ?? []);
+    inNode = Math.max(0, ...loaded.map((l) => l.loadMs ?? 0));
+    const left = loaded.filter((l) => l.steps.length);
+    if (left.length) {
+      const t = performance.now();
+      await toolbox.run(proxySyncRestRequest(left));
+      rest = performance.now() - t;
+    }
   };
   let keepMs = 0;
   const keep = (planned: PlannedSync[]) =>
@@ -138,6 +154,6 @@ export async function syncProxyRules(
       hint: 'The rules are in place; the next sync will be a full one.',
     });
   }
-  if (options.timings) Object.assign(options.timings, { plan: t1 - t0, load: t2 - t1, keep: keepMs });
-  return { partial: planned.filter((p) => p.partial).length };
+  if (options.timings) Object.assign(options.timings, { plan: t1 - t0, load: t2 - t1, keep: keepMs, inNode, rest });
+  return { partial: planned.filter((p) => p.partial).length, post };
 }

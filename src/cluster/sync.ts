@@ -9,10 +9,10 @@ import { type EventSink, task } from '../core/events.js';
 import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
 import { podContainerName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
-import { lastWords, type NamespaceRef } from '../core/toolbox-request.js';
+import { lastWords, type NamespaceRef, type StepResult } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
-import { clearStaleUdpFlows } from './conntrack-cleanup.js';
+import { deleteStaleUdpFlows, udpFlowListing } from './conntrack-cleanup.js';
 import { withLabLock } from './lock.js';
 import { nodeStart, readProxyState, syncProxyRules } from './proxy-state.js';
 import { syncIngress } from './ingress.js';
@@ -123,6 +123,9 @@ async function syncLocked(
         sync: driver.partialSync ? undefined : announce(nodeProxySync(lab.topology.proxyMode, inputs[index]!, ref, previousPorts[index]), index),
       }));
       let partialNodes = 0;
+      // The UDP conntrack listing (as kube-proxy cleans up after each sync) rides in the rules' exec.
+      const listing = lab.services.length ? udpFlowListing(lab.topology.proxyMode, nodes, planned) : undefined;
+      let listed: StepResult[][] = [];
       const rules = async (): Promise<void> => {
         if (!driver.partialSync)
           return runProxySync(
@@ -138,7 +141,7 @@ async function syncLocked(
           input: inputs[i]!,
           previous: previous[i] ?? '',
         }));
-        ({ partial: partialNodes } = await syncProxyRules(
+        ({ partial: partialNodes, post: listed } = await syncProxyRules(
           engine,
           target.toolbox,
           { name: driver.name, partialSync: driver.partialSync.bind(driver) },
@@ -149,6 +152,7 @@ async function syncLocked(
             beforeAttempt: () => {
               added.length = 0;
             },
+            post: listing && ((i) => listing[i]!),
           },
         ));
       };
@@ -157,14 +161,14 @@ async function syncLocked(
       const work: Promise<unknown>[] = [];
       // Once the rules are in, the UDP flows they no longer send where conntrack does are forgotten (as kube-proxy does).
       const staleFlows = () =>
-        clearStaleUdpFlows(
+        deleteStaleUdpFlows(
           target.toolbox,
-          lab.topology.proxyMode,
           nodes.map(({ node, ref }) => ({ node: node.name, ref })),
           planned,
+          listed.map((l) => l[0]),
         );
       if (jobs.length && (lab.services.length || policies))
-        work.push(rules().then(() => Promise.all([sendGratuitousArp(target.toolbox, added), lab.services.length ? staleFlows() : undefined])));
+        work.push(rules().then(() => Promise.all([sendGratuitousArp(target.toolbox, added), listing ? staleFlows() : undefined])));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
       if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));

@@ -106,26 +106,44 @@ function syncFailed(node: string, why: string): NetlabError {
 export interface SyncLeft {
   node: string;
   steps: AgentStep[];
+  /** The results of the job's `post` steps (absent when it had none). */
+  post?: StepResult[];
+  /** How long its longest load took in the node (the agent's own measure, without the exec around it). */
+  loadMs?: number;
+}
+
+/** One node's part of a sync: its rules, and reads that run once they are loaded (`post`: the conntrack listing). */
+export interface SyncJob {
+  node: string;
+  sync: NodeSync;
+  post?: AgentStep[];
 }
 
 /**
  * One kube-proxy sync: every node's rules loaded and read back, in one exec; a node that
- * refused them is named. The answer is what each node's driver found left to do.
+ * refused them is named. The answer is what each node's driver found left to do, and what its
+ * `post` steps read (each starts once the node's loads have finished, whatever their results).
  */
-export function proxySyncRequest(jobs: { node: string; sync: NodeSync }[]): ToolboxRequest<SyncLeft[]> {
+export function proxySyncRequest(jobs: SyncJob[]): ToolboxRequest<SyncLeft[]> {
+  const steps: AgentStep[] = [];
+  for (const { sync, post } of jobs) {
+    const loads = sync.steps.map((_, i) => steps.length + i);
+    steps.push(...sync.steps, ...sync.checks, ...(post ?? []).map((p) => ({ ...p, after: loads })));
+  }
   return {
     what: 'kube-proxy sync',
-    steps: jobs.flatMap((j) => [...j.sync.steps, ...j.sync.checks]),
+    steps,
     parallel: PARALLEL,
     parse(results) {
       let at = 0;
-      return jobs.map(({ node, sync }) => {
+      return jobs.map(({ node, sync, post }) => {
         const loaded = results.slice(at, (at += sync.steps.length));
         const checks = results.slice(at, (at += sync.checks.length));
+        const read = post && results.slice(at, (at += post.length));
         const bad = loaded.find((r) => r.exitCode !== 0);
         if (bad) throw syncFailed(node, tail(bad) || `exit code ${bad.exitCode}`);
         try {
-          return { node, steps: sync.after(checks) };
+          return { node, steps: sync.after(checks), post: read, loadMs: loaded.reduce((m, r) => Math.max(m, r.ms), 0) };
         } catch (err) {
           throw syncFailed(node, err instanceof Error ? err.message : String(err));
         }

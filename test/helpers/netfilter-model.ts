@@ -114,8 +114,16 @@ export class NftModel {
         need().chains.delete(name);
       } else if (key === 'add set' || key === 'add map') {
         const had = need().sets.get(name);
-        if (had && had.decl !== `${kind} ${rest}`) throw new Error(`${name} exists with another declaration`);
-        if (!had) need().sets.set(name, { decl: `${kind} ${rest}`, elements: new Map() });
+        const decl = `${kind} ${rest}`;
+        // The kernel updates a set's timeout in place; any other difference is an error.
+        const untimed = (d: string) => d.replace(/ timeout \d+s ;/, '');
+        if (had && had.decl !== decl && untimed(had.decl) !== untimed(decl)) throw new Error(`${name} exists with another declaration`);
+        if (had) had.decl = decl;
+        else need().sets.set(name, { decl, elements: new Map() });
+      } else if (key === 'flush set' || key === 'flush map') {
+        const set = need().sets.get(name);
+        if (!set?.decl.startsWith(`${kind} `)) throw new Error(`no ${kind} to flush: ${name}`);
+        set.elements.clear();
       } else if (key === 'delete set') {
         if (!need().sets.has(name)) throw new Error(`no set to delete: ${name}`);
         if ([...need().chains.values()].some((rules) => rules.some((r) => r.includes(`@${name} `) || r.endsWith(`@${name}`))))
@@ -143,6 +151,19 @@ export class NftModel {
       } else throw new Error(`unknown statement: ${line}`);
     }
     this.table = t;
+  }
+
+  /** `nft list chains ip` (this table only). */
+  listChains(): string {
+    if (!this.table) return '';
+    return `table ip kube-proxy {\n${[...this.table.chains.keys()].map((c) => `\tchain ${c} {\n\t}\n`).join('')}}\n`;
+  }
+
+  /** `nft -t list sets ip` (this table only; maps are not sets). */
+  listSets(): string {
+    if (!this.table) return '';
+    const sets = [...this.table.sets].filter(([, s]) => s.decl.startsWith('set '));
+    return `table ip kube-proxy {\n${sets.map(([name]) => `\tset ${name} {\n\t\ttype ipv4_addr\n\t}\n`).join('')}}\n`;
   }
 
   normal(): string {

@@ -64,9 +64,9 @@ describe('toolbox requests of a lab', () => {
     expect(() => req.parse([r(0), r(0, 'complete'), r(4, '', 'iptables-restore: line 3 failed'), r(0)])).toThrow(
       'kube-proxy sync failed on node2: iptables-restore: line 3 failed',
     );
-    expect(req.parse([r(0), r(0, 'complete'), r(0), r(0, 'partial')])).toEqual([
-      { node: 'node1', steps: [] },
-      { node: 'node2', steps: [{ argv: ['iptables-restore'], stdin: 'fix2' }] },
+    expect(req.parse([r(0), r(0, 'complete'), { ...r(0), ms: 230 }, r(0, 'partial')])).toEqual([
+      { node: 'node1', steps: [], loadMs: 1 },
+      { node: 'node2', steps: [{ argv: ['iptables-restore'], stdin: 'fix2' }], loadMs: 230 },
     ]);
     const reading: NodeSync = {
       ...sync([]),
@@ -85,6 +85,27 @@ describe('toolbox requests of a lab', () => {
     expect(rest.steps.map((s) => s.stdin)).toEqual(['a', 'b']);
     expect(() => rest.parse([r(0), r(2, '', 'Chain already exists')])).toThrow('kube-proxy sync failed on node2: Chain already exists');
     expect(rest.parse([r(0), r(0)])).toBeUndefined();
+  });
+
+  it("a kube-proxy sync's post steps (the conntrack listing) start once their node's loads are done, in the same exec", () => {
+    const sync: NodeSync = { steps: [{ argv: ['nft', '-f', '-'], stdin: 'rules' }], checks: [{ argv: ['nft', 'list', 'chains', 'ip'] }], after: () => [] };
+    const list = { argv: ['conntrack', '-L', '-p', 'udp'] as ['conntrack', '-L', '-p', 'udp'] };
+    const req = proxySyncRequest([
+      { node: 'node1', sync, post: [list] },
+      { node: 'node2', sync: { ...sync, steps: [] }, post: [list] },
+      { node: 'node3', sync },
+    ]);
+    expect(req.steps.map((s) => [s.argv[0], s.after])).toEqual([
+      ['nft', undefined],
+      ['nft', undefined],
+      ['conntrack', [0]],
+      ['nft', undefined],
+      ['conntrack', []],
+      ['nft', undefined],
+      ['nft', undefined],
+    ]);
+    const parsed = req.parse([r(0), r(0), r(0, 'udp flows 1'), r(0), r(0, 'udp flows 2'), r(0), r(0)]);
+    expect(parsed.map((l) => l.post?.map((p) => p.stdout))).toEqual([['udp flows 1'], ['udp flows 2'], undefined]);
   });
 
   it('routes: replaced, so the request is idempotent; only a missing default route may fail', () => {

@@ -18,7 +18,8 @@ import {
 } from '../sync-state.js';
 import { nftTokenSwap, nftWithToken } from '../sync-token.js';
 import type { ProxyInput, ServicePortState } from '../types.js';
-import { nftablesScript, TABLE } from './rules.js';
+import { type Declared, nftablesInPlace } from './full.js';
+import { nftablesLines, TABLE } from './rules.js';
 
 const T = `ip ${TABLE}`;
 const ADD_CHAIN = `add chain ${T} `;
@@ -68,22 +69,28 @@ function portOf(sp: ServicePortState, lines: readonly string[]): Port {
   return { state, rules, elements };
 }
 
-/** The script of `services` alone, each port's share sorted. */
-function generate(input: ProxyInput, services: ServicePortState[]): { text: string; ports: Port[] } {
+/** The statements of `services` alone, each port's share sorted (and its lines as they came, in `lines`). */
+function generate(input: ProxyInput, services: ServicePortState[]): { ports: Port[]; lines: (readonly string[])[] } {
   const ports: Port[] = [];
-  const text = nftablesScript({ ...input, services }, (index, lines) => ports.push(portOf(services[index]!, lines)));
-  return { text, ports };
+  const lines: (readonly string[])[] = [];
+  nftablesLines({ ...input, services }, (index, own) => {
+    ports.push(portOf(services[index]!, own));
+    lines.push(own);
+  });
+  return { ports, lines };
 }
 
 const clusterIPsOf = (input: ProxyInput): string[] => [...new Set(input.services.map((sp) => sp.clusterIP))];
 
 /**
- * The sync's `nft -f` script: the whole table (no usable previous state, another fixed part,
- * ports that share a key), or one transaction with only what changed since `previous`.
+ * The sync's `nft -f` script: the whole table rewritten in place (no usable previous state,
+ * another fixed part, ports that share a key; full.ts, whose stale chains and sets a second
+ * transaction deletes), or one transaction with only what changed since `previous`.
  */
-export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules {
+export function nftablesRules(input: ProxyInput, node: string, previous?: ProxySyncState): PlannedRules & { declared?: Declared } {
   const byKey = portsByKey(input);
-  const ctx = digest(nftablesScript({ ...input, services: [] }));
+  const fixed = nftablesLines({ ...input, services: [] });
+  const ctx = digest(fixed.join('\n'));
   const state = (ports: Record<string, PortState>): ProxySyncState =>
     sealed({
       format: SYNC_STATE_FORMAT,
@@ -100,7 +107,9 @@ export function nftablesRules(input: ProxyInput, node: string, previous?: ProxyS
       ports[portKey(sp)] = full.ports[i]!.state;
     });
     const kept = state(ports);
-    return { text: `${full.text.replace(/\n?$/, '\n')}${nftWithToken(T, kept.token).join('\n')}\n`, partial: false, state: kept };
+    // The in-place script from the parts the full script is made of: the fixed part, each port's lines, the token.
+    const { text, declared } = nftablesInPlace([fixed, ...full.lines, nftWithToken(T, kept.token)]);
+    return { text, partial: false, state: kept, declared };
   }
   const changed = input.services.filter((sp) => previous.ports[portKey(sp)]?.in !== portInputHash(sp));
   const removed = Object.keys(previous.ports).filter((k) => !byKey.has(k));

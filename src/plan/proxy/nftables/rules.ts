@@ -6,8 +6,8 @@
 // Local traffic policies (`local-` chains) and source ranges are as upstream writes them;
 // --nodeport-addresses is nftables mode's default
 // "primary" (the node IP); the local-traffic detector is ClusterCIDR.
-// This is the full sync (the whole table replaced; the dynamic contents of the affinity sets
-// start empty again); partial.ts writes only what changed, as kube-proxy does.
+// This is the whole table (as one script that replaces it); full.ts loads it in place as a full
+// sync, partial.ts writes only what changed, as kube-proxy does.
 import { contains, parseCidr, parseIp } from '../../../core/cidr.js';
 import { portPolicy } from '../iptables/rules.js';
 import { endpointString, hashPrefix, kubeProxyEndpointOrder, servicePortName } from '../names.js';
@@ -72,6 +72,11 @@ const JUMP_CHAINS: readonly { dst: string; src: string; extra: string }[] = [
  * `service-…` / `external-…` / `endpoint-…` chains, affinity sets, map elements.
  */
 export function nftablesScript(input: ProxyInput, eachPort?: (index: number, lines: readonly string[]) => void): string {
+  return nftablesLines(input, eachPort).join('\n');
+}
+
+/** nftablesScript's lines (the full sync uses them as they are, partial.ts and full.ts). */
+export function nftablesLines(input: ProxyInput, eachPort?: (index: number, lines: readonly string[]) => void): string[] {
   const out: string[] = [
     `add table ${T}`,
     `delete table ${T}`,
@@ -127,7 +132,7 @@ export function nftablesScript(input: ProxyInput, eachPort?: (index: number, lin
     out.push('', `# ${servicePortName(sp)}`, ...lines);
   }
   out.push('');
-  return out.join('\n');
+  return out;
 }
 
 function servicePortLines(sp: ServicePortState, input: ProxyInput, clusterIPs: Set<string>): string[] {

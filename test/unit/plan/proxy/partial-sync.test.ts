@@ -6,8 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { iptablesRules } from '../../../../src/plan/proxy/iptables/partial.js';
 import { declaredChains, fixRestore, restoreFix } from '../../../../src/plan/proxy/iptables/sync.js';
+import { type Declared, staleCleanup } from '../../../../src/plan/proxy/nftables/full.js';
 import { nftablesRules } from '../../../../src/plan/proxy/nftables/partial.js';
-import { type ProxySyncState, usableState } from '../../../../src/plan/proxy/sync-state.js';
+import { type PlannedRules, type ProxySyncState, usableState } from '../../../../src/plan/proxy/sync-state.js';
 import type { ProxyInput, ServicePortState } from '../../../../src/plan/proxy/types.js';
 import { IptablesModel, NftModel } from '../../../helpers/netfilter-model.js';
 import { fixture } from '../../../helpers/proxy-fixture.js';
@@ -98,39 +99,47 @@ const sequence: fc.Arbitrary<ProxyInput[]> = fc.array(input, { minLength: 2, max
     }),
 );
 
-type Plan = typeof iptablesRules;
+type Plan = (input: ProxyInput, node: string, previous?: ProxySyncState) => PlannedRules & { declared?: Declared };
 
-const modes: { name: string; plan: Plan; model: () => { apply(text: string, full?: boolean): void; normal(): string } }[] = [
-  {
-    name: 'iptables',
-    plan: iptablesRules,
-    model: () => {
-      const m = new IptablesModel();
-      return {
-        apply: (t, full) => {
-          m.restore(t);
-          // A full sync deletes the chains it no longer declares from what it reads back (sync.ts's fix step).
-          if (full) m.restore(fixRestore(restoreFix({ filter: m.save('filter'), nat: m.save('nat') }, declaredChains(t), [], true)));
-        },
-        normal: () => m.normal(),
-      };
+const modes: { name: string; plan: Plan; model: () => { apply(planned: { text: string; partial: boolean; declared?: Declared }): void; normal(): string } }[] =
+  [
+    {
+      name: 'iptables',
+      plan: iptablesRules,
+      model: () => {
+        const m = new IptablesModel();
+        return {
+          apply: ({ text, partial }) => {
+            m.restore(text);
+            // A full sync deletes the chains it no longer declares from what it reads back (sync.ts's fix step).
+            if (!partial) m.restore(fixRestore(restoreFix({ filter: m.save('filter'), nat: m.save('nat') }, declaredChains(text), [], true)));
+          },
+          normal: () => m.normal(),
+        };
+      },
     },
-  },
-  {
-    name: 'nftables',
-    plan: nftablesRules,
-    model: () => {
-      const m = new NftModel();
-      return { apply: (t) => m.load(t), normal: () => m.normal() };
+    {
+      name: 'nftables',
+      plan: nftablesRules,
+      model: () => {
+        const m = new NftModel();
+        return {
+          apply: ({ text, declared }) => {
+            m.load(text);
+            // A full sync rewrites the table in place, then deletes what the listings show it no longer declares (full.ts).
+            if (declared) m.load(staleCleanup(m.listChains(), m.listSets(), declared));
+          },
+          normal: () => m.normal(),
+        };
+      },
     },
-  },
-];
+  ];
 
 describe.each(modes)('partial syncs ($name)', ({ plan, model }) => {
   const fromScratch = (i: ProxyInput) => {
     const m = model();
     const full = plan(i, NODE);
-    m.apply(full.text, true);
+    m.apply(full);
     return { rules: m.normal(), state: full.state };
   };
 
@@ -142,7 +151,7 @@ describe.each(modes)('partial syncs ($name)', ({ plan, model }) => {
         for (const i of inputs) {
           // The state goes through the node's file as text, as between two CLI processes.
           const planned = plan(i, NODE, state && usableState(JSON.stringify(state), state.mode, NODE));
-          node.apply(planned.text, !planned.partial);
+          node.apply(planned);
           const expected = fromScratch(i);
           expect(node.normal()).toBe(expected.rules);
           expect(planned.state).toEqual(expected.state);
@@ -169,7 +178,7 @@ describe.each(modes)('partial syncs ($name)', ({ plan, model }) => {
   it('a state whose rules were never loaded fails the next partial sync in the kernel; the full one after it is right', () => {
     const node = model();
     const first = plan(fixture, NODE);
-    node.apply(first.text, true);
+    node.apply(first);
     const next = structuredClone(fixture);
     next.services[0]!.endpoints[1]!.ip = '10.0.2.9';
     // Its state is kept (written while it loads), but its load fails: the kernel still has the first sync's token.
@@ -179,10 +188,10 @@ describe.each(modes)('partial syncs ($name)', ({ plan, model }) => {
     const after = plan(next, NODE, usableState(JSON.stringify(lost.state), lost.state.mode, NODE));
     expect(after.partial).toBe(true);
     const before = node.normal();
-    expect(() => node.apply(after.text)).toThrow(/no such rule to delete|no element to delete/);
+    expect(() => node.apply(after)).toThrow(/no such rule to delete|no element to delete/);
     expect(node.normal()).toBe(before);
     const full = plan(next, NODE);
-    node.apply(full.text, true);
+    node.apply(full);
     expect(node.normal()).toBe(fromScratch(next).rules);
   });
 

@@ -28,6 +28,30 @@ describe('nftables driver', () => {
     expect(sync.files).toBeUndefined();
   });
 
+  it('a full sync (partialSync without a state): the table rewritten in place while its chains and sets are listed, the stale ones deleted after', () => {
+    const node = { pid: 7, container: 'c0ffee' };
+    const planned = d.partialSync!(fixture, node, 'node1@start');
+    expect(planned.partial).toBe(false);
+    expect(planned.sync.steps).toHaveLength(1);
+    expect(planned.sync.steps[0]!.stdin).not.toMatch(/delete table/);
+    expect(planned.sync.checks.map((c) => c.argv)).toEqual([
+      ['nft', 'list', 'chains', 'ip'],
+      ['nft', '-t', 'list', 'sets', 'ip'],
+    ]);
+    const ok = (stdout: string) => ({ exitCode: 0, stdout, stderr: '', ms: 1 });
+    const listing = (kind: string, name: string) => `table ip kube-proxy {\n\t${kind} ${name} {\n\t}\n}\n`;
+    expect(planned.sync.after([ok(listing('chain', 'nat-output')), ok(listing('set', 'cluster-ips'))])).toEqual([]);
+    expect(planned.sync.after([ok(listing('chain', 'endpoint-gone')), ok('')])).toEqual([
+      {
+        argv: ['nft', '-f', '-'],
+        netns: node,
+        stdin: 'flush chain ip kube-proxy endpoint-gone\ndelete chain ip kube-proxy endpoint-gone\n',
+        timeoutMs: 300_000,
+      },
+    ]);
+    expect(() => planned.sync.after([{ exitCode: 1, stdout: '', stderr: 'Error: oops', ms: 1 }, ok('')])).toThrow(/nft list chains ip failed: Error: oops/);
+  });
+
   it('chains: service- and endpoint- as kube-proxy named them in a running lab', () => {
     expect(service.chain).toBe('service-EAFHE2E3-default/service-test/tcp/');
     expect(service.endpoints[0]!.chain).toBe('endpoint-3WTJTVM4-default/service-test/tcp/__10.0.1.2/8080');
