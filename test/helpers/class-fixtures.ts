@@ -48,6 +48,18 @@ function student(name: string, context: string, changes: Record<number, Change> 
 export const DNS_DIAGNOSIS = 'CoreDNS on node1 has no endpoint for service-test: the Service selector app=srv matches no pod (the pods say app=server)';
 
 /** The fixture's students, deliberately not in name order. */
+/** Each check's pass rate in classGrade(), as the page writes it beside its bar (graded students only). */
+export const FIXTURE_PASS_RATES = [
+  '5/5 passed · 100%',
+  '5/5 passed · 100%',
+  '3/5 passed · 60%',
+  '4/5 passed · 80%',
+  '3/5 passed · 60%',
+  '4/5 passed · 80%',
+  '4/5 passed · 80%',
+  '4/5 passed · 80%',
+];
+
 export function classGrade(): ClassGrade {
   return {
     lab: 'pod-to-service',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClassGrade } from '../../../src/checks/class-grade.js';
 import { formatClassHtml, htmlEscape } from '../../../src/checks/class-report.js';
-import { CHECK_NAMES, classGrade, DNS_DIAGNOSIS } from '../../helpers/class-fixtures.js';
+import { CHECK_NAMES, classGrade, DNS_DIAGNOSIS, FIXTURE_PASS_RATES } from '../../helpers/class-fixtures.js';
 
 /** The text of every match of `re`'s first group. */
 const all = (html: string, re: RegExp) => [...html.matchAll(re)].map((m) => m[1]);
@@ -49,16 +49,7 @@ describe('formatClassHtml', () => {
   });
 
   it('charts every check’s pass rate with the numbers as text', () => {
-    expect(all(html, /<text [^>]*class="value">([^<]*)<\/text>/g)).toEqual([
-      '5/5 passed · 100%',
-      '5/5 passed · 100%',
-      '3/5 passed · 60%',
-      '4/5 passed · 80%',
-      '3/5 passed · 60%',
-      '4/5 passed · 80%',
-      '4/5 passed · 80%',
-      '4/5 passed · 80%',
-    ]);
+    expect(all(html, /<text [^>]*class="value">([^<]*)<\/text>/g)).toEqual(FIXTURE_PASS_RATES);
     // CoreDNS: three of five passed, two failed: the bar is 3/5 and 2/5 of its 440 units.
     const dns = html.split('\n').find((l) => l.includes('<title>CoreDNS answers service-test</title>'))!;
     expect(all(dns, /<rect [^>]*width="([\d.]+)"[^>]*fill=/g)).toEqual(['264.0', '176.0']);

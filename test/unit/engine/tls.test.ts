@@ -22,41 +22,15 @@ function openssl(...args: string[]): void {
 }
 
 /** A key and a certificate signed by `ca` (or self-signed as a CA). */
+/** openssl req's arguments for a new P-256 key, unencrypted, written to <name>-key.pem. */
+const newKey = (name: string) => ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}-key.pem`];
+
 function certificate(name: string, cn: string, ca?: string, ext?: string): void {
   if (!ca) {
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}-key.pem`,
-      '-out',
-      `${name}.pem`,
-      '-subj',
-      `/CN=${cn}`,
-      '-days',
-      '1',
-    );
+    openssl('req', '-x509', ...newKey(name), '-out', `${name}.pem`, '-subj', `/CN=${cn}`, '-days', '1');
     return;
   }
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}-key.pem`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${cn}`,
-  );
+  openssl('req', ...newKey(name), '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
   if (ext) writeFileSync(join(dir, `${name}.ext`), ext);
   openssl(
     'x509',
