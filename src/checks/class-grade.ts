@@ -18,7 +18,7 @@ export interface StudentGrade {
 }
 
 export interface ClassGrade {
-  /** The lab the class runs (its catalogue name or file's name). */
+  /** The class: the name of the lab it runs, unless `class up --name` gave it another. */
   lab: string;
   /** The exercise graded, when one was. */
   exercise?: string;
