@@ -8,7 +8,7 @@ import type { ContainerCreate } from '../core/container-create.js';
 import { debugText, traced } from '../core/debug.js';
 import type { ExecResult } from '../core/toolbox-request.js';
 import type { EngineEndpoint } from './connect.js';
-import { isConflict, isNotFound } from './errors.js';
+import { isConflict, isNotFound, isNotModified } from './errors.js';
 import type { RegistryAuth } from './registry-auth.js';
 import type { ContainerDetails, ContainerSummary, EngineVersion, ImageDetails, ImageSummary, NetworkCreate, NetworkSummary, VolumeSummary } from './types.js';
 
@@ -140,9 +140,14 @@ export class Engine {
     return this.call(`container create ${name} (${spec.Image})`, async () => (await this.docker.createContainer({ ...spec, name })).id);
   }
 
+  /** Starts a container; one already running (another command started it meanwhile) is no error. */
   startContainer(id: string): Promise<void> {
     return this.call(`container start ${short(id)}`, async () => {
-      await this.docker.getContainer(id).start();
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (err) {
+        if (!isNotModified(err)) throw err;
+      }
     });
   }
 

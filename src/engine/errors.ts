@@ -4,6 +4,11 @@ export function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number })?.statusCode === 404;
 }
 
+/** 304: the container is already in the state asked for (started, stopped). */
+export function isNotModified(err: unknown): boolean {
+  return (err as { statusCode?: number })?.statusCode === 304;
+}
+
 export function isConflict(err: unknown): boolean {
   return (err as { statusCode?: number })?.statusCode === 409;
 }
