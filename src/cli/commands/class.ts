@@ -30,7 +30,13 @@ export async function classUpCommand(
   opts: ContextOptions & { roster?: string; exercise?: string; parallel?: string; name?: string; json?: boolean },
 ): Promise<number> {
   if (!opts.roster) throw new NetlabError('Which students?', { hint: 'netlab class up <lab> --roster FILE (one name a line)', exitCode: 2 });
-  const parallel = opts.parallel === undefined ? undefined : Number(opts.parallel);
+  const parallel = opts.parallel === undefined ? undefined : /^\d+$/.test(opts.parallel) ? Number(opts.parallel) : undefined;
+  if (opts.parallel !== undefined && !parallel) {
+    throw new NetlabError(`--parallel takes a whole number of labs per engine (1 or more), not ${JSON.stringify(opts.parallel)}.`, {
+      hint: 'e.g. --parallel 4',
+      exitCode: 2,
+    });
+  }
   const contexts = opts.context?.length ? opts.context : [currentContext()];
   const result = await classUp(
     labArg,
