@@ -1,27 +1,11 @@
 // `class watch`'s state: grading rounds folded into who is where, and since when each
 // failing check has been failing. Pure; the Ink grid and the plain/JSON lines both read it.
 import { byName, checkColumns, classTotals, firstFailing, type Outcome, outcomeOf } from '../../core/class-grid.js';
-import type { CheckResult } from '../../core/events.js';
+import type { ClassGrade, StudentGrade } from '../../core/class-grade.js';
 
-/** A student's grade as `class grade` gives it (src/checks/class-grade.ts: StudentGrade). */
-export interface WatchedStudent {
-  student: string;
-  context: string;
-  lab: string;
-  score: number;
-  maxScore: number;
-  ok: boolean;
-  checks: CheckResult[];
-  error?: string;
-}
-
-/** One grading round of the class (src/checks/class-grade.ts: ClassGrade). */
-export interface WatchedGrade {
-  lab: string;
-  exercise?: string;
-  at: string;
-  students: WatchedStudent[];
-}
+/** A student's grade, and one grading round of the class, as `class grade` gives them. */
+export type WatchedStudent = StudentGrade;
+export type WatchedGrade = ClassGrade;
 
 /** The round a failure (or a student's error) was first seen in, of the rounds since without a break. */
 export interface Since {
