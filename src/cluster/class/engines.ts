@@ -1,23 +1,17 @@
 // The engines a class runs on, reached by docker context name, and which contexts reach the same
 // engine (an ssh context to this host's engine is that engine again: it is listed once).
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NetlabError } from '../../core/errors.js';
 import { connectEngineAt } from '../../engine/connect.js';
+import { currentContext as configCurrentContext, contextId, DEFAULT_CONTEXT, dockerConfigDir } from '../../engine/context-store.js';
 import type { Engine, EngineInfo } from '../../engine/engine.js';
 
 export interface ContextEngine {
   context: string;
   engine: Engine;
   info: EngineInfo;
-  /**
-   * Which engine this is. `docker info`'s ID alone does not tell two engines apart when they
-   * share a trust key (Docker 20.10 derives it from /etc/docker/key.json, which two engines on
-   * one host share): the ID of the engine's own `bridge` network (random, made at its first
-   * start) is added.
-   */
+  /** Which engine this is: `info().id`, the same through every context that reaches it. */
   key: string;
 }
 
@@ -33,16 +27,15 @@ export interface ClassEngine {
 export function currentContext(env: NodeJS.ProcessEnv = process.env): string {
   if (env.DOCKER_CONTEXT) return env.DOCKER_CONTEXT;
   try {
-    const dir = env.DOCKER_CONFIG ?? join(homedir(), '.docker');
-    return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext || 'default';
+    return configCurrentContext(dockerConfigDir(env)) ?? DEFAULT_CONTEXT;
   } catch {
-    return 'default';
+    return DEFAULT_CONTEXT;
   }
 }
 
 /** Every context `docker context ls` lists: default, then the named ones (by name). */
 export function knownContexts(env: NodeJS.ProcessEnv = process.env): string[] {
-  const meta = join(env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'contexts', 'meta');
+  const meta = join(dockerConfigDir(env), 'contexts', 'meta');
   const names: string[] = [];
   let dirs: string[] = [];
   try {
@@ -54,7 +47,7 @@ export function knownContexts(env: NodeJS.ProcessEnv = process.env): string[] {
     try {
       const name = (JSON.parse(readFileSync(join(meta, d, 'meta.json'), 'utf8')) as { Name?: string }).Name;
       // The folder is the name's sha256, as the docker CLI stores it.
-      if (name && createHash('sha256').update(name).digest('hex') === d) names.push(name);
+      if (name && contextId(name) === d) names.push(name);
     } catch {}
   }
   return ['default', ...names.filter((n) => n !== 'default').sort()];
@@ -72,9 +65,8 @@ export function contextsToSearch(given: readonly string[] | undefined, env: Node
 
 async function reach(context: string): Promise<ContextEngine> {
   const engine = await connectEngineAt(context);
-  const [info, bridges] = await Promise.all([engine.info(), engine.listNetworks({ name: ['bridge'] })]);
-  const bridge = bridges.find((n) => n.Name === 'bridge')?.Id ?? engine.endpoint.source;
-  return { context, engine, info, key: `${info.id}/${bridge}` };
+  const info = await engine.info();
+  return { context, engine, info, key: info.id };
 }
 
 /**
