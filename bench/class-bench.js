@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Benchmark (not a test): a class of N students brought up, graded and taken down, on one engine
-// and spread over several, with the CLI as an instructor runs it. Also what one student's lab
+// and spread over several, with the CLI as an instructor runs it, beside the Docker floor: the
+// same containers of N labs (each lab's planned create options, on its own network) created and
+// started with plain dockerode, 8 at a time per engine, then removed. Also what one student's lab
 // costs while it runs: memory (the engine's own accounting of its containers), containers and
 // processes.
 //   node bench/class-bench.js [students=40] [lab=pod-to-pod] [--contexts default,netlab-d2] [--json]
@@ -11,6 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Docker from 'dockerode';
+import { ENGINE_PARALLEL, limiter, mapLimit } from '../dist/core/concurrency.js';
+import { connectEngineAt } from '../dist/engine/connect.js';
+import { ensureImages } from '../dist/images/index.js';
+import { withAddons } from '../dist/plan/addons.js';
+import { planLab } from '../dist/plan/plan.js';
+import { allContainers } from '../dist/plan/types.js';
+import { loadLab, resolveLabFile } from '../dist/labfile/load.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -60,6 +70,58 @@ function availableMiB() {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+const labModel = withAddons((await loadLab(resolveLabFile(lab))).lab);
+const seconds = (t) => (performance.now() - t) / 1000;
+
+/** The floor on these contexts: the N labs' containers, round-robin over the engines as class up spreads them. */
+async function floor(use) {
+  const engines = await Promise.all(
+    use.map(async (c) => {
+      const engine = await connectEngineAt(c);
+      const images = await ensureImages(engine, () => {});
+      return { docker: new Docker(engine.endpoint.options), images, limit: limiter(ENGINE_PARALLEL) };
+    }),
+  );
+  const labs = Array.from({ length: students }, (_, i) => {
+    const e = engines[i % engines.length];
+    return { e, plan: planLab({ ...labModel, name: `cbfloor${process.pid % 1000}-${i}` }, { images: e.images, underlay: `10.248.${i}.0/24` }) };
+  });
+  const made = labs.map(() => []);
+  const start = (e, c, ids) =>
+    e.limit(async () => {
+      const created = await e.docker.createContainer({ ...c.create, name: c.name });
+      await created.start();
+      ids.push(created.id);
+    });
+  const t = performance.now();
+  await Promise.all(
+    labs.map(async ({ e, plan }, i) => {
+      await e.docker.createNetwork({
+        Name: plan.network.name,
+        IPAM: { Config: [{ Subnet: plan.network.subnet, Gateway: plan.network.gateway }] },
+        Labels: plan.network.labels,
+      });
+      const infra = allContainers(plan).filter((c) => c.role !== 'pause' && c.role !== 'container');
+      await Promise.all([
+        ...infra.map((c) => start(e, c, made[i])),
+        ...plan.pods.map(async (p) => {
+          await start(e, p.pause, made[i]);
+          await Promise.all(p.containers.map((c) => start(e, c, made[i])));
+        }),
+      ]);
+    }),
+  );
+  const upS = seconds(t);
+  const d = performance.now();
+  await Promise.all(
+    labs.map(async ({ e, plan }, i) => {
+      await mapLimit(made[i], ENGINE_PARALLEL, (id) => e.docker.getContainer(id).remove({ force: true }));
+      await e.docker.getNetwork(plan.network.name).remove();
+    }),
+  );
+  return { upS, downS: seconds(d) };
+}
+
 async function configuration(name, use) {
   const klass = `cb${process.pid % 1000}${name}`;
   const roster = join(work, `${name}.txt`);
@@ -87,7 +149,12 @@ async function configuration(name, use) {
     );
     const down = netlab(['class', 'down', klass, ...ctx]);
     say(`  class down   ${down.s.toFixed(1)} s`);
-    return { contexts: use, upS: up.s, gradeS: grade.s, downS: down.s, fullMarks: full, perLab };
+    await new Promise((r) => setTimeout(r, 3000)); // the engines finish tearing down namespaces
+    const f = await floor(use);
+    say(
+      `  floor        up ${f.upS.toFixed(1)} s (class up ${(up.s / f.upS).toFixed(2)}x), down ${f.downS.toFixed(1)} s (class down ${(down.s / f.downS).toFixed(2)}x)`,
+    );
+    return { contexts: use, upS: up.s, gradeS: grade.s, downS: down.s, floor: f, fullMarks: full, perLab };
   } catch (err) {
     netlab(['class', 'down', klass, ...ctx]);
     throw err;
