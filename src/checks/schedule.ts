@@ -1,8 +1,8 @@
 // The order checks run in, and what happens to a check that fails: `needs` first (topological
 // layers), a check whose need failed is "blocked by" it and not run, and a failed check with a
-// `wait` is retried (only the failed ones, re-batched per source) every half second until it
-// passes or its `wait` ran out. Pure of Docker: the probes of one source run through a
-// ProbeRunner, so this is testable with a fake.
+// `wait` is retried (only the failed ones, batched again) every half second until it passes or
+// its `wait` ran out. Pure of Docker: a layer's probes, whatever their sources, run through a
+// ProbeRunner in as few batches as the agent takes at once, so this is testable with a fake.
 import type { CheckResult, EventSink, LabEvent } from '../core/events.js';
 import { NetlabError } from '../core/errors.js';
 import type { CheckSpec } from '../labfile/model.js';
@@ -23,7 +23,7 @@ export interface ProbeOutcome {
 }
 
 /**
- * Runs the probes of ONE source together (one toolbox exec), returns a verdict per index.
+ * Runs a batch of probes together (one toolbox exec; each enters its own source's namespace), returns a verdict per index.
  * An index missing from the answer counts as a failure.
  */
 export interface ProbeRunner {
@@ -41,7 +41,7 @@ export interface ScheduledCheck {
 }
 
 export interface ScheduleOptions {
-  /** How many sources probe at once. */
+  /** How many batches run at once. */
   parallel?: number;
   /** Pause between tries of a check with `wait` (ms). Default 500. */
   retryMs?: number;
@@ -139,7 +139,7 @@ export function resultOf(check: CheckSpec, outcome: { ok: boolean; detail: strin
 }
 
 /**
- * Runs `items` in `needs` order, batching each layer's probes per source, retrying failures
+ * Runs `items` in `needs` order, batching each layer's probes, retrying failures
  * that have a `wait`, and emitting every reported (not hidden) result once, when final.
  * Returns the results of the non-hidden items, in input order.
  */
@@ -202,8 +202,15 @@ export async function schedule(items: readonly ScheduledCheck[], runner: ProbeRu
   return items.flatMap((it, i) => (it.hidden ? [] : [results[i]!]));
 }
 
-/** One batch per source namespace, sources in parallel. */
+/**
+ * Probes in one batch at most: the agent runs up to 64 steps at once, and a probe has one to
+ * three. Each step enters its own source's namespace, so a batch mixes sources freely.
+ */
+export const BATCH_PROBES = 24;
+
+/** The layer's probes in as few batches as the agent runs at once (one exec each), batches in parallel. */
 async function runGrouped(indices: number[], items: readonly ScheduledCheck[], runner: ProbeRunner, parallel: number): Promise<Map<number, ProbeOutcome>> {
+  // A source's probes stay together, in the order given, sources by their first check.
   const bySource = new Map<number, ProbeJob[]>();
   for (const i of indices) {
     const probe = items[i]!.probe!;
@@ -211,7 +218,9 @@ async function runGrouped(indices: number[], items: readonly ScheduledCheck[], r
     list.push({ index: i, probe });
     bySource.set(probe.sourcePid, list);
   }
-  const groups = [...bySource.values()];
+  const jobs = [...bySource.values()].flat();
+  const size = Math.ceil(jobs.length / Math.ceil(jobs.length / BATCH_PROBES));
+  const groups = Array.from({ length: Math.ceil(jobs.length / size) }, (_, g) => jobs.slice(g * size, (g + 1) * size));
   const out = new Map<number, ProbeOutcome>();
   let next = 0;
   const worker = async () => {

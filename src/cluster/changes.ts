@@ -6,6 +6,7 @@ import { NetlabError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { parseObject, type ObjectRef } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
+import { engineMessage } from '../engine/errors.js';
 import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
 import { ensureLabImages } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
@@ -27,12 +28,33 @@ export function changeLab(engine: Engine, labArg: string, emit: EventSink, chang
       const what = await change(running.lab, overlay);
       // The lab the overlay now describes, read (and so validated) before anything is saved.
       const nextLab = await overlaid(running.base, overlay);
-      await writeOverlay(engine, running.plan.toolbox.name, overlay);
-      await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit), scope: 'changed' });
+      // Saved while `up` works (the engine copies a file into a container slowly); `up` is the
+      // lab's state either way, and the command fails, saying so, when the change was not kept.
+      const saved = writeOverlay(engine, running.plan.toolbox.name, overlay).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const upped = (async () => {
+        await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit), scope: 'changed' });
+      })().then(
+        () => undefined,
+        (err: unknown) => ({ err }),
+      );
+      // Both settle before the lock is let go; `up`'s failure comes first.
+      const [upFailed, notSaved] = await Promise.all([upped, saved]);
+      if (upFailed) throw upFailed.err;
+      if (notSaved) throw notKept(running.name, command, notSaved);
       return what;
     },
     { emit },
   );
+}
+
+function notKept(lab: string, command: string, err: unknown): NetlabError {
+  return new NetlabError(`The lab ${lab} was changed, but the change could not be kept: ${engineMessage(err)}`, {
+    hint: `run the same netlab ${command} again: until it is kept, a later command or up returns the lab to what was kept before`,
+    cause: err,
+  });
 }
 
 /** `apply -f FILE`: its objects replace the ones of the same kind and name (`text`: the file's, when already read). */

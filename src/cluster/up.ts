@@ -9,7 +9,7 @@ import { type EventSink, task } from '../core/events.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from '../core/labels.js';
 import { podTitle } from '../core/names.js';
 import { overlaps, parseCidr } from '../core/cidr.js';
-import { ensureContainer, type EnsuredContainer, type EnsureOptions } from '../engine/containers.js';
+import { ensureContainer, type EnsuredContainer, type EnsureOptions, prepareContainer, startPrepared } from '../engine/containers.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { readLabState, type LabState } from '../engine/state.js';
@@ -419,6 +419,19 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
         const before = run.state.containers.get(pod.pause.name);
         const pause = await ensure(run, pod.pause);
         if (pause.action !== 'unchanged') await dropOldPodContainers(run, pod);
+        // Created while the sandbox is plumbed; started after it, as kubelet starts them after CNI ADD.
+        const appOptions = (c: ContainerPlan): EnsureOptions => ({
+          // Joined to a sandbox that has since been replaced: it must join the new one.
+          keep: (existing) => existing.HostConfig?.NetworkMode === `container:${pause.id}`,
+          needPid: false,
+          // As kubelet: a container that ended is started again only under restartPolicy Always.
+          leaveExited: c.create.HostConfig?.RestartPolicy?.Name !== 'always',
+        });
+        const prepared = settleAll(
+          pod.containers.map((c) => run.limit(() => prepareContainer(run.engine, c, run.state.containers.get(c.name), appOptions(c)))),
+        );
+        // Awaited below; a failure meanwhile is not left unhandled.
+        prepared.catch(() => undefined);
         const [nodeState, toolbox] = await Promise.all([nodeP.get(pod.node)!, toolboxP]);
         run.checkAbort();
         const plumbed = await (trusted(run) && pause.action === 'unchanged' && nodeState.action === 'unchanged'
@@ -434,14 +447,13 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
         if (plumbed.trim() !== 'unchanged') run.changed++;
         // A pod's own programs (images a student may have made) start only inside an isolated lab.
         await isolatedP;
+        const apps = await prepared;
         await settleAll(
-          pod.containers.map((c) =>
-            ensure(run, c, {
-              // Joined to a sandbox that has since been replaced: it must join the new one.
-              keep: (existing) => existing.HostConfig?.NetworkMode === `container:${pause.id}`,
-              needPid: false,
-              // As kubelet: a container that ended is started again only under restartPolicy Always.
-              leaveExited: c.create.HostConfig?.RestartPolicy?.Name !== 'always',
+          pod.containers.map((c, i) =>
+            run.limit(async () => {
+              run.checkAbort();
+              const e = await startPrepared(run.engine, c, apps[i]!, appOptions(c));
+              if (e.action !== 'unchanged') run.changed++;
             }),
           ),
         );

@@ -38,24 +38,45 @@ export async function ensureContainer(
   existing: ContainerSummary | undefined,
   options: EnsureOptions = {},
 ): Promise<EnsuredContainer> {
-  let action: ContainerAction;
-  let id: string;
+  return startPrepared(engine, plan, await prepareContainer(engine, plan, existing, options), options);
+}
+
+/** A container made to exist as planned (created or replaced when it must be), not yet started. */
+export interface PreparedContainer {
+  id: string;
+  /** What starting it will have done: `unchanged` needs no start. */
+  action: ContainerAction;
+}
+
+/**
+ * The first half of ensureContainer: keeps, removes or creates, but starts nothing. A pod's app
+ * containers are created while its sandbox is plumbed, and started after, as kubelet starts them.
+ */
+export async function prepareContainer(
+  engine: Engine,
+  plan: PlannedContainer,
+  existing: ContainerSummary | undefined,
+  options: EnsureOptions = {},
+): Promise<PreparedContainer> {
   const sameSpec = existing?.Labels[LABEL_SPEC] === plan.create.Labels?.[LABEL_SPEC];
   if (existing && sameSpec && !options.replace && (options.keep?.(existing) ?? true)) {
-    id = existing.Id;
     // Restarting: the engine is backing off before it starts the container again by its restart policy.
-    if (existing.State === 'running' || existing.State === 'restarting' || (options.leaveExited && existing.State === 'exited')) {
-      action = 'unchanged';
-    } else {
-      await engine.startContainer(id);
-      action = 'started';
-    }
-  } else {
-    if (existing) await engine.removeContainer(existing.Id);
-    id = await createContainer(engine, plan);
-    await engine.startContainer(id);
-    action = existing ? 'recreated' : 'created';
+    const running = existing.State === 'running' || existing.State === 'restarting' || (options.leaveExited && existing.State === 'exited');
+    return { id: existing.Id, action: running ? 'unchanged' : 'started' };
   }
+  if (existing) await engine.removeContainer(existing.Id);
+  return { id: await createContainer(engine, plan), action: existing ? 'recreated' : 'created' };
+}
+
+/** The second half of ensureContainer: starts what prepareContainer left to start, and reads its PID. */
+export async function startPrepared(
+  engine: Engine,
+  plan: PlannedContainer,
+  prepared: PreparedContainer,
+  options: EnsureOptions = {},
+): Promise<EnsuredContainer> {
+  const { id, action } = prepared;
+  if (action !== 'unchanged') await engine.startContainer(id);
   if (options.needPid === false) return { id, pid: 0, action };
   const info = await engine.inspectContainer(id);
   if (!info?.State.Running) {

@@ -147,7 +147,7 @@ describe('readiness probes decide endpoints', () => {
 
 /**
  * One pod: app whose liveness probe (exec cat /tmp/alive) fails until the file exists, and a
- * sidecar that exits at once (after half a second: still running when `up` first looks).
+ * sidecar that exits at once (after a tenth of a second: it may still run when `up` first looks).
  */
 const CRASH_LAB = `name: crash
 topology:
@@ -165,7 +165,7 @@ ${app(
             failureThreshold: 2
         - name: sidecar
           image: netlab/app
-          command: [sh, -c, 'echo starting; sleep 0.5; echo "boom: no config in /etc/sidecar" >&2; exit 3']`,
+          command: [sh, -c, 'echo starting; sleep 0.1; echo "boom: no config in /etc/sidecar" >&2; exit 3']`,
 )}
 `;
 
@@ -191,7 +191,7 @@ describe('crashes and liveness', () => {
     expect(logs.exitCode).toBe(0);
     // The engine keeps the log of every run of the container.
     expect(logs.stdout).toMatch(/^starting\nboom: no config in \/etc\/sidecar(\nstarting(\nboom: no config in \/etc\/sidecar)?)*$/);
-    // READY is 1/2 while the sidecar is down and 2/2 in the half second each run lasts (kubectl shows
+    // READY is 1/2 while the sidecar is down and 2/2 in the tenth of a second each run lasts (kubectl shows
     // the same); what holds at any instant is the row and its restarts, 3 or more.
     expect((await netlab(['get', name, 'pods'])).stdout).toMatch(/web\s+[12]\/2\s+(CrashLoopBackOff|Error|Running)\s+([3-9]|\d{2,}) /);
   });

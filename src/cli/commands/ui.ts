@@ -12,7 +12,6 @@ import { labsOnEngine } from '../../cluster/status.js';
 import type { CheckResult } from '../../core/events.js';
 import { liveGraph } from './graph.js';
 import type { DashboardState } from '../../ui/dashboard/state.js';
-import { pickLab, showDashboard } from '../../ui/dashboard/show.js';
 
 /** Runs `netlab exec <lab> <pod>` as a child with this terminal; resolves with its exit code. */
 function shellIn(lab: string, pod: string): Promise<number> {
@@ -34,7 +33,7 @@ export async function uiCommand(labArg: string | undefined): Promise<number> {
       process.stdout.write('No lab is up. Start one: netlab up <lab> (netlab list shows them), then netlab ui.\n');
       return 0;
     }
-    labArg = up.length === 1 ? up[0]! : await pickLab(up);
+    labArg = up.length === 1 ? up[0]! : await (await import('../../ui/dashboard/show.js')).pickLab(up);
     if (!labArg) return 0;
   }
   const name = labArg;
@@ -50,7 +49,7 @@ export async function uiCommand(labArg: string | undefined): Promise<number> {
   };
   let resume: LabGraph | DashboardState = await refresh(false);
   for (;;) {
-    const closed = await showDashboard({ initial: resume, refresh, runChecks: checks });
+    const closed = await (await import('../../ui/dashboard/show.js')).showDashboard({ initial: resume, refresh, runChecks: checks });
     if (!closed || closed.kind === 'quit') return 0;
     const exitState: DashboardState = closed.state;
     process.stdout.write(`\nshell in ${podLabel(closed.pod)} (exit to come back to the dashboard)\n`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, LabEvent } from '../../../src/core/events.js';
 import {
+  BATCH_PROBES,
   inFileOrder,
   layers,
   schedule,
@@ -96,12 +97,27 @@ describe('withNeeds', () => {
 });
 
 describe('schedule', () => {
-  it('runs needs first, one batch per source per layer, sources of a layer together', async () => {
+  it("runs needs first, one batch per layer whatever the sources, a source's probes together", async () => {
     const items = [item(spec('dns'), 1), item(spec('http', { needs: ['dns'] }), 1), item(spec('ping'), 2), item(spec('tcp', { needs: ['ping'] }), 1)];
     const { results, batches } = await run(items);
     expect(results.map((r) => r.ok)).toEqual([true, true, true, true]);
-    // Layer 0: dns (source 1) and ping (source 2); layer 1: http and tcp, both source 1, one batch.
-    expect(batches.map((b) => b.names)).toEqual([['dns'], ['ping'], ['http', 'tcp']]);
+    // Layer 0: dns (source 1) and ping (source 2), one batch; layer 1: http and tcp.
+    expect(batches.map((b) => b.names)).toEqual([
+      ['dns', 'ping'],
+      ['http', 'tcp'],
+    ]);
+  });
+
+  it("splits a layer of many probes into even batches the agent runs at once, a source's probes together", async () => {
+    const items = Array.from({ length: BATCH_PROBES * 2 + 1 }, (_, i) => item(spec(`c${i}`), i % 3));
+    const { results, batches } = await run(items);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(batches).toHaveLength(3);
+    expect(batches.map((b) => b.names.length)).toEqual([17, 17, 15]);
+    // Source 0's checks first, in file order, then source 1's, then source 2's.
+    const order = batches.flatMap((b) => b.names);
+    expect(order.slice(0, 17)).toEqual(Array.from({ length: 17 }, (_, k) => `c${k * 3}`));
+    expect(new Set(order)).toEqual(new Set(items.map((it) => it.check.name)));
   });
 
   it('blocks a check whose need failed, transitively, without running it', async () => {
