@@ -3,7 +3,8 @@
 // Deployment) and `down` for a lab, beside the Docker floor on this machine: the same containers
 // created and started (and then removed) in parallel with plain dockerode (not netlab's engine
 // layer), 8 at a time; for `scale`, one more pod's containers, sandbox first.
-//   node bench/lab-bench.js [lab=multi-node] [runs=3] [--json] [--baseline DIR] [--in-process]
+//   node bench/lab-bench.js [lab=multi-node] [runs=3] [--json] [--baseline DIR] [--in-process] [--checks FILE]
+// --checks FILE: `check` runs that file's checks (bench/thirty-checks: 30 for pod-to-service).
 // --json: one JSON document (medians, with min and max) instead of the table.
 // --baseline DIR: another netlab checkout (built), run in the same rounds, alternating which goes
 //   first, so that both see the same load; its numbers are reported beside these.
@@ -28,7 +29,7 @@ import { loadLab, resolveLabFile } from '../dist/labfile/load.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { json: { type: 'boolean' }, baseline: { type: 'string' }, 'in-process': { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, baseline: { type: 'string' }, 'in-process': { type: 'boolean' }, checks: { type: 'string' } },
 });
 const labName = positionals[0] ?? 'multi-node';
 const runs = Number(positionals[1] ?? 3);
@@ -45,6 +46,10 @@ const images = await ensureImages(engine, () => {}); // every image, CoreDNS inc
 const lab = withAddons((await loadLab(resolveLabFile(labName))).lab);
 const plan = planLab(lab, { images, underlay: '10.250.0.0/24' });
 const count = allContainers(plan).length;
+const checksArgs = flags.checks ? ['--checks', resolve(flags.checks)] : [];
+const checkCount = flags.checks ? (await loadLab(resolveLabFile(resolve(flags.checks)))).lab.checks.length : lab.checks.length;
+// The issue's targets: up within 1.15x of the floor, 1.3x with services (CoreDNS and the sync).
+const upTarget = lab.services.length ? 1.3 : 1.15;
 const deployment = lab.deployments[0];
 const replicas = deployment ? lab.pods.filter((p) => p.deployment === deployment.name && p.namespace === deployment.namespace).length : 0;
 
@@ -125,7 +130,7 @@ async function cliRound(which, i) {
   await settle();
   r.up.push(cliRun(which, 'up', labName, '--name', name));
   r.upAgain.push(cliRun(which, 'up', labName, '--name', name));
-  r.check.push(cliRun(which, 'check', name));
+  r.check.push(cliRun(which, 'check', name, ...checksArgs));
   if (deployment) {
     const ns = ['-n', deployment.namespace];
     r.scale.push(cliRun(which, 'scale', name, `deployment/${deployment.name}`, '--replicas', String(replicas + 1), ...ns));
@@ -211,7 +216,7 @@ const result = {
   lab: labName,
   runs,
   containers: count,
-  checks: lab.checks.length,
+  checks: checkCount,
   ...(deployment ? { deployment: `${deployment.namespace}/${deployment.name}`, replicas } : {}),
   floor: Object.fromEntries(
     Object.entries(floor).map(([k, v]) => [k, v.length ? Object.fromEntries(Object.entries(stats(v)).map(([m, x]) => [m, round(x)])) : undefined]),
@@ -232,9 +237,9 @@ if (flags.json) {
   const print = (title, r) => {
     console.log(title);
     for (const l of [
-      line('up', r.up, ' (target <= 1.15x)'),
+      line('up', r.up, ` (target <= ${upTarget}x)`),
       line('up again', r.upAgain, ' (nothing to change)'),
-      line('check', r.check, ` (${lab.checks.length} checks; target < 1 s)`),
+      line('check', r.check, ` (${checkCount} checks; target < 1 s)`),
       line('scale +1', r.scale, ' (target <= 2x)'),
       line('scale back', r.scaleBack),
       line('down', r.down, ' (target <= 1.2x)'),

@@ -6,7 +6,7 @@
 // them: the modules that use them are bundled as ES modules of their own (`ui-*.js`), which
 // the CLI loads on demand through `__netlabImport` (bin/netlab.js gives it).
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +35,20 @@ const UI = {
 const uiByPath = new Map(Object.entries(UI).map(([name, path]) => [fileURLToPath(new URL(`../${path}`, import.meta.url)), name]));
 
 rmSync('dist/bundle', { recursive: true, force: true });
+
+/** A hash of the compiled code: what keeps a kept lab load (src/labfile/cache) to the build that made it. */
+const buildId = (() => {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith('.js')) hash.update(path).update(readFileSync(path));
+    }
+  };
+  walk('dist');
+  return hash.digest('hex').slice(0, 16);
+})();
 
 await build({
   ...common,
@@ -69,7 +83,7 @@ await build({
   outfile: 'dist/bundle/cli.cjs',
   format: 'cjs',
   sourcemap: 'linked',
-  define: { 'import.meta.url': '__netlabImportMetaUrl' },
+  define: { 'import.meta.url': '__netlabImportMetaUrl', __NETLAB_BUILD__: JSON.stringify(buildId) },
   plugins: [uiApart],
 });
 

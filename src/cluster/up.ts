@@ -23,7 +23,7 @@ import { planLab } from '../plan/plan.js';
 import { allContainers, type ContainerPlan, type ImageRefs, type LabPlan, type PodPlan } from '../plan/types.js';
 import type { SubnetHolder } from '../plan/preflight.js';
 import { preflight, readSubnetHolders } from './preflight.js';
-import { ensureLabImages } from './images.js';
+import { ensureLabImages, imagesFor } from './images.js';
 import { withLabLock } from './lock.js';
 import { runningForUp } from './running-lab.js';
 import { labBridge } from '../plan/isolation.js';
@@ -86,23 +86,37 @@ export async function bringUp(
   emit: EventSink,
   options: { proxyMode?: string; publish?: boolean; signal?: AbortSignal; wait?: number },
 ): Promise<UpResult> {
-  return withLabLock(
-    engine,
-    loaded.name,
-    'up',
-    async () => {
-      const lab = await runningForUp(engine, loaded, options);
-      const refused = proxyModeRefusal(lab);
-      if (refused) throw refused;
-      const result = await up(engine, lab, emit, { images: await ensureLabImages(engine, lab, emit), signal: options.signal });
-      if (options.wait) {
-        const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
-        await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
-      }
-      return result;
-    },
-    { emit, signal: options.signal },
+  // The images are looked up (or built) while the lock is taken: they are no part of the lab.
+  const early = ensureLabImages(engine, loaded, emit);
+  const settled = early.then(
+    () => undefined,
+    () => undefined,
   );
+  try {
+    return await withLabLock(
+      engine,
+      loaded.name,
+      'up',
+      async () => {
+        const lab = await runningForUp(engine, loaded, options);
+        const refused = proxyModeRefusal(lab);
+        if (refused) throw refused;
+        // What `apply` added to the running lab (an Ingress...) may need one more image.
+        const more = imagesFor(lab).some((name) => !imagesFor(loaded).includes(name));
+        const images = more ? await ensureLabImages(engine, lab, emit) : await early;
+        const result = await up(engine, lab, emit, { images, signal: options.signal });
+        if (options.wait) {
+          const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
+          await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
+        }
+        return result;
+      },
+      { emit, signal: options.signal },
+    );
+  } finally {
+    // Nothing left running behind the command, whatever failed.
+    await settled;
+  }
 }
 
 /** Makes the engine hold `lab` as planned, under the lab's lock (already held when `up` is part of a larger command). */
@@ -111,8 +125,7 @@ export function up(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions
 }
 
 async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
-  const state = await readLabState(engine, lab.name);
-  const holders = await readSubnetHolders(engine, lab.name);
+  const [state, holders] = await Promise.all([readLabState(engine, lab.name), readSubnetHolders(engine, lab.name)]);
   const chosen = chooseUnderlay(lab, state, holders);
   const run: UpRun = {
     engine,

@@ -1,7 +1,7 @@
 // Lab file -> validated Lab: read, parse with positions, read each section, check
 // cross-references; every problem found is reported at once, each at its line.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LAB_FILE_NAME } from './catalog.js';
@@ -12,6 +12,8 @@ import { Problems, sortProblems } from './read/problems.js';
 import { readChecksFile, readLab } from './read/read-lab.js';
 import { dnsLabelProblem, LAB_NAME_MAX } from './schema/schema.js';
 import { validateLab } from './validate/validate.js';
+import { recordingReads, recordRead } from './cache/file-reads.js';
+import { cacheDir, cacheFile, keep, readKept } from './cache/load-cache.js';
 
 export { listLabs, resolveLabFile, type LabListing } from './catalog.js';
 
@@ -44,6 +46,17 @@ export interface LoadOptions {
  */
 export async function loadLab(file: string, options: LoadOptions = {}): Promise<LoadedLab> {
   const path = resolve(file);
+  const dir = options.files ? undefined : cacheDir();
+  if (!dir) return loadFiles(path, options);
+  const kept = cacheFile(dir, { path, name: options.name, ...(options.checksFile !== undefined ? { checksFile: resolve(options.checksFile) } : {}) });
+  const hit = await readKept<LoadedLab>(kept);
+  if (hit) return hit;
+  const { value, reads } = await recordingReads(() => loadFiles(path, options));
+  await keep(kept, reads, value);
+  return value;
+}
+
+async function loadFiles(path: string, options: LoadOptions): Promise<LoadedLab> {
   if (options.name !== undefined) {
     const problem = dnsLabelProblem(options.name, 'lab name', LAB_NAME_MAX, 'alice');
     if (problem) throw new NetlabError(problem.message, { hint: problem.hint, exitCode: 2 });
@@ -86,7 +99,9 @@ function checkFilePath(file: string): string {
 
 async function readText(path: string, what: string, hint: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    const text = await readFile(path, 'utf8');
+    recordRead({ path, real: await realpath(path), text });
+    return text;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new NetlabError(

@@ -1,6 +1,7 @@
 // Kubernetes manifests (inline under `workloads:` or in a `file:`) -> pods and Services.
 // Each supported kind is one entry in KINDS; adding a kind means adding a reader.
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { recordRead } from '../cache/file-reads.js';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { IGNORED_FIELDS, isRecord, valueIn, warnIgnored } from './fields.js';
 import { parseAt } from './issues.js';
@@ -245,7 +246,9 @@ async function readManifestsFrom(file: string, labDir: string): Promise<string> 
   if (info.isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
   if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: NOT_A_FILE });
   if (info.size > MAX_MANIFESTS_BYTES) throw Object.assign(new Error(`${info.size} bytes`), { code: 'EFBIG' });
-  return readFile(real, 'utf8');
+  const text = await readFile(real, 'utf8');
+  recordRead({ path: file, real, text });
+  return text;
 }
 
 /** Reads parsed manifests (`---`-separated documents, as a manifests file holds them) into `out`. */
