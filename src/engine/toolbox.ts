@@ -24,6 +24,15 @@ export class Toolbox {
     return this.engine.stream(this.container, [AGENT_PATH, 'stream'], `${JSON.stringify(step)}\n`);
   }
 
+  /**
+   * Several requests in one exec (`netlab-agent session`, docker/probe/session.go), for a command
+   * that must read what one gives before it can write the next: each is sent once the one before
+   * it is answered. Closed with close(), whatever happened.
+   */
+  async session(): Promise<ToolboxSession> {
+    return new ToolboxSession(await this.engine.stream(this.container, [AGENT_PATH, 'session'], ''));
+  }
+
   run<T>(request: ToolboxRequest<T>): Promise<T> {
     const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
     return traced(
@@ -37,6 +46,77 @@ export class Toolbox {
       undefined,
       () => body,
     );
+  }
+}
+
+/** An open `netlab-agent session`: requests answered one after another, in one exec. */
+export class ToolboxSession {
+  private readonly lines: string[] = [];
+  private waiting?: () => void;
+  private buffered = '';
+  private ended = false;
+  private stderr = '';
+  /** The last request, which the next waits for. */
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly exec: StreamingExec) {
+    exec.stdout.setEncoding('utf8');
+    exec.stdout.on('data', (chunk: string) => {
+      this.buffered += chunk;
+      for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
+        this.lines.push(this.buffered.slice(0, nl));
+        this.buffered = this.buffered.slice(nl + 1);
+      }
+      this.wake();
+    });
+    exec.stdout.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    exec.stderr.on('data', (chunk: Buffer | string) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4096);
+    });
+  }
+
+  run<T>(request: ToolboxRequest<T>): Promise<T> {
+    const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
+    const send = () =>
+      traced(
+        'toolbox',
+        `${request.what} (session)`,
+        () => this.send(request, body),
+        undefined,
+        () => body,
+      );
+    const answer = this.last.then(send, send);
+    this.last = answer.catch(() => undefined);
+    return answer;
+  }
+
+  /** Ends the session (its stdin closed) and waits for the agent to exit. */
+  async close(): Promise<void> {
+    await this.last;
+    this.exec.closeStdin();
+    await this.exec.exitCode();
+  }
+
+  private async send<T>(request: ToolboxRequest<T>, body: string): Promise<T> {
+    if (request.steps.length === 0) return request.parse([]);
+    this.exec.write(`${body}\n`);
+    const line = await this.nextLine();
+    const exitCode = line === undefined ? await this.exec.exitCode() : 0;
+    return request.parse(agentResults(request.what, exitCode, line ?? '', this.stderr, request.steps.length));
+  }
+
+  private async nextLine(): Promise<string | undefined> {
+    while (!this.lines.length && !this.ended) await new Promise<void>((resolve) => (this.waiting = resolve));
+    return this.lines.shift();
+  }
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
   }
 }
 
