@@ -10,7 +10,7 @@
 // SYNC_BENCH_PHASES=1 prints each sync's phases on stderr (ms): read (the exec started and the
 // state read in it), plan, load (the session's request(s)), of which inNode (the loads in the
 // node, by the agent's clock) and rest (a second request), and keep (the state written by the
-// agent, during load); the rest of the total is the exec ending.
+// agent right after the load, in the same exec).
 import { down } from '../dist/cluster/down.js';
 import { DEFAULT_LIMITS } from '../dist/labfile/limits.js';
 import { connectEngine } from '../dist/engine/connect.js';
@@ -57,12 +57,14 @@ async function timeSync(mode, target, inp, full) {
   const start = beginProxySync(target.toolbox, [target.ref], full);
   const timings = {};
   let partial;
+  let closed;
   try {
     ({ partial } = await syncProxyRules(engine, start, proxyModeDriver(mode), [{ ...target, input: inp }], { full, timings }));
   } finally {
-    await start.close();
+    closed = start.close(); // as `netlab sync` does: the agent exits by itself, nothing waits for it
   }
   const ms = performance.now() - t0;
+  await closed;
   if (process.env.SYNC_BENCH_PHASES)
     console.error(
       `${mode} ${full ? 'full' : 'partial'} ${ms.toFixed(0)} ms: ${Object.entries(timings)

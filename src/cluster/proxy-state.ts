@@ -5,7 +5,8 @@
 // with the node. It names the node's start (ID and StartedAt): a restarted node keeps its
 // files but not its netfilter tables. Anything doubtful (no file, unreadable, another format
 // or netlab, another node start, a token the kernel does not hold) means a full sync; the file
-// is written while the rules load, and removed when a sync fails, so the next one is in full too.
+// is written right after the rules load (whatever the load gave), and removed when a sync fails,
+// so the next one is in full too.
 // A sync is one exec: the toolbox's agent reads the states, then loads the rules and writes the
 // new states, in one session (src/engine/toolbox.ts), so a one-change sync pays for one exec.
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -15,7 +16,7 @@ import { type AgentStep, lastWords, type NamespaceRef, type StepResult, type Too
 import type { Engine } from '../engine/engine.js';
 import type { Toolbox, ToolboxSession } from '../engine/toolbox.js';
 import type { NodeSync, PlannedSync, ProxyModeDriver } from '../plan/proxy/driver.js';
-import { usableState } from '../plan/proxy/sync-state.js';
+import { portInputHash, usableState } from '../plan/proxy/sync-state.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 
@@ -116,8 +117,8 @@ export interface ProxyRulesOptions {
 
 /**
  * Every node's rules in a mode with partial syncs: what changed since each node's state (read in
- * `start`'s session), loaded in one request of that session while each node's new state is
- * written (the state's token goes into the kernel with the rules, so a state whose load failed
+ * `start`'s session), loaded in one request of that session and each node's new state written
+ * right after, in the next (the state's token goes into the kernel with the rules, so a state whose load failed
  * is refused there by the next partial sync: see src/plan/proxy/sync-token.ts); a failed partial
  * sync is followed at once by a full one. Returns how many nodes were synced partially.
  */
@@ -131,6 +132,8 @@ export async function syncProxyRules(
   const mode = driver.name === 'nftables' ? 'nftables' : 'iptables';
   const t0 = performance.now();
   const session = await start.session;
+  // What needs no state is done while the agent starts and reads it: each port's input hashed.
+  for (const n of nodes) for (const sp of n.input.services) portInputHash(sp);
   const previous = await start.previous;
   const t1 = performance.now();
   /** What each node's state file holds now, as far as this sync knows. */
@@ -141,36 +144,37 @@ export async function syncProxyRules(
   let inNode = 0;
   let rest = 0;
   let keepMs = 0;
-  /** The rules loaded while the states are written, in one request; the load's failure first, else the write's. */
+  /**
+   * The rules loaded, and the states written right after them in a second request of the session,
+   * sent at once (the states are packed while the rules load); the load's failure first, else the write's.
+   */
   const attempt = async (planned: PlannedSync[]): Promise<{ loaded: boolean; error?: unknown }> => {
     options.beforeAttempt?.();
     const jobs = planned.map((p, i) => ({ node: nodes[i]!.node, sync: options.wrap ? options.wrap(p.sync, i) : p.sync, post: options.post?.(i) }));
-    const rules = proxySyncRequest(jobs);
+    const loading = session.run(proxySyncRequest(jobs)).then(
+      (loaded) => ({ loaded, error: undefined }),
+      (error: unknown) => ({ loaded: undefined, error }),
+    );
     const texts = planned.map((p) => JSON.stringify(p.state));
     const writing = nodes.map((_, i) => i).filter((i) => texts[i] !== held[i]);
     for (const i of writing) held[i] = undefined; // a write that fails half-way leaves an unknown file
-    const n = rules.steps.length;
-    const outcome = await session
+    const kept = session
       .run({
-        what: rules.what,
-        steps: [...rules.steps, ...writing.map((i) => stateWriteStep(nodes[i]!.ref, STATE, packProxyState(texts[i]!)))],
-        parallel: rules.parallel,
+        what: 'kube-proxy sync states',
+        steps: writing.map((i) => stateWriteStep(nodes[i]!.ref, STATE, packProxyState(texts[i]!))),
+        parallel: writing.length,
         parse: (results) => {
-          const kept = results.slice(n);
-          keepMs = Math.max(0, ...kept.map((r) => r.ms));
-          let keptError: Error | undefined;
-          kept.forEach((r, k) => {
+          keepMs = Math.max(0, ...results.map((r) => r.ms));
+          let error: Error | undefined;
+          results.forEach((r, k) => {
             if (r.exitCode === 0) held[writing[k]!] = texts[writing[k]!];
-            else keptError ??= new Error(`${nodes[writing[k]!]!.node}: ${lastWords(r) || `exit code ${r.exitCode}`}`);
+            else error ??= new Error(`${nodes[writing[k]!]!.node}: ${lastWords(r) || `exit code ${r.exitCode}`}`);
           });
-          try {
-            return { loaded: rules.parse(results.slice(0, n)), keptError };
-          } catch (error) {
-            return { error, keptError };
-          }
+          return error;
         },
       })
-      .catch((error: unknown) => ({ error, loaded: undefined, keptError: undefined }));
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    const [outcome, keptError] = await Promise.all([loading, kept]);
     if (!outcome.loaded) return { loaded: false, error: outcome.error };
     post = outcome.loaded.map((l) => l.post ?? []);
     inNode = Math.max(0, ...outcome.loaded.map((l) => l.loadMs ?? 0));
@@ -186,7 +190,7 @@ export async function syncProxyRules(
         rest = performance.now() - t;
       }
     }
-    return outcome.keptError ? { loaded: true, error: outcome.keptError } : { loaded: true };
+    return keptError ? { loaded: true, error: keptError } : { loaded: true };
   };
   /** Removes the states (best effort), so that the next sync is a full one. */
   const forget = () =>

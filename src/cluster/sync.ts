@@ -187,7 +187,10 @@ async function syncLocked(
       };
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
-  ).finally(() => proxyStart?.close());
+  ).finally(() => {
+    // Its stdin closed: the agent exits by itself once it has answered; nothing waits for that.
+    void proxyStart?.close();
+  });
 }
 
 /** kube-proxy's health-check server in a node (iptables and nftables modes): its config, then started or told to re-read it. */

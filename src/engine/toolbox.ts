@@ -49,29 +49,32 @@ export class Toolbox {
   }
 }
 
-/** An open `netlab-agent session`: requests answered one after another, in one exec. */
+/**
+ * An open `netlab-agent session`: each request is sent at once and answered in turn (the agent
+ * reads the next line once it has answered the last), so a request can go while the one before
+ * it still runs.
+ */
 export class ToolboxSession {
-  private readonly lines: string[] = [];
-  private waiting?: () => void;
+  /** Those sent and not answered yet, oldest first: each takes its line, or undefined when the agent has ended. */
+  private readonly pending: ((line: string | undefined) => void)[] = [];
   private buffered = '';
   private ended = false;
   private stderr = '';
-  /** The last request, which the next waits for. */
-  private last: Promise<unknown> = Promise.resolve();
+  private closed?: Promise<void>;
 
   constructor(private readonly exec: StreamingExec) {
     exec.stdout.setEncoding('utf8');
     exec.stdout.on('data', (chunk: string) => {
       this.buffered += chunk;
       for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
-        this.lines.push(this.buffered.slice(0, nl));
+        const line = this.buffered.slice(0, nl);
         this.buffered = this.buffered.slice(nl + 1);
+        this.pending.shift()?.(line);
       }
-      this.wake();
     });
     exec.stdout.on('end', () => {
       this.ended = true;
-      this.wake();
+      for (const answer of this.pending.splice(0)) answer(undefined);
     });
     exec.stderr.on('data', (chunk: Buffer | string) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4096);
@@ -80,43 +83,35 @@ export class ToolboxSession {
 
   run<T>(request: ToolboxRequest<T>): Promise<T> {
     const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
-    const send = () =>
-      traced(
-        'toolbox',
-        `${request.what} (session)`,
-        () => this.send(request, body),
-        undefined,
-        () => body,
-      );
-    const answer = this.last.then(send, send);
-    this.last = answer.catch(() => undefined);
-    return answer;
+    if (request.steps.length === 0) return Promise.resolve().then(() => request.parse([]));
+    const line = new Promise<string | undefined>((resolve) => {
+      if (this.ended || this.closed) return resolve(undefined);
+      this.pending.push(resolve);
+      this.exec.write(`${body}\n`);
+    });
+    return traced(
+      'toolbox',
+      `${request.what} (session)`,
+      async () => {
+        const answer = await line;
+        const exitCode = answer === undefined ? await this.exec.exitCode() : 0;
+        return request.parse(agentResults(request.what, exitCode, answer ?? '', this.stderr, request.steps.length));
+      },
+      undefined,
+      () => body,
+    );
   }
 
-  /** Ends the session (its stdin closed) and waits for the agent to exit. */
-  async close(): Promise<void> {
-    await this.last;
-    this.exec.closeStdin();
-    await this.exec.exitCode();
-  }
-
-  private async send<T>(request: ToolboxRequest<T>, body: string): Promise<T> {
-    if (request.steps.length === 0) return request.parse([]);
-    this.exec.write(`${body}\n`);
-    const line = await this.nextLine();
-    const exitCode = line === undefined ? await this.exec.exitCode() : 0;
-    return request.parse(agentResults(request.what, exitCode, line ?? '', this.stderr, request.steps.length));
-  }
-
-  private async nextLine(): Promise<string | undefined> {
-    while (!this.lines.length && !this.ended) await new Promise<void>((resolve) => (this.waiting = resolve));
-    return this.lines.shift();
-  }
-
-  private wake(): void {
-    const w = this.waiting;
-    this.waiting = undefined;
-    w?.();
+  /**
+   * Ends the session: its stdin is closed at once (the agent exits once it has answered what was
+   * sent); the promise is kept when it has exited. Nothing needs to wait for that.
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.exec.closeStdin();
+      await this.exec.exitCode();
+    })();
+    return this.closed;
   }
 }
 
