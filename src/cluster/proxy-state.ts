@@ -9,7 +9,8 @@
 // so the next one is in full too.
 // A sync is one exec: the toolbox's agent reads the states, then loads the rules and writes the
 // new states, in one session (src/engine/toolbox.ts), so a one-change sync pays for one exec.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { NetlabError } from '../core/errors.js';
 import { type StateFile, stateReadResult, stateReadStep, stateRemoveStep, stateWriteStep } from '../core/state-file.js';
 import { type AgentStep, lastWords, type NamespaceRef, type StepResult, type ToolboxRequest } from '../core/toolbox-request.js';
@@ -47,6 +48,10 @@ export async function readProxyState(engine: Engine, container: string): Promise
 
 /** The state's text packed as the file holds it (level 1: the hashes hardly pack better, and it is on the sync's path). */
 export const packProxyState = (text: string): Buffer => gzipSync(text, { level: 1 });
+
+const gzipAsync = promisify(gzip);
+/** As packProxyState, off the event loop (a sync packs while its rules go out to the agent). */
+const packProxyStateAsync = (text: string): Promise<Buffer> => gzipAsync(text, { level: 1 });
 
 /** Each node's state read in the session, '' for one that has none or cannot be read. */
 function stateReadRequest(nodes: readonly NamespaceRef[]): ToolboxRequest<string[]> {
@@ -106,9 +111,11 @@ export interface ProxyRulesOptions {
   /** Before each attempt (the second is a full sync after a partial one failed). */
   beforeAttempt?: () => void;
   /**
-   * Filled with the milliseconds each phase took (the benchmark's breakdown; `keep` runs during
-   * `load`; `inNode` is what the first request's loads took in the nodes, `rest` the second
-   * request, when there is one: the rest of `load` is the execs around them).
+   * Filled with the milliseconds each phase took (the benchmark's breakdown): `read` until the
+   * session is open and the states read (a full sync plans meanwhile, and that is not counted
+   * in it), `plan`, `load` until the rules are in and the states
+   * written; of it `inNode`, what the loads took in the nodes, `keep`, the agent's writes right
+   * after them, and `rest`, a request for what the read-back found missing, when there is one.
    */
   timings?: { read: number; plan: number; load: number; keep: number; inNode: number; rest: number };
   /** Reads to run in each node once its rules are loaded, in the same exec (the UDP conntrack listing). */
@@ -117,10 +124,11 @@ export interface ProxyRulesOptions {
 
 /**
  * Every node's rules in a mode with partial syncs: what changed since each node's state (read in
- * `start`'s session), loaded in one request of that session and each node's new state written
- * right after, in the next (the state's token goes into the kernel with the rules, so a state whose load failed
- * is refused there by the next partial sync: see src/plan/proxy/sync-token.ts); a failed partial
- * sync is followed at once by a full one. Returns how many nodes were synced partially.
+ * `start`'s session), loaded in one request of that session, and each node's new state written
+ * right after, in the next (the state's token goes into the kernel with the rules, so a state
+ * whose load failed is refused there by the next partial sync: see src/plan/proxy/sync-token.ts);
+ * a failed partial sync is followed at once by a full one. Returns how many nodes were synced
+ * partially.
  */
 export async function syncProxyRules(
   engine: Engine,
@@ -130,16 +138,23 @@ export async function syncProxyRules(
   options: ProxyRulesOptions = {},
 ): Promise<{ partial: number; post: StepResult[][] }> {
   const mode = driver.name === 'nftables' ? 'nftables' : 'iptables';
+  /** Each node's sync: what changed since `previous` (each node's state), or in full without it. */
+  let planMs = 0;
+  const plan = (previous?: readonly string[]): PlannedSync[] => {
+    const t = performance.now();
+    const out = nodes.map((n, i) => driver.partialSync(n.input, n.ref, n.start, previous && usableState(previous[i], mode, n.start)));
+    planMs ||= performance.now() - t;
+    return out;
+  };
   const t0 = performance.now();
+  // A full sync plans while the exec starts; a partial one hashes each port's input meanwhile.
+  let planned = options.full ? plan() : undefined;
   const session = await start.session;
-  // What needs no state is done while the agent starts and reads it: each port's input hashed.
-  for (const n of nodes) for (const sp of n.input.services) portInputHash(sp);
+  if (!planned) for (const n of nodes) for (const sp of n.input.services) portInputHash(sp);
   const previous = await start.previous;
   const t1 = performance.now();
   /** What each node's state file holds now, as far as this sync knows. */
   const held: (string | undefined)[] = [...previous];
-  const plan = (full: boolean): PlannedSync[] =>
-    nodes.map((n, i) => driver.partialSync(n.input, n.ref, n.start, full ? undefined : usableState(previous[i], mode, n.start)));
   let post: StepResult[][] = [];
   let inNode = 0;
   let rest = 0;
@@ -158,10 +173,11 @@ export async function syncProxyRules(
     const texts = planned.map((p) => JSON.stringify(p.state));
     const writing = nodes.map((_, i) => i).filter((i) => texts[i] !== held[i]);
     for (const i of writing) held[i] = undefined; // a write that fails half-way leaves an unknown file
+    const packed = await Promise.all(writing.map((i) => packProxyStateAsync(texts[i]!)));
     const kept = session
       .run({
         what: 'kube-proxy sync states',
-        steps: writing.map((i) => stateWriteStep(nodes[i]!.ref, STATE, packProxyState(texts[i]!))),
+        steps: writing.map((i, k) => stateWriteStep(nodes[i]!.ref, STATE, packed[k]!)),
         parallel: writing.length,
         parse: (results) => {
           keepMs = Math.max(0, ...results.map((r) => r.ms));
@@ -204,12 +220,11 @@ export async function syncProxyRules(
         held[i] = '';
       }),
     );
-  let planned = plan(!!options.full);
-  const t2 = performance.now();
+  planned ??= plan(previous);
   let result = await attempt(planned);
   // A partial sync that failed (rules changed behind netlab's back, a state whose load failed): in full.
   if (!result.loaded && planned.some((p) => p.partial)) {
-    planned = plan(true);
+    planned = plan();
     result = await attempt(planned);
   }
   const t3 = performance.now();
@@ -221,6 +236,14 @@ export async function syncProxyRules(
       hint: 'The rules are in place; the next sync will be a full one.',
     });
   }
-  if (options.timings) Object.assign(options.timings, { read: t1 - t0, plan: t2 - t1, load: t3 - t2, keep: keepMs, inNode, rest });
+  if (options.timings)
+    Object.assign(options.timings, {
+      read: t1 - t0 - (options.full ? planMs : 0),
+      plan: planMs,
+      load: t3 - t1 - (options.full ? 0 : planMs),
+      keep: keepMs,
+      inNode,
+      rest,
+    });
   return { partial: planned.filter((p) => p.partial).length, post };
 }

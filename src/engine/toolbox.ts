@@ -57,7 +57,8 @@ export class Toolbox {
 export class ToolboxSession {
   /** Those sent and not answered yet, oldest first: each takes its line, or undefined when the agent has ended. */
   private readonly pending: ((line: string | undefined) => void)[] = [];
-  private buffered = '';
+  /** What came of the line being read (an answer can be megabytes, in many chunks). */
+  private partial: string[] = [];
   private ended = false;
   private stderr = '';
   private closed?: Promise<void>;
@@ -65,12 +66,14 @@ export class ToolboxSession {
   constructor(private readonly exec: StreamingExec) {
     exec.stdout.setEncoding('utf8');
     exec.stdout.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
-        const line = this.buffered.slice(0, nl);
-        this.buffered = this.buffered.slice(nl + 1);
-        this.pending.shift()?.(line);
+      let rest = chunk;
+      for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n')) {
+        this.partial.push(rest.slice(0, nl));
+        this.pending.shift()?.(this.partial.join(''));
+        this.partial = [];
+        rest = rest.slice(nl + 1);
       }
+      if (rest) this.partial.push(rest);
     });
     exec.stdout.on('end', () => {
       this.ended = true;
