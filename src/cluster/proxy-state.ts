@@ -17,7 +17,7 @@ import { type AgentStep, lastWords, type NamespaceRef, type StepResult, type Too
 import type { Engine } from '../engine/engine.js';
 import type { Toolbox, ToolboxSession } from '../engine/toolbox.js';
 import type { NodeSync, PlannedSync, ProxyModeDriver } from '../plan/proxy/driver.js';
-import { portInputHash, usableState } from '../plan/proxy/sync-state.js';
+import { usableState } from '../plan/proxy/sync-state.js';
 import type { ProxyInput } from '../plan/proxy/types.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 
@@ -112,8 +112,7 @@ export interface ProxyRulesOptions {
   beforeAttempt?: () => void;
   /**
    * Filled with the milliseconds each phase took (the benchmark's breakdown): `read` until the
-   * session is open and the states read (a full sync plans meanwhile, and that is not counted
-   * in it), `plan`, `load` until the rules are in and the states
+   * session is open and the states read, `plan`, `load` until the rules are in and the states
    * written; of it `inNode`, what the loads took in the nodes, `keep`, the agent's writes right
    * after them, and `rest`, a request for what the read-back found missing, when there is one.
    */
@@ -147,10 +146,8 @@ export async function syncProxyRules(
     return out;
   };
   const t0 = performance.now();
-  // A full sync plans while the exec starts; a partial one hashes each port's input meanwhile.
-  let planned = options.full ? plan() : undefined;
+  // Once the exec is started, the agent starts while the sync plans.
   const session = await start.session;
-  if (!planned) for (const n of nodes) for (const sp of n.input.services) portInputHash(sp);
   const previous = await start.previous;
   const t1 = performance.now();
   /** What each node's state file holds now, as far as this sync knows. */
@@ -220,7 +217,7 @@ export async function syncProxyRules(
         held[i] = '';
       }),
     );
-  planned ??= plan(previous);
+  let planned = plan(options.full ? undefined : previous);
   let result = await attempt(planned);
   // A partial sync that failed (rules changed behind netlab's back, a state whose load failed): in full.
   if (!result.loaded && planned.some((p) => p.partial)) {
@@ -236,14 +233,6 @@ export async function syncProxyRules(
       hint: 'The rules are in place; the next sync will be a full one.',
     });
   }
-  if (options.timings)
-    Object.assign(options.timings, {
-      read: t1 - t0 - (options.full ? planMs : 0),
-      plan: planMs,
-      load: t3 - t1 - (options.full ? 0 : planMs),
-      keep: keepMs,
-      inNode,
-      rest,
-    });
+  if (options.timings) Object.assign(options.timings, { read: t1 - t0, plan: planMs, load: t3 - t1 - planMs, keep: keepMs, inNode, rest });
   return { partial: planned.filter((p) => p.partial).length, post };
 }

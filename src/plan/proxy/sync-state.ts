@@ -54,14 +54,7 @@ export function digest(text: string): string {
 export const portKey = (sp: Pick<ServicePortState, 'namespace' | 'service' | 'portName' | 'protocol'>): string =>
   `${sp.namespace}/${sp.service}:${sp.portName}/${sp.protocol}`;
 
-const hashed = new WeakMap<ServicePortState, string>();
-
-/** The port's input hash (kept with the port, which is never changed once built: a sync hashes its ports while its exec starts). */
-export function portInputHash(sp: ServicePortState): string {
-  let hash = hashed.get(sp);
-  if (hash === undefined) hashed.set(sp, (hash = digest(JSON.stringify(sp))));
-  return hash;
-}
+export const portInputHash = (sp: ServicePortState): string => digest(JSON.stringify(sp));
 
 /** The input's ports by key; undefined when two share one (a partial sync could not tell them apart). */
 export function portsByKey(input: ProxyInput): Map<string, ServicePortState> | undefined {
