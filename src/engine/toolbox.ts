@@ -26,8 +26,8 @@ export class Toolbox {
 
   /**
    * Several requests in one exec (`netlab-agent session`, docker/probe/session.go), for a command
-   * that must read what one gives before it can write the next: each is sent once the one before
-   * it is answered. Closed with close(), whatever happened.
+   * that must read what one gives before it can write the next (a partial kube-proxy sync): one
+   * exec's start paid, not one per request. Closed with close(), whatever happened.
    */
   async session(): Promise<ToolboxSession> {
     return new ToolboxSession(await this.engine.stream(this.container, [AGENT_PATH, 'session'], ''));
