@@ -7,15 +7,16 @@
 //   node bench/sync-bench.js [services=1000] [endpoints=10] [--runs=5] [--json]
 // --json prints {"iptables":{"fullS","oneChangeS"},"nftables":{"fullS","oneChangeS"}} (medians),
 // with the min and max beside them (fullMinS, fullMaxS, oneChangeMinS, oneChangeMaxS).
-// SYNC_BENCH_PHASES=1 prints each sync's phases on stderr (ms): read (the state), plan, load (the
-// toolbox request(s)), of which inNode (the loads in the node, by the agent's clock) and rest (a
-// second request), and keep (the state written, during load).
+// SYNC_BENCH_PHASES=1 prints each sync's phases on stderr (ms): read (the exec started and the
+// state read in it), plan, load (the session's request(s)), of which inNode (the loads in the
+// node, by the agent's clock) and rest (a second request), and keep (the state written by the
+// agent right after the load, in the same exec).
 import { down } from '../dist/cluster/down.js';
 import { DEFAULT_LIMITS } from '../dist/labfile/limits.js';
 import { connectEngine } from '../dist/engine/connect.js';
 import { ensureImages } from '../dist/images/index.js';
 import { Toolbox } from '../dist/engine/toolbox.js';
-import { nodeStart, readProxyState, syncProxyRules } from '../dist/cluster/proxy-state.js';
+import { beginProxySync, nodeStart, syncProxyRules } from '../dist/cluster/proxy-state.js';
 import { up } from '../dist/cluster/up.js';
 import { proxyModeDriver } from '../dist/plan/proxy/registry.js';
 
@@ -50,13 +51,20 @@ function input(change = 0) {
   return { node: 'node1', nodeIP: '10.250.0.11', clusterCIDR: '10.0.0.0/16', serviceCIDR: '10.96.0.0/12', services };
 }
 
-/** One sync through netlab's sync path: the state read (a partial sync), rules planned, loaded (and read back in full), the state kept. */
+/** One sync through netlab's sync path, in one exec: the state read (a partial sync), rules planned, loaded (and read back in full), the state kept. */
 async function timeSync(mode, target, inp, full) {
   const t0 = performance.now();
-  const previous = full ? '' : await readProxyState(engine, target.container);
-  const timings = { read: performance.now() - t0 };
-  const { partial } = await syncProxyRules(engine, target.toolbox, proxyModeDriver(mode), [{ ...target, input: inp, previous }], { full, timings });
+  const start = beginProxySync(target.toolbox, [target.ref], full);
+  const timings = {};
+  let partial;
+  let closed;
+  try {
+    ({ partial } = await syncProxyRules(engine, start, proxyModeDriver(mode), [{ ...target, input: inp }], { full, timings }));
+  } finally {
+    closed = start.close(); // as `netlab sync` does: the agent exits by itself, nothing waits for it
+  }
   const ms = performance.now() - t0;
+  await closed;
   if (process.env.SYNC_BENCH_PHASES)
     console.error(
       `${mode} ${full ? 'full' : 'partial'} ${ms.toFixed(0)} ms: ${Object.entries(timings)

@@ -4,6 +4,7 @@
 // so nothing in a request can become a command: values from lab files stay arguments.
 //
 //	netlab-agent < request.json > results.json
+//	netlab-agent session < requests, one a line > results, one a line (session.go)
 //
 // Request: {"parallel": 8, "steps": [{"netns": {"pid": 4242, "container": "<id>"},
 // "resolvConf": "nameserver 10.96.0.10\n...", "resolvConfFrom": {"pid": ..., "container": ...},
@@ -41,7 +42,8 @@ import (
 	"time"
 )
 
-// Programs a step may run, by name. Anything else is refused: the agent is not a shell.
+// Programs a step may run, by name. Anything else is refused: the agent is not a shell. (One
+// more name, netlab-state, is the agent's own: files it keeps in a container, statefile.go.)
 var programs = map[string]string{
 	"arping":            "/usr/bin/arping",
 	"bridge":            "/usr/sbin/bridge",
@@ -133,6 +135,10 @@ func main() {
 		stream() // stream.go
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "session" {
+		session() // session.go
+		return
+	}
 	var req Request
 	dec := json.NewDecoder(os.Stdin)
 	dec.DisallowUnknownFields()
@@ -200,6 +206,9 @@ func notEarlier(after []int, i int) (int, bool) {
 func failed(err error) Result { return Result{ExitCode: -1, Error: err.Error()} }
 
 func runStep(step Step) Result {
+	if len(step.Argv) > 0 && step.Argv[0] == stateProgram {
+		return stateStep(step) // statefile.go
+	}
 	start := time.Now()
 	spec, cleanup, err := prepare(step)
 	if cleanup != nil {

@@ -14,7 +14,7 @@ import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { deleteStaleUdpFlows, udpFlowListing } from './conntrack-cleanup.js';
 import { withLabLock } from './lock.js';
-import { nodeStart, readProxyState, syncProxyRules } from './proxy-state.js';
+import { beginProxySync, nodeStart, type ProxySyncStart, syncProxyRules } from './proxy-state.js';
 import { syncIngress } from './ingress.js';
 import { readPodSources, type RunningLab, withRunningLab } from './running-lab.js';
 import { dnsInput, dnsIP, planServices, proxyInput, type PlannedService, type PodEndpointSource } from '../plan/services.js';
@@ -84,23 +84,31 @@ async function syncLocked(
   options: SyncOptions,
 ): Promise<SyncResult> {
   const { engine, lab, plan } = target;
+  let proxyStart: ProxySyncStart | undefined;
   return task(
     emit,
     'sync',
     `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
     async () => {
-      // The partial-sync states are read while the pods are (a mode without partial syncs reads none).
       const driver = proxyModeDriver(lab.topology.proxyMode);
-      const states = driver.partialSync && !options.full ? plan.nodes.map((n) => readProxyState(engine, n.container.name)) : [];
-      const sources = await readPodSources(target, probes);
-      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
-      const nodes = await Promise.all(
+      const inspected = Promise.all(
         plan.nodes.map(async (n) => {
           const info = await engine.inspectContainer(n.container.name);
           if (!info?.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
           return { node: n, ref: { pid: info.State.Pid, container: info.Id }, start: nodeStart(info) };
         }),
       );
+      inspected.catch(() => undefined); // awaited once the pods are read
+      // A mode with partial syncs opens the sync's one exec and reads the nodes' states in it while the pods are read.
+      if (driver.partialSync && plan.nodes.length && (lab.services.length || lab.networkPolicies))
+        proxyStart = beginProxySync(
+          target.toolbox,
+          inspected.then((ns) => ns.map((n) => n.ref)),
+          !!options.full,
+        );
+      const sources = await readPodSources(target, probes);
+      const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
+      const nodes = await inspected;
       // A mode that runs a process in the node (userspace: the proxy, which keeps the local ports
       // it listens on from sync to sync) reads what it keeps there first.
       const setup = driver.nodeSetup;
@@ -132,18 +140,16 @@ async function syncLocked(
             target.toolbox,
             jobs.map((j) => ({ node: j.node, sync: j.sync! })),
           );
-        const previous = await Promise.all(states);
         const proxyNodes = nodes.map(({ node, ref, start }, i) => ({
           node: node.name,
           container: node.container.name,
           ref,
           start,
           input: inputs[i]!,
-          previous: previous[i] ?? '',
         }));
         ({ partial: partialNodes, post: listed } = await syncProxyRules(
           engine,
-          target.toolbox,
+          proxyStart!, // opened above whenever there are rules to sync
           { name: driver.name, partialSync: driver.partialSync.bind(driver) },
           proxyNodes,
           {
@@ -181,7 +187,10 @@ async function syncLocked(
       };
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
-  );
+  ).finally(() => {
+    // Its stdin closed: the agent exits by itself once it has answered; nothing waits for that.
+    void proxyStart?.close();
+  });
 }
 
 /** kube-proxy's health-check server in a node (iptables and nftables modes): its config, then started or told to re-read it. */

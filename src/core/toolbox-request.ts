@@ -29,6 +29,7 @@ export type AgentProgram =
   | 'iptables-save'
   | 'nc'
   | 'netlab-delay'
+  | 'netlab-state'
   | 'nft'
   | 'ping'
   | 'readlink'

@@ -36,6 +36,8 @@ export interface AttachedExec {
 export interface StreamingExec {
   stdout: Readable;
   stderr: Readable;
+  /** Writes more to its stdin. */
+  write(text: string): void;
   /** Half-closes its stdin (netlab-agent stream takes that as "stop"). */
   closeStdin(): void;
   /** Drops the connection (the engine then closes the command's stdin as well). */
@@ -289,11 +291,14 @@ export class Engine {
           stream.on('close', end);
           stream.on('error', end);
         });
-        stream.write(stdin);
+        if (stdin) stream.write(stdin);
         let closed = false;
         return {
           stdout,
           stderr,
+          write: (text) => {
+            if (!closed) stream.write(text);
+          },
           closeStdin: () => {
             if (closed) return;
             closed = true;

@@ -24,6 +24,15 @@ export class Toolbox {
     return this.engine.stream(this.container, [AGENT_PATH, 'stream'], `${JSON.stringify(step)}\n`);
   }
 
+  /**
+   * Several requests in one exec (`netlab-agent session`, docker/probe/session.go), for a command
+   * that must read what one gives before it can write the next (a partial kube-proxy sync): one
+   * exec's start paid, not one per request. Closed with close(), whatever happened.
+   */
+  async session(): Promise<ToolboxSession> {
+    return new ToolboxSession(await this.engine.stream(this.container, [AGENT_PATH, 'session'], ''));
+  }
+
   run<T>(request: ToolboxRequest<T>): Promise<T> {
     const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
     return traced(
@@ -37,6 +46,75 @@ export class Toolbox {
       undefined,
       () => body,
     );
+  }
+}
+
+/**
+ * An open `netlab-agent session`: each request is sent at once and answered in turn (the agent
+ * reads the next line once it has answered the last), so a request can go while the one before
+ * it still runs.
+ */
+export class ToolboxSession {
+  /** Those sent and not answered yet, oldest first: each takes its line, or undefined when the agent has ended. */
+  private readonly pending: ((line: string | undefined) => void)[] = [];
+  /** What came of the line being read (an answer can be megabytes, in many chunks). */
+  private partial: string[] = [];
+  private ended = false;
+  private stderr = '';
+  private closed?: Promise<void>;
+
+  constructor(private readonly exec: StreamingExec) {
+    exec.stdout.setEncoding('utf8');
+    exec.stdout.on('data', (chunk: string) => {
+      let rest = chunk;
+      for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n')) {
+        this.partial.push(rest.slice(0, nl));
+        this.pending.shift()?.(this.partial.join(''));
+        this.partial = [];
+        rest = rest.slice(nl + 1);
+      }
+      if (rest) this.partial.push(rest);
+    });
+    exec.stdout.on('end', () => {
+      this.ended = true;
+      for (const answer of this.pending.splice(0)) answer(undefined);
+    });
+    exec.stderr.on('data', (chunk: Buffer | string) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4096);
+    });
+  }
+
+  run<T>(request: ToolboxRequest<T>): Promise<T> {
+    const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
+    if (request.steps.length === 0) return Promise.resolve().then(() => request.parse([]));
+    const line = new Promise<string | undefined>((resolve) => {
+      if (this.ended || this.closed) return resolve(undefined);
+      this.pending.push(resolve);
+      this.exec.write(`${body}\n`);
+    });
+    return traced(
+      'toolbox',
+      `${request.what} (session)`,
+      async () => {
+        const answer = await line;
+        const exitCode = answer === undefined ? await this.exec.exitCode() : 0;
+        return request.parse(agentResults(request.what, exitCode, answer ?? '', this.stderr, request.steps.length));
+      },
+      undefined,
+      () => body,
+    );
+  }
+
+  /**
+   * Ends the session: its stdin is closed at once (the agent exits once it has answered what was
+   * sent); the promise is kept when it has exited. Nothing needs to wait for that.
+   */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.exec.closeStdin();
+      await this.exec.exitCode();
+    })();
+    return this.closed;
   }
 }
 

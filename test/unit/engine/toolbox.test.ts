@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NetlabError } from '../../../src/core/errors.js';
 import { type ExecResult, lastWords, rawStepsRequest, stepsRequest } from '../../../src/core/toolbox-request.js';
 import type { Engine } from '../../../src/engine/engine.js';
+import { PassThrough } from 'node:stream';
 import { Toolbox } from '../../../src/engine/toolbox.js';
 
 /** An engine that answers every exec with `result` and records what it was asked. */
@@ -62,6 +63,73 @@ describe('Toolbox', () => {
       'Failed routes: the toolbox\'s agent gave no answer (exit code 2: netlab-agent: unreadable request: json: unknown field "after").',
     );
     expect((err as NetlabError).hint).toContain('netlab images build');
+  });
+
+  describe('session', () => {
+    /** An exec whose stdin is recorded line by line; `answer` writes a line of stdout, `end` ends it. */
+    function fakeSession(exitCode = 0) {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      const written: string[] = [];
+      let closed = false;
+      const calls: { cmd: string[]; stdin: string }[] = [];
+      const engine = {
+        stream: async (_container: string, cmd: string[], stdin: string) => {
+          calls.push({ cmd, stdin });
+          return {
+            stdout,
+            stderr,
+            write: (text: string) => written.push(text),
+            closeStdin: () => {
+              closed = true;
+            },
+            destroy: () => undefined,
+            exitCode: async () => exitCode,
+          };
+        },
+      } as unknown as Engine;
+      const results = (...outs: string[]) => `${JSON.stringify({ results: outs.map((o) => ({ exitCode: 0, stdout: o, stderr: '', ms: 1 })) })}\n`;
+      return { engine, calls, written, stdout, stderr, results, closed: () => closed };
+    }
+
+    it('sends each request as one line at once, and hands each the next answer in turn', async () => {
+      const f = fakeSession();
+      const session = await new Toolbox(f.engine, 't').session();
+      expect(f.calls).toEqual([{ cmd: ['/usr/local/bin/netlab-agent', 'session'], stdin: '' }]);
+      const first = session.run(stepsRequest('read', [{ argv: ['cat'] }]));
+      const second = session.run(stepsRequest('write', [{ argv: ['cat'] }, { argv: ['cat'] }], 2));
+      // Both went before any answer: the second need not wait for the first.
+      expect(f.written).toEqual([
+        `${JSON.stringify({ parallel: 1, steps: [{ argv: ['cat'] }] })}\n`,
+        `${JSON.stringify({ parallel: 2, steps: [{ argv: ['cat'] }, { argv: ['cat'] }] })}\n`,
+      ]);
+      // An answer may come in pieces, and two in one chunk.
+      const both = f.results('a') + f.results('b', 'c');
+      f.stdout.write(both.slice(0, 10));
+      f.stdout.write(both.slice(10));
+      expect(await first).toEqual(['a']);
+      expect(await second).toEqual(['b', 'c']);
+      await session.close();
+      expect(f.closed()).toBe(true);
+    });
+
+    it('a request the agent ended before answering is an error that says why', async () => {
+      const f = fakeSession(2);
+      const session = await new Toolbox(f.engine, 't').session();
+      const answered = session.run(stepsRequest('one', [{ argv: ['cat'] }]));
+      const unanswered = session.run(stepsRequest('two', [{ argv: ['cat'] }])).catch((e: unknown) => e);
+      f.stdout.write(f.results('a'));
+      f.stderr.write('netlab-agent: unreadable request: json: unknown field "x"\n');
+      await new Promise((resolve) => setImmediate(resolve));
+      f.stdout.end();
+      expect(await answered).toEqual(['a']);
+      const err = (await unanswered) as NetlabError;
+      expect(err.message).toBe('Failed two: the toolbox\'s agent gave no answer (exit code 2: netlab-agent: unreadable request: json: unknown field "x").');
+      // And once it has ended, nothing more is sent.
+      const after = await session.run(stepsRequest('three', [{ argv: ['cat'] }])).catch((e: unknown) => e);
+      expect(after).toBeInstanceOf(NetlabError);
+      expect(f.written).toHaveLength(2);
+    });
   });
 
   it('lastWords prefers stderr, then stdout', () => {
