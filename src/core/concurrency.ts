@@ -62,15 +62,14 @@ export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
 }
 
 /**
- * Groups calls that arrive while a batch is running into the next batch: `submit(x)` resolves
- * with x's result. One `docker exec` for many pods costs little more than for one.
+ * Groups calls made in the same turn of the event loop into one batch: `submit(x)` resolves
+ * with x's result. One `docker exec` for many pods costs little more than for one, and pods
+ * that become ready together (their node just started) ask together. A batch never waits for
+ * another: a pod ready a moment later is not held back by the exec before it.
  */
 export function batcher<In, Out>(run: (items: In[]) => Promise<Out[]>): (item: In) => Promise<Out> {
   let queue: { item: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
-  let running = false;
   const flush = async () => {
-    if (running || queue.length === 0) return;
-    running = true;
     const batch = queue;
     queue = [];
     try {
@@ -78,14 +77,11 @@ export function batcher<In, Out>(run: (items: In[]) => Promise<Out[]>): (item: I
       for (const [i, b] of batch.entries()) b.resolve(out[i]!);
     } catch (err) {
       for (const b of batch) b.reject(err);
-    } finally {
-      running = false;
-      void flush();
     }
   };
   return (item) =>
     new Promise<Out>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(() => void flush());
       queue.push({ item, resolve, reject });
-      void flush();
     });
 }
