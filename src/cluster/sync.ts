@@ -8,7 +8,7 @@ import { clusterZone, reverseZone } from '../plan/dns/zone.js';
 import { type EventSink, task } from '../core/events.js';
 import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
 import { podContainerName } from '../core/names.js';
-import type { Engine } from '../engine/engine.js';
+import { type Engine, tarOf } from '../engine/engine.js';
 import { lastWords, type NamespaceRef, type StepResult } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
@@ -213,13 +213,14 @@ async function sendGratuitousArp(toolbox: Toolbox, added: readonly { ref: Namesp
 
 /**
  * Run in the CoreDNS container (netlab's own image), with the folder and the new serial as its
- * arguments ($1, $2): the script itself is constant. A changed Corefile is moved in place and
+ * arguments ($1, $2) and the files (the zones, Corefile.new) as a tar archive on its stdin: the
+ * script itself is constant, and one exec does it all. A changed Corefile is moved in place and
  * CoreDNS told (SIGUSR1; the first one lets the container start CoreDNS, which waits for it);
  * then it waits (3 s at most) until CoreDNS serves the new serial, so records follow a change
  * at once.
  */
 const COREDNS_RELOAD = [
-  'cd "$1" && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi',
+  'cd "$1" && tar -x --no-same-owner -f - && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi',
   `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "$2" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial $2 within 3 s" >&2`,
 ].join('\n');
 
@@ -230,13 +231,13 @@ async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[]
   // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
   const input = dnsInput(planned, sources, Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100), dnsIP(plan.serviceCIDR));
   const container = `${podContainerName(plan.lab, dnsPod)}-coredns`;
-  await engine.putFiles(container, COREDNS_DIR, {
+  const files = await tarOf({
     'db.cluster.local': clusterZone(input),
     'db.in-addr.arpa': reverseZone(input),
     'Corefile.new': corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
   });
   // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told.
-  const r = await engine.exec(container, ['sh', '-c', COREDNS_RELOAD, 'coredns-reload', COREDNS_DIR, String(input.serial)]);
+  const r = await engine.exec(container, ['sh', '-c', COREDNS_RELOAD, 'coredns-reload', COREDNS_DIR, String(input.serial)], { stdin: files });
   if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${lastWords(r) || `exit code ${r.exitCode}`}`);
 }
 

@@ -15,7 +15,7 @@ import type { ContainerDetails, ContainerSummary, EngineVersion, ImageDetails, I
 export type { ExecResult };
 
 export interface ExecOptions {
-  stdin?: string;
+  stdin?: string | Buffer;
   env?: string[];
   user?: string;
 }
@@ -342,12 +342,7 @@ export class Engine {
   /** Writes small files into a container's directory (like `docker cp`): one tar, one call. */
   putFiles(container: string, dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
     return this.call(`put ${short(container)}:${dir} ${Object.keys(files).join(',')}`, async () => {
-      const tar = pack();
-      for (const [name, content] of Object.entries(files)) tar.entry({ name, mode: 0o644 }, content);
-      tar.finalize();
-      const chunks: Buffer[] = [];
-      for await (const chunk of tar) chunks.push(chunk as Buffer);
-      await this.docker.getContainer(container).putArchive(Buffer.concat(chunks), { path: dir });
+      await this.docker.getContainer(container).putArchive(await tarOf(files), { path: dir });
     });
   }
 
@@ -566,4 +561,14 @@ function demuxBuffer(raw: Buffer): string {
     i += 8 + size;
   }
   return (i === 0 ? raw : Buffer.concat(parts)).toString('utf8');
+}
+
+/** Files (by name, mode 0644) as one tar archive: what putFiles copies, or a command extracts from its stdin. */
+export async function tarOf(files: Record<string, string | Uint8Array>): Promise<Buffer> {
+  const tar = pack();
+  for (const [name, content] of Object.entries(files)) tar.entry({ name, mode: 0o644 }, typeof content === 'string' ? content : Buffer.from(content));
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
