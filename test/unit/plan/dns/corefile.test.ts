@@ -50,7 +50,7 @@ describe('corefile', () => {
       .split('\n')
       .filter((l) => l.startsWith('#'))
       .join('\n');
-    for (const why of ['`file` instead of `kubernetes`', 'reload 200ms', 'no `cache`', 'no `forward`', 'NXDOMAIN at once', 'lameduck']) {
+    for (const why of ['`file` instead of `kubernetes`', 'reload 100ms', 'no `cache`', 'no `forward`', 'NXDOMAIN at once', 'lameduck']) {
       expect(comments).toContain(why);
     }
   });
