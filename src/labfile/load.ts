@@ -45,10 +45,20 @@ export interface LoadOptions {
  * (file:line:column, message, hint), or NetlabError if the file cannot be read.
  */
 export async function loadLab(file: string, options: LoadOptions = {}): Promise<LoadedLab> {
-  const path = resolve(file);
+  if (options.name !== undefined) {
+    const problem = dnsLabelProblem(options.name, 'lab name', LAB_NAME_MAX, 'alice');
+    if (problem) throw new NetlabError(problem.message, { hint: problem.hint, exitCode: 2 });
+  }
+  const loaded = await loadKept(resolve(file), options);
+  if (options.name !== undefined) loaded.lab.name = options.name;
+  return loaded;
+}
+
+/** The lab as its files say (its own name), kept between commands when it can be (./cache): every copy of a lab (`--name`) shares one. */
+async function loadKept(path: string, options: LoadOptions): Promise<LoadedLab> {
   const dir = options.files ? undefined : cacheDir();
   if (!dir) return loadFiles(path, options);
-  const kept = cacheFile(dir, { path, name: options.name, ...(options.checksFile !== undefined ? { checksFile: resolve(options.checksFile) } : {}) });
+  const kept = cacheFile(dir, { path, ...(options.checksFile !== undefined ? { checksFile: resolve(options.checksFile) } : {}) });
   const hit = await readKept<LoadedLab>(kept);
   if (hit) return hit;
   const { value, reads } = await recordingReads(() => loadFiles(path, options));
@@ -57,10 +67,6 @@ export async function loadLab(file: string, options: LoadOptions = {}): Promise<
 }
 
 async function loadFiles(path: string, options: LoadOptions): Promise<LoadedLab> {
-  if (options.name !== undefined) {
-    const problem = dnsLabelProblem(options.name, 'lab name', LAB_NAME_MAX, 'alice');
-    if (problem) throw new NetlabError(problem.message, { hint: problem.hint, exitCode: 2 });
-  }
   const text = options.files?.get(path) ?? (await readText(path, 'lab file', 'name a lab from `netlab list`, or the path of a lab.yaml'));
 
   const { yaml, problems: syntax } = YamlFile.parse(path, text, false);
@@ -84,7 +90,6 @@ async function loadFiles(path: string, options: LoadOptions): Promise<LoadedLab>
       sortProblems(problems.errors.length ? problems.errors : [{ at: yaml.start(), message: 'the lab file could not be read' }], yaml.display),
     );
   }
-  if (options.name !== undefined) lab.name = options.name;
   return { lab, warnings: sortProblems(problems.warnings, yaml.display), ...(checkFile ? { checkFile } : {}) };
 }
 

@@ -2,8 +2,9 @@
 // schema, the cross-references) costs a fresh process 0.1-0.3 s, more than any Docker call a
 // command like `check` or `scale` makes; the result depends only on the files read, the
 // options and netlab itself. So a load is kept, per user, keyed by netlab's build, the lab's
-// path, the options and the working folder, with the size and sha256 of every file it read
-// (and where each path led): any of them changed, and the lab is read again.
+// path, the check file and the working folder (every copy of a lab, `--name`, shares it: the
+// name is set after), with the size and sha256 of every file it read (and where each path
+// led): any of them changed, and the lab is read again.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -22,7 +23,6 @@ interface Entry<T> {
 
 export interface CacheKeyParts {
   path: string;
-  name?: string;
   checksFile?: string;
 }
 
@@ -34,7 +34,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env, build = BUILD): s
 
 export function cacheFile(dir: string, parts: CacheKeyParts, build = BUILD ?? '', cwd = process.cwd()): string {
   const key = createHash('sha256')
-    .update(JSON.stringify({ build, cwd, path: parts.path, name: parts.name ?? null, checksFile: parts.checksFile ?? null }))
+    .update(JSON.stringify({ build, cwd, path: parts.path, checksFile: parts.checksFile ?? null }))
     .digest('hex');
   return join(dir, `${key.slice(0, 32)}.v8`);
 }

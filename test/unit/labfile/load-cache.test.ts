@@ -54,12 +54,11 @@ describe('kept lab loads', () => {
     expect(cacheDir({ XDG_CACHE_HOME: '/c' }, 'b1')).toBe('/c/netlab/labs');
   });
 
-  it('a key per build, path, name, check file and working folder', () => {
+  it('a key per build, path, check file and working folder (not per copy: a name is set after)', () => {
     const base = { path: '/l/lab.yaml' };
     const keys = [
       cacheFile('/c', base, 'b1', '/w'),
       cacheFile('/c', base, 'b2', '/w'),
-      cacheFile('/c', { ...base, name: 'alice' }, 'b1', '/w'),
       cacheFile('/c', { ...base, checksFile: '/k.yaml' }, 'b1', '/w'),
       cacheFile('/c', base, 'b1', '/elsewhere'),
       cacheFile('/c', { path: '/m/lab.yaml' }, 'b1', '/w'),
