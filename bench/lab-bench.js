@@ -47,7 +47,7 @@ const lab = withAddons((await loadLab(resolveLabFile(labName))).lab);
 const plan = planLab(lab, { images, underlay: '10.250.0.0/24' });
 const count = allContainers(plan).length;
 const checksArgs = flags.checks ? ['--checks', resolve(flags.checks)] : [];
-const checkCount = flags.checks ? (await loadLab(resolveLabFile(resolve(flags.checks)))).lab.checks.length : lab.checks.length;
+const checkCount = flags.checks ? (await loadLab(resolveLabFile(labName), { checksFile: resolve(flags.checks) })).lab.checks.length : lab.checks.length;
 // The targets: up within 1.15x of the floor, 1.3x with services (CoreDNS and the sync).
 const upTarget = lab.services.length ? 1.3 : 1.15;
 const deployment = lab.deployments[0];
