@@ -445,21 +445,29 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
         );
         // Awaited below; a failure meanwhile is not left unhandled.
         prepared.catch(() => undefined);
-        const [nodeState, toolbox] = await Promise.all([nodeP.get(pod.node)!, toolboxP]);
-        run.checkAbort();
-        const plumbed = await (trusted(run) && pause.action === 'unchanged' && nodeState.action === 'unchanged'
-          ? 'unchanged'
-          : plumb({
-              pod,
-              toolboxId: toolbox.id,
-              input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, nodeId: nodeState.id, ip: pod.ip, cniConfig: node.cniConfig },
-              sandbox: pause.action,
-              ...(pause.action === 'recreated' && before ? { replaced: before.Id } : {}),
-            }));
-        if (plumbed instanceof Error) throw plumbed;
-        if (plumbed.trim() !== 'unchanged') run.changed++;
-        // A pod's own programs (images a student may have made) start only inside an isolated lab.
-        await isolatedP;
+        let plumbed: string;
+        try {
+          const [nodeState, toolbox] = await Promise.all([nodeP.get(pod.node)!, toolboxP]);
+          run.checkAbort();
+          const result = await (trusted(run) && pause.action === 'unchanged' && nodeState.action === 'unchanged'
+            ? 'unchanged'
+            : plumb({
+                pod,
+                toolboxId: toolbox.id,
+                input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, nodeId: nodeState.id, ip: pod.ip, cniConfig: node.cniConfig },
+                sandbox: pause.action,
+                ...(pause.action === 'recreated' && before ? { replaced: before.Id } : {}),
+              }));
+          if (result instanceof Error) throw result;
+          plumbed = result;
+          if (plumbed.trim() !== 'unchanged') run.changed++;
+          // A pod's own programs (images a student may have made) start only inside an isolated lab.
+          await isolatedP;
+        } catch (err) {
+          // Nothing is left running behind a failure: the creates finish (or fail) first.
+          await prepared.catch(() => undefined);
+          throw err;
+        }
         const apps = await prepared;
         await settleAll(
           pod.containers.map((c, i) =>
