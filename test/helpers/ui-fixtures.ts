@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { CheckResult, LabEvent } from '../../src/core/events.js';
+import { stripAnsi } from '../../src/ui/ansi.js';
 
 export const passCheck: CheckResult = {
   name: 'pod to pod',
@@ -54,5 +55,16 @@ export class FakeStream extends Writable {
   }
   get lines(): string[] {
     return this.text.split('\n').filter((l) => l !== '');
+  }
+}
+
+/** Polls an Ink test frame (colours stripped) until `pred` holds; fails with the last frame after `ms`. */
+export async function untilFrame(frame: () => string | undefined, pred: (f: string) => boolean, ms = 3000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const f = stripAnsi(frame() ?? '');
+    if (pred(f)) return f;
+    if (Date.now() > deadline) throw new Error(`frame never matched:\n${f}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -1,6 +1,5 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { stripAnsi } from '../../../src/ui/ansi.js';
 import { ClassWatch } from '../../../src/ui/class/ClassWatch.js';
 import { cellText, gridLayout, legendLines } from '../../../src/ui/class/layout.js';
 import { ageText, failureLine, roundJson, roundLine } from '../../../src/ui/class/lines.js';
@@ -8,6 +7,7 @@ import { runRounds } from '../../../src/ui/class/rounds.js';
 import { initialWatch, stuckOf, type WatchAction, type WatchState, watchReducer } from '../../../src/ui/class/state.js';
 import { CHECK_NAMES } from '../../helpers/class-fixtures.js';
 import { classRounds } from '../../helpers/class-rounds.js';
+import { untilFrame } from '../../helpers/ui-fixtures.js';
 
 afterEach(() => cleanup());
 
@@ -216,16 +216,6 @@ describe('runRounds', () => {
 });
 
 describe('ClassWatch', () => {
-  async function until(frame: () => string | undefined, pred: (f: string) => boolean, ms = 3000): Promise<string> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const f = stripAnsi(frame() ?? '');
-      if (pred(f)) return f;
-      if (Date.now() > deadline) throw new Error(`frame never matched:\n${f}`);
-      await tick(10);
-    }
-  }
-
   const row = (f: string, name: string) => f.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
 
   it('regrades every interval: the grid, the scores, where each is stuck and since when, the progress', async () => {
@@ -242,7 +232,7 @@ describe('ClassWatch', () => {
       gates[n - 2]!();
     };
     const { lastFrame } = render(<ClassWatch grade={grade} intervalMs={30} width={100} height={40} />);
-    let f = await until(lastFrame, (x) => x.includes('round 1 ·'));
+    let f = await untilFrame(lastFrame, (x) => x.includes('round 1 ·'));
     expect(f).toContain('netlab class watch  pod-to-service (exercise 2)');
     expect(f).toContain('round 1 · 14:40:00 UTC · every 0s · 2/6 full marks, 35/45 points (77%), 1 not graded');
     expect(f).toMatch(/^student +score {2} 1 {2}2 {2}3 {2}4 {2}5 {2}6 {2}7 {2}8 {2}stuck on$/m);
@@ -255,12 +245,12 @@ describe('ClassWatch', () => {
     expect(f).toContain('1 client reaches server-0 directly  2 client reaches server-1 across nodes');
     expect(f).toContain('q quit');
     await finishRound(2);
-    f = await until(lastFrame, (x) => x.includes('round 2 ·'));
+    f = await untilFrame(lastFrame, (x) => x.includes('round 2 ·'));
     expect(row(f, 'carol')).toContain('all passed');
     expect(row(f, 'bob')).toContain('since round 1 (1m00s)');
     await finishRound(3);
     // Round 4 starts 30 ms later and is held: the header says it is in flight.
-    f = await until(lastFrame, (x) => x.includes('round 3 ·') && x.includes('grading round 4…'));
+    f = await untilFrame(lastFrame, (x) => x.includes('round 3 ·') && x.includes('grading round 4…'));
     expect(row(f, 'bob')).toContain('✖ 6 the translation is in conntrack · since round 1 (2m30s)');
     expect(row(f, 'erin')).toContain('✖ 3 CoreDNS answers service-test · since round 3 (0s)');
     expect(row(f, 'carol')).toContain('all passed');
@@ -270,7 +260,7 @@ describe('ClassWatch', () => {
 
   it('fits a narrow terminal: two-wide cells, names and stuck text cut', async () => {
     const { lastFrame } = render(<ClassWatch grade={async () => classRounds()[0]!} intervalMs={60_000} width={56} height={40} />);
-    const f = await until(lastFrame, (x) => x.includes('round 1 ·'));
+    const f = await untilFrame(lastFrame, (x) => x.includes('round 1 ·'));
     // Seven of the eight checks fit; the legend says the eighth is left out.
     expect(row(f, 'bob')).toBe('bob       6/9  ✔ ✔ ✔ ✖ ✔ ✖ ✔  ✖ 4 client reach… · r1 0s');
     expect(f).toContain('+1 more check not shown: a wider terminal shows them');
@@ -284,7 +274,7 @@ describe('ClassWatch', () => {
       throw new Error('no engine answered');
     });
     const { lastFrame } = render(<ClassWatch grade={grade} intervalMs={20} width={130} height={40} />);
-    const f = await until(lastFrame, (x) => x.includes('could not grade'));
+    const f = await untilFrame(lastFrame, (x) => x.includes('could not grade'));
     expect(f).toContain('round 2 at');
     expect(f).toContain('could not grade the class: no engine answered (trying again)');
     expect(row(f, 'bob')).toContain('✖ 4 client reaches service-test by ClusterIP');
@@ -294,19 +284,19 @@ describe('ClassWatch', () => {
     const big = classRounds()[0]!;
     big.students = Array.from({ length: 30 }, (_, i) => ({ ...big.students[0]!, student: `student${i + 1}` }));
     const { lastFrame, stdin } = render(<ClassWatch grade={async () => big} intervalMs={60_000} width={100} height={24} />);
-    let f = await until(lastFrame, (x) => x.includes('round 1 ·'));
+    let f = await untilFrame(lastFrame, (x) => x.includes('round 1 ·'));
     expect(row(f, 'student1')).not.toBe('');
     expect(f).toMatch(/0 above, \d+ below: ↑\/↓ scroll/);
     expect(f.split('\n').length).toBeLessThanOrEqual(24);
     stdin.write(PAGE_DOWN);
-    f = await until(lastFrame, (x) => x.includes('11 above, 8 below'));
+    f = await untilFrame(lastFrame, (x) => x.includes('11 above, 8 below'));
     expect(row(f, 'student1')).toBe('');
     expect(row(f, 'student12')).not.toBe('');
     stdin.write(PAGE_DOWN); // stops at the last page
-    f = await until(lastFrame, (x) => x.includes('19 above, 0 below'));
+    f = await untilFrame(lastFrame, (x) => x.includes('19 above, 0 below'));
     expect(row(f, 'student30')).not.toBe('');
     stdin.write('k');
-    await until(lastFrame, (x) => x.includes('18 above, 1 below'));
+    await untilFrame(lastFrame, (x) => x.includes('18 above, 1 below'));
   });
 
   it('q quits', async () => {

@@ -6,23 +6,13 @@ import { Dashboard, type DashboardExit } from '../../../src/ui/dashboard/Dashboa
 import { LabPicker } from '../../../src/ui/dashboard/LabPicker.js';
 import { dashboardReducer, initialDashboard } from '../../../src/ui/dashboard/state.js';
 import { podToService } from '../../helpers/graph-fixture.js';
-import { failCheck, passCheck } from '../../helpers/ui-fixtures.js';
+import { failCheck, passCheck, untilFrame } from '../../helpers/ui-fixtures.js';
 
 afterEach(() => cleanup());
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 const DOWN = '\u001B[B';
 const UP = '\u001B[A';
-
-async function until(frame: () => string | undefined, pred: (f: string) => boolean, ms = 2000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const f = stripAnsi(frame() ?? '');
-    if (pred(f)) return f;
-    if (Date.now() > deadline) throw new Error(`frame never matched:\n${f}`);
-    await tick(10);
-  }
-}
 
 /** The pod name on the selected (❯) row. */
 function selectedRow(frame: string): string | undefined {
@@ -97,15 +87,15 @@ describe('Dashboard', () => {
     const { lastFrame, stdin } = render(<Dashboard initial={await podToService()} {...props} />);
     await tick();
     stdin.write('j');
-    expect(selectedRow(await until(lastFrame, (f) => selectedRow(f) !== 'server-0'))).toBe('client');
+    expect(selectedRow(await untilFrame(lastFrame, (f) => selectedRow(f) !== 'server-0'))).toBe('client');
     stdin.write(DOWN);
-    await until(lastFrame, (f) => selectedRow(f) === 'coredns');
+    await untilFrame(lastFrame, (f) => selectedRow(f) === 'coredns');
     stdin.write(DOWN);
-    await until(lastFrame, (f) => selectedRow(f) === 'server-1');
+    await untilFrame(lastFrame, (f) => selectedRow(f) === 'server-1');
     stdin.write(DOWN); // stays on the last
     stdin.write('k');
     stdin.write(UP);
-    expect(selectedRow(await until(lastFrame, (f) => selectedRow(f) === 'client'))).toBe('client');
+    expect(selectedRow(await untilFrame(lastFrame, (f) => selectedRow(f) === 'client'))).toBe('client');
   });
 
   it('c runs the checks and shows results as they arrive, then the tally', async () => {
@@ -120,12 +110,12 @@ describe('Dashboard', () => {
     const { lastFrame, stdin } = render(<Dashboard initial={await podToService()} {...props} />);
     await tick();
     stdin.write('c');
-    let f = await until(lastFrame, (x) => x.includes('✔ pod to pod'));
+    let f = await untilFrame(lastFrame, (x) => x.includes('✔ pod to pod'));
     expect(f).toContain('running… 1 so far');
     expect(f).not.toContain('passed');
     stdin.write('c'); // ignored while running
     release();
-    f = await until(lastFrame, (x) => x.includes('1 passed, 1 failed'));
+    f = await untilFrame(lastFrame, (x) => x.includes('1 passed, 1 failed'));
     expect(f).toContain('✖ isolated');
     expect(props.runChecks).toHaveBeenCalledTimes(1);
   });
@@ -135,14 +125,14 @@ describe('Dashboard', () => {
     const { lastFrame, stdin } = render(<Dashboard initial={await podToService()} {...props} />);
     await tick();
     stdin.write('c');
-    await until(lastFrame, (f) => f.includes('checks failed to run: toolbox is gone'));
+    await untilFrame(lastFrame, (f) => f.includes('checks failed to run: toolbox is gone'));
   });
 
   it('r refreshes the whole lab; the timer refreshes readiness', async () => {
     const refresh = vi.fn(async (_full: boolean) => podToService(['server-0']));
     const { props } = setup({ refresh, intervalMs: 30 });
     const { lastFrame, stdin } = render(<Dashboard initial={await podToService()} {...props} />);
-    await until(lastFrame, (f) => /server-0 +default +node1 +10\.0\.1\.2 +no/.test(f));
+    await untilFrame(lastFrame, (f) => /server-0 +default +node1 +10\.0\.1\.2 +no/.test(f));
     expect(refresh).toHaveBeenCalledWith(false);
     stdin.write('r');
     // Under load a fixed pause can be too short: wait (2 s at most) for the full refresh.
@@ -173,7 +163,7 @@ describe('Dashboard', () => {
     const first = render(<Dashboard initial={await podToService()} {...props} />);
     await tick();
     first.stdin.write('j');
-    await until(first.lastFrame, (f) => selectedRow(f) === 'client');
+    await untilFrame(first.lastFrame, (f) => selectedRow(f) === 'client');
     first.stdin.write('s');
     await tick();
     expect(exits).toHaveLength(1);
@@ -203,7 +193,7 @@ describe('LabPicker', () => {
     expect(stripAnsi(lastFrame() ?? '')).toContain('❯ alice');
     await tick();
     stdin.write('j');
-    await until(lastFrame, (f) => f.includes('❯ bob'));
+    await untilFrame(lastFrame, (f) => f.includes('❯ bob'));
     stdin.write('\r');
     await tick();
     expect(picked).toEqual(['bob']);
