@@ -67,7 +67,15 @@ export async function waitUntilReady(target: SyncTarget, emit: EventSink, option
         }
         const dead = await deadContainers(engine, plan, waiting);
         if (dead || Date.now() >= deadline) {
-          const not = await describeNotReady(engine, plan, waiting);
+          // Every container has its moment to run first, and all are looked at afresh: one that
+          // exits at once is named beside the one that was found dead.
+          const young = await youngestStart(engine, plan);
+          if (Date.now() - young < SETTLE_MS) await new Promise((r) => setTimeout(r, SETTLE_MS - (Date.now() - young)));
+          const now = await runningContainers(engine, plan.lab);
+          const still = podSourcesFrom(lab, plan, now, (await prober.round(now)).readiness).filter((s) => !s.ready);
+          // All ready after all (the deadline came as the last one got there): the loop says so.
+          if (!still.length) continue;
+          const not = await describeNotReady(engine, plan, still);
           throw notReadyError(plan.lab, not, dead ? undefined : options.seconds);
         }
         await new Promise((r) => setTimeout(r, pollMs));

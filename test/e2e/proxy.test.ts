@@ -164,7 +164,7 @@ async function serviceTraffic(nodeIP: string) {
   expect(answers.filter((l) => l.startsWith('Hello from')).length, answers.join('\n')).toBe(20);
   expect(backends(answers)).toEqual(new Set(['a', 'b']));
 
-  const viaNodePort = await requests(`http://${nodeIP}:${NODE_PORT}/`, 12);
+  const viaNodePort = await requests(`http://${nodeIP}:${NODE_PORT}/`, 24);
   expect(backends(viaNodePort)).toEqual(new Set(['a', 'b']));
 
   // ClientIP affinity: every request of this client lands on the same endpoint.
@@ -258,7 +258,7 @@ describe('kube-proxy modes on a real node', () => {
     const kept = after.filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c));
     expect(before.filter((c) => /^KUBE-(SVC|SEP|EXT)-/.test(c)).length - kept.length).toBe(3); // 1 SVC + 2 SEP
     expect((await timedCurl(`http://${STICKY}/`, 1)).exit).not.toBe(0);
-    expect(backends(await requests(`http://${WEB}/`, 6))).toEqual(new Set(['a', 'b']));
+    expect(backends(await requests(`http://${WEB}/`, 24))).toEqual(new Set(['a', 'b']));
   });
 
   it('nftables: the ip kube-proxy table replaced atomically, verdict maps, numgen, reject', async () => {

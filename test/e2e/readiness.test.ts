@@ -74,10 +74,10 @@ async function ruleEndpoints(lab: string): Promise<string[]> {
   return [...r.stdout.matchAll(/-j DNAT --to-destination (\d+\.\d+\.\d+\.\d+):8080/g)].map((m) => m[1]!).sort();
 }
 
-/** Who answers 12 requests to the Service's cluster IP from the client pod. */
+/** Who answers 24 requests to the Service's cluster IP from the client pod. */
 async function answering(lab: string): Promise<string[]> {
   const ip = JSON.parse((await netlab(['get', lab, 'services', '--json'])).stdout).find((s: { name: string }) => s.name === 'web')['cluster-ip'];
-  const r = await netlab(['exec', lab, 'client', '--', 'sh', '-c', `for i in $(seq 12); do curl -s -m 2 http://${ip}/; echo; done`]);
+  const r = await netlab(['exec', lab, 'client', '--', 'sh', '-c', `for i in $(seq 24); do curl -s -m 2 http://${ip}/; echo; done`]);
   return [...new Set([...r.stdout.matchAll(/Hello from (\S+)/g)].map((m) => m[1]!))].sort();
 }
 
