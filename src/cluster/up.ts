@@ -1,7 +1,7 @@
 // `up`: make the engine hold exactly the planned lab. Idempotent: what exists and matches is kept,
 // what is missing or stopped is (re)created and re-plumbed, what the plan no longer has is removed.
 import { applyLabImpairments } from './impair.js';
-import { proxyModeRefusal } from '../labfile/validate/load-balancer.js';
+import { proxyModeRefusal } from '../labfile/userspace-limits.js';
 import { networkInterfaces } from 'node:os';
 import { batcher, ENGINE_PARALLEL, limiter, mapLimit, settleAll } from '../core/concurrency.js';
 import { NetlabError } from '../core/errors.js';

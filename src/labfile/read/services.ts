@@ -9,6 +9,7 @@ import type { ServicePortSpec, ServiceSpec, SourceLocation } from '../model.js';
 import { keyAt, valueAt, type Place } from './positions.js';
 import type { Problems } from './problems.js';
 import { DEFAULT_AFFINITY_SECONDS, type ServiceManifest, serviceManifestSchema } from '../schema/services.js';
+import { serviceLabel } from '../service-label.js';
 
 /** A Service as read, with where it was written. */
 export interface ServiceEntry {
@@ -21,10 +22,7 @@ export interface ServiceEntry {
 
 export const HEADLESS = 'None';
 
-/** `Service web` or `Service web.team-a`, as messages name it. */
-export function serviceLabel(service: Pick<ServiceSpec, 'name' | 'namespace'>): string {
-  return `Service ${service.name}${service.namespace === 'default' ? '' : `.${service.namespace}`}`;
-}
+export { serviceLabel } from '../service-label.js';
 
 type Spec = ServiceManifest['spec'];
 type Port = Spec['ports'][number];

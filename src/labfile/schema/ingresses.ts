@@ -4,22 +4,9 @@ import { z } from 'zod';
 import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { withHint } from '../read/issues.js';
 import { apiVersion, dnsLabel, metadataSchema, portName } from './parts.js';
+import { INGRESS_CLASS } from '../ingress-controller.js';
 
-/** The one IngressClass a lab has: netlab's controller (nginx), the default class. */
-export const INGRESS_CLASS = 'nginx';
-
-/** Where netlab runs its controller pod, and the labels it carries (ingress-nginx's own). */
-export const INGRESS_NAMESPACE = 'ingress-nginx';
-export const INGRESS_LABELS: Readonly<Record<string, string>> = {
-  'app.kubernetes.io/name': 'ingress-nginx',
-  'app.kubernetes.io/component': 'controller',
-};
-
-/** Does a Service select the controller pod netlab runs (so it will have an endpoint)? */
-export function selectsIngressController(service: { namespace: string; selector: Record<string, string> }): boolean {
-  const entries = Object.entries(service.selector);
-  return service.namespace === INGRESS_NAMESPACE && entries.length > 0 && entries.every(([k, v]) => INGRESS_LABELS[k] === v);
-}
+export { INGRESS_CLASS, INGRESS_LABELS, INGRESS_NAMESPACE, selectsIngressController } from '../ingress-controller.js';
 
 export const INGRESS_PATH_TYPES = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 

@@ -4,36 +4,13 @@ import { z } from 'zod';
 import { formatCidr, mask, normalizeCidr, parseCidr, parseIp } from '../../core/cidr.js';
 import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { withHint } from '../read/issues.js';
+import { DNS_LABEL, dnsLabelLike, dnsLabelProblem } from './dns-label.js';
 
 // ---------------------------------------------------------------- names
 
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export { DNS_LABEL, dnsLabelLike, dnsLabelProblem } from './dns-label.js';
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** A valid name close to `text` (lowercased, other characters turned into "-"). */
-export function dnsLabelLike(text: string, max: number): string | undefined {
-  const fixed = text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, max)
-    .replace(/-+$/, '');
-  return fixed && fixed !== text && DNS_LABEL.test(fixed) ? fixed : undefined;
-}
-
-/** Why `text` is not a DNS label (lowercase letters, digits, "-"), or undefined if it is one. */
-export function dnsLabelProblem(text: string, what: string, max: number, example: string): { message: string; hint: string } | undefined {
-  if (DNS_LABEL.test(text) && text.length <= max) return undefined;
-  const like = dnsLabelLike(text, max);
-  const rule = `lowercase letters, digits and "-", starting and ending with a letter or digit, at most ${max} characters`;
-  if (text.length > max && DNS_LABEL.test(text))
-    return { message: `${what} ${JSON.stringify(text)} is longer than ${max} characters`, hint: `shorten it${like ? `, e.g. ${like}` : ''}` };
-  return {
-    message: `${what} ${JSON.stringify(text)} is not a valid name`,
-    hint: like ? `did you mean "${like}"? (${rule})` : `use ${rule}, e.g. ${example}`,
-  };
-}
 
 /**
  * Why `text` is not a DNS-1035 label (a DNS label that starts with a letter: what

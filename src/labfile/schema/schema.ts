@@ -7,6 +7,7 @@ import { exerciseSchema } from './exercises.js';
 import { IGNORED_FIELDS, ignoring } from '../read/fields.js';
 import { describeValue, withHint } from '../read/issues.js';
 import { apiVersion, cidr, dnsLabel, labelsSchema, metadataSchema, portName } from './parts.js';
+import { LAB_NAME_MAX } from './dns-label.js';
 import { serviceManifestSchema } from './services.js';
 import { ingressManifestSchema } from './ingresses.js';
 import { livenessProbeSchema, readinessProbeSchema } from './probes.js';
@@ -565,8 +566,6 @@ export const checkSchema = z
   .meta({ description: 'A communication path to test with `netlab check`.' });
 
 export type CheckInput = z.output<typeof checkSchema>;
-
-export const LAB_NAME_MAX = 30;
 
 export const labNameSchema = dnsLabel('lab name', LAB_NAME_MAX, 'multi-node').meta({
   description: 'The lab\'s name (lowercase letters, digits and "-", at most 30 characters): containers and networks are named after it.',

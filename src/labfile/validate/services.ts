@@ -11,16 +11,9 @@ import type { Problems } from '../read/problems.js';
 import type { LabDraft } from '../read/read-lab.js';
 import { NODE_PORT_RANGE } from '../schema/services.js';
 import { HEADLESS, serviceLabel, type ServiceEntry } from '../read/services.js';
+import { clusterDnsIP, DNS_ADDRESS_INDEX, DNS_SERVICE } from '../cluster-dns.js';
 
-/** The cluster DNS Service (kube-dns in kube-system): the 10th address of the service CIDR. */
-export const DNS_SERVICE = { name: 'kube-dns', namespace: 'kube-system' } as const;
-export const DNS_ADDRESS_INDEX = 10;
-
-/** The cluster DNS address of a service CIDR (10.96.0.0/12 -> 10.96.0.10). */
-export function clusterDnsIP(serviceCIDR: string): string | undefined {
-  const cidr = parseCidr(serviceCIDR);
-  return cidr && size(cidr) > DNS_ADDRESS_INDEX ? nth(cidr, DNS_ADDRESS_INDEX) : undefined;
-}
+export { clusterDnsIP, DNS_ADDRESS_INDEX, DNS_SERVICE } from '../cluster-dns.js';
 
 export { selects } from '../endpoints.js';
 

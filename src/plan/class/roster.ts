@@ -1,8 +1,7 @@
 // A class roster: one student a line; `#` starts a comment, blank lines are skipped. Each name
 // becomes the student's lab `<class>-<name>`, so the whole of that must be a valid lab name.
 import { LabFileError, type LabFileProblem } from '../../core/errors.js';
-import { dnsLabelLike, dnsLabelProblem } from '../../labfile/schema/parts.js';
-import { LAB_NAME_MAX } from '../../labfile/schema/schema.js';
+import { dnsLabelLike, dnsLabelProblem, LAB_NAME_MAX } from '../../labfile/schema/dns-label.js';
 
 export interface Student {
   name: string;

@@ -1,7 +1,7 @@
 // A pod's /etc/resolv.conf as kubelet writes it for dnsPolicy ClusterFirst
 // (pkg/kubelet/network/dns: the cluster DNS as the only name server, the pod's
 // namespace first in the search list, ndots:5), and the cluster DNS's address.
-import { clusterDnsIP } from '../../labfile/validate/services.js';
+import { clusterDnsIP } from '../../labfile/cluster-dns.js';
 
 export interface ResolvConf {
   nameservers: string[];

@@ -3,7 +3,7 @@
 // class. netlab is its control loop: each sync writes nginx's configuration from the Ingresses
 // and reloads it (src/cluster/ingress.ts). Pure.
 import type { Lab, NamespaceSpec, PodSpec, ServiceSpec } from '../../labfile/model.js';
-import { INGRESS_CLASS, INGRESS_LABELS, INGRESS_NAMESPACE, selectsIngressController } from '../../labfile/schema/ingresses.js';
+import { INGRESS_CLASS, INGRESS_LABELS, INGRESS_NAMESPACE, selectsIngressController } from '../../labfile/ingress-controller.js';
 
 /** As a Deployment's replica (ingress-nginx's is a Deployment), so its name is not the Service's. */
 export const INGRESS_POD = 'ingress-nginx-controller-0';

@@ -2,7 +2,7 @@
 // controller publishes in status.loadBalancer: its Service's load-balancer address), PORTS. Pure.
 import type { IngressSpec } from '../../labfile/model.js';
 import type { PlannedService } from '../services.js';
-import { INGRESS_CLASS } from '../../labfile/schema/ingresses.js';
+import { INGRESS_CLASS } from '../../labfile/ingress-controller.js';
 import { ingressService } from './controller.js';
 
 export interface IngressRow {
