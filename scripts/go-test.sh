@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs `go vet` and the Go unit tests of netlab's own Go programs: docker/node
 # (netlab-proxy, the userspace kube-proxy), docker/app (netlab-app) and docker/probe
-# (netlab-agent, the toolbox's typed requests). The tests
+# (netlab-agent, the toolbox's typed requests), and docker/coredns/waitserial (netlab-dns-wait). The tests
 # listen on 127.0.0.1 only and need no Docker and no root.
 #
 #   scripts/go-test.sh [extra `go test` flags, e.g. -v or -race]
@@ -25,4 +25,8 @@ for module in "${modules[@]}"; do
   echo "==> ${module}: go test -count=1${*:+ $*} ./..."
   (cd "${root}/${module}" && go test -count=1 "$@" ./...)
 done
-echo "==> Go tests passed: ${modules[*]} ($(go version))"
+# docker/coredns is upstream CoreDNS linked with netlab's plugin list: only netlab's own package
+# is vetted and tested, not the whole server.
+echo "==> docker/coredns/waitserial (netlab-dns-wait): go vet, go test -count=1${*:+ $*}"
+(cd "${root}/docker/coredns" && go vet ./waitserial/ && go test -count=1 "$@" ./waitserial/)
+echo "==> Go tests passed: ${modules[*]} docker/coredns/waitserial ($(go version))"

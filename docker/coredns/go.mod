@@ -2,7 +2,10 @@ module netlab.dev/coredns
 
 go 1.24.0
 
-require github.com/coredns/coredns v1.12.4
+require (
+	github.com/coredns/coredns v1.12.4
+	github.com/miekg/dns v1.1.68
+)
 
 require (
 	github.com/apparentlymart/go-cidr v1.1.0 // indirect
@@ -15,7 +18,6 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/grpc-ecosystem/grpc-opentracing v0.0.0-20180507213350-8e809c8a8645 // indirect
 	github.com/matttproud/golang_protobuf_extensions v1.0.4 // indirect
-	github.com/miekg/dns v1.1.68 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/opentracing/opentracing-go v1.2.0 // indirect
 	github.com/prometheus/client_golang v1.23.0 // indirect

@@ -9,6 +9,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/coremain"
@@ -27,6 +30,8 @@ import (
 	_ "github.com/coredns/coredns/plugin/reload"
 	_ "github.com/coredns/coredns/plugin/template"
 	_ "github.com/coredns/coredns/plugin/whoami"
+
+	"netlab.dev/coredns/waitserial"
 )
 
 // The directives (plugin names, as written in a Corefile) of the plugins imported above.
@@ -56,5 +61,27 @@ func init() {
 }
 
 func main() {
+	// The image links netlab-dns-wait to this binary: `netlab-dns-wait ZONE SERIAL` waits (3 s at
+	// most) until this container's CoreDNS serves that serial, after netlab wrote new zone files.
+	if filepath.Base(os.Args[0]) == "netlab-dns-wait" {
+		os.Exit(dnsWait(os.Args[1:]))
+	}
 	coremain.Run()
+}
+
+func dnsWait(args []string) int {
+	if len(args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: netlab-dns-wait ZONE SERIAL")
+		return 2
+	}
+	serial, err := strconv.ParseUint(args[1], 10, 32)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "netlab-dns-wait: serial %q: %v\n", args[1], err)
+		return 2
+	}
+	if err := waitserial.Wait(args[0], uint32(serial), waitserial.Options{Server: "127.0.0.1:53", Timeout: 3 * time.Second, Interval: 5 * time.Millisecond}); err != nil {
+		fmt.Fprintln(os.Stderr, "CoreDNS:", err)
+		return 1
+	}
+	return 0
 }

@@ -8,7 +8,8 @@ import { parseObject, type ObjectRef } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { DEFAULT_NAMESPACES, type Lab } from '../labfile/model.js';
-import { ensureLabImages } from './images.js';
+import type { ImageRefs } from '../plan/types.js';
+import { ensureLabImages, imagesFor } from './images.js';
 import { overlaid, readManifests } from './manifests.js';
 import { ingressKey, namespaceKey, podOwnerKey, policyKey, serviceKey, writeOverlay, type Overlay } from './overlay.js';
 import { withRunningLab } from './running-lab.js';
@@ -18,36 +19,54 @@ import { up } from './up.js';
 export type LabChange = (lab: Lab, overlay: Overlay) => Promise<string>;
 
 /** `command` (apply, delete, scale) names the change on the lab's lock, which it holds from reading the overlay to the end of `up`. */
-export function changeLab(engine: Engine, labArg: string, emit: EventSink, change: LabChange, command = 'apply'): Promise<string> {
-  return withRunningLab(
-    engine,
-    labArg,
-    command,
-    async (running) => {
-      const overlay = structuredClone(running.overlay);
-      const what = await change(running.lab, overlay);
-      // The lab the overlay now describes, read (and so validated) before anything is saved.
-      const nextLab = await overlaid(running.base, overlay);
-      // Saved while `up` works (the engine copies a file into a container slowly); `up` is the
-      // lab's state either way, and the command fails, saying so, when the change was not kept.
-      const saved = writeOverlay(engine, running.plan.toolbox.name, overlay).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      const upped = (async () => {
-        await up(engine, nextLab, emit, { images: await ensureLabImages(engine, nextLab, emit), scope: 'changed' });
-      })().then(
-        () => undefined,
-        (err: unknown) => ({ err }),
-      );
-      // Both settle before the lock is let go; `up`'s failure comes first.
-      const [upFailed, notSaved] = await Promise.all([upped, saved]);
-      if (upFailed) throw upFailed.err;
-      if (notSaved) throw notKept(running.name, command, notSaved);
-      return what;
-    },
-    { emit },
-  );
+export async function changeLab(engine: Engine, labArg: string, emit: EventSink, change: LabChange, command = 'apply'): Promise<string> {
+  // The images are looked up while the lock is taken, as `up` does: they are no part of the lab.
+  let early: { lab: Lab; images: Promise<ImageRefs> } | undefined;
+  try {
+    return await withRunningLab(
+      engine,
+      labArg,
+      command,
+      async (running) => {
+        const overlay = structuredClone(running.overlay);
+        const what = await change(running.lab, overlay);
+        // The lab the overlay now describes, read (and so validated) before anything is saved.
+        const nextLab = await overlaid(running.base, overlay);
+        // Saved while `up` works (the engine copies a file into a container slowly); `up` is the
+        // lab's state either way, and the command fails, saying so, when the change was not kept.
+        const saved = writeOverlay(engine, running.plan.toolbox.name, overlay).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        const upped = (async () => {
+          // What the change added (an Ingress...) may need one more image than the lab had.
+          const more = !early || imagesFor(nextLab).some((name) => !imagesFor(early!.lab).includes(name));
+          const images = more ? await ensureLabImages(engine, nextLab, emit) : await early!.images;
+          await up(engine, nextLab, emit, { images, scope: 'changed' });
+        })().then(
+          () => undefined,
+          (err: unknown) => ({ err }),
+        );
+        // Both settle before the lock is let go; `up`'s failure comes first.
+        const [upFailed, notSaved] = await Promise.all([upped, saved]);
+        if (upFailed) throw upFailed.err;
+        if (notSaved) throw notKept(running.name, command, notSaved);
+        return what;
+      },
+      {
+        emit,
+        beforeLock: (file) => {
+          const images = ensureLabImages(engine, file.lab, emit);
+          // Awaited below, whatever the command met meanwhile.
+          images.catch(() => undefined);
+          early = { lab: file.lab, images };
+        },
+      },
+    );
+  } finally {
+    // Nothing left running behind the command.
+    await early?.images.catch(() => undefined);
+  }
 }
 
 function notKept(lab: string, command: string, err: unknown): NetlabError {

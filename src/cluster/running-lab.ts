@@ -134,9 +134,13 @@ export async function withRunningLab<T>(
   labArg: string,
   command: string,
   work: (running: RunningLab) => Promise<T>,
-  options: LockOptions = {},
+  options: LockOptions & {
+    /** Told the lab's file, as read, before the lock is taken (to start work that needs no lock). */
+    beforeLock?: (file: LoadedLab) => void;
+  } = {},
 ): Promise<T> {
   const file = await readRunningLabFile(engine, labArg);
+  options.beforeLock?.(file.read);
   return withLabLock(engine, file.read.lab.name, command, async () => work(await RunningLab.open(engine, labArg, {}, file)), options);
 }
 

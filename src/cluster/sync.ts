@@ -8,7 +8,7 @@ import { clusterZone, reverseZone } from '../plan/dns/zone.js';
 import { type EventSink, task } from '../core/events.js';
 import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
 import { podContainerName } from '../core/names.js';
-import { type Engine, tarOf } from '../engine/engine.js';
+import { type Engine, type StreamingExec, tarOf } from '../engine/engine.js';
 import { lastWords, type NamespaceRef, type StepResult } from '../core/toolbox-request.js';
 import type { Toolbox } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
@@ -67,6 +67,52 @@ export function syncLab(engine: Engine, labArg: string, emit: EventSink): Promis
 export interface SyncOptions {
   /** Rewrite every rule (modes with partial syncs: whatever the nodes' sync states say). */
   full?: boolean;
+  /** The sync's first half, begun earlier (beginSync) while the pods were changing. */
+  begun?: BegunSync;
+}
+
+/**
+ * A sync's first half, which needs nothing of the pods: the nodes looked at and, in a mode with
+ * partial syncs, the sync's one exec opened and the nodes' states read in it. A change to a
+ * running lab begins it while its pods are made, so that only the rules are left once they run.
+ */
+export interface BegunSync {
+  nodes: Promise<{ node: LabPlan['nodes'][number]; ref: NamespaceRef; start: string }[]>;
+  proxyStart?: ProxySyncStart;
+  /** The CoreDNS container's reload script, started and waiting for the files on its stdin. */
+  dns?: BegunDns;
+  /** Ends the execs if the sync did not (a sync that never ran); never fails. */
+  close(): Promise<void>;
+}
+
+export function beginSync(target: SyncTarget, full = false): BegunSync {
+  const { engine, lab, plan } = target;
+  const driver = proxyModeDriver(lab.topology.proxyMode);
+  const nodes = Promise.all(
+    plan.nodes.map(async (n) => {
+      const info = await engine.inspectContainer(n.container.name);
+      if (!info?.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
+      return { node: n, ref: { pid: info.State.Pid, container: info.Id }, start: nodeStart(info) };
+    }),
+  );
+  nodes.catch(() => undefined); // awaited by the sync
+  const proxyStart =
+    driver.partialSync && plan.nodes.length && (lab.services.length || lab.networkPolicies)
+      ? beginProxySync(
+          target.toolbox,
+          nodes.then((ns) => ns.map((n) => n.ref)),
+          full,
+        )
+      : undefined;
+  const dns = lab.topology.dns ? beginDns(engine, plan) : undefined;
+  return {
+    nodes,
+    ...(proxyStart ? { proxyStart } : {}),
+    ...(dns ? { dns } : {}),
+    close: async () => {
+      await Promise.all([proxyStart?.close().catch(() => undefined), dns?.close()]);
+    },
+  };
 }
 
 /**
@@ -84,28 +130,17 @@ async function syncLocked(
   options: SyncOptions,
 ): Promise<SyncResult> {
   const { engine, lab, plan } = target;
-  let proxyStart: ProxySyncStart | undefined;
+  // Opened here unless begun earlier; ended once the sync is done, whatever happened.
+  const begun = options.begun ?? beginSync(target, !!options.full);
   return task(
     emit,
     'sync',
     `kube-proxy sync (${lab.topology.proxyMode})${lab.topology.dns ? ' and DNS' : ''}`,
     async () => {
       const driver = proxyModeDriver(lab.topology.proxyMode);
-      const inspected = Promise.all(
-        plan.nodes.map(async (n) => {
-          const info = await engine.inspectContainer(n.container.name);
-          if (!info?.State.Running) throw new NetlabError(`Node ${n.name} is not running.`, { hint: `netlab up ${plan.lab} brings it back.` });
-          return { node: n, ref: { pid: info.State.Pid, container: info.Id }, start: nodeStart(info) };
-        }),
-      );
-      inspected.catch(() => undefined); // awaited once the pods are read
-      // A mode with partial syncs opens the sync's one exec and reads the nodes' states in it while the pods are read.
-      if (driver.partialSync && plan.nodes.length && (lab.services.length || lab.networkPolicies))
-        proxyStart = beginProxySync(
-          target.toolbox,
-          inspected.then((ns) => ns.map((n) => n.ref)),
-          !!options.full,
-        );
+      // A mode with partial syncs opens the sync's one exec and reads the nodes' states in it while the pods are read (or did already).
+      const inspected = begun.nodes;
+      const proxyStart = begun.proxyStart;
       const sources = await readPodSources(target, probes);
       const planned = planServices(lab.services, sources, lab.topology.serviceCIDR, [], loadBalancerSetting(plan));
       const nodes = await inspected;
@@ -177,7 +212,7 @@ async function syncLocked(
         work.push(rules().then(() => Promise.all([sendGratuitousArp(target.toolbox, added), listing ? staleFlows() : undefined])));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
-      if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources));
+      if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources, begun.dns));
       work.push(syncIngress(engine, lab, plan, planned));
       await Promise.all(work);
       return {
@@ -188,8 +223,8 @@ async function syncLocked(
     },
     (r) => `${r.services.length} service(s), ${r.endpoints} endpoint(s) on ${plan.nodes.length} node(s)`,
   ).finally(() => {
-    // Its stdin closed: the agent exits by itself once it has answered; nothing waits for that.
-    void proxyStart?.close();
+    // Their stdin closed: the agent exits by itself once it has answered; nothing waits for that.
+    void begun.close();
   });
 }
 
@@ -214,31 +249,84 @@ async function sendGratuitousArp(toolbox: Toolbox, added: readonly { ref: Namesp
 /**
  * Run in the CoreDNS container (netlab's own image), with the folder and the new serial as its
  * arguments ($1, $2) and the files (the zones, Corefile.new) as a tar archive on its stdin: the
- * script itself is constant, and one exec does it all. A changed Corefile is moved in place and
- * CoreDNS told (SIGUSR1; the first one lets the container start CoreDNS, which waits for it);
- * then it waits (3 s at most) until CoreDNS serves the new serial, so records follow a change
- * at once.
+ * script itself is constant, and one exec does it all. It is started when the sync begins and
+ * waits for the archive, so that the exec's own start-up is not on the sync's path. A changed
+ * Corefile is moved in place. CoreDNS, when it runs already (it has a Corefile), is told to
+ * reload (SIGUSR1: the Corefile and the zones, ~10 ms; its `file` plugin alone would notice the
+ * new serial only on its next check). Then it waits (3 s at most) until CoreDNS serves the new
+ * serial (netlab-dns-wait, in netlab's CoreDNS image), so records follow a change at once. An
+ * archive that never comes (an empty stdin) changes nothing.
  */
 const COREDNS_RELOAD = [
-  'cd "$1" && tar -x --no-same-owner -f - && if cmp -s Corefile.new Corefile; then rm Corefile.new; else had=$([ -s Corefile ] && echo 1); mv Corefile.new Corefile; [ -z "$had" ] || kill -USR1 1; fi',
+  'cd "$1" && tar -x --no-same-owner -f - || exit 1',
+  '[ -s Corefile ] && running=1',
+  'if cmp -s Corefile.new Corefile; then rm Corefile.new; else mv Corefile.new Corefile; fi',
+  '[ -z "$running" ] || kill -USR1 1',
+  // netlab-dns-wait asks every 5 ms in one process; a container made before it existed polls with dig.
+  'command -v netlab-dns-wait >/dev/null && exec netlab-dns-wait cluster.local "$2"',
   `i=0; while [ $i -lt 60 ]; do [ "$(dig +short +time=1 +tries=1 @127.0.0.1 SOA cluster.local 2>/dev/null | awk '{print $3}')" = "$2" ] && exit 0; i=$((i+1)); sleep 0.05; done; echo "CoreDNS did not serve serial $2 within 3 s" >&2`,
 ].join('\n');
 
-/** Zone files into the CoreDNS container; CoreDNS's `file` plugin reloads on the new SOA serial. */
-async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[]): Promise<void> {
+/** The reload script running in the CoreDNS container, waiting for its files. */
+export interface BegunDns {
+  container: string;
+  serial: number;
+  /** The exec, with the container it runs in (undefined: CoreDNS's container was not running). */
+  exec: Promise<{ id: string; exec: StreamingExec } | undefined>;
+  /** Ends the exec if nothing was written to it (an empty archive changes nothing); never fails. */
+  close(): Promise<void>;
+}
+
+function beginDns(engine: Engine, plan: LabPlan): BegunDns | undefined {
   const dnsPod = plan.pods.find((p) => p.namespace === DNS_NAMESPACE && p.name === DNS_POD);
-  if (!dnsPod) return;
-  // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
-  const input = dnsInput(planned, sources, Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100), dnsIP(plan.serviceCIDR));
+  if (!dnsPod) return undefined;
   const container = `${podContainerName(plan.lab, dnsPod)}-coredns`;
+  // SOA serial: tenths of a second since 2025, so that quick successive syncs still raise it.
+  const serial = Math.floor((Date.now() - Date.UTC(2025, 0, 1)) / 100);
+  const exec = (async () => {
+    const info = await engine.inspectContainer(container);
+    if (!info?.State.Running) return undefined;
+    return { id: info.Id, exec: await engine.stream(info.Id, ['sh', '-c', COREDNS_RELOAD, 'coredns-reload', COREDNS_DIR, String(serial)], '') };
+  })();
+  exec.catch(() => undefined); // awaited by writeDns, or by close
+  return {
+    container,
+    serial,
+    exec,
+    close: async () => {
+      const begun = await exec.catch(() => undefined);
+      begun?.exec.closeStdin();
+    },
+  };
+}
+
+/** Zone files into the CoreDNS container, through the reload script begun with the sync. */
+async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[], begun?: BegunDns): Promise<void> {
+  // Begun before `up` made the pods: the CoreDNS container it runs in may since have been replaced.
+  let dns = begun;
+  let started = await dns?.exec.catch(() => undefined);
+  if (dns && started && (await engine.inspectContainer(dns.container))?.Id !== started.id) {
+    await dns.close();
+    dns = undefined;
+  }
+  dns ??= beginDns(engine, plan);
+  if (!dns) return;
+  started = await dns.exec;
+  if (!started) throw new NetlabError(`CoreDNS's container ${dns.container} is not running.`, { hint: `netlab up ${plan.lab} starts it again.` });
+  const input = dnsInput(planned, sources, dns.serial, dnsIP(plan.serviceCIDR));
   const files = await tarOf({
     'db.cluster.local': clusterZone(input),
     'db.in-addr.arpa': reverseZone(input),
     'Corefile.new': corefile({ domain: 'cluster.local', zoneFile: `${COREDNS_DIR}/db.cluster.local`, reverseFile: `${COREDNS_DIR}/db.in-addr.arpa` }),
   });
-  // Zones reload by themselves (new SOA serial); a changed Corefile needs CoreDNS told.
-  const r = await engine.exec(container, ['sh', '-c', COREDNS_RELOAD, 'coredns-reload', COREDNS_DIR, String(input.serial)], { stdin: files });
-  if (r.exitCode !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${lastWords(r) || `exit code ${r.exitCode}`}`);
+  const { exec } = started;
+  const out: string[] = [];
+  exec.stdout.resume();
+  exec.stderr.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk));
+  exec.write(files);
+  exec.closeStdin();
+  const code = await exec.exitCode();
+  if (code !== 0) throw new NetlabError(`Could not update CoreDNS's configuration: ${out.join('').trim().split('\n').pop() || `exit code ${code}`}`);
 }
 
 /** What the mode's process keeps in a node from one sync to the next ({} before the first). */

@@ -29,7 +29,7 @@ import { runningForUp } from './running-lab.js';
 import { labBridge } from '../plan/isolation.js';
 import { isolate, lifter } from './isolation.js';
 import { type PlumbJob, plumbPods } from './plumb.js';
-import { syncServices } from './sync.js';
+import { beginSync, syncServices } from './sync.js';
 import { waitUntilReady } from './wait-ready.js';
 
 export class InterruptedError extends NetlabError {
@@ -140,29 +140,38 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
       if (options.signal?.aborted) throw new InterruptedError(lab.name);
     },
   };
-  // Everything is checked before anything is created, removed or replaced: a failed `up` of a
-  // running lab leaves it running as it was.
-  await preflight(engine, {
-    lab,
-    plan: run.plan,
-    images: options.images,
-    holders,
-    createsNetwork: networkIsStale(state, run.plan),
-    running: state.containers.size > 0,
-    existing: state.containers,
-    emit,
-  });
-  await replaceStaleNetwork(run);
-  await ensureNetwork(run, chosen.taken);
-  run.checkAbort();
-  const { ensured, routed } = await ensureContainers(run);
-  // The sync needs the pods and the nodes, not the router or the routes: both go on at once.
-  const synced = (async () => {
-    await pruneStale(run, ensured);
-    if (lab.services.length || lab.networkPolicies)
-      await syncServices({ engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) }, emit);
-  })();
-  await settleAll([routed, synced]);
+  const syncs = !!(lab.services.length || lab.networkPolicies);
+  const target = { engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) };
+  // A change to a running lab begins its sync (the exec opened, the nodes' states read) while its
+  // pods are made; used only if the nodes and the toolbox are the ones it looked at.
+  const begun = syncs && trusted(run) && state.containers.has(run.plan.toolbox.name) ? beginSync(target) : undefined;
+  try {
+    // Everything is checked before anything is created, removed or replaced: a failed `up` of a
+    // running lab leaves it running as it was.
+    await preflight(engine, {
+      lab,
+      plan: run.plan,
+      images: options.images,
+      holders,
+      createsNetwork: networkIsStale(state, run.plan),
+      running: state.containers.size > 0,
+      existing: state.containers,
+      emit,
+    });
+    await replaceStaleNetwork(run);
+    await ensureNetwork(run, chosen.taken);
+    run.checkAbort();
+    const { ensured, routed } = await ensureContainers(run);
+    const kept = [run.plan.toolbox, ...run.plan.nodes.map((n) => n.container)].every((c) => ensured.get(c.key)?.action === 'unchanged');
+    // The sync needs the pods and the nodes, not the router or the routes: both go on at once.
+    const synced = (async () => {
+      await pruneStale(run, ensured);
+      if (syncs) await syncServices(target, emit, undefined, begun && kept ? { begun } : {});
+    })();
+    await settleAll([routed, synced]);
+  } finally {
+    void begun?.close();
+  }
   await applyLabImpairments({ engine, lab, plan: run.plan }, emit);
   return { plan: run.plan, changed: run.changed };
 }

@@ -37,7 +37,7 @@ export interface StreamingExec {
   stdout: Readable;
   stderr: Readable;
   /** Writes more to its stdin. */
-  write(text: string): void;
+  write(data: string | Uint8Array): void;
   /** Half-closes its stdin (netlab-agent stream takes that as "stop"). */
   closeStdin(): void;
   /** Drops the connection (the engine then closes the command's stdin as well). */
@@ -296,8 +296,8 @@ export class Engine {
         return {
           stdout,
           stderr,
-          write: (text) => {
-            if (!closed) stream.write(text);
+          write: (data) => {
+            if (!closed) stream.write(data);
           },
           closeStdin: () => {
             if (closed) return;

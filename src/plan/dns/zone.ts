@@ -92,7 +92,8 @@ function unique(lines: string[]): string[] {
 const SOA_LAST_NOTE = [
   "; The SOA record comes last on purpose: CoreDNS's file plugin re-reads this file every",
   '; second and loads it when the SOA serial has changed, so a file caught half-written',
-  '; (no SOA yet) is skipped and read again a second later, never loaded in part.',
+  '; (no SOA yet) is skipped and read again a second later, never loaded in part. netlab',
+  '; also tells CoreDNS to reload each time it has written the file.',
 ];
 
 /** The records of one service, with a comment line naming it. */

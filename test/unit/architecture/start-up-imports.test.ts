@@ -17,7 +17,7 @@ function staticImports(file: string): string[] {
   for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?([^'";]*?)\s*from\s+['"]([^'"]+)['"]/gm)) {
     if (m[1]) continue;
     const names = /^\{([^}]*)\}$/.exec(m[2]!.trim())?.[1];
-    if (names !== undefined && names.trim() && names.split(',').every((n) => !n.trim() || /^type\s/.test(n.trim()))) continue;
+    if (names?.trim() && names.split(',').every((n) => !n.trim() || /^type\s/.test(n.trim()))) continue;
     out.push(m[3]!);
   }
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) out.push(m[1]!);

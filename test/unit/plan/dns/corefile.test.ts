@@ -16,7 +16,7 @@ describe('corefile', () => {
       '    health :8080',
       '    ready :8181',
       '    file /etc/coredns/db.cluster.local cluster.local {',
-      '        reload 100ms',
+      '        reload 1s',
       '    }',
       '    prometheus :9153',
       '    loop',
@@ -26,7 +26,7 @@ describe('corefile', () => {
       'in-addr.arpa:53 {',
       '    errors',
       '    file /etc/coredns/db.in-addr.arpa in-addr.arpa {',
-      '        reload 100ms',
+      '        reload 1s',
       '    }',
       '    prometheus :9153',
       '    reload',
@@ -50,7 +50,7 @@ describe('corefile', () => {
       .split('\n')
       .filter((l) => l.startsWith('#'))
       .join('\n');
-    for (const why of ['`file` instead of `kubernetes`', 'reload 100ms', 'no `cache`', 'no `forward`', 'NXDOMAIN at once', 'lameduck']) {
+    for (const why of ['`file` instead of `kubernetes`', 'reload 1s', 'no `cache`', 'no `forward`', 'NXDOMAIN at once', 'lameduck']) {
       expect(comments).toContain(why);
     }
   });
