@@ -42,7 +42,7 @@ export async function changeLab(engine: Engine, labArg: string, emit: EventSink,
           // What the change added (an Ingress...) may need one more image than the lab had.
           const more = !early || imagesFor(nextLab).some((name) => !imagesFor(early!.lab).includes(name));
           const images = more ? await ensureLabImages(engine, nextLab, emit) : await early!.images;
-          await up(engine, nextLab, emit, { images, scope: 'changed' });
+          await up(engine, nextLab, emit, { images, scope: 'changed', state: running.state });
         })().then(
           () => undefined,
           (err: unknown) => ({ err }),

@@ -79,8 +79,14 @@ export interface ProxySyncStart {
   close(): Promise<void>;
 }
 
-export function beginProxySync(toolbox: Toolbox, nodes: readonly NamespaceRef[] | Promise<readonly NamespaceRef[]>, full: boolean): ProxySyncStart {
-  const session = toolbox.session();
+export function beginProxySync(
+  toolbox: Toolbox,
+  nodes: readonly NamespaceRef[] | Promise<readonly NamespaceRef[]>,
+  full: boolean,
+  /** A session opened already (by `up`, for its plumbing too): the sync's requests go after what it was asked before. */
+  open?: Promise<ToolboxSession>,
+): ProxySyncStart {
+  const session = open ?? toolbox.session();
   const previous = Promise.all([session, nodes]).then(([s, refs]) => (full ? refs.map(() => '') : s.run(stateReadRequest(refs))));
   // Awaited by the sync; a sync that fails before it gets there must not leave them unhandled.
   session.catch(() => undefined);

@@ -97,13 +97,22 @@ export async function loadForUp(connect: () => Promise<Engine>, labArg: string, 
  * and publishing. The proxy mode: --proxy-mode, else the running lab's, else the lab file's.
  */
 export async function runningForUp(engine: Engine, loaded: Lab, options: { proxyMode?: string; publish?: boolean } = {}): Promise<Lab> {
+  return (await runningStateForUp(engine, loaded, options)).lab;
+}
+
+/** `runningForUp`, with the lab's containers and network as read for it (under the lab's lock, `up` need not read them again). */
+export async function runningStateForUp(
+  engine: Engine,
+  loaded: Lab,
+  options: { proxyMode?: string; publish?: boolean } = {},
+): Promise<{ lab: Lab; state: LabState }> {
   const proxyMode = options.proxyMode === undefined ? undefined : proxyModeDriver(options.proxyMode).name;
   const state = await readLabState(engine, loaded.name);
   let { lab } = await asRunning(engine, loaded, state);
   if (proxyMode) lab = withMode(lab, proxyMode);
   // --publish, or a running lab that was brought up with it.
   if (options.publish) lab = { ...lab, topology: { ...lab.topology, publish: true } };
-  return lab;
+  return { lab, state };
 }
 
 /** `loadForUp`, then `runningForUp`. */
@@ -189,6 +198,8 @@ export class RunningLab {
     readonly base: Lab,
     readonly plan: LabPlan,
     readonly overlay: Overlay,
+    /** The lab's containers and network as they were when it was opened. */
+    readonly state: LabState,
     /** The instructor's check file whose checks replaced the lab's own, when one was given. */
     readonly checkFile?: CheckFileId,
   ) {
@@ -216,7 +227,7 @@ export class RunningLab {
     }
     const { lab, base, overlay } = await asRunning(engine, loaded, state);
     const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, current: currentPlacement(state) });
-    return new RunningLab(engine, lab, base, plan, overlay, read.checkFile);
+    return new RunningLab(engine, lab, base, plan, overlay, state, read.checkFile);
   }
 
   get name(): string {

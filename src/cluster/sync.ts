@@ -10,7 +10,7 @@ import { COREDNS_DIR, DNS_NAMESPACE, DNS_POD } from '../plan/addons.js';
 import { podContainerName } from '../core/names.js';
 import { type Engine, type StreamingExec, tarOf } from '../engine/engine.js';
 import { lastWords, type NamespaceRef, type StepResult } from '../core/toolbox-request.js';
-import type { Toolbox } from '../engine/toolbox.js';
+import type { Toolbox, ToolboxSession } from '../engine/toolbox.js';
 import { proxySyncRequest, proxySyncRestRequest } from '../plan/requests.js';
 import { deleteStaleUdpFlows, udpFlowListing } from './conntrack-cleanup.js';
 import { withLabLock } from './lock.js';
@@ -85,7 +85,7 @@ export interface BegunSync {
   close(): Promise<void>;
 }
 
-export function beginSync(target: SyncTarget, full = false): BegunSync {
+export function beginSync(target: SyncTarget, full = false, session?: Promise<ToolboxSession>): BegunSync {
   const { engine, lab, plan } = target;
   const driver = proxyModeDriver(lab.topology.proxyMode);
   const nodes = Promise.all(
@@ -102,6 +102,7 @@ export function beginSync(target: SyncTarget, full = false): BegunSync {
           target.toolbox,
           nodes.then((ns) => ns.map((n) => n.ref)),
           full,
+          session,
         )
       : undefined;
   const dns = lab.topology.dns ? beginDns(engine, plan) : undefined;

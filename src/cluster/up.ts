@@ -14,7 +14,7 @@ import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { readLabState, type LabState } from '../engine/state.js';
 import { currentPlacement } from './placement.js';
-import { Toolbox } from '../engine/toolbox.js';
+import { Toolbox, WarmToolbox } from '../engine/toolbox.js';
 import { routesRequest, unplumbPodRequest } from '../plan/requests.js';
 import type { ContainerSummary } from '../engine/types.js';
 import type { Lab } from '../labfile/model.js';
@@ -25,7 +25,7 @@ import type { SubnetHolder } from '../plan/preflight.js';
 import { preflight, readSubnetHolders } from './preflight.js';
 import { ensureLabImages, imagesFor } from './images.js';
 import { withLabLock } from './lock.js';
-import { runningForUp } from './running-lab.js';
+import { runningStateForUp } from './running-lab.js';
 import { labBridge } from '../plan/isolation.js';
 import { isolate, lifter } from './isolation.js';
 import { type PlumbJob, plumbPods } from './plumb.js';
@@ -51,6 +51,8 @@ export interface UpOptions {
    * exercise made stays). `all` (netlab up, the default) looks at everything and repairs it.
    */
   scope?: 'all' | 'changed';
+  /** The lab's containers and network, read under the lock this `up` runs in (a change's RunningLab): not read again. */
+  state?: LabState;
 }
 
 export interface UpResult {
@@ -70,6 +72,8 @@ interface UpRun {
   /** The lab network's host-side bridge, once the network exists. */
   bridge?: string;
   changed: number;
+  /** A change's toolbox session, opened at the start: its first plumbing goes through it. */
+  warm?: WarmToolbox;
   /** One limit on concurrent Docker work for everything below the network. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   checkAbort(): void;
@@ -98,13 +102,13 @@ export async function bringUp(
       loaded.name,
       'up',
       async () => {
-        const lab = await runningForUp(engine, loaded, options);
+        const { lab, state } = await runningStateForUp(engine, loaded, options);
         const refused = proxyModeRefusal(lab);
         if (refused) throw refused;
         // What `apply` added to the running lab (an Ingress...) may need one more image.
         const more = imagesFor(lab).some((name) => !imagesFor(loaded).includes(name));
         const images = more ? await ensureLabImages(engine, lab, emit) : await early;
-        const result = await up(engine, lab, emit, { images, signal: options.signal });
+        const result = await up(engine, lab, emit, { images, signal: options.signal, state });
         if (options.wait) {
           const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
           await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
@@ -125,7 +129,7 @@ export function up(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions
 }
 
 async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOptions): Promise<UpResult> {
-  const [state, holders] = await Promise.all([readLabState(engine, lab.name), readSubnetHolders(engine, lab.name)]);
+  const [state, holders] = await Promise.all([options.state ?? readLabState(engine, lab.name), readSubnetHolders(engine, lab.name)]);
   const chosen = chooseUnderlay(lab, state, holders);
   const run: UpRun = {
     engine,
@@ -142,9 +146,14 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
   };
   const syncs = !!(lab.services.length || lab.networkPolicies);
   const target = { engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) };
-  // A change to a running lab begins its sync (the exec opened, the nodes' states read) while its
-  // pods are made; used only if the nodes and the toolbox are the ones it looked at.
-  const begun = syncs && trusted(run) && state.containers.has(run.plan.toolbox.name) ? beginSync(target) : undefined;
+  // A change to a running lab opens a toolbox session at once, for its plumbing and its sync, and
+  // begins the sync (the nodes' states read) while its pods are made. Each is used only if the
+  // toolbox (and, for the sync, the nodes) are the ones it was opened on.
+  const early = trusted(run) && state.containers.has(run.plan.toolbox.name);
+  const session = early ? target.toolbox.session() : undefined;
+  session?.catch(() => undefined);
+  run.warm = session && new WarmToolbox(target.toolbox, session);
+  const begun = syncs && early ? beginSync(target, false, session) : undefined;
   try {
     // Everything is checked before anything is created, removed or replaced: a failed `up` of a
     // running lab leaves it running as it was.
@@ -171,6 +180,7 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     await settleAll([routed, synced]);
   } finally {
     void begun?.close();
+    void session?.then((s) => s.close()).catch(() => undefined);
   }
   await applyLabImpairments({ engine, lab, plan: run.plan }, emit);
   return { plan: run.plan, changed: run.changed };
@@ -424,8 +434,14 @@ async function setRoutes(
 }
 
 /** CNI ADDs of pods that become ready together run in one toolbox exec; each pod gets its own answer. */
-function plumber(run: UpRun): (job: PlumbJob & { toolboxId: string }) => Promise<string | Error> {
-  return batcher((jobs: (PlumbJob & { toolboxId: string })[]) => run.limit(() => plumbPods(new Toolbox(run.engine, jobs[0]!.toolboxId), jobs)));
+function plumber(run: UpRun): (job: PlumbJob & { toolbox: EnsuredContainer }) => Promise<string | Error> {
+  return batcher((jobs: (PlumbJob & { toolbox: EnsuredContainer })[]) =>
+    run.limit(() => {
+      const { toolbox } = jobs[0]!;
+      // The session opened at the start is on the toolbox as it was then.
+      return plumbPods(run.warm && toolbox.action === 'unchanged' ? run.warm : new Toolbox(run.engine, toolbox.id), jobs);
+    }),
+  );
 }
 
 function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<string, Promise<EnsuredContainer>>, isolatedP: Promise<void>): Promise<string>[] {
@@ -462,7 +478,7 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
             ? 'unchanged'
             : plumb({
                 pod,
-                toolboxId: toolbox.id,
+                toolbox,
                 input: { containerId: pause.id, podPid: pause.pid, nodePid: nodeState.pid, nodeId: nodeState.id, ip: pod.ip, cniConfig: node.cniConfig },
                 sandbox: pause.action,
                 ...(pause.action === 'recreated' && before ? { replaced: before.Id } : {}),

@@ -135,3 +135,28 @@ export function agentResults(what: string, exitCode: number, stdout: string, std
   }
   return results;
 }
+
+/**
+ * Requests through a session opened ahead of need (its exec's start-up paid while other work
+ * went on): a request that finds it idle goes through it, one that finds it busy (or the session
+ * failed to open) takes an exec of its own, so that requests still run side by side.
+ */
+export class WarmToolbox {
+  private busy = false;
+
+  constructor(
+    private readonly toolbox: Toolbox,
+    private readonly session: Promise<ToolboxSession>,
+  ) {}
+
+  async run<T>(request: ToolboxRequest<T>): Promise<T> {
+    if (this.busy) return this.toolbox.run(request);
+    this.busy = true;
+    try {
+      const session = await this.session.catch(() => undefined);
+      return await (session ? session.run(request) : this.toolbox.run(request));
+    } finally {
+      this.busy = false;
+    }
+  }
+}
