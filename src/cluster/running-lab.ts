@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { NetlabError, LabFileError } from '../core/errors.js';
 import { extraLabelsOf, LABEL_PROXY_MODE, LABEL_ROLE } from '../core/labels.js';
-import { podContainerName } from '../core/names.js';
+import { podContainerName, toolboxName } from '../core/names.js';
 import type { Engine } from '../engine/engine.js';
 import { listLabContainers, listLabsOnEngine, readLabState, type LabState } from '../engine/state.js';
 import { currentPlacement } from './placement.js';
@@ -62,14 +62,35 @@ function isPublished(state: LabState): boolean {
 }
 
 /** The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed. */
-async function asRunning(engine: Engine, loaded: Lab, state: LabState): Promise<{ lab: Lab; base: Lab; overlay: Overlay }> {
+/**
+ * The lab's containers and network, and (read at the same time, from the toolbox its name says)
+ * the changes kept in its toolbox: asRunning takes that reading only if that toolbox is the one
+ * running.
+ */
+async function readRunningState(engine: Engine, lab: string): Promise<{ state: LabState; early: EarlyOverlay }> {
+  const toolbox = toolboxName(lab);
+  const overlay = readOverlay(engine, toolbox);
+  overlay.catch(() => undefined); // read again by asRunning if it failed
+  return { state: await readLabState(engine, lab), early: { toolbox, overlay } };
+}
+
+interface EarlyOverlay {
+  toolbox: string;
+  overlay: Promise<Overlay>;
+}
+
+async function asRunning(engine: Engine, loaded: Lab, state: LabState, early?: EarlyOverlay): Promise<{ lab: Lab; base: Lab; overlay: Overlay }> {
   let base = withMode(loaded, runningProxyMode(state));
   // A class's labels stay on the student's lab whatever later changes it (given ones win: class up, reset).
   const labels = loaded.labels ?? extraLabelsOf(state.network?.Labels);
   if (labels) base = { ...base, labels };
   if (isPublished(state)) base = { ...base, topology: { ...base.topology, publish: true } };
   const toolbox = toolboxOf(state);
-  const overlay = toolbox ? await readOverlay(engine, toolbox) : structuredClone(EMPTY_OVERLAY);
+  const overlay = !toolbox
+    ? structuredClone(EMPTY_OVERLAY)
+    : early?.toolbox === toolbox
+      ? await early.overlay.catch(() => readOverlay(engine, toolbox))
+      : await readOverlay(engine, toolbox);
   return { base, overlay, lab: isEmptyOverlay(overlay) ? base : await overlaid(base, overlay) };
 }
 
@@ -107,8 +128,8 @@ export async function runningStateForUp(
   options: { proxyMode?: string; publish?: boolean } = {},
 ): Promise<{ lab: Lab; state: LabState }> {
   const proxyMode = options.proxyMode === undefined ? undefined : proxyModeDriver(options.proxyMode).name;
-  const state = await readLabState(engine, loaded.name);
-  let { lab } = await asRunning(engine, loaded, state);
+  const { state, early } = await readRunningState(engine, loaded.name);
+  let { lab } = await asRunning(engine, loaded, state, early);
   if (proxyMode) lab = withMode(lab, proxyMode);
   // --publish, or a running lab that was brought up with it.
   if (options.publish) lab = { ...lab, topology: { ...lab.topology, publish: true } };
@@ -214,7 +235,7 @@ export class RunningLab {
   static async open(engine: Engine, labArg: string, options: { checksFile?: string } = {}, file?: RunningLabFile): Promise<RunningLab> {
     const { onEngine, read } = file ?? (await readRunningLabFile(engine, labArg, options));
     const loaded = withAddons(read.lab);
-    const state = await readLabState(engine, loaded.name);
+    const { state, early } = await readRunningState(engine, loaded.name);
     const subnet = state.network?.IPAM?.Config?.[0]?.Subnet;
     if (!subnet) {
       // A lab file by path (a course's): the lab it names may run under another name.
@@ -225,7 +246,7 @@ export class RunningLab {
         }`,
       });
     }
-    const { lab, base, overlay } = await asRunning(engine, loaded, state);
+    const { lab, base, overlay } = await asRunning(engine, loaded, state, early);
     const plan = planLab(lab, { images: await imageRefs(), underlay: subnet, current: currentPlacement(state) });
     return new RunningLab(engine, lab, base, plan, overlay, state, read.checkFile);
   }

@@ -2,7 +2,7 @@
 import { type ContainerLimits, TOOLBOX_LIMITS } from '../labfile/limits.js';
 import { createHash } from 'node:crypto';
 import type { ContainerCreate } from '../core/container-create.js';
-import { networkName, podContainerName, podKey } from '../core/names.js';
+import { networkName, podContainerName, podKey, toolboxName } from '../core/names.js';
 import { nth, parseCidr } from '../core/cidr.js';
 import { NetlabError } from '../core/errors.js';
 import type { ContainerSpec, Lab, NodeSpec, PodSpec } from '../labfile/model.js';
@@ -331,7 +331,7 @@ function planToolbox({ lab, images }: PlanContext): ContainerPlan {
       RestartPolicy: { Name: 'no' },
     },
   };
-  return container(lab, 'toolbox', `${lab.name}.toolbox`, 'toolbox', create, {});
+  return container(lab, 'toolbox', toolboxName(lab.name), 'toolbox', create, {});
 }
 
 /** The lab's guard: it writes the lab's isolation table on the engine host (src/plan/isolation.ts). */
