@@ -175,7 +175,9 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     // The sync needs the pods and the nodes, not the router or the routes: both go on at once.
     const synced = (async () => {
       await pruneStale(run, ensured);
-      if (syncs) await syncServices(target, emit, undefined, begun && kept ? { begun } : {});
+      // The plan as it is now: a subnet another lab took meanwhile made `up` plan again on another (ensureNetwork).
+      const now = { ...target, plan: run.plan };
+      if (syncs) await syncServices(now, emit, undefined, begun && kept && run.plan === target.plan ? { begun } : {});
     })();
     await settleAll([routed, synced]);
   } finally {
