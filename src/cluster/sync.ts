@@ -213,7 +213,7 @@ async function syncLocked(
         work.push(rules().then(() => Promise.all([sendGratuitousArp(target.toolbox, added), listing ? staleFlows() : undefined])));
       if (setup) work.push(...jobs.map((j) => startNodeProxy(engine, setup, j.container, j.node)));
       if (!setup && needsHealthChecks(planned)) work.push(...nodes.map(({ node }) => startHealthChecks(engine, node.container.name, node.name, planned)));
-      if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources, begun.dns));
+      if (lab.topology.dns) work.push(writeDns(engine, plan, planned, sources, begun.dns, options.begun !== undefined));
       work.push(syncIngress(engine, lab, plan, planned));
       await Promise.all(work);
       return {
@@ -301,12 +301,22 @@ function beginDns(engine: Engine, plan: LabPlan): BegunDns | undefined {
   };
 }
 
-/** Zone files into the CoreDNS container, through the reload script begun with the sync. */
-async function writeDns(engine: Engine, plan: LabPlan, planned: PlannedService[], sources: PodEndpointSource[], begun?: BegunDns): Promise<void> {
-  // Begun before `up` made the pods: the CoreDNS container it runs in may since have been replaced.
+/**
+ * Zone files into the CoreDNS container, through the reload script begun with the sync.
+ * `beforePods`: begun before `up` made the pods, so the CoreDNS container it runs in may since
+ * have been replaced (a sync begun with itself needs no such look).
+ */
+async function writeDns(
+  engine: Engine,
+  plan: LabPlan,
+  planned: PlannedService[],
+  sources: PodEndpointSource[],
+  begun: BegunDns | undefined,
+  beforePods: boolean,
+): Promise<void> {
   let dns = begun;
   let started = await dns?.exec.catch(() => undefined);
-  if (dns && started && (await engine.inspectContainer(dns.container))?.Id !== started.id) {
+  if (dns && started && beforePods && (await engine.inspectContainer(dns.container))?.Id !== started.id) {
     await dns.close();
     dns = undefined;
   }
