@@ -3,7 +3,7 @@
 // is plumbed at once, a sandbox that ran before is looked at first (it may be plumbed already).
 import type { ContainerAction } from '../engine/containers.js';
 import type { NetlabError } from '../core/errors.js';
-import type { ToolboxRequest } from '../core/toolbox-request.js';
+import type { RequestRunner } from '../engine/toolbox.js';
 import type { PlumbInput, PlumbRelease, PodLook } from '../plan/plumbing.js';
 import { plumbPodsRequest, podLookRequest } from '../plan/requests.js';
 import type { PodPlan } from '../plan/types.js';
@@ -15,11 +15,6 @@ export interface PlumbJob {
   sandbox: ContainerAction;
   /** The sandbox it replaced, whose plumbing (its hold on the IP) is released first. */
   replaced?: string;
-}
-
-/** What runs requests: the lab's Toolbox. */
-export interface RequestRunner {
-  run<T>(request: ToolboxRequest<T>): Promise<T>;
 }
 
 /** Each pod's answer: `unchanged` when it was plumbed already, the CNI result, or why it failed. */

@@ -94,8 +94,9 @@ export function beginProxySync(
   return {
     session,
     previous,
+    // A session given is its opener's to close (up's plumbing and routes may still use it).
     close: async () => {
-      await (await session.catch(() => undefined))?.close();
+      if (!open) await (await session.catch(() => undefined))?.close();
     },
   };
 }

@@ -69,6 +69,8 @@ export interface SyncOptions {
   full?: boolean;
   /** The sync's first half, begun earlier (beginSync) while the pods were changing. */
   begun?: BegunSync;
+  /** A toolbox session open already (up's), for the sync's requests when it is not begun; its opener closes it. */
+  session?: Promise<ToolboxSession>;
 }
 
 /**
@@ -132,7 +134,7 @@ async function syncLocked(
 ): Promise<SyncResult> {
   const { engine, lab, plan } = target;
   // Opened here unless begun earlier; ended once the sync is done, whatever happened.
-  const begun = options.begun ?? beginSync(target, !!options.full);
+  const begun = options.begun ?? beginSync(target, !!options.full, options.session);
   return task(
     emit,
     'sync',

@@ -72,8 +72,12 @@ interface UpRun {
   /** The lab network's host-side bridge, once the network exists. */
   bridge?: string;
   changed: number;
-  /** A change's toolbox session, opened at the start: its first plumbing goes through it. */
-  warm?: WarmToolbox;
+  /**
+   * The toolbox sessions plumbing, routes and the sync go through: a change's is opened at the
+   * start on the running toolbox, any other `up`'s as soon as the toolbox runs. `on` says whether
+   * the toolbox as ensured is the one they were opened on.
+   */
+  warm?: { toolbox: WarmToolbox; on(toolbox: EnsuredContainer): boolean };
   /** One limit on concurrent Docker work for everything below the network. */
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   checkAbort(): void;
@@ -152,7 +156,7 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
   const early = trusted(run) && state.containers.has(run.plan.toolbox.name);
   const session = early ? target.toolbox.session() : undefined;
   session?.catch(() => undefined);
-  run.warm = session && new WarmToolbox(target.toolbox, session);
+  if (session) run.warm = { toolbox: new WarmToolbox(target.toolbox, [session]), on: (t) => t.action === 'unchanged' };
   const begun = syncs && early ? beginSync(target, false, session) : undefined;
   try {
     // Everything is checked before anything is created, removed or replaced: a failed `up` of a
@@ -177,12 +181,13 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
       await pruneStale(run, ensured);
       // The plan as it is now: a subnet another lab took meanwhile made `up` plan again on another (ensureNetwork).
       const now = { ...target, plan: run.plan };
-      if (syncs) await syncServices(now, emit, undefined, begun && kept && run.plan === target.plan ? { begun } : {});
+      const warm = run.warm?.on(ensured.get(run.plan.toolbox.key)!) ? { session: run.warm.toolbox.sessions[0] } : {};
+      if (syncs) await syncServices(now, emit, undefined, begun && kept && run.plan === target.plan ? { begun } : warm);
     })();
     await settleAll([routed, synced]);
   } finally {
     void begun?.close();
-    void session?.then((s) => s.close()).catch(() => undefined);
+    void run.warm?.toolbox.close();
   }
   await applyLabImpairments({ engine, lab, plan: run.plan }, emit);
   return { plan: run.plan, changed: run.changed };
@@ -350,7 +355,10 @@ async function ensureContainers(run: UpRun): Promise<{ ensured: Map<string, Ensu
       'infrastructure',
     );
 
-  const toolboxP = infraTask(plan.toolbox);
+  const toolboxP = infraTask(plan.toolbox).then((t) => {
+    openWarm(run, t);
+    return t;
+  });
   const isolatedP = isolateFromHost(run, infraTask(plan.guard));
   const nodeP = new Map(plan.nodes.map((n) => [n.name, infraTask(n.container)]));
   // The engine attaches containers to a network one at a time: nodes first, since pods wait on
@@ -376,6 +384,26 @@ async function ensureContainers(run: UpRun): Promise<{ ensured: Map<string, Ensu
   ensured.set(plan.toolbox.key, await toolboxP);
   for (const n of plan.nodes) ensured.set(n.container.key, await nodeP.get(n.name)!);
   return { ensured, routed };
+}
+
+const WARM_SESSIONS = 3;
+
+/**
+ * The toolbox gets its sessions as soon as it runs, their execs' start paid while the nodes still
+ * start: the plumbing (or the looks at running pods), the routes and the sync go through them.
+ */
+function openWarm(run: UpRun, toolbox: EnsuredContainer): void {
+  if (run.warm) return;
+  const direct = new Toolbox(run.engine, toolbox.id);
+  // As many as requests that come at once: a plumbing per node's wave of pods, and the routes.
+  const sessions = Array.from({ length: Math.min(WARM_SESSIONS, run.plan.nodes.length + 1) }, () => direct.session());
+  for (const s of sessions) s.catch(() => undefined);
+  run.warm = { toolbox: new WarmToolbox(direct, sessions), on: (t) => t.id === toolbox.id };
+}
+
+/** The toolbox's open session when it is on this toolbox, or a toolbox taking an exec per request. */
+function toolboxOf(run: UpRun, toolbox: EnsuredContainer): Toolbox | WarmToolbox {
+  return run.warm?.on(toolbox) ? run.warm.toolbox : new Toolbox(run.engine, toolbox.id);
 }
 
 function ensure(run: UpRun, c: ContainerPlan, options?: EnsureOptions): Promise<EnsuredContainer> {
@@ -428,7 +456,7 @@ async function setRoutes(
         ...(plan.router && router ? [{ pid: router.pid, container: router.id, routes: plan.router.routes, dropDefault: true }] : []),
         ...(external ? [{ pid: external.pid, container: external.id, routes: [], dropDefault: true }] : []),
       ];
-      await run.limit(() => new Toolbox(run.engine, toolbox.id).run(routesRequest(targets)));
+      await run.limit(() => toolboxOf(run, toolbox).run(routesRequest(targets)));
       return plan.router ? `router holds ${plan.router.routes.map((r) => r.dst).join(', ')}` : `direct routes between ${plan.nodes.length} nodes`;
     },
     (d) => d,
@@ -440,8 +468,7 @@ function plumber(run: UpRun): (job: PlumbJob & { toolbox: EnsuredContainer }) =>
   return batcher((jobs: (PlumbJob & { toolbox: EnsuredContainer })[]) =>
     run.limit(() => {
       const { toolbox } = jobs[0]!;
-      // The session opened at the start is on the toolbox as it was then.
-      return plumbPods(run.warm && toolbox.action === 'unchanged' ? run.warm : new Toolbox(run.engine, toolbox.id), jobs);
+      return plumbPods(toolboxOf(run, toolbox), jobs);
     }),
   );
 }

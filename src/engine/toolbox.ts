@@ -4,6 +4,11 @@
 import { traced } from '../core/debug.js';
 import { NetlabError } from '../core/errors.js';
 import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
+
+/** What runs toolbox requests: a Toolbox (an exec each), a session, or sessions kept warm. */
+export interface RequestRunner {
+  run<T>(request: ToolboxRequest<T>): Promise<T>;
+}
 import type { Engine, StreamingExec } from './engine.js';
 
 export const AGENT_PATH = '/usr/local/bin/netlab-agent';
@@ -84,6 +89,11 @@ export class ToolboxSession {
     });
   }
 
+  /** Whether a request sent now would be answered: not closed, and the agent still running. */
+  get open(): boolean {
+    return !this.ended && !this.closed;
+  }
+
   run<T>(request: ToolboxRequest<T>): Promise<T> {
     const body = JSON.stringify({ parallel: request.parallel ?? 1, steps: request.steps });
     if (request.steps.length === 0) return Promise.resolve().then(() => request.parse([]));
@@ -137,26 +147,33 @@ export function agentResults(what: string, exitCode: number, stdout: string, std
 }
 
 /**
- * Requests through a session opened ahead of need (its exec's start-up paid while other work
- * went on): a request that finds it idle goes through it, one that finds it busy (or the session
- * failed to open) takes an exec of its own, so that requests still run side by side.
+ * Requests through sessions opened ahead of need (their execs' start-up paid while other work
+ * went on): a request takes an idle session; one that finds them all busy (or its session failed
+ * to open, or is closed) takes an exec of its own, so that requests still run side by side.
  */
 export class WarmToolbox {
-  private busy = false;
+  private readonly idle: Promise<ToolboxSession>[];
 
   constructor(
-    private readonly toolbox: Toolbox,
-    private readonly session: Promise<ToolboxSession>,
-  ) {}
+    private readonly toolbox: RequestRunner,
+    readonly sessions: readonly Promise<ToolboxSession>[],
+  ) {
+    this.idle = [...sessions];
+  }
 
   async run<T>(request: ToolboxRequest<T>): Promise<T> {
-    if (this.busy) return this.toolbox.run(request);
-    this.busy = true;
+    const taken = this.idle.shift();
+    if (!taken) return this.toolbox.run(request);
     try {
-      const session = await this.session.catch(() => undefined);
-      return await (session ? session.run(request) : this.toolbox.run(request));
+      const session = await taken.catch(() => undefined);
+      return await (session?.open ? session.run(request) : this.toolbox.run(request));
     } finally {
-      this.busy = false;
+      this.idle.push(taken);
     }
+  }
+
+  /** Closes every session (what was sent is answered first); never fails. */
+  async close(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.then((open) => open.close()).catch(() => undefined)));
   }
 }

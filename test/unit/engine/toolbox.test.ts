@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { NetlabError } from '../../../src/core/errors.js';
-import { type ExecResult, lastWords, rawStepsRequest, stepsRequest } from '../../../src/core/toolbox-request.js';
+import { type ExecResult, lastWords, rawStepsRequest, stepsRequest, type ToolboxRequest } from '../../../src/core/toolbox-request.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { PassThrough } from 'node:stream';
-import { Toolbox } from '../../../src/engine/toolbox.js';
+import { Toolbox, type ToolboxSession, WarmToolbox } from '../../../src/engine/toolbox.js';
 
 /** An engine that answers every exec with `result` and records what it was asked. */
 function fakeEngine(result: ExecResult) {
@@ -129,6 +129,69 @@ describe('Toolbox', () => {
       const after = await session.run(stepsRequest('three', [{ argv: ['cat'] }])).catch((e: unknown) => e);
       expect(after).toBeInstanceOf(NetlabError);
       expect(f.written).toHaveLength(2);
+    });
+  });
+
+  describe('WarmToolbox', () => {
+    /** A runner that answers each request with its name and the runner's, once `release` is called. */
+    function runner(name: string) {
+      const asked: string[] = [];
+      const waiting: (() => void)[] = [];
+      let open = true;
+      return {
+        asked,
+        release: () => {
+          for (const go of waiting.splice(0)) go();
+        },
+        end: () => {
+          open = false;
+        },
+        get open() {
+          return open;
+        },
+        close: async () => {
+          open = false;
+        },
+        run: <T>(request: ToolboxRequest<T>): Promise<T> => {
+          asked.push(request.what);
+          return new Promise<T>((resolve) => waiting.push(() => resolve(`${name}:${request.what}` as T)));
+        },
+      };
+    }
+    const request = (what: string) => stepsRequest(what, [{ argv: ['ip'] }]);
+    const asSession = (r: ReturnType<typeof runner>) => Promise.resolve(r as unknown as ToolboxSession);
+
+    it('a request takes an idle session; one that finds every session busy takes an exec of its own', async () => {
+      const [exec, a, b] = [runner('exec'), runner('a'), runner('b')];
+      const warm = new WarmToolbox(exec, [asSession(a), asSession(b)]);
+      const answers = [warm.run(request('one')), warm.run(request('two')), warm.run(request('three'))];
+      await new Promise((resolve) => setImmediate(resolve));
+      expect([a.asked, b.asked, exec.asked]).toEqual([['one'], ['two'], ['three']]);
+      for (const r of [a, b, exec]) r.release();
+      expect(await Promise.all(answers)).toEqual(['a:one', 'b:two', 'exec:three']);
+      // Answered, a session is idle again.
+      const again = warm.run(request('four'));
+      await new Promise((resolve) => setImmediate(resolve));
+      b.release();
+      a.release();
+      expect(await again).toMatch(/^[ab]:four$/);
+      expect(exec.asked).toEqual(['three']);
+    });
+
+    it('a session that failed to open, or has ended, hands its requests to an exec; close() closes every session', async () => {
+      const [exec, ended] = [runner('exec'), runner('ended')];
+      ended.end();
+      const failed = Promise.reject(new Error('no exec'));
+      failed.catch(() => undefined);
+      const warm = new WarmToolbox(exec, [failed, asSession(ended)]);
+      const answers = [warm.run(request('one')), warm.run(request('two'))];
+      await new Promise((resolve) => setImmediate(resolve));
+      exec.release();
+      expect(await Promise.all(answers)).toEqual(['exec:one', 'exec:two']);
+      expect(ended.asked).toEqual([]);
+      const open = runner('open');
+      await new WarmToolbox(exec, [failed, asSession(open)]).close();
+      expect(open.open).toBe(false);
     });
   });
 
