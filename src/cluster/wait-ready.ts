@@ -89,10 +89,8 @@ export async function waitUntilReady(target: SyncTarget, emit: EventSink, option
  * How long every container must have been running for `up` to call the lab ready: long enough
  * to see a container that exits at once (a wrong command, a missing file), short beside the
  * bring-up. Kubernetes itself calls a container without probes ready as soon as it runs.
- * Measured here, a `sh -c "exit 3"` among ten started at once ends at most ~50 ms after the
- * engine's StartedAt (often before it), so three times that.
  */
-const SETTLE_MS = 150;
+const SETTLE_MS = 300;
 
 /** When the most recently started container of the lab's pods started (ms since the epoch). */
 async function youngestStart(engine: Engine, plan: LabPlan): Promise<number> {
