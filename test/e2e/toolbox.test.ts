@@ -41,8 +41,11 @@ function dockerdPid(): number {
   return pids[0];
 }
 
-/** A toolbox exec in the debug trace: the agent, or a read of netlab's own state file (argv, no shell). */
-const AGENT_OR_STATE = new RegExp(`\\| (${AGENT_PATH}|cat /var/lib/netlab/[a-z.-]+)$`);
+/**
+ * A toolbox exec in the debug trace: the agent (a request per exec, or several in its `session`
+ * mode, docker/probe/session.go), or a read of netlab's own state file (argv, no shell).
+ */
+const AGENT_OR_STATE = new RegExp(`\\| (${AGENT_PATH}( session)?|cat /var/lib/netlab/[a-z.-]+)$`);
 
 describe('the toolbox', () => {
   it('holds NET_ADMIN, NET_RAW and SYS_ADMIN only: no SYS_PTRACE, never privileged', async () => {
@@ -94,6 +97,8 @@ describe('the toolbox', () => {
     const upExecs = upTrace.split('\n').filter((l) => / docker exec /.test(l));
     expect(upExecs.length).toBeGreaterThan(1);
     for (const line of upExecs) expect(line).toMatch(AGENT_OR_STATE);
+    // Its plumbing and routes go through the toolbox's sessions, opened as soon as it runs.
+    expect(upTrace).toMatch(/toolbox (plumbing pods|setting routes) \(session\)/);
     const traced = await netlab(['check', name, '--debug']);
     expect(traced.exitCode, traced.all).toBe(0);
     const execs = traced.stderr.split('\n').filter((l) => l.includes(`docker exec ${name}.toolbox`));
