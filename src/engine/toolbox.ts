@@ -4,12 +4,12 @@
 import { traced } from '../core/debug.js';
 import { NetlabError } from '../core/errors.js';
 import type { AgentStep, StepResult, ToolboxRequest } from '../core/toolbox-request.js';
+import type { Engine, StreamingExec } from './engine.js';
 
 /** What runs toolbox requests: a Toolbox (an exec each), a session, or sessions kept warm. */
 export interface RequestRunner {
   run<T>(request: ToolboxRequest<T>): Promise<T>;
 }
-import type { Engine, StreamingExec } from './engine.js';
 
 export const AGENT_PATH = '/usr/local/bin/netlab-agent';
 
