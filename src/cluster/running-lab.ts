@@ -61,7 +61,6 @@ function isPublished(state: LabState): boolean {
   return [...state.containers.values()].some((c) => c.Labels[LABEL_ROLE] === 'node' && (c.Ports ?? []).some((p) => p.PublicPort));
 }
 
-/** The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed. */
 /**
  * The lab's containers and network, and (read at the same time, from the toolbox its name says)
  * the changes kept in its toolbox: asRunning takes that reading only if that toolbox is the one
@@ -79,6 +78,7 @@ interface EarlyOverlay {
   overlay: Promise<Overlay>;
 }
 
+/** The lab file's lab as it runs (mode, publish), then with what apply/delete/scale changed. */
 async function asRunning(engine: Engine, loaded: Lab, state: LabState, early?: EarlyOverlay): Promise<{ lab: Lab; base: Lab; overlay: Overlay }> {
   let base = withMode(loaded, runningProxyMode(state));
   // A class's labels stay on the student's lab whatever later changes it (given ones win: class up, reset).

@@ -11,12 +11,12 @@ export function networkName(lab: string): string {
   return `netlab-${lab}`;
 }
 
-/** The pause container's name; the pod's containers are `<this>-<container>`. */
 /** The lab's toolbox container (src/plan/plan.ts names it so). */
 export function toolboxName(lab: string): string {
   return `${lab}.toolbox`;
 }
 
+/** The pause container's name; the pod's containers are `<this>-<container>`. */
 export function podContainerName(lab: string, pod: Named): string {
   return pod.namespace === 'default' ? `${lab}-${pod.name}` : `${lab}-${pod.namespace}-${pod.name}`;
 }
