@@ -9,7 +9,7 @@ import { type EventSink, task } from '../core/events.js';
 import { LABEL_LAB, LABEL_NODE, LABEL_ROLE } from '../core/labels.js';
 import { podTitle } from '../core/names.js';
 import { overlaps, parseCidr } from '../core/cidr.js';
-import { ensureContainer, type EnsuredContainer, type EnsureOptions, prepareContainer, startPrepared } from '../engine/containers.js';
+import { ensureContainer, type EnsuredContainer, type EnsureOptions, type PreparedContainer, prepareContainer, startPrepared } from '../engine/containers.js';
 import type { Engine } from '../engine/engine.js';
 import { engineMessage } from '../engine/errors.js';
 import { readLabState, type LabState } from '../engine/state.js';
@@ -53,6 +53,8 @@ export interface UpOptions {
   scope?: 'all' | 'changed';
   /** The lab's containers and network, read under the lock this `up` runs in (a change's RunningLab): not read again. */
   state?: LabState;
+  /** Seconds to wait for every pod to be ready (`netlab up`'s wait); none when absent or 0. */
+  wait?: number;
 }
 
 export interface UpResult {
@@ -85,8 +87,8 @@ interface UpRun {
 
 /**
  * `netlab up`: under the lab's lock, the loaded lab as it runs now (`runningForUp`), its images,
- * then `up`; then, unless `wait` is 0, up to `wait` seconds for every pod to be ready. The wait
- * holds the lock too: `up` is not done until then, and a `down` or `apply` meanwhile waits for it.
+ * then `up`, which (unless `wait` is 0) waits up to `wait` seconds for every pod to be ready. The
+ * wait holds the lock too: `up` is not done until then, and a `down` or `apply` meanwhile waits for it.
  */
 export async function bringUp(
   engine: Engine,
@@ -112,12 +114,7 @@ export async function bringUp(
         // What `apply` added to the running lab (an Ingress...) may need one more image.
         const more = imagesFor(lab).some((name) => !imagesFor(loaded).includes(name));
         const images = more ? await ensureLabImages(engine, lab, emit) : await early;
-        const result = await up(engine, lab, emit, { images, signal: options.signal, state });
-        if (options.wait) {
-          const target = { engine, lab, plan: result.plan, toolbox: new Toolbox(engine, result.plan.toolbox.name) };
-          await waitUntilReady(target, emit, { seconds: options.wait, signal: options.signal });
-        }
-        return result;
+        return up(engine, lab, emit, { images, signal: options.signal, state, wait: options.wait });
       },
       { emit, signal: options.signal },
     );
@@ -149,6 +146,7 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
     },
   };
   const syncs = !!(lab.services.length || lab.networkPolicies);
+  const impaired = (lab.topology.impair ?? []).length > 0;
   const target = { engine, lab, plan: run.plan, toolbox: new Toolbox(engine, run.plan.toolbox.name) };
   // A change to a running lab opens a toolbox session at once, for its plumbing and its sync, and
   // begins the sync (the nodes' states read) while its pods are made. Each is used only if the
@@ -184,13 +182,26 @@ async function upLocked(engine: Engine, lab: Lab, emit: EventSink, options: UpOp
       const warm = run.warm?.on(ensured.get(run.plan.toolbox.key)!) ? { session: run.warm.toolbox.sessions[0] } : {};
       if (syncs) await syncServices(now, emit, undefined, begun && kept && run.plan === target.plan ? { begun } : warm);
     })();
-    await settleAll([routed, synced]);
+    // Readiness needs the pods and the sync, not the routes: its settle goes on while the router
+    // starts. A lab with impairments has them in place first, so that probes cross them.
+    const ready = options.wait && !impaired ? [synced.then(() => waitReady(run, options.wait!, routed))] : [];
+    await settleAll([routed, synced, ...ready]);
   } finally {
     void begun?.close();
     void run.warm?.toolbox.close();
   }
   await applyLabImpairments({ engine, lab, plan: run.plan }, emit);
+  if (options.wait && impaired) await waitReady(run, options.wait);
   return { plan: run.plan, changed: run.changed };
+}
+
+/** Waits for the lab's pods to be ready; stops waiting as soon as `beside` (the routes) fails, whose error then says what went wrong. */
+function waitReady(run: UpRun, seconds: number, beside?: Promise<unknown>): Promise<void> {
+  const stop = new AbortController();
+  const signal = run.options.signal ? AbortSignal.any([run.options.signal, stop.signal]) : stop.signal;
+  beside?.catch(() => stop.abort());
+  const target = { engine: run.engine, lab: run.lab, plan: run.plan, toolbox: new Toolbox(run.engine, run.plan.toolbox.name) };
+  return waitUntilReady(target, run.emit, { seconds, signal });
 }
 
 /**
@@ -362,12 +373,28 @@ async function ensureContainers(run: UpRun): Promise<{ ensured: Map<string, Ensu
   const isolatedP = isolateFromHost(run, infraTask(plan.guard));
   const nodeP = new Map(plan.nodes.map((n) => [n.name, infraTask(n.container)]));
   // The engine attaches containers to a network one at a time: nodes first, since pods wait on
-  // them, and the router and external client (which nothing but routes waits on) after.
+  // them, and the router and external client (which nothing but routes waits on) after. Those two
+  // are created at once, beside the rest: only their starts wait.
   const nodesUp = settleAll([...nodeP.values()]);
-  const routerP = plan.router ? nodesUp.then(() => infraTask(plan.router!)) : undefined;
-  const externalP = plan.external ? nodesUp.then(() => infraTask(plan.external!)) : undefined;
-  const routesP = setRoutes(run, toolboxP, nodesUp, routerP, externalP);
+  const startsAfterNodes = (c: ContainerPlan) => {
+    const prepared = prepare(run, c);
+    prepared.catch(() => undefined);
+    return nodesUp.then(() =>
+      task(
+        run.emit,
+        c.key,
+        title(c),
+        async () => start(run, c, await prepared),
+        (r) => `${r.action}${c.ip ? ` ${c.ip}` : ''}`,
+        'infrastructure',
+      ),
+    );
+  };
+  // The pods' sandboxes are queued first: their creates come before these two.
   const podPs = podTasks(run, toolboxP, nodeP, isolatedP);
+  const routerP = plan.router ? startsAfterNodes(plan.router) : undefined;
+  const externalP = plan.external ? startsAfterNodes(plan.external) : undefined;
+  const routesP = setRoutes(run, toolboxP, nodesUp, routerP, externalP);
   // What nothing below waits on: the router, the external client and the routes.
   const routed = settleAll<unknown>([routerP ?? Promise.resolve(), externalP ?? Promise.resolve(), routesP]);
   // Handled here as well: it may fail before the caller awaits it.
@@ -410,6 +437,24 @@ function ensure(run: UpRun, c: ContainerPlan, options?: EnsureOptions): Promise<
   return run.limit(async () => {
     run.checkAbort();
     const e = await ensureContainer(run.engine, c, run.state.containers.get(c.name), options);
+    if (e.action !== 'unchanged') run.changed++;
+    return e;
+  });
+}
+
+/** The first half of `ensure`: created (or kept, or replaced), not started. */
+function prepare(run: UpRun, c: ContainerPlan): Promise<PreparedContainer> {
+  return run.limit(() => {
+    run.checkAbort();
+    return prepareContainer(run.engine, c, run.state.containers.get(c.name));
+  });
+}
+
+/** The second half of `ensure`: starts what `prepare` left to start. */
+function start(run: UpRun, c: ContainerPlan, prepared: PreparedContainer): Promise<EnsuredContainer> {
+  return run.limit(async () => {
+    run.checkAbort();
+    const e = await startPrepared(run.engine, c, prepared);
     if (e.action !== 'unchanged') run.changed++;
     return e;
   });
