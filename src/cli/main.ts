@@ -79,6 +79,7 @@ function lifecycleCommands(cli: Command, run: Run): void {
     .argument('[cmd...]', 'command to run (after --); none = an interactive shell')
     .option('-n, --namespace <ns>', "the pod's namespace (default: default)")
     .option('-c, --container <name>', "which of the pod's containers (default: its first)")
+    .option('-i, --stdin', "pass this command's stdin to it, as kubectl exec -i (with a terminal it always is)")
     .description('run a command (or a shell) inside a part of a lab')
     .addHelpText(
       'after',
@@ -93,9 +94,10 @@ Targets:
 
 Examples:
   netlab exec mylab web -- ip addr
-  netlab exec mylab -n shop api -c app -- cat /etc/resolv.conf`,
+  netlab exec mylab -n shop api -c app -- cat /etc/resolv.conf
+  netlab exec mylab web -i -- sh -s < script.sh`,
     )
-    .action((lab: string, target: string, cmd: string[], o: { namespace?: string; container?: string }) =>
+    .action((lab: string, target: string, cmd: string[], o: { namespace?: string; container?: string; stdin?: boolean }) =>
       run(async () => (await inspect()).execCommand(lab, target, cmd, o))(),
     );
   cli

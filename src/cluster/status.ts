@@ -81,7 +81,7 @@ export async function attachTo(
   target: string,
   cmd: string[],
   tty: boolean,
-  options: { namespace?: string; container?: string } = {},
+  options: { namespace?: string; container?: string; stdin?: boolean } = {},
 ): Promise<AttachedExec> {
   const running = await RunningLab.open(engine, labArg);
   const name = running.containerFor(target, options);
@@ -101,7 +101,7 @@ export async function attachTo(
     throw new NetlabError(`${name} is not running.`, { hint: `netlab up ${labArg} brings it back.` });
   }
   const command = cmd.length === 0 ? ['sh', '-c', 'if command -v bash >/dev/null; then exec bash; else exec sh; fi'] : cmd;
-  return engine.attach(name, command, { tty, env: [`TERM=${process.env.TERM ?? 'xterm'}`] });
+  return engine.attach(name, command, { tty, stdin: options.stdin, env: [`TERM=${process.env.TERM ?? 'xterm'}`] });
 }
 
 /** The engine's container of a pod's container (`pod`, `pod.namespace`, `pod/container`) in a running lab, for `netlab logs`. */

@@ -316,18 +316,19 @@ export class Engine {
     );
   }
 
-  /** Starts a command attached to the caller's streams (a shell for a person). */
-  attach(container: string, cmd: string[], options: { tty: boolean; env?: string[] }): Promise<AttachedExec> {
-    return this.call(`exec (attached${options.tty ? ', tty' : ''}) ${short(container)} ${debugText(cmd.join(' '))}`, async () => {
+  /** Starts a command attached to the caller's streams (a shell for a person); with a TTY, or `stdin`, its stdin is attached too. */
+  attach(container: string, cmd: string[], options: { tty: boolean; stdin?: boolean; env?: string[] }): Promise<AttachedExec> {
+    const stdin = options.tty || options.stdin === true;
+    return this.call(`exec (attached${options.tty ? ', tty' : stdin ? ', stdin' : ''}) ${short(container)} ${debugText(cmd.join(' '))}`, async () => {
       const exec = await this.docker.getContainer(container).exec({
         Cmd: cmd,
-        AttachStdin: options.tty,
+        AttachStdin: stdin,
         AttachStdout: true,
         AttachStderr: true,
         Tty: options.tty,
         Env: options.env,
       });
-      const stream = await exec.start({ hijack: true, stdin: options.tty, Tty: options.tty });
+      const stream = await exec.start({ hijack: true, stdin, Tty: options.tty });
       return {
         stream,
         demux: (stdout, stderr) => this.docker.modem.demuxStream(stream, stdout, stderr),

@@ -129,6 +129,14 @@ describe('looking at a lab', () => {
     const inPod = await netlab(['exec', name, 'server-1', '--', 'sh', '-c', 'echo $POD_NAME; exit 3']);
     expect(inPod.stdout.trim()).toBe('server-1');
     expect(inPod.exitCode).toBe(3);
+    // -i passes stdin through, its end is the command's EOF; without -i the command gets none, as kubectl exec.
+    const input = Array.from({ length: 20000 }, (_, i) => `line ${i}`).join('\n');
+    const piped = await netlab(['exec', name, 'server-1', '-i', '--', 'sh', '-c', 'wc -l; exit 4'], { input });
+    expect(piped.stdout.trim()).toBe('19999');
+    expect(piped.exitCode).toBe(4);
+    const unpiped = await netlab(['exec', name, 'server-1', '--', 'wc', '-c'], { input });
+    expect(unpiped.stdout.trim()).toBe('0');
+    expect(unpiped.exitCode).toBe(0);
 
     const toolbox = await netlab(['exec', name, 'toolbox', '--', 'id']);
     expect(toolbox.exitCode).toBe(2);

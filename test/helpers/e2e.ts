@@ -8,8 +8,9 @@ import type { Engine } from '../../src/engine/engine.js';
 export const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'netlab.js');
 
-export function netlab(args: string[], options: { reject?: boolean; timeout?: number; env?: Record<string, string> } = {}) {
+export function netlab(args: string[], options: { reject?: boolean; timeout?: number; env?: Record<string, string>; input?: string } = {}) {
   return execa('node', [bin, ...args], {
+    ...(options.input === undefined ? {} : { input: options.input }),
     reject: options.reject ?? false,
     timeout: options.timeout ?? 180_000,
     env: { CI: '1', NO_COLOR: '1', ...options.env },

@@ -65,7 +65,12 @@ export async function statusCommand(labArg: string | undefined, opts: OutputOpti
   return 0;
 }
 
-export async function execCommand(labArg: string, target: string, cmd: string[], options: { namespace?: string; container?: string } = {}): Promise<number> {
+export async function execCommand(
+  labArg: string,
+  target: string,
+  cmd: string[],
+  options: { namespace?: string; container?: string; stdin?: boolean } = {},
+): Promise<number> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (cmd.length === 0 && !tty)
     throw new NetlabError('An interactive shell needs a terminal.', { hint: `Give a command: netlab exec ${labArg} ${target} -- ip addr` });
@@ -86,6 +91,9 @@ export async function execCommand(labArg: string, target: string, cmd: string[],
         resize();
       } else {
         exec.demux(process.stdout, process.stderr);
+        // kubectl exec -i: what is piped in goes to the command, and its end is the command's EOF
+        // (the connection half-closed, as the docker CLI does).
+        if (options.stdin) process.stdin.pipe(stream);
       }
     });
   } finally {
@@ -96,6 +104,10 @@ export async function execCommand(labArg: string, target: string, cmd: string[],
       process.stdin.pause();
       process.stdout.off('resize', resize);
       stream.unpipe?.(process.stdout);
+    } else if (options.stdin) {
+      // The command may end before its input does (`yes | netlab exec -i ... head -1`).
+      process.stdin.unpipe(stream);
+      process.stdin.destroy();
     }
   }
   return exec.exitCode();
