@@ -1,2 +1,2 @@
 // A class's grade (its shape is in core, where the UI reads it too).
-export type { ClassGrade, StudentGrade } from '../core/class-grade.js';
+export { type ClassGrade, classTitle, type StudentGrade } from '../core/class-grade.js';

@@ -17,7 +17,7 @@ import {
 } from '../core/class-grid.js';
 import type { CheckResult } from '../core/events.js';
 import { oneLine } from '../core/text.js';
-import type { ClassGrade, StudentGrade } from './class-grade.js';
+import { type ClassGrade, classTitle, type StudentGrade } from './class-grade.js';
 
 /** Text and attribute values: the five characters HTML gives meaning to, escaped. */
 export function htmlEscape(s: string): string {
@@ -235,7 +235,7 @@ export function formatClassHtml(grade: ClassGrade): string {
   const columns = checkColumns(students);
   const totals = classTotals(students);
   const tallies = columnTallies(students, columns);
-  const title = `${grade.lab}${grade.exercise !== undefined ? ` · exercise ${grade.exercise}` : ''}`;
+  const title = `${classTitle(grade)}${grade.exercise !== undefined ? ` · exercise ${grade.exercise}` : ''}`;
   const stats = [
     ['class score', `${totals.score}/${totals.maxScore} <small>${percent(totals.score, totals.maxScore)}</small>`],
     ['full marks', `${totals.fullMarks} <small>of ${students.length} students</small>`],
@@ -253,7 +253,7 @@ export function formatClassHtml(grade: ClassGrade): string {
 </head>
 <body>
 <header>
-<h1>${e(grade.lab)}${grade.exercise !== undefined ? ` <span class="ex">exercise ${e(grade.exercise)}</span>` : ''}</h1>
+<h1>${e(classTitle(grade))}${grade.exercise !== undefined ? ` <span class="ex">exercise ${e(grade.exercise)}</span>` : ''}</h1>
 <p class="when">graded <time datetime="${e(grade.at)}">${e(when(grade.at))}</time></p>
 <dl class="stats">${stats.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>
 </header>

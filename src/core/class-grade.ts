@@ -19,10 +19,17 @@ export interface StudentGrade {
 
 export interface ClassGrade {
   /** The class: the name of the lab it runs, unless `class up --name` gave it another. */
-  lab: string;
+  class: string;
+  /** The lab the class runs, as its lab file names it (absent when no student's lab file can be read here). */
+  lab?: string;
   /** The exercise graded, when one was. */
   exercise?: string;
   /** When the grading finished (ISO 8601). */
   at: string;
   students: StudentGrade[];
+}
+
+/** `pod-to-pod`, or `week3 (lab pod-to-pod)` for a class named apart from its lab. */
+export function classTitle(grade: Pick<ClassGrade, 'class' | 'lab'>): string {
+  return grade.lab === undefined || grade.lab === grade.class ? grade.class : `${grade.class} (lab ${grade.lab})`;
 }

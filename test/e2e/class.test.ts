@@ -108,7 +108,8 @@ describe('netlab class over three contexts', () => {
   it('grades everyone at the exercise starting grade right after up', async () => {
     const { exitCode, grade: g } = await grade();
     expect(exitCode).toBe(1);
-    expect(g.lab).toBe(cls);
+    expect(g.class).toBe(cls);
+    expect(g.lab).toBe('pod-to-pod');
     expect(g.exercise).toBe(exercise.id);
     expect(g.students.map((s) => [s.student, s.lab, s.score, s.maxScore, s.ok])).toEqual(
       students.map((s) => [s, `${cls}-${s}`, 0, exercise.checks.length, false]),

@@ -62,6 +62,7 @@ export const FIXTURE_PASS_RATES = [
 
 export function classGrade(): ClassGrade {
   return {
+    class: 'pod-to-service',
     lab: 'pod-to-service',
     exercise: '2',
     at: '2026-11-27T14:40:12.345Z',

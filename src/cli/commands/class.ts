@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatClassHtml } from '../../checks/class-report.js';
 import { formatJunit } from '../../checks/formats.js';
+import { classTitle } from '../../core/class-grade.js';
 import { NetlabError } from '../../core/errors.js';
 import { classDown } from '../../cluster/class/down.js';
 import { type ClassEngine, contextsToSearch, currentContext, reachContexts } from '../../cluster/class/engines.js';
@@ -109,7 +110,7 @@ export async function classGradeCommand(
       out(`${s.student.padEnd(16)} ${s.context.padEnd(12)} ${`${s.score}/${s.maxScore}`.padEnd(7)} ${detail}`);
     }
     const ok = grade.students.filter((s) => s.ok).length;
-    out(`class ${grade.lab}${grade.exercise ? ` (exercise ${grade.exercise})` : ''}: ${ok} of ${grade.students.length} student(s) pass`);
+    out(`class ${classTitle(grade)}${grade.exercise ? ` (exercise ${grade.exercise})` : ''}: ${ok} of ${grade.students.length} student(s) pass`);
   }
   return grade.students.every((s) => s.ok) ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 // `class watch` without a terminal (or with --json): one line, or one JSON document, per
 // round, from the same state the grid shows.
+import { classTitle } from '../../core/class-grade.js';
 import { outcomeOf, percent } from '../../core/class-grid.js';
 import { oneLine } from '../../core/text.js';
 import { type WatchState, errorFor, progressOf, stuckOf } from './state.js';
@@ -19,9 +20,10 @@ export function clockText(iso: string | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(11, 19)} UTC`;
 }
 
-/** `pod-to-service (exercise 2)`. */
+/** `pod-to-service (exercise 2)`, `week3 (lab pod-to-service) (exercise 2)`. */
 export function labTitle(state: WatchState): string {
-  return `${state.lab ?? '?'}${state.exercise !== undefined ? ` (exercise ${state.exercise})` : ''}`;
+  const name = state.class === undefined ? '?' : classTitle({ class: state.class, lab: state.lab });
+  return `${name}${state.exercise !== undefined ? ` (exercise ${state.exercise})` : ''}`;
 }
 
 /** `2/6 full marks, 35/45 points (77%), 1 not graded`. */
@@ -49,6 +51,7 @@ export function roundJson(state: WatchState): string {
   const doc = {
     round: state.round,
     at: state.at,
+    class: state.class,
     lab: state.lab,
     ...(state.exercise !== undefined ? { exercise: state.exercise } : {}),
     score: p.score,

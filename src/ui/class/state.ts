@@ -21,6 +21,8 @@ export interface StudentRow extends WatchedStudent {
 }
 
 export interface WatchState {
+  /** The class and the lab it runs, as the grade names them (none before the first round). */
+  class?: string;
   lab?: string;
   exercise?: string;
   /** Rounds graded so far (0 before the first). */
@@ -64,7 +66,15 @@ export function watchReducer(state: WatchState, action: WatchAction): WatchState
       const now: Since = { round, at: g.at };
       const before = new Map(state.students.map((s) => [s.student, s]));
       const students = byName(g.students).map((s) => foldStudent(before.get(s.student), s, now));
-      const next: WatchState = { lab: g.lab, round, at: g.at, students, columns: checkColumns(students), grading: false };
+      const next: WatchState = {
+        class: g.class,
+        ...(g.lab !== undefined ? { lab: g.lab } : {}),
+        round,
+        at: g.at,
+        students,
+        columns: checkColumns(students),
+        grading: false,
+      };
       if (g.exercise !== undefined) next.exercise = g.exercise;
       return next;
     }

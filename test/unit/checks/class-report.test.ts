@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ClassGrade } from '../../../src/checks/class-grade.js';
+import { type ClassGrade, classTitle } from '../../../src/checks/class-grade.js';
 import { formatClassHtml, htmlEscape } from '../../../src/checks/class-report.js';
 import { CHECK_NAMES, classGrade, DNS_DIAGNOSIS, FIXTURE_PASS_RATES } from '../../helpers/class-fixtures.js';
 
@@ -70,6 +70,7 @@ describe('formatClassHtml', () => {
   it('escapes every value from the grade: names, details, diagnoses, contexts, the lab', () => {
     const evil = `<script>alert("x")</script>' onload='x' & "`;
     const g: ClassGrade = classGrade();
+    g.class = `class${evil}`;
     g.lab = `lab${evil}`;
     g.exercise = evil;
     g.at = evil;
@@ -134,8 +135,17 @@ describe('formatClassHtml', () => {
     );
   });
 
+  it('names the lab beside a class named apart from it (class up --name), once when they are the same', () => {
+    expect(classTitle({ class: 'week3', lab: 'pod-to-pod' })).toBe('week3 (lab pod-to-pod)');
+    expect(classTitle({ class: 'pod-to-pod', lab: 'pod-to-pod' })).toBe('pod-to-pod');
+    expect(classTitle({ class: 'week3' })).toBe('week3');
+    const out = formatClassHtml({ ...classGrade(), class: 'week3' });
+    expect(out).toContain('<title>week3 (lab pod-to-service) · exercise 2 · netlab class report</title>');
+    expect(out).toContain('<h1>week3 (lab pod-to-service) <span class="ex">exercise 2</span></h1>');
+  });
+
   it('shows a time it cannot read as given, and a class with no students as empty', () => {
-    const out = formatClassHtml({ lab: 'nodeport', at: 'yesterday', students: [] });
+    const out = formatClassHtml({ class: 'nodeport', at: 'yesterday', students: [] });
     expect(out).toContain('<time datetime="yesterday">yesterday</time>');
     expect(out).toContain('<dt>class score</dt><dd>0/0 <small>–</small></dd>');
     expect(out).toContain('No student failed a check.');

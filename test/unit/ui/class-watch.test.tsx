@@ -103,6 +103,7 @@ describe('the watch lines', () => {
     const doc = JSON.parse(roundJson(fold(2)));
     expect(doc).toMatchObject({
       round: 2,
+      class: 'pod-to-service',
       lab: 'pod-to-service',
       exercise: '2',
       score: 42,
