@@ -8,9 +8,8 @@ import { NetlabError } from '../../core/errors.js';
 import { ignoreEvents } from '../../core/events.js';
 import { GRADE_PARALLEL_PER_ENGINE } from '../../cluster/class/defaults.js';
 import type { ClassEngine } from '../../cluster/class/engines.js';
-import { findStudents, type StudentLab } from '../../cluster/class/find.js';
+import { findStudents, labOfStudents, type StudentLab } from '../../cluster/class/find.js';
 import { RunningLab } from '../../cluster/running-lab.js';
-import { loadLab } from '../../labfile/load.js';
 
 export interface GradeClassOptions {
   /** An instructor's check file: its checks replace the lab's own, for every student. */
@@ -44,7 +43,7 @@ export async function gradeClass(engines: readonly ClassEngine[], className: str
   const graded = await Promise.all(students.map((s) => limits.get(s.on.key)!(() => gradeStudent(s, opts))));
   const exercises = new Set(graded.map((g) => g.grade?.exercise));
   const only = exercises.size === 1 ? [...exercises][0] : undefined;
-  const lab = await ownLabName(students);
+  const lab = await labOfStudents(students);
   const grade: ClassGrade = {
     class: className,
     ...(lab !== undefined ? { lab } : {}),
@@ -53,18 +52,6 @@ export async function gradeClass(engines: readonly ClassEngine[], className: str
     students: graded.map(studentGrade),
   };
   return { grade, students: graded };
-}
-
-/** The lab the students run, as its file names it: the first student's lab file that can be read here. */
-async function ownLabName(students: readonly StudentLab[]): Promise<string | undefined> {
-  for (const file of new Set(students.flatMap((s) => (s.file ? [s.file] : [])))) {
-    const lab = await loadLab(file).then(
-      (l) => l.lab.name,
-      () => undefined,
-    );
-    if (lab !== undefined) return lab;
-  }
-  return undefined;
 }
 
 async function gradeStudent(s: StudentLab, opts: GradeClassOptions): Promise<GradedStudent> {

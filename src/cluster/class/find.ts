@@ -2,6 +2,7 @@
 // was brought up from (so any machine with the same contexts finds the class again).
 import { isLock, LABEL_CLASS, LABEL_CONTEXT, LABEL_EXERCISE, LABEL_LAB, LABEL_LAB_FILE, LABEL_STUDENT } from '../../core/labels.js';
 import type { Engine } from '../../engine/engine.js';
+import { loadLab } from '../../labfile/load.js';
 import type { ClassEngine } from './engines.js';
 
 export interface StudentLab {
@@ -63,4 +64,16 @@ export async function findStudents(engines: readonly ClassEngine[], className?: 
     }),
   );
   return perEngine.flat().sort((a, b) => a.class.localeCompare(b.class) || a.student.localeCompare(b.student));
+}
+
+/** The lab the students run, as its file names it: the first student's lab file that can be read here. */
+export async function labOfStudents(students: readonly StudentLab[]): Promise<string | undefined> {
+  for (const file of new Set(students.flatMap((s) => (s.file ? [s.file] : [])))) {
+    const lab = await loadLab(file).then(
+      (l) => l.lab.name,
+      () => undefined,
+    );
+    if (lab !== undefined) return lab;
+  }
+  return undefined;
 }
