@@ -450,11 +450,11 @@ function prepare(run: UpRun, c: ContainerPlan): Promise<PreparedContainer> {
   });
 }
 
-/** The second half of `ensure`: starts what `prepare` left to start. */
-function start(run: UpRun, c: ContainerPlan, prepared: PreparedContainer): Promise<EnsuredContainer> {
+/** The second half of `ensure`: starts what `prepare` (or a pod's own prepare) left to start. */
+function start(run: UpRun, c: ContainerPlan, prepared: PreparedContainer, options?: EnsureOptions): Promise<EnsuredContainer> {
   return run.limit(async () => {
     run.checkAbort();
-    const e = await startPrepared(run.engine, c, prepared);
+    const e = await startPrepared(run.engine, c, prepared, options);
     if (e.action !== 'unchanged') run.changed++;
     return e;
   });
@@ -568,15 +568,7 @@ function podTasks(run: UpRun, toolboxP: Promise<EnsuredContainer>, nodeP: Map<st
           throw err;
         }
         const apps = await prepared;
-        await settleAll(
-          pod.containers.map((c, i) =>
-            run.limit(async () => {
-              run.checkAbort();
-              const e = await startPrepared(run.engine, c, apps[i]!, appOptions(c));
-              if (e.action !== 'unchanged') run.changed++;
-            }),
-          ),
-        );
+        await settleAll(pod.containers.map((c, i) => start(run, c, apps[i]!, appOptions(c))));
         return `${pod.ip} on ${pod.node}${pause.action === 'unchanged' && plumbed.trim() === 'unchanged' ? ' unchanged' : ''}`;
       },
       (d) => d,

@@ -39,11 +39,13 @@ export async function gradeClass(engines: readonly ClassEngine[], className: str
       exitCode: 2,
     });
   }
+  // The lab's own name is read beside the grading (each student's RunningLab reads the same file).
+  const labP = labOfStudents(students);
   const limits = new Map(engines.map((e) => [e.key, limiter(GRADE_PARALLEL_PER_ENGINE)]));
   const graded = await Promise.all(students.map((s) => limits.get(s.on.key)!(() => gradeStudent(s, opts))));
   const exercises = new Set(graded.map((g) => g.grade?.exercise));
   const only = exercises.size === 1 ? [...exercises][0] : undefined;
-  const lab = await labOfStudents(students);
+  const lab = await labP;
   const grade: ClassGrade = {
     class: className,
     ...(lab !== undefined ? { lab } : {}),
